@@ -1,0 +1,58 @@
+"""The canonical architecture: the monitor on the processor-agnostic primitives.
+
+The operations below are the generic monitor (`monitor/`) run on the canonical reference
+hardware (`hardware.py`)."""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract.canonical.monitor import lifecycle, memory, switch
+from abstract.canonical.hardware import CANONICAL, CanonicalHardware
+from abstract.canonical.primitives import Primitives
+from abstract.canonical.state import CanonHw, CanonState
+
+Result = Tuple[int, int]
+Step = Tuple[CanonState, Result]
+
+
+def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...]) -> Step:
+    return lifecycle.promote_to_tvm(CANONICAL, s, npages, src)
+
+
+def destroy_tvm(s: CanonState, cvm_id: int) -> Step:
+    return lifecycle.destroy_tvm(CANONICAL, s, cvm_id)
+
+
+def tvm_vcpu_run(s: CanonState, cvm_id: int, vcpu: int) -> Step:
+    return switch.tvm_vcpu_run(CANONICAL, s, cvm_id, vcpu)
+
+
+def vcpu_exit(s: CanonState) -> Step:
+    return switch.vcpu_exit(CANONICAL, s)
+
+
+def share_memory(s: CanonState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Step:
+    return memory.share_memory(CANONICAL, s, gpa, size, hv_err, hv_addr)
+
+
+def unshare_memory(s: CanonState, gpa: int, size: int) -> Step:
+    return memory.unshare_memory(CANONICAL, s, gpa, size)
+
+
+def guest_page_fault(s: CanonState, gpa: int) -> Step:
+    return memory.guest_page_fault(CANONICAL, s, gpa)
+
+
+def hypervisor_read(s: CanonState, addr: int) -> Step:
+    return memory.hypervisor_read(CANONICAL, s, addr)
+
+
+def hypervisor_write(s: CanonState, addr: int, value: int) -> Step:
+    return memory.hypervisor_write(CANONICAL, s, addr, value)
+
+
+__all__ = [
+    "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+]

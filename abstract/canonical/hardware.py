@@ -1,0 +1,65 @@
+"""The canonical reference hardware: the primitives at their most abstract."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import G, NC, PAGES
+from abstract.canonical.state import CanonHw
+from abstract.logic import set_at
+
+
+class CanonicalHardware:
+    """Implements `Primitives[CanonHw]`."""
+
+    def isolation_grant(self, hw: CanonHw) -> CanonHw:
+        return replace(hw, iso_open=True)
+
+    def isolation_revoke(self, hw: CanonHw) -> CanonHw:
+        return replace(hw, iso_open=False)
+
+    def isolation_allows(self, hw: CanonHw, page: int) -> bool:
+        return ((0 <= page) & (page < NC)) | (hw.iso_open & (NC <= page) & (page < PAGES))
+
+    def translation_load(self, hw: CanonHw, k: int, pages: Tuple[int, ...]) -> CanonHw:
+        n, base = len(pages), k * G
+        pad = G - n
+        return replace(
+            hw,
+            t_valid=hw.t_valid[:base] + (True,) * n + (False,) * pad + hw.t_valid[base + G:],
+            t_exec=hw.t_exec[:base] + (True,) * n + (False,) * pad + hw.t_exec[base + G:],
+            t_page=hw.t_page[:base] + tuple(pages) + (0,) * pad + hw.t_page[base + G:],
+        )
+
+    def translation_clear(self, hw: CanonHw, k: int) -> CanonHw:
+        return self.translation_load(hw, k, ())
+
+    def translation_map(self, hw: CanonHw, i: int, page: int, private: bool) -> CanonHw:
+        return replace(
+            hw,
+            t_valid=set_at(hw.t_valid, i, True),
+            t_exec=set_at(hw.t_exec, i, private),
+            t_page=set_at(hw.t_page, i, page),
+        )
+
+    def translation_unmap(self, hw: CanonHw, i: int) -> CanonHw:
+        return replace(
+            hw,
+            t_valid=set_at(hw.t_valid, i, False),
+            t_exec=set_at(hw.t_exec, i, False),
+            t_page=set_at(hw.t_page, i, 0),
+        )
+
+    def translation_entry(self, hw: CanonHw, i: int) -> Tuple[bool, int]:
+        return hw.t_valid[i], hw.t_page[i]
+
+    def hart_enter(self, hw: CanonHw, vcpu: int) -> CanonHw:
+        return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu])
+
+    def hart_exit(self, hw: CanonHw, vcpu: int, err: int, value: int) -> CanonHw:
+        back = set_at(set_at(hw.hv_saved, abi.A0, err), abi.A1, value)
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back)
+
+
+CANONICAL = CanonicalHardware()

@@ -1,0 +1,18 @@
+"""The monitor written once, against the hardware primitives.
+
+Each operation takes the processor's primitives `hwp` and a machine state `s` (any frozen
+dataclass with the monitor fields mem, owner, live, hart, run_cvm, run_vcpu and a hardware
+state `hw` that `hwp` understands). The canonical layer runs it on `CanonicalHardware`; a
+processor layer runs the very same code on its own primitives, so proving that processor's
+primitives refine the canonical ones carries the monitor's correctness over.
+"""
+from abstract.canonical.monitor.lifecycle import destroy_tvm, promote_to_tvm
+from abstract.canonical.monitor.memory import (
+    guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
+)
+from abstract.canonical.monitor.switch import tvm_vcpu_run, vcpu_exit
+
+__all__ = [
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+]

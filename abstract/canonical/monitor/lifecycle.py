@@ -1,0 +1,55 @@
+"""Canonical monitor: PROMOTE_TO_TVM and DESTROY_TVM on the primitives."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Tuple
+
+from abstract import abi
+from abstract.canonical import allocator
+from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
+from abstract.config import G, H, K, NC
+from abstract.logic import set_at
+
+Result = Tuple[int, int]
+
+
+def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple[Any, Result]:
+    """Copy the hypervisor VM's pages src[0..npages-1] into fresh confidential pages, build its
+    second-stage translation and start hart 0."""
+    if s.run_cvm != HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if not 1 <= npages <= G or len(src) < npages:
+        return s, (abi.INVALID_PARAM, 0)
+    for g in range(npages):
+        if not 0 <= src[g] < NC:
+            return s, (abi.INVALID_ADDRESS, 0)
+    slot = next((k for k in range(K) if not s.live[k]), -1)
+    pages = allocator.allocate(s.owner, npages)
+    if slot < 0 or len(pages) < npages:
+        return s, (abi.FAILED, 0)
+    mem = s.mem
+    for g, p in enumerate(pages):
+        mem = mem[:p] + (s.mem[src[g]],) + mem[p + 1:]
+    s = allocator.claim(replace(s, mem=mem), pages, slot)
+    return replace(
+        s,
+        live=set_at(s.live, slot, True),
+        hart=s.hart[:slot * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(slot + 1) * H:],
+        hw=hwp.translation_load(s.hw, slot, pages),
+    ), (abi.SUCCESS, slot + 1)
+
+
+def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
+    """Tear down CVM cvm_id: translation removed, every page it owns zeroed and freed."""
+    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
+        return s, (abi.INVALID_PARAM, 0)
+    k = cvm_id - 1
+    if not s.live[k]:
+        return s, (abi.INVALID_PARAM, 0)
+    s = allocator.release_all(s, k)
+    return replace(
+        s,
+        live=set_at(s.live, k, False),
+        hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
+        hw=hwp.translation_clear(s.hw, k),
+    ), (abi.SUCCESS, 0)

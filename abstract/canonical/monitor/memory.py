@@ -1,0 +1,88 @@
+"""Canonical monitor: shared memory, guest page faults and the hypervisor's memory accesses."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Tuple
+
+from abstract import abi
+from abstract.canonical import allocator
+from abstract.domain import HYPERVISOR
+from abstract.config import G, NC, PAGE_SIZE
+from abstract.logic import set_at
+
+Result = Tuple[int, int]
+
+
+def decode_guest_page(gpa: int, size: int) -> int:
+    """Guest page of a (gpa, size) request, -1 if misaligned, zero, outside or not 4 KiB."""
+    if size != PAGE_SIZE or gpa <= 0 or gpa % PAGE_SIZE != 0 or gpa >= G * PAGE_SIZE:
+        return -1
+    return gpa // PAGE_SIZE
+
+
+def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    g = decode_guest_page(gpa, size)
+    if g < 0:
+        return s, (abi.INVALID_ADDRESS, 0)
+    if hv_err != abi.SUCCESS:
+        return s, (abi.FAILED, 0)
+    if hv_addr < 0 or hv_addr % PAGE_SIZE != 0 or hv_addr >= NC * PAGE_SIZE:
+        return s, (abi.INVALID_ADDRESS, 0)
+    i = s.run_cvm * G + g
+    mapped, page = hwp.translation_entry(s.hw, i)
+    if mapped and page >= NC:
+        s = allocator.release(s, page)
+    return replace(s, hw=hwp.translation_map(s.hw, i, hv_addr // PAGE_SIZE, False)), (abi.SUCCESS, 0)
+
+
+def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    g = decode_guest_page(gpa, size)
+    if g < 0:
+        return s, (abi.INVALID_ADDRESS, 0)
+    i = s.run_cvm * G + g
+    mapped, page = hwp.translation_entry(s.hw, i)
+    if not (mapped and page < NC):
+        return s, (abi.FAILED, 0)
+    return replace(s, hw=hwp.translation_unmap(s.hw, i)), (abi.SUCCESS, 0)
+
+
+def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if gpa < 0 or gpa >= G * PAGE_SIZE:
+        return s, (abi.ACCESS_FAULT, 0)
+    i = s.run_cvm * G + gpa // PAGE_SIZE
+    mapped, _ = hwp.translation_entry(s.hw, i)
+    if mapped:
+        return s, (abi.ACCESS_OK, 0)
+    pages = allocator.allocate(s.owner, 1)
+    if not pages:
+        return s, (abi.ACCESS_FAULT, 0)
+    s = allocator.claim(replace(s, mem=set_at(s.mem, pages[0], 0)), pages, s.run_cvm)
+    return replace(s, hw=hwp.translation_map(s.hw, i, pages[0], True)), (abi.ACCESS_OK, 0)
+
+
+def _hypervisor_page(hwp: Any, s: Any, addr: int) -> int:
+    """The page at addr if the hypervisor runs and the isolation unit lets it through, else -1."""
+    if s.run_cvm != HYPERVISOR or addr < 0:
+        return -1
+    page = addr // PAGE_SIZE
+    return page if hwp.isolation_allows(s.hw, page) else -1
+
+
+def hypervisor_read(hwp: Any, s: Any, addr: int) -> Tuple[Any, Result]:
+    p = _hypervisor_page(hwp, s, addr)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return s, (abi.ACCESS_OK, s.mem[p])
+
+
+def hypervisor_write(hwp: Any, s: Any, addr: int, value: int) -> Tuple[Any, Result]:
+    p = _hypervisor_page(hwp, s, addr)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, mem=set_at(s.mem, p, value)), (abi.ACCESS_OK, 0)

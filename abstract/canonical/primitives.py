@@ -1,0 +1,63 @@
+"""The hardware primitives the canonical monitor needs, and nothing more.
+
+A processor model implements this interface over its own hardware state `HW` (the canonical
+reference hardware in `hardware.py`; RISC-V in `concrete/riscv/machine.py`). Every primitive
+is a pure function from hardware state to hardware state (or to an observation), so that a
+proof can compare two processors' effects on the same monitor step.
+
+Primitives 1 (a privileged mode all relevant traps enter), 5 (interrupts), 6 (trap
+information), 7 (measurement) and 8 (DMA isolation) of the canonical architecture are not
+used by the confidential-memory slice yet.
+"""
+from __future__ import annotations
+
+from typing import Protocol, Tuple, TypeVar
+
+HW = TypeVar("HW")
+
+
+class IsolationUnit(Protocol[HW]):
+    """Physical-memory isolation between non-confidential (NC) and confidential (C) memory."""
+
+    def isolation_grant(self, hw: HW) -> HW:
+        """Open C memory to the domain about to run (a CVM)."""
+
+    def isolation_revoke(self, hw: HW) -> HW:
+        """Close C memory before the hypervisor runs."""
+
+    def isolation_allows(self, hw: HW, page: int) -> bool:
+        """May the running domain access physical page `page` (read and write alike)?"""
+
+
+class SecondStageTranslation(Protocol[HW]):
+    """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
+
+    def translation_load(self, hw: HW, k: int, pages: Tuple[int, ...]) -> HW:
+        """Create CVM k's translation: guest page g maps privately to pages[g], others unmapped."""
+
+    def translation_clear(self, hw: HW, k: int) -> HW:
+        """Remove CVM k's translation entirely (and its tag)."""
+
+    def translation_map(self, hw: HW, i: int, page: int, private: bool) -> HW:
+        """Map entry i to `page`: private entries are executable, shared ones never."""
+
+    def translation_unmap(self, hw: HW, i: int) -> HW:
+        ...
+
+    def translation_entry(self, hw: HW, i: int) -> Tuple[bool, int]:
+        """(mapped, page) of entry i."""
+
+
+class HartStateSwitch(Protocol[HW]):
+    """Per-hart architectural state saved, cleared and restored on a domain switch."""
+
+    def hart_enter(self, hw: HW, vcpu: int) -> HW:
+        """Save the hypervisor's state and load vCPU `vcpu`'s (index k * H + h)."""
+
+    def hart_exit(self, hw: HW, vcpu: int, err: int, value: int) -> HW:
+        """Save vCPU `vcpu`'s state and restore the hypervisor's, delivering (err, value)
+        as the result of its TVM_VCPU_RUN call."""
+
+
+class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW], Protocol[HW]):
+    """Everything a processor must provide to run the canonical monitor."""

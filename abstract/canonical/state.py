@@ -1,0 +1,61 @@
+"""The canonical machine: the monitor's own data plus a processor's hardware state.
+
+`Machine` fields other than `hw` are the monitor's software state (the confidential-page
+allocator's owner table, the CVM table) and physical memory; they mean the same as in the
+spec. `CanonHw` is the processor-agnostic hardware of the canonical architecture.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from abstract.config import C, G, H, K, NREGS, PAGES
+from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
+from abstract.shapes import EntryFlags, EntryInts, HartInts, Owners, PageData, Regs, SlotFlags, VcpuRegs
+
+
+@dataclass(frozen=True)
+class CanonHw:
+    iso_open: bool          # the isolation unit lets the running domain reach C memory
+    t_valid: EntryFlags     # second-stage entry k*G+g is mapped
+    t_exec: EntryFlags      # ... is executable
+    t_page: EntryInts       # ... host-physical page, 0 if unmapped
+    regs: Regs              # the physical hart's live general registers
+    hv_saved: Regs          # the hypervisor's registers, saved while a CVM runs
+    vcpu_saved: VcpuRegs    # each vCPU's saved registers
+
+
+@dataclass(frozen=True)
+class CanonState:
+    mem: PageData
+    owner: Owners
+    live: SlotFlags
+    hart: HartInts
+    run_cvm: int
+    run_vcpu: int
+    hw: CanonHw
+
+
+def canon_hw_shapes_ok(hw: CanonHw) -> bool:
+    n = K * G
+    return (
+        len(hw.t_valid) == n and len(hw.t_exec) == n and len(hw.t_page) == n
+        and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
+    )
+
+
+def canonical_initial() -> CanonState:
+    """Power-on: no CVMs, root pages reserved, C closed, the hypervisor running."""
+    zero_regs = (0,) * NREGS
+    return CanonState(
+        mem=(0,) * PAGES,
+        owner=tuple(MONITOR if p < K else FREE for p in range(C)),
+        live=(False,) * K,
+        hart=(POWERED_OFF,) * (K * H),
+        run_cvm=HYPERVISOR,
+        run_vcpu=0,
+        hw=CanonHw(
+            iso_open=False, t_valid=(False,) * (K * G), t_exec=(False,) * (K * G),
+            t_page=(0,) * (K * G), regs=zero_regs, hv_saved=zero_regs,
+            vcpu_saved=(zero_regs,) * (K * H),
+        ),
+    )

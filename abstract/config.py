@@ -1,0 +1,87 @@
+"""The one configuration of model sizes, shared by every layer.
+
+Sizes are read once, at import, from environment variables so that a child process that proves
+an obligation sees exactly the sizes its parent chose (`refine prove --pages 8` sets them).
+Defaults are small on purpose: an exhaustive proof explores paths exponential in some sizes.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+
+ENV_PREFIX = "REFINE_"
+
+
+class ConfigError(ValueError):
+    """A size given by the user is not usable; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    nc_pages: int = 4      # hypervisor (non-confidential) memory pages
+    c_pages: int = 4       # confidential memory pages, including one page-table root per CVM slot
+    cvms: int = 2          # CVM slots
+    harts: int = 2         # virtual harts per CVM
+    guest_pages: int = 3   # guest-physical pages per CVM
+    levels: int = 1        # G-stage page-table levels below the root
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+LIMITS = {
+    "nc_pages": (1, 64),
+    "c_pages": (1, 64),
+    "cvms": (1, 8),
+    "harts": (1, 8),
+    "guest_pages": (2, 64),
+    "levels": (1, 1),
+}
+
+
+def validate(sizes: Sizes) -> Sizes:
+    """Return `sizes` if usable, else raise ConfigError naming the bad size and the fix."""
+    for name, (lo, hi) in LIMITS.items():
+        value = getattr(sizes, name)
+        if not isinstance(value, int) or not lo <= value <= hi:
+            raise ConfigError(
+                f"size {name}={value!r} is out of range: use an integer from {lo} to {hi}"
+                + (" (only single-level G-stage tables are modelled so far)" if name == "levels" else "")
+            )
+    if sizes.c_pages <= sizes.cvms:
+        raise ConfigError(
+            f"c_pages={sizes.c_pages} leaves no free confidential page once each of the "
+            f"{sizes.cvms} CVM slots has its page-table root: raise c_pages above cvms"
+        )
+    return sizes
+
+
+def env_for(sizes: Sizes) -> dict[str, str]:
+    """Environment variables that make a child process load `sizes`."""
+    return {ENV_PREFIX + k.upper(): str(v) for k, v in sizes.as_dict().items()}
+
+
+def from_env(environ: dict[str, str] | os._Environ = os.environ) -> Sizes:
+    values = {}
+    for f in fields(Sizes):
+        raw = environ.get(ENV_PREFIX + f.name.upper())
+        if raw is None:
+            continue
+        try:
+            values[f.name] = int(raw)
+        except ValueError:
+            raise ConfigError(
+                f"{ENV_PREFIX + f.name.upper()}={raw!r} is not an integer: set it to a whole number"
+            ) from None
+    return validate(Sizes(**values))
+
+
+SIZES = from_env()
+NC = SIZES.nc_pages
+C = SIZES.c_pages
+K = SIZES.cvms
+H = SIZES.harts
+G = SIZES.guest_pages
+PAGES = NC + C
+PAGE_SIZE = 4096
+NREGS = 31  # general registers x1..x31; index i holds x(i+1)

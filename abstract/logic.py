@@ -1,0 +1,51 @@
+"""Small branch-light helpers for writing models CrossHair can exhaust.
+
+CrossHair forks a path at every `if`, `and`, `or` and `all()` on a symbolic value. These
+helpers combine symbolic booleans with `&`/`|` (no fork) and update tuples entry by entry.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Iterable, Tuple, TypeVar
+
+T = TypeVar("T")
+
+
+def all_of(bits: Iterable[bool]) -> bool:
+    """Conjunction without short-circuit, so a symbolic conjunct does not fork the path."""
+    return functools.reduce(operator.and_, bits, True)
+
+
+def any_of(bits: Iterable[bool]) -> bool:
+    """Disjunction without short-circuit."""
+    return functools.reduce(operator.or_, bits, False)
+
+
+def lnot(a: bool) -> bool:
+    """Negation that neither forks (as `not` would) nor breaks on plain bools (as `~` would)."""
+    return a ^ True
+
+
+def implies(a: bool, b: bool) -> bool:
+    return lnot(a) | b
+
+
+def set_at(t: Tuple[T, ...], i: int, v: T) -> Tuple[T, ...]:
+    """`t` with entry `i` replaced by `v`; a symbolic `i` forks once per position, not 2^n."""
+    return tuple(v if j == i else t[j] for j in range(len(t)))
+
+
+def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:
+    """`t` with entries start..start+len(values)-1 replaced; `start` must be concrete."""
+    return t[:start] + tuple(values) + t[start + len(values):]
+
+
+def count(bits: Iterable[bool]) -> int:
+    return sum(1 for b in bits if b)
+
+
+def same(a: Tuple, b: Tuple) -> bool:
+    """Entry-wise equality of two equal-length tuples (nested tuples too) as one symbolic
+    bool: `a == b` on tuples would fork once per entry."""
+    return all_of(same(x, y) if isinstance(x, tuple) else (x == y) for x, y in zip(a, b))

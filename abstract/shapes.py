@@ -1,0 +1,28 @@
+"""Fixed-length tuple types built from the configured sizes.
+
+Fields typed `Tuple[int, int, int]` rather than `Tuple[int, ...]` make CrossHair create tuples
+of exactly that length (no symbolic length to fork on) and let typeguard check the shape."""
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+from abstract.config import C, G, H, K, NREGS, PAGES
+
+
+def ints(n: int) -> Any:
+    return Tuple[(int,) * n] if n else Tuple[()]
+
+
+def bools(n: int) -> Any:
+    return Tuple[(bool,) * n] if n else Tuple[()]
+
+
+PageData = ints(PAGES)       # contents of every physical page
+Owners = ints(C)             # owner of every confidential page
+SlotFlags = bools(K)         # one flag per CVM slot
+SlotInts = ints(K)
+HartInts = ints(K * H)       # one value per vCPU
+EntryFlags = bools(K * G)    # one flag per guest-map entry
+EntryInts = ints(K * G)
+Regs = ints(NREGS)
+VcpuRegs = Tuple[(Regs,) * (K * H)]

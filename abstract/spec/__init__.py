@@ -1,0 +1,13 @@
+"""The abstract specification of the security monitor (pure, total functions over SpecState)."""
+from abstract.spec.lifecycle import destroy_tvm, promote_to_tvm
+from abstract.spec.memory import (
+    guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
+)
+from abstract.spec.state import SpecState, spec_initial, spec_invariant
+from abstract.spec.switch import tvm_vcpu_run, vcpu_exit
+
+__all__ = [
+    "SpecState", "spec_initial", "spec_invariant",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit",
+    "share_memory", "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+]

@@ -1,0 +1,82 @@
+"""Spec: creating and destroying confidential VMs (COVH PROMOTE_TO_TVM, DESTROY_TVM)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import C, G, H, K, NC
+from abstract.spec.state import (
+    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
+)
+
+Result = Tuple[int, int]
+
+
+def _free_slot(s: SpecState) -> int:
+    for k in range(K):
+        if not s.live[k]:
+            return k
+    return -1
+
+
+def _free_pages(s: SpecState, n: int) -> Tuple[int, ...]:
+    """The first n free C pages in index order (fewer if memory is short); the K root pages
+    are the monitor's and never handed out."""
+    found: Tuple[int, ...] = ()
+    for p in range(K, C):
+        if len(found) < n and s.owner[p] == FREE:
+            found = found + (p,)
+    return found
+
+
+def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[SpecState, Result]:
+    """Create a CVM from the hypervisor's VM whose guest pages 0..npages-1 live in NC pages
+    src[0..npages-1]: each is *copied* into a fresh confidential page (aliases become two
+    copies), hart 0 starts, the others are stopped. Returns the new CVM id."""
+    if s.run_cvm != HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if not 1 <= npages <= G or len(src) < npages:
+        return s, (abi.INVALID_PARAM, 0)
+    for g in range(npages):
+        if not 0 <= src[g] < NC:
+            return s, (abi.INVALID_ADDRESS, 0)
+    k = _free_slot(s)
+    pages = _free_pages(s, npages)
+    if k < 0 or len(pages) < npages:
+        return s, (abi.FAILED, 0)
+    owner, mem = list(s.owner), list(s.mem)
+    for g, p in enumerate(pages):
+        owner[p] = CVM_BASE + k
+        mem[NC + p] = s.mem[src[g]]
+    base = k * G
+    return replace(
+        s,
+        owner=tuple(owner), mem=tuple(mem),
+        live=s.live[:k] + (True,) + s.live[k + 1:],
+        hart=s.hart[:k * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(k + 1) * H:],
+        private=s.private[:base] + (True,) * npages + (False,) * (G - npages) + s.private[base + G:],
+        page=s.page[:base] + tuple(NC + p for p in pages) + (0,) * (G - npages) + s.page[base + G:],
+    ), (abi.SUCCESS, k + 1)
+
+
+def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
+    """Destroy CVM `cvm_id`: every page it owns is zeroed and freed, its maps and harts go."""
+    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
+        return s, (abi.INVALID_PARAM, 0)
+    k = cvm_id - 1
+    if not s.live[k]:
+        return s, (abi.INVALID_PARAM, 0)
+    tag = CVM_BASE + k
+    owned = tuple(s.owner[p] == tag for p in range(C))
+    base = k * G
+    return replace(
+        s,
+        owner=tuple(FREE if owned[p] else s.owner[p] for p in range(C)),
+        mem=s.mem[:NC] + tuple(0 if owned[p] else s.mem[NC + p] for p in range(C)),
+        live=s.live[:k] + (False,) + s.live[k + 1:],
+        hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
+        private=s.private[:base] + (False,) * G + s.private[base + G:],
+        shared=s.shared[:base] + (False,) * G + s.shared[base + G:],
+        page=s.page[:base] + (0,) * G + s.page[base + G:],
+    ), (abi.SUCCESS, 0)

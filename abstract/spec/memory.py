@@ -1,0 +1,108 @@
+"""Spec: confidential and shared memory (COVG SHARE/UNSHARE_MEMORY, guest page faults) and
+the hypervisor's own memory accesses."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import C, G, K, NC, PAGE_SIZE
+from abstract.logic import set_at
+from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
+
+Result = Tuple[int, int]
+
+
+def guest_page(gpa: int, size: int) -> int:
+    """The guest page named by a (gpa, size) request, or -1 when the ABI rejects it with
+    INVALID_ADDRESS: gpa non-zero, 4 KiB aligned, inside guest memory; size exactly 4 KiB."""
+    if size != PAGE_SIZE or gpa <= 0 or gpa % PAGE_SIZE != 0 or gpa >= G * PAGE_SIZE:
+        return -1
+    return gpa // PAGE_SIZE
+
+
+def _free_page(s: SpecState, p: int) -> SpecState:
+    """Zero confidential page p (global index) and give it back to the allocator."""
+    return replace(s, owner=set_at(s.owner, p - NC, FREE), mem=set_at(s.mem, p, 0))
+
+
+def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[SpecState, Result]:
+    """The running CVM shares guest page gpa; the hypervisor answered (hv_err, hv_addr). The
+    answer must be success and a whole NC page; it is mapped shared (never executable). A private
+    page that was there is zeroed and freed."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    g = guest_page(gpa, size)
+    if g < 0:
+        return s, (abi.INVALID_ADDRESS, 0)
+    if hv_err != abi.SUCCESS:
+        return s, (abi.FAILED, 0)
+    if hv_addr < 0 or hv_addr % PAGE_SIZE != 0 or hv_addr >= NC * PAGE_SIZE:
+        return s, (abi.INVALID_ADDRESS, 0)
+    i = s.run_cvm * G + g
+    if s.private[i]:
+        s = _free_page(s, s.page[i])
+    return replace(
+        s,
+        private=set_at(s.private, i, False),
+        shared=set_at(s.shared, i, True),
+        page=set_at(s.page, i, hv_addr // PAGE_SIZE),
+    ), (abi.SUCCESS, 0)
+
+
+def unshare_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result]:
+    """The running CVM stops sharing guest page gpa, which must hold a shared page (FAILED)."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    g = guest_page(gpa, size)
+    if g < 0:
+        return s, (abi.INVALID_ADDRESS, 0)
+    i = s.run_cvm * G + g
+    if not s.shared[i]:
+        return s, (abi.FAILED, 0)
+    return replace(s, shared=set_at(s.shared, i, False), page=set_at(s.page, i, 0)), (abi.SUCCESS, 0)
+
+
+def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
+    """A guest load/store page fault at gpa outside MMIO: an unmapped guest page gets a fresh
+    zeroed private page; with no free page, or outside guest memory, an access fault."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if gpa < 0 or gpa >= G * PAGE_SIZE:
+        return s, (abi.ACCESS_FAULT, 0)
+    i = s.run_cvm * G + gpa // PAGE_SIZE
+    if s.private[i] or s.shared[i]:
+        return s, (abi.ACCESS_OK, 0)
+    for p in range(K, C):
+        if s.owner[p] == FREE:
+            return replace(
+                s,
+                owner=set_at(s.owner, p, CVM_BASE + s.run_cvm),
+                mem=set_at(s.mem, NC + p, 0),
+                private=set_at(s.private, i, True),
+                page=set_at(s.page, i, NC + p),
+            ), (abi.ACCESS_OK, 0)
+    return s, (abi.ACCESS_FAULT, 0)
+
+
+def _hypervisor_page(s: SpecState, addr: int) -> int:
+    """The page the hypervisor may access at addr, or -1: only NC memory is its."""
+    if s.run_cvm != HYPERVISOR or addr < 0 or addr >= NC * PAGE_SIZE:
+        return -1
+    return addr // PAGE_SIZE
+
+
+def hypervisor_read(s: SpecState, addr: int) -> Tuple[SpecState, Result]:
+    """The hypervisor loads from physical address addr: NC memory reads, anything else faults."""
+    p = _hypervisor_page(s, addr)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return s, (abi.ACCESS_OK, s.mem[p])
+
+
+def hypervisor_write(s: SpecState, addr: int, value: int) -> Tuple[SpecState, Result]:
+    """The hypervisor stores value at physical address addr: only NC memory changes."""
+    p = _hypervisor_page(s, addr)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, mem=set_at(s.mem, p, value)), (abi.ACCESS_OK, 0)

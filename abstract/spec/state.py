@@ -1,0 +1,126 @@
+"""The abstract state of the security monitor: memory ownership, CVMs, harts, guest maps.
+
+Physical memory is pages 0..PAGES-1: NC pages first (the hypervisor's), then C pages
+(confidential, each with exactly one owner by construction: `owner` is a function).
+A guest map entry is Private(C page), Shared(NC page) or unmapped; `page` is 0 when unmapped
+so that equal maps have equal representations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from abstract.config import C, G, H, K, NC, NREGS, PAGES
+from abstract.shapes import EntryFlags, EntryInts, HartInts, Owners, PageData, Regs, SlotFlags, VcpuRegs
+from abstract.logic import all_of, any_of, implies, lnot
+
+from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
+    CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED,
+)
+
+
+@dataclass(frozen=True)
+class SpecState:
+    mem: PageData          # abstract page contents (0 = zeroed)
+    owner: Owners          # C owners: FREE, MONITOR or CVM_BASE + slot
+    live: SlotFlags        # slot holds a CVM (its id is slot + 1)
+    hart: HartInts         # lifecycle state of each vCPU
+    private: EntryFlags    # guest page g of CVM k (entry k*G+g) is Private(page)
+    shared: EntryFlags     # ... is Shared(page)
+    page: EntryInts        # physical page of the entry, 0 if unmapped
+    run_cvm: int           # HYPERVISOR, or the slot of the CVM running
+    run_vcpu: int          # the vCPU running (0 while the hypervisor runs)
+    hv_regs: Regs          # the hypervisor's general registers
+    vcpu_regs: VcpuRegs    # each vCPU's general registers
+
+
+def root_page(k: int) -> int:
+    """The C page (global index) the monitor reserves for CVM slot k's translation root."""
+    return NC + k
+
+
+def shapes_ok(s: SpecState) -> bool:
+    return (
+        len(s.mem) == PAGES and len(s.owner) == C and len(s.live) == K
+        and len(s.hart) == K * H and len(s.private) == K * G and len(s.shared) == K * G
+        and len(s.page) == K * G and len(s.hv_regs) == NREGS and len(s.vcpu_regs) == K * H
+        and all(len(r) == NREGS for r in s.vcpu_regs)
+    )
+
+
+def owners_ok(s: SpecState) -> bool:
+    """Root pages belong to the monitor, every other C page is free or a live CVM's; free is zero."""
+    return all_of(
+        (s.owner[p] == MONITOR) if p < K else (
+            ((s.owner[p] == FREE) & (s.mem[NC + p] == 0))
+            | any_of((s.owner[p] == CVM_BASE + k) & s.live[k] for k in range(K))
+        )
+        for p in range(C)
+    )
+
+
+def entry_ok(s: SpecState, i: int) -> bool:
+    k = i // G
+    priv, sh, pg = s.private[i], s.shared[i], s.page[i]
+    return (
+        implies(priv, (NC + K <= pg) & (pg < PAGES) & lnot(sh) & s.live[k])
+        & implies(sh, (0 <= pg) & (pg < NC) & s.live[k])
+        & implies(lnot(priv | sh), pg == 0)
+    )
+
+
+def maps_ok(s: SpecState) -> bool:
+    """Entries are well formed, each private page is its CVM's and mapped once, and every
+    page a CVM owns is mapped (the converse, so a leaked page cannot hide)."""
+    n = K * G
+    owned_by_mapper = all_of(
+        implies(s.private[i] & (s.page[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
+        for i in range(n) for p in range(K, C)
+    )
+    injective = all_of(
+        lnot(s.private[i] & s.private[j] & (s.page[i] == s.page[j]))
+        for i in range(n) for j in range(i + 1, n)
+    )
+    owned_mapped = all_of(
+        implies(
+            s.owner[p] == CVM_BASE + k,
+            any_of(s.private[k * G + g] & (s.page[k * G + g] == NC + p) for g in range(G)),
+        )
+        for p in range(K, C) for k in range(K)
+    )
+    return all_of(entry_ok(s, i) for i in range(n)) & owned_by_mapper & injective & owned_mapped
+
+
+def harts_ok(s: SpecState) -> bool:
+    """Harts of an empty slot are powered off; a running vCPU belongs to a live CVM and is started."""
+    lifecycle = all_of(
+        (s.live[i // H] & (s.hart[i] >= STARTED) & (s.hart[i] <= SUSPENDED))
+        | (lnot(s.live[i // H]) & (s.hart[i] == POWERED_OFF))
+        for i in range(K * H)
+    )
+    hv = (s.run_cvm == HYPERVISOR) & (s.run_vcpu == 0)
+    guest = any_of(
+        (s.run_cvm == k) & (s.run_vcpu == h) & s.live[k] & (s.hart[k * H + h] == STARTED)
+        for k in range(K) for h in range(H)
+    )
+    return lifecycle & (hv | guest)
+
+
+def spec_invariant(s: SpecState) -> bool:
+    """Shapes first (a real fork: the rest indexes by them), then one symbolic conjunction."""
+    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s))
+
+
+def spec_initial() -> SpecState:
+    """Power-on: no CVMs, root pages reserved, all other memory zero, the hypervisor running."""
+    return SpecState(
+        mem=(0,) * PAGES,
+        owner=tuple(MONITOR if p < K else FREE for p in range(C)),
+        live=(False,) * K,
+        hart=(POWERED_OFF,) * (K * H),
+        private=(False,) * (K * G),
+        shared=(False,) * (K * G),
+        page=(0,) * (K * G),
+        run_cvm=HYPERVISOR,
+        run_vcpu=0,
+        hv_regs=(0,) * NREGS,
+        vcpu_regs=((0,) * NREGS,) * (K * H),
+    )

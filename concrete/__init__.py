@@ -1,0 +1,1 @@
+"""Concrete processor models that refine the canonical architecture."""

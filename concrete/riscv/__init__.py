@@ -1,0 +1,54 @@
+"""The RISC-V model: the canonical monitor on RISC-V primitives (PMP, hgatp/G-stage, GPRs)."""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract.canonical.monitor import lifecycle, memory, switch
+from concrete.riscv.machine import RISCV, RiscvMachine
+from concrete.riscv.state import RvHw, RvState
+
+Result = Tuple[int, int]
+Step = Tuple[RvState, Result]
+
+
+def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...]) -> Step:
+    return lifecycle.promote_to_tvm(RISCV, s, npages, src)
+
+
+def destroy_tvm(s: RvState, cvm_id: int) -> Step:
+    return lifecycle.destroy_tvm(RISCV, s, cvm_id)
+
+
+def tvm_vcpu_run(s: RvState, cvm_id: int, vcpu: int) -> Step:
+    return switch.tvm_vcpu_run(RISCV, s, cvm_id, vcpu)
+
+
+def vcpu_exit(s: RvState) -> Step:
+    return switch.vcpu_exit(RISCV, s)
+
+
+def share_memory(s: RvState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Step:
+    return memory.share_memory(RISCV, s, gpa, size, hv_err, hv_addr)
+
+
+def unshare_memory(s: RvState, gpa: int, size: int) -> Step:
+    return memory.unshare_memory(RISCV, s, gpa, size)
+
+
+def guest_page_fault(s: RvState, gpa: int) -> Step:
+    return memory.guest_page_fault(RISCV, s, gpa)
+
+
+def hypervisor_read(s: RvState, addr: int) -> Step:
+    return memory.hypervisor_read(RISCV, s, addr)
+
+
+def hypervisor_write(s: RvState, addr: int, value: int) -> Step:
+    return memory.hypervisor_write(RISCV, s, addr, value)
+
+
+__all__ = [
+    "RISCV", "RiscvMachine", "RvHw", "RvState",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+]

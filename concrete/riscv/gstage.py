@@ -1,0 +1,49 @@
+"""hgatp and G-stage page-table entries: field layouts and their encodings.
+
+The model keeps tables as struct-of-arrays of decoded PTE fields (one tuple per field); words
+are only built and taken apart by `encode_*`/`decode_*`, each with its own obligation.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+# hgatp
+MODE_BARE, MODE_SV39X4, MODE_SV48X4, MODE_SV57X4 = 0, 8, 9, 10
+HGATP_MODE_SHIFT = 60
+HGATP_VMID_SHIFT = 44
+HGATP_VMID_BITS = 14
+HGATP_PPN_BITS = 44
+
+# PTE bits, from bit 0.
+PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << b for b in range(8))
+PTE_PPN_SHIFT = 10
+PTE_PPN_BITS = 44
+PRIVATE_LEAF = PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D | PTE_V
+SHARED_LEAF = PTE_R | PTE_W | PTE_U | PTE_A | PTE_D | PTE_V
+
+Hgatp = Tuple[int, int, int]  # mode, vmid, ppn
+Pte = Tuple[bool, bool, bool, bool, bool, bool, bool, bool, int]  # v r w x u g a d, ppn
+
+
+def encode_hgatp(mode: int, vmid: int, ppn: int) -> int:
+    """The hgatp word. Fields do not overlap, so `+` equals `|` here and stays cheap for CrossHair."""
+    return (mode << HGATP_MODE_SHIFT) + (vmid << HGATP_VMID_SHIFT) + ppn
+
+
+def decode_hgatp(word: int) -> Hgatp:
+    return (
+        (word >> HGATP_MODE_SHIFT) & 0xF,
+        (word >> HGATP_VMID_SHIFT) & ((1 << HGATP_VMID_BITS) - 1),
+        word & ((1 << HGATP_PPN_BITS) - 1),
+    )
+
+
+def encode_pte(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool, ppn: int) -> int:
+    """The PTE word: flag bits from bit 0, PPN from bit 10 (fields disjoint, so `+` is `|`)."""
+    bits = (v, r, w, x, u, g, a, d)
+    return sum((1 << b) if bits[b] else 0 for b in range(8)) + (ppn << PTE_PPN_SHIFT)
+
+
+def decode_pte(word: int) -> Pte:
+    v, r, w, x, u, g, a, d = ((word >> b) & 1 == 1 for b in range(8))
+    return v, r, w, x, u, g, a, d, (word >> PTE_PPN_SHIFT) & ((1 << PTE_PPN_BITS) - 1)

@@ -1,0 +1,85 @@
+"""The RISC-V implementation of the canonical primitives: PMP, hgatp + G-stage PTEs, GPRs."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import G, NC, PAGE_SIZE
+from abstract.logic import set_at
+from concrete.riscv import gstage, pmp
+from concrete.riscv.state import RvHw
+
+_PTE_FIELDS = ("pte_v", "pte_r", "pte_w", "pte_x", "pte_u", "pte_a", "pte_d")
+
+
+def _tor_perms(hw: RvHw, entry: int, on: bool) -> RvHw:
+    return replace(
+        hw,
+        pmp_r=set_at(hw.pmp_r, entry, on),
+        pmp_w=set_at(hw.pmp_w, entry, on),
+        pmp_x=set_at(hw.pmp_x, entry, on),
+    )
+
+
+def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
+    """Write PTE i: a private leaf (R W X U A D V), a shared leaf (R W U A D V) or invalid."""
+    changes = {f: set_at(getattr(hw, f), i, valid) for f in _PTE_FIELDS}
+    changes["pte_x"] = set_at(hw.pte_x, i, valid & private)
+    changes["pte_ppn"] = set_at(hw.pte_ppn, i, ppn)
+    return replace(hw, **changes)
+
+
+class RiscvMachine:
+    """Implements `Primitives[RvHw]`."""
+
+    def isolation_grant(self, hw: RvHw) -> RvHw:
+        return _tor_perms(hw, pmp.MONITOR_TOR, True)
+
+    def isolation_revoke(self, hw: RvHw) -> RvHw:
+        return _tor_perms(hw, pmp.MONITOR_TOR, False)
+
+    def isolation_allows(self, hw: RvHw, page: int) -> bool:
+        addr = page * PAGE_SIZE
+        return pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, addr) & \
+            pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_w, addr)
+
+    def translation_load(self, hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
+        """Point CVM k's hgatp (Sv48x4, VMID k + 1) at its root and fill the root with leaves."""
+        for g in range(G):
+            hw = _leaf(hw, k * G + g, g < len(pages), True, pages[g] if g < len(pages) else 0)
+        live = len(pages) > 0
+        return replace(
+            hw,
+            hgatp_mode=set_at(hw.hgatp_mode, k, gstage.MODE_SV48X4 if live else gstage.MODE_BARE),
+            hgatp_vmid=set_at(hw.hgatp_vmid, k, k + 1 if live else 0),
+            hgatp_ppn=set_at(hw.hgatp_ppn, k, root_ppn(k) if live else 0),
+        )
+
+    def translation_clear(self, hw: RvHw, k: int) -> RvHw:
+        return self.translation_load(hw, k, ())
+
+    def translation_map(self, hw: RvHw, i: int, page: int, private: bool) -> RvHw:
+        return _leaf(hw, i, True, private, page)
+
+    def translation_unmap(self, hw: RvHw, i: int) -> RvHw:
+        return _leaf(hw, i, False, False, 0)
+
+    def translation_entry(self, hw: RvHw, i: int) -> Tuple[bool, int]:
+        return hw.pte_v[i], hw.pte_ppn[i]
+
+    def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
+        return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu])
+
+    def hart_exit(self, hw: RvHw, vcpu: int, err: int, value: int) -> RvHw:
+        """SBI return: a0 = error, a1 = value in the hypervisor's restored registers."""
+        back = set_at(set_at(hw.hv_saved, abi.A0, err), abi.A1, value)
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back)
+
+
+def root_ppn(k: int) -> int:
+    """Physical page number of CVM slot k's root table (physical memory starts at 0 here)."""
+    return NC + k
+
+
+RISCV = RiscvMachine()

@@ -1,0 +1,55 @@
+"""RISC-V Physical Memory Protection, held as decoded fields (never as raw CSR words).
+
+The monitor uses entry 0 (OFF, supplying the base: pmpaddr0 = start of C >> 2) and entry 1
+(TOR, pmpaddr1 = end of C >> 2) to cover [start of C, end of C); it grants R/W/X there on entry
+to a CVM and removes it on the exit. Firmware entries start at index 2; the lowest-priority one
+grants all physical memory to S/U modes. Lower index wins; an S/U access no entry matches fails.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract.config import NC, PAGE_SIZE, PAGES
+from abstract.logic import lnot
+
+ENTRIES = 16
+OFF, TOR, NA4, NAPOT = 0, 1, 2, 3
+MONITOR_BASE, MONITOR_TOR = 0, 1   # the monitor's entries
+FIRMWARE_BASE, FIRMWARE_ALL = 14, 15  # firmware: all memory to S/U, lowest priority
+C_START = NC * PAGE_SIZE
+C_END = PAGES * PAGE_SIZE
+
+# pmpcfg byte layout.
+CFG_R, CFG_W, CFG_X = 1, 2, 4
+CFG_A_SHIFT = 3
+CFG_L = 0x80
+CFG_RESERVED = 0x60
+
+PmpFields = Tuple[bool, bool, bool, int, bool]  # r, w, x, A (mode), L
+
+
+def decode_cfg(byte: int) -> PmpFields:
+    """One pmpcfg byte to (r, w, x, mode, locked)."""
+    return (byte & CFG_R != 0, byte & CFG_W != 0, byte & CFG_X != 0,
+            (byte >> CFG_A_SHIFT) & 3, byte & CFG_L != 0)
+
+
+def encode_cfg(fields: PmpFields) -> int:
+    r, w, x, mode, locked = fields
+    return (CFG_R if r else 0) | (CFG_W if w else 0) | (CFG_X if x else 0) \
+        | (mode << CFG_A_SHIFT) | (CFG_L if locked else 0)
+
+
+def matches(lo: int, hi: int, mode: int, addr: int) -> bool:
+    """Does a TOR entry with pmpaddr bounds lo, hi (addresses >> 2) cover byte addr?"""
+    return (mode == TOR) & (lo * 4 <= addr) & (addr < hi * 4)
+
+
+def allows(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], perm: Tuple[bool, ...], addr: int) -> bool:
+    """Priority scan, branch-free: the lowest-index matching entry decides `perm`; no match denies."""
+    decided = False
+    for i in reversed(range(ENTRIES)):
+        lo = addr_reg[i - 1] if i > 0 else 0
+        hit = matches(lo, addr_reg[i], mode[i], addr)
+        decided = (hit & perm[i]) | (lnot(hit) & decided)
+    return decided

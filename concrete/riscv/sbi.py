@@ -1,0 +1,44 @@
+"""The SBI calling convention: a7 = EID, a6 = FID, a0..a5 arguments; a0 = error, a1 = value.
+
+`decode_call` maps any (a7, a6) the hypervisor or a CVM can pass to one of the calls the model
+handles or to UNKNOWN, which the monitor answers with INVALID_PARAM (ACE never answers
+NOT_SUPPORTED)."""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract import abi
+from abstract.logic import set_at
+
+UNKNOWN = 0
+PROMOTE_TO_TVM = 1
+DESTROY_TVM = 2
+TVM_VCPU_RUN = 3
+SHARE_MEMORY = 4
+UNSHARE_MEMORY = 5
+
+CALLS = {
+    (abi.EID_COVH, abi.COVH_PROMOTE_TO_TVM): PROMOTE_TO_TVM,
+    (abi.EID_COVH, abi.COVH_DESTROY_TVM): DESTROY_TVM,
+    (abi.EID_COVH, abi.COVH_TVM_VCPU_RUN): TVM_VCPU_RUN,
+    (abi.EID_COVG, abi.COVG_SHARE_MEMORY): SHARE_MEMORY,
+    (abi.EID_COVG, abi.COVG_UNSHARE_MEMORY): UNSHARE_MEMORY,
+}
+
+
+def decode_call(eid: int, fid: int) -> int:
+    """The call named by a7 = eid, a6 = fid, or UNKNOWN; compares with constants only."""
+    for (e, f), call in CALLS.items():
+        if eid == e and fid == f:
+            return call
+    return UNKNOWN
+
+
+def call_registers(regs: Tuple[int, ...]) -> Tuple[int, int, Tuple[int, ...]]:
+    """(a7, a6, (a0..a5)) of a register file x1..x31."""
+    return regs[abi.A7], regs[abi.A6], regs[abi.A0:abi.A0 + 6]
+
+
+def sbi_return(regs: Tuple[int, ...], err: int, value: int) -> Tuple[int, ...]:
+    """The register file after an SBI call returns (err, value) in a0, a1."""
+    return set_at(set_at(regs, abi.A0, err), abi.A1, value)

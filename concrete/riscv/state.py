@@ -1,0 +1,83 @@
+"""RISC-V hardware state of one physical hart and the monitor's per-CVM translation state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from abstract.shapes import (
+    EntryFlags, EntryInts, HartInts, Owners, PageData, Regs, SlotFlags, SlotInts, VcpuRegs,
+)
+from concrete.riscv.pmp import ENTRIES
+
+PmpInts = Tuple[(int,) * ENTRIES]
+PmpFlags = Tuple[(bool,) * ENTRIES]
+
+
+@dataclass(frozen=True)
+class RvHw:
+    # PMP, 16 entries, decoded pmpcfg fields and pmpaddr (byte address >> 2).
+    pmp_mode: PmpInts
+    pmp_r: PmpFlags
+    pmp_w: PmpFlags
+    pmp_x: PmpFlags
+    pmp_addr: PmpInts
+    # hgatp of each CVM slot (K), decoded.
+    hgatp_mode: SlotInts
+    hgatp_vmid: SlotInts
+    hgatp_ppn: SlotInts
+    # G-stage leaf PTEs, entry k * G + g, one tuple per field (struct of arrays).
+    pte_v: EntryFlags
+    pte_r: EntryFlags
+    pte_w: EntryFlags
+    pte_x: EntryFlags
+    pte_u: EntryFlags
+    pte_a: EntryFlags
+    pte_d: EntryFlags
+    pte_ppn: EntryInts
+    # General registers x1..x31 of the hart, and the copies the monitor keeps.
+    regs: Regs
+    hv_saved: Regs
+    vcpu_saved: VcpuRegs
+
+
+@dataclass(frozen=True)
+class RvState:
+    mem: PageData
+    owner: Owners
+    live: SlotFlags
+    hart: HartInts
+    run_cvm: int
+    run_vcpu: int
+    hw: RvHw
+
+
+def riscv_initial() -> RvState:
+    """Boot: firmware's all-memory entry 15 (base from entry 14), the monitor's entries 0-1
+    covering C with no permission, every hgatp Bare, no PTEs, the hypervisor running."""
+    from abstract.config import C, G, H, K, NREGS, PAGES
+    from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
+    from concrete.riscv import pmp
+
+    mode = [pmp.OFF] * ENTRIES
+    addr = [0] * ENTRIES
+    mode[pmp.MONITOR_TOR] = mode[pmp.FIRMWARE_ALL] = pmp.TOR
+    addr[pmp.MONITOR_BASE] = pmp.C_START >> 2
+    addr[pmp.MONITOR_TOR] = addr[pmp.FIRMWARE_ALL] = pmp.C_END >> 2
+    perm = tuple(i == pmp.FIRMWARE_ALL for i in range(ENTRIES))
+    no = (False,) * (K * G)
+    zero_regs = (0,) * NREGS
+    return RvState(
+        mem=(0,) * PAGES,
+        owner=tuple(MONITOR if p < K else FREE for p in range(C)),
+        live=(False,) * K,
+        hart=(POWERED_OFF,) * (K * H),
+        run_cvm=HYPERVISOR,
+        run_vcpu=0,
+        hw=RvHw(
+            pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
+            hgatp_mode=(0,) * K, hgatp_vmid=(0,) * K, hgatp_ppn=(0,) * K,
+            pte_v=no, pte_r=no, pte_w=no, pte_x=no, pte_u=no, pte_a=no, pte_d=no,
+            pte_ppn=(0,) * (K * G),
+            regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
+        ),
+    )

@@ -1,0 +1,3 @@
+from refinement.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Abstraction from the canonical machine to the spec, and the canonical representation invariant.
+
+Each `abs_*` helper is named after the spec field it builds. Private/shared are read off the
+translation entry without branching: an entry into C is private, an entry into NC is shared.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
+from abstract.config import G, H, K, NC, NREGS
+from abstract.domain import HYPERVISOR
+from abstract.logic import all_of, implies, lnot
+from abstract.spec.state import SpecState, spec_invariant
+
+
+def abs_private(hw: CanonHw) -> Tuple[bool, ...]:
+    return tuple(hw.t_valid[i] & (hw.t_page[i] >= NC) for i in range(K * G))
+
+
+def abs_shared(hw: CanonHw) -> Tuple[bool, ...]:
+    return tuple(hw.t_valid[i] & (hw.t_page[i] < NC) for i in range(K * G))
+
+
+def abs_hv_regs(s: CanonState) -> Tuple[int, ...]:
+    """The hypervisor's registers are live on the hart while it runs, saved otherwise."""
+    return s.hw.regs if s.run_cvm == HYPERVISOR else s.hw.hv_saved
+
+
+def abs_vcpu_regs(s: CanonState) -> Tuple[Tuple[int, ...], ...]:
+    """A vCPU's registers are live on the hart while it runs, saved otherwise."""
+    return tuple(
+        s.hw.regs if (s.run_cvm == k) & (s.run_vcpu == h) else s.hw.vcpu_saved[k * H + h]
+        for k in range(K) for h in range(H)
+    )
+
+
+def abs_canonical(s: CanonState) -> SpecState:
+    return SpecState(
+        mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
+        private=abs_private(s.hw), shared=abs_shared(s.hw), page=s.hw.t_page,
+        run_cvm=s.run_cvm, run_vcpu=s.run_vcpu,
+        hv_regs=abs_hv_regs(s), vcpu_regs=abs_vcpu_regs(s),
+    )
+
+
+def translation_ok(hw: CanonHw) -> bool:
+    """Private entries are executable, shared ones never; unmapped entries are all zero."""
+    return all_of(
+        implies(hw.t_valid[i], hw.t_exec[i] == (hw.t_page[i] >= NC))
+        & implies(lnot(hw.t_valid[i]), lnot(hw.t_exec[i]) & (hw.t_page[i] == 0))
+        for i in range(K * G)
+    )
+
+
+def canonical_shapes_ok(s: CanonState) -> bool:
+    return canon_hw_shapes_ok(s.hw) and len(s.hw.vcpu_saved) == K * H and all(
+        len(r) == NREGS for r in s.hw.vcpu_saved
+    )
+
+
+def running_ok(run_cvm: int, run_vcpu: int) -> bool:
+    """Either the hypervisor runs (vCPU field 0) or some vCPU k, h in range does."""
+    hv = (run_cvm == HYPERVISOR) & (run_vcpu == 0)
+    return hv | ((0 <= run_cvm) & (run_cvm < K) & (0 <= run_vcpu) & (run_vcpu < H))
+
+
+def canonical_local(s: CanonState) -> bool:
+    """What the canonical layer adds to the spec invariant, inductive on its own: C memory is
+    open exactly while a CVM runs, and translation entries are in canonical form."""
+    return canonical_shapes_ok(s) and (
+        running_ok(s.run_cvm, s.run_vcpu)
+        & (s.hw.iso_open == (s.run_cvm != HYPERVISOR))
+        & translation_ok(s.hw)
+    )
+
+
+def canonical_invariant(s: CanonState) -> bool:
+    """The representation invariant: the local part and the spec invariant of the abstraction.
+    Its preservation is proven in two halves: `canonical_local` by the canonical invariant
+    obligations, the spec part by simulation plus the spec's own invariant preservation."""
+    return canonical_local(s) and spec_invariant(abs_canonical(s))
+

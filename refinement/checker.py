@@ -1,0 +1,177 @@
+"""Turns a worker's raw outcomes into an honest verdict for one obligation.
+
+Runs in the parent (never imports CrossHair): each proof, enumeration and replay is a child
+process (`refinement.worker`) with the chosen sizes in its environment.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from abstract.config import Sizes, env_for
+from refinement.outcomes import ConditionOutcome, Status
+from refinement.registry import Method, Obligation
+from refinement.replay import extract_call
+from refinement.results import Evidence, ObligationResult, Verdict
+
+FAILING = (Status.POST_FAIL, Status.EXEC_ERR, Status.POST_ERR)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    sizes: Sizes = field(default_factory=Sizes)
+    timeout: float = 90.0               # CPU seconds per postcondition
+    faults: Sequence[str] = ()
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+def run_worker(job: Dict[str, Any], options: CheckOptions, wall_limit: float) -> Dict[str, Any]:
+    """Run one job in a fresh child process; raise WorkerFailed on crash or wall-clock overrun."""
+    env = {**os.environ, **env_for(options.sizes), "PYTHONHASHSEED": "0"}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "refinement.worker"], input=json.dumps(job),
+            capture_output=True, text=True, env=env, timeout=wall_limit,
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkerFailed(f"worker exceeded its wall-clock limit of {wall_limit:.0f} s") from None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        raise WorkerFailed(f"worker exited with status {proc.returncode}: {' | '.join(tail)}")
+    answer = json.loads(proc.stdout)
+    if not answer.get("ok"):
+        raise WorkerFailed(answer.get("error", "worker failed"))
+    return answer
+
+
+def check(ob: Obligation, options: CheckOptions) -> ObligationResult:
+    started = time.monotonic()
+    try:
+        if ob.method is Method.ENUMERATION:
+            verdict, evidence, cex = _enumerate(ob, options)
+        else:
+            verdict, evidence, cex = _prove(ob, options)
+    except WorkerFailed as exc:
+        verdict, cex = Verdict.ERROR, None
+        evidence = Evidence(ob.method.value, False, 0, time.monotonic() - started, note=str(exc))
+        if "wall-clock" in str(exc):
+            verdict = Verdict.BOUNDED
+    file, line = ob.source_line()
+    return ObligationResult(
+        id=ob.id, layers=ob.layers.value, operation=ob.operation, subject=ob.subject,
+        kind=ob.kind.value, verdict=verdict, evidence=evidence, statement=ob.statement,
+        source=f"{os.path.relpath(file)}:{line}", counterexample=cex, faults=list(options.faults),
+    )
+
+
+def _replay(ob: Obligation, call: str, options: CheckOptions) -> Dict[str, Any]:
+    job = {"id": ob.id, "action": "replay", "call": call, "faults": list(options.faults)}
+    return run_worker(job, options, wall_limit=120)
+
+
+def _prove(ob: Obligation, options: CheckOptions):
+    job = {"id": ob.id, "action": "prove", "timeout": options.timeout, "faults": list(options.faults)}
+    answer = run_worker(job, options, wall_limit=options.timeout * 8 + 60)
+    outcomes = [ConditionOutcome.from_json(o) for o in answer["outcomes"]]
+    paths = sum(o.paths for o in outcomes)
+    seconds = sum(o.seconds for o in outcomes)
+    exhausted = bool(outcomes) and all(o.exhausted for o in outcomes)
+
+    def evidence(note: str = "", exhaustive: bool = exhausted) -> Evidence:
+        return Evidence(ob.method.value, exhaustive, paths, round(seconds, 3), len(outcomes), note)
+
+    if not outcomes:
+        return Verdict.ERROR, evidence("the obligation has no postcondition to prove"), None
+    broken = [o for o in outcomes if o.status is Status.SYNTAX_ERR]
+    if broken:
+        return Verdict.ERROR, evidence(f"contracts unreadable: {broken[0].message}"), None
+    failing = [o for o in outcomes if o.status in FAILING]
+    if failing:
+        return _judge_failure(ob, failing[0], options, evidence)
+    if ob.method is Method.WITNESS:
+        if all(o.status is Status.CONFIRMED for o in outcomes) and exhausted:
+            return Verdict.VACUOUS, evidence("no state satisfies the invariant (all paths exhausted)"), None
+        return Verdict.BOUNDED, evidence("no witness found within the budget"), None
+    if all(o.status is Status.CONFIRMED for o in outcomes) and exhausted:
+        return Verdict.PROVEN, evidence(), None
+    unsat = [o for o in outcomes if o.status is Status.PRE_UNSAT]
+    if unsat and all(o.exhausted for o in unsat):
+        return Verdict.VACUOUS, evidence("no input satisfies the precondition (all paths exhausted)"), None
+    if unsat:
+        return Verdict.BOUNDED, evidence("no path passed the precondition before the budget ran out"), None
+    return Verdict.BOUNDED, evidence("budget ran out before every path was exhausted"), None
+
+
+def _judge_failure(ob: Obligation, failing: ConditionOutcome, options: CheckOptions, evidence):
+    call = extract_call(failing.message, ob.qualname)
+    if call is None:
+        return Verdict.ERROR, evidence(f"CrossHair reported a failure without a call: {failing.message[:300]}"), None
+    try:
+        cex = _replay(ob, call, options)
+    except WorkerFailed as exc:
+        return Verdict.ERROR, evidence(f"replay failed: {exc}"), {"call": call}
+    cex["crosshair_message"] = failing.message[:2000]
+    cex["condition"] = failing.condition
+    if not cex.get("confirmed"):
+        return Verdict.ERROR, evidence(f"replay disagrees with CrossHair: {cex.get('reason')}"), cex
+    if ob.method is Method.WITNESS:
+        return Verdict.PROVEN, evidence("a witness state was found and replayed", exhaustive=False), cex
+    if failing.status is Status.EXEC_ERR:
+        return Verdict.ERROR, evidence(f"the model raised on a replayed input: {cex.get('reason')}",
+                                       exhaustive=False), cex
+    return Verdict.REFUTED, evidence("counterexample replayed concretely", exhaustive=False), cex
+
+
+def _enumerate(ob: Obligation, options: CheckOptions):
+    job = {"id": ob.id, "action": "enumerate", "faults": list(options.faults)}
+    answer = run_worker(job, options, wall_limit=max(120.0, options.timeout * 4))
+    checked, seconds = answer["checked"], round(answer["seconds"], 3)
+    note = f"{checked} domain values checked, {answer['skipped']} outside the precondition"
+    if answer["failure"]:
+        cex = _replay(ob, answer["failure"], options)
+        if cex.get("confirmed"):
+            return Verdict.REFUTED, Evidence("enumeration", False, checked, seconds, 1, note), cex
+        return Verdict.ERROR, Evidence("enumeration", False, checked, seconds, 1,
+                                       f"replay disagrees: {cex.get('reason')}"), cex
+    if checked == 0:
+        return Verdict.VACUOUS, Evidence("enumeration", True, 0, seconds, 1, note), None
+    return Verdict.PROVEN, Evidence("enumeration", True, checked, seconds, 1, note), None
+
+
+def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 1,
+              on_start=None, on_done=None) -> List[ObligationResult]:
+    """Check obligations `jobs` at a time; results come back in the input order. Each check is
+    its own child process, so one crash or hang costs only its own obligation."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    results: Dict[str, ObligationResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {}
+        for ob in obligations:
+            futures[pool.submit(_checked, ob, options, on_start)] = ob
+        for fut in as_completed(futures):
+            result = fut.result()
+            results[result.id] = result
+            if on_done:
+                on_done(result)
+    return [results[ob.id] for ob in obligations]
+
+
+def _checked(ob: Obligation, options: CheckOptions, on_start) -> ObligationResult:
+    if on_start:
+        on_start(ob)
+    return check(ob, options)
+
+
+def find(obligations: Dict[str, Obligation], patterns: Optional[Sequence[str]]) -> List[Obligation]:
+    import fnmatch
+    if not patterns:
+        return list(obligations.values())
+    return [ob for ob_id, ob in obligations.items() if any(fnmatch.fnmatchcase(ob_id, p) for p in patterns)]

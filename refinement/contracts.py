@@ -1,0 +1,41 @@
+"""Evaluating an obligation's icontract contracts by hand, in plain Python (no CrossHair)."""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Dict, List, Tuple
+
+
+def _call_condition(contract: Any, values: Dict[str, Any]) -> bool:
+    args = {name: values[name] for name in contract.condition_args}
+    return bool(contract.condition(**args))
+
+
+def bind(fn: Callable, args: Tuple, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    sig = inspect.signature(inspect.unwrap(fn))
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def precondition_holds(fn: Callable, values: Dict[str, Any]) -> bool:
+    groups = getattr(fn, "__preconditions__", []) or []
+    # icontract: groups are OR-ed (inheritance); contracts within a group are AND-ed.
+    return not groups or any(all(_call_condition(c, values) for c in group) for group in groups)
+
+
+def failing_postconditions(fn: Callable, values: Dict[str, Any], result: Any) -> List[str]:
+    """The descriptions (or sources) of every postcondition `result` violates."""
+    failed = []
+    for contract in getattr(fn, "__postconditions__", []) or []:
+        try:
+            ok = _call_condition(contract, {**values, "result": result})
+        except Exception as exc:  # a condition that raises is violated
+            failed.append(f"{_describe(contract)} (raised {type(exc).__name__}: {exc})")
+            continue
+        if not ok:
+            failed.append(_describe(contract))
+    return failed
+
+
+def _describe(contract: Any) -> str:
+    return contract.description or getattr(contract, "condition_as_text", None) or repr(contract.condition)

@@ -1,0 +1,86 @@
+"""Seeded faults of the reference (ace-monitor.md, "Seeded faults"), as swappable variants.
+
+A fault is applied by replacing one attribute of a model module in the process that proves or
+replays, so the model's source is never edited. Each fault names the obligations expected to
+refute it.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Dict, Iterable, Tuple
+
+from abstract.config import C
+from abstract.domain import CVM_BASE, FREE
+
+
+@dataclass(frozen=True)
+class Fault:
+    number: int          # its number in the reference's list
+    name: str
+    description: str
+    module: str          # where the replaced attribute lives
+    attribute: str       # "function" or "Class.method"
+    variant: Callable
+    refuted_by: Tuple[str, ...]
+
+
+def _release_all_without_zeroing(s: Any, k: int) -> Any:
+    """Fault 3: destroy frees the CVM's pages but leaves their contents in memory."""
+    tag = CVM_BASE + k
+    return replace(s, owner=tuple(FREE if s.owner[p] == tag else s.owner[p] for p in range(C)))
+
+
+def _unshare_any_leaf(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Tuple[int, int]]:
+    """Fault 5: unshare removes whatever leaf is there, a private page included."""
+    from abstract import abi
+    from abstract.canonical.monitor.memory import decode_guest_page
+    from abstract.domain import HYPERVISOR
+    from abstract.config import G
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    g = decode_guest_page(gpa, size)
+    if g < 0:
+        return s, (abi.INVALID_ADDRESS, 0)
+    i = s.run_cvm * G + g
+    mapped, _ = hwp.translation_entry(s.hw, i)
+    if not mapped:
+        return s, (abi.FAILED, 0)
+    return replace(s, hw=hwp.translation_unmap(s.hw, i)), (abi.SUCCESS, 0)
+
+
+def _keep_pmp_open(self: Any, hw: Any) -> Any:
+    """Fault 6: the exit to the hypervisor leaves the PMP entry over C granting R/W/X."""
+    return hw
+
+
+FAULTS: Dict[str, Fault] = {f.name: f for f in (
+    Fault(3, "destroy-without-zeroing", "Destroy frees pages without zeroing them.",
+          "abstract.canonical.allocator", "release_all", _release_all_without_zeroing,
+          ("canonical->spec/destroy_tvm/simulation",)),
+    Fault(5, "unshare-any-leaf", "Unshare removes any leaf, including a private page.",
+          "abstract.canonical.monitor.memory", "unshare_memory", _unshare_any_leaf,
+          ("canonical->spec/unshare_memory/simulation",)),
+    Fault(6, "pmp-open-after-exit", "The isolation unit is not reconfigured on the exit to the hypervisor.",
+          "concrete.riscv.machine", "RiscvMachine.isolation_revoke", _keep_pmp_open,
+          ("riscv->canonical/vcpu_exit/simulation",)),
+)}
+
+
+class UnknownFault(KeyError):
+    pass
+
+
+def apply(names: Iterable[str]) -> None:
+    """Swap each named fault's variant into its model module (in this process only)."""
+    for name in names:
+        if name not in FAULTS:
+            raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
+        fault = FAULTS[name]
+        target: Any = importlib.import_module(fault.module)
+        *owners, attr = fault.attribute.split(".")
+        for owner in owners:
+            target = getattr(target, owner)
+        if not hasattr(target, attr):
+            raise UnknownFault(f"fault {name!r} targets {fault.module}.{fault.attribute}, which no longer exists")
+        setattr(target, attr, fault.variant)

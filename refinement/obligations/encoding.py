@@ -1,0 +1,71 @@
+"""Encodings at the edge of the RISC-V layer: the model keeps decoded fields, and these
+obligations prove that words and fields convert consistently (and that every register value
+decodes to something defined)."""
+from __future__ import annotations
+
+from typing import Iterator, Tuple
+
+import icontract
+
+from abstract.canonical.monitor.memory import decode_guest_page
+from abstract.config import G, PAGE_SIZE
+from concrete.riscv import gstage, pmp, sbi
+from refinement.registry import Kind, Layers, Method, obligation
+
+
+def all_cfg_bytes() -> Iterator[Tuple[int]]:
+    """The finite domain of a pmpcfg byte."""
+    return ((b,) for b in range(256))
+
+
+@obligation(Layers.RISCV, "pmpcfg", Kind.ENCODING, Method.ENUMERATION, domain="all_cfg_bytes")
+@icontract.require(lambda byte: 0 <= byte < 256 and byte & pmp.CFG_RESERVED == 0,
+                   "a byte with reserved bits 5-6 zero")
+@icontract.ensure(lambda byte, result: result == byte, "encode(decode(byte)) == byte")
+def pmpcfg_roundtrip(byte: int) -> int:
+    """Every pmpcfg byte with its reserved bits clear decodes to fields that encode back to it."""
+    return pmp.encode_cfg(pmp.decode_cfg(byte))
+
+
+@obligation(Layers.RISCV, "hgatp", Kind.ENCODING)
+@icontract.require(lambda mode, vmid, ppn: 0 <= mode < 16 and 0 <= vmid < (1 << gstage.HGATP_VMID_BITS)
+                   and 0 <= ppn < (1 << gstage.HGATP_PPN_BITS))
+@icontract.ensure(lambda mode, vmid, ppn, result: result == (mode, vmid, ppn), "decode(encode(f)) == f")
+def hgatp_roundtrip(mode: int, vmid: int, ppn: int) -> Tuple[int, int, int]:
+    """hgatp fields (MODE 63..60, VMID from bit 44, PPN in the low 44 bits) survive encoding."""
+    return gstage.decode_hgatp(gstage.encode_hgatp(mode, vmid, ppn))
+
+
+@obligation(Layers.RISCV, "pte", Kind.ENCODING)
+@icontract.require(lambda v, r, w, x, u, g, a, d, ppn: 0 <= ppn < (1 << gstage.PTE_PPN_BITS))
+@icontract.ensure(lambda v, r, w, x, u, g, a, d, ppn, result: result == (v, r, w, x, u, g, a, d, ppn),
+                  "decode(encode(f)) == f")
+def pte_roundtrip(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool, ppn: int) -> gstage.Pte:
+    """G-stage PTE fields (V R W X U G A D from bit 0, PPN from bit 10) survive encoding."""
+    return gstage.decode_pte(gstage.encode_pte(v, r, w, x, u, g, a, d, ppn))
+
+
+def _named(eid: int, fid: int, call: int) -> bool:
+    return any(eid == e and fid == f and call == c for (e, f), c in sbi.CALLS.items())
+
+
+@obligation(Layers.RISCV, "sbi_call", Kind.ENCODING)
+@icontract.ensure(lambda eid, fid, result: result == sbi.UNKNOWN or _named(eid, fid, result),
+                  "a decoded call is exactly the one its (EID, FID) names")
+@icontract.ensure(lambda eid, fid, result: result != sbi.UNKNOWN
+                  or not any(eid == e and fid == f for (e, f) in sbi.CALLS),
+                  "UNKNOWN only for an (EID, FID) the model does not handle")
+def sbi_call_decoding(eid: int, fid: int) -> int:
+    """Every (a7, a6) a caller can pass decodes to the call it names or to UNKNOWN (INVALID_PARAM)."""
+    return sbi.decode_call(eid, fid)
+
+
+@obligation(Layers.CANONICAL, "guest_address", Kind.ENCODING)
+@icontract.ensure(lambda gpa, size, result: result < 0 or (result * PAGE_SIZE == gpa and 1 <= result < G
+                                                           and size == PAGE_SIZE), "a decoded page is exact")
+@icontract.ensure(lambda gpa, size, result: result >= 0 or size != PAGE_SIZE or gpa % PAGE_SIZE != 0
+                  or not 0 < gpa < G * PAGE_SIZE, "every well-formed request decodes")
+def guest_address_decoding(gpa: int, size: int) -> int:
+    """A (gpa, size) request decodes to its guest page exactly when it is aligned, non-zero,
+    inside guest memory and one page long; otherwise INVALID_ADDRESS."""
+    return decode_guest_page(gpa, size)

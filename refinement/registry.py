@@ -1,0 +1,114 @@
+"""The catalogue of proof obligations, keyed by enums rather than strings.
+
+An obligation is a plain function with icontract contracts, registered with `@obligation(...)`.
+Its id is `<layers>/<subject>/<kind>`, e.g. `riscv->canonical/share_memory/simulation`.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable, Dict, Optional
+
+OBLIGATION_MODULES = (
+    "refinement.obligations.canonical_spec",
+    "refinement.obligations.riscv_canonical",
+    "refinement.obligations.spec",
+    "refinement.obligations.layers",
+    "refinement.obligations.encoding",
+)
+
+
+class Layers(str, Enum):
+    CANONICAL_SPEC = "canonical->spec"
+    RISCV_CANONICAL = "riscv->canonical"
+    SPEC = "spec"
+    CANONICAL = "canonical"
+    RISCV = "riscv"
+
+
+class Operation(str, Enum):
+    PROMOTE_TO_TVM = "promote_to_tvm"
+    DESTROY_TVM = "destroy_tvm"
+    TVM_VCPU_RUN = "tvm_vcpu_run"
+    VCPU_EXIT = "vcpu_exit"
+    SHARE_MEMORY = "share_memory"
+    UNSHARE_MEMORY = "unshare_memory"
+    GUEST_PAGE_FAULT = "guest_page_fault"
+    HYPERVISOR_READ = "hypervisor_read"
+    HYPERVISOR_WRITE = "hypervisor_write"
+
+
+class Kind(str, Enum):
+    SIMULATION = "simulation"   # abs(op_L(s)) == op_U(abs(s)), results included
+    INVARIANT = "invariant"     # the layer's local invariant is preserved
+    INIT = "init"               # abs(init_L) == init_U and inv_L(init_L)
+    NONVACUITY = "nonvacuity"   # some state satisfies the layer's invariant
+    TOTALITY = "totality"       # the spec op never raises, answers a defined code, keeps inv
+    ENCODING = "encoding"       # a field encoding decodes and encodes consistently
+
+
+class Method(str, Enum):
+    CROSSHAIR = "crosshair"       # PROVEN means CrossHair exhausted every path
+    ENUMERATION = "enumeration"   # PROVEN means every value of a finite domain was checked
+    WITNESS = "witness"           # PROVEN means a witness was found and replayed
+
+
+@dataclass(frozen=True)
+class Obligation:
+    id: str
+    layers: Layers
+    subject: str                 # an Operation value, or what an encoding/state obligation is about
+    kind: Kind
+    method: Method
+    module: str
+    qualname: str
+    statement: str
+    domain: Optional[str] = None  # for ENUMERATION: name of a zero-argument function in `module`
+
+    @property
+    def operation(self) -> Optional[str]:
+        return self.subject if self.subject in {o.value for o in Operation} else None
+
+    def function(self) -> Callable:
+        return getattr(importlib.import_module(self.module), self.qualname)
+
+    def source_line(self) -> tuple[str, int]:
+        fn = inspect.unwrap(self.function())
+        return inspect.getsourcefile(fn) or self.module, inspect.getsourcelines(fn)[1]
+
+
+REGISTRY: Dict[str, Obligation] = {}
+
+
+def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
+               method: Method = Method.CROSSHAIR, domain: Optional[str] = None) -> Callable:
+    """Register the decorated (contracted) function as an obligation; returns it unchanged."""
+    subject_name = subject.value if isinstance(subject, Operation) else subject
+
+    def register(fn: Callable) -> Callable:
+        ob_id = f"{layers.value}/{subject_name}/{kind.value}"
+        if ob_id in REGISTRY and REGISTRY[ob_id].qualname != fn.__name__:
+            raise ValueError(f"obligation id {ob_id} registered twice")
+        doc = inspect.getdoc(fn) or ""
+        REGISTRY[ob_id] = Obligation(
+            id=ob_id, layers=layers, subject=subject_name, kind=kind, method=method,
+            module=fn.__module__, qualname=fn.__name__,
+            statement=doc.splitlines()[0] if doc else fn.__name__, domain=domain,
+        )
+        return fn
+
+    return register
+
+
+EXTRA_ENV = "REFINE_EXTRA_OBLIGATIONS"  # comma-separated extra modules (the test suite uses it)
+
+
+def load_all() -> Dict[str, Obligation]:
+    """Import every obligation module and return the registry in a stable order."""
+    extra = [m for m in os.environ.get(EXTRA_ENV, "").split(",") if m]
+    for name in (*OBLIGATION_MODULES, *extra):
+        importlib.import_module(name)
+    return dict(sorted(REGISTRY.items()))

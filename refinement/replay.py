@@ -1,0 +1,100 @@
+"""Concrete replay of a counterexample, in a process that never imported CrossHair.
+
+CrossHair reports a counterexample as the text of a call, `f(arg, ...)`, whose reprs evaluate
+as Python in the obligation's module. Replay evaluates the arguments, checks the precondition,
+runs the obligation body and its postconditions in plain Python with icontract's own
+conditions, and describes both sides of a failed commuting square.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import inspect
+import traceback
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from refinement.contracts import bind, failing_postconditions, precondition_holds
+
+STATE_MODULES = ("abstract.spec.state", "abstract.canonical.state", "concrete.riscv.state")
+MAX_DIFFS = 25
+
+
+def extract_call(message: str, fn_name: str) -> Optional[str]:
+    """The `fn_name(...)` call text inside a CrossHair message (balanced parentheses)."""
+    start = message.find(fn_name + "(")
+    if start < 0:
+        return None
+    depth = 0
+    for i in range(start + len(fn_name), len(message)):
+        ch = message[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return message[start:i + 1]
+    return None
+
+
+def _namespace(module: Any) -> Dict[str, Any]:
+    ns: Dict[str, Any] = {}
+    for name in STATE_MODULES:
+        ns.update(vars(importlib.import_module(name)))
+    ns.update(vars(module))
+    return ns
+
+
+def parse_arguments(call: str, fn: Callable) -> Tuple[Tuple, Dict[str, Any]]:
+    """Evaluate the arguments of `call` (only constructor calls and literals are accepted)."""
+    tree = ast.parse(call, mode="eval")
+    if not isinstance(tree.body, ast.Call):
+        raise ValueError(f"not a call: {call[:80]}")
+    ns = _namespace(importlib.import_module(fn.__module__))
+    captured: List[Any] = []
+    ns["__capture__"] = lambda *a, **k: captured.append((a, k))
+    tree.body.func = ast.Name(id="__capture__", ctx=ast.Load())
+    eval(compile(ast.fix_missing_locations(tree), "<counterexample>", "eval"), ns)  # noqa: S307
+    return captured[0]
+
+
+def differences(left: Any, right: Any, path: str = "") -> List[Dict[str, str]]:
+    """Field paths where two values differ, e.g. `[0].mem[5]`, with both sides' reprs."""
+    if dataclasses.is_dataclass(left) and type(left) is type(right):
+        out: List[Dict[str, str]] = []
+        for f in dataclasses.fields(left):
+            out += differences(getattr(left, f.name), getattr(right, f.name), f"{path}.{f.name}")
+        return out[:MAX_DIFFS]
+    if isinstance(left, tuple) and isinstance(right, tuple) and len(left) == len(right):
+        out = []
+        for i, (a, b) in enumerate(zip(left, right)):
+            out += differences(a, b, f"{path}[{i}]")
+        return out[:MAX_DIFFS]
+    return [] if left == right else [{"path": path or "value", "lower": repr(left), "upper": repr(right)}]
+
+
+def replay(fn: Callable, call: str) -> Dict[str, Any]:
+    """Re-run a counterexample concretely. `confirmed` is True only when the precondition holds
+    and the body raises or some postcondition is False."""
+    args, kwargs = parse_arguments(call, fn)
+    values = bind(fn, args, kwargs)
+    out: Dict[str, Any] = {"call": call, "arguments": {k: repr(v) for k, v in values.items()}}
+    if not precondition_holds(fn, values):
+        return {**out, "confirmed": False, "reason": "the precondition does not hold on these arguments"}
+    raw = inspect.unwrap(fn)
+    try:
+        result = raw(*args, **kwargs)
+    except Exception as exc:
+        return {**out, "confirmed": True, "reason": f"the model raised {type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(limit=6)}
+    failed = failing_postconditions(fn, values, result)
+    out.update(confirmed=bool(failed), failed=failed, result=repr(result))
+    if not failed:
+        out["reason"] = "every postcondition holds on these arguments"
+    if _is_square(result):
+        out["lower"], out["upper"] = repr(result[0]), repr(result[1])
+        out["differences"] = differences(result[0], result[1])
+    return out
+
+
+def _is_square(result: Any) -> bool:
+    return isinstance(result, tuple) and len(result) == 2 and type(result[0]) is type(result[1]) \
+        and isinstance(result[0], tuple)

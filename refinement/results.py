@@ -1,0 +1,59 @@
+"""The project's own result records; reports are rendered from these and nothing else."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Dict, List, Optional
+
+
+class Verdict(str, Enum):
+    PROVEN = "PROVEN"      # every path exhausted, a finite domain enumerated, or a witness replayed
+    BOUNDED = "BOUNDED"    # nothing found, but the search did not finish
+    REFUTED = "REFUTED"    # a counterexample, replayed concretely and confirmed
+    VACUOUS = "VACUOUS"    # the precondition can never hold
+    ERROR = "ERROR"        # the model or the checker failed, or the replay disagreed
+
+
+@dataclass
+class Evidence:
+    method: str            # "crosshair", "enumeration" or "witness"
+    exhaustive: bool       # every path / every domain value was covered
+    paths: int             # CrossHair iterations, or domain values checked
+    seconds: float
+    conditions: int = 0    # postconditions analysed
+    note: str = ""
+
+
+@dataclass
+class ObligationResult:
+    id: str
+    layers: str
+    operation: Optional[str]
+    subject: str
+    kind: str
+    verdict: Verdict
+    evidence: Evidence
+    statement: str = ""
+    source: str = ""                 # file:line of the obligation
+    counterexample: Optional[Dict[str, Any]] = None
+    faults: List[str] = field(default_factory=list)
+
+    def to_json(self) -> Dict[str, Any]:
+        d = asdict(self)
+        d["verdict"] = self.verdict.value
+        return d
+
+    @classmethod
+    def from_json(cls, d: Dict[str, Any]) -> "ObligationResult":
+        return cls(**{**d, "verdict": Verdict(d["verdict"]), "evidence": Evidence(**d["evidence"])})
+
+
+def summary(results: List[ObligationResult]) -> Dict[str, int]:
+    counts = {v.value: 0 for v in Verdict}
+    for r in results:
+        counts[r.verdict.value] += 1
+    return counts
+
+
+def all_proven(results: List[ObligationResult]) -> bool:
+    return bool(results) and all(r.verdict is Verdict.PROVEN for r in results)

@@ -1,0 +1,93 @@
+"""Abstraction from the RISC-V model to the canonical machine, and the RISC-V representation
+invariant (PMP layout, PTE bit patterns, hgatp of each slot)."""
+from __future__ import annotations
+
+from abstract.canonical.state import CanonHw, CanonState
+from abstract.config import G, H, K, NREGS
+from abstract.logic import all_of, implies, lnot
+from concrete.riscv import gstage, pmp
+from concrete.riscv.machine import root_ppn
+from concrete.riscv.state import RvHw, RvState
+from refinement.canonical_to_spec import canonical_invariant
+
+
+def abs_iso_open(hw: RvHw) -> bool:
+    """C memory is open when the monitor's TOR entry grants access."""
+    return hw.pmp_r[pmp.MONITOR_TOR] & hw.pmp_w[pmp.MONITOR_TOR] & hw.pmp_x[pmp.MONITOR_TOR]
+
+
+def abs_hw(hw: RvHw) -> CanonHw:
+    return CanonHw(
+        iso_open=abs_iso_open(hw),
+        t_valid=hw.pte_v, t_exec=hw.pte_x, t_page=hw.pte_ppn,
+        regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
+    )
+
+
+def abs_riscv(s: RvState) -> CanonState:
+    return CanonState(
+        mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
+        run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, hw=abs_hw(s.hw),
+    )
+
+
+def riscv_shapes_ok(hw: RvHw) -> bool:
+    pmp_fields = (hw.pmp_mode, hw.pmp_r, hw.pmp_w, hw.pmp_x, hw.pmp_addr)
+    ptes = (hw.pte_v, hw.pte_r, hw.pte_w, hw.pte_x, hw.pte_u, hw.pte_a, hw.pte_d, hw.pte_ppn)
+    return (
+        all(len(f) == pmp.ENTRIES for f in pmp_fields)
+        and all(len(f) == K for f in (hw.hgatp_mode, hw.hgatp_vmid, hw.hgatp_ppn))
+        and all(len(f) == K * G for f in ptes)
+        and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
+        and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
+    )
+
+
+def pmp_layout_ok(hw: RvHw) -> bool:
+    """Entry 0 OFF at start of C, entry 1 TOR to end of C with R = W = X; entries 2..13 OFF;
+    firmware entry 15 TOR over all memory (base from entry 14) with R W X."""
+    m, a = hw.pmp_mode, hw.pmp_addr
+    perms = (hw.pmp_r, hw.pmp_w, hw.pmp_x)
+    monitor = (
+        (m[0] == pmp.OFF) & (a[0] == pmp.C_START >> 2) & lnot(hw.pmp_r[0] | hw.pmp_w[0] | hw.pmp_x[0])
+        & (m[1] == pmp.TOR) & (a[1] == pmp.C_END >> 2)
+        & (hw.pmp_r[1] == hw.pmp_w[1]) & (hw.pmp_w[1] == hw.pmp_x[1])
+    )
+    unused = all_of((m[i] == pmp.OFF) for i in range(2, pmp.FIRMWARE_ALL))
+    firmware = (
+        (a[pmp.FIRMWARE_BASE] == 0) & (m[pmp.FIRMWARE_ALL] == pmp.TOR)
+        & (a[pmp.FIRMWARE_ALL] == pmp.C_END >> 2)
+        & all_of(p[pmp.FIRMWARE_ALL] for p in perms)
+    )
+    return monitor & unused & firmware
+
+
+def ptes_ok(hw: RvHw) -> bool:
+    """Every valid PTE is a leaf with R W U A D (X only if private); invalid ones are zero."""
+    rest = (hw.pte_r, hw.pte_w, hw.pte_u, hw.pte_a, hw.pte_d)
+    return all_of(
+        all_of(f[i] == hw.pte_v[i] for f in rest) & implies(lnot(hw.pte_v[i]), lnot(hw.pte_x[i]))
+        for i in range(K * G)
+    )
+
+
+def hgatp_ok(s: RvState) -> bool:
+    """A live slot's hgatp is Sv48x4 with VMID k + 1 and its root page; an empty slot's is Bare."""
+    hw = s.hw
+    return all_of(
+        (s.live[k] & (hw.hgatp_mode[k] == gstage.MODE_SV48X4) & (hw.hgatp_vmid[k] == k + 1)
+         & (hw.hgatp_ppn[k] == root_ppn(k)))
+        | (lnot(s.live[k]) & (hw.hgatp_mode[k] == gstage.MODE_BARE) & (hw.hgatp_vmid[k] == 0)
+           & (hw.hgatp_ppn[k] == 0))
+        for k in range(K)
+    )
+
+
+def riscv_local(s: RvState) -> bool:
+    """What the RISC-V layer adds, inductive on its own: PMP layout, PTE bit patterns, hgatp."""
+    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s.hw) & hgatp_ok(s))
+
+
+def riscv_invariant(s: RvState) -> bool:
+    """The representation invariant: the local part and the canonical invariant of the abstraction."""
+    return riscv_local(s) and canonical_invariant(abs_riscv(s))

@@ -1,0 +1,78 @@
+"""Child-process entry point: prove, enumerate or replay one obligation, answer in JSON.
+
+    python -m refinement.worker < job.json > answer.json
+
+A job is {"id", "action": "prove" | "enumerate" | "replay", "timeout", "faults", "call"}.
+Only the "prove" action imports CrossHair (which silences icontract in this process);
+"enumerate" and "replay" run with icontract fully on.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from typing import Any, Dict
+
+from refinement import faults, registry
+from refinement.contracts import bind, failing_postconditions, precondition_holds
+
+
+def prove(ob: registry.Obligation, timeout: float) -> Dict[str, Any]:
+    from refinement import crosshair_adapter  # here only: it switches icontract off
+    outcomes = crosshair_adapter.analyze(ob.function(), timeout)
+    return {"outcomes": [o.to_json() for o in outcomes]}
+
+
+def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
+    """Check the obligation on every value of its finite domain, contracts evaluated by hand."""
+    import importlib
+    fn = ob.function()
+    domain = getattr(importlib.import_module(ob.module), ob.domain or "")
+    checked = skipped = 0
+    started = time.monotonic()
+    for args in domain():
+        values = bind(fn, args, {})
+        if not precondition_holds(fn, values):
+            skipped += 1
+            continue
+        checked += 1
+        call = f"{ob.qualname}({', '.join(repr(a) for a in args)})"
+        try:
+            result = fn.__wrapped__(*args) if hasattr(fn, "__wrapped__") else fn(*args)
+        except Exception as exc:
+            return {"checked": checked, "skipped": skipped, "failure": call, "error": repr(exc),
+                    "seconds": time.monotonic() - started}
+        if failing_postconditions(fn, values, result):
+            return {"checked": checked, "skipped": skipped, "failure": call,
+                    "seconds": time.monotonic() - started}
+    return {"checked": checked, "skipped": skipped, "failure": None, "seconds": time.monotonic() - started}
+
+
+def run(job: Dict[str, Any]) -> Dict[str, Any]:
+    obligations = registry.load_all()
+    ob = obligations[job["id"]]
+    faults.apply(job.get("faults", []))
+    action = job["action"]
+    if action == "prove":
+        return prove(ob, float(job["timeout"]))
+    if action == "enumerate":
+        return enumerate_domain(ob)
+    if action == "replay":
+        from refinement.replay import replay
+        return replay(ob.function(), job["call"])
+    raise ValueError(f"unknown action {action!r}")
+
+
+def main() -> int:
+    job = json.load(sys.stdin)
+    try:
+        answer = {"ok": True, **run(job)}
+    except Exception as exc:
+        answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    json.dump(answer, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Deliberately broken obligations that exercise every verdict of the checker with real
+CrossHair runs. Loaded only when REFINE_EXTRA_OBLIGATIONS names this module."""
+from __future__ import annotations
+
+import icontract
+
+from refinement.registry import Kind, Layers, Method, obligation
+
+
+@obligation(Layers.SPEC, "fixture_vacuous", Kind.SIMULATION)
+@icontract.require(lambda x: x > 0 and x < 0)
+@icontract.ensure(lambda x, result: result == x)
+def vacuous(x: int) -> int:
+    """No x satisfies the precondition."""
+    return x
+
+
+@obligation(Layers.SPEC, "fixture_refuted", Kind.SIMULATION)
+@icontract.ensure(lambda x, result: result != 1234)
+def refuted(x: int) -> int:
+    """Fails exactly at x == 1234."""
+    return x
+
+
+@obligation(Layers.SPEC, "fixture_raises", Kind.SIMULATION)
+@icontract.ensure(lambda x, result: result >= 0)
+def raises(x: int) -> int:
+    """The body raises for x == 7."""
+    if x == 7:
+        raise ZeroDivisionError("the model divided by zero")
+    return abs(x)
+
+
+@obligation(Layers.SPEC, "fixture_bounded", Kind.SIMULATION)
+@icontract.require(lambda a, b, c: 0 < a and 0 < b and 0 < c)
+@icontract.ensure(lambda a, b, c, result: result)
+def bounded(a: int, b: int, c: int) -> bool:
+    """Fermat for cubes: true, but far beyond a 2-second search."""
+    return a * a * a + b * b * b != c * c * c
+
+
+@obligation(Layers.SPEC, "fixture_no_witness", Kind.NONVACUITY, Method.WITNESS)
+@icontract.ensure(lambda x, result: not result)
+def no_witness(x: bool) -> bool:
+    """No boolean is both true and false: the 'invariant' is unsatisfiable."""
+    return x and not x
+
+
+@obligation(Layers.SPEC, "fixture_enum_refuted", Kind.ENCODING, Method.ENUMERATION, domain="small_domain")
+@icontract.ensure(lambda n, result: result == n)
+def enum_refuted(n: int) -> int:
+    """Wrong at n == 5."""
+    return 0 if n == 5 else n
+
+
+def small_domain():
+    return ((n,) for n in range(8))

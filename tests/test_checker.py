@@ -1,0 +1,127 @@
+"""The checker's verdicts against real CrossHair runs on deliberately broken obligations, and
+its honesty rules on synthetic worker answers."""
+from __future__ import annotations
+
+import pytest
+
+from refinement import checker
+from refinement.checker import CheckOptions, check
+from refinement.outcomes import Status
+from refinement.registry import Method
+from refinement.results import Verdict
+
+pytestmark = pytest.mark.proof
+
+
+@pytest.fixture()
+def fixtures(monkeypatch):
+    monkeypatch.setenv("REFINE_EXTRA_OBLIGATIONS", "tests.fixture_obligations")
+    from refinement.registry import load_all
+    return load_all()
+
+
+def _check(fixtures, name, timeout=10.0):
+    return check(fixtures[name], CheckOptions(timeout=timeout))
+
+
+def test_unsatisfiable_precondition_is_vacuous_not_proven(fixtures):
+    r = _check(fixtures, "spec/fixture_vacuous/simulation")
+    assert r.verdict is Verdict.VACUOUS
+
+
+def test_counterexample_is_replayed_before_refuted(fixtures):
+    r = _check(fixtures, "spec/fixture_refuted/simulation")
+    assert r.verdict is Verdict.REFUTED
+    assert r.counterexample["confirmed"] is True
+    assert r.counterexample["arguments"] == {"x": "1234"}
+
+
+def test_model_raising_is_error_with_replayed_input(fixtures):
+    r = _check(fixtures, "spec/fixture_raises/simulation")
+    assert r.verdict is Verdict.ERROR
+    assert "ZeroDivisionError" in r.evidence.note
+    assert r.counterexample["arguments"] == {"x": "7"}
+
+
+def test_search_that_runs_out_of_budget_is_bounded(fixtures):
+    r = _check(fixtures, "spec/fixture_bounded/simulation", timeout=2.0)
+    assert r.verdict is Verdict.BOUNDED
+    assert r.evidence.exhaustive is False
+
+
+def test_unsatisfiable_invariant_is_vacuous(fixtures):
+    r = _check(fixtures, "spec/fixture_no_witness/nonvacuity")
+    assert r.verdict is Verdict.VACUOUS
+
+
+def test_enumeration_failure_is_refuted_and_replayed(fixtures):
+    r = _check(fixtures, "spec/fixture_enum_refuted/encoding")
+    assert r.verdict is Verdict.REFUTED
+    assert r.counterexample["arguments"] == {"n": "5"}
+
+
+def _fake(monkeypatch, outcomes, replay=None):
+    """Make the worker answer with the given outcomes (and replay answer)."""
+    def run_worker(job, options, wall_limit):
+        if job["action"] == "replay":
+            return {"ok": True, **(replay or {})}
+        return {"ok": True, "outcomes": outcomes}
+    monkeypatch.setattr(checker, "run_worker", run_worker)
+
+
+def _outcome(status, exhausted=True, message="", paths=3):
+    return {"status": status.value, "condition": "c", "message": message, "line": 1,
+            "paths": paths, "exhausted": exhausted, "seconds": 0.1, "traceback": ""}
+
+
+def _any_obligation():
+    from refinement.registry import load_all
+    return load_all()["canonical->spec/share_memory/simulation"]
+
+
+def test_confirmed_without_exhaustion_is_only_bounded(monkeypatch):
+    _fake(monkeypatch, [_outcome(Status.CONFIRMED, exhausted=False)])
+    assert check(_any_obligation(), CheckOptions()).verdict is Verdict.BOUNDED
+
+
+def test_pre_unsat_without_exhaustion_is_bounded_not_vacuous(monkeypatch):
+    _fake(monkeypatch, [_outcome(Status.PRE_UNSAT, exhausted=False)])
+    assert check(_any_obligation(), CheckOptions()).verdict is Verdict.BOUNDED
+
+
+def test_one_unconfirmed_condition_keeps_obligation_bounded(monkeypatch):
+    _fake(monkeypatch, [_outcome(Status.CONFIRMED), _outcome(Status.NOT_CONFIRMED, exhausted=False)])
+    assert check(_any_obligation(), CheckOptions()).verdict is Verdict.BOUNDED
+
+
+def test_replay_that_disagrees_is_error(monkeypatch):
+    msg = "false when calling share_memory_simulation(1, 2, 3, 4, 5) (which returns x)"
+    _fake(monkeypatch, [_outcome(Status.POST_FAIL, exhausted=False, message=msg)],
+          replay={"confirmed": False, "reason": "every postcondition holds on these arguments"})
+    r = check(_any_obligation(), CheckOptions())
+    assert r.verdict is Verdict.ERROR
+    assert "replay disagrees" in r.evidence.note
+
+
+def test_no_outcomes_is_error(monkeypatch):
+    _fake(monkeypatch, [])
+    assert check(_any_obligation(), CheckOptions()).verdict is Verdict.ERROR
+
+
+def test_worker_crash_is_error_and_hang_is_bounded(monkeypatch):
+    def crash(job, options, wall_limit):
+        raise checker.WorkerFailed("worker exited with status -9: killed")
+    monkeypatch.setattr(checker, "run_worker", crash)
+    assert check(_any_obligation(), CheckOptions()).verdict is Verdict.ERROR
+
+    def hang(job, options, wall_limit):
+        raise checker.WorkerFailed("worker exceeded its wall-clock limit of 60 s")
+    monkeypatch.setattr(checker, "run_worker", hang)
+    assert check(_any_obligation(), CheckOptions()).verdict is Verdict.BOUNDED
+
+
+def test_witness_method_is_registered_for_nonvacuity():
+    from refinement.registry import Kind, load_all
+    for ob in load_all().values():
+        if ob.kind is Kind.NONVACUITY:
+            assert ob.method is Method.WITNESS
