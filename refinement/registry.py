@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Dict, Optional
 
-OBLIGATION_MODULES = (
-    "refinement.obligations.canonical_spec",
-    "refinement.obligations.riscv_canonical",
-    "refinement.obligations.spec",
-    "refinement.obligations.layers",
-    "refinement.obligations.encoding",
-)
+OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+))
+OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding")
 
 
 class Layers(str, Enum):

@@ -56,6 +56,7 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Spe
         live=s.live[:k] + (True,) + s.live[k + 1:],
         hart=s.hart[:k * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(k + 1) * H:],
         private=s.private[:base] + (True,) * npages + (False,) * (G - npages) + s.private[base + G:],
+        shared=s.shared[:base] + (False,) * G + s.shared[base + G:],
         page=s.page[:base] + tuple(NC + p for p in pages) + (0,) * (G - npages) + s.page[base + G:],
     ), (abi.SUCCESS, k + 1)
 

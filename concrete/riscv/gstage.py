@@ -38,12 +38,31 @@ def decode_hgatp(word: int) -> Hgatp:
     )
 
 
-def encode_pte(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool, ppn: int) -> int:
-    """The PTE word: flag bits from bit 0, PPN from bit 10 (fields disjoint, so `+` is `|`)."""
+def pte_flags(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool) -> int:
+    """The flag byte V R W X U G A D (bit 0 upwards)."""
     bits = (v, r, w, x, u, g, a, d)
-    return sum((1 << b) if bits[b] else 0 for b in range(8)) + (ppn << PTE_PPN_SHIFT)
+    return sum((1 << b) if bits[b] else 0 for b in range(8))
+
+
+def pte_bits(flags: int) -> Tuple[bool, bool, bool, bool, bool, bool, bool, bool]:
+    v, r, w, x, u, g, a, d = ((flags >> b) & 1 == 1 for b in range(8))
+    return v, r, w, x, u, g, a, d
+
+
+def pack_pte(flags: int, ppn: int) -> int:
+    """Flags in bits 0-7, PPN from bit 10 (fields disjoint, so `+` is `|`, and cheap to prove)."""
+    return flags + (ppn << PTE_PPN_SHIFT)
+
+
+def unpack_pte(word: int) -> Tuple[int, int]:
+    """(flag byte, PPN); `//` and `%` by powers of two keep CrossHair in integer arithmetic."""
+    return word % 256, (word // (1 << PTE_PPN_SHIFT)) % (1 << PTE_PPN_BITS)
+
+
+def encode_pte(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool, ppn: int) -> int:
+    return pack_pte(pte_flags(v, r, w, x, u, g, a, d), ppn)
 
 
 def decode_pte(word: int) -> Pte:
-    v, r, w, x, u, g, a, d = ((word >> b) & 1 == 1 for b in range(8))
-    return v, r, w, x, u, g, a, d, (word >> PTE_PPN_SHIFT) & ((1 << PTE_PPN_BITS) - 1)
+    flags, ppn = unpack_pte(word)
+    return (*pte_bits(flags), ppn)

@@ -3,6 +3,7 @@ obligations prove that words and fields convert consistently (and that every reg
 decodes to something defined)."""
 from __future__ import annotations
 
+import itertools
 from typing import Iterator, Tuple
 
 import icontract
@@ -36,13 +37,27 @@ def hgatp_roundtrip(mode: int, vmid: int, ppn: int) -> Tuple[int, int, int]:
     return gstage.decode_hgatp(gstage.encode_hgatp(mode, vmid, ppn))
 
 
-@obligation(Layers.RISCV, "pte", Kind.ENCODING)
-@icontract.require(lambda v, r, w, x, u, g, a, d, ppn: 0 <= ppn < (1 << gstage.PTE_PPN_BITS))
-@icontract.ensure(lambda v, r, w, x, u, g, a, d, ppn, result: result == (v, r, w, x, u, g, a, d, ppn),
-                  "decode(encode(f)) == f")
-def pte_roundtrip(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool, ppn: int) -> gstage.Pte:
-    """G-stage PTE fields (V R W X U G A D from bit 0, PPN from bit 10) survive encoding."""
-    return gstage.decode_pte(gstage.encode_pte(v, r, w, x, u, g, a, d, ppn))
+def all_flag_bits() -> Iterator[Tuple[bool, ...]]:
+    """The finite domain of the eight PTE flag bits."""
+    return itertools.product((False, True), repeat=8)
+
+
+@obligation(Layers.RISCV, "pte_flags", Kind.ENCODING, Method.ENUMERATION, domain="all_flag_bits")
+@icontract.ensure(lambda v, r, w, x, u, g, a, d, result: result == (v, r, w, x, u, g, a, d),
+                  "bits(flags(b)) == b")
+def pte_flags_roundtrip(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool) -> Tuple[bool, ...]:
+    """The PTE flag bits V R W X U G A D survive packing into the flag byte and back."""
+    return gstage.pte_bits(gstage.pte_flags(v, r, w, x, u, g, a, d))
+
+
+@obligation(Layers.RISCV, "pte_word", Kind.ENCODING)
+@icontract.require(lambda flags, ppn: 0 <= flags < 256 and 0 <= ppn < (1 << gstage.PTE_PPN_BITS))
+@icontract.ensure(lambda flags, ppn, result: result == (flags, ppn), "unpack(pack(f, p)) == (f, p)")
+def pte_word_roundtrip(flags: int, ppn: int) -> Tuple[int, int]:
+    """A PTE word keeps its flag byte (bits 0-7) and PPN (from bit 10) apart. With pte_flags this
+    gives decode_pte(encode_pte(fields)) == fields, since encode_pte and decode_pte are the
+    compositions of these two steps."""
+    return gstage.unpack_pte(gstage.pack_pte(flags, ppn))
 
 
 def _named(eid: int, fid: int, call: int) -> bool:

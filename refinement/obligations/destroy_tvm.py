@@ -1,0 +1,64 @@
+"""Obligations of destroy_tvm. COVH DESTROY_TVM: a CVM's pages are zeroed and freed, its translation removed.
+
+Both layer pairs (simulation and local-invariant preservation) and the spec's totality, in one
+module so that `crosshair watch` on this file answers quickly while the operation is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.obligations.common import (
+    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import abs_riscv, riscv_local
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.DESTROY_TVM, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def destroy_tvm_simulation_canonical_spec(s: CanonState, cvm_id: int) -> CanonicalSpecSquare:
+    """DESTROY_TVM on the canonical machine is the spec's DESTROY_TVM under abstraction."""
+    return canonical_spec_square(canonical.destroy_tvm(s, cvm_id), spec.destroy_tvm(abs_canonical(s), cvm_id))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.DESTROY_TVM, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def destroy_tvm_invariant_canonical(s: CanonState, cvm_id: int) -> CanonState:
+    """DESTROY_TVM preserves the canonical local invariant."""
+    return canonical.destroy_tvm(s, cvm_id)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.DESTROY_TVM, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def destroy_tvm_simulation_riscv_canonical(s: RvState, cvm_id: int) -> RiscvCanonicalSquare:
+    """DESTROY_TVM on the RISC-V model is the canonical DESTROY_TVM under abstraction."""
+    return riscv_canonical_square(rv.destroy_tvm(s, cvm_id), canonical.destroy_tvm(abs_riscv(s), cvm_id))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.DESTROY_TVM, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def destroy_tvm_invariant_riscv(s: RvState, cvm_id: int) -> RvState:
+    """DESTROY_TVM preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.destroy_tvm(s, cvm_id)[0]
+
+
+@obligation(Layers.SPEC, Operation.DESTROY_TVM, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def destroy_tvm_totality(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
+    """DESTROY_TVM is total, answers a defined code and keeps the spec invariant."""
+    return spec.destroy_tvm(s, cvm_id)

@@ -1,0 +1,64 @@
+"""Obligations of guest_page_fault. Guest load/store page faults outside MMIO: a fresh zeroed private page.
+
+Both layer pairs (simulation and local-invariant preservation) and the spec's totality, in one
+module so that `crosshair watch` on this file answers quickly while the operation is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.obligations.common import (
+    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import abs_riscv, riscv_local
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.GUEST_PAGE_FAULT, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def guest_page_fault_simulation_canonical_spec(s: CanonState, gpa: int) -> CanonicalSpecSquare:
+    """A guest page fault outside MMIO is handled as the spec says, under abstraction."""
+    return canonical_spec_square(canonical.guest_page_fault(s, gpa), spec.guest_page_fault(abs_canonical(s), gpa))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.GUEST_PAGE_FAULT, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def guest_page_fault_invariant_canonical(s: CanonState, gpa: int) -> CanonState:
+    """A guest page fault preserves the canonical local invariant."""
+    return canonical.guest_page_fault(s, gpa)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.GUEST_PAGE_FAULT, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def guest_page_fault_simulation_riscv_canonical(s: RvState, gpa: int) -> RiscvCanonicalSquare:
+    """A guest page fault outside MMIO is handled as the canonical monitor says, under abstraction."""
+    return riscv_canonical_square(rv.guest_page_fault(s, gpa), canonical.guest_page_fault(abs_riscv(s), gpa))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.GUEST_PAGE_FAULT, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def guest_page_fault_invariant_riscv(s: RvState, gpa: int) -> RvState:
+    """A guest page fault preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.guest_page_fault(s, gpa)[0]
+
+
+@obligation(Layers.SPEC, Operation.GUEST_PAGE_FAULT, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES + SBI_CODES), "answers a defined code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def guest_page_fault_totality(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
+    """A guest page fault is total and keeps the spec invariant."""
+    return spec.guest_page_fault(s, gpa)

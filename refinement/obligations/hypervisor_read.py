@@ -1,0 +1,64 @@
+"""Obligations of hypervisor_read. The hypervisor's loads from physical memory, through the isolation unit.
+
+Both layer pairs (simulation and local-invariant preservation) and the spec's totality, in one
+module so that `crosshair watch` on this file answers quickly while the operation is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.obligations.common import (
+    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import abs_riscv, riscv_local
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.HYPERVISOR_READ, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def hypervisor_read_simulation_canonical_spec(s: CanonState, addr: int) -> CanonicalSpecSquare:
+    """A hypervisor load through the isolation unit sees exactly what the spec allows."""
+    return canonical_spec_square(canonical.hypervisor_read(s, addr), spec.hypervisor_read(abs_canonical(s), addr))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.HYPERVISOR_READ, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def hypervisor_read_invariant_canonical(s: CanonState, addr: int) -> CanonState:
+    """A hypervisor load preserves the canonical local invariant."""
+    return canonical.hypervisor_read(s, addr)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.HYPERVISOR_READ, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def hypervisor_read_simulation_riscv_canonical(s: RvState, addr: int) -> RiscvCanonicalSquare:
+    """A hypervisor load through the isolation unit sees exactly what the canonical isolation unit allows."""
+    return riscv_canonical_square(rv.hypervisor_read(s, addr), canonical.hypervisor_read(abs_riscv(s), addr))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.HYPERVISOR_READ, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def hypervisor_read_invariant_riscv(s: RvState, addr: int) -> RvState:
+    """A hypervisor load preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.hypervisor_read(s, addr)[0]
+
+
+@obligation(Layers.SPEC, Operation.HYPERVISOR_READ, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES), "answers a defined code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def hypervisor_read_totality(s: SpecState, addr: int) -> Tuple[SpecState, Result]:
+    """A hypervisor load is total and keeps the spec invariant."""
+    return spec.hypervisor_read(s, addr)

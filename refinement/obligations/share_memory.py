@@ -1,0 +1,70 @@
+"""Obligations of share_memory. COVG SHARE_MEMORY: a guest page becomes a shared NC page.
+
+Both layer pairs (simulation and local-invariant preservation) and the spec's totality, in one
+module so that `crosshair watch` on this file answers quickly while the operation is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.obligations.common import (
+    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import abs_riscv, riscv_local
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.SHARE_MEMORY, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def share_memory_simulation_canonical_spec(s: CanonState, gpa: int, size: int, hv_err: int, hv_addr: int) -> CanonicalSpecSquare:
+    """SHARE_MEMORY on the canonical machine is the spec's SHARE_MEMORY under abstraction."""
+    return canonical_spec_square(
+        canonical.share_memory(s, gpa, size, hv_err, hv_addr),
+        spec.share_memory(abs_canonical(s), gpa, size, hv_err, hv_addr),
+    )
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.SHARE_MEMORY, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def share_memory_invariant_canonical(s: CanonState, gpa: int, size: int, hv_err: int, hv_addr: int) -> CanonState:
+    """SHARE_MEMORY preserves the canonical local invariant."""
+    return canonical.share_memory(s, gpa, size, hv_err, hv_addr)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.SHARE_MEMORY, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def share_memory_simulation_riscv_canonical(s: RvState, gpa: int, size: int, hv_err: int, hv_addr: int) -> RiscvCanonicalSquare:
+    """SHARE_MEMORY on the RISC-V model is the canonical SHARE_MEMORY under abstraction."""
+    return riscv_canonical_square(
+        rv.share_memory(s, gpa, size, hv_err, hv_addr),
+        canonical.share_memory(abs_riscv(s), gpa, size, hv_err, hv_addr),
+    )
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.SHARE_MEMORY, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def share_memory_invariant_riscv(s: RvState, gpa: int, size: int, hv_err: int, hv_addr: int) -> RvState:
+    """SHARE_MEMORY preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.share_memory(s, gpa, size, hv_err, hv_addr)[0]
+
+
+@obligation(Layers.SPEC, Operation.SHARE_MEMORY, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def share_memory_totality(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[SpecState, Result]:
+    """SHARE_MEMORY is total, answers a defined code and keeps the spec invariant."""
+    return spec.share_memory(s, gpa, size, hv_err, hv_addr)

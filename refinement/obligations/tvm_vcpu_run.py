@@ -1,0 +1,64 @@
+"""Obligations of tvm_vcpu_run. COVH TVM_VCPU_RUN: the domain switch into a vCPU.
+
+Both layer pairs (simulation and local-invariant preservation) and the spec's totality, in one
+module so that `crosshair watch` on this file answers quickly while the operation is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.obligations.common import (
+    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import abs_riscv, riscv_local
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.TVM_VCPU_RUN, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def tvm_vcpu_run_simulation_canonical_spec(s: CanonState, cvm_id: int, vcpu: int) -> CanonicalSpecSquare:
+    """TVM_VCPU_RUN (hart-state switch and isolation grant) is the spec's TVM_VCPU_RUN."""
+    return canonical_spec_square(canonical.tvm_vcpu_run(s, cvm_id, vcpu), spec.tvm_vcpu_run(abs_canonical(s), cvm_id, vcpu))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.TVM_VCPU_RUN, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def tvm_vcpu_run_invariant_canonical(s: CanonState, cvm_id: int, vcpu: int) -> CanonState:
+    """TVM_VCPU_RUN preserves the canonical local invariant."""
+    return canonical.tvm_vcpu_run(s, cvm_id, vcpu)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.TVM_VCPU_RUN, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def tvm_vcpu_run_simulation_riscv_canonical(s: RvState, cvm_id: int, vcpu: int) -> RiscvCanonicalSquare:
+    """TVM_VCPU_RUN (hart-state switch and isolation grant) is the canonical TVM_VCPU_RUN."""
+    return riscv_canonical_square(rv.tvm_vcpu_run(s, cvm_id, vcpu), canonical.tvm_vcpu_run(abs_riscv(s), cvm_id, vcpu))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.TVM_VCPU_RUN, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def tvm_vcpu_run_invariant_riscv(s: RvState, cvm_id: int, vcpu: int) -> RvState:
+    """TVM_VCPU_RUN preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.tvm_vcpu_run(s, cvm_id, vcpu)[0]
+
+
+@obligation(Layers.SPEC, Operation.TVM_VCPU_RUN, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def tvm_vcpu_run_totality(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
+    """TVM_VCPU_RUN is total, answers a defined code and keeps the spec invariant."""
+    return spec.tvm_vcpu_run(s, cvm_id, vcpu)

@@ -1,0 +1,64 @@
+"""Obligations of unshare_memory. COVG UNSHARE_MEMORY: a shared guest page is unmapped.
+
+Both layer pairs (simulation and local-invariant preservation) and the spec's totality, in one
+module so that `crosshair watch` on this file answers quickly while the operation is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.obligations.common import (
+    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import abs_riscv, riscv_local
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.UNSHARE_MEMORY, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def unshare_memory_simulation_canonical_spec(s: CanonState, gpa: int, size: int) -> CanonicalSpecSquare:
+    """UNSHARE_MEMORY on the canonical machine is the spec's UNSHARE_MEMORY under abstraction."""
+    return canonical_spec_square(canonical.unshare_memory(s, gpa, size), spec.unshare_memory(abs_canonical(s), gpa, size))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.UNSHARE_MEMORY, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def unshare_memory_invariant_canonical(s: CanonState, gpa: int, size: int) -> CanonState:
+    """UNSHARE_MEMORY preserves the canonical local invariant."""
+    return canonical.unshare_memory(s, gpa, size)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.UNSHARE_MEMORY, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def unshare_memory_simulation_riscv_canonical(s: RvState, gpa: int, size: int) -> RiscvCanonicalSquare:
+    """UNSHARE_MEMORY on the RISC-V model is the canonical UNSHARE_MEMORY under abstraction."""
+    return riscv_canonical_square(rv.unshare_memory(s, gpa, size), canonical.unshare_memory(abs_riscv(s), gpa, size))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.UNSHARE_MEMORY, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def unshare_memory_invariant_riscv(s: RvState, gpa: int, size: int) -> RvState:
+    """UNSHARE_MEMORY preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.unshare_memory(s, gpa, size)[0]
+
+
+@obligation(Layers.SPEC, Operation.UNSHARE_MEMORY, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def unshare_memory_totality(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result]:
+    """UNSHARE_MEMORY is total, answers a defined code and keeps the spec invariant."""
+    return spec.unshare_memory(s, gpa, size)

@@ -1,0 +1,90 @@
+"""The `refine` command as a user runs it: ids, exit statuses, messages and reports."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def refine(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "refinement", *args], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **(env or {})}, timeout=600)
+
+
+def test_list_prints_every_id():
+    from refinement.registry import load_all
+    proc = refine("list")
+    assert proc.returncode == 0
+    assert proc.stdout.split() == list(load_all())
+
+
+def test_list_only_filters_by_glob():
+    proc = refine("list", "--only", "*/share_memory/*")
+    ids = proc.stdout.split()
+    assert ids and all("share_memory" in i and "unshare" not in i for i in ids)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("prove", "--only", "no-such-obligation"), "refine list"),
+    (("prove", "--pages", "4"), "No such option"),
+    (("prove", "--c-pages", "1"), "raise c_pages"),
+    (("prove", "--harts", "0"), "harts=0"),
+    (("prove", "--levels", "2"), "single-level"),
+    (("prove", "--fault", "nope"), "refine faults"),
+    (("prove", "--per-obligation-timeout", "0"), "timeout"),
+])
+def test_usage_errors_exit_2_with_a_message_naming_the_fix(args, words):
+    proc = refine(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert words in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_size_in_environment_is_a_clear_error():
+    proc = refine("list", env={"REFINE_HARTS": "many"})
+    assert proc.returncode != 0
+    assert "REFINE_HARTS" in proc.stderr and "whole number" in proc.stderr
+
+
+@pytest.mark.proof
+def test_prove_writes_reports_and_exits_0_when_all_proven(tmp_path):
+    js, md = tmp_path / "r.json", tmp_path / "r.md"
+    proc = refine("prove", "--only", "riscv/*/encoding", "--only", "*/vcpu_exit/*",
+                  "--json", str(js), "--markdown", str(md))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(js.read_text())
+    assert {o["id"] for o in data["obligations"]} >= {"riscv/pmpcfg/encoding", "riscv->canonical/vcpu_exit/simulation"}
+    assert data["summary"]["PROVEN"] == len(data["obligations"])
+    text = md.read_text()
+    assert "## Summary" in text and "vcpu_exit/simulation" in text and "Assumed and trusted" in text
+    assert "PROVEN" in proc.stderr  # progress lines
+
+
+@pytest.mark.proof
+def test_prove_exits_1_and_reports_a_refutation_under_a_seeded_fault(tmp_path):
+    js = tmp_path / "r.json"
+    proc = refine("prove", "--only", "riscv->canonical/vcpu_exit/simulation", "--fault", "pmp-open-after-exit",
+                  "--json", str(js))
+    assert proc.returncode == 1
+    ob, = json.loads(js.read_text())["obligations"]
+    assert ob["verdict"] == "REFUTED"
+    assert ob["counterexample"]["confirmed"] is True
+    assert "REFUTED" in proc.stdout
+
+
+def test_unwritable_report_path_is_reported_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--json", str(blocker / "r.json"))
+    assert "cannot write" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_console_script_is_installed():
+    proc = subprocess.run(["refine", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "prove" in proc.stdout

@@ -1,0 +1,67 @@
+"""Structural rules of the design: obligation coverage and the direction of imports."""
+from __future__ import annotations
+
+import ast
+import pathlib
+
+from refinement.registry import Kind, Layers, Method, Operation, load_all
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_every_operation_has_every_obligation_for_every_layer_pair():
+    ids = set(load_all())
+    for op in Operation:
+        for pair in (Layers.CANONICAL_SPEC, Layers.RISCV_CANONICAL):
+            for kind in (Kind.SIMULATION, Kind.INVARIANT):
+                assert f"{pair.value}/{op.value}/{kind.value}" in ids
+        assert f"spec/{op.value}/totality" in ids
+
+
+def test_layer_obligations_exist():
+    ids = set(load_all())
+    assert {"canonical->spec/state/init", "riscv->canonical/state/init"} <= ids
+    assert {"spec/state/nonvacuity", "canonical/state/nonvacuity", "riscv/state/nonvacuity"} <= ids
+    encodings = {i for i in ids if i.endswith("/encoding")}
+    assert {"riscv/pmpcfg/encoding", "riscv/hgatp/encoding", "riscv/pte_flags/encoding", "riscv/pte_word/encoding",
+            "riscv/sbi_call/encoding"} <= encodings
+
+
+def test_ids_have_three_parts_and_enumerations_name_a_domain():
+    for ob_id, ob in load_all().items():
+        assert ob_id.count("/") == 2, ob_id
+        assert (ob.method is Method.ENUMERATION) == (ob.domain is not None), ob_id
+
+
+def _imports(path: pathlib.Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def _modules(package: str):
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def test_abstract_imports_nothing_from_concrete_or_refinement():
+    for path in _modules("abstract"):
+        for name in _imports(path):
+            assert not name.startswith(("concrete", "refinement")), f"{path}: imports {name}"
+
+
+def test_concrete_imports_nothing_from_refinement():
+    for path in _modules("concrete"):
+        for name in _imports(path):
+            assert not name.startswith("refinement"), f"{path}: imports {name}"
+
+
+def test_only_the_adapter_imports_crosshair():
+    for package in ("abstract", "concrete", "refinement", "tests"):
+        for path in _modules(package):
+            if path.name == "crosshair_adapter.py":
+                continue
+            for name in _imports(path):
+                assert not name.startswith("crosshair"), f"{path}: imports {name}"
