@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
@@ -33,23 +34,42 @@ class WorkerFailed(RuntimeError):
     pass
 
 
+_RUNNING: set = set()
+_RUNNING_LOCK = threading.Lock()
+
+
 def run_worker(job: Dict[str, Any], options: CheckOptions, wall_limit: float) -> Dict[str, Any]:
     """Run one job in a fresh child process; raise WorkerFailed on crash or wall-clock overrun."""
     env = {**os.environ, **env_for(options.sizes), "PYTHONHASHSEED": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "refinement.worker"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "refinement.worker"], input=json.dumps(job),
-            capture_output=True, text=True, env=env, timeout=wall_limit,
-        )
+        stdout, stderr = proc.communicate(json.dumps(job), timeout=wall_limit)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         raise WorkerFailed(f"worker exceeded its wall-clock limit of {wall_limit:.0f} s") from None
-    if proc.returncode != 0 or not proc.stdout.strip():
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+    if proc.returncode != 0 or not stdout.strip():
+        tail = (stderr or "").strip().splitlines()[-3:]
         raise WorkerFailed(f"worker exited with status {proc.returncode}: {' | '.join(tail)}")
-    answer = json.loads(proc.stdout)
+    answer = json.loads(stdout)
     if not answer.get("ok"):
         raise WorkerFailed(answer.get("error", "worker failed"))
     return answer
+
+
+def cancel_running() -> None:
+    """Stop every worker still running (used on Ctrl-C)."""
+    with _RUNNING_LOCK:
+        for proc in list(_RUNNING):
+            proc.kill()
 
 
 def check(ob: Obligation, options: CheckOptions) -> ObligationResult:
@@ -149,18 +169,24 @@ def _enumerate(ob: Obligation, options: CheckOptions):
 def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 1,
               on_start=None, on_done=None) -> List[ObligationResult]:
     """Check obligations `jobs` at a time; results come back in the input order. Each check is
-    its own child process, so one crash or hang costs only its own obligation."""
+    its own child process, so one crash or hang costs only its own obligation. On Ctrl-C the
+    pending checks are cancelled and KeyboardInterrupt propagates; `on_done` has already seen
+    every finished result, so the caller can still write a partial report."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
     results: Dict[str, ObligationResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {}
-        for ob in obligations:
-            futures[pool.submit(_checked, ob, options, on_start)] = ob
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(_checked, ob, options, on_start) for ob in obligations]
         for fut in as_completed(futures):
             result = fut.result()
             results[result.id] = result
             if on_done:
                 on_done(result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        cancel_running()
+        raise
+    pool.shutdown()
     return [results[ob.id] for ob in obligations]
 
 

@@ -31,22 +31,9 @@ def _release_all_without_zeroing(s: Any, k: int) -> Any:
     return replace(s, owner=tuple(FREE if s.owner[p] == tag else s.owner[p] for p in range(C)))
 
 
-def _unshare_any_leaf(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Tuple[int, int]]:
-    """Fault 5: unshare removes whatever leaf is there, a private page included."""
-    from abstract import abi
-    from abstract.canonical.monitor.memory import decode_guest_page
-    from abstract.domain import HYPERVISOR
-    from abstract.config import G
-    if s.run_cvm == HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    g = decode_guest_page(gpa, size)
-    if g < 0:
-        return s, (abi.INVALID_ADDRESS, 0)
-    i = s.run_cvm * G + g
-    mapped, _ = hwp.translation_entry(s.hw, i)
-    if not mapped:
-        return s, (abi.FAILED, 0)
-    return replace(s, hw=hwp.translation_unmap(s.hw, i)), (abi.SUCCESS, 0)
+def _any_leaf_is_shared(mapped: bool, page: int) -> bool:
+    """Fault 5: unshare removes any leaf, a private page included."""
+    return mapped
 
 
 def _keep_pmp_open(self: Any, hw: Any) -> Any:
@@ -59,7 +46,7 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in (
           "abstract.canonical.allocator", "release_all", _release_all_without_zeroing,
           ("canonical->spec/destroy_tvm/simulation",)),
     Fault(5, "unshare-any-leaf", "Unshare removes any leaf, including a private page.",
-          "abstract.canonical.monitor.memory", "unshare_memory", _unshare_any_leaf,
+          "abstract.canonical.monitor.memory", "holds_shared_page", _any_leaf_is_shared,
           ("canonical->spec/unshare_memory/simulation",)),
     Fault(6, "pmp-open-after-exit", "The isolation unit is not reconfigured on the exit to the hypervisor.",
           "concrete.riscv.machine", "RiscvMachine.isolation_revoke", _keep_pmp_open,

@@ -105,8 +105,10 @@ EXTRA_ENV = "REFINE_EXTRA_OBLIGATIONS"  # comma-separated extra modules (the tes
 
 
 def load_all() -> Dict[str, Obligation]:
-    """Import every obligation module and return the registry in a stable order."""
+    """Import the obligation modules (and any named in REFINE_EXTRA_OBLIGATIONS) and return
+    their obligations in a stable order."""
     extra = [m for m in os.environ.get(EXTRA_ENV, "").split(",") if m]
-    for name in (*OBLIGATION_MODULES, *extra):
+    modules = (*OBLIGATION_MODULES, *extra)
+    for name in modules:
         importlib.import_module(name)
-    return dict(sorted(REGISTRY.items()))
+    return {k: ob for k, ob in sorted(REGISTRY.items()) if ob.module in modules}

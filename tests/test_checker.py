@@ -95,7 +95,7 @@ def test_one_unconfirmed_condition_keeps_obligation_bounded(monkeypatch):
 
 
 def test_replay_that_disagrees_is_error(monkeypatch):
-    msg = "false when calling share_memory_simulation(1, 2, 3, 4, 5) (which returns x)"
+    msg = "false when calling share_memory_simulation_canonical_spec(1, 2, 3, 4, 5) (which returns x)"
     _fake(monkeypatch, [_outcome(Status.POST_FAIL, exhausted=False, message=msg)],
           replay={"confirmed": False, "reason": "every postcondition holds on these arguments"})
     r = check(_any_obligation(), CheckOptions())

@@ -86,5 +86,32 @@ def test_unwritable_report_path_is_reported_not_a_traceback(tmp_path):
 
 
 def test_console_script_is_installed():
-    proc = subprocess.run(["refine", "--help"], capture_output=True, text=True)
+    script = Path(sys.executable).parent / "refine"
+    proc = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "prove" in proc.stdout
+
+
+@pytest.mark.proof
+def test_ctrl_c_stops_promptly_and_keeps_the_finished_results(tmp_path):
+    """SIGINT after the first result: running workers stop, the partial report is written."""
+    import signal
+    import time
+    js = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "refinement", "prove", "--jobs", "1", "--json", str(js),
+         "--only", "canonical/guest_address/encoding", "--only", "spec/promote_to_tvm/totality",
+         "--only", "riscv->canonical/promote_to_tvm/simulation"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    seen = ""
+    while "canonical/guest_address/encoding" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.readline()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 20, "Ctrl-C did not stop the running proofs promptly"
+    assert proc.returncode == 1
+    assert "partial report" in err
+    ids = [o["id"] for o in json.loads(js.read_text())["obligations"]]
+    assert "canonical/guest_address/encoding" in ids and "riscv->canonical/promote_to_tvm/simulation" not in ids

@@ -43,3 +43,20 @@ def release_all(s: Any, k: int) -> Any:
         owner=tuple(FREE if owned[p] else s.owner[p] for p in range(C)),
         mem=s.mem[:NC] + tuple(0 if owned[p] else s.mem[NC + p] for p in range(C)),
     )
+
+
+class SoftwareAllocator:
+    """The allocator primitive for any processor: it delegates to this module's functions
+    (looked up at call time, so a seeded fault swapped into the module takes effect)."""
+
+    def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+        return allocate(owner, n)
+
+    def claim(self, s: Any, pages: Tuple[int, ...], k: int) -> Any:
+        return claim(s, pages, k)
+
+    def release(self, s: Any, page: int) -> Any:
+        return release(s, page)
+
+    def release_all(self, s: Any, k: int) -> Any:
+        return release_all(s, k)

@@ -6,11 +6,12 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import G, NC, PAGES
+from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw
 from abstract.logic import set_at
 
 
-class CanonicalHardware:
+class CanonicalHardware(SoftwareAllocator):
     """Implements `Primitives[CanonHw]`."""
 
     def isolation_grant(self, hw: CanonHw) -> CanonHw:

@@ -11,7 +11,7 @@ used by the confidential-memory slice yet.
 """
 from __future__ import annotations
 
-from typing import Protocol, Tuple, TypeVar
+from typing import Any, Protocol, Tuple, TypeVar
 
 HW = TypeVar("HW")
 
@@ -59,5 +59,23 @@ class HartStateSwitch(Protocol[HW]):
         as the result of its TVM_VCPU_RUN call."""
 
 
-class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW], Protocol[HW]):
+class ConfidentialPageAllocator(Protocol):
+    """Hands out, and takes back zeroed, the confidential pages the monitor owns. It works on the
+    monitor's owner table, so processors share the software implementation in `allocator.py`."""
+
+    def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+        """Up to n free pages (global numbers), lowest first."""
+
+    def claim(self, s: Any, pages: Tuple[int, ...], k: int) -> Any:
+        """Give `pages` to CVM slot k."""
+
+    def release(self, s: Any, page: int) -> Any:
+        """Zero `page` and return it to the free pool."""
+
+    def release_all(self, s: Any, k: int) -> Any:
+        """Zero and free every page CVM slot k owns."""
+
+
+class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW],
+                 ConfidentialPageAllocator, Protocol[HW]):
     """Everything a processor must provide to run the canonical monitor."""

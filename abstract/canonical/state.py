@@ -43,16 +43,24 @@ def canon_hw_shapes_ok(hw: CanonHw) -> bool:
     )
 
 
-def canonical_initial() -> CanonState:
-    """Power-on: no CVMs, root pages reserved, C closed, the hypervisor running."""
-    zero_regs = (0,) * NREGS
-    return CanonState(
+def initial_monitor_data() -> dict:
+    """The monitor's data at power-on, the same on every processor: no CVMs, the root pages
+    reserved, all memory zero, the hypervisor running."""
+    return dict(
         mem=(0,) * PAGES,
         owner=tuple(MONITOR if p < K else FREE for p in range(C)),
         live=(False,) * K,
         hart=(POWERED_OFF,) * (K * H),
         run_cvm=HYPERVISOR,
         run_vcpu=0,
+    )
+
+
+def canonical_initial() -> CanonState:
+    """Power-on: the monitor's initial data, C closed, no translation, registers zero."""
+    zero_regs = (0,) * NREGS
+    return CanonState(
+        **initial_monitor_data(),
         hw=CanonHw(
             iso_open=False, t_valid=(False,) * (K * G), t_exec=(False,) * (K * G),
             t_page=(0,) * (K * G), regs=zero_regs, hv_saved=zero_regs,

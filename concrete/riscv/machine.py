@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Tuple
 
-from abstract import abi
 from abstract.config import G, NC, PAGE_SIZE
+from abstract.canonical.allocator import SoftwareAllocator
 from abstract.logic import set_at
-from concrete.riscv import gstage, pmp
+from concrete.riscv import gstage, pmp, sbi
 from concrete.riscv.state import RvHw
 
 _PTE_FIELDS = ("pte_v", "pte_r", "pte_w", "pte_x", "pte_u", "pte_a", "pte_d")
@@ -30,7 +30,7 @@ def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
     return replace(hw, **changes)
 
 
-class RiscvMachine:
+class RiscvMachine(SoftwareAllocator):
     """Implements `Primitives[RvHw]`."""
 
     def isolation_grant(self, hw: RvHw) -> RvHw:
@@ -73,7 +73,7 @@ class RiscvMachine:
 
     def hart_exit(self, hw: RvHw, vcpu: int, err: int, value: int) -> RvHw:
         """SBI return: a0 = error, a1 = value in the hypervisor's restored registers."""
-        back = set_at(set_at(hw.hv_saved, abi.A0, err), abi.A1, value)
+        back = sbi.sbi_return(hw.hv_saved, err, value)
         return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back)
 
 

@@ -54,8 +54,8 @@ class RvState:
 def riscv_initial() -> RvState:
     """Boot: firmware's all-memory entry 15 (base from entry 14), the monitor's entries 0-1
     covering C with no permission, every hgatp Bare, no PTEs, the hypervisor running."""
-    from abstract.config import C, G, H, K, NREGS, PAGES
-    from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
+    from abstract.canonical.state import initial_monitor_data
+    from abstract.config import G, H, K, NREGS
     from concrete.riscv import pmp
 
     mode = [pmp.OFF] * ENTRIES
@@ -67,12 +67,7 @@ def riscv_initial() -> RvState:
     no = (False,) * (K * G)
     zero_regs = (0,) * NREGS
     return RvState(
-        mem=(0,) * PAGES,
-        owner=tuple(MONITOR if p < K else FREE for p in range(C)),
-        live=(False,) * K,
-        hart=(POWERED_OFF,) * (K * H),
-        run_cvm=HYPERVISOR,
-        run_vcpu=0,
+        **initial_monitor_data(),
         hw=RvHw(
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
             hgatp_mode=(0,) * K, hgatp_vmid=(0,) * K, hgatp_ppn=(0,) * K,

@@ -16,7 +16,7 @@ from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvState
 from refinement.canonical_to_spec import abs_canonical, canonical_local
 from refinement.obligations.common import (
-    ACCESS_CODES, SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
     riscv_canonical_square, riscv_sim_ok,
 )
 from refinement.registry import Kind, Layers, Operation, obligation

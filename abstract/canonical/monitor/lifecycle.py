@@ -5,7 +5,6 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
-from abstract.canonical import allocator
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
 from abstract.config import G, H, K, NC
 from abstract.logic import set_at
@@ -24,13 +23,13 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple
         if not 0 <= src[g] < NC:
             return s, (abi.INVALID_ADDRESS, 0)
     slot = next((k for k in range(K) if not s.live[k]), -1)
-    pages = allocator.allocate(s.owner, npages)
+    pages = hwp.allocate(s.owner, npages)
     if slot < 0 or len(pages) < npages:
         return s, (abi.FAILED, 0)
     mem = s.mem
     for g, p in enumerate(pages):
         mem = mem[:p] + (s.mem[src[g]],) + mem[p + 1:]
-    s = allocator.claim(replace(s, mem=mem), pages, slot)
+    s = hwp.claim(replace(s, mem=mem), pages, slot)
     return replace(
         s,
         live=set_at(s.live, slot, True),
@@ -46,7 +45,7 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
     k = cvm_id - 1
     if not s.live[k]:
         return s, (abi.INVALID_PARAM, 0)
-    s = allocator.release_all(s, k)
+    s = hwp.release_all(s, k)
     return replace(
         s,
         live=set_at(s.live, k, False),

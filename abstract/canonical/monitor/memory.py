@@ -5,7 +5,6 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
-from abstract.canonical import allocator
 from abstract.domain import HYPERVISOR
 from abstract.config import G, NC, PAGE_SIZE
 from abstract.logic import set_at
@@ -33,8 +32,13 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
     i = s.run_cvm * G + g
     mapped, page = hwp.translation_entry(s.hw, i)
     if mapped and page >= NC:
-        s = allocator.release(s, page)
+        s = hwp.release(s, page)
     return replace(s, hw=hwp.translation_map(s.hw, i, hv_addr // PAGE_SIZE, False)), (abi.SUCCESS, 0)
+
+
+def holds_shared_page(mapped: bool, page: int) -> bool:
+    """Is a translation entry a shared leaf (into NC)? Unshare removes only those."""
+    return mapped and page < NC
 
 
 def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
@@ -45,7 +49,7 @@ def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
     mapped, page = hwp.translation_entry(s.hw, i)
-    if not (mapped and page < NC):
+    if not holds_shared_page(mapped, page):
         return s, (abi.FAILED, 0)
     return replace(s, hw=hwp.translation_unmap(s.hw, i)), (abi.SUCCESS, 0)
 
@@ -59,10 +63,10 @@ def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
     mapped, _ = hwp.translation_entry(s.hw, i)
     if mapped:
         return s, (abi.ACCESS_OK, 0)
-    pages = allocator.allocate(s.owner, 1)
+    pages = hwp.allocate(s.owner, 1)
     if not pages:
         return s, (abi.ACCESS_FAULT, 0)
-    s = allocator.claim(replace(s, mem=set_at(s.mem, pages[0], 0)), pages, s.run_cvm)
+    s = hwp.claim(replace(s, mem=set_at(s.mem, pages[0], 0)), pages, s.run_cvm)
     return replace(s, hw=hwp.translation_map(s.hw, i, pages[0], True)), (abi.ACCESS_OK, 0)
 
 
