@@ -89,6 +89,7 @@ def check(ob: Obligation, options: CheckOptions) -> ObligationResult:
         id=ob.id, layers=ob.layers.value, operation=ob.operation, subject=ob.subject,
         kind=ob.kind.value, verdict=verdict, evidence=evidence, statement=ob.statement,
         source=f"{os.path.relpath(file)}:{line}", counterexample=cex, faults=list(options.faults),
+        module=ob.module, function=ob.qualname,
     )
 
 

@@ -94,6 +94,9 @@ def prove_cmd(
     only: Optional[List[str]] = typer.Option(None, "--only", help="Glob over obligation ids; repeatable."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
     markdown_path: Optional[Path] = typer.Option(None, "--markdown", help="Write the Markdown report here."),
+    html_path: Optional[Path] = typer.Option(None, "--html", help="Write the self-contained HTML report here."),
+    junit_path: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML (one case per obligation)."),
+    sarif_path: Optional[Path] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 (one result per unproven obligation)."),
     timeout: float = typer.Option(90.0, "--per-obligation-timeout", min=1.0,
                                   help="CPU seconds CrossHair may spend on each postcondition."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once."),
@@ -114,12 +117,80 @@ def prove_cmd(
             raise UsageProblem(f"unknown fault {unknown[0]!r}; `refine faults` lists them")
         os.environ.update(env_for(sizes))
         chosen = _select(only)
-        return _prove(chosen, sizes, timeout, jobs, list(fault or []), json_path, markdown_path)
+        paths = {"json": json_path, "markdown": markdown_path, "html": html_path, "junit": junit_path,
+                 "sarif": sarif_path}
+        return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths)
     code = _guard(body)
     raise typer.Exit(code)
 
 
-def _prove(chosen, sizes, timeout, jobs, faults, json_path, markdown_path) -> int:
+@app.command("replay")
+def replay_cmd(
+    obligation_id: str = typer.Argument(..., metavar="ID", help="Id of a REFUTED (or ERROR) obligation."),
+    report: Path = typer.Option(Path("docs/proof-report.json"), "--report",
+                                help="JSON report holding the counterexample."),
+):
+    """Re-run a stored counterexample concretely (no CrossHair) and print both sides.
+
+    Exit 1 while it still fails, 0 once the model no longer fails on it."""
+    def body():
+        from refinement.checker import CheckOptions, WorkerFailed, run_worker
+        entry, sizes = _stored_counterexample(report, obligation_id)
+        options = CheckOptions(sizes=sizes, faults=entry.get("faults") or [])
+        os.environ.update(env_for(sizes))
+        _load_registry()
+        job = {"id": obligation_id, "action": "replay", "call": entry["counterexample"]["call"],
+               "faults": list(options.faults)}
+        try:
+            answer = run_worker(job, options, wall_limit=120)
+        except WorkerFailed as exc:
+            raise UsageProblem(f"the counterexample could not be replayed: {exc}") from None
+        _print_replay(obligation_id, answer, options.faults)
+        return 1 if answer.get("confirmed") else 0
+    raise typer.Exit(_guard(body))
+
+
+def _stored_counterexample(report: Path, obligation_id: str):
+    import json
+    try:
+        data = json.loads(report.read_text())
+    except FileNotFoundError:
+        raise UsageProblem(f"no report at {report}; run `refine prove --json {report}` first "
+                           "or pass --report PATH") from None
+    except (OSError, ValueError) as exc:
+        raise UsageProblem(f"{report} is not a readable JSON report ({exc}); pass the file "
+                           "`refine prove --json` wrote") from None
+    entries = {o["id"]: o for o in data.get("obligations", [])}
+    if obligation_id not in entries:
+        raise UsageProblem(f"{obligation_id!r} is not in {report}; `refine list` prints the ids")
+    entry = entries[obligation_id]
+    if not (entry.get("counterexample") or {}).get("call"):
+        raise UsageProblem(f"{obligation_id} has no stored counterexample (verdict "
+                           f"{entry.get('verdict')}); only REFUTED and some ERROR results have one")
+    config = data.get("config", {})
+    return entry, _sizes(*(config.get(k) for k in ("nc_pages", "c_pages", "cvms", "harts", "guest_pages", "levels")))
+
+
+def _print_replay(obligation_id: str, answer: dict, faults) -> None:
+    status = "[bold red]still fails[/]" if answer.get("confirmed") else "[green]no longer fails[/]"
+    out.print(f"{obligation_id}: {status}" + (f" (faults: {', '.join(faults)})" if faults else ""))
+    out.print(f"call: {answer.get('call', '')[:300]}", highlight=False, soft_wrap=True)
+    for failed in answer.get("failed") or []:
+        out.print(f"violated: {failed}", highlight=False)
+    if answer.get("reason"):
+        out.print(answer["reason"], highlight=False)
+    rows = answer.get("sides") or []
+    if rows:
+        table = Table(title="lower layer (abstracted)  vs  upper layer")
+        for col in ("field", "lower (abstracted)", "upper"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            style = "bold red" if row["differs"] else None
+            table.add_row(row["field"], row["lower"], row["upper"], style=style)
+        out.print(table)
+
+
+def _prove(chosen, sizes, timeout, jobs, faults, paths) -> int:
     from refinement.checker import CheckOptions, check_all
     from refinement.report import Report
     from refinement.results import all_proven
@@ -145,16 +216,24 @@ def _prove(chosen, sizes, timeout, jobs, faults, json_path, markdown_path) -> in
     order = {ob.id: i for i, ob in enumerate(chosen)}
     done.sort(key=lambda r: order[r.id])
     report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults)
-    _write_reports(report, json_path, markdown_path)
+    _write_reports(report, paths)
     _print_summary(report)
     return 0 if len(done) == len(chosen) and all_proven(done) else 1
 
 
-def _write_reports(report, json_path, markdown_path) -> None:
+def _write_reports(report, paths) -> None:
     from refinement.report import render_json, render_markdown
-    for path, render in ((json_path, render_json), (markdown_path, render_markdown)):
+    from refinement.report_ci import render_junit, render_sarif
+    from refinement.report_html import render_html
+    renderers = {"json": render_json, "markdown": render_markdown, "html": None,
+                 "junit": render_junit, "sarif": render_sarif}
+    for kind, path in paths.items():
         if path is None:
             continue
+        render = renderers[kind]
+        if kind == "html":  # source links relative to where the report is written
+            base = os.path.relpath(Path.cwd(), path.parent.resolve()) + "/"
+            render = lambda r, base=base: render_html(r, link_base=base)  # noqa: E731
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(path.suffix + ".tmp")

@@ -6,9 +6,10 @@ refute it.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, Iterable, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract.config import C
 from abstract.domain import CVM_BASE, FREE
@@ -58,8 +59,10 @@ class UnknownFault(KeyError):
     pass
 
 
-def apply(names: Iterable[str]) -> None:
-    """Swap each named fault's variant into its model module (in this process only)."""
+def apply(names: Iterable[str]) -> List[Tuple[Any, str, Any]]:
+    """Swap each named fault's variant into its model module (in this process only); returns
+    what was replaced, for `restore`."""
+    replaced = []
     for name in names:
         if name not in FAULTS:
             raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
@@ -70,4 +73,18 @@ def apply(names: Iterable[str]) -> None:
             target = getattr(target, owner)
         if not hasattr(target, attr):
             raise UnknownFault(f"fault {name!r} targets {fault.module}.{fault.attribute}, which no longer exists")
+        replaced.append((target, attr, getattr(target, attr)))
         setattr(target, attr, fault.variant)
+    return replaced
+
+
+@contextlib.contextmanager
+def applied(names: Iterable[str]) -> Iterator[None]:
+    """Run a block with the named faults swapped in, and put the real model back afterwards
+    (used by the replay snippets in reports)."""
+    replaced = apply(names)
+    try:
+        yield
+    finally:
+        for target, attr, original in reversed(replaced):
+            setattr(target, attr, original)

@@ -92,7 +92,31 @@ def replay(fn: Callable, call: str) -> Dict[str, Any]:
     if _is_square(result):
         out["lower"], out["upper"] = repr(result[0]), repr(result[1])
         out["differences"] = differences(result[0], result[1])
+        out["sides"] = sides(result[0], result[1])
     return out
+
+
+def sides(lower: Any, upper: Any) -> List[Dict[str, Any]]:
+    """Both sides of a square field by field (states flattened to their fields, hardware state
+    one level further), each row marked when the sides differ: for side-by-side display."""
+    rows: List[Dict[str, Any]] = []
+
+    def walk(a: Any, b: Any, path: str, depth: int) -> None:
+        if depth == 0 and isinstance(a, tuple) and len(a) == 2 == len(b):
+            walk(a[0], b[0], "state", 1)
+            walk(a[1], b[1], "result", 1)
+            return
+        if depth < 3 and type(a) is type(b) and (dataclasses.is_dataclass(a) or
+                                                  (isinstance(a, tuple) and depth == 0 and len(a) == len(b))):
+            items = ([(f".{f.name}", getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)]
+                     if dataclasses.is_dataclass(a) else [(f"[{i}]", x, y) for i, (x, y) in enumerate(zip(a, b))])
+            for suffix, x, y in items:
+                walk(x, y, path + suffix, depth + 1)
+            return
+        rows.append({"field": path, "lower": repr(a), "upper": repr(b), "differs": a != b})
+
+    walk(lower, upper, "", 0)
+    return rows
 
 
 def _is_square(result: Any) -> bool:

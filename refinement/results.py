@@ -37,6 +37,8 @@ class ObligationResult:
     source: str = ""                 # file:line of the obligation
     counterexample: Optional[Dict[str, Any]] = None
     faults: List[str] = field(default_factory=list)
+    module: str = ""                 # where the obligation function lives
+    function: str = ""
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
