@@ -124,6 +124,39 @@ def prove_cmd(
     raise typer.Exit(code)
 
 
+def _say_now(line: str) -> None:
+    """Print a line and flush at once: watch output is read live, often through a pipe."""
+    out.print(line, highlight=False, soft_wrap=True)
+    out.file.flush()
+
+
+@app.command("watch")
+def watch_cmd(
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Glob over obligation ids; repeatable."),
+    timeout: float = typer.Option(90.0, "--per-obligation-timeout", min=1.0,
+                                  help="CPU seconds CrossHair may spend on each postcondition."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once."),
+    interval: float = typer.Option(0.5, "--interval", min=0.05, help="Seconds between checks for saves."),
+):
+    """Prove the selection, then re-prove on every save only the obligations whose code changed,
+    printing each verdict change."""
+    def body():
+        from refinement.checker import CheckOptions
+        from refinement.watch import Watcher
+        import refinement
+        sizes = _sizes(None, None, None, None, None, None)
+        chosen = _select(only)
+        root = Path(refinement.__file__).resolve().parent.parent
+        watcher = Watcher(root, chosen, CheckOptions(sizes=sizes, timeout=timeout), jobs,
+                          say=_say_now)
+        try:
+            watcher.run(interval)
+        except KeyboardInterrupt:
+            out.print("stopped")
+        return 0
+    raise typer.Exit(_guard(body))
+
+
 @app.command("replay")
 def replay_cmd(
     obligation_id: str = typer.Argument(..., metavar="ID", help="Id of a REFUTED (or ERROR) obligation."),

@@ -1,0 +1,81 @@
+"""`refine watch`: an edit re-proves exactly the obligations whose code it changed, and a
+seeded fault shows up as a verdict change within that obligation's proof time."""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from refinement import deps
+from refinement.registry import load_all
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dependencies_of_an_edit_are_exactly_that_operations_obligations():
+    obligations = load_all().values()
+    hit = deps.depends_on(ROOT, obligations, "concrete/riscv/machine.py", "RiscvMachine.isolation_revoke")
+    assert sorted(hit) == sorted(i for i in load_all() if "/vcpu_exit/" in i)
+    hit = deps.depends_on(ROOT, obligations, "abstract/canonical/monitor/memory.py", "holds_shared_page")
+    # Names resolve to every definition of that name, so the spec's totality obligation (which
+    # names unshare_memory) is included too: an over-approximation, never a miss.
+    assert sorted(hit) == sorted(i for i in load_all() if "/unshare_memory/" in i)
+
+
+def test_fingerprint_changes_only_for_obligations_reaching_the_edit(tmp_path):
+    for package in deps.PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    targets = deps.targets(load_all().values())
+    before = deps.fingerprints(tmp_path, targets)
+    pmp = tmp_path / "concrete" / "riscv" / "pmp.py"
+    pmp.write_text(pmp.read_text().replace("no match denies.", "no match denies (edited)."))
+    after = deps.fingerprints(tmp_path, targets)
+    changed = {i for i in targets if before[i] != after[i]}
+    assert changed == {i for i in targets if "/hypervisor_read/" in i or "/hypervisor_write/" in i}
+
+
+@pytest.mark.proof
+def test_watch_reports_the_verdict_change_after_a_seeded_fault_is_saved(tmp_path):
+    for package in deps.PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "refinement", "watch", "--only", "*/vcpu_exit/*",
+                             "--interval", "0.2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list = []
+    incoming: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [incoming.put(line) for line in proc.stdout], daemon=True).start()
+
+    def wait_for(text: str, limit: float) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            try:
+                line = incoming.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            lines.append(line)
+            if text in line:
+                return time.monotonic() - started
+        raise AssertionError(f"no {text!r} within {limit} s:\n" + "".join(lines[-40:]))
+
+    try:
+        wait_for("ready: watching", 180)
+        machine = tmp_path / "concrete" / "riscv" / "machine.py"
+        machine.write_text(machine.read_text().replace(
+            "        return _tor_perms(hw, pmp.MONITOR_TOR, False)\n", "        return hw  # seeded fault 6\n"))
+        wait_for("re-proving 5 obligation(s)", 30)
+        took = wait_for("CHANGED  riscv->canonical/vcpu_exit/simulation: PROVEN -> REFUTED", 120)
+        wait_for("ready: watching", 120)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    assert took < 60
+    assert not any("CHANGED  canonical->spec" in line for line in lines), "only the RISC-V square breaks"
