@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/refine prove --json docs/proof-report.json --markdown docs/proof-report.md "$@"
+exec .venv/bin/refine prove --json docs/proof-report.json --markdown docs/proof-report.md \
+  --html docs/proof-report.html "$@"

@@ -118,3 +118,12 @@ def test_html_report_shows_table_chart_and_counterexample_in_a_browser(reports, 
         assert page.locator("#shown").inner_text() == "0"
         browser.close()
     assert (shots / "html-report.png").stat().st_size > 10_000
+
+
+def test_json_report_matches_the_documented_schema(reports):
+    import jsonschema
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    data = json.loads(reports["json"].read_text())
+    jsonschema.validate(data, schema)
+    refuted = [o for o in data["obligations"] if o["verdict"] == "REFUTED"]
+    assert refuted and refuted[0]["counterexample"]["confirmed"] is True
