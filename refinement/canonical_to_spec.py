@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
-from abstract.config import G, H, K, NC, NREGS
+from abstract.config import G, H, K, NC, NREGS, PAGES
 from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, lnot
 from abstract.spec.state import SpecState, spec_invariant
@@ -81,3 +81,19 @@ def canonical_invariant(s: CanonState) -> bool:
     obligations, the spec part by simulation plus the spec's own invariant preservation."""
     return canonical_local(s) and spec_invariant(abs_canonical(s))
 
+
+
+def canonical_hypervisor_view(s: CanonState) -> tuple:
+    """What the hypervisor observes of the canonical machine, read off its own fields: NC memory,
+    its registers (live on the hart while it runs, saved otherwise), the monitor's tables, the
+    translation entries and who runs. Compared with the spec's `hypervisor_view` of the
+    abstraction by the observation obligation."""
+    return (s.mem[:NC], abs_hv_regs(s), s.owner, s.live, s.hart, abs_private(s.hw), abs_shared(s.hw),
+            s.hw.t_page, s.run_cvm, s.run_vcpu)
+
+
+def canonical_confined(s: CanonState) -> bool:
+    """While the hypervisor runs, the isolation unit lets it reach every NC page and no C page."""
+    from abstract.canonical.hardware import CANONICAL
+    confined = all_of(CANONICAL.isolation_allows(s.hw, p) == (p < NC) for p in range(PAGES + 1))
+    return implies(s.run_cvm == HYPERVISOR, confined)

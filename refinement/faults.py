@@ -51,7 +51,7 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in (
           ("canonical->spec/unshare_memory/simulation",)),
     Fault(6, "pmp-open-after-exit", "The isolation unit is not reconfigured on the exit to the hypervisor.",
           "concrete.riscv.machine", "RiscvMachine.isolation_revoke", _keep_pmp_open,
-          ("riscv->canonical/vcpu_exit/simulation",)),
+          ("riscv->canonical/vcpu_exit/simulation", "riscv/vcpu_exit/isolation")),
 )}
 
 

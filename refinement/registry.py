@@ -46,6 +46,10 @@ class Kind(str, Enum):
     NONVACUITY = "nonvacuity"   # some state satisfies the layer's invariant
     TOTALITY = "totality"       # the spec op never raises, answers a defined code, keeps inv
     ENCODING = "encoding"       # a field encoding decodes and encodes consistently
+    CONFIDENTIALITY = "confidentiality"  # low-equal states stay low-equal (noninterference)
+    INTEGRITY = "integrity"     # other CVMs' private memory and registers are unchanged
+    ISOLATION = "isolation"     # after the step, a running hypervisor's PMP reaches NC, never C
+    OBSERVATION = "observation" # the hypervisor's view commutes with the abstraction
 
 
 class Method(str, Enum):

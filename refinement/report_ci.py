@@ -18,6 +18,10 @@ KIND_HELP = {
     Kind.NONVACUITY.value: "Some state satisfies the layer's invariant.",
     Kind.TOTALITY.value: "The spec operation is total, answers a defined code and keeps the invariant.",
     Kind.ENCODING.value: "A RISC-V field encoding decodes and encodes consistently.",
+    Kind.CONFIDENTIALITY.value: "Noninterference: low-equal states stay low-equal with equal answers.",
+    Kind.INTEGRITY.value: "CVMs not party to the step keep their private memory and registers.",
+    Kind.ISOLATION.value: "After the step, a running hypervisor's PMP reaches NC and never C.",
+    Kind.OBSERVATION.value: "The hypervisor's view commutes with the abstraction.",
 }
 
 

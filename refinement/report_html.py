@@ -5,7 +5,9 @@ import html
 import json
 from typing import List
 
-from refinement.report import ASSUMPTIONS, Report, _crosshair_version, _evidence
+from refinement.report import (
+    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, _evidence, security_rows,
+)
 from refinement.results import ObligationResult, Verdict, summary
 from refinement.snippets import pytest_snippet
 
@@ -132,6 +134,19 @@ def _counterexamples(report: Report) -> List[str]:
     return out
 
 
+def _security(report: Report) -> List[str]:
+    out = ['<h2 id="security">Security properties</h2>',
+           "<table><tr><th>property</th><th>claim</th><th>proven</th><th>obligations</th></tr>"]
+    for row in security_rows(report.results):
+        ids = " ".join(f"<code>{_e(i)}</code>" for i in row["obligations"])
+        ok = row["proven"] == row["total"] and row["total"] > 0
+        out.append(f"<tr><td>{_e(row['property'])}</td><td>{_e(row['claim'])}</td>"
+                   f"<td>{_badge('PROVEN' if ok else 'ERROR')} {row['proven']} / {row['total']}</td>"
+                   f"<td><details><summary>{row['total']} obligations</summary>{ids}</details></td></tr>")
+    out += ["</table>", "<p>Assumed for the security properties:</p><ul>"]
+    return out + [f"<li>{_e(a)}</li>" for a in SECURITY_ASSUMPTIONS] + ["</ul>"]
+
+
 def _assumptions(report: Report) -> List[str]:
     sizes = ", ".join(f"{k} = {v}" for k, v in report.sizes.as_dict().items())
     return ['<h2 id="assumptions">Assumed and trusted</h2>', "<ul>"] + [f"<li>{_e(a)}</li>" for a in ASSUMPTIONS] + [
@@ -156,7 +171,7 @@ def render_html(report: Report, link_base: str = "") -> str:
         "replayed. VACUOUS: precondition unsatisfiable. ERROR: the model or the checker failed.</p>",
     ]
     parts += _summary(report) + _table(report, link_base) + _chart(report.results)
-    parts += _counterexamples(report) + _assumptions(report)
+    parts += _counterexamples(report) + _security(report) + _assumptions(report)
     parts.append(f'<script type="application/json" id="report-data">{_e(json.dumps(summary(report.results)))}</script>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -3,7 +3,8 @@ invariant (PMP layout, PTE bit patterns, hgatp of each slot)."""
 from __future__ import annotations
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import G, H, K, NREGS
+from abstract.config import G, H, K, NC, NREGS, PAGE_SIZE, PAGES
+from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, lnot
 from concrete.riscv import gstage, pmp
 from concrete.riscv.machine import root_ppn
@@ -91,3 +92,27 @@ def riscv_local(s: RvState) -> bool:
 def riscv_invariant(s: RvState) -> bool:
     """The representation invariant: the local part and the canonical invariant of the abstraction."""
     return riscv_local(s) and canonical_invariant(abs_riscv(s))
+
+
+def hypervisor_confined(s: RvState) -> bool:
+    """While the hypervisor runs, PMP (all 16 entries, priority scan) allows it every NC page and
+    denies every C page and everything past the end of memory, for reads and writes alike."""
+    hw = s.hw
+
+    def reach(page: int) -> bool:
+        addr = page * PAGE_SIZE
+        return pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, addr) | pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_w, addr)
+
+    confined = all_of(reach(p) == (p < NC) for p in range(PAGES + 1))
+    return implies(s.run_cvm == HYPERVISOR, confined)
+
+
+def riscv_hypervisor_view(s: RvState) -> tuple:
+    """What the hypervisor observes of the RISC-V model, read off RISC-V fields: NC memory, its
+    GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
+    G-stage leaves (private = a leaf into C) and who runs."""
+    hw = s.hw
+    regs = hw.regs if s.run_cvm == HYPERVISOR else hw.hv_saved
+    private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
+    shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
+    return (s.mem[:NC], regs, s.owner, s.live, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu)

@@ -16,12 +16,16 @@ def test_every_operation_has_every_obligation_for_every_layer_pair():
             for kind in (Kind.SIMULATION, Kind.INVARIANT):
                 assert f"{pair.value}/{op.value}/{kind.value}" in ids
         assert f"spec/{op.value}/totality" in ids
+        assert f"spec/{op.value}/confidentiality" in ids
+        assert f"spec/{op.value}/integrity" in ids
+        assert f"riscv/{op.value}/isolation" in ids
 
 
 def test_layer_obligations_exist():
     ids = set(load_all())
     assert {"canonical->spec/state/init", "riscv->canonical/state/init"} <= ids
     assert {"spec/state/nonvacuity", "canonical/state/nonvacuity", "riscv/state/nonvacuity"} <= ids
+    assert {"canonical->spec/state/observation", "riscv->canonical/state/observation"} <= ids
     encodings = {i for i in ids if i.endswith("/encoding")}
     assert {"riscv/pmpcfg/encoding", "riscv/hgatp/encoding", "riscv/pte_flags/encoding", "riscv/pte_word/encoding",
             "riscv/sbi_call/encoding"} <= encodings

@@ -12,15 +12,16 @@ import icontract
 import concrete.riscv as rv
 from abstract import canonical, spec
 from abstract.canonical.state import CanonState
+from abstract.spec.security import integrity, low_equal
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvState
-from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.obligations.common import (
     SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
     riscv_canonical_square, riscv_sim_ok,
 )
 from refinement.registry import Kind, Layers, Operation, obligation
-from refinement.riscv_to_canonical import abs_riscv, riscv_local
+from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
 
 
 @obligation(Layers.CANONICAL_SPEC, Operation.DESTROY_TVM, Kind.SIMULATION)
@@ -62,3 +63,31 @@ def destroy_tvm_invariant_riscv(s: RvState, cvm_id: int) -> RvState:
 def destroy_tvm_totality(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     """DESTROY_TVM is total, answers a defined code and keeps the spec invariant."""
     return spec.destroy_tvm(s, cvm_id)
+
+
+@obligation(Layers.SPEC, Operation.DESTROY_TVM, Kind.CONFIDENTIALITY)
+@icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
+@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+def destroy_tvm_confidentiality(s1: SpecState, s2: SpecState, cvm_id: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
+    """Noninterference: two states differing only in C contents and vCPU registers still differ
+    only there after the step, with equal answers."""
+    return spec.destroy_tvm(s1, cvm_id), spec.destroy_tvm(s2, cvm_id)
+
+
+@obligation(Layers.SPEC, Operation.DESTROY_TVM, Kind.INTEGRITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda s, cvm_id, result: integrity(s, result, cvm_id - 1), "other CVMs' private state is unchanged")
+def destroy_tvm_integrity(s: SpecState, cvm_id: int) -> SpecState:
+    """Every CVM not party to the step keeps its private memory and registers."""
+    return spec.destroy_tvm(s, cvm_id)[0]
+
+
+@obligation(Layers.RISCV, Operation.DESTROY_TVM, Kind.ISOLATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+def destroy_tvm_isolation(s: RvState, cvm_id: int) -> RvState:
+    """After the step, if the hypervisor runs, the PMP as configured lets it reach every NC page
+    and no C page."""
+    return rv.destroy_tvm(s, cvm_id)[0]
+

@@ -11,9 +11,15 @@ import icontract
 from abstract.canonical.state import CanonHw, CanonState, canonical_initial
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from concrete.riscv.state import RvHw, RvState, riscv_initial  # noqa: F401  (witness reprs)
-from refinement.canonical_to_spec import abs_canonical, canonical_invariant
+from abstract.logic import same
+from abstract.spec.security import hypervisor_view
+from refinement.canonical_to_spec import (
+    abs_canonical, canonical_confined, canonical_hypervisor_view, canonical_invariant, canonical_local,
+)
 from refinement.registry import Kind, Layers, Method, obligation
-from refinement.riscv_to_canonical import abs_riscv, riscv_invariant
+from refinement.riscv_to_canonical import (
+    abs_riscv, hypervisor_confined, riscv_hypervisor_view, riscv_invariant, riscv_local,
+)
 
 _ = CanonHw  # witness reprs name it
 
@@ -56,3 +62,23 @@ def canonical_nonvacuity(s: CanonState) -> bool:
 def riscv_nonvacuity(s: RvState) -> bool:
     """Some RISC-V state satisfies the RISC-V representation invariant."""
     return riscv_invariant(s)
+
+
+@obligation(Layers.CANONICAL_SPEC, "state", Kind.OBSERVATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda s, result: result, "hypervisor_view(abs(s)) == what the hypervisor observes of s")
+@icontract.ensure(lambda s, result: canonical_confined(s), "the isolation unit confines a running hypervisor to NC")
+def canonical_spec_observation(s: CanonState) -> bool:
+    """What the hypervisor observes of a canonical state is what it observes of its abstraction,
+    so noninterference proven on the spec holds of the canonical machine."""
+    return same(hypervisor_view(abs_canonical(s)), canonical_hypervisor_view(s))
+
+
+@obligation(Layers.RISCV_CANONICAL, "state", Kind.OBSERVATION)
+@icontract.require(lambda s: riscv_local(s) and canonical_local(abs_riscv(s)))
+@icontract.ensure(lambda s, result: result, "canonical view of abs(s) == what the hypervisor observes of s")
+@icontract.ensure(lambda s, result: hypervisor_confined(s), "PMP confines a running hypervisor to NC")
+def riscv_canonical_observation(s: RvState) -> bool:
+    """What the hypervisor observes of a RISC-V state is what it observes of its abstraction,
+    and the PMP as configured lets it reach NC and never C."""
+    return same(canonical_hypervisor_view(abs_riscv(s)), riscv_hypervisor_view(s))

@@ -12,15 +12,16 @@ import icontract
 import concrete.riscv as rv
 from abstract import canonical, spec
 from abstract.canonical.state import CanonState
+from abstract.spec.security import integrity, low_equal
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvState
-from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.obligations.common import (
     SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
     riscv_canonical_square, riscv_sim_ok,
 )
 from refinement.registry import Kind, Layers, Operation, obligation
-from refinement.riscv_to_canonical import abs_riscv, riscv_local
+from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
 
 
 @obligation(Layers.CANONICAL_SPEC, Operation.PROMOTE_TO_TVM, Kind.SIMULATION)
@@ -62,3 +63,31 @@ def promote_to_tvm_invariant_riscv(s: RvState, npages: int, src: Tuple[int, ...]
 def promote_to_tvm_totality(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[SpecState, Result]:
     """PROMOTE_TO_TVM is total, answers a defined code and keeps the spec invariant."""
     return spec.promote_to_tvm(s, npages, src)
+
+
+@obligation(Layers.SPEC, Operation.PROMOTE_TO_TVM, Kind.CONFIDENTIALITY)
+@icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
+@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+def promote_to_tvm_confidentiality(s1: SpecState, s2: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
+    """Noninterference: two states differing only in C contents and vCPU registers still differ
+    only there after the step, with equal answers."""
+    return spec.promote_to_tvm(s1, npages, src), spec.promote_to_tvm(s2, npages, src)
+
+
+@obligation(Layers.SPEC, Operation.PROMOTE_TO_TVM, Kind.INTEGRITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda s, npages, src, result: integrity(s, result, -1), "other CVMs' private state is unchanged")
+def promote_to_tvm_integrity(s: SpecState, npages: int, src: Tuple[int, ...]) -> SpecState:
+    """Every CVM not party to the step keeps its private memory and registers."""
+    return spec.promote_to_tvm(s, npages, src)[0]
+
+
+@obligation(Layers.RISCV, Operation.PROMOTE_TO_TVM, Kind.ISOLATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+def promote_to_tvm_isolation(s: RvState, npages: int, src: Tuple[int, ...]) -> RvState:
+    """After the step, if the hypervisor runs, the PMP as configured lets it reach every NC page
+    and no C page."""
+    return rv.promote_to_tvm(s, npages, src)[0]
+

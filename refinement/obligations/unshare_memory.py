@@ -12,15 +12,16 @@ import icontract
 import concrete.riscv as rv
 from abstract import canonical, spec
 from abstract.canonical.state import CanonState
+from abstract.spec.security import integrity, low_equal
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvState
-from refinement.canonical_to_spec import abs_canonical, canonical_local
+from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.obligations.common import (
     SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
     riscv_canonical_square, riscv_sim_ok,
 )
 from refinement.registry import Kind, Layers, Operation, obligation
-from refinement.riscv_to_canonical import abs_riscv, riscv_local
+from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
 
 
 @obligation(Layers.CANONICAL_SPEC, Operation.UNSHARE_MEMORY, Kind.SIMULATION)
@@ -62,3 +63,31 @@ def unshare_memory_invariant_riscv(s: RvState, gpa: int, size: int) -> RvState:
 def unshare_memory_totality(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result]:
     """UNSHARE_MEMORY is total, answers a defined code and keeps the spec invariant."""
     return spec.unshare_memory(s, gpa, size)
+
+
+@obligation(Layers.SPEC, Operation.UNSHARE_MEMORY, Kind.CONFIDENTIALITY)
+@icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
+@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+def unshare_memory_confidentiality(s1: SpecState, s2: SpecState, gpa: int, size: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
+    """Noninterference: two states differing only in C contents and vCPU registers still differ
+    only there after the step, with equal answers."""
+    return spec.unshare_memory(s1, gpa, size), spec.unshare_memory(s2, gpa, size)
+
+
+@obligation(Layers.SPEC, Operation.UNSHARE_MEMORY, Kind.INTEGRITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda s, gpa, size, result: integrity(s, result, s.run_cvm), "other CVMs' private state is unchanged")
+def unshare_memory_integrity(s: SpecState, gpa: int, size: int) -> SpecState:
+    """Every CVM not party to the step keeps its private memory and registers."""
+    return spec.unshare_memory(s, gpa, size)[0]
+
+
+@obligation(Layers.RISCV, Operation.UNSHARE_MEMORY, Kind.ISOLATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+def unshare_memory_isolation(s: RvState, gpa: int, size: int) -> RvState:
+    """After the step, if the hypervisor runs, the PMP as configured lets it reach every NC page
+    and no C page."""
+    return rv.unshare_memory(s, gpa, size)[0]
+

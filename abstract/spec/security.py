@@ -1,0 +1,45 @@
+"""Security properties of the spec: what the hypervisor may observe, and what it may not touch.
+
+The secrets of the slice are exactly the contents of confidential memory and the CVMs' general
+registers. Everything else in a spec state is observable by the hypervisor, directly (NC
+memory, its own registers, which vCPU it scheduled) or through the monitor's answers
+(the CVM table, the allocation of confidential pages, the guest maps it helped to build).
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract.config import C, H, K, NC
+from abstract.domain import CVM_BASE
+from abstract.logic import all_of, implies, same
+from abstract.spec.state import SpecState
+
+
+def hypervisor_view(s: SpecState) -> Tuple:
+    """The one observation function: everything in `s` but C page contents and vCPU registers."""
+    return (s.mem[:NC], s.hv_regs, s.owner, s.live, s.hart, s.private, s.shared, s.page,
+            s.run_cvm, s.run_vcpu)
+
+
+def low_equal(s1: SpecState, s2: SpecState) -> bool:
+    """The hypervisor cannot tell s1 from s2 (one symbolic bool: no path forks per field)."""
+    return same(hypervisor_view(s1), hypervisor_view(s2))
+
+
+def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
+    """CVM slot k's private state is unchanged: every C page it owned is still its own with the
+    same contents, and its vCPUs' registers are the same."""
+    tag = CVM_BASE + k
+    pages = all_of(
+        implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
+        for p in range(C)
+    )
+    regs = all_of(same(before.vcpu_regs[k * H + h], after.vcpu_regs[k * H + h]) for h in range(H))
+    return pages & regs
+
+
+def integrity(before: SpecState, after: SpecState, exempt: int) -> bool:
+    """Every CVM but slot `exempt` (the one a call destroys or that made the call; -1 for none)
+    keeps its private state. The exempt CVM's state changes only as its own call says, which
+    the simulation and totality obligations pin down."""
+    return all_of(implies(before.live[k] & (k != exempt), cvm_state_kept(before, after, k)) for k in range(K))
