@@ -168,26 +168,44 @@ def _enumerate(ob: Obligation, options: CheckOptions):
 
 
 def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 1,
-              on_start=None, on_done=None) -> List[ObligationResult]:
+              on_start=None, on_done=None, cache=None, executor=None) -> List[ObligationResult]:
     """Check obligations `jobs` at a time; results come back in the input order. Each check is
-    its own child process, so one crash or hang costs only its own obligation. On Ctrl-C the
+    its own child process, so one crash or hang costs only its own obligation. `executor`, if
+    given, is any concurrent.futures executor (a Dask client's, say) run in place of the local
+    thread pool; the caller owns it. On Ctrl-C the
     pending checks are cancelled and KeyboardInterrupt propagates; `on_done` has already seen
     every finished result, so the caller can still write a partial report."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
     results: Dict[str, ObligationResult] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    keys = cache.keys(obligations, options) if cache else {}
+    todo = []
+    for ob in obligations:
+        hit = cache.get(keys[ob.id]) if cache else None
+        if hit is not None:
+            results[ob.id] = hit
+            if on_done:
+                on_done(hit)
+        else:
+            todo.append(ob)
+    pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = [pool.submit(_checked, ob, options, on_start) for ob in obligations]
+        futures = [pool.submit(_checked, ob, options, on_start) for ob in todo]
         for fut in as_completed(futures):
             result = fut.result()
             results[result.id] = result
+            if cache:
+                cache.put(keys[result.id], result)
             if on_done:
                 on_done(result)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        for fut in futures if "futures" in locals() else ():
+            fut.cancel()
+        if executor is None:
+            pool.shutdown(wait=False, cancel_futures=True)
         cancel_running()
         raise
-    pool.shutdown()
+    if executor is None:
+        pool.shutdown()
     return [results[ob.id] for ob in obligations]
 
 

@@ -5,6 +5,7 @@ model-definition error (the message names the fix).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -101,6 +102,10 @@ def prove_cmd(
                                   help="CPU seconds CrossHair may spend on each postcondition."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once."),
     fault: Optional[List[str]] = typer.Option(None, "--fault", help="Swap in a seeded fault (see `refine faults`)."),
+    executor_kind: str = typer.Option("local", "--executor", help="local (child processes here) or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    cache_dir: Path = typer.Option(Path(".refine-cache"), "--cache", help="Reuse finished results whose code is unchanged."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Prove everything again; read and write no cache."),
     nc_pages: Optional[int] = typer.Option(None, "--nc-pages", help="Hypervisor memory pages."),
     c_pages: Optional[int] = typer.Option(None, "--c-pages", help="Confidential memory pages."),
     cvms: Optional[int] = typer.Option(None, "--cvms", help="CVM slots."),
@@ -119,7 +124,9 @@ def prove_cmd(
         chosen = _select(only)
         paths = {"json": json_path, "markdown": markdown_path, "html": html_path, "junit": junit_path,
                  "sarif": sarif_path}
-        return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths)
+        cache = None if no_cache else _cache(cache_dir)
+        with _executor(executor_kind, scheduler) as executor:
+            return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths, cache, executor)
     code = _guard(body)
     raise typer.Exit(code)
 
@@ -223,7 +230,40 @@ def _print_replay(obligation_id: str, answer: dict, faults) -> None:
         out.print(table)
 
 
-def _prove(chosen, sizes, timeout, jobs, faults, paths) -> int:
+@contextlib.contextmanager
+def _executor(kind: str, scheduler: Optional[str]):
+    """None for the local pool, or a Dask client's concurrent.futures executor."""
+    if kind == "local":
+        if scheduler:
+            raise UsageProblem("--scheduler needs --executor dask")
+        yield None
+        return
+    if kind != "dask":
+        raise UsageProblem(f"unknown executor {kind!r}: use --executor local or --executor dask")
+    if not scheduler:
+        raise UsageProblem("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageProblem("--executor dask needs dask.distributed: pip install 'refine-monitor[dask]'") from None
+    try:
+        client = Client(scheduler, timeout=20)
+    except (OSError, TimeoutError) as exc:
+        raise UsageProblem(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the address "
+                           "and that `dask scheduler` is running") from None
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+
+
+def _cache(folder: Path):
+    import refinement
+    from refinement.cache import ResultCache
+    return ResultCache(folder, Path(refinement.__file__).resolve().parent.parent)
+
+
+def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=None) -> int:
     from refinement.checker import CheckOptions, check_all
     from refinement.report import Report
     from refinement.results import all_proven
@@ -240,10 +280,11 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths) -> int:
             done.append(result)
             progress.advance(task)
             style = VERDICT_STYLE[result.verdict.value]
-            progress.console.print(f"[{style}]{result.verdict.value:8}[/{style}] {result.id} "
-                                   f"({result.evidence.seconds:.1f} s)", highlight=False)
+            how = "cached" if result.cached else f"{result.evidence.seconds:.1f} s"
+            progress.console.print(f"[{style}]{result.verdict.value:8}[/{style}] {result.id} ({how})",
+                                   highlight=False)
         try:
-            check_all(chosen, options, jobs=jobs, on_done=on_done)
+            check_all(chosen, options, jobs=jobs, on_done=on_done, cache=cache, executor=executor)
         except KeyboardInterrupt:
             console.print("[yellow]interrupted: writing the partial report[/yellow]")
     order = {ob.id: i for i, ob in enumerate(chosen)}

@@ -104,7 +104,7 @@ def _evidence(r: ObligationResult) -> str:
         how = "witness replayed" if r.verdict is Verdict.PROVEN else f"{e.paths} paths"
     else:
         how = f"{e.paths} paths" + (", all exhausted" if e.exhaustive else ", not exhausted")
-    return f"{how}, {e.seconds:.1f} s"
+    return f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
 
 
 def render_markdown(report: Report) -> str:

@@ -39,6 +39,7 @@ class ObligationResult:
     faults: List[str] = field(default_factory=list)
     module: str = ""                 # where the obligation function lives
     function: str = ""
+    cached: bool = False             # reused from the cache: nothing it depends on changed
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)

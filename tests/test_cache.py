@@ -1,0 +1,59 @@
+"""Incremental proving: an unchanged tree re-proves nothing; an edit re-proves exactly the
+obligations that reach it, and never serves a stale PROVEN."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from refinement import deps
+
+pytestmark = pytest.mark.proof
+ROOT = Path(__file__).resolve().parents[1]
+SELECTION = ("--only", "*/vcpu_exit/*", "--only", "*/hypervisor_read/*")
+
+
+def prove(tree: Path, report: Path, *extra: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "refinement", "prove", *SELECTION, "--json", str(report), *extra],
+                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    return {o["id"]: o for o in json.loads(report.read_text())["obligations"]}
+
+
+def test_unchanged_tree_reuses_everything_and_an_edit_reproves_only_what_it_reaches(tmp_path):
+    tree = tmp_path / "tree"
+    for package in deps.PACKAGES:
+        shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    first = prove(tree, tmp_path / "1.json")
+    assert all(o["verdict"] == "PROVEN" and not o["cached"] for o in first.values())
+
+    second = prove(tree, tmp_path / "2.json")
+    assert all(o["cached"] and o["verdict"] == "PROVEN" for o in second.values())
+
+    machine = tree / "concrete" / "riscv" / "machine.py"
+    machine.write_text(machine.read_text().replace(
+        "        return _tor_perms(hw, pmp.MONITOR_TOR, False)\n", "        return hw  # seeded fault 6\n"))
+    third = prove(tree, tmp_path / "3.json")
+    rerun = {i for i, o in third.items() if not o["cached"]}
+    assert rerun == {i for i in third if "/vcpu_exit/" in i}
+    assert third["riscv->canonical/vcpu_exit/simulation"]["verdict"] == "REFUTED"  # no stale PROVEN
+    assert third["riscv/vcpu_exit/isolation"]["verdict"] == "REFUTED"
+    assert all(third[i]["verdict"] == "PROVEN" for i in third if "/hypervisor_read/" in i)
+
+
+def test_sizes_and_faults_are_part_of_the_key(tmp_path):
+    tree = tmp_path / "tree"
+    for package in deps.PACKAGES:
+        shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    prove(tree, tmp_path / "1.json")
+    other_sizes = prove(tree, tmp_path / "2.json", "--harts", "1")
+    assert not any(o["cached"] for o in other_sizes.values())
+    with_fault = prove(tree, tmp_path / "3.json", "--fault", "pmp-open-after-exit")
+    assert not any(o["cached"] for o in with_fault.values())
+    assert with_fault["riscv/vcpu_exit/isolation"]["verdict"] == "REFUTED"
