@@ -125,10 +125,24 @@ def _prove(ob: Obligation, options: CheckOptions):
         return Verdict.PROVEN, evidence(), None
     unsat = [o for o in outcomes if o.status is Status.PRE_UNSAT]
     if unsat and all(o.exhausted for o in unsat):
-        return Verdict.VACUOUS, evidence("no input satisfies the precondition (all paths exhausted)"), None
+        return _vacuous_or_error(ob, options, evidence)
     if unsat:
         return Verdict.BOUNDED, evidence("no path passed the precondition before the budget ran out"), None
     return Verdict.BOUNDED, evidence("budget ran out before every path was exhausted"), None
+
+
+def _vacuous_or_error(ob: Obligation, options: CheckOptions, evidence):
+    """CrossHair exhausted its paths without one passing the precondition. If a plain known input
+    (the initial state) satisfies it after all, CrossHair failed to build inputs: ERROR, not VACUOUS."""
+    try:
+        probe = run_worker({"id": ob.id, "action": "witness", "faults": list(options.faults)}, options, 120)
+    except WorkerFailed as exc:
+        probe = {"checked": False, "reason": str(exc)}
+    if probe.get("checked") and probe.get("holds"):
+        return Verdict.ERROR, evidence(
+            "CrossHair found no input past the precondition, but the plain input "
+            f"{probe['call'][:200]} satisfies it: CrossHair could not build this obligation's inputs"), None
+    return Verdict.VACUOUS, evidence("no input satisfies the precondition (all paths exhausted)"), None
 
 
 def _judge_failure(ob: Obligation, failing: ConditionOutcome, options: CheckOptions, evidence):

@@ -84,6 +84,21 @@ def test_confirmed_without_exhaustion_is_only_bounded(monkeypatch):
     assert check(_any_obligation(), CheckOptions()).verdict is Verdict.BOUNDED
 
 
+def test_exhausted_pre_unsat_with_a_plain_witness_is_error_not_vacuous(monkeypatch):
+    """CrossHair sometimes cannot build a type's inputs and still calls the precondition
+    unsatisfiable; the initial state satisfies it, so the verdict must not be VACUOUS."""
+    real = checker.run_worker
+
+    def run_worker(job, options, wall_limit):
+        if job["action"] == "prove":
+            return {"ok": True, "outcomes": [_outcome(Status.PRE_UNSAT, exhausted=True)]}
+        return real(job, options, wall_limit)
+    monkeypatch.setattr(checker, "run_worker", run_worker)
+    r = check(_any_obligation(), CheckOptions())
+    assert r.verdict is Verdict.ERROR
+    assert "could not build" in r.evidence.note
+
+
 def test_pre_unsat_without_exhaustion_is_bounded_not_vacuous(monkeypatch):
     _fake(monkeypatch, [_outcome(Status.PRE_UNSAT, exhausted=False)])
     assert check(_any_obligation(), CheckOptions()).verdict is Verdict.BOUNDED
