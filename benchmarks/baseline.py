@@ -1,0 +1,82 @@
+"""The usual alternative to proof: random testing. A Hypothesis search drives the RISC-V model,
+the canonical machine and the spec in lockstep from boot and checks every square and the
+RISC-V isolation property after each step, with plain Python (no CrossHair, no contracts)."""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
+from concrete.riscv.state import riscv_initial
+from refinement.canonical_to_spec import abs_canonical
+from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined
+
+page_addr = st.integers(0, PAGES).map(lambda p: p * PAGE_SIZE)
+gpa = st.integers(0, G - 1).map(lambda g: g * PAGE_SIZE)
+CALLS = st.one_of(
+    st.tuples(st.just("promote_to_tvm"), st.integers(1, G),
+              st.lists(st.integers(0, NC - 1), min_size=G, max_size=G).map(tuple)),
+    st.tuples(st.just("destroy_tvm"), st.integers(1, K)),
+    st.tuples(st.just("tvm_vcpu_run"), st.integers(1, K), st.integers(0, H - 1)),
+    st.tuples(st.just("vcpu_exit")),
+    st.tuples(st.just("share_memory"), gpa, st.just(PAGE_SIZE), st.just(0),
+              st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE)),
+    st.tuples(st.just("unshare_memory"), gpa, st.just(PAGE_SIZE)),
+    st.tuples(st.just("guest_page_fault"), gpa),
+    st.tuples(st.just("hypervisor_read"), page_addr),
+    st.tuples(st.just("hypervisor_write"), page_addr, st.integers(1, 3)),
+)
+
+
+class OutOfBudget(Exception):
+    pass
+
+
+class Discrepancy(AssertionError):
+    pass
+
+
+def lockstep(sequence) -> None:
+    """Raise Discrepancy at the first step where a square fails or isolation breaks."""
+    r = riscv_initial()
+    for name, *args in sequence:
+        c = abs_riscv(r)
+        r2, rr = getattr(rv, name)(r, *args)
+        c2, cr = getattr(canonical, name)(c, *args)
+        s2, sr = getattr(spec, name)(abs_canonical(c), *args)
+        if (abs_riscv(r2), rr) != (c2, cr) or (abs_canonical(c2), cr) != (s2, sr) or not hypervisor_confined(r2):
+            raise Discrepancy(f"after {name}{tuple(args)}")
+        r = r2
+
+
+def search(budget: float, max_examples: int = 100_000) -> Optional[float]:
+    """Seconds until Hypothesis finds a discrepancy, or None within `budget` seconds."""
+    deadline = time.monotonic() + budget
+    started = time.monotonic()
+
+    @settings(max_examples=max_examples, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(CALLS, min_size=1, max_size=12))
+    def run(sequence):
+        if time.monotonic() > deadline:
+            raise OutOfBudget()
+        lockstep(sequence)
+
+    try:
+        run()
+    except Discrepancy:
+        return time.monotonic() - started
+    except OutOfBudget:
+        return None
+    except Exception as exc:  # Hypothesis wraps the first failure it saw
+        if isinstance(exc, Discrepancy) or "Discrepancy" in repr(exc):
+            return time.monotonic() - started
+        if isinstance(exc, OutOfBudget) or "OutOfBudget" in repr(exc):
+            return None
+        raise
+    return None

@@ -1,0 +1,158 @@
+"""Benchmarks (not tests): proof times, caching, sizes, and time to refute each seeded fault,
+side by side with a random-testing baseline. Writes benchmarks/results.json and results.md.
+
+    .venv/bin/python benchmarks/run.py            # the full set (about 30 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # a small selection, to try the script
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from refinement.cache import ResultCache  # noqa: E402
+from refinement.checker import CheckOptions, check, check_all, find  # noqa: E402
+from refinement.faults import FAULTS, applied  # noqa: E402
+from refinement.registry import load_all  # noqa: E402
+
+
+def timed(fn):
+    started = time.monotonic()
+    value = fn()
+    return time.monotonic() - started, value
+
+
+def cold(obligations, jobs, timeout):
+    seconds, results = timed(lambda: check_all(obligations, CheckOptions(timeout=timeout), jobs=jobs))
+    return seconds, results
+
+
+def warm(obligations, jobs, timeout, results):
+    folder = Path(tempfile.mkdtemp())
+    cache = ResultCache(folder, ROOT)
+    keys = cache.keys(obligations, CheckOptions(timeout=timeout))
+    for r in results:
+        cache.put(keys[r.id], r)
+    seconds, _ = timed(lambda: check_all(obligations, CheckOptions(timeout=timeout), jobs=jobs, cache=cache))
+    shutil.rmtree(folder)
+    return seconds
+
+
+def edit(patterns, jobs):
+    """Re-proof after editing one operation (spec share_memory's docstring) in a copy, cache warm."""
+    tree = Path(tempfile.mkdtemp())
+    for package in ("abstract", "concrete", "refinement"):
+        shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    args = [sys.executable, "-m", "refinement", "prove", "--jobs", str(jobs)]
+    for p in patterns:
+        args += ["--only", p]
+    subprocess.run(args, cwd=tree, env=env, capture_output=True)
+    memory = tree / "abstract" / "spec" / "memory.py"
+    memory.write_text(memory.read_text().replace("page that was there is zeroed and freed.",
+                                                 "page that was there is zeroed, then freed."))
+    seconds, proc = timed(lambda: subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True))
+    shutil.rmtree(tree)
+    return seconds, proc.stdout.count("\n")
+
+
+def sizes_sweep(patterns, timeout, jobs, points):
+    rows = []
+    for pages, harts in points:
+        env = {**os.environ, "REFINE_C_PAGES": str(pages), "REFINE_HARTS": str(harts)}
+        args = [sys.executable, "-m", "refinement", "prove", "--no-cache", "--jobs", str(jobs),
+                "--per-obligation-timeout", str(timeout), "--json", "/dev/stdout"]
+        for p in patterns:
+            args += ["--only", p]
+        seconds, proc = timed(lambda: subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True))
+        try:
+            summary = json.loads(proc.stdout[proc.stdout.index("{"):proc.stdout.rindex("}") + 1])["summary"]
+        except ValueError:
+            summary = {"error": proc.stderr[-300:]}
+        rows.append({"pages": pages, "harts": harts, "seconds": round(seconds, 1), "verdicts": summary})
+        print(f"sizes pages={pages} harts={harts}: {seconds:.1f} s {summary}", flush=True)
+    return rows
+
+
+def faults(timeout, baseline_budget):
+    from benchmarks.baseline import search
+    obligations = load_all()
+    out = {}
+    for name, fault in FAULTS.items():
+        ob = obligations[fault.refuted_by[0]]
+        seconds, result = timed(lambda: check(ob, CheckOptions(timeout=timeout, faults=[name])))
+        with applied([name]):
+            found_after = search(baseline_budget)
+        out[name] = {"reference_fault": fault.number, "obligation": ob.id, "verdict": result.verdict.value,
+                     "refute_seconds": round(seconds, 2),
+                     "baseline_seconds": None if found_after is None else round(found_after, 2),
+                     "baseline_found": found_after is not None, "baseline_budget_seconds": baseline_budget}
+        print(f"fault {name}: refuted in {seconds:.1f} s; baseline {found_after}", flush=True)
+    return out
+
+
+def markdown(data) -> str:
+    lines = ["# Benchmark results", "", f"Machine: {data['machine']['cpus']} cores, Python "
+             f"{data['machine']['python']}, CrossHair {data['machine']['crosshair']}. "
+             f"{data['obligations']} obligations at the default sizes.", "",
+             "| measurement | seconds |", "|---|---|",
+             f"| cold full proof, 1 job | {data['cold_seconds']['jobs_1']:.1f} |",
+             f"| cold full proof, {data['machine']['cpus']} jobs | {data['cold_seconds']['jobs_all']:.1f} |",
+             f"| warm run, nothing changed | {data['warm_seconds']:.2f} |",
+             f"| re-proof after editing one operation | {data['edit_seconds']:.1f} |", "",
+             "| seeded fault | refuted by | refute s | random testing s (found?) |", "|---|---|---|---|"]
+    for name, f in data["faults"].items():
+        base = f"{f['baseline_seconds']} (yes)" if f["baseline_found"] else f"not found in {f['baseline_budget_seconds']} s"
+        lines.append(f"| {name} ({f['reference_fault']}) | `{f['obligation']}` | {f['refute_seconds']} | {base} |")
+    lines += ["", "| C pages | harts | seconds | verdicts |", "|---|---|---|---|"]
+    lines += [f"| {r['pages']} | {r['harts']} | {r['seconds']} | {r['verdicts']} |" for r in data["sizes"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a small selection, to try the script")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args()
+    jobs = os.cpu_count() or 1
+    timeout = 90.0
+    selection = ["*/vcpu_exit/*", "*/hypervisor_read/*"] if args.quick else None
+    obligations = find(load_all(), selection)
+    print(f"{len(obligations)} obligations", flush=True)
+    cold_1, results = cold(obligations, 1, timeout)
+    print(f"cold, 1 job: {cold_1:.1f} s", flush=True)
+    cold_all, results = cold(obligations, jobs, timeout)
+    print(f"cold, {jobs} jobs: {cold_all:.1f} s", flush=True)
+    data = {
+        "machine": {"platform": platform.platform(), "cpus": jobs, "python": platform.python_version(),
+                    "crosshair": version("crosshair-tool")},
+        "obligations": len(obligations),
+        "cold_seconds": {"jobs_1": round(cold_1, 1), "jobs_all": round(cold_all, 1)},
+        "warm_seconds": round(warm(obligations, jobs, timeout, results), 2),
+    }
+    data["edit_seconds"], _ = edit(["*/share_memory/*"], jobs)
+    data["edit_seconds"] = round(data["edit_seconds"], 1)
+    print(f"warm {data['warm_seconds']} s, edit {data['edit_seconds']} s", flush=True)
+    data["faults"] = faults(60.0, 20.0 if args.quick else 120.0)
+    points = [(4, 2), (8, 2)] if args.quick else [(4, 2), (8, 2), (16, 2), (32, 2), (4, 1), (4, 4)]
+    data["sizes"] = sizes_sweep(["*/share_memory/simulation", "*/vcpu_exit/*"], 60.0 if not args.quick else 20.0,
+                                jobs, points)
+    args.out.write_text(json.dumps(data, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(data))
+    print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
