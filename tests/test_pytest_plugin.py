@@ -30,14 +30,16 @@ def test_k_selects_just_those_obligations(tmp_path):
     proc = run_pytest(tmp_path, "--refinement", "-k", "share_memory and not unshare", "--collect-only", "-q")
     collected = [line.split("::")[-1] for line in proc.stdout.splitlines() if "::" in line]
     expected = [i for i in load_all() if "/share_memory/" in i]
-    assert collected == expected and len(expected) == 5
+    assert len(expected) >= 5
+    assert collected == expected
 
 
 @pytest.mark.proof
 def test_obligations_run_under_xdist_and_pass_when_proven(tmp_path):
     proc = run_pytest(tmp_path, "--refinement", "-k", "vcpu_exit", "-n", "2", "-q")
+    from refinement.registry import load_all
     assert proc.returncode == 0, proc.stdout[-2000:]
-    assert "5 passed" in proc.stdout
+    assert f"{sum('vcpu_exit' in i for i in load_all())} passed" in proc.stdout
 
 
 @pytest.mark.proof
