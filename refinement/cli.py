@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from abstract.config import ConfigError, Sizes, env_for, validate
+from abstract.config import ConfigError, Sizes, env_for, from_env, validate
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Prove that the RISC-V model refines the canonical monitor, which refines the spec.")
@@ -55,10 +55,12 @@ def _select(patterns: Optional[List[str]]):
 
 
 def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels) -> Sizes:
+    """The REFINE_* environment variables, overridden by the command-line options given."""
     given = dict(nc_pages=nc_pages, c_pages=c_pages, cvms=cvms, harts=harts,
                  guest_pages=guest_pages, levels=levels)
     try:
-        return validate(Sizes(**{k: v for k, v in given.items() if v is not None}))
+        base = from_env().as_dict()
+        return validate(Sizes(**{**base, **{k: v for k, v in given.items() if v is not None}}))
     except ConfigError as exc:
         raise UsageProblem(str(exc)) from None
 
@@ -291,7 +293,8 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     done.sort(key=lambda r: order[r.id])
     report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults)
     _write_reports(report, paths)
-    _print_summary(report)
+    # A report on standard output (`--json -`) keeps stdout clean: the summary goes to stderr.
+    _print_summary(report, console if any(str(p) == "-" for p in paths.values() if p) else out)
     return 0 if len(done) == len(chosen) and all_proven(done) else 1
 
 
@@ -309,17 +312,26 @@ def _write_reports(report, paths) -> None:
             base = os.path.relpath(Path.cwd(), path.parent.resolve()) + "/"
             render = lambda r, base=base: render_html(r, link_base=base)  # noqa: E731
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_text(render(report))
-            tmp.replace(path)  # never leave a half-written report
+            if str(path) == "-":
+                sys.stdout.write(render(report))
+                continue
+            if path.exists() and not path.is_file():  # /dev/stdout, a pipe: write in place
+                with open(path, "w") as stream:
+                    stream.write(render(report))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                tmp.write_text(render(report))
+                tmp.replace(path)  # never leave a half-written report
         except OSError as exc:
             console.print(f"[red]error:[/red] cannot write {path}: {exc.strerror}; choose a writable path")
         else:
-            console.print(f"wrote {path}")
+            if str(path) != "-":
+                console.print(f"wrote {path}")
 
 
-def _print_summary(report) -> None:
+def _print_summary(report, to=None) -> None:
+    to = to or out
     from refinement.results import summary
     table = Table(title="Refinement obligations")
     for col in ("layers", "PROVEN", "BOUNDED", "REFUTED", "VACUOUS", "ERROR"):
@@ -329,12 +341,12 @@ def _print_summary(report) -> None:
         table.add_row(layers, *(str(n) for n in counts.values()))
     total = summary(report.results)
     table.add_row("total", *(str(n) for n in total.values()), style="bold")
-    out.print(table)
+    to.print(table)
     for r in report.results:
         if r.verdict.value != "PROVEN":
-            out.print(f"[{VERDICT_STYLE[r.verdict.value]}]{r.verdict.value}[/] {r.id}: "
+            to.print(f"[{VERDICT_STYLE[r.verdict.value]}]{r.verdict.value}[/] {r.id}: "
                       f"{r.evidence.note or ''} ({r.source})", highlight=False)
-    out.print(f"wall time {report.wall_seconds:.1f} s", highlight=False)
+    to.print(f"wall time {report.wall_seconds:.1f} s", highlight=False)
 
 
 def main() -> None:

@@ -115,3 +115,12 @@ def test_ctrl_c_stops_promptly_and_keeps_the_finished_results(tmp_path):
     assert "partial report" in err
     ids = [o["id"] for o in json.loads(js.read_text())["obligations"]]
     assert "canonical/guest_address/encoding" in ids and "riscv->canonical/promote_to_tvm/simulation" not in ids
+
+
+def test_sizes_come_from_the_environment_and_options_override_them():
+    env = {"REFINE_C_PAGES": "6"}
+    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["config"]["c_pages"] == 6  # stdout holds only the report
+    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", "--c-pages", "5", env=env)
+    assert json.loads(proc.stdout)["config"]["c_pages"] == 5
