@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from abstract.config import ConfigError, Sizes, env_for, from_env, validate
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Prove that the RISC-V model refines the canonical monitor, which refines the spec.")
@@ -54,8 +53,9 @@ def _select(patterns: Optional[List[str]]):
     return chosen
 
 
-def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels) -> Sizes:
+def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels):
     """The REFINE_* environment variables, overridden by the command-line options given."""
+    from abstract.config import ConfigError, Sizes, from_env, validate
     given = dict(nc_pages=nc_pages, c_pages=c_pages, cvms=cvms, harts=harts,
                  guest_pages=guest_pages, levels=levels)
     try:
@@ -122,6 +122,7 @@ def prove_cmd(
         unknown = [f for f in fault or [] if f not in FAULTS]
         if unknown:
             raise UsageProblem(f"unknown fault {unknown[0]!r}; `refine faults` lists them")
+        from abstract.config import env_for
         os.environ.update(env_for(sizes))
         chosen = _select(only)
         paths = {"json": json_path, "markdown": markdown_path, "html": html_path, "junit": junit_path,
@@ -178,6 +179,7 @@ def replay_cmd(
     def body():
         from refinement.checker import CheckOptions, WorkerFailed, run_worker
         entry, sizes = _stored_counterexample(report, obligation_id)
+        from abstract.config import env_for
         options = CheckOptions(sizes=sizes, faults=entry.get("faults") or [])
         os.environ.update(env_for(sizes))
         _load_registry()
@@ -350,6 +352,13 @@ def _print_summary(report, to=None) -> None:
 
 
 def main() -> None:
+    # The sizes are read from REFINE_* when the model is first imported: a bad value is a
+    # usage error, reported as one line, not a traceback.
+    try:
+        import abstract.config  # noqa: F401
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise SystemExit(2)
     app()
 
 

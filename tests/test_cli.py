@@ -48,8 +48,9 @@ def test_usage_errors_exit_2_with_a_message_naming_the_fix(args, words):
 
 def test_bad_size_in_environment_is_a_clear_error():
     proc = refine("list", env={"REFINE_HARTS": "many"})
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "REFINE_HARTS" in proc.stderr and "whole number" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.proof
