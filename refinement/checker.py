@@ -202,6 +202,7 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
         else:
             todo.append(ob)
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures: list = []
     try:
         futures = [pool.submit(_checked, ob, options, on_start) for ob in todo]
         for fut in as_completed(futures):
@@ -212,7 +213,7 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
             if on_done:
                 on_done(result)
     except BaseException:
-        for fut in futures if "futures" in locals() else ():
+        for fut in futures:
             fut.cancel()
         if executor is None:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -6,7 +6,7 @@ import json
 from typing import List
 
 from refinement.report import (
-    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, _evidence, security_rows,
+    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, security_rows,
 )
 from refinement.results import ObligationResult, Verdict, summary
 from refinement.snippets import pytest_snippet

@@ -27,15 +27,12 @@ class Watcher:
     verdicts: Dict[str, str] = field(default_factory=dict)
     prints: Dict[str, str] = field(default_factory=dict)
 
-    def salt(self) -> str:
-        from importlib.metadata import version
-        return repr((self.options.sizes, self.options.timeout, tuple(self.options.faults), version("crosshair-tool")))
-
     def stamps(self) -> Dict[Path, float]:
         return {p: p.stat().st_mtime_ns for p in deps.project_files(self.root)}
 
     def fingerprints(self) -> Dict[str, str]:
-        return deps.fingerprints(self.root, deps.targets(self.obligations), self.salt())
+        # No salt: sizes, options and versions cannot change while one watcher runs.
+        return deps.fingerprints(self.root, deps.targets(self.obligations))
 
     def prove(self, chosen: List[Obligation]) -> None:
         def done(r: ObligationResult) -> None:

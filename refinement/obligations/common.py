@@ -7,7 +7,7 @@ from abstract import abi
 from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counterexample reprs)
 from abstract.spec.state import SpecState
 from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
-from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
+from refinement.canonical_to_spec import abs_canonical, canonical_local
 from refinement.riscv_to_canonical import abs_riscv, riscv_local
 
 Result = Tuple[int, int]
