@@ -39,3 +39,39 @@ A0 = 9   # x10
 A1 = 10  # x11
 A6 = 15  # x16
 A7 = 16  # x17
+
+# Trap causes (scause) that end in an exit to the hypervisor; interrupts have the top bit set.
+CAUSE_ECALL_VS = 10
+CAUSE_LOAD_GUEST_PAGE_FAULT = 21
+CAUSE_VIRTUAL_INSTRUCTION = 22
+CAUSE_STORE_GUEST_PAGE_FAULT = 23
+INTERRUPT = 1 << 63
+
+# Kinds of exit to the hypervisor, each with its own declassification.
+EXIT_NONE = 0        # the trap is handled inside the monitor: no exit
+EXIT_SBI = 1         # a CVM's SBI call forwarded to the hypervisor
+EXIT_MMIO_LOAD = 2
+EXIT_MMIO_STORE = 3
+EXIT_INTERRUPT = 4
+
+# What a forwarded SBI call declassifies: the EID, FID and the first two arguments.
+SBI_FORWARDED = (A7, A6, A0, A1)
+
+
+def exit_kind(cause: int) -> int:
+    """The kind of exit a trap cause leads to (the reference's declassification table)."""
+    if cause >= INTERRUPT:
+        return EXIT_INTERRUPT
+    if cause == CAUSE_ECALL_VS:
+        return EXIT_SBI
+    if cause == CAUSE_LOAD_GUEST_PAGE_FAULT:
+        return EXIT_MMIO_LOAD
+    if cause == CAUSE_STORE_GUEST_PAGE_FAULT:
+        return EXIT_MMIO_STORE
+    return EXIT_NONE
+
+
+def store_source(instr: int) -> int:
+    """The source register number (x0..x31) of a trapped store: the rs2 field, bits 24..20 of
+    the RISC-V S-type encoding. Arithmetic rather than masks keeps CrossHair off bit-vectors."""
+    return (instr // (1 << 20)) % 32

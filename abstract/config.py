@@ -85,3 +85,5 @@ G = SIZES.guest_pages
 PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)
+NFREGS = 32  # floating-point registers f0..f31 (fcsr is not modelled)
+NCSRS = 3   # exit CSRs the hypervisor reads: cause, faulting address, trapped instruction

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
-from abstract.config import C, G, H, K, NREGS, PAGES
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NREGS, PAGES
 
 
 def ints(n: int) -> Any:
@@ -26,3 +26,6 @@ EntryFlags = bools(K * G)    # one flag per guest-map entry
 EntryInts = ints(K * G)
 Regs = ints(NREGS)
 VcpuRegs = Tuple[(Regs,) * (K * H)]
+Fregs = ints(NFREGS)
+VcpuFregs = Tuple[(Fregs,) * (K * H)]
+ExitCsrs = ints(NCSRS)

@@ -35,12 +35,24 @@ def abs_vcpu_regs(s: CanonState) -> Tuple[Tuple[int, ...], ...]:
     )
 
 
+def abs_hv_fpu(s: CanonState) -> Tuple[int, ...]:
+    return s.hw.fregs if s.run_cvm == HYPERVISOR else s.hw.hv_fregs
+
+
+def abs_vcpu_fpu(s: CanonState) -> Tuple[Tuple[int, ...], ...]:
+    return tuple(
+        s.hw.fregs if (s.run_cvm == k) & (s.run_vcpu == h) else s.hw.vcpu_fregs[k * H + h]
+        for k in range(K) for h in range(H)
+    )
+
+
 def abs_canonical(s: CanonState) -> SpecState:
     return SpecState(
         mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
         private=abs_private(s.hw), shared=abs_shared(s.hw), page=s.hw.t_page,
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu,
         hv_regs=abs_hv_regs(s), vcpu_regs=abs_vcpu_regs(s),
+        hv_fpu=abs_hv_fpu(s), vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
     )
 
 
@@ -86,10 +98,10 @@ def canonical_invariant(s: CanonState) -> bool:
 def canonical_hypervisor_view(s: CanonState) -> tuple:
     """What the hypervisor observes of the canonical machine, read off its own fields: NC memory,
     its registers (live on the hart while it runs, saved otherwise), the monitor's tables, the
-    translation entries and who runs. Compared with the spec's `hypervisor_view` of the
+    translation entries, who runs, its FPU registers and the exit area. Compared with the spec's `hypervisor_view` of the
     abstraction by the observation obligation."""
     return (s.mem[:NC], abs_hv_regs(s), s.owner, s.live, s.hart, abs_private(s.hw), abs_shared(s.hw),
-            s.hw.t_page, s.run_cvm, s.run_vcpu)
+            s.hw.t_page, s.run_cvm, s.run_vcpu, abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs)
 
 
 def canonical_confined(s: CanonState) -> bool:

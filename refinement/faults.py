@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract.config import C
 from abstract.domain import CVM_BASE, FREE
+from abstract.logic import set_at
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,26 @@ def _keep_pmp_open(self: Any, hw: Any) -> Any:
     return hw
 
 
-FAULTS: Dict[str, Fault] = {f.name: f for f in (
+def _restore_gprs_partially(self: Any, hw: Any, vcpu: int, err: int, value: int) -> Any:
+    """Fault 1: the exit restores the hypervisor's registers except the temporaries t0..t2
+    (x5..x7), which keep the CVM's values."""
+    from concrete.riscv import sbi
+    mixed = hw.hv_saved[:4] + hw.regs[4:7] + hw.hv_saved[7:]
+    return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=sbi.sbi_return(mixed, err, value))
+
+
+def _store_source_from_rs1(self: Any, instr: int) -> int:
+    """Fault 2: the MMIO store exit reads the rs1 field (the address base register) as the
+    register to declassify, instead of rs2."""
+    return (instr >> 15) & 0x1F
+
+
+def _fpu_left_live(self: Any, hw: Any, vcpu: int) -> Any:
+    """Fault 10: the exit neither saves the vCPU's FPU registers nor restores the hypervisor's."""
+    return hw
+
+
+FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(3, "destroy-without-zeroing", "Destroy frees pages without zeroing them.",
           "abstract.canonical.allocator", "release_all", _release_all_without_zeroing,
           ("canonical->spec/destroy_tvm/simulation",)),
@@ -51,8 +71,18 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in (
           ("canonical->spec/unshare_memory/simulation",)),
     Fault(6, "pmp-open-after-exit", "The isolation unit is not reconfigured on the exit to the hypervisor.",
           "concrete.riscv.machine", "RiscvMachine.isolation_revoke", _keep_pmp_open,
-          ("riscv->canonical/vcpu_exit/simulation", "riscv/vcpu_exit/isolation")),
-)}
+          ("riscv->canonical/exit_sbi_call/simulation", "riscv/exit_sbi_call/isolation")),
+    Fault(1, "exit-restores-registers-partially",
+          "Exit to the hypervisor restores its registers incompletely, leaking CVM values.",
+          "concrete.riscv.machine", "RiscvMachine.gprs_exit", _restore_gprs_partially,
+          ("riscv->canonical/exit_sbi_call/simulation", "riscv/exit_sbi_call/confidentiality")),
+    Fault(2, "mmio-store-wrong-register", "MMIO store declassifies a register other than the source register.",
+          "concrete.riscv.machine", "RiscvMachine.trap_store_source", _store_source_from_rs1,
+          ("riscv->canonical/exit_mmio_store/simulation", "riscv/exit_mmio_store/confidentiality")),
+    Fault(10, "fpu-not-switched-on-exit", "FPU state is not switched on exit, leaking CVM floating-point registers.",
+          "concrete.riscv.machine", "RiscvMachine.fpu_exit", _fpu_left_live,
+          ("riscv->canonical/exit_interrupt/simulation", "riscv/exit_interrupt/confidentiality")),
+), key=lambda f: f.number)}
 
 
 class UnknownFault(KeyError):

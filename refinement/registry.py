@@ -13,7 +13,8 @@ from enum import Enum
 from typing import Callable, Dict, Optional
 
 OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
+    "exit_mmio_store", "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding")
@@ -31,7 +32,10 @@ class Operation(str, Enum):
     PROMOTE_TO_TVM = "promote_to_tvm"
     DESTROY_TVM = "destroy_tvm"
     TVM_VCPU_RUN = "tvm_vcpu_run"
-    VCPU_EXIT = "vcpu_exit"
+    EXIT_SBI_CALL = "exit_sbi_call"
+    EXIT_MMIO_LOAD = "exit_mmio_load"
+    EXIT_MMIO_STORE = "exit_mmio_store"
+    EXIT_INTERRUPT = "exit_interrupt"
     SHARE_MEMORY = "share_memory"
     UNSHARE_MEMORY = "unshare_memory"
     GUEST_PAGE_FAULT = "guest_page_fault"

@@ -3,13 +3,14 @@ invariant (PMP layout, PTE bit patterns, hgatp of each slot)."""
 from __future__ import annotations
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import G, H, K, NC, NREGS, PAGE_SIZE, PAGES
+from abstract.config import G, H, K, NC, NFREGS, NREGS, PAGE_SIZE, PAGES
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, implies, lnot
+from abstract.logic import all_of, implies, lnot, same
+from abstract.spec.switch import declassified
 from concrete.riscv import gstage, pmp
 from concrete.riscv.machine import root_ppn
 from concrete.riscv.state import RvHw, RvState
-from refinement.canonical_to_spec import canonical_invariant
+from refinement.canonical_to_spec import canonical_invariant, running_ok
 
 
 def abs_iso_open(hw: RvHw) -> bool:
@@ -22,6 +23,8 @@ def abs_hw(hw: RvHw) -> CanonHw:
         iso_open=abs_iso_open(hw),
         t_valid=hw.pte_v, t_exec=hw.pte_x, t_page=hw.pte_ppn,
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
+        fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
+        x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htinst),
     )
 
 
@@ -41,6 +44,9 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
+        and len(hw.fregs) == NFREGS and len(hw.hv_fregs) == NFREGS
+        and len(hw.vcpu_fregs) == K * H and all(len(r) == NFREGS for r in hw.vcpu_fregs)
+        and len(hw.nacl_gprs) == NREGS
     )
 
 
@@ -110,9 +116,32 @@ def hypervisor_confined(s: RvState) -> bool:
 def riscv_hypervisor_view(s: RvState) -> tuple:
     """What the hypervisor observes of the RISC-V model, read off RISC-V fields: NC memory, its
     GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
-    G-stage leaves (private = a leaf into C) and who runs."""
+    G-stage leaves (private = a leaf into C), who runs, its FPU registers, the NACL GPR image
+    and the trap CSRs the monitor set on the last exit."""
     hw = s.hw
-    regs = hw.regs if s.run_cvm == HYPERVISOR else hw.hv_saved
+    hv = s.run_cvm == HYPERVISOR
+    regs = hw.regs if hv else hw.hv_saved
+    fregs = hw.fregs if hv else hw.hv_fregs
     private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
-    return (s.mem[:NC], regs, s.owner, s.live, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu)
+    return (s.mem[:NC], regs, s.owner, s.live, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
+            fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst))
+
+
+def riscv_low_equal(s1: RvState, s2: RvState) -> bool:
+    """The hypervisor cannot tell the two RISC-V machines apart."""
+    return same(riscv_hypervisor_view(s1), riscv_hypervisor_view(s2))
+
+
+def riscv_pair_ok(s1: RvState, s2: RvState) -> bool:
+    """What a two-copy RISC-V obligation assumes of each copy: shapes and who runs."""
+    return (riscv_shapes_ok(s1.hw) and riscv_shapes_ok(s2.hw)
+            and running_ok(s1.run_cvm, s1.run_vcpu) and running_ok(s2.run_cvm, s2.run_vcpu))
+
+
+def riscv_declassification_equal(s1: RvState, s2: RvState, cause: int, addr: int, instr: int) -> bool:
+    """The running vCPUs' registers (live on the hart) agree on what the spec lets an exit for
+    `cause` show: the reference's declassification, read off the RISC-V registers."""
+    shown1 = declassified(s1.hw.regs, cause, addr, instr)
+    shown2 = declassified(s2.hw.regs, cause, addr, instr)
+    return same(shown1[0], shown2[0])

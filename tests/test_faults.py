@@ -34,7 +34,7 @@ def test_destroy_without_zeroing_shows_the_leaked_page():
 
 
 def test_pmp_left_open_is_seen_as_isolation_open_for_the_hypervisor():
-    ob = load_all()["riscv->canonical/vcpu_exit/simulation"]
+    ob = load_all()["riscv->canonical/exit_sbi_call/simulation"]
     result = check(ob, CheckOptions(timeout=60, faults=["pmp-open-after-exit"]))
     diffs = {d["path"]: (d["lower"], d["upper"]) for d in result.counterexample["differences"]}
     assert diffs.get("[0].hw.iso_open") == ("True", "False"), diffs
@@ -48,7 +48,21 @@ def test_fault_variants_are_not_applied_in_this_process():
 
 def test_pmp_left_open_is_refuted_by_the_isolation_security_obligation():
     """Seeded fault 6 breaks isolation itself, not only the refinement square."""
-    ob = load_all()["riscv/vcpu_exit/isolation"]
+    ob = load_all()["riscv/exit_sbi_call/isolation"]
     result = check(ob, CheckOptions(timeout=60, faults=["pmp-open-after-exit"]))
     assert result.verdict is Verdict.REFUTED
     assert "a running hypervisor reaches NC and never C" in result.counterexample["failed"]
+
+
+@pytest.mark.parametrize("name, ob_id", [
+    ("exit-restores-registers-partially", "riscv/exit_sbi_call/confidentiality"),
+    ("mmio-store-wrong-register", "riscv/exit_mmio_store/confidentiality"),
+    ("fpu-not-switched-on-exit", "riscv/exit_interrupt/confidentiality"),
+])
+def test_leaking_faults_are_refuted_by_the_noninterference_obligation(name, ob_id):
+    """Seeded faults 1, 2 and 10 leak CVM data: two machines the hypervisor could not tell apart
+    become distinguishable, which the two-copy confidentiality obligation refutes."""
+    result = check(load_all()[ob_id], CheckOptions(timeout=60, faults=[name]))
+    assert result.verdict is Verdict.REFUTED, result.evidence.note
+    assert result.counterexample["confirmed"] is True
+    assert "the hypervisor still cannot tell them apart" in result.counterexample["failed"]

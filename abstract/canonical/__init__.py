@@ -27,8 +27,24 @@ def tvm_vcpu_run(s: CanonState, cvm_id: int, vcpu: int) -> Step:
     return switch.tvm_vcpu_run(CANONICAL, s, cvm_id, vcpu)
 
 
-def vcpu_exit(s: CanonState) -> Step:
-    return switch.vcpu_exit(CANONICAL, s)
+def vcpu_exit(s: CanonState, cause: int, addr: int, instr: int) -> Step:
+    return switch.vcpu_exit(CANONICAL, s, cause, addr, instr)
+
+
+def exit_sbi_call(s: CanonState) -> Step:
+    return switch.exit_sbi_call(CANONICAL, s)
+
+
+def exit_mmio_load(s: CanonState, addr: int, instr: int) -> Step:
+    return switch.exit_mmio_load(CANONICAL, s, addr, instr)
+
+
+def exit_mmio_store(s: CanonState, addr: int, instr: int) -> Step:
+    return switch.exit_mmio_store(CANONICAL, s, addr, instr)
+
+
+def exit_interrupt(s: CanonState, cause: int) -> Step:
+    return switch.exit_interrupt(CANONICAL, s, cause)
 
 
 def share_memory(s: CanonState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Step:
@@ -53,6 +69,7 @@ def hypervisor_write(s: CanonState, addr: int, value: int) -> Step:
 
 __all__ = [
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ]

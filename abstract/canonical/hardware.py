@@ -56,11 +56,25 @@ class CanonicalHardware(SoftwareAllocator):
         return hw.t_valid[i], hw.t_page[i]
 
     def hart_enter(self, hw: CanonHw, vcpu: int) -> CanonHw:
-        return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu])
+        return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],
+                       hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu])
 
     def hart_exit(self, hw: CanonHw, vcpu: int, err: int, value: int) -> CanonHw:
         back = set_at(set_at(hw.hv_saved, abi.A0, err), abi.A1, value)
-        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back)
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back,
+                       vcpu_fregs=set_at(hw.vcpu_fregs, vcpu, hw.fregs), fregs=hw.hv_fregs)
+
+    def hart_regs(self, hw: CanonHw) -> Tuple[int, ...]:
+        return hw.regs
+
+    def exit_publish(self, hw: CanonHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> CanonHw:
+        return replace(hw, x_gprs=gprs, x_csrs=csrs)
+
+    def trap_kind(self, cause: int) -> int:
+        return abi.exit_kind(cause)
+
+    def trap_store_source(self, instr: int) -> int:
+        return abi.store_source(instr)
 
 
 CANONICAL = CanonicalHardware()

@@ -5,9 +5,8 @@ reference hardware in `hardware.py`; RISC-V in `concrete/riscv/machine.py`). Eve
 is a pure function from hardware state to hardware state (or to an observation), so that a
 proof can compare two processors' effects on the same monitor step.
 
-Primitives 1 (a privileged mode all relevant traps enter), 5 (interrupts), 6 (trap
-information), 7 (measurement) and 8 (DMA isolation) of the canonical architecture are not
-used by the confidential-memory slice yet.
+Primitives 1 (a privileged mode all relevant traps enter), 5 (interrupts), 7 (measurement)
+and 8 (DMA isolation) of the canonical architecture are not modelled yet.
 """
 from __future__ import annotations
 
@@ -52,11 +51,29 @@ class HartStateSwitch(Protocol[HW]):
     """Per-hart architectural state saved, cleared and restored on a domain switch."""
 
     def hart_enter(self, hw: HW, vcpu: int) -> HW:
-        """Save the hypervisor's state and load vCPU `vcpu`'s (index k * H + h)."""
+        """Save the hypervisor's state (general and FPU registers) and load vCPU `vcpu`'s
+        (index k * H + h)."""
 
     def hart_exit(self, hw: HW, vcpu: int, err: int, value: int) -> HW:
-        """Save vCPU `vcpu`'s state and restore the hypervisor's, delivering (err, value)
-        as the result of its TVM_VCPU_RUN call."""
+        """Save vCPU `vcpu`'s state and restore the hypervisor's, every register of it,
+        delivering (err, value) as the result of its TVM_VCPU_RUN call."""
+
+    def hart_regs(self, hw: HW) -> Tuple[int, ...]:
+        """The general registers live on the hart (x1..x31)."""
+
+    def exit_publish(self, hw: HW, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> HW:
+        """Write what an exit declassifies where the hypervisor reads it: registers into the
+        shared exit area, (cause, address, instruction) into its trap CSRs."""
+
+
+class TrapInformation(Protocol):
+    """What a trap tells the monitor (primitive 6), decoded from the processor's own encoding."""
+
+    def trap_kind(self, cause: int) -> int:
+        """The exit kind (abi.EXIT_*) of a trap cause."""
+
+    def trap_store_source(self, instr: int) -> int:
+        """The source register number (0..31) of a trapped store instruction."""
 
 
 class ConfidentialPageAllocator(Protocol):
@@ -77,5 +94,5 @@ class ConfidentialPageAllocator(Protocol):
 
 
 class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW],
-                 ConfidentialPageAllocator, Protocol[HW]):
+                 TrapInformation, ConfidentialPageAllocator, Protocol[HW]):
     """Everything a processor must provide to run the canonical monitor."""

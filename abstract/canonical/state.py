@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abstract.config import C, G, H, K, NREGS, PAGES
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NREGS, PAGES
 from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
-from abstract.shapes import EntryFlags, EntryInts, HartInts, Owners, PageData, Regs, SlotFlags, VcpuRegs
+from abstract.shapes import (
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, Regs, SlotFlags, VcpuFregs, VcpuRegs,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,11 @@ class CanonHw:
     regs: Regs              # the physical hart's live general registers
     hv_saved: Regs          # the hypervisor's registers, saved while a CVM runs
     vcpu_saved: VcpuRegs    # each vCPU's saved registers
+    fregs: Fregs            # the physical hart's live floating-point registers
+    hv_fregs: Fregs         # the hypervisor's, saved while a CVM runs
+    vcpu_fregs: VcpuFregs   # each vCPU's saved floating-point registers
+    x_gprs: Regs            # the exit area shared with the hypervisor: declassified registers
+    x_csrs: ExitCsrs        # ... and the exit's cause, address and instruction
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ def canon_hw_shapes_ok(hw: CanonHw) -> bool:
     return (
         len(hw.t_valid) == n and len(hw.t_exec) == n and len(hw.t_page) == n
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
+        and len(hw.fregs) == NFREGS and len(hw.hv_fregs) == NFREGS and len(hw.vcpu_fregs) == K * H
+        and all(len(r) == NFREGS for r in hw.vcpu_fregs)
+        and len(hw.x_gprs) == NREGS and len(hw.x_csrs) == NCSRS
     )
 
 
@@ -58,12 +68,14 @@ def initial_monitor_data() -> dict:
 
 def canonical_initial() -> CanonState:
     """Power-on: the monitor's initial data, C closed, no translation, registers zero."""
-    zero_regs = (0,) * NREGS
+    zero_regs, zero_fregs = (0,) * NREGS, (0,) * NFREGS
     return CanonState(
         **initial_monitor_data(),
         hw=CanonHw(
             iso_open=False, t_valid=(False,) * (K * G), t_exec=(False,) * (K * G),
             t_page=(0,) * (K * G), regs=zero_regs, hv_saved=zero_regs,
             vcpu_saved=(zero_regs,) * (K * H),
+            fregs=zero_fregs, hv_fregs=zero_fregs, vcpu_fregs=(zero_fregs,) * (K * H),
+            x_gprs=zero_regs, x_csrs=(0,) * NCSRS,
         ),
     )

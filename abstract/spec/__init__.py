@@ -4,10 +4,13 @@ from abstract.spec.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
-from abstract.spec.switch import tvm_vcpu_run, vcpu_exit
+from abstract.spec.switch import (
+    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, tvm_vcpu_run, vcpu_exit,
+)
 
 __all__ = [
     "SpecState", "spec_initial", "spec_invariant",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "exit_interrupt",
     "share_memory", "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ]

@@ -1,24 +1,27 @@
 """Security properties of the spec: what the hypervisor may observe, and what it may not touch.
 
-The secrets of the slice are exactly the contents of confidential memory and the CVMs' general
-registers. Everything else in a spec state is observable by the hypervisor, directly (NC
-memory, its own registers, which vCPU it scheduled) or through the monitor's answers
-(the CVM table, the allocation of confidential pages, the guest maps it helped to build).
+The secrets are exactly the contents of confidential memory and the CVMs' general and
+floating-point registers. Everything else in a spec state is observable by the hypervisor,
+directly (NC memory, its own registers, which vCPU it scheduled, what the last exit showed it)
+or through the monitor's answers (the CVM table, the allocation of confidential pages, the guest
+maps it helped to build). What an exit shows is the reference's declassification
+(`switch.declassified`); the exit's confidentiality obligation assumes only that.
 """
 from __future__ import annotations
 
 from typing import Tuple
 
 from abstract.config import C, H, K, NC
-from abstract.domain import CVM_BASE
+from abstract.domain import CVM_BASE, HYPERVISOR
 from abstract.logic import all_of, implies, same
 from abstract.spec.state import SpecState
+from abstract.spec.switch import declassified
 
 
 def hypervisor_view(s: SpecState) -> Tuple:
     """The one observation function: everything in `s` but C page contents and vCPU registers."""
     return (s.mem[:NC], s.hv_regs, s.owner, s.live, s.hart, s.private, s.shared, s.page,
-            s.run_cvm, s.run_vcpu)
+            s.run_cvm, s.run_vcpu, s.hv_fpu, s.exit_gprs, s.exit_csrs)
 
 
 def low_equal(s1: SpecState, s2: SpecState) -> bool:
@@ -28,13 +31,17 @@ def low_equal(s1: SpecState, s2: SpecState) -> bool:
 
 def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
     """CVM slot k's private state is unchanged: every C page it owned is still its own with the
-    same contents, and its vCPUs' registers are the same."""
+    same contents, and its vCPUs' general and floating-point registers are the same."""
     tag = CVM_BASE + k
     pages = all_of(
         implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
         for p in range(C)
     )
-    regs = all_of(same(before.vcpu_regs[k * H + h], after.vcpu_regs[k * H + h]) for h in range(H))
+    regs = all_of(
+        same(before.vcpu_regs[k * H + h], after.vcpu_regs[k * H + h])
+        & same(before.vcpu_fpu[k * H + h], after.vcpu_fpu[k * H + h])
+        for h in range(H)
+    )
     return pages & regs
 
 
@@ -43,3 +50,13 @@ def integrity(before: SpecState, after: SpecState, exempt: int) -> bool:
     keeps its private state. The exempt CVM's state changes only as its own call says, which
     the simulation and totality obligations pin down."""
     return all_of(implies(before.live[k] & (k != exempt), cvm_state_kept(before, after, k)) for k in range(K))
+
+
+def exit_declassification_equal(s1: SpecState, s2: SpecState, cause: int, addr: int, instr: int) -> bool:
+    """What an exit for `cause` may show is the same in s1 and s2 (the declassified values)."""
+    if s1.run_cvm == HYPERVISOR:
+        return True
+    i = s1.run_cvm * H + s1.run_vcpu
+    shown1 = declassified(s1.vcpu_regs[i], cause, addr, instr)
+    shown2 = declassified(s2.vcpu_regs[i], cause, addr, instr)
+    return same(shown1[0], shown2[0])

@@ -8,8 +8,10 @@ so that equal maps have equal representations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from abstract.config import C, G, H, K, NC, NREGS, PAGES
-from abstract.shapes import EntryFlags, EntryInts, HartInts, Owners, PageData, Regs, SlotFlags, VcpuRegs
+from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NREGS, PAGES
+from abstract.shapes import (
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, Regs, SlotFlags, VcpuFregs, VcpuRegs,
+)
 from abstract.logic import all_of, any_of, implies, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
@@ -30,6 +32,10 @@ class SpecState:
     run_vcpu: int          # the vCPU running (0 while the hypervisor runs)
     hv_regs: Regs          # the hypervisor's general registers
     vcpu_regs: VcpuRegs    # each vCPU's general registers
+    hv_fpu: Fregs          # the hypervisor's floating-point registers
+    vcpu_fpu: VcpuFregs    # each vCPU's floating-point registers
+    exit_gprs: Regs        # what the last exit declassified of the vCPU's registers (others 0)
+    exit_csrs: ExitCsrs    # the last exit's cause, faulting address and instruction (or 0)
 
 
 def root_page(k: int) -> int:
@@ -43,6 +49,9 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.hart) == K * H and len(s.private) == K * G and len(s.shared) == K * G
         and len(s.page) == K * G and len(s.hv_regs) == NREGS and len(s.vcpu_regs) == K * H
         and all(len(r) == NREGS for r in s.vcpu_regs)
+        and len(s.hv_fpu) == NFREGS and len(s.vcpu_fpu) == K * H
+        and all(len(r) == NFREGS for r in s.vcpu_fpu)
+        and len(s.exit_gprs) == NREGS and len(s.exit_csrs) == NCSRS
     )
 
 
@@ -123,4 +132,8 @@ def spec_initial() -> SpecState:
         run_vcpu=0,
         hv_regs=(0,) * NREGS,
         vcpu_regs=((0,) * NREGS,) * (K * H),
+        hv_fpu=(0,) * NFREGS,
+        vcpu_fpu=((0,) * NFREGS,) * (K * H),
+        exit_gprs=(0,) * NREGS,
+        exit_csrs=(0,) * NCSRS,
     )

@@ -1,12 +1,16 @@
-"""Spec: the domain switch (COVH TVM_VCPU_RUN and the exit back to the hypervisor)."""
+"""Spec: the domain switch (COVH TVM_VCPU_RUN and the exit back to the hypervisor).
+
+The exit is where CVM data may cross to the hypervisor. `declassified` is the reference's
+declassification table, and nothing else of a vCPU's state ever reaches the hypervisor's view.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, K
-from abstract.logic import set_at
+from abstract.config import H, K, NCSRS, NREGS
+from abstract.logic import keep, set_at
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState
 
 Result = Tuple[int, int]
@@ -24,10 +28,77 @@ def tvm_vcpu_run(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Resul
     return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu), (abi.SUCCESS, 0)
 
 
-def vcpu_exit(s: SpecState) -> Tuple[SpecState, Result]:
-    """The running vCPU exits to the hypervisor, whose registers come back as it left them
-    except a0/a1, which carry TVM_VCPU_RUN's result (success, 0)."""
+def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """(registers, CSRs) an exit for `cause` shows the hypervisor of a vCPU with registers `regs`:
+    - forwarded SBI call: a7, a6, a0 and a1; a2..a5 and all else zero; the cause;
+    - MMIO load: no register; the cause, faulting address and instruction;
+    - MMIO store: the one source register of the instruction; cause, address, instruction;
+    - interrupt: no register; the cause only."""
+    kind = abi.exit_kind(cause)
+    zeros = (0,) * NREGS
+    if kind == abi.EXIT_SBI:
+        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), (cause, 0, 0)
+    if kind == abi.EXIT_MMIO_LOAD:
+        return zeros, (cause, addr, instr)
+    if kind == abi.EXIT_MMIO_STORE:
+        src = abi.store_source(instr)  # x0 reads as zero, and x1..x31 sit at index 0..30
+        return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), (cause, addr, instr)
+    return zeros, (cause,) + (0,) * (NCSRS - 1)
+
+
+def exit_to_hypervisor(s: SpecState, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> Tuple[SpecState, Result]:
+    """The running vCPU exits, showing the hypervisor `gprs` and `csrs` and nothing else; the
+    hypervisor's registers come back as it left them except a0/a1, which carry TVM_VCPU_RUN's
+    result (success, 0)."""
+    regs = set_at(set_at(s.hv_regs, abi.A0, abi.SUCCESS), abi.A1, 0)
+    return replace(
+        s, run_cvm=HYPERVISOR, run_vcpu=0, hv_regs=regs, exit_gprs=gprs, exit_csrs=csrs,
+    ), (abi.SUCCESS, 0)
+
+
+def running_regs(s: SpecState) -> Tuple[int, ...]:
+    return s.vcpu_regs[s.run_cvm * H + s.run_vcpu]
+
+
+def exit_sbi_call(s: SpecState) -> Tuple[SpecState, Result]:
+    """The running vCPU's SBI call is forwarded to the hypervisor (ecall from VS, cause 10)."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    regs = set_at(set_at(s.hv_regs, abi.A0, abi.SUCCESS), abi.A1, 0)
-    return replace(s, run_cvm=HYPERVISOR, run_vcpu=0, hv_regs=regs), (abi.SUCCESS, 0)
+    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_ECALL_VS, 0, 0))
+
+
+def exit_mmio_load(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:
+    """A guest load fault in an MMIO region is forwarded as an MMIO load request (cause 21)."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_LOAD_GUEST_PAGE_FAULT, addr, instr))
+
+
+def exit_mmio_store(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:
+    """A guest store fault in an MMIO region is forwarded as an MMIO store request (cause 23)."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr))
+
+
+def exit_interrupt(s: SpecState, cause: int) -> Tuple[SpecState, Result]:
+    """An interrupt for the hypervisor exits the vCPU; `cause` (top bit set) is all it shows.
+    A cause without the interrupt bit is not an interrupt: INVALID_PARAM, no change."""
+    if s.run_cvm == HYPERVISOR or cause < abi.INTERRUPT:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(s, *declassified(running_regs(s), cause, 0, 0))
+
+
+def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecState, Result]:
+    """The running vCPU traps with `cause` (faulting address `addr`, instruction `instr`): the
+    exit of that kind, or, for a trap the monitor handles itself, no exit (INVALID_PARAM)."""
+    kind = abi.exit_kind(cause)
+    if kind == abi.EXIT_SBI:
+        return exit_sbi_call(s)
+    if kind == abi.EXIT_MMIO_LOAD:
+        return exit_mmio_load(s, addr, instr)
+    if kind == abi.EXIT_MMIO_STORE:
+        return exit_mmio_store(s, addr, instr)
+    if kind == abi.EXIT_INTERRUPT:
+        return exit_interrupt(s, cause)
+    return s, (abi.INVALID_PARAM, 0)

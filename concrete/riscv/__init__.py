@@ -23,8 +23,24 @@ def tvm_vcpu_run(s: RvState, cvm_id: int, vcpu: int) -> Step:
     return switch.tvm_vcpu_run(RISCV, s, cvm_id, vcpu)
 
 
-def vcpu_exit(s: RvState) -> Step:
-    return switch.vcpu_exit(RISCV, s)
+def vcpu_exit(s: RvState, cause: int, addr: int, instr: int) -> Step:
+    return switch.vcpu_exit(RISCV, s, cause, addr, instr)
+
+
+def exit_sbi_call(s: RvState) -> Step:
+    return switch.exit_sbi_call(RISCV, s)
+
+
+def exit_mmio_load(s: RvState, addr: int, instr: int) -> Step:
+    return switch.exit_mmio_load(RISCV, s, addr, instr)
+
+
+def exit_mmio_store(s: RvState, addr: int, instr: int) -> Step:
+    return switch.exit_mmio_store(RISCV, s, addr, instr)
+
+
+def exit_interrupt(s: RvState, cause: int) -> Step:
+    return switch.exit_interrupt(RISCV, s, cause)
 
 
 def share_memory(s: RvState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Step:
@@ -49,6 +65,7 @@ def hypervisor_write(s: RvState, addr: int, value: int) -> Step:
 
 __all__ = [
     "RISCV", "RiscvMachine", "RvHw", "RvState",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ]

@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract.config import G, NC, PAGE_SIZE
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.logic import set_at
-from concrete.riscv import gstage, pmp, sbi
+from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw
 
 _PTE_FIELDS = ("pte_v", "pte_r", "pte_w", "pte_x", "pte_u", "pte_a", "pte_d")
@@ -69,12 +69,35 @@ class RiscvMachine(SoftwareAllocator):
         return hw.pte_v[i], hw.pte_ppn[i]
 
     def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
-        return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu])
+        return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],
+                       hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu])
 
     def hart_exit(self, hw: RvHw, vcpu: int, err: int, value: int) -> RvHw:
-        """SBI return: a0 = error, a1 = value in the hypervisor's restored registers."""
+        return self.fpu_exit(self.gprs_exit(hw, vcpu, err, value), vcpu)
+
+    def gprs_exit(self, hw: RvHw, vcpu: int, err: int, value: int) -> RvHw:
+        """Save x1..x31 of the vCPU, restore all of the hypervisor's; SBI return: a0 = error,
+        a1 = value."""
         back = sbi.sbi_return(hw.hv_saved, err, value)
         return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back)
+
+    def fpu_exit(self, hw: RvHw, vcpu: int) -> RvHw:
+        """Save f0..f31 of the vCPU and restore the hypervisor's (the monitor switches the FPU
+        eagerly, whatever mstatus.FS says, so no CVM value can survive the exit)."""
+        return replace(hw, vcpu_fregs=set_at(hw.vcpu_fregs, vcpu, hw.fregs), fregs=hw.hv_fregs)
+
+    def hart_regs(self, hw: RvHw) -> Tuple[int, ...]:
+        return hw.regs
+
+    def exit_publish(self, hw: RvHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> RvHw:
+        """The GPR image into the NACL shared memory; scause, stval and htinst for the hypervisor."""
+        return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htinst=csrs[2])
+
+    def trap_kind(self, cause: int) -> int:
+        return trap.decode_exit(cause)
+
+    def trap_store_source(self, instr: int) -> int:
+        return trap.rs2(instr)
 
 
 def root_ppn(k: int) -> int:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from abstract.shapes import (
-    EntryFlags, EntryInts, HartInts, Owners, PageData, Regs, SlotFlags, SlotInts, VcpuRegs,
+    EntryFlags, EntryInts, Fregs, HartInts, Owners, PageData, Regs, SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from concrete.riscv.pmp import ENTRIES
 
@@ -38,6 +38,17 @@ class RvHw:
     regs: Regs
     hv_saved: Regs
     vcpu_saved: VcpuRegs
+    # Floating-point registers f0..f31 of the hart, and the copies the monitor keeps.
+    fregs: Fregs
+    hv_fregs: Fregs
+    vcpu_fregs: VcpuFregs
+    # What the last exit showed the hypervisor: the GPR image in the NACL shared memory, and
+    # the hypervisor's trap CSRs as the monitor set them (scause, stval = faulting guest
+    # address, htinst = trapped instruction).
+    nacl_gprs: Regs
+    exit_scause: int
+    exit_stval: int
+    exit_htinst: int
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ def riscv_initial() -> RvState:
     """Boot: firmware's all-memory entry 15 (base from entry 14), the monitor's entries 0-1
     covering C with no permission, every hgatp Bare, no PTEs, the hypervisor running."""
     from abstract.canonical.state import initial_monitor_data
-    from abstract.config import G, H, K, NREGS
+    from abstract.config import G, H, K, NFREGS, NREGS
     from concrete.riscv import pmp
 
     mode = [pmp.OFF] * ENTRIES
@@ -74,5 +85,7 @@ def riscv_initial() -> RvState:
             pte_v=no, pte_r=no, pte_w=no, pte_x=no, pte_u=no, pte_a=no, pte_d=no,
             pte_ppn=(0,) * (K * G),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
+            fregs=(0,) * NFREGS, hv_fregs=(0,) * NFREGS, vcpu_fregs=((0,) * NFREGS,) * (K * H),
+            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htinst=0,
         ),
     )

@@ -10,7 +10,8 @@ import icontract
 
 from abstract.canonical.monitor.memory import decode_guest_page
 from abstract.config import G, PAGE_SIZE
-from concrete.riscv import gstage, pmp, sbi
+from abstract import abi
+from concrete.riscv import gstage, pmp, sbi, trap
 from refinement.registry import Kind, Layers, Method, obligation
 
 
@@ -84,3 +85,21 @@ def guest_address_decoding(gpa: int, size: int) -> int:
     """A (gpa, size) request decodes to its guest page exactly when it is aligned, non-zero,
     inside guest memory and one page long; otherwise INVALID_ADDRESS."""
     return decode_guest_page(gpa, size)
+
+
+@obligation(Layers.RISCV, "trap_cause", Kind.ENCODING)
+@icontract.require(lambda scause: trap.csr_value(scause), "a 64-bit scause value")
+@icontract.ensure(lambda scause, result: result == abi.exit_kind(scause), "decode_exit(scause) == the reference's exit kind")
+def trap_cause_decoding(scause: int) -> int:
+    """Every value scause can hold decodes (interrupt bit 63, then the exception code) to the
+    exit kind of the reference's declassification table, or to no exit."""
+    return trap.decode_exit(scause)
+
+
+@obligation(Layers.RISCV, "store_source", Kind.ENCODING)
+@icontract.ensure(lambda instr, result: result == abi.store_source(instr), "rs2(instr) == the reference's source register")
+@icontract.ensure(lambda result: 0 <= result < 32, "a register number")
+def store_source_decoding(instr: int) -> int:
+    """The rs2 field read with shifts and masks is the reference's store source register, for
+    every integer the trapped-instruction CSR can hold."""
+    return trap.rs2(instr)

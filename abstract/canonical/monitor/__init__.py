@@ -10,9 +10,12 @@ from abstract.canonical.monitor.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.canonical.monitor.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
-from abstract.canonical.monitor.switch import tvm_vcpu_run, vcpu_exit
+from abstract.canonical.monitor.switch import (
+    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, tvm_vcpu_run, vcpu_exit,
+)
 
 __all__ = [
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "share_memory",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ]

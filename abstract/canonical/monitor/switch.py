@@ -6,8 +6,8 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
-from abstract.config import H, K
-from abstract.logic import set_at
+from abstract.config import H, K, NCSRS, NREGS
+from abstract.logic import keep, set_at
 
 Result = Tuple[int, int]
 
@@ -25,11 +25,69 @@ def tvm_vcpu_run(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]
     return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu, hw=hw), (abi.SUCCESS, 0)
 
 
-def vcpu_exit(hwp: Any, s: Any) -> Tuple[Any, Result]:
-    """Leave the running vCPU: save its state, close confidential memory, restore the
-    hypervisor with TVM_VCPU_RUN's result."""
+def shown_registers(hwp: Any, kind: int, instr: int) -> Tuple[bool, ...]:
+    """Which of x1..x31 an exit of `kind` may show the hypervisor."""
+    if kind == abi.EXIT_SBI:
+        return tuple(j in abi.SBI_FORWARDED for j in range(NREGS))
+    if kind == abi.EXIT_MMIO_STORE:
+        src = hwp.trap_store_source(instr)
+        return tuple(j == src - 1 for j in range(NREGS))
+    return (False,) * NREGS
+
+
+def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """(registers, CSRs) the exit publishes: the shown registers' values, zero elsewhere."""
+    kind = hwp.trap_kind(cause)
+    shown = shown_registers(hwp, kind, instr)
+    live = hwp.hart_regs(hw)
+    gprs = tuple(keep(live[j], shown[j]) for j in range(NREGS))
+    mmio = kind == abi.EXIT_MMIO_LOAD or kind == abi.EXIT_MMIO_STORE
+    return gprs, ((cause, addr, instr) if mmio else (cause,) + (0,) * (NCSRS - 1))
+
+
+def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
+    """Leave the running vCPU on a trap that exits: publish the declassified record, save the
+    vCPU's state, restore the hypervisor's with TVM_VCPU_RUN's result, close confidential memory."""
+    i = s.run_cvm * H + s.run_vcpu
+    gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr)
+    hw = hwp.exit_publish(s.hw, gprs, csrs)
+    hw = hwp.isolation_revoke(hwp.hart_exit(hw, i, abi.SUCCESS, 0))
+    return replace(s, run_cvm=HYPERVISOR, run_vcpu=0, hw=hw), (abi.SUCCESS, 0)
+
+
+def exit_sbi_call(hwp: Any, s: Any) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    i = s.run_cvm * H + s.run_vcpu
-    hw = hwp.isolation_revoke(hwp.hart_exit(s.hw, i, abi.SUCCESS, 0))
-    return replace(s, run_cvm=HYPERVISOR, run_vcpu=0, hw=hw), (abi.SUCCESS, 0)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0)
+
+
+def exit_mmio_load(hwp: Any, s: Any, addr: int, instr: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_LOAD_GUEST_PAGE_FAULT, addr, instr)
+
+
+def exit_mmio_store(hwp: Any, s: Any, addr: int, instr: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr)
+
+
+def exit_interrupt(hwp: Any, s: Any, cause: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR or hwp.trap_kind(cause) != abi.EXIT_INTERRUPT:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(hwp, s, cause, 0, 0)
+
+
+def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
+    """Dispatch a trap by its decoded kind; a trap handled inside the monitor is not an exit."""
+    kind = hwp.trap_kind(cause)
+    if kind == abi.EXIT_SBI:
+        return exit_sbi_call(hwp, s)
+    if kind == abi.EXIT_MMIO_LOAD:
+        return exit_mmio_load(hwp, s, addr, instr)
+    if kind == abi.EXIT_MMIO_STORE:
+        return exit_mmio_store(hwp, s, addr, instr)
+    if kind == abi.EXIT_INTERRUPT:
+        return exit_interrupt(hwp, s, cause)
+    return s, (abi.INVALID_PARAM, 0)

@@ -1,0 +1,40 @@
+"""RISC-V trap information: scause and the trapped instruction (htinst), decoded.
+
+scause is an XLEN = 64-bit CSR: bit 63 says interrupt, the rest is the exception code. The
+monitor reads only these fields; the decoder compares with constants and shifts/masks by
+constants, which CrossHair handles without enumerating bit patterns.
+"""
+from __future__ import annotations
+
+from abstract import abi
+
+XLEN = 64
+_EXITS = {
+    abi.CAUSE_ECALL_VS: abi.EXIT_SBI,
+    abi.CAUSE_LOAD_GUEST_PAGE_FAULT: abi.EXIT_MMIO_LOAD,
+    abi.CAUSE_STORE_GUEST_PAGE_FAULT: abi.EXIT_MMIO_STORE,
+}
+
+
+def is_interrupt(scause: int) -> bool:
+    return scause >= 1 << (XLEN - 1)
+
+
+def decode_exit(scause: int) -> int:
+    """The exit kind of a 64-bit scause value: interrupts, then the exception codes that exit."""
+    if is_interrupt(scause):
+        return abi.EXIT_INTERRUPT
+    for code, kind in _EXITS.items():
+        if scause == code:
+            return kind
+    return abi.EXIT_NONE
+
+
+def rs2(instr: int) -> int:
+    """The rs2 field (bits 24..20) of a 32-bit instruction: a store's source register."""
+    return (instr >> 20) & 0x1F
+
+
+def csr_value(v: int) -> bool:
+    """Is `v` a value an XLEN-bit CSR can hold?"""
+    return (0 <= v) & (v < 1 << XLEN)
