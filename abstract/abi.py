@@ -75,3 +75,12 @@ def store_source(instr: int) -> int:
     """The source register number (x0..x31) of a trapped store: the rs2 field, bits 24..20 of
     the RISC-V S-type encoding. Arithmetic rather than masks keeps CrossHair off bit-vectors."""
     return (instr // (1 << 20)) % 32
+
+# HSM (hart state management) function ids, and the SBI's hart status values.
+HSM_HART_START = 0
+HSM_HART_STOP = 1
+HSM_HART_GET_STATUS = 2
+HSM_HART_SUSPEND = 3
+HSM_STATUS_STARTED = 0
+HSM_STATUS_STOPPED = 1
+HSM_STATUS_SUSPENDED = 4

@@ -4,6 +4,7 @@ RISC-V isolation property after each step, with plain Python (no CrossHair, no c
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Optional
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -23,7 +24,10 @@ CALLS = st.one_of(
               st.lists(st.integers(0, NC - 1), min_size=G, max_size=G).map(tuple)),
     st.tuples(st.just("destroy_tvm"), st.integers(1, K)),
     st.tuples(st.just("tvm_vcpu_run"), st.integers(1, K), st.integers(0, H - 1)),
-    st.tuples(st.just("vcpu_exit")),
+    st.tuples(st.just("scribble"), st.integers(0, 3)),
+    st.tuples(st.just("exit_sbi_call")),
+    st.tuples(st.just("exit_mmio_store"), page_addr, st.integers(0, 2 ** 32 - 1)),
+    st.tuples(st.just("exit_interrupt"), st.integers(2 ** 63, 2 ** 64 - 1)),
     st.tuples(st.just("share_memory"), gpa, st.just(PAGE_SIZE), st.just(0),
               st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE)),
     st.tuples(st.just("unshare_memory"), gpa, st.just(PAGE_SIZE)),
@@ -45,6 +49,9 @@ def lockstep(sequence) -> None:
     """Raise Discrepancy at the first step where a square fails or isolation breaks."""
     r = riscv_initial()
     for name, *args in sequence:
+        if name == "scribble":  # what runs on the hart fills its registers with values
+            r = replace(r, hw=replace(r.hw, regs=(args[0] + 1,) * 31, fregs=(args[0] + 2,) * 32))
+            continue
         c = abs_riscv(r)
         r2, rr = getattr(rv, name)(r, *args)
         c2, cr = getattr(canonical, name)(c, *args)

@@ -21,8 +21,10 @@ ASSUMPTIONS = (
     "Page contents are abstract values (one integer per 4 KiB page); physical memory starts at 0.",
     "G-stage tables are one level of leaf PTEs per CVM with a monitor-owned root page; "
     "multi-level walks, TLBs and hfence.gvma are not modelled yet.",
-    "Not modelled yet: measurement and attestation, MMIO, interrupts, HSM, NACL, DMA isolation "
-    "(IOPMP is a stub in ACE as well).",
+    "The exit area is fields the hypervisor reads (NACL GPR image, scause/stval/htinst), not bytes "
+    "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
+    "Not modelled yet: measurement and attestation, MMIO region registration, interrupt masks, "
+    "HSM, IPI, RFENCE, SRST, TSM_GET_INFO, NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
 )
 
 
@@ -33,9 +35,11 @@ SECURITY_PROPERTIES = (
      "PMP as configured reaches every NC page and no C page.",
      ("totality", "isolation", "observation")),
     ("Confidentiality",
-     "Noninterference: two states that differ only in C page contents and vCPU registers stay "
-     "indistinguishable to the hypervisor after any operation, with equal answers; the "
-     "hypervisor's view commutes with each abstraction, so this carries down to RISC-V.",
+     "Noninterference with declassification: two states that differ only in C page contents and "
+     "vCPU registers (general and FPU), and agree on what an exit may show, stay indistinguishable "
+     "to the hypervisor after any operation, with equal answers; the hypervisor's view commutes "
+     "with each abstraction, so this carries down to RISC-V, where the exits are also proven "
+     "noninterfering directly.",
      ("confidentiality", "observation")),
     ("Integrity",
      "No operation changes the private memory or registers of a CVM that is not party to it.",
@@ -44,8 +48,10 @@ SECURITY_PROPERTIES = (
 
 SECURITY_ASSUMPTIONS = (
     "The observation function (abstract/spec/security.py) declares everything but C page contents "
-    "and vCPU registers observable; the declassification on exits is, in this slice, the "
-    "TVM_VCPU_RUN result in a0/a1 only.",
+    "and vCPU general and FPU registers observable; exits declassify exactly the reference's table "
+    "(abstract/spec/switch.py `declassified`): a7, a6, a0, a1 of a forwarded SBI call; cause, "
+    "address and instruction of an MMIO request, plus the source register of a store; the cause "
+    "of an interrupt.",
     "Measurement (the hash function) and attestation are not modelled yet.",
     "DMA isolation (IOPMP) is a stub, as in ACE: devices are assumed unable to reach C memory.",
     "Timing and other side channels are out of scope.",

@@ -15,7 +15,7 @@ from refinement import deps
 
 pytestmark = pytest.mark.proof
 ROOT = Path(__file__).resolve().parents[1]
-SELECTION = ("--only", "*/vcpu_exit/*", "--only", "*/hypervisor_read/*")
+SELECTION = ("--only", "*/exit_sbi_call/*", "--only", "*/hypervisor_read/*")
 
 
 def prove(tree: Path, report: Path, *extra: str) -> dict:
@@ -41,9 +41,9 @@ def test_unchanged_tree_reuses_everything_and_an_edit_reproves_only_what_it_reac
         "        return _tor_perms(hw, pmp.MONITOR_TOR, False)\n", "        return hw  # seeded fault 6\n"))
     third = prove(tree, tmp_path / "3.json")
     rerun = {i for i, o in third.items() if not o["cached"]}
-    assert rerun == {i for i in third if "/vcpu_exit/" in i}
-    assert third["riscv->canonical/vcpu_exit/simulation"]["verdict"] == "REFUTED"  # no stale PROVEN
-    assert third["riscv/vcpu_exit/isolation"]["verdict"] == "REFUTED"
+    assert rerun == {i for i in third if "/exit_sbi_call/" in i}
+    assert third["riscv->canonical/exit_sbi_call/simulation"]["verdict"] == "REFUTED"  # no stale PROVEN
+    assert third["riscv/exit_sbi_call/isolation"]["verdict"] == "REFUTED"
     assert all(third[i]["verdict"] == "PROVEN" for i in third if "/hypervisor_read/" in i)
 
 
@@ -56,4 +56,4 @@ def test_sizes_and_faults_are_part_of_the_key(tmp_path):
     assert not any(o["cached"] for o in other_sizes.values())
     with_fault = prove(tree, tmp_path / "3.json", "--fault", "pmp-open-after-exit")
     assert not any(o["cached"] for o in with_fault.values())
-    assert with_fault["riscv/vcpu_exit/isolation"]["verdict"] == "REFUTED"
+    assert with_fault["riscv/exit_sbi_call/isolation"]["verdict"] == "REFUTED"

@@ -22,7 +22,7 @@ def cluster():
 
 def test_prove_on_a_local_dask_cluster(cluster, tmp_path):
     report = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "refinement", "prove", "--only", "*/vcpu_exit/*",
+    proc = subprocess.run([sys.executable, "-m", "refinement", "prove", "--only", "*/exit_sbi_call/*",
                            "--executor", "dask", "--scheduler", cluster.scheduler_address,
                            "--no-cache", "--json", str(report)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)

@@ -17,7 +17,7 @@ import concrete.riscv as rv
 from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
-from refinement.obligations import vcpu_exit as exit_obligations
+from refinement.obligations import exit_sbi_call as exit_obligations
 from refinement.riscv_to_canonical import abs_riscv, riscv_invariant
 
 addr = st.one_of(st.integers(0, PAGES * PAGE_SIZE), st.integers(0, PAGES).map(lambda p: p * PAGE_SIZE),
@@ -29,7 +29,16 @@ calls = st.one_of(
               st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple)),
     st.tuples(st.just("destroy_tvm"), st.integers(0, K + 1)),
     st.tuples(st.just("tvm_vcpu_run"), st.integers(0, K + 1), st.integers(-1, H)),
-    st.tuples(st.just("vcpu_exit")),
+    st.tuples(st.just("exit_sbi_call")),
+    st.tuples(st.just("exit_mmio_load"), addr, st.integers(0, 2 ** 32 - 1)),
+    st.tuples(st.just("exit_mmio_store"), addr, st.integers(0, 2 ** 32 - 1)),
+    st.tuples(st.just("exit_interrupt"), st.one_of(st.integers(2 ** 63, 2 ** 64 - 1), st.integers(0, 30))),
+    st.tuples(st.just("hart_start"), st.integers(-1, H)),
+    st.tuples(st.just("hart_stop")),
+    st.tuples(st.just("hart_suspend")),
+    st.tuples(st.just("hart_status"), st.integers(-1, H)),
+    st.tuples(st.just("scribble"), st.lists(st.integers(-2 ** 64, 2 ** 64), min_size=31, max_size=31).map(tuple),
+              st.lists(st.integers(0, 2 ** 64 - 1), min_size=32, max_size=32).map(tuple)),
     st.tuples(st.just("share_memory"), gpa, size, st.sampled_from([0, 0, -1]),
               st.one_of(st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE), addr)),
     st.tuples(st.just("unshare_memory"), gpa, size),
@@ -39,9 +48,17 @@ calls = st.one_of(
 )
 
 
+def scribble(s, regs, fregs):
+    """Whatever runs on the hart (hypervisor or vCPU) fills its registers with arbitrary values."""
+    from dataclasses import replace
+    return replace(s, hw=replace(s.hw, regs=regs, fregs=fregs))
+
+
 def step_checked(s, call):
     """One step with every per-step obligation evaluated concretely by its contracts."""
     name, *args = call
+    if name == "scribble":
+        return scribble(s, *args), (0, 0)
     obligations = importlib.import_module(f"refinement.obligations.{name}")
     c = abs_riscv(s)
     getattr(obligations, f"{name}_simulation_riscv_canonical")(s, *args)
@@ -57,8 +74,11 @@ def step_checked(s, call):
 def test_random_call_sequences_keep_every_square_commuting(sequence):
     s = riscv_initial()
     for call in sequence:
+        before = s
         s, _ = step_checked(s, call)
         assert riscv_invariant(s)
+        if before.run_cvm != -1 and s.run_cvm == -1:
+            assert s.hw.regs[11:] == before.hw.hv_saved[11:], "the hypervisor's registers came back"
         assert canonical_invariant(abs_riscv(s))
 
 
@@ -74,8 +94,10 @@ def test_scenario_promote_run_fault_share_exit_destroy():
     assert outcome == 0 and s.hw.pte_v[1] and s.hw.pte_x[1]
     s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
     assert err == 0 and s.hw.pte_v[1] and not s.hw.pte_x[1] and s.hw.pte_ppn[1] == 2
-    s, (err, _) = step_checked(s, ("vcpu_exit",))
-    assert err == 0 and s.hw.regs[9:11] == (0, 0)
+    s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), tuple(range(200, 232))))
+    s, (err, _) = step_checked(s, ("exit_sbi_call",))
+    assert err == 0 and s.hw.regs[9:11] == (0, 0) and s.hw.fregs == (0,) * 32
+    assert s.hw.nacl_gprs[9:11] == (109, 110) and s.hw.nacl_gprs[11:15] == (0,) * 4, "a0, a1 shown; a2..a5 not"
     assert rv.hypervisor_read(s, NC * PAGE_SIZE)[1][0] == 1, "C is closed to the hypervisor again"
     s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
     assert err == 0 and all(v == 0 for v in s.mem[NC:])
@@ -88,7 +110,7 @@ def test_contracts_reject_a_broken_square(monkeypatch):
     s = riscv_initial()
     s, _ = rv.promote_to_tvm(s, 1, (0,))
     s, _ = rv.tvm_vcpu_run(s, 1, 0)
-    exit_obligations.vcpu_exit_simulation_riscv_canonical(s)  # holds on the real model
+    exit_obligations.exit_sbi_call_simulation_riscv_canonical(s)  # holds on the real model
     monkeypatch.setattr(RiscvMachine, "isolation_revoke", lambda self, hw: hw)
     with pytest.raises(icontract.ViolationError, match="abs\\(RISC-V step\\) == canonical step"):
-        exit_obligations.vcpu_exit_simulation_riscv_canonical(s)
+        exit_obligations.exit_sbi_call_simulation_riscv_canonical(s)

@@ -43,7 +43,7 @@ def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | 
     try:
         while time.monotonic() - started < limit and proc.poll() is None:
             seen += proc.stdout.read() or b""
-            if FAILURE in seen and b"vcpu_exit_simulation_riscv_canonical" in seen:
+            if FAILURE in seen and b"exit_sbi_call_simulation_riscv_canonical" in seen:
                 found = time.monotonic() - started
                 break
             time.sleep(0.25)
@@ -58,5 +58,5 @@ def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | 
 
 def test_watch_reports_seeded_fault(tmp_path):
     tree = _copy_with_fault(tmp_path)
-    found, output = watch_until_failure(tree, "refinement/obligations/vcpu_exit.py", limit=120)
+    found, output = watch_until_failure(tree, "refinement/obligations/exit_sbi_call.py", limit=120)
     assert found is not None, output[-3000:].decode(errors="replace")

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_dependencies_of_an_edit_are_exactly_that_operations_obligations():
     obligations = load_all().values()
     hit = deps.depends_on(ROOT, obligations, "concrete/riscv/machine.py", "RiscvMachine.isolation_revoke")
-    assert sorted(hit) == sorted(i for i in load_all() if "/vcpu_exit/" in i)
+    assert sorted(hit) == sorted(i for i in load_all() if "/exit_sbi_call/" in i)
     hit = deps.depends_on(ROOT, obligations, "abstract/canonical/monitor/memory.py", "holds_shared_page")
     # Names resolve to every definition of that name, so the spec's totality obligation (which
     # names unshare_memory) is included too: an over-approximation, never a miss.
@@ -51,7 +51,7 @@ def test_watch_reports_the_verdict_change_after_a_seeded_fault_is_saved(tmp_path
     for package in deps.PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "refinement", "watch", "--only", "*/vcpu_exit/*",
+    proc = subprocess.Popen([sys.executable, "-m", "refinement", "watch", "--only", "*/exit_sbi_call/*",
                              "--interval", "0.2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines: list = []
@@ -75,8 +75,8 @@ def test_watch_reports_the_verdict_change_after_a_seeded_fault_is_saved(tmp_path
         machine = tmp_path / "concrete" / "riscv" / "machine.py"
         machine.write_text(machine.read_text().replace(
             "        return _tor_perms(hw, pmp.MONITOR_TOR, False)\n", "        return hw  # seeded fault 6\n"))
-        wait_for(f"re-proving {sum('/vcpu_exit/' in i for i in load_all())} obligation(s)", 30)
-        took = wait_for("CHANGED  riscv->canonical/vcpu_exit/simulation: PROVEN -> REFUTED", 120)
+        wait_for(f"re-proving {sum('/exit_sbi_call/' in i for i in load_all())} obligation(s)", 30)
+        took = wait_for("CHANGED  riscv->canonical/exit_sbi_call/simulation: PROVEN -> REFUTED", 120)
         wait_for("ready: watching", 120)
     finally:
         proc.send_signal(signal.SIGINT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import lifecycle, memory, switch
+from abstract.canonical.monitor import hsm, lifecycle, memory, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -67,9 +67,26 @@ def hypervisor_write(s: CanonState, addr: int, value: int) -> Step:
     return memory.hypervisor_write(CANONICAL, s, addr, value)
 
 
+def hart_start(s: CanonState, hart: int) -> Step:
+    return hsm.hart_start(CANONICAL, s, hart)
+
+
+def hart_stop(s: CanonState) -> Step:
+    return hsm.hart_stop(CANONICAL, s)
+
+
+def hart_suspend(s: CanonState) -> Step:
+    return hsm.hart_suspend(CANONICAL, s)
+
+
+def hart_status(s: CanonState, hart: int) -> Step:
+    return hsm.hart_status(CANONICAL, s, hart)
+
+
 __all__ = [
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status",
 ]

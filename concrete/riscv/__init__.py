@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import lifecycle, memory, switch
+from abstract.canonical.monitor import hsm, lifecycle, memory, switch
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -63,9 +63,26 @@ def hypervisor_write(s: RvState, addr: int, value: int) -> Step:
     return memory.hypervisor_write(RISCV, s, addr, value)
 
 
+def hart_start(s: RvState, hart: int) -> Step:
+    return hsm.hart_start(RISCV, s, hart)
+
+
+def hart_stop(s: RvState) -> Step:
+    return hsm.hart_stop(RISCV, s)
+
+
+def hart_suspend(s: RvState) -> Step:
+    return hsm.hart_suspend(RISCV, s)
+
+
+def hart_status(s: RvState, hart: int) -> Step:
+    return hsm.hart_status(RISCV, s, hart)
+
+
 __all__ = [
     "RISCV", "RiscvMachine", "RvHw", "RvState",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status",
 ]

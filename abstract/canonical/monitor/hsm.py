@@ -1,0 +1,45 @@
+"""Canonical monitor: HSM calls of a running vCPU on its own CVM's harts."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Tuple
+
+from abstract import abi
+from abstract.config import H
+from abstract.domain import HYPERVISOR, STARTED, STOPPED, SUSPENDED
+from abstract.logic import set_at
+from abstract.canonical.monitor.switch import exit_to_hypervisor
+
+Result = Tuple[int, int]
+
+
+def hart_start(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + hart
+    if s.hart[i] != STOPPED:
+        return s, (abi.ALREADY_AVAILABLE, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED)), (abi.SUCCESS, 0)
+
+
+def _leave(hwp: Any, s: Any, state: int) -> Tuple[Any, Result]:
+    """The calling hart takes `state` and exits as a forwarded SBI call does."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + s.run_vcpu
+    return exit_to_hypervisor(hwp, replace(s, hart=set_at(s.hart, i, state)), abi.CAUSE_ECALL_VS, 0, 0)
+
+
+def hart_stop(hwp: Any, s: Any) -> Tuple[Any, Result]:
+    return _leave(hwp, s, STOPPED)
+
+
+def hart_suspend(hwp: Any, s: Any) -> Tuple[Any, Result]:
+    return _leave(hwp, s, SUSPENDED)
+
+
+def hart_status(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+        return s, (abi.INVALID_PARAM, 0)
+    state = s.hart[s.run_cvm * H + hart]
+    return s, (abi.SUCCESS, abi.HSM_STATUS_SUSPENDED if state == SUSPENDED else state)

@@ -1,0 +1,57 @@
+"""Spec: the HSM extension as a CVM's vCPU calls it on its own CVM's harts.
+
+Start takes a Stopped hart to Started (any other state: ALREADY_AVAILABLE; a hart number out of
+range: INVALID_PARAM). Stop and suspend act on the calling hart, which then no longer runs: the
+hypervisor gets control back as on a forwarded SBI call, seeing exactly what such an exit shows.
+Status answers the SBI's status value. The start address and opaque argument of hart_start set
+the started hart's pc and a1, which the model does not track.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import H
+from abstract.domain import STARTED, STOPPED, SUSPENDED
+from abstract.logic import set_at
+from abstract.spec.state import HYPERVISOR, SpecState
+from abstract.spec.switch import exit_sbi_call
+
+Result = Tuple[int, int]
+
+
+def sbi_hart_status(state: int) -> int:
+    """The SBI HSM status value of a lifecycle state (Suspended is 4 in the SBI)."""
+    return abi.HSM_STATUS_SUSPENDED if state == SUSPENDED else state
+
+
+def hart_start(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
+    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + hart
+    if s.hart[i] != STOPPED:
+        return s, (abi.ALREADY_AVAILABLE, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED)), (abi.SUCCESS, 0)
+
+
+def hart_stop(s: SpecState) -> Tuple[SpecState, Result]:
+    """The calling hart becomes Stopped and leaves the physical hart to the hypervisor."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + s.run_vcpu
+    return exit_sbi_call(replace(s, hart=set_at(s.hart, i, STOPPED)))
+
+
+def hart_suspend(s: SpecState) -> Tuple[SpecState, Result]:
+    """The calling hart becomes Suspended (TVM_VCPU_RUN resumes it) and leaves the hart."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + s.run_vcpu
+    return exit_sbi_call(replace(s, hart=set_at(s.hart, i, SUSPENDED)))
+
+
+def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
+    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+        return s, (abi.INVALID_PARAM, 0)
+    return s, (abi.SUCCESS, sbi_hart_status(s.hart[s.run_cvm * H + hart]))
