@@ -18,7 +18,8 @@ OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ))
-OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding")
+OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
+                      "refinement.obligations.ecall")
 
 
 class Layers(str, Enum):
@@ -59,6 +60,7 @@ class Kind(str, Enum):
     INTEGRITY = "integrity"     # other CVMs' private memory and registers are unchanged
     ISOLATION = "isolation"     # after the step, a running hypervisor's PMP reaches NC, never C
     OBSERVATION = "observation" # the hypervisor's view commutes with the abstraction
+    DECODING = "decoding"       # any register values decode to a defined call or error, invariants kept
 
 
 class Method(str, Enum):

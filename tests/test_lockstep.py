@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import concrete.riscv as rv
+from abstract import abi
+from concrete.riscv import ecall
+from refinement.obligations import ecall as ecall_obligations
 from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
@@ -24,6 +27,24 @@ addr = st.one_of(st.integers(0, PAGES * PAGE_SIZE), st.integers(0, PAGES).map(la
                  st.integers(-2 ** 64, 2 ** 64))
 gpa = st.one_of(st.integers(0, G - 1).map(lambda g: g * PAGE_SIZE), st.integers(-10, G * PAGE_SIZE + 10))
 size = st.sampled_from([PAGE_SIZE, PAGE_SIZE, 0, 8192])
+word = st.one_of(st.integers(-2 ** 64, 2 ** 64), st.integers(-2, 4))
+eids = st.one_of(st.sampled_from([abi.EID_COVH, abi.EID_COVG, abi.EID_HSM, abi.EID_NACL, abi.EID_IPI,
+                                  abi.EID_RFENCE, abi.EID_SRST]), word)
+fids = st.one_of(st.integers(0, 16), word)
+
+
+@st.composite
+def register_file(draw):
+    """x1..x31 at random, with a7/a6 often naming a real extension and function and a0/a1
+    often small (CVM ids, harts, guest addresses)."""
+    regs = draw(st.lists(word, min_size=31, max_size=31))
+    regs[abi.A7], regs[abi.A6] = draw(eids), draw(fids)
+    regs[abi.A0] = draw(st.one_of(st.integers(-1, K + 1), gpa, word))
+    regs[abi.A1] = draw(st.one_of(st.integers(-1, H), size, word))
+    return tuple(regs)
+
+
+register_file = register_file()
 calls = st.one_of(
     st.tuples(st.just("promote_to_tvm"), st.integers(0, G + 1),
               st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple)),
@@ -37,6 +58,9 @@ calls = st.one_of(
     st.tuples(st.just("hart_stop")),
     st.tuples(st.just("hart_suspend")),
     st.tuples(st.just("hart_status"), st.integers(-1, H)),
+    st.tuples(st.just("hypervisor_ecall")),
+    st.tuples(st.just("guest_ecall")),
+    st.tuples(st.just("scribble"), register_file, st.just((0,) * 32)),
     st.tuples(st.just("scribble"), st.lists(st.integers(-2 ** 64, 2 ** 64), min_size=31, max_size=31).map(tuple),
               st.lists(st.integers(0, 2 ** 64 - 1), min_size=32, max_size=32).map(tuple)),
     st.tuples(st.just("share_memory"), gpa, size, st.sampled_from([0, 0, -1]),
@@ -59,6 +83,9 @@ def step_checked(s, call):
     name, *args = call
     if name == "scribble":
         return scribble(s, *args), (0, 0)
+    if name in ("hypervisor_ecall", "guest_ecall"):  # decode from the registers, contracts on
+        getattr(ecall_obligations, f"{name}_decoding")(s)
+        return getattr(ecall, name)(s)
     obligations = importlib.import_module(f"refinement.obligations.{name}")
     c = abs_riscv(s)
     getattr(obligations, f"{name}_simulation_riscv_canonical")(s, *args)
@@ -114,3 +141,37 @@ def test_contracts_reject_a_broken_square(monkeypatch):
     monkeypatch.setattr(RiscvMachine, "isolation_revoke", lambda self, hw: hw)
     with pytest.raises(icontract.ViolationError, match="abs\\(RISC-V step\\) == canonical step"):
         exit_obligations.exit_sbi_call_simulation_riscv_canonical(s)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([("promote_to_tvm", 1, (0,)), ("tvm_vcpu_run", 1, 0), ("exit_sbi_call",)]), max_size=4),
+       st.lists(register_file, min_size=1, max_size=6))
+def test_random_register_files_through_the_ecall_entries(setup, files):
+    """Decoding robustness with contracts on: whatever the caller's registers hold, the ecall
+    entry answers a defined code and the full representation invariant holds."""
+    s = riscv_initial()
+    for call in setup:
+        s, _ = step_checked(s, call)
+    for regs in files:
+        s = scribble(s, regs, s.hw.fregs)
+        entry = "hypervisor_ecall" if s.run_cvm == -1 else "guest_ecall"
+        s, (err, _) = step_checked(s, (entry,))
+        assert err in (0, -1, -3, -5, -6)
+        assert riscv_invariant(s)
+
+
+def test_ecall_entries_decode_the_registers_and_answer_in_a0_a1():
+    s = riscv_initial()
+    s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    regs = [0] * 31
+    regs[abi.A7], regs[abi.A6], regs[abi.A0], regs[abi.A1] = abi.EID_COVH, 3, 0, 0
+    s, (err, _) = step_checked(scribble(s, tuple(regs), s.hw.fregs), ("hypervisor_ecall",))
+    assert err == abi.INVALID_PARAM and s.hw.regs[abi.A0] == abi.INVALID_PARAM, "unknown COVH FID: -3 in a0"
+    regs[abi.A6], regs[abi.A0] = abi.COVH_TVM_VCPU_RUN, cvm
+    s, (err, _) = step_checked(scribble(s, tuple(regs), s.hw.fregs), ("hypervisor_ecall",))
+    assert err == 0 and s.run_cvm == 0, "TVM_VCPU_RUN decoded from a7/a6/a0/a1"
+    guest = [7] * 31
+    guest[abi.A7], guest[abi.A6], guest[abi.A0] = abi.EID_HSM, abi.HSM_HART_GET_STATUS, 1
+    s, (err, value) = step_checked(scribble(s, tuple(guest), s.hw.fregs), ("guest_ecall",))
+    assert (err, value) == (0, abi.HSM_STATUS_STOPPED) and s.hw.regs[abi.A0:abi.A1 + 1] == (0, 1)
+    assert s.hw.regs[abi.A1 + 1] == 7, "other registers untouched"
