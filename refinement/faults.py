@@ -38,6 +38,16 @@ def _any_leaf_is_shared(mapped: bool, page: int) -> bool:
     return mapped
 
 
+def _private_page_not_freed(mapped: bool, page: int) -> bool:
+    """Fault 4: mapping a new page over a private leaf does not free (or zero) the old page."""
+    return False
+
+
+def _map_originals(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, ...]:
+    """Fault 7: promote maps the hypervisor's original pages instead of the copies."""
+    return tuple(src[:len(copies)])
+
+
 def _keep_pmp_open(self: Any, hw: Any) -> Any:
     """Fault 6: the exit to the hypervisor leaves the PMP entry over C granting R/W/X."""
     return hw
@@ -69,6 +79,13 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(5, "unshare-any-leaf", "Unshare removes any leaf, including a private page.",
           "abstract.canonical.monitor.memory", "holds_shared_page", _any_leaf_is_shared,
           ("canonical->spec/unshare_memory/simulation",)),
+    Fault(4, "map-over-private-without-free",
+          "Mapping a new page over a private leaf without freeing the old page.",
+          "abstract.canonical.monitor.memory", "holds_private_page", _private_page_not_freed,
+          ("canonical->spec/share_memory/simulation",)),
+    Fault(7, "promote-maps-originals", "Promote maps the hypervisor's original pages instead of the copies.",
+          "abstract.canonical.monitor.lifecycle", "guest_backing", _map_originals,
+          ("canonical->spec/promote_to_tvm/simulation",)),
     Fault(6, "pmp-open-after-exit", "The isolation unit is not reconfigured on the exit to the hypervisor.",
           "concrete.riscv.machine", "RiscvMachine.isolation_revoke", _keep_pmp_open,
           ("riscv->canonical/exit_sbi_call/simulation", "riscv/exit_sbi_call/isolation")),

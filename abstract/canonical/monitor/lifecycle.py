@@ -34,8 +34,14 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple
         s,
         live=set_at(s.live, slot, True),
         hart=s.hart[:slot * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(slot + 1) * H:],
-        hw=hwp.translation_load(s.hw, slot, pages),
+        hw=hwp.translation_load(s.hw, slot, guest_backing(pages, src)),
     ), (abi.SUCCESS, slot + 1)
+
+
+def guest_backing(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, ...]:
+    """The pages the new CVM's guest pages map to: the confidential copies, never the
+    hypervisor's originals `src`."""
+    return copies
 
 
 def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:

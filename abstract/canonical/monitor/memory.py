@@ -31,9 +31,14 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
     mapped, page = hwp.translation_entry(s.hw, i)
-    if mapped and page >= NC:
+    if holds_private_page(mapped, page):
         s = hwp.release(s, page)
     return replace(s, hw=hwp.translation_map(s.hw, i, hv_addr // PAGE_SIZE, False)), (abi.SUCCESS, 0)
+
+
+def holds_private_page(mapped: bool, page: int) -> bool:
+    """Is a translation entry a private leaf (into C)? Mapping over one must free its page."""
+    return mapped and page >= NC
 
 
 def holds_shared_page(mapped: bool, page: int) -> bool:
