@@ -9,6 +9,7 @@ from typing import Any, Dict, List
 
 from abstract.config import Sizes
 from refinement import __version__
+from refinement.coverage import coverage_rows, coverage_status
 from refinement.results import ObligationResult, Verdict, summary
 
 ASSUMPTIONS = (
@@ -94,6 +95,7 @@ def to_json(report: Report) -> Dict[str, Any]:
                    "jobs": report.jobs, "faults": report.faults},
         "obligations": [r.to_json() for r in report.results],
         "summary": summary(report.results),
+        "coverage": coverage_rows(report.results),
         "wall_seconds": round(report.wall_seconds, 1),
     }
 
@@ -151,6 +153,10 @@ def render_markdown(report: Report) -> str:
         lines += ["## Counterexamples", ""]
         for r in failures:
             lines += _counterexample_md(r)
+    lines += ["## ABI coverage", "", "| call or trap | obligations | proven | status | note |", "|---|---|---|---|---|"]
+    for row in coverage_rows(report.results):
+        lines.append(f"| {row['item']} | {row['total']} | {row['proven']} | {coverage_status(row)} | {row['note']} |")
+    lines += [""]
     lines += ["## Security properties", "", "| property | claim | obligations | proven |", "|---|---|---|---|"]
     for row in security_rows(report.results):
         ids = ", ".join(f"`{i}`" for i in row["obligations"][:4]) + (" ..." if len(row["obligations"]) > 4 else "")

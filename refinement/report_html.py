@@ -5,6 +5,7 @@ import html
 import json
 from typing import List
 
+from refinement.coverage import coverage_rows, coverage_status
 from refinement.report import (
     ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, security_rows,
 )
@@ -147,6 +148,19 @@ def _security(report: Report) -> List[str]:
     return out + [f"<li>{_e(a)}</li>" for a in SECURITY_ASSUMPTIONS] + ["</ul>"]
 
 
+def _coverage(report: Report) -> List[str]:
+    out = ['<h2 id="coverage">ABI coverage</h2>',
+           "<table><tr><th>call or trap</th><th>status</th><th>obligations</th><th>note</th></tr>"]
+    for row in coverage_rows(report.results):
+        status = coverage_status(row)
+        badge = _badge("PROVEN" if status == "PROVEN" else "BOUNDED" if status == "not modelled" else "ERROR")
+        ids = " ".join(f"<code>{_e(i)}</code>" for i in row["obligations"])
+        out.append(f"<tr><td>{_e(row['item'])}</td><td>{badge} {_e(status)} ({row['proven']} / {row['total']})</td>"
+                   f"<td><details><summary>{row['total']} obligations</summary>{ids}</details></td>"
+                   f"<td>{_e(row['note'])}</td></tr>")
+    return out + ["</table>"]
+
+
 def _assumptions(report: Report) -> List[str]:
     sizes = ", ".join(f"{k} = {v}" for k, v in report.sizes.as_dict().items())
     return ['<h2 id="assumptions">Assumed and trusted</h2>', "<ul>"] + [f"<li>{_e(a)}</li>" for a in ASSUMPTIONS] + [
@@ -171,7 +185,7 @@ def render_html(report: Report, link_base: str = "") -> str:
         "replayed. VACUOUS: precondition unsatisfiable. ERROR: the model or the checker failed.</p>",
     ]
     parts += _summary(report) + _table(report, link_base) + _chart(report.results)
-    parts += _counterexamples(report) + _security(report) + _assumptions(report)
+    parts += _counterexamples(report) + _coverage(report) + _security(report) + _assumptions(report)
     parts.append(f'<script type="application/json" id="report-data">{_e(json.dumps(summary(report.results)))}</script>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -69,3 +69,11 @@ def test_only_the_adapter_imports_crosshair():
                 continue
             for name in _imports(path):
                 assert not name.startswith("crosshair"), f"{path}: imports {name}"
+
+
+def test_coverage_table_names_every_operation_and_only_real_subjects():
+    from refinement.coverage import ABI_ITEMS
+    subjects = {ob.subject for ob in load_all().values()}
+    covered = {s for _, names, _ in ABI_ITEMS for s in names}
+    assert {op.value for op in Operation} <= covered, "an operation missing from the ABI coverage table"
+    assert covered <= subjects, covered - subjects
