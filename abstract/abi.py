@@ -53,6 +53,7 @@ EXIT_SBI = 1         # a CVM's SBI call forwarded to the hypervisor
 EXIT_MMIO_LOAD = 2
 EXIT_MMIO_STORE = 3
 EXIT_INTERRUPT = 4
+EXIT_WFI = 5         # a virtual-instruction trap (WFI): the hypervisor may schedule another vCPU
 
 # What a forwarded SBI call declassifies: the EID, FID and the first two arguments.
 SBI_FORWARDED = (A7, A6, A0, A1)
@@ -68,6 +69,8 @@ def exit_kind(cause: int) -> int:
         return EXIT_MMIO_LOAD
     if cause == CAUSE_STORE_GUEST_PAGE_FAULT:
         return EXIT_MMIO_STORE
+    if cause == CAUSE_VIRTUAL_INSTRUCTION:
+        return EXIT_WFI
     return EXIT_NONE
 
 
@@ -84,3 +87,11 @@ HSM_HART_SUSPEND = 3
 HSM_STATUS_STARTED = 0
 HSM_STATUS_STOPPED = 1
 HSM_STATUS_SUSPENDED = 4
+
+# TSM_GET_INFO: the record the monitor writes (state, implementation id, version, capabilities,
+# max vCPUs), as one abstract value per page it touches, and its size in bytes.
+TSM_INFO_SIZE = 48
+TSM_INFO_WORD = 0x5453_4D01  # "TSM", state ready: page contents are abstract values
+
+# SRST (system reset) function id.
+SRST_SYSTEM_RESET = 0

@@ -9,7 +9,7 @@ from refinement.results import ObligationResult, Verdict
 
 # (ABI item, obligation subjects that cover it, note)
 ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
-    ("COVH TSM_GET_INFO (FID 0)", (), "not modelled yet"),
+    ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info", "hypervisor_ecall"), "the record is one abstract value per NC page"),
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",), "pages copied; measurement and attestation not modelled yet"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm", "hypervisor_ecall"), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run", "hypervisor_ecall"), ""),
@@ -22,14 +22,15 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVG RETRIEVE_SECRET (FID 9)", (), "not modelled yet"),
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
      ("hart_start", "hart_stop", "hart_suspend", "hart_status", "guest_ecall"), ""),
-    ("IPI, RFENCE, SRST", (), "not modelled yet"),
+    ("SRST system reset", ("system_reset", "guest_ecall"), "every hart of the CVM stops; the hypervisor runs"),
+    ("IPI, RFENCE", (), "not modelled yet (no pending-interrupt or TLB state)"),
     ("Unknown COVG/HSM calls: INVALID_PARAM", ("guest_ecall", "sbi_call"), "decoded from any a7/a6"),
     ("Trap: forwarded SBI call exit (cause 10)", ("exit_sbi_call",), "declassifies a7, a6, a0, a1"),
     ("Trap: guest load page fault (cause 21), MMIO", ("exit_mmio_load", "trap_cause"), "MMIO region check not modelled yet"),
     ("Trap: guest store page fault (cause 23), MMIO", ("exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only"),
     ("Trap: guest page fault outside MMIO: fresh zeroed page", ("guest_page_fault",), ""),
     ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "declassifies the cause only; allowed-mask filter not modelled yet"),
-    ("Trap: virtual instruction (WFI, cause 22)", (), "not modelled yet"),
+    ("Trap: virtual instruction (WFI, cause 22)", ("exit_wfi", "trap_cause"), "declassifies the cause only"),
     ("Hypervisor memory accesses (PMP)", ("hypervisor_read", "hypervisor_write"), ""),
 )
 

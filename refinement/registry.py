@@ -14,8 +14,8 @@ from typing import Callable, Dict, Optional
 
 OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
-    "exit_mmio_store", "exit_interrupt", "hart_start", "hart_stop", "hart_suspend", "hart_status",
-    "share_memory",
+    "exit_mmio_store", "exit_interrupt", "exit_wfi", "hart_start", "hart_stop", "hart_suspend", "hart_status",
+    "system_reset", "tsm_get_info", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
@@ -42,6 +42,9 @@ class Operation(str, Enum):
     HART_STOP = "hart_stop"
     HART_SUSPEND = "hart_suspend"
     HART_STATUS = "hart_status"
+    SYSTEM_RESET = "system_reset"
+    TSM_GET_INFO = "tsm_get_info"
+    EXIT_WFI = "exit_wfi"
     SHARE_MEMORY = "share_memory"
     UNSHARE_MEMORY = "unshare_memory"
     GUEST_PAGE_FAULT = "guest_page_fault"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, lifecycle, memory, switch
+from abstract.canonical.monitor import hsm, info, lifecycle, memory, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -83,10 +83,22 @@ def hart_status(s: CanonState, hart: int) -> Step:
     return hsm.hart_status(CANONICAL, s, hart)
 
 
+def system_reset(s: CanonState) -> Step:
+    return hsm.system_reset(CANONICAL, s)
+
+
+def tsm_get_info(s: CanonState, buf: int, length: int) -> Step:
+    return info.tsm_get_info(CANONICAL, s, buf, length)
+
+
+def exit_wfi(s: CanonState) -> Step:
+    return switch.exit_wfi(CANONICAL, s)
+
+
 __all__ = [
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
 ]

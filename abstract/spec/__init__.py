@@ -1,12 +1,13 @@
 """The abstract specification of the security monitor (pure, total functions over SpecState)."""
-from abstract.spec.hsm import hart_start, hart_status, hart_stop, hart_suspend
+from abstract.spec.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
+from abstract.spec.info import tsm_get_info
 from abstract.spec.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.spec.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from abstract.spec.switch import (
-    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, tvm_vcpu_run, vcpu_exit,
+    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, exit_wfi, tvm_vcpu_run, vcpu_exit,
 )
 
 __all__ = [
@@ -14,5 +15,5 @@ __all__ = [
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt",
     "share_memory", "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
 ]

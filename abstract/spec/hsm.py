@@ -55,3 +55,13 @@ def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
     if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
         return s, (abi.INVALID_PARAM, 0)
     return s, (abi.SUCCESS, sbi_hart_status(s.hart[s.run_cvm * H + hart]))
+
+
+def system_reset(s: SpecState) -> Tuple[SpecState, Result]:
+    """SRST from a vCPU: the CVM shuts down. Every one of its harts stops and the hypervisor
+    gets the hart back as on a forwarded SBI call; it may then destroy the CVM."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    k = s.run_cvm
+    harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
+    return exit_sbi_call(replace(s, hart=harts))

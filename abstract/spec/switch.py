@@ -33,7 +33,7 @@ def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tu
     - forwarded SBI call: a7, a6, a0 and a1; a2..a5 and all else zero; the cause;
     - MMIO load: no register; the cause, faulting address and instruction;
     - MMIO store: the one source register of the instruction; cause, address, instruction;
-    - interrupt: no register; the cause only."""
+    - interrupt or WFI: no register; the cause only."""
     kind = abi.exit_kind(cause)
     zeros = (0,) * NREGS
     if kind == abi.EXIT_SBI:
@@ -89,6 +89,14 @@ def exit_interrupt(s: SpecState, cause: int) -> Tuple[SpecState, Result]:
     return exit_to_hypervisor(s, *declassified(running_regs(s), cause, 0, 0))
 
 
+def exit_wfi(s: SpecState) -> Tuple[SpecState, Result]:
+    """The vCPU executed WFI (virtual instruction, cause 22): it yields the hart; the cause is
+    all the hypervisor sees."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0))
+
+
 def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecState, Result]:
     """The running vCPU traps with `cause` (faulting address `addr`, instruction `instr`): the
     exit of that kind, or, for a trap the monitor handles itself, no exit (INVALID_PARAM)."""
@@ -101,4 +109,6 @@ def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecStat
         return exit_mmio_store(s, addr, instr)
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(s, cause)
+    if kind == abi.EXIT_WFI:
+        return exit_wfi(s)
     return s, (abi.INVALID_PARAM, 0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, lifecycle, memory, switch
+from abstract.canonical.monitor import hsm, info, lifecycle, memory, switch
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -79,10 +79,22 @@ def hart_status(s: RvState, hart: int) -> Step:
     return hsm.hart_status(RISCV, s, hart)
 
 
+def system_reset(s: RvState) -> Step:
+    return hsm.system_reset(RISCV, s)
+
+
+def tsm_get_info(s: RvState, buf: int, length: int) -> Step:
+    return info.tsm_get_info(RISCV, s, buf, length)
+
+
+def exit_wfi(s: RvState) -> Step:
+    return switch.exit_wfi(RISCV, s)
+
+
 __all__ = [
     "RISCV", "RiscvMachine", "RvHw", "RvState",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
 ]

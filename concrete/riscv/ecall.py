@@ -2,7 +2,7 @@
 run the call, and put its (error, value) into the caller's a0/a1.
 
 A hypervisor ecall (cause 9) may name any COVH function; a CVM's (cause 10) any COVG or HSM
-function. Whatever the registers hold, the answer is a defined SBI code: calls the register
+function, or SRST. Whatever the registers hold, the answer is a defined SBI code: calls the register
 entry does not carry (PROMOTE_TO_TVM and SHARE_MEMORY, whose inputs the model takes decoded)
 and unknown calls get INVALID_PARAM, as ACE answers every unknown COVH FID with -3.
 """
@@ -33,7 +33,9 @@ def hypervisor_ecall(s: RvState) -> Step:
         return s, (abi.INVALID_PARAM, 0)
     eid, fid, args = sbi.call_registers(s.hw.regs)
     call = sbi.decode_call(eid, fid)
-    if call == sbi.DESTROY_TVM:
+    if call == sbi.TSM_GET_INFO:
+        s2, result = rv.tsm_get_info(s, args[0], args[1])
+    elif call == sbi.DESTROY_TVM:
         s2, result = rv.destroy_tvm(s, args[0])
     elif call == sbi.TVM_VCPU_RUN:
         s2, result = rv.tvm_vcpu_run(s, args[0], args[1])
@@ -57,6 +59,8 @@ def guest_ecall(s: RvState) -> Step:
         s2, result = rv.hart_suspend(s)
     elif call == sbi.HART_STATUS:
         s2, result = rv.hart_status(s, args[0])
+    elif call == sbi.SYSTEM_RESET:
+        s2, result = rv.system_reset(s)
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     return _answer(s2, result, s2.run_cvm != HYPERVISOR)

@@ -6,18 +6,19 @@ state `hw` that `hwp` understands). The canonical layer runs it on `CanonicalHar
 processor layer runs the very same code on its own primitives, so proving that processor's
 primitives refine the canonical ones carries the monitor's correctness over.
 """
-from abstract.canonical.monitor.hsm import hart_start, hart_status, hart_stop, hart_suspend
+from abstract.canonical.monitor.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
+from abstract.canonical.monitor.info import tsm_get_info
 from abstract.canonical.monitor.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.canonical.monitor.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.canonical.monitor.switch import (
-    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, tvm_vcpu_run, vcpu_exit,
+    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, exit_wfi, tvm_vcpu_run, vcpu_exit,
 )
 
 __all__ = [
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
 ]

@@ -43,3 +43,12 @@ def hart_status(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
         return s, (abi.INVALID_PARAM, 0)
     state = s.hart[s.run_cvm * H + hart]
     return s, (abi.SUCCESS, abi.HSM_STATUS_SUSPENDED if state == SUSPENDED else state)
+
+
+def system_reset(hwp: Any, s: Any) -> Tuple[Any, Result]:
+    """SRST: every hart of the caller's CVM stops; the hart goes back to the hypervisor."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    k = s.run_cvm
+    harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
+    return exit_to_hypervisor(hwp, replace(s, hart=harts), abi.CAUSE_ECALL_VS, 0, 0)

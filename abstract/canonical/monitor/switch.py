@@ -79,6 +79,12 @@ def exit_interrupt(hwp: Any, s: Any, cause: int) -> Tuple[Any, Result]:
     return exit_to_hypervisor(hwp, s, cause, 0, 0)
 
 
+def exit_wfi(hwp: Any, s: Any) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0)
+
+
 def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
     """Dispatch a trap by its decoded kind; a trap handled inside the monitor is not an exit."""
     kind = hwp.trap_kind(cause)
@@ -90,4 +96,6 @@ def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any,
         return exit_mmio_store(hwp, s, addr, instr)
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(hwp, s, cause)
+    if kind == abi.EXIT_WFI:
+        return exit_wfi(hwp, s)
     return s, (abi.INVALID_PARAM, 0)
