@@ -24,6 +24,7 @@ class Sizes:
     harts: int = 2         # virtual harts per CVM
     guest_pages: int = 3   # guest-physical pages per CVM
     levels: int = 1        # G-stage page-table levels below the root
+    mmio_regions: int = 2  # MMIO region slots per CVM (ACE allows 1024)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -36,6 +37,7 @@ LIMITS = {
     "harts": (1, 8),
     "guest_pages": (2, 64),
     "levels": (1, 1),
+    "mmio_regions": (1, 16),
 }
 
 
@@ -82,6 +84,7 @@ C = SIZES.c_pages
 K = SIZES.cvms
 H = SIZES.harts
 G = SIZES.guest_pages
+R = SIZES.mmio_regions
 PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)

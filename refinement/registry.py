@@ -15,7 +15,8 @@ from typing import Callable, Dict, Optional
 OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
     "exit_mmio_store", "exit_interrupt", "exit_wfi", "hart_start", "hart_stop", "hart_suspend", "hart_status",
-    "system_reset", "tsm_get_info", "share_memory",
+    "system_reset", "tsm_get_info", "add_mmio_region", "remove_mmio_region", "guest_load_fault",
+    "guest_store_fault", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
@@ -45,6 +46,10 @@ class Operation(str, Enum):
     SYSTEM_RESET = "system_reset"
     TSM_GET_INFO = "tsm_get_info"
     EXIT_WFI = "exit_wfi"
+    ADD_MMIO_REGION = "add_mmio_region"
+    REMOVE_MMIO_REGION = "remove_mmio_region"
+    GUEST_LOAD_FAULT = "guest_load_fault"
+    GUEST_STORE_FAULT = "guest_store_fault"
     SHARE_MEMORY = "share_memory"
     UNSHARE_MEMORY = "unshare_memory"
     GUEST_PAGE_FAULT = "guest_page_fault"

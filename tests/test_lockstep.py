@@ -55,6 +55,10 @@ calls = st.one_of(
     st.tuples(st.just("exit_mmio_store"), addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_interrupt"), st.one_of(st.integers(2 ** 63, 2 ** 64 - 1), st.integers(0, 30))),
     st.tuples(st.just("exit_wfi")),
+    st.tuples(st.just("add_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0, 100])),
+    st.tuples(st.just("remove_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0])),
+    st.tuples(st.just("guest_load_fault"), st.one_of(gpa, gpa.map(lambda a: a + PAGE_SIZE - 1)), st.integers(0, 2 ** 32 - 1)),
+    st.tuples(st.just("guest_store_fault"), st.one_of(gpa, gpa.map(lambda a: a + PAGE_SIZE - 1)), st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("system_reset")),
     st.tuples(st.just("tsm_get_info"), addr, st.sampled_from([0, 47, 48, 4096])),
     st.tuples(st.just("hart_start"), st.integers(-1, H)),
@@ -178,3 +182,16 @@ def test_ecall_entries_decode_the_registers_and_answer_in_a0_a1():
     s, (err, value) = step_checked(scribble(s, tuple(guest), s.hw.fregs), ("guest_ecall",))
     assert (err, value) == (0, abi.HSM_STATUS_STOPPED) and s.hw.regs[abi.A0:abi.A1 + 1] == (0, 1)
     assert s.hw.regs[abi.A1 + 1] == 7, "other registers untouched"
+
+
+def test_a_fault_on_the_last_byte_of_an_mmio_region_is_an_mmio_request():
+    s = riscv_initial()
+    s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("add_mmio_region", PAGE_SIZE, PAGE_SIZE))
+    assert err == 0
+    store = (12 << 20) | 0x23  # sw x12, 0(x?)
+    after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE - 1, store))
+    assert err == 0 and after.run_cvm == -1 and after.hw.exit_scause == 23 and after.hw.exit_stval == 2 * PAGE_SIZE - 1
+    after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE, store))
+    assert after.run_cvm == 0, "one byte past the region is an ordinary page fault"

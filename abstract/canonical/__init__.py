@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, lifecycle, memory, switch
+from abstract.canonical.monitor import hsm, info, lifecycle, memory, mmio, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -95,10 +95,27 @@ def exit_wfi(s: CanonState) -> Step:
     return switch.exit_wfi(CANONICAL, s)
 
 
+def add_mmio_region(s: CanonState, base: int, length: int) -> Step:
+    return mmio.add_mmio_region(CANONICAL, s, base, length)
+
+
+def remove_mmio_region(s: CanonState, base: int, length: int) -> Step:
+    return mmio.remove_mmio_region(CANONICAL, s, base, length)
+
+
+def guest_load_fault(s: CanonState, gpa: int, instr: int) -> Step:
+    return mmio.guest_load_fault(CANONICAL, s, gpa, instr)
+
+
+def guest_store_fault(s: CanonState, gpa: int, instr: int) -> Step:
+    return mmio.guest_store_fault(CANONICAL, s, gpa, instr)
+
+
 __all__ = [
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
+    "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
 ]

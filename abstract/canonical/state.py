@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abstract.config import C, G, H, K, NCSRS, NFREGS, NREGS, PAGES
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NREGS, PAGES, R
 from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, Regs, SlotFlags, VcpuFregs, VcpuRegs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, RegionInts, Regs, SlotFlags, VcpuFregs,
+    VcpuRegs,
 )
 
 
@@ -39,6 +40,8 @@ class CanonState:
     hart: HartInts
     run_cvm: int
     run_vcpu: int
+    mmio_base: RegionInts
+    mmio_size: RegionInts
     hw: CanonHw
 
 
@@ -63,6 +66,8 @@ def initial_monitor_data() -> dict:
         hart=(POWERED_OFF,) * (K * H),
         run_cvm=HYPERVISOR,
         run_vcpu=0,
+        mmio_base=(0,) * (K * R),
+        mmio_size=(0,) * (K * R),
     )
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC
+from abstract.config import C, G, H, K, NC, R
 from abstract.spec.state import (
     CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
 )
@@ -62,7 +62,8 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Spe
 
 
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
-    """Destroy CVM `cvm_id`: every page it owns is zeroed and freed, its maps and harts go."""
+    """Destroy CVM `cvm_id`: every page it owns is zeroed and freed, its maps, harts and MMIO
+    regions go."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
@@ -80,4 +81,6 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         private=s.private[:base] + (False,) * G + s.private[base + G:],
         shared=s.shared[:base] + (False,) * G + s.shared[base + G:],
         page=s.page[:base] + (0,) * G + s.page[base + G:],
+        mmio_base=s.mmio_base[:k * R] + (0,) * R + s.mmio_base[(k + 1) * R:],
+        mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],
     ), (abi.SUCCESS, 0)

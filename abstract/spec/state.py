@@ -8,9 +8,10 @@ so that equal maps have equal representations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NREGS, PAGES
+from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NREGS, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, Regs, SlotFlags, VcpuFregs, VcpuRegs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, RegionInts, Regs, SlotFlags, VcpuFregs,
+    VcpuRegs,
 )
 from abstract.logic import all_of, any_of, implies, lnot
 
@@ -36,6 +37,8 @@ class SpecState:
     vcpu_fpu: VcpuFregs    # each vCPU's floating-point registers
     exit_gprs: Regs        # what the last exit declassified of the vCPU's registers (others 0)
     exit_csrs: ExitCsrs    # the last exit's cause, faulting address and instruction (or 0)
+    mmio_base: RegionInts  # MMIO region slot k*R+r of CVM k: guest-physical base ...
+    mmio_size: RegionInts  # ... and size in bytes, 0 for a free slot
 
 
 def root_page(k: int) -> int:
@@ -52,6 +55,7 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.hv_fpu) == NFREGS and len(s.vcpu_fpu) == K * H
         and all(len(r) == NFREGS for r in s.vcpu_fpu)
         and len(s.exit_gprs) == NREGS and len(s.exit_csrs) == NCSRS
+        and len(s.mmio_base) == K * R and len(s.mmio_size) == K * R
     )
 
 
@@ -113,9 +117,32 @@ def harts_ok(s: SpecState) -> bool:
     return lifecycle & (hv | guest)
 
 
+def regions_ok(s: SpecState) -> bool:
+    """A used MMIO slot belongs to a live CVM and is 4 KiB aligned; a free slot is all zero;
+    a CVM's regions do not overlap."""
+    def used(j: int) -> bool:
+        return s.mmio_size[j] > 0
+
+    slots = all_of(
+        implies(used(j), s.live[j // R] & (s.mmio_base[j] >= 0) & (s.mmio_base[j] % PAGE_SIZE == 0)
+                & (s.mmio_size[j] % PAGE_SIZE == 0))
+        & implies(lnot(used(j)), (s.mmio_size[j] == 0) & (s.mmio_base[j] == 0))
+        for j in range(K * R)
+    )
+    disjoint = all_of(
+        lnot(used(j) & used(m) & regions_overlap(s.mmio_base[j], s.mmio_size[j], s.mmio_base[m], s.mmio_size[m]))
+        for k in range(K) for j in range(k * R, k * R + R) for m in range(j + 1, k * R + R)
+    )
+    return slots & disjoint
+
+
+def regions_overlap(b1: int, n1: int, b2: int, n2: int) -> bool:
+    return (b1 < b2 + n2) & (b2 < b1 + n1)
+
+
 def spec_invariant(s: SpecState) -> bool:
     """Shapes first (a real fork: the rest indexes by them), then one symbolic conjunction."""
-    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s))
+    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s) & regions_ok(s))
 
 
 def spec_initial() -> SpecState:
@@ -136,4 +163,6 @@ def spec_initial() -> SpecState:
         vcpu_fpu=((0,) * NFREGS,) * (K * H),
         exit_gprs=(0,) * NREGS,
         exit_csrs=(0,) * NCSRS,
+        mmio_base=(0,) * (K * R),
+        mmio_size=(0,) * (K * R),
     )

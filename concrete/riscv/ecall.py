@@ -49,7 +49,11 @@ def guest_ecall(s: RvState) -> Step:
         return s, (abi.INVALID_PARAM, 0)
     eid, fid, args = sbi.call_registers(s.hw.regs)
     call = sbi.decode_call(eid, fid)
-    if call == sbi.UNSHARE_MEMORY:
+    if call == sbi.ADD_MMIO_REGION:
+        s2, result = rv.add_mmio_region(s, args[0], args[1])
+    elif call == sbi.REMOVE_MMIO_REGION:
+        s2, result = rv.remove_mmio_region(s, args[0], args[1])
+    elif call == sbi.UNSHARE_MEMORY:
         s2, result = rv.unshare_memory(s, args[0], args[1])
     elif call == sbi.HART_START:
         s2, result = rv.hart_start(s, args[0])

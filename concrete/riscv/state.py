@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from abstract.shapes import (
-    EntryFlags, EntryInts, Fregs, HartInts, Owners, PageData, Regs, SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
+    EntryFlags, EntryInts, Fregs, HartInts, Owners, PageData, RegionInts, Regs, SlotFlags, SlotInts, VcpuFregs,
+    VcpuRegs,
 )
 from concrete.riscv.pmp import ENTRIES
 
@@ -59,6 +60,8 @@ class RvState:
     hart: HartInts
     run_cvm: int
     run_vcpu: int
+    mmio_base: RegionInts
+    mmio_size: RegionInts
     hw: RvHw
 
 

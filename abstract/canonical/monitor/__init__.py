@@ -8,6 +8,9 @@ primitives refine the canonical ones carries the monitor's correctness over.
 """
 from abstract.canonical.monitor.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
 from abstract.canonical.monitor.info import tsm_get_info
+from abstract.canonical.monitor.mmio import (
+    add_mmio_region, guest_load_fault, guest_store_fault, remove_mmio_region,
+)
 from abstract.canonical.monitor.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.canonical.monitor.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
@@ -21,4 +24,5 @@ __all__ = [
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
+    "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
 ]

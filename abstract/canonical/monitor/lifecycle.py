@@ -6,7 +6,7 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
-from abstract.config import G, H, K, NC
+from abstract.config import G, H, K, NC, R
 from abstract.logic import set_at
 
 Result = Tuple[int, int]
@@ -56,5 +56,7 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
         s,
         live=set_at(s.live, k, False),
         hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
+        mmio_base=s.mmio_base[:k * R] + (0,) * R + s.mmio_base[(k + 1) * R:],
+        mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],
         hw=hwp.translation_clear(s.hw, k),
     ), (abi.SUCCESS, 0)

@@ -1,0 +1,72 @@
+"""Canonical monitor: the MMIO region table (monitor software state) and guest-fault dispatch."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Tuple
+
+from abstract import abi
+from abstract.config import K, PAGE_SIZE, R
+from abstract.domain import HYPERVISOR
+from abstract.logic import any_of, keep
+from abstract.canonical.monitor.memory import guest_page_fault
+from abstract.canonical.monitor.switch import exit_mmio_load, exit_mmio_store
+
+Result = Tuple[int, int]
+
+
+def _misaligned(base: int, length: int) -> bool:
+    return (base < 0) | (length <= 0) | (base % PAGE_SIZE != 0) | (length % PAGE_SIZE != 0)
+
+
+def _overlaps(s: Any, j: int, base: int, length: int) -> bool:
+    """Slot j is used and shares a byte with [base, base + length)."""
+    b, n = s.mmio_base[j], s.mmio_size[j]
+    return (n > 0) & (base < b + n) & (b < base + length)
+
+
+def add_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if _misaligned(base, length):
+        return s, (abi.INVALID_ADDRESS, 0)
+    k = s.run_cvm
+    if any_of(_overlaps(s, k * R + r, base, length) for r in range(R)):
+        return s, (abi.FAILED, 0)
+    for r in range(R):
+        j = k * R + r
+        if s.mmio_size[j] == 0:
+            return replace(s, mmio_base=tuple(base if i == j else v for i, v in enumerate(s.mmio_base)),
+                           mmio_size=tuple(length if i == j else v for i, v in enumerate(s.mmio_size))), (abi.SUCCESS, 0)
+    return s, (abi.FAILED, 0)
+
+
+def remove_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if _misaligned(base, length):
+        return s, (abi.INVALID_ADDRESS, 0)
+    stay = tuple(((j // R) != s.run_cvm) | (_overlaps(s, j, base, length) ^ True) for j in range(K * R))
+    return replace(s, mmio_base=tuple(keep(v, stay[j]) for j, v in enumerate(s.mmio_base)),
+                   mmio_size=tuple(keep(v, stay[j]) for j, v in enumerate(s.mmio_size))), (abi.SUCCESS, 0)
+
+
+def _hits_region(s: Any, gpa: int) -> bool:
+    """gpa lies in one of the running CVM's regions; a region's last byte is base + size - 1."""
+    k = s.run_cvm
+    return any_of(_overlaps(s, k * R + r, gpa, 1) for r in range(R))
+
+
+def guest_load_fault(hwp: Any, s: Any, gpa: int, instr: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if _hits_region(s, gpa):
+        return exit_mmio_load(hwp, s, gpa, instr)
+    return guest_page_fault(hwp, s, gpa)
+
+
+def guest_store_fault(hwp: Any, s: Any, gpa: int, instr: int) -> Tuple[Any, Result]:
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if _hits_region(s, gpa):
+        return exit_mmio_store(hwp, s, gpa, instr)
+    return guest_page_fault(hwp, s, gpa)

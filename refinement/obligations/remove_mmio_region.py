@@ -1,0 +1,94 @@
+"""Obligations of remove_mmio_region. COVG REMOVE_MMIO_REGION: remove every overlapping region.
+
+Both layer pairs (simulation and local-invariant preservation), the spec's totality and
+security properties, in one module so that `crosshair watch` on this file
+answers quickly while the call is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.security import integrity, low_equal
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
+from refinement.obligations.common import (
+    SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import (
+    abs_riscv, hypervisor_confined, riscv_local,
+)
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.REMOVE_MMIO_REGION, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def remove_mmio_region_simulation_canonical_spec(s: CanonState, base: int, length: int) -> CanonicalSpecSquare:
+    """remove_mmio_region on the canonical machine is the spec's."""
+    return canonical_spec_square(canonical.remove_mmio_region(s, base, length), spec.remove_mmio_region(abs_canonical(s), base, length))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.REMOVE_MMIO_REGION, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def remove_mmio_region_invariant_canonical(s: CanonState, base: int, length: int) -> CanonState:
+    """remove_mmio_region preserves the canonical local invariant."""
+    return canonical.remove_mmio_region(s, base, length)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.REMOVE_MMIO_REGION, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def remove_mmio_region_simulation_riscv_canonical(s: RvState, base: int, length: int) -> RiscvCanonicalSquare:
+    """remove_mmio_region on RISC-V is the canonical one."""
+    return riscv_canonical_square(rv.remove_mmio_region(s, base, length), canonical.remove_mmio_region(abs_riscv(s), base, length))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.REMOVE_MMIO_REGION, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def remove_mmio_region_invariant_riscv(s: RvState, base: int, length: int) -> RvState:
+    """remove_mmio_region preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.remove_mmio_region(s, base, length)[0]
+
+
+@obligation(Layers.SPEC, Operation.REMOVE_MMIO_REGION, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def remove_mmio_region_totality(s: SpecState, base: int, length: int) -> Tuple[SpecState, Result]:
+    """remove_mmio_region is total and keeps the spec invariant (regions stay aligned, disjoint and the caller's)."""
+    return spec.remove_mmio_region(s, base, length)
+
+
+@obligation(Layers.SPEC, Operation.REMOVE_MMIO_REGION, Kind.CONFIDENTIALITY)
+@icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
+@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+def remove_mmio_region_confidentiality(s1: SpecState, s2: SpecState, base: int, length: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
+    """Noninterference: two states differing only in C contents and vCPU registers still
+    differ only there after the call, with equal answers."""
+    return spec.remove_mmio_region(s1, base, length), spec.remove_mmio_region(s2, base, length)
+
+
+@obligation(Layers.SPEC, Operation.REMOVE_MMIO_REGION, Kind.INTEGRITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda s, result: integrity(s, result, -1), "every CVM's private state is unchanged")
+def remove_mmio_region_integrity(s: SpecState, base: int, length: int) -> SpecState:
+    """Every CVM, the calling one included, keeps its private memory and registers."""
+    return spec.remove_mmio_region(s, base, length)[0]
+
+
+@obligation(Layers.RISCV, Operation.REMOVE_MMIO_REGION, Kind.ISOLATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+def remove_mmio_region_isolation(s: RvState, base: int, length: int) -> RvState:
+    """After the call, if the hypervisor runs, PMP lets it reach every NC page and no C page."""
+    return rv.remove_mmio_region(s, base, length)[0]
