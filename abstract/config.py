@@ -89,4 +89,5 @@ PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)
 NFREGS = 32  # floating-point registers f0..f31 (fcsr is not modelled)
+NIRQ = 4    # external interrupt lines modelled: bits 0..3 of the 64-bit masks
 NCSRS = 3   # exit CSRs the hypervisor reads: cause, faulting address, trapped instruction

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
-from abstract.config import C, G, H, K, NCSRS, NFREGS, NREGS, PAGES, R
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, PAGES, R
 
 
 def ints(n: int) -> Any:
@@ -24,6 +24,8 @@ SlotInts = ints(K)
 HartInts = ints(K * H)       # one value per vCPU
 EntryFlags = bools(K * G)    # one flag per guest-map entry
 EntryInts = ints(K * G)
+IrqFlags = bools(K * NIRQ)         # line j allowed for CVM k: entry k*NIRQ+j
+PendingFlags = bools(K * H * NIRQ)  # line j pending for vCPU i = k*H+h: entry i*NIRQ+j
 RegionInts = ints(K * R)     # one value per MMIO region slot, slot k*R+r of CVM k
 Regs = ints(NREGS)
 VcpuRegs = Tuple[(Regs,) * (K * H)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
-from abstract.config import G, H, K, NC, NREGS, PAGES, R
+from abstract.config import G, H, K, NC, NIRQ, NREGS, PAGES, R
 from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, lnot
 from abstract.spec.state import SpecState, spec_invariant
@@ -51,6 +51,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
         private=abs_private(s.hw), shared=abs_shared(s.hw), page=s.hw.t_page,
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
+        irq_allowed=s.irq_allowed, irq_pending=s.irq_pending,
         hv_regs=abs_hv_regs(s), vcpu_regs=abs_vcpu_regs(s),
         hv_fpu=abs_hv_fpu(s), vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
     )
@@ -67,6 +68,7 @@ def translation_ok(hw: CanonHw) -> bool:
 
 def canonical_shapes_ok(s: CanonState) -> bool:
     return canon_hw_shapes_ok(s.hw) and len(s.mmio_base) == K * R and len(s.mmio_size) == K * R \
+        and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ \
         and len(s.hw.vcpu_saved) == K * H and all(
         len(r) == NREGS for r in s.hw.vcpu_saved
     )
@@ -102,7 +104,8 @@ def canonical_hypervisor_view(s: CanonState) -> tuple:
     translation entries, who runs, its FPU registers and the exit area. Compared with the spec's `hypervisor_view` of the
     abstraction by the observation obligation."""
     return (s.mem[:NC], abs_hv_regs(s), s.owner, s.live, s.hart, abs_private(s.hw), abs_shared(s.hw),
-            s.hw.t_page, s.run_cvm, s.run_vcpu, abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs, s.mmio_base, s.mmio_size)
+            s.hw.t_page, s.run_cvm, s.run_vcpu, abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs, s.mmio_base, s.mmio_size,
+            s.irq_allowed, s.irq_pending)
 
 
 def canonical_confined(s: CanonState) -> bool:

@@ -65,6 +65,81 @@ def run_worker(job: Dict[str, Any], options: CheckOptions, wall_limit: float) ->
     return answer
 
 
+class ServingWorkers:
+    """One long-lived prove worker per thread of a `check_all` (CrossHair imported once per
+    worker, not once per obligation: about a second saved per obligation). A worker that
+    crashes or overruns is killed and replaced, so isolation per obligation is kept; jobs with
+    faults, replays and enumerations still get a fresh process."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: List[subprocess.Popen] = []
+        self._lock = threading.Lock()
+
+    def _worker(self, options: CheckOptions) -> subprocess.Popen:
+        env_key = tuple(sorted(env_for(options.sizes).items()))
+        proc = getattr(self._local, "proc", None)
+        if proc is not None and (proc.poll() is not None or self._local.env_key != env_key):
+            self._drop(proc)
+            proc = None
+        if proc is None:
+            env = {**os.environ, **dict(env_key), "PYTHONHASHSEED": "0"}
+            proc = subprocess.Popen([sys.executable, "-m", "refinement.worker", "--serve"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    text=True, env=env)
+            self._local.proc, self._local.env_key = proc, env_key
+            with self._lock:
+                self._all.append(proc)
+            with _RUNNING_LOCK:
+                _RUNNING.add(proc)
+        return proc
+
+    def _drop(self, proc: subprocess.Popen) -> None:
+        proc.kill()
+        proc.wait()
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+        self._local.proc = None
+
+    def run(self, job: Dict[str, Any], options: CheckOptions, wall_limit: float) -> Dict[str, Any]:
+        import selectors
+        proc = self._worker(options)
+        try:
+            proc.stdin.write(json.dumps(job) + "\n")
+            proc.stdin.flush()
+        except OSError:
+            self._drop(proc)
+            raise WorkerFailed("worker exited before taking the job") from None
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            ready = sel.select(timeout=wall_limit)
+        if not ready:
+            self._drop(proc)
+            raise WorkerFailed(f"worker exceeded its wall-clock limit of {wall_limit:.0f} s")
+        line = proc.stdout.readline()
+        if not line.strip():
+            status = proc.wait()
+            self._drop(proc)
+            raise WorkerFailed(f"worker exited with status {status}")
+        answer = json.loads(line)
+        if not answer.get("ok"):
+            raise WorkerFailed(answer.get("error", "worker failed"))
+        return answer
+
+    def close(self) -> None:
+        with self._lock:
+            procs, self._all = self._all, []
+        for proc in procs:
+            if proc.poll() is None:
+                proc.stdin.close()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            with _RUNNING_LOCK:
+                _RUNNING.discard(proc)
+
+
 def cancel_running() -> None:
     """Stop every worker still running (used on Ctrl-C)."""
     with _RUNNING_LOCK:
@@ -72,13 +147,13 @@ def cancel_running() -> None:
             proc.kill()
 
 
-def check(ob: Obligation, options: CheckOptions) -> ObligationResult:
+def check(ob: Obligation, options: CheckOptions, workers: Optional[ServingWorkers] = None) -> ObligationResult:
     started = time.monotonic()
     try:
         if ob.method is Method.ENUMERATION:
             verdict, evidence, cex = _enumerate(ob, options)
         else:
-            verdict, evidence, cex = _prove(ob, options)
+            verdict, evidence, cex = _prove(ob, options, workers)
     except WorkerFailed as exc:
         verdict, cex = Verdict.ERROR, None
         evidence = Evidence(ob.method.value, False, 0, time.monotonic() - started, note=str(exc))
@@ -98,9 +173,13 @@ def _replay(ob: Obligation, call: str, options: CheckOptions) -> Dict[str, Any]:
     return run_worker(job, options, wall_limit=120)
 
 
-def _prove(ob: Obligation, options: CheckOptions):
+def _prove(ob: Obligation, options: CheckOptions, workers: Optional[ServingWorkers] = None):
     job = {"id": ob.id, "action": "prove", "timeout": options.timeout, "faults": list(options.faults)}
-    answer = run_worker(job, options, wall_limit=options.timeout * 8 + 60)
+    wall_limit = options.timeout * 8 + 60
+    if workers is not None and not options.faults:
+        answer = workers.run(job, options, wall_limit)
+    else:
+        answer = run_worker(job, options, wall_limit)
     outcomes = [ConditionOutcome.from_json(o) for o in answer["outcomes"]]
     paths = sum(o.paths for o in outcomes)
     seconds = sum(o.seconds for o in outcomes)
@@ -202,9 +281,10 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
         else:
             todo.append(ob)
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
+    workers = ServingWorkers() if executor is None else None  # a remote executor has its own processes
     futures: list = []
     try:
-        futures = [pool.submit(_checked, ob, options, on_start) for ob in todo]
+        futures = [pool.submit(_checked, ob, options, on_start, workers) for ob in todo]
         for fut in as_completed(futures):
             result = fut.result()
             results[result.id] = result
@@ -219,15 +299,18 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
             pool.shutdown(wait=False, cancel_futures=True)
         cancel_running()
         raise
+    finally:
+        if workers is not None:
+            workers.close()
     if executor is None:
         pool.shutdown()
     return [results[ob.id] for ob in obligations]
 
 
-def _checked(ob: Obligation, options: CheckOptions, on_start) -> ObligationResult:
+def _checked(ob: Obligation, options: CheckOptions, on_start, workers=None) -> ObligationResult:
     if on_start:
         on_start(ob)
-    return check(ob, options)
+    return check(ob, options, workers)
 
 
 def find(obligations: Dict[str, Obligation], patterns: Optional[Sequence[str]]) -> List[Obligation]:

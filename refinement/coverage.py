@@ -19,7 +19,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "region slots per CVM come from the configuration (ACE: 1024)"),
     ("COVG SHARE_MEMORY (FID 2)", ("share_memory",), "the hypervisor's answer is an input"),
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory", "guest_ecall"), ""),
-    ("COVG ALLOW_EXT_INTERRUPT (FID 4)", (), "not modelled yet"),
+    ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt", "guest_ecall"), "lines 0..3 of the mask modelled"),
+    ("Interrupt injection into a vCPU, filtered by the allowed mask", ("inject_interrupt",), "delivery through hvip not modelled"),
     ("COVG RETRIEVE_SECRET (FID 9)", (), "not modelled yet"),
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
      ("hart_start", "hart_stop", "hart_suspend", "hart_status", "guest_ecall"), ""),
@@ -33,7 +34,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      ("guest_store_fault", "exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only"),
     ("Trap: guest page fault outside MMIO: fresh zeroed page or access fault",
      ("guest_page_fault", "guest_load_fault", "guest_store_fault"), ""),
-    ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "declassifies the cause only; allowed-mask filter not modelled yet"),
+    ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "declassifies the cause only"),
     ("Trap: virtual instruction (WFI, cause 22)", ("exit_wfi", "trap_cause"), "declassifies the cause only"),
     ("Hypervisor memory accesses (PMP)", ("hypervisor_read", "hypervisor_write"), ""),
 )

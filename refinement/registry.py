@@ -16,7 +16,7 @@ OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
     "exit_mmio_store", "exit_interrupt", "exit_wfi", "hart_start", "hart_stop", "hart_suspend", "hart_status",
     "system_reset", "tsm_get_info", "add_mmio_region", "remove_mmio_region", "guest_load_fault",
-    "guest_store_fault", "share_memory",
+    "guest_store_fault", "allow_ext_interrupt", "inject_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
@@ -50,6 +50,8 @@ class Operation(str, Enum):
     REMOVE_MMIO_REGION = "remove_mmio_region"
     GUEST_LOAD_FAULT = "guest_load_fault"
     GUEST_STORE_FAULT = "guest_store_fault"
+    ALLOW_EXT_INTERRUPT = "allow_ext_interrupt"
+    INJECT_INTERRUPT = "inject_interrupt"
     SHARE_MEMORY = "share_memory"
     UNSHARE_MEMORY = "unshare_memory"
     GUEST_PAGE_FAULT = "guest_page_fault"

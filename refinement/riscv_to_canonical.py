@@ -31,7 +31,8 @@ def abs_hw(hw: RvHw) -> CanonHw:
 def abs_riscv(s: RvState) -> CanonState:
     return CanonState(
         mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
-        run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size, hw=abs_hw(s.hw),
+        run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
+        irq_allowed=s.irq_allowed, irq_pending=s.irq_pending, hw=abs_hw(s.hw),
     )
 
 
@@ -125,7 +126,8 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
     return (s.mem[:NC], regs, s.owner, s.live, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
-            fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base, s.mmio_size)
+            fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base, s.mmio_size,
+            s.irq_allowed, s.irq_pending)
 
 
 def riscv_low_equal(s1: RvState, s2: RvState) -> bool:

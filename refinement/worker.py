@@ -1,6 +1,7 @@
 """Child-process entry point: prove, enumerate or replay one obligation, answer in JSON.
 
     python -m refinement.worker < job.json > answer.json
+    python -m refinement.worker --serve    (one job per line, one answer per line)
 
 A job is {"id", "action": "prove" | "enumerate" | "replay", "timeout", "faults", "call"}.
 Only the "prove" action imports CrossHair (which silences icontract in this process);
@@ -92,12 +93,34 @@ def run(job: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def main() -> int:
-    job = json.load(sys.stdin)
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
+    json.dump(answer_for(json.load(sys.stdin)), sys.stdout)
+    return 0
+
+
+def answer_for(job: Dict[str, Any]) -> Dict[str, Any]:
     try:
-        answer = {"ok": True, **run(job)}
+        return {"ok": True, **run(job)}
     except Exception as exc:
-        answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-    json.dump(answer, sys.stdout)
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+
+
+def serve() -> int:
+    """Prove jobs one per line until stdin closes, one JSON answer per line. Only "prove" jobs
+    without faults come here (they leave no state behind that matters: the model is pure), so
+    CrossHair is imported once per worker instead of once per obligation. Anything the model
+    or CrossHair prints goes to stderr, keeping the answer channel clean."""
+    answers = sys.stdout
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        job = json.loads(line)
+        if job.get("action") != "prove" or job.get("faults"):
+            answer = {"ok": False, "error": "a serving worker proves fault-free jobs only"}
+        else:
+            answer = answer_for(job)
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
     return 0
 
 

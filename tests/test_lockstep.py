@@ -55,6 +55,8 @@ calls = st.one_of(
     st.tuples(st.just("exit_mmio_store"), addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_interrupt"), st.one_of(st.integers(2 ** 63, 2 ** 64 - 1), st.integers(0, 30))),
     st.tuples(st.just("exit_wfi")),
+    st.tuples(st.just("allow_ext_interrupt"), st.one_of(st.integers(0, 15), word)),
+    st.tuples(st.just("inject_interrupt"), st.integers(0, K + 1), st.integers(-1, H), st.integers(-1, 5)),
     st.tuples(st.just("add_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0, 100])),
     st.tuples(st.just("remove_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0])),
     st.tuples(st.just("guest_load_fault"), st.one_of(gpa, gpa.map(lambda a: a + PAGE_SIZE - 1)), st.integers(0, 2 ** 32 - 1)),
@@ -195,3 +197,17 @@ def test_a_fault_on_the_last_byte_of_an_mmio_region_is_an_mmio_request():
     assert err == 0 and after.run_cvm == -1 and after.hw.exit_scause == 23 and after.hw.exit_stval == 2 * PAGE_SIZE - 1
     after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE, store))
     assert after.run_cvm == 0, "one byte past the region is an ordinary page fault"
+
+
+def test_only_allowed_interrupt_lines_reach_a_vcpu():
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 2))
+    assert err == abi.INVALID_PARAM and not any(s.irq_pending), "a line the CVM never allowed is dropped"
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("allow_ext_interrupt", 0b0100))
+    s, _ = step_checked(s, ("exit_interrupt", 1 << 63 | 9))
+    s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 2))
+    assert err == 0 and s.irq_pending[2]
+    s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 1))
+    assert err == abi.INVALID_PARAM and not s.irq_pending[1]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import hsm, info, interrupts, lifecycle, memory, mmio, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -111,6 +111,14 @@ def guest_store_fault(s: CanonState, gpa: int, instr: int) -> Step:
     return mmio.guest_store_fault(CANONICAL, s, gpa, instr)
 
 
+def allow_ext_interrupt(s: CanonState, mask: int) -> Step:
+    return interrupts.allow_ext_interrupt(CANONICAL, s, mask)
+
+
+def inject_interrupt(s: CanonState, cvm_id: int, vcpu: int, line: int) -> Step:
+    return interrupts.inject_interrupt(CANONICAL, s, cvm_id, vcpu, line)
+
+
 __all__ = [
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
@@ -118,4 +126,5 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
+    "allow_ext_interrupt", "inject_interrupt",
 ]

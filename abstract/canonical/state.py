@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abstract.config import C, G, H, K, NCSRS, NFREGS, NREGS, PAGES, R
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, PAGES, R
 from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, RegionInts, Regs, SlotFlags, VcpuFregs,
-    VcpuRegs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
+    SlotFlags, VcpuFregs, VcpuRegs,
 )
 
 
@@ -42,6 +42,8 @@ class CanonState:
     run_vcpu: int
     mmio_base: RegionInts
     mmio_size: RegionInts
+    irq_allowed: IrqFlags
+    irq_pending: PendingFlags
     hw: CanonHw
 
 
@@ -68,6 +70,8 @@ def initial_monitor_data() -> dict:
         run_vcpu=0,
         mmio_base=(0,) * (K * R),
         mmio_size=(0,) * (K * R),
+        irq_allowed=(False,) * (K * NIRQ),
+        irq_pending=(False,) * (K * H * NIRQ),
     )
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, R
+from abstract.config import C, G, H, K, NC, NIRQ, R
 from abstract.spec.state import (
     CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
 )
@@ -83,4 +83,6 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         page=s.page[:base] + (0,) * G + s.page[base + G:],
         mmio_base=s.mmio_base[:k * R] + (0,) * R + s.mmio_base[(k + 1) * R:],
         mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],
+        irq_allowed=s.irq_allowed[:k * NIRQ] + (False,) * NIRQ + s.irq_allowed[(k + 1) * NIRQ:],
+        irq_pending=s.irq_pending[:k * H * NIRQ] + (False,) * (H * NIRQ) + s.irq_pending[(k + 1) * H * NIRQ:],
     ), (abi.SUCCESS, 0)

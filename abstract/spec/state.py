@@ -8,10 +8,10 @@ so that equal maps have equal representations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NREGS, PAGE_SIZE, PAGES, R
+from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, Owners, PageData, RegionInts, Regs, SlotFlags, VcpuFregs,
-    VcpuRegs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
+    SlotFlags, VcpuFregs, VcpuRegs,
 )
 from abstract.logic import all_of, any_of, implies, lnot
 
@@ -39,6 +39,8 @@ class SpecState:
     exit_csrs: ExitCsrs    # the last exit's cause, faulting address and instruction (or 0)
     mmio_base: RegionInts  # MMIO region slot k*R+r of CVM k: guest-physical base ...
     mmio_size: RegionInts  # ... and size in bytes, 0 for a free slot
+    irq_allowed: IrqFlags  # external interrupt lines each CVM allows (ALLOW_EXT_INTERRUPT)
+    irq_pending: PendingFlags  # lines the hypervisor injected into each vCPU, allowed ones only
 
 
 def root_page(k: int) -> int:
@@ -56,6 +58,7 @@ def shapes_ok(s: SpecState) -> bool:
         and all(len(r) == NFREGS for r in s.vcpu_fpu)
         and len(s.exit_gprs) == NREGS and len(s.exit_csrs) == NCSRS
         and len(s.mmio_base) == K * R and len(s.mmio_size) == K * R
+        and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ
     )
 
 
@@ -136,13 +139,23 @@ def regions_ok(s: SpecState) -> bool:
     return slots & disjoint
 
 
+def irqs_ok(s: SpecState) -> bool:
+    """Only a live CVM allows lines, and a line is pending only where its CVM allows it."""
+    allowed = all_of(implies(s.irq_allowed[j], s.live[j // NIRQ]) for j in range(K * NIRQ))
+    pending = all_of(
+        implies(s.irq_pending[i * NIRQ + j], s.irq_allowed[(i // H) * NIRQ + j])
+        for i in range(K * H) for j in range(NIRQ)
+    )
+    return allowed & pending
+
+
 def regions_overlap(b1: int, n1: int, b2: int, n2: int) -> bool:
     return (b1 < b2 + n2) & (b2 < b1 + n1)
 
 
 def spec_invariant(s: SpecState) -> bool:
     """Shapes first (a real fork: the rest indexes by them), then one symbolic conjunction."""
-    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s) & regions_ok(s))
+    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s) & regions_ok(s) & irqs_ok(s))
 
 
 def spec_initial() -> SpecState:
@@ -165,4 +178,6 @@ def spec_initial() -> SpecState:
         exit_csrs=(0,) * NCSRS,
         mmio_base=(0,) * (K * R),
         mmio_size=(0,) * (K * R),
+        irq_allowed=(False,) * (K * NIRQ),
+        irq_pending=(False,) * (K * H * NIRQ),
     )

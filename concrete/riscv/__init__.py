@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import hsm, info, interrupts, lifecycle, memory, mmio, switch
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -107,6 +107,14 @@ def guest_store_fault(s: RvState, gpa: int, instr: int) -> Step:
     return mmio.guest_store_fault(RISCV, s, gpa, instr)
 
 
+def allow_ext_interrupt(s: RvState, mask: int) -> Step:
+    return interrupts.allow_ext_interrupt(RISCV, s, mask)
+
+
+def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
+    return interrupts.inject_interrupt(RISCV, s, cvm_id, vcpu, line)
+
+
 __all__ = [
     "RISCV", "RiscvMachine", "RvHw", "RvState",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
@@ -114,4 +122,5 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
+    "allow_ext_interrupt", "inject_interrupt",
 ]

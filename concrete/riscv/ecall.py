@@ -53,6 +53,8 @@ def guest_ecall(s: RvState) -> Step:
         s2, result = rv.add_mmio_region(s, args[0], args[1])
     elif call == sbi.REMOVE_MMIO_REGION:
         s2, result = rv.remove_mmio_region(s, args[0], args[1])
+    elif call == sbi.ALLOW_EXT_INTERRUPT:
+        s2, result = rv.allow_ext_interrupt(s, args[0])
     elif call == sbi.UNSHARE_MEMORY:
         s2, result = rv.unshare_memory(s, args[0], args[1])
     elif call == sbi.HART_START:

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from abstract.shapes import (
-    EntryFlags, EntryInts, Fregs, HartInts, Owners, PageData, RegionInts, Regs, SlotFlags, SlotInts, VcpuFregs,
-    VcpuRegs,
+    EntryFlags, EntryInts, Fregs, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs, SlotFlags,
+    SlotInts, VcpuFregs, VcpuRegs,
 )
 from concrete.riscv.pmp import ENTRIES
 
@@ -62,6 +62,8 @@ class RvState:
     run_vcpu: int
     mmio_base: RegionInts
     mmio_size: RegionInts
+    irq_allowed: IrqFlags
+    irq_pending: PendingFlags   # the monitor's table; written to hvip on entry (not modelled)
     hw: RvHw
 
 

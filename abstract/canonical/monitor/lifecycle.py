@@ -6,7 +6,7 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
-from abstract.config import G, H, K, NC, R
+from abstract.config import G, H, K, NC, NIRQ, R
 from abstract.logic import set_at
 
 Result = Tuple[int, int]
@@ -58,5 +58,7 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
         hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
         mmio_base=s.mmio_base[:k * R] + (0,) * R + s.mmio_base[(k + 1) * R:],
         mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],
+        irq_allowed=s.irq_allowed[:k * NIRQ] + (False,) * NIRQ + s.irq_allowed[(k + 1) * NIRQ:],
+        irq_pending=s.irq_pending[:k * H * NIRQ] + (False,) * (H * NIRQ) + s.irq_pending[(k + 1) * H * NIRQ:],
         hw=hwp.translation_clear(s.hw, k),
     ), (abi.SUCCESS, 0)
