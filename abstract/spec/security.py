@@ -4,7 +4,8 @@ The secrets are exactly the contents of confidential memory and the CVMs' genera
 floating-point registers. Everything else in a spec state is observable by the hypervisor,
 directly (NC memory, its own registers, which vCPU it scheduled, what the last exit showed it)
 or through the monitor's answers (the CVM table, the allocation of confidential pages, the guest
-maps it helped to build). What an exit shows is the reference's declassification
+maps it helped to build, the MMIO region table it serves requests for, the interrupt lines
+each CVM allows and those it injected). What an exit shows is the reference's declassification
 (`switch.declassified`); the exit's confidentiality obligation assumes only that.
 """
 from __future__ import annotations
