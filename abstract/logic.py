@@ -55,3 +55,15 @@ def keep(value: int, flag: bool) -> int:
     """`value` if `flag` else 0, without a fork: multiplying by a symbolic bool stays one term
     (measured: selecting one of 31 registers this way takes 3 paths, with `if` 34)."""
     return value * flag
+
+
+def read_at(t: Tuple[int, ...], i: int) -> int:
+    """`t[i]` for an index known to be in range, without a fork per position: the sum of
+    `keep(t[q], q == i)`. Reading the hypervisor page to copy at a symbolic source this way cut
+    the promote obligations' paths by the number of NC pages per copied page."""
+    return sum(keep(t[q], q == i) for q in range(len(t)))
+
+
+def flag_at(t: Tuple[bool, ...], i: int) -> bool:
+    """`t[i]` of a bool tuple, for an index in range, without a fork per position."""
+    return any_of(t[q] & (q == i) for q in range(len(t)))

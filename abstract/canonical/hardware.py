@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import G, NC, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw
-from abstract.logic import set_at
+from abstract.logic import flag_at, read_at, set_at
 
 
 class CanonicalHardware(SoftwareAllocator):
@@ -53,7 +53,7 @@ class CanonicalHardware(SoftwareAllocator):
         )
 
     def translation_entry(self, hw: CanonHw, i: int) -> Tuple[bool, int]:
-        return hw.t_valid[i], hw.t_page[i]
+        return flag_at(hw.t_valid, i), read_at(hw.t_page, i)
 
     def hart_enter(self, hw: CanonHw, vcpu: int) -> CanonHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],

@@ -6,6 +6,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, NC, NIRQ, R
+from abstract.logic import read_at
 from abstract.spec.state import (
     CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
 )
@@ -48,7 +49,7 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Spe
     owner, mem = list(s.owner), list(s.mem)
     for g, p in enumerate(pages):
         owner[p] = CVM_BASE + k
-        mem[NC + p] = s.mem[src[g]]
+        mem[NC + p] = read_at(s.mem[:NC], src[g])
     base = k * G
     return replace(
         s,

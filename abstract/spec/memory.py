@@ -7,7 +7,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, K, NC, PAGE_SIZE
-from abstract.logic import set_at
+from abstract.logic import flag_at, read_at, set_at
 from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
 
 Result = Tuple[int, int]
@@ -40,8 +40,8 @@ def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -
     if hv_addr < 0 or hv_addr % PAGE_SIZE != 0 or hv_addr >= NC * PAGE_SIZE:
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
-    if s.private[i]:
-        s = _free_page(s, s.page[i])
+    if flag_at(s.private, i):
+        s = _free_page(s, read_at(s.page, i))
     return replace(
         s,
         private=set_at(s.private, i, False),
@@ -58,7 +58,7 @@ def unshare_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result
     if g < 0:
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
-    if not s.shared[i]:
+    if not flag_at(s.shared, i):
         return s, (abi.FAILED, 0)
     return replace(s, shared=set_at(s.shared, i, False), page=set_at(s.page, i, 0)), (abi.SUCCESS, 0)
 
@@ -71,7 +71,7 @@ def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
     if gpa < 0 or gpa >= G * PAGE_SIZE:
         return s, (abi.ACCESS_FAULT, 0)
     i = s.run_cvm * G + gpa // PAGE_SIZE
-    if s.private[i] or s.shared[i]:
+    if flag_at(s.private, i) | flag_at(s.shared, i):
         return s, (abi.ACCESS_OK, 0)
     for p in range(K, C):
         if s.owner[p] == FREE:

@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract.config import G, NC, PAGE_SIZE
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import set_at
+from abstract.logic import flag_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw
 
@@ -66,7 +66,7 @@ class RiscvMachine(SoftwareAllocator):
         return _leaf(hw, i, False, False, 0)
 
     def translation_entry(self, hw: RvHw, i: int) -> Tuple[bool, int]:
-        return hw.pte_v[i], hw.pte_ppn[i]
+        return flag_at(hw.pte_v, i), read_at(hw.pte_ppn, i)
 
     def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],

@@ -7,7 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
 from abstract.config import G, H, K, NC, NIRQ, R
-from abstract.logic import set_at
+from abstract.logic import read_at, set_at
 
 Result = Tuple[int, int]
 
@@ -28,7 +28,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple
         return s, (abi.FAILED, 0)
     mem = s.mem
     for g, p in enumerate(pages):
-        mem = mem[:p] + (s.mem[src[g]],) + mem[p + 1:]
+        mem = mem[:p] + (read_at(s.mem[:NC], src[g]),) + mem[p + 1:]
     s = hwp.claim(replace(s, mem=mem), pages, slot)
     return replace(
         s,
