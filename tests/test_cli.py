@@ -125,3 +125,14 @@ def test_sizes_come_from_the_environment_and_options_override_them():
     assert json.loads(proc.stdout)["config"]["c_pages"] == 6  # stdout holds only the report
     proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", "--c-pages", "5", env=env)
     assert json.loads(proc.stdout)["config"]["c_pages"] == 5
+
+
+@pytest.mark.proof
+def test_mmio_regions_size_is_an_option_and_reaches_the_report(tmp_path):
+    bad = refine("prove", "--only", "spec/add_mmio_region/totality", "--mmio-regions", "0")
+    assert bad.returncode == 2 and "mmio_regions" in bad.stderr and "Traceback" not in bad.stderr
+    js = tmp_path / "r.json"
+    ok = refine("prove", "--only", "spec/add_mmio_region/totality", "--mmio-regions", "3", "--no-cache", "--json", str(js))
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads(js.read_text())
+    assert data["config"]["mmio_regions"] == 3 and data["obligations"][0]["verdict"] == "PROVEN"
