@@ -35,20 +35,22 @@ def hart_start(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
     return replace(s, hart=set_at(s.hart, i, STARTED)), (abi.SUCCESS, 0)
 
 
-def hart_stop(s: SpecState) -> Tuple[SpecState, Result]:
-    """The calling hart becomes Stopped and leaves the physical hart to the hypervisor."""
+def _leave(s: SpecState, state: int) -> Tuple[SpecState, Result]:
+    """The calling hart takes `state` and leaves the physical hart as on a forwarded SBI call."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + s.run_vcpu
-    return exit_sbi_call(replace(s, hart=set_at(s.hart, i, STOPPED)))
+    return exit_sbi_call(replace(s, hart=set_at(s.hart, i, state)))
+
+
+def hart_stop(s: SpecState) -> Tuple[SpecState, Result]:
+    """The calling hart becomes Stopped and leaves the physical hart to the hypervisor."""
+    return _leave(s, STOPPED)
 
 
 def hart_suspend(s: SpecState) -> Tuple[SpecState, Result]:
     """The calling hart becomes Suspended (TVM_VCPU_RUN resumes it) and leaves the hart."""
-    if s.run_cvm == HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    i = s.run_cvm * H + s.run_vcpu
-    return exit_sbi_call(replace(s, hart=set_at(s.hart, i, SUSPENDED)))
+    return _leave(s, SUSPENDED)
 
 
 def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
