@@ -24,16 +24,17 @@ ASSUMPTIONS = (
     "multi-level walks, TLBs and hfence.gvma are not modelled yet.",
     "The exit area is fields the hypervisor reads (NACL GPR image, scause/stval/htinst), not bytes "
     "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
-    "Not modelled yet: measurement and attestation, MMIO region registration, interrupt masks, "
-    "HSM, IPI, RFENCE, SRST, TSM_GET_INFO, NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
+    "Not modelled yet: measurement and attestation (PROMOTE's digests, RETRIEVE_SECRET), IPI, RFENCE, "
+    "NACL set-up, the response crossing back to the CVM, DMA isolation (IOPMP is a stub in ACE as well).",
 )
 
 
 SECURITY_PROPERTIES = (
     ("Isolation",
      "Every confidential page has one owner; no NC page is mapped private; shared pages are NC and "
-     "never executable (spec invariant, preserved by every operation); while the hypervisor runs, "
-     "PMP as configured reaches every NC page and no C page.",
+     "never executable (spec invariant, preserved by every operation); after every operation PMP is "
+     "configured for who runs, and so configured lets a running hypervisor reach every NC page and "
+     "no C page.",
      ("totality", "isolation", "observation")),
     ("Confidentiality",
      "Noninterference with declassification: two states that differ only in C page contents and "

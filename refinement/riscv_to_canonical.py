@@ -101,6 +101,13 @@ def riscv_invariant(s: RvState) -> bool:
     return riscv_local(s) and canonical_invariant(abs_riscv(s))
 
 
+def pmp_configured(s: RvState) -> bool:
+    """The monitor's PMP configuration for who runs: the layout holds, and the monitor's TOR
+    entry grants C exactly while a CVM runs. `riscv/state/isolation` proves that this confines
+    a running hypervisor, so each operation's isolation obligation need only establish it."""
+    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & (abs_iso_open(s.hw) == (s.run_cvm != HYPERVISOR)))
+
+
 def hypervisor_confined(s: RvState) -> bool:
     """While the hypervisor runs, PMP (all 16 entries, priority scan) allows it every NC page and
     denies every C page and everything past the end of memory, for reads and writes alike."""

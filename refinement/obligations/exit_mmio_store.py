@@ -23,7 +23,7 @@ from refinement.obligations.common import (
 )
 from refinement.registry import Kind, Layers, Operation, obligation
 from refinement.riscv_to_canonical import (
-    abs_riscv, hypervisor_confined, riscv_declassification_equal, riscv_local, riscv_low_equal, riscv_pair_ok,
+    abs_riscv, pmp_configured, riscv_declassification_equal, riscv_local, riscv_low_equal, riscv_pair_ok,
 )
 
 _ = abi  # the cause constants appear in preconditions
@@ -92,9 +92,10 @@ def exit_mmio_store_integrity(s: SpecState, addr: int, instr: int) -> SpecState:
 
 @obligation(Layers.RISCV, Operation.EXIT_MMIO_STORE, Kind.ISOLATION)
 @icontract.require(lambda s: riscv_sim_ok(s))
-@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+@icontract.ensure(lambda result: pmp_configured(result), "PMP is configured for who runs (so riscv/state/isolation confines a running hypervisor)")
 def exit_mmio_store_isolation(s: RvState, addr: int, instr: int) -> RvState:
-    """After the exit the PMP as configured lets the hypervisor reach every NC page and no C page."""
+    """After the exit, PMP is configured for the hypervisor: the layout, and the monitor's entry
+    closed. With `riscv/state/isolation`, the hypervisor reaches every NC page and no C page."""
     return rv.exit_mmio_store(s, addr, instr)[0]
 
 

@@ -21,7 +21,7 @@ from refinement.obligations.common import (
     riscv_canonical_square, riscv_sim_ok,
 )
 from refinement.registry import Kind, Layers, Operation, obligation
-from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
+from refinement.riscv_to_canonical import abs_riscv, pmp_configured, riscv_local
 
 
 @obligation(Layers.CANONICAL_SPEC, Operation.GUEST_PAGE_FAULT, Kind.SIMULATION)
@@ -85,9 +85,10 @@ def guest_page_fault_integrity(s: SpecState, gpa: int) -> SpecState:
 
 @obligation(Layers.RISCV, Operation.GUEST_PAGE_FAULT, Kind.ISOLATION)
 @icontract.require(lambda s: riscv_sim_ok(s))
-@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+@icontract.ensure(lambda result: pmp_configured(result), "PMP is configured for who runs (so riscv/state/isolation confines a running hypervisor)")
 def guest_page_fault_isolation(s: RvState, gpa: int) -> RvState:
-    """After the step, if the hypervisor runs, the PMP as configured lets it reach every NC page
-    and no C page."""
+    """After the step, PMP is configured for who runs: the layout, and the monitor's entry
+    granting C exactly while a CVM runs. With `riscv/state/isolation`, a running hypervisor
+    reaches every NC page and no C page."""
     return rv.guest_page_fault(s, gpa)[0]
 

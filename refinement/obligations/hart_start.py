@@ -23,7 +23,7 @@ from refinement.obligations.common import (
 )
 from refinement.registry import Kind, Layers, Operation, obligation
 from refinement.riscv_to_canonical import (
-    abs_riscv, hypervisor_confined, riscv_local,
+    abs_riscv, pmp_configured, riscv_local,
 )
 
 
@@ -88,7 +88,9 @@ def hart_start_integrity(s: SpecState, hart: int) -> SpecState:
 
 @obligation(Layers.RISCV, Operation.HART_START, Kind.ISOLATION)
 @icontract.require(lambda s: riscv_sim_ok(s))
-@icontract.ensure(lambda result: hypervisor_confined(result), "a running hypervisor reaches NC and never C")
+@icontract.ensure(lambda result: pmp_configured(result), "PMP is configured for who runs (so riscv/state/isolation confines a running hypervisor)")
 def hart_start_isolation(s: RvState, hart: int) -> RvState:
-    """After the call, if the hypervisor runs, PMP lets it reach every NC page and no C page."""
+    """After the step, PMP is configured for who runs: the layout, and the monitor's entry
+    granting C exactly while a CVM runs. With `riscv/state/isolation`, a running hypervisor
+    reaches every NC page and no C page."""
     return rv.hart_start(s, hart)[0]
