@@ -106,6 +106,8 @@ def prove_cmd(
     fault: Optional[List[str]] = typer.Option(None, "--fault", help="Swap in a seeded fault (see `refine faults`)."),
     executor_kind: str = typer.Option("local", "--executor", help="local (child processes here) or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    scheduler_timeout: float = typer.Option(20.0, "--scheduler-timeout", min=0.1,
+                                            help="Seconds to wait for the Dask scheduler to answer."),
     cache_dir: Path = typer.Option(Path(".refine-cache"), "--cache", help="Reuse finished results whose code is unchanged."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Prove everything again; read and write no cache."),
     nc_pages: Optional[int] = typer.Option(None, "--nc-pages", help="Hypervisor memory pages."),
@@ -129,7 +131,7 @@ def prove_cmd(
         paths = {"json": json_path, "markdown": markdown_path, "html": html_path, "junit": junit_path,
                  "sarif": sarif_path}
         cache = None if no_cache else _cache(cache_dir)
-        with _executor(executor_kind, scheduler) as executor:
+        with _executor(executor_kind, scheduler, scheduler_timeout) as executor:
             return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths, cache, executor)
     code = _guard(body)
     raise typer.Exit(code)
@@ -237,7 +239,7 @@ def _print_replay(obligation_id: str, answer: dict, faults) -> None:
 
 
 @contextlib.contextmanager
-def _executor(kind: str, scheduler: Optional[str]):
+def _executor(kind: str, scheduler: Optional[str], connect_timeout: float = 20.0):
     """None for the local pool, or a Dask client's concurrent.futures executor."""
     if kind == "local":
         if scheduler:
@@ -253,7 +255,7 @@ def _executor(kind: str, scheduler: Optional[str]):
     except ImportError:
         raise UsageProblem("--executor dask needs dask.distributed: pip install 'refine-monitor[dask]'") from None
     try:
-        client = Client(scheduler, timeout=20)
+        client = Client(scheduler, timeout=connect_timeout)
     except (OSError, TimeoutError) as exc:
         raise UsageProblem(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the address "
                            "and that `dask scheduler` is running") from None

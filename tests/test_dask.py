@@ -35,6 +35,6 @@ def test_prove_on_a_local_dask_cluster(cluster, tmp_path):
 
 def test_unreachable_scheduler_is_a_usage_error():
     proc = subprocess.run([sys.executable, "-m", "refinement", "prove", "--only", "riscv/pmpcfg/encoding",
-                           "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"],
+                           "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", "--scheduler-timeout", "2"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "cannot reach the Dask scheduler" in proc.stderr
