@@ -1,6 +1,8 @@
 """Numbers of the public ACE / SBI ABI shared by every layer (the ABI is part of the spec)."""
 from __future__ import annotations
 
+from abstract.logic import any_of
+
 # SBI error codes.
 SUCCESS = 0
 FAILED = -1
@@ -78,6 +80,44 @@ def store_source(instr: int) -> int:
     """The source register number (x0..x31) of a trapped store: the rs2 field, bits 24..20 of
     the RISC-V S-type encoding. Arithmetic rather than masks keeps CrossHair off bit-vectors."""
     return (instr // (1 << 20)) % 32
+
+def load_dest(instr: int) -> int:
+    """The destination register number (x0..x31) of a trapped load: the rd field, bits 11..7.
+    `instr` is the transformed instruction of htinst, where a compressed load is already in its
+    32-bit form, so one field serves both."""
+    return (instr // (1 << 7)) % 32
+
+
+def instr_length(instr: int) -> int:
+    """Bytes the trapped instruction occupies, from htinst's transformed form: bit 1 is 1 for a
+    32-bit instruction and 0 for a compressed one (the privileged spec's convention)."""
+    return 2 + 2 * ((instr // 2) % 2)
+
+
+ECALL_LENGTH = 4  # ecall and wfi are never compressed
+
+
+# IPI and RFENCE function ids a CVM may call (a CVM has no H extension: no HFENCE variants).
+IPI_SEND_IPI = 0
+RFENCE_FENCE_I = 0
+RFENCE_SFENCE_VMA = 1
+RFENCE_SFENCE_VMA_ASID = 2
+HART_MASK_ALL = -1       # hart_mask_base = -1: every hart, the mask ignored ...
+HART_MASK_ALL_XLEN = 2 ** 64 - 1  # ... as the register holds it
+
+
+def hart_mask(mask: int, base: int, harts: int) -> tuple:
+    """(valid, targets) of an SBI hart mask naming harts base + j for each set bit j, with
+    `harts` harts in the caller's VM: base -1 names them all; a mask naming a hart that does
+    not exist is invalid; an empty mask names none. Bits are read by division by constants."""
+    every = (base == HART_MASK_ALL) | (base == HART_MASK_ALL_XLEN)
+    targets = tuple(
+        every | any_of((base == b) & ((mask // (1 << (h - b))) % 2 == 1) for b in range(h + 1))
+        for h in range(harts)
+    )
+    fits = any_of((base == b) & (mask < (1 << (harts - b))) for b in range(harts))
+    return every | (mask == 0) | ((mask > 0) & fits), targets
+
 
 # HSM (hart state management) function ids, and the SBI's hart status values.
 HSM_HART_START = 0

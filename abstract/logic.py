@@ -36,6 +36,12 @@ def set_at(t: Tuple[T, ...], i: int, v: T) -> Tuple[T, ...]:
     return tuple(v if j == i else t[j] for j in range(len(t)))
 
 
+def put_at(t: Tuple[int, ...], i: int, v: int) -> Tuple[int, ...]:
+    """`t` with int entry `i` replaced by `v`, without a fork per position: each entry keeps its
+    value plus `keep(v - t[j], j == i)`. For a symbolic index only; `set_at` suits a concrete one."""
+    return tuple(t[j] + keep(v - t[j], j == i) for j in range(len(t)))
+
+
 def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:
     """`t` with entries start..start+len(values)-1 replaced; `start` must be concrete."""
     return t[:start] + tuple(values) + t[start + len(values):]

@@ -22,6 +22,7 @@ Owners = ints(C)             # owner of every confidential page
 SlotFlags = bools(K)         # one flag per CVM slot
 SlotInts = ints(K)
 HartInts = ints(K * H)       # one value per vCPU
+HartFlags = bools(K * H)
 EntryFlags = bools(K * G)    # one flag per guest-map entry
 EntryInts = ints(K * G)
 IrqFlags = bools(K * NIRQ)         # line j allowed for CVM k: entry k*NIRQ+j

@@ -12,7 +12,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info", "hypervisor_ecall"), "the record is one abstract value per NC page"),
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",), "pages copied; measurement and attestation not modelled yet"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm", "hypervisor_ecall"), ""),
-    ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run", "hypervisor_ecall"), ""),
+    ("COVH TVM_VCPU_RUN (FID 15)", ("answer_exit", "tvm_vcpu_run", "hypervisor_ecall"),
+     "two halves: the answer to the last exit, then the entry"),
     ("COVH other FIDs: INVALID_PARAM", ("hypervisor_ecall", "sbi_call"), "decoded from any a7/a6"),
     ("NACL shared-memory set-up", (), "not modelled yet (the exit area is modelled)"),
     ("COVG ADD/REMOVE_MMIO_REGION (FID 0, 1)", ("add_mmio_region", "remove_mmio_region", "guest_ecall"),
@@ -25,7 +26,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
      ("hart_start", "hart_stop", "hart_suspend", "hart_status", "guest_ecall"), ""),
     ("SRST system reset", ("system_reset", "guest_ecall"), "every hart of the CVM stops; the hypervisor runs"),
-    ("IPI, RFENCE", (), "not modelled yet (no pending-interrupt or TLB state)"),
+    ("IPI send_ipi", ("send_ipi", "guest_ecall"), "marks the named harts of the caller's CVM; delivery through hvip not modelled"),
+    ("RFENCE remote FENCE.I, SFENCE.VMA(.ASID)", ("remote_fence", "guest_ecall"),
+     "hart mask and FID checked; no translation cache is modelled, so nothing to flush"),
     ("Unknown COVG/HSM calls: INVALID_PARAM", ("guest_ecall", "sbi_call"), "decoded from any a7/a6"),
     ("Trap: forwarded SBI call exit (cause 10)", ("exit_sbi_call",), "declassifies a7, a6, a0, a1"),
     ("Trap: guest load page fault (cause 21) in an MMIO region", ("guest_load_fault", "exit_mmio_load", "trap_cause"),
@@ -37,6 +40,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "declassifies the cause only"),
     ("Trap: virtual instruction (WFI, cause 22)", ("exit_wfi", "trap_cause"), "declassifies the cause only"),
     ("Hypervisor memory accesses (PMP)", ("hypervisor_read", "hypervisor_write"), ""),
+    ("Answer to an exit: hypervisor to CVM on TVM_VCPU_RUN", ("nacl_write", "answer_exit", "load_dest", "instr_length"),
+     "a0/a1 after an SBI call, rd after an MMIO load, pc past the trapped instruction; read from the NACL GPR slots"),
 )
 
 

@@ -13,11 +13,11 @@ from enum import Enum
 from typing import Callable, Dict, Optional
 
 OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
+    "promote_to_tvm", "destroy_tvm", "answer_exit", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
     "exit_mmio_store", "exit_interrupt", "exit_wfi", "hart_start", "hart_stop", "hart_suspend", "hart_status",
     "system_reset", "tsm_get_info", "add_mmio_region", "remove_mmio_region", "guest_load_fault",
     "guest_store_fault", "allow_ext_interrupt", "inject_interrupt", "share_memory",
-    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
+    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write", "nacl_write", "send_ipi", "remote_fence",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
                       "refinement.obligations.ecall")
@@ -34,7 +34,8 @@ class Layers(str, Enum):
 class Operation(str, Enum):
     PROMOTE_TO_TVM = "promote_to_tvm"
     DESTROY_TVM = "destroy_tvm"
-    TVM_VCPU_RUN = "tvm_vcpu_run"
+    TVM_VCPU_RUN = "tvm_vcpu_run"  # its second half: entering the vCPU
+    ANSWER_EXIT = "answer_exit"    # its first half: the answer to the vCPU's last exit
     EXIT_SBI_CALL = "exit_sbi_call"
     EXIT_MMIO_LOAD = "exit_mmio_load"
     EXIT_MMIO_STORE = "exit_mmio_store"
@@ -57,6 +58,9 @@ class Operation(str, Enum):
     GUEST_PAGE_FAULT = "guest_page_fault"
     HYPERVISOR_READ = "hypervisor_read"
     HYPERVISOR_WRITE = "hypervisor_write"
+    NACL_WRITE = "nacl_write"
+    SEND_IPI = "send_ipi"
+    REMOTE_FENCE = "remote_fence"
 
 
 class Kind(str, Enum):

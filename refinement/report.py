@@ -24,8 +24,10 @@ ASSUMPTIONS = (
     "multi-level walks, TLBs and hfence.gvma are not modelled yet.",
     "The exit area is fields the hypervisor reads (NACL GPR image, scause/stval/htinst), not bytes "
     "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
+    "The answer to an exit is read from the NACL GPR slots the hypervisor wrote (`nacl_write`); a "
+    "vCPU's pc is its saved mepc, moved only by answers (the guest's own execution is not modelled).",
     "Not modelled yet: measurement and attestation (PROMOTE's digests, RETRIEVE_SECRET), IPI, RFENCE, "
-    "NACL set-up, the response crossing back to the CVM, DMA isolation (IOPMP is a stub in ACE as well).",
+    "NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
 )
 
 
@@ -38,19 +40,21 @@ SECURITY_PROPERTIES = (
      ("totality", "isolation", "observation")),
     ("Confidentiality",
      "Noninterference with declassification: two states that differ only in C page contents and "
-     "vCPU registers (general and FPU), and agree on what an exit may show, stay indistinguishable "
+     "vCPU state (registers, pcs), and agree on what an exit may show, stay indistinguishable "
      "to the hypervisor after any operation, with equal answers; the hypervisor's view commutes "
      "with each abstraction, so this carries down to RISC-V, where the exits are also proven "
      "noninterfering directly.",
      ("confidentiality", "observation")),
     ("Integrity",
-     "No operation changes the private memory or registers of a CVM that is not party to it.",
+     "No operation changes the private memory or registers of a CVM that is not party to it; "
+     "resuming a vCPU changes its registers only where the hypervisor's answer may write (a0/a1 "
+     "after an SBI call, rd after an MMIO load).",
      ("integrity",)),
 )
 
 SECURITY_ASSUMPTIONS = (
     "The observation function (abstract/spec/security.py) declares everything but C page contents "
-    "and vCPU general and FPU registers observable; exits declassify exactly the reference's table "
+    "and vCPU state (general and FPU registers, pcs, awaited exits) observable; exits declassify exactly the reference's table "
     "(abstract/spec/switch.py `declassified`): a7, a6, a0, a1 of a forwarded SBI call; cause, "
     "address and instruction of an MMIO request, plus the source register of a store; the cause "
     "of an interrupt.",

@@ -24,7 +24,7 @@ def abs_hw(hw: RvHw) -> CanonHw:
         t_valid=hw.pte_v, t_exec=hw.pte_x, t_page=hw.pte_ppn,
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
-        x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htinst),
+        x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htinst), vcpu_pc=hw.vcpu_mepc,
     )
 
 
@@ -32,7 +32,8 @@ def abs_riscv(s: RvState) -> CanonState:
     return CanonState(
         mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
-        irq_allowed=s.irq_allowed, irq_pending=s.irq_pending, hw=abs_hw(s.hw),
+        irq_allowed=s.irq_allowed, irq_pending=s.irq_pending, reply_a=s.reply_a,
+        reply_b=s.reply_b, reply_step=s.reply_step, ipi_pending=s.ipi_pending, hw=abs_hw(s.hw),
     )
 
 
@@ -47,7 +48,7 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
         and len(hw.fregs) == NFREGS and len(hw.hv_fregs) == NFREGS
         and len(hw.vcpu_fregs) == K * H and all(len(r) == NFREGS for r in hw.vcpu_fregs)
-        and len(hw.nacl_gprs) == NREGS
+        and len(hw.nacl_gprs) == NREGS and len(hw.vcpu_mepc) == K * H
     )
 
 

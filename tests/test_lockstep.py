@@ -78,6 +78,10 @@ calls = st.one_of(
     st.tuples(st.just("guest_page_fault"), gpa),
     st.tuples(st.just("hypervisor_read"), addr),
     st.tuples(st.just("hypervisor_write"), addr, st.integers(-5, 5)),
+    st.tuples(st.just("nacl_write"), st.integers(-1, 31), word),
+    st.tuples(st.just("send_ipi"), st.one_of(st.integers(0, 2 ** H), word), st.sampled_from([0, 1, H, -1, 2 ** 64 - 1, 5])),
+    st.tuples(st.just("remote_fence"), st.integers(-1, 4), st.one_of(st.integers(0, 2 ** H), word),
+              st.sampled_from([0, 1, H, -1, 5])),
 )
 
 
@@ -95,6 +99,18 @@ def step_checked(s, call):
     if name in ("hypervisor_ecall", "guest_ecall"):  # decode from the registers, contracts on
         getattr(ecall_obligations, f"{name}_decoding")(s)
         return getattr(ecall, name)(s)
+    if name == "tvm_vcpu_run":  # TVM_VCPU_RUN = answer_exit, then enter: check both halves
+        s, result = step_checked(s, ("answer_exit", *args))
+        if result[0] != abi.SUCCESS:
+            return s, result
+        check_obligations(s, "tvm_vcpu_run", args)
+        return rv.enter_vcpu(s, *args)
+    check_obligations(s, name, args)
+    return getattr(rv, name)(s, *args)
+
+
+def check_obligations(s, name, args):
+    """Evaluate every one-state obligation of `name` at `s` with its contracts on."""
     obligations = importlib.import_module(f"refinement.obligations.{name}")
     c = abs_riscv(s)
     getattr(obligations, f"{name}_simulation_riscv_canonical")(s, *args)
@@ -102,7 +118,7 @@ def step_checked(s, call):
     getattr(obligations, f"{name}_simulation_canonical_spec")(c, *args)
     getattr(obligations, f"{name}_invariant_canonical")(c, *args)
     getattr(obligations, f"{name}_totality")(abs_canonical(c), *args)
-    return getattr(rv, name)(s, *args)
+    getattr(obligations, f"{name}_integrity")(abs_canonical(c), *args)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -211,3 +227,69 @@ def test_only_allowed_interrupt_lines_reach_a_vcpu():
     assert err == 0 and s.irq_pending[2]
     s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 1))
     assert err == abi.INVALID_PARAM and not s.irq_pending[1]
+
+
+def test_the_answer_to_an_exit_reaches_only_a0_a1_or_rd_and_moves_the_pc():
+    """Hypervisor to CVM: after an SBI call only a0/a1 take the NACL slots and the pc moves 4;
+    after an MMIO load only rd does and the pc moves by the instruction's length; after an
+    interrupt nothing changes; an answer is taken once."""
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    mine = tuple(range(100, 131))
+    s, _ = step_checked(s, ("scribble", mine, (0,) * 32))
+    s, _ = step_checked(s, ("exit_sbi_call",))
+    for slot in range(31):
+        s, (outcome, _) = step_checked(s, ("nacl_write", slot, 1000 + slot))
+        assert outcome == abi.ACCESS_OK
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    expected = list(mine)
+    expected[abi.A0], expected[abi.A1] = 1000 + abi.A0, 1000 + abi.A1
+    assert s.hw.regs == tuple(expected) and s.hw.vcpu_mepc[0] == 4
+
+    compressed_load_x12 = (12 << 7) | 0b01  # bit 1 clear: a compressed load, 2 bytes
+    s, _ = step_checked(s, ("exit_mmio_load", PAGE_SIZE, compressed_load_x12))
+    assert s.hw.nacl_gprs == (0,) * 31, "an MMIO load shows no register"
+    s, _ = step_checked(s, ("nacl_write", 11, 77))
+    s, _ = step_checked(s, ("nacl_write", 12, 78))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    expected[11] = 77
+    assert s.hw.regs == tuple(expected) and s.hw.vcpu_mepc[0] == 6, "x12 (slot 11) only, pc + 2"
+
+    s, _ = step_checked(s, ("exit_interrupt", 1 << 63 | 5))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert s.hw.regs == tuple(expected) and s.hw.vcpu_mepc[0] == 6, "an interrupt is answered with nothing"
+    s, (outcome, _) = step_checked(s, ("nacl_write", 0, 1))
+    assert outcome == abi.ACCESS_FAULT, "only the hypervisor writes the exit area"
+
+
+def test_an_mmio_load_into_x0_takes_no_answer_but_moves_the_pc():
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, _ = step_checked(s, ("exit_mmio_load", PAGE_SIZE, (0 << 7) | 0b11))  # lw x0: result dropped
+    for slot in range(31):
+        s, _ = step_checked(s, ("nacl_write", slot, 5))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert s.hw.regs == (0,) * 31 and s.hw.vcpu_mepc[0] == 4
+
+
+def test_an_ipi_reaches_only_the_named_harts_of_the_callers_cvm():
+    s = riscv_initial()
+    s, (_, first) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, (_, second) = step_checked(s, ("promote_to_tvm", 1, (1,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", second, 0))
+    s, (err, _) = step_checked(s, ("send_ipi", 1 << H, 0))
+    assert err == abi.INVALID_PARAM and not any(s.ipi_pending), "hart H does not exist"
+    s, (err, _) = step_checked(s, ("send_ipi", 0b1, H - 1))
+    assert err == 0 and s.ipi_pending == (False,) * (2 * H - 1) + (True,) + (False,) * (len(s.ipi_pending) - 2 * H)
+    s, (err, _) = step_checked(s, ("send_ipi", 0, -1))
+    assert err == 0 and s.ipi_pending[H:2 * H] == (True,) * H and not any(s.ipi_pending[:H]), "base -1: all of its own"
+    s, (err, _) = step_checked(s, ("remote_fence", abi.RFENCE_SFENCE_VMA, 0b1, 0))
+    assert err == 0
+    s, (err, _) = step_checked(s, ("remote_fence", 3, 0b1, 0))
+    assert err == abi.INVALID_PARAM, "HFENCE variants are not offered to a CVM"
+    s, (err, _) = step_checked(s, ("exit_sbi_call",))
+    s, (err, _) = step_checked(s, ("destroy_tvm", second))
+    assert not any(s.ipi_pending), "destroy clears its pending IPIs"
+

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, interrupts, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -27,8 +27,28 @@ def tvm_vcpu_run(s: CanonState, cvm_id: int, vcpu: int) -> Step:
     return switch.tvm_vcpu_run(CANONICAL, s, cvm_id, vcpu)
 
 
+def answer_exit(s: CanonState, cvm_id: int, vcpu: int) -> Step:
+    return switch.answer_exit(CANONICAL, s, cvm_id, vcpu)
+
+
+def enter_vcpu(s: CanonState, cvm_id: int, vcpu: int) -> Step:
+    return switch.enter_vcpu(CANONICAL, s, cvm_id, vcpu)
+
+
 def vcpu_exit(s: CanonState, cause: int, addr: int, instr: int) -> Step:
     return switch.vcpu_exit(CANONICAL, s, cause, addr, instr)
+
+
+def send_ipi(s: CanonState, mask: int, base: int) -> Step:
+    return ipi.send_ipi(CANONICAL, s, mask, base)
+
+
+def remote_fence(s: CanonState, fid: int, mask: int, base: int) -> Step:
+    return ipi.remote_fence(CANONICAL, s, fid, mask, base)
+
+
+def nacl_write(s: CanonState, slot: int, value: int) -> Step:
+    return switch.nacl_write(CANONICAL, s, slot, value)
 
 
 def exit_sbi_call(s: CanonState) -> Step:
@@ -121,10 +141,10 @@ def inject_interrupt(s: CanonState, cvm_id: int, vcpu: int, line: int) -> Step:
 
 __all__ = [
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt",
+    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence",
 ]

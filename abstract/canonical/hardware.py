@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import G, NC, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw
-from abstract.logic import flag_at, read_at, set_at
+from abstract.logic import flag_at, put_at, read_at, set_at
 
 
 class CanonicalHardware(SoftwareAllocator):
@@ -70,11 +70,30 @@ class CanonicalHardware(SoftwareAllocator):
     def exit_publish(self, hw: CanonHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> CanonHw:
         return replace(hw, x_gprs=gprs, x_csrs=csrs)
 
+    def exit_area_write(self, hw: CanonHw, slot: int, value: int) -> CanonHw:
+        return replace(hw, x_gprs=put_at(hw.x_gprs, slot, value))
+
+    def exit_area_regs(self, hw: CanonHw) -> Tuple[int, ...]:
+        return hw.x_gprs
+
+    def hart_saved_regs(self, hw: CanonHw, vcpu: int) -> Tuple[int, ...]:
+        return hw.vcpu_saved[vcpu]
+
+    def hart_resume(self, hw: CanonHw, vcpu: int, regs: Tuple[int, ...], step: int) -> CanonHw:
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs),
+                       vcpu_pc=set_at(hw.vcpu_pc, vcpu, hw.vcpu_pc[vcpu] + step))
+
     def trap_kind(self, cause: int) -> int:
         return abi.exit_kind(cause)
 
     def trap_store_source(self, instr: int) -> int:
         return abi.store_source(instr)
+
+    def trap_load_dest(self, instr: int) -> int:
+        return abi.load_dest(instr)
+
+    def trap_instr_length(self, instr: int) -> int:
+        return abi.instr_length(instr)
 
 
 CANONICAL = CanonicalHardware()

@@ -65,6 +65,19 @@ class HartStateSwitch(Protocol[HW]):
         """Write what an exit declassifies where the hypervisor reads it: registers into the
         shared exit area, (cause, address, instruction) into its trap CSRs."""
 
+    def exit_area_write(self, hw: HW, slot: int, value: int) -> HW:
+        """The hypervisor writes register slot `slot` (x1..x31 at 0..30) of the shared exit area."""
+
+    def exit_area_regs(self, hw: HW) -> Tuple[int, ...]:
+        """The register slots of the shared exit area, as the hypervisor left them."""
+
+    def hart_saved_regs(self, hw: HW, vcpu: int) -> Tuple[int, ...]:
+        """The general registers saved for vCPU `vcpu` while it does not run."""
+
+    def hart_resume(self, hw: HW, vcpu: int, regs: Tuple[int, ...], step: int) -> HW:
+        """Replace vCPU `vcpu`'s saved general registers by `regs` and move its saved pc `step`
+        bytes on: how an answer to an exit is delivered before the vCPU runs again."""
+
 
 class TrapInformation(Protocol):
     """What a trap tells the monitor (primitive 6), decoded from the processor's own encoding."""
@@ -74,6 +87,12 @@ class TrapInformation(Protocol):
 
     def trap_store_source(self, instr: int) -> int:
         """The source register number (0..31) of a trapped store instruction."""
+
+    def trap_load_dest(self, instr: int) -> int:
+        """The destination register number (0..31) of a trapped load instruction."""
+
+    def trap_instr_length(self, instr: int) -> int:
+        """Bytes the trapped instruction occupies."""
 
 
 class ConfidentialPageAllocator(Protocol):

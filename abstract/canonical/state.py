@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, PAGES, R
 from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, VcpuFregs, VcpuRegs,
 )
 
@@ -30,6 +30,7 @@ class CanonHw:
     vcpu_fregs: VcpuFregs   # each vCPU's saved floating-point registers
     x_gprs: Regs            # the exit area shared with the hypervisor: declassified registers
     x_csrs: ExitCsrs        # ... and the exit's cause, address and instruction
+    vcpu_pc: HartInts       # each vCPU's saved pc
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class CanonState:
     mmio_size: RegionInts
     irq_allowed: IrqFlags
     irq_pending: PendingFlags
+    reply_a: HartInts       # register number the answer to a vCPU's last exit writes, 0: none
+    reply_b: HartInts       # ... a second one, 0: none
+    reply_step: HartInts    # ... and how far its pc then moves
+    ipi_pending: HartFlags  # a software interrupt from a sibling vCPU is pending
     hw: CanonHw
 
 
@@ -54,7 +59,7 @@ def canon_hw_shapes_ok(hw: CanonHw) -> bool:
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.fregs) == NFREGS and len(hw.hv_fregs) == NFREGS and len(hw.vcpu_fregs) == K * H
         and all(len(r) == NFREGS for r in hw.vcpu_fregs)
-        and len(hw.x_gprs) == NREGS and len(hw.x_csrs) == NCSRS
+        and len(hw.x_gprs) == NREGS and len(hw.x_csrs) == NCSRS and len(hw.vcpu_pc) == K * H
     )
 
 
@@ -72,6 +77,10 @@ def initial_monitor_data() -> dict:
         mmio_size=(0,) * (K * R),
         irq_allowed=(False,) * (K * NIRQ),
         irq_pending=(False,) * (K * H * NIRQ),
+        reply_a=(0,) * (K * H),
+        reply_b=(0,) * (K * H),
+        reply_step=(0,) * (K * H),
+        ipi_pending=(False,) * (K * H),
     )
 
 
@@ -85,6 +94,6 @@ def canonical_initial() -> CanonState:
             t_page=(0,) * (K * G), regs=zero_regs, hv_saved=zero_regs,
             vcpu_saved=(zero_regs,) * (K * H),
             fregs=zero_fregs, hv_fregs=zero_fregs, vcpu_fregs=(zero_fregs,) * (K * H),
-            x_gprs=zero_regs, x_csrs=(0,) * NCSRS,
+            x_gprs=zero_regs, x_csrs=(0,) * NCSRS, vcpu_pc=(0,) * (K * H),
         ),
     )

@@ -2,6 +2,7 @@
 from abstract.spec.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
 from abstract.spec.info import tsm_get_info
 from abstract.spec.interrupts import allow_ext_interrupt, inject_interrupt
+from abstract.spec.ipi import remote_fence, send_ipi
 from abstract.spec.mmio import add_mmio_region, guest_load_fault, guest_store_fault, remove_mmio_region
 from abstract.spec.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.spec.memory import (
@@ -9,15 +10,16 @@ from abstract.spec.memory import (
 )
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from abstract.spec.switch import (
-    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, exit_wfi, tvm_vcpu_run, vcpu_exit,
+    answer_exit, enter_vcpu, exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, exit_wfi, nacl_write,
+    tvm_vcpu_run, vcpu_exit,
 )
 
 __all__ = [
     "SpecState", "spec_initial", "spec_invariant",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt",
     "share_memory", "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt",
+    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence",
 ]

@@ -34,7 +34,8 @@ def _free_pages(s: SpecState, n: int) -> Tuple[int, ...]:
 def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM whose guest pages 0..npages-1 live in NC pages
     src[0..npages-1]: each is *copied* into a fresh confidential page (aliases become two
-    copies), hart 0 starts, the others are stopped. Returns the new CVM id."""
+    copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. Returns the new
+    CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if not 1 <= npages <= G or len(src) < npages:
@@ -59,12 +60,15 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Spe
         private=s.private[:base] + (True,) * npages + (False,) * (G - npages) + s.private[base + G:],
         shared=s.shared[:base] + (False,) * G + s.shared[base + G:],
         page=s.page[:base] + tuple(NC + p for p in pages) + (0,) * (G - npages) + s.page[base + G:],
+        reply_a=s.reply_a[:k * H] + (0,) * H + s.reply_a[(k + 1) * H:],
+        reply_b=s.reply_b[:k * H] + (0,) * H + s.reply_b[(k + 1) * H:],
+        reply_step=s.reply_step[:k * H] + (0,) * H + s.reply_step[(k + 1) * H:],
     ), (abi.SUCCESS, k + 1)
 
 
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     """Destroy CVM `cvm_id`: every page it owns is zeroed and freed, its maps, harts and MMIO
-    regions go."""
+    regions, allowed lines and pending interrupts go."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
@@ -86,4 +90,5 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],
         irq_allowed=s.irq_allowed[:k * NIRQ] + (False,) * NIRQ + s.irq_allowed[(k + 1) * NIRQ:],
         irq_pending=s.irq_pending[:k * H * NIRQ] + (False,) * (H * NIRQ) + s.irq_pending[(k + 1) * H * NIRQ:],
+        ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
     ), (abi.SUCCESS, 0)

@@ -1,7 +1,7 @@
 """Security properties of the spec: what the hypervisor may observe, and what it may not touch.
 
-The secrets are exactly the contents of confidential memory and the CVMs' general and
-floating-point registers. Everything else in a spec state is observable by the hypervisor,
+The secrets are exactly the contents of confidential memory and the CVMs' vCPU state: general
+and floating-point registers, pcs, and the exit each vCPU awaits an answer to. Everything else in a spec state is observable by the hypervisor,
 directly (NC memory, its own registers, which vCPU it scheduled, what the last exit showed it)
 or through the monitor's answers (the CVM table, the allocation of confidential pages, the guest
 maps it helped to build, the MMIO region table it serves requests for, the interrupt lines
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.config import C, H, K, NC
+from abstract.config import C, H, K, NC, NREGS
 from abstract.domain import CVM_BASE, HYPERVISOR
-from abstract.logic import all_of, implies, same
+from abstract.logic import all_of, implies, lnot, same
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
 
 
 def hypervisor_view(s: SpecState) -> Tuple:
-    """The one observation function: everything in `s` but C page contents and vCPU registers."""
+    """The one observation function: everything in `s` but C page contents and vCPU state."""
     return (s.mem[:NC], s.hv_regs, s.owner, s.live, s.hart, s.private, s.shared, s.page,
             s.run_cvm, s.run_vcpu, s.hv_fpu, s.exit_gprs, s.exit_csrs, s.mmio_base, s.mmio_size,
             s.irq_allowed, s.irq_pending)
@@ -33,7 +33,7 @@ def low_equal(s1: SpecState, s2: SpecState) -> bool:
 
 def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
     """CVM slot k's private state is unchanged: every C page it owned is still its own with the
-    same contents, and its vCPUs' general and floating-point registers are the same."""
+    same contents, and its vCPUs' general and floating-point registers and pcs are the same."""
     tag = CVM_BASE + k
     pages = all_of(
         implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
@@ -42,6 +42,7 @@ def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
     regs = all_of(
         same(before.vcpu_regs[k * H + h], after.vcpu_regs[k * H + h])
         & same(before.vcpu_fpu[k * H + h], after.vcpu_fpu[k * H + h])
+        & (before.vcpu_pc[k * H + h] == after.vcpu_pc[k * H + h])
         for h in range(H)
     )
     return pages & regs
@@ -52,6 +53,32 @@ def integrity(before: SpecState, after: SpecState, exempt: int) -> bool:
     keeps its private state. The exempt CVM's state changes only as its own call says, which
     the simulation and totality obligations pin down."""
     return all_of(implies(before.live[k] & (k != exempt), cvm_state_kept(before, after, k)) for k in range(K))
+
+
+def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
+    """Resuming vCPU h of CVM slot k changes that CVM's private state only by the hypervisor's
+    answer (the reference's "hypervisor to CVM" row): its pages, its other vCPUs and every FPU
+    register are kept, and vCPU h's general registers change only in the registers its last
+    exit named for the answer (`reply_slots`: a0/a1 after an SBI call, rd after an MMIO load)."""
+    if not (0 <= k < K and 0 <= h < H):
+        return True
+    i = k * H + h
+    named = (before.reply_a[i], before.reply_b[i])
+    regs_i = all_of(
+        implies(lnot((j + 1 == named[0]) | (j + 1 == named[1])), before.vcpu_regs[i][j] == after.vcpu_regs[i][j])
+        for j in range(NREGS)
+    )
+    others = all_of(
+        same(before.vcpu_regs[q], after.vcpu_regs[q]) & (before.vcpu_pc[q] == after.vcpu_pc[q])
+        for q in range(k * H, k * H + H) if q != i
+    )
+    fpu = all_of(same(before.vcpu_fpu[q], after.vcpu_fpu[q]) for q in range(k * H, k * H + H))
+    tag = CVM_BASE + k
+    pages = all_of(
+        implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
+        for p in range(C)
+    )
+    return regs_i & others & fpu & pages
 
 
 def exit_declassification_equal(s1: SpecState, s2: SpecState, cause: int, addr: int, instr: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, VcpuFregs, VcpuRegs,
 )
 from abstract.logic import all_of, any_of, implies, lnot
@@ -41,6 +41,11 @@ class SpecState:
     mmio_size: RegionInts  # ... and size in bytes, 0 for a free slot
     irq_allowed: IrqFlags  # external interrupt lines each CVM allows (ALLOW_EXT_INTERRUPT)
     irq_pending: PendingFlags  # lines the hypervisor injected into each vCPU, allowed ones only
+    vcpu_pc: HartInts      # each vCPU's pc (saved in the monitor while it does not run)
+    reply_a: HartInts      # register number (x1..x31) the answer to a vCPU's last exit writes, 0: none
+    reply_b: HartInts      # ... a second one (a1 after an SBI call), 0: none
+    reply_step: HartInts   # ... and how far its pc then moves (bytes)
+    ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
 
 
 def root_page(k: int) -> int:
@@ -59,6 +64,9 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.exit_gprs) == NREGS and len(s.exit_csrs) == NCSRS
         and len(s.mmio_base) == K * R and len(s.mmio_size) == K * R
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ
+        and len(s.vcpu_pc) == K * H and len(s.reply_a) == K * H and len(s.reply_b) == K * H
+        and len(s.reply_step) == K * H
+        and len(s.ipi_pending) == K * H
     )
 
 
@@ -140,13 +148,15 @@ def regions_ok(s: SpecState) -> bool:
 
 
 def irqs_ok(s: SpecState) -> bool:
-    """Only a live CVM allows lines, and a line is pending only where its CVM allows it."""
+    """Only a live CVM allows lines, a line is pending only where its CVM allows it, and only a
+    live CVM's vCPUs have IPIs pending."""
     allowed = all_of(implies(s.irq_allowed[j], s.live[j // NIRQ]) for j in range(K * NIRQ))
     pending = all_of(
         implies(s.irq_pending[i * NIRQ + j], s.irq_allowed[(i // H) * NIRQ + j])
         for i in range(K * H) for j in range(NIRQ)
     )
-    return allowed & pending
+    ipis = all_of(implies(s.ipi_pending[i], s.live[i // H]) for i in range(K * H))
+    return allowed & pending & ipis
 
 
 def regions_overlap(b1: int, n1: int, b2: int, n2: int) -> bool:
@@ -180,4 +190,9 @@ def spec_initial() -> SpecState:
         mmio_size=(0,) * (K * R),
         irq_allowed=(False,) * (K * NIRQ),
         irq_pending=(False,) * (K * H * NIRQ),
+        vcpu_pc=(0,) * (K * H),
+        reply_a=(0,) * (K * H),
+        reply_b=(0,) * (K * H),
+        reply_step=(0,) * (K * H),
+        ipi_pending=(False,) * (K * H),
     )

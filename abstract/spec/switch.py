@@ -10,22 +10,87 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import H, K, NCSRS, NREGS
-from abstract.logic import keep, set_at
+from abstract.logic import keep, put_at, set_at
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState
 
 Result = Tuple[int, int]
 
 
 def tvm_vcpu_run(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
-    """Run vCPU `vcpu` of CVM `cvm_id`: unknown ids and harts neither started nor suspended
-    give INVALID_PARAM; a suspended hart resumes as started. Registers cross nothing."""
+    """COVH TVM_VCPU_RUN: vCPU `vcpu` of CVM `cvm_id` takes the hypervisor's answer to its last
+    exit (`answer_exit`), then runs (`enter_vcpu`). The two halves have their own obligations;
+    squares, invariants and noninterference each compose, so together they cover the call."""
+    s, result = answer_exit(s, cvm_id, vcpu)
+    if result[0] != abi.SUCCESS:
+        return s, result
+    return enter_vcpu(s, cvm_id, vcpu)
+
+
+def runnable(s: SpecState, cvm_id: int, vcpu: int) -> bool:
+    """The hypervisor runs, and CVM `cvm_id` exists with vCPU `vcpu` started or suspended."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+        return False
+    i = (cvm_id - 1) * H + vcpu
+    return s.live[cvm_id - 1] and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED)
+
+
+def enter_vcpu(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
+    """Run vCPU `vcpu` of CVM `cvm_id`: unknown ids and harts neither started nor suspended
+    give INVALID_PARAM; a suspended hart resumes as started. No register crosses."""
+    if not runnable(s, cvm_id, vcpu):
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
-    i = k * H + vcpu
-    if not s.live[k] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+    return replace(s, hart=set_at(s.hart, k * H + vcpu, STARTED), run_cvm=k, run_vcpu=vcpu), (abi.SUCCESS, 0)
+
+
+def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
+    """TVM_VCPU_RUN's first half: a runnable vCPU receives the answer to its last exit
+    (`respond`); anything else is INVALID_PARAM and changes nothing."""
+    if not runnable(s, cvm_id, vcpu):
         return s, (abi.INVALID_PARAM, 0)
-    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu), (abi.SUCCESS, 0)
+    return respond(s, (cvm_id - 1) * H + vcpu), (abi.SUCCESS, 0)
+
+
+def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:
+    """What may cross back after an exit of `kind` (the reference's "hypervisor to CVM" row), as
+    (register, second register, pc step); register numbers x1..x31, 0 for none:
+    - forwarded SBI call: a0 and a1, the pc past the ecall;
+    - MMIO load: the load's destination rd (x0: none), the pc past the instruction (2 or 4);
+    - MMIO store: no register, the pc past the instruction;
+    - WFI: no register, the pc past it; interrupt: nothing (no instruction was interrupted).
+    Fixed at the exit, so the answer itself is two plain register writes."""
+    if kind == abi.EXIT_SBI:
+        return abi.A0 + 1, abi.A1 + 1, abi.ECALL_LENGTH
+    if kind == abi.EXIT_MMIO_LOAD:
+        return abi.load_dest(instr), 0, abi.instr_length(instr)
+    if kind == abi.EXIT_MMIO_STORE:
+        return 0, 0, abi.instr_length(instr)
+    if kind == abi.EXIT_WFI:
+        return 0, 0, abi.ECALL_LENGTH
+    return 0, 0, 0
+
+
+def respond(s: SpecState, i: int) -> SpecState:
+    """vCPU i receives the hypervisor's answer to its last exit, read from the exit area where
+    the hypervisor left it (`nacl_write`): only the registers `reply_slots` named at the exit
+    take the area's values, the pc moves on, and the exit counts as answered (nothing named)."""
+    a, b = s.reply_a[i], s.reply_b[i]
+    regs = tuple(
+        r + keep(x - r, (j + 1 == a) | (j + 1 == b)) for j, (r, x) in enumerate(zip(s.vcpu_regs[i], s.exit_gprs))
+    )
+    return replace(
+        s, vcpu_regs=set_at(s.vcpu_regs, i, regs), vcpu_pc=set_at(s.vcpu_pc, i, s.vcpu_pc[i] + s.reply_step[i]),
+        reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0), reply_step=set_at(s.reply_step, i, 0),
+    )
+
+
+def nacl_write(s: SpecState, slot: int, value: int) -> Tuple[SpecState, Result]:
+    """The hypervisor writes GPR slot `slot` (x1..x31 at 0..30) of the exit area it shares with
+    the monitor (NACL), where it leaves its answer to the last exit. It is the hypervisor's own
+    memory: no vCPU state changes until `tvm_vcpu_run` reads the answer."""
+    if s.run_cvm != HYPERVISOR or not 0 <= slot < NREGS:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, exit_gprs=put_at(s.exit_gprs, slot, value)), (abi.ACCESS_OK, 0)
 
 
 def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
@@ -49,10 +114,13 @@ def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tu
 def exit_to_hypervisor(s: SpecState, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> Tuple[SpecState, Result]:
     """The running vCPU exits, showing the hypervisor `gprs` and `csrs` and nothing else; the
     hypervisor's registers come back as it left them except a0/a1, which carry TVM_VCPU_RUN's
-    result (success, 0)."""
+    result (success, 0). The vCPU now awaits the answer to this exit (`reply_slots`)."""
     regs = set_at(set_at(s.hv_regs, abi.A0, abi.SUCCESS), abi.A1, 0)
+    i = s.run_cvm * H + s.run_vcpu
+    a, b, step = reply_slots(abi.exit_kind(csrs[0]), csrs[2])
     return replace(
         s, run_cvm=HYPERVISOR, run_vcpu=0, hv_regs=regs, exit_gprs=gprs, exit_csrs=csrs,
+        reply_a=set_at(s.reply_a, i, a), reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step),
     ), (abi.SUCCESS, 0)
 
 

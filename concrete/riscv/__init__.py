@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, interrupts, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -23,8 +23,28 @@ def tvm_vcpu_run(s: RvState, cvm_id: int, vcpu: int) -> Step:
     return switch.tvm_vcpu_run(RISCV, s, cvm_id, vcpu)
 
 
+def answer_exit(s: RvState, cvm_id: int, vcpu: int) -> Step:
+    return switch.answer_exit(RISCV, s, cvm_id, vcpu)
+
+
+def enter_vcpu(s: RvState, cvm_id: int, vcpu: int) -> Step:
+    return switch.enter_vcpu(RISCV, s, cvm_id, vcpu)
+
+
 def vcpu_exit(s: RvState, cause: int, addr: int, instr: int) -> Step:
     return switch.vcpu_exit(RISCV, s, cause, addr, instr)
+
+
+def send_ipi(s: RvState, mask: int, base: int) -> Step:
+    return ipi.send_ipi(RISCV, s, mask, base)
+
+
+def remote_fence(s: RvState, fid: int, mask: int, base: int) -> Step:
+    return ipi.remote_fence(RISCV, s, fid, mask, base)
+
+
+def nacl_write(s: RvState, slot: int, value: int) -> Step:
+    return switch.nacl_write(RISCV, s, slot, value)
 
 
 def exit_sbi_call(s: RvState) -> Step:
@@ -117,10 +137,10 @@ def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
 
 __all__ = [
     "RISCV", "RiscvMachine", "RvHw", "RvState",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt",
+    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence",
 ]

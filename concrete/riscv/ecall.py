@@ -2,7 +2,7 @@
 run the call, and put its (error, value) into the caller's a0/a1.
 
 A hypervisor ecall (cause 9) may name any COVH function; a CVM's (cause 10) any COVG or HSM
-function, or SRST. Whatever the registers hold, the answer is a defined SBI code: calls the register
+function, IPI, RFENCE or SRST. Whatever the registers hold, the answer is a defined SBI code: calls the register
 entry does not carry (PROMOTE_TO_TVM and SHARE_MEMORY, whose inputs the model takes decoded)
 and unknown calls get INVALID_PARAM, as ACE answers every unknown COVH FID with -3.
 """
@@ -67,6 +67,10 @@ def guest_ecall(s: RvState) -> Step:
         s2, result = rv.hart_status(s, args[0])
     elif call == sbi.SYSTEM_RESET:
         s2, result = rv.system_reset(s)
+    elif call == sbi.SEND_IPI:
+        s2, result = rv.send_ipi(s, args[0], args[1])
+    elif call == sbi.REMOTE_FENCE:
+        s2, result = rv.remote_fence(s, fid, args[0], args[1])
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     return _answer(s2, result, s2.run_cvm != HYPERVISOR)

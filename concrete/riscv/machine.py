@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract.config import G, NC, PAGE_SIZE
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import flag_at, read_at, set_at
+from abstract.logic import flag_at, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw
 
@@ -93,11 +93,34 @@ class RiscvMachine(SoftwareAllocator):
         """The GPR image into the NACL shared memory; scause, stval and htinst for the hypervisor."""
         return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htinst=csrs[2])
 
+    def exit_area_write(self, hw: RvHw, slot: int, value: int) -> RvHw:
+        """The hypervisor's store into a GPR slot of its NACL shared memory."""
+        return replace(hw, nacl_gprs=put_at(hw.nacl_gprs, slot, value))
+
+    def exit_area_regs(self, hw: RvHw) -> Tuple[int, ...]:
+        """The GPR slots of the NACL shared memory."""
+        return hw.nacl_gprs
+
+    def hart_saved_regs(self, hw: RvHw, vcpu: int) -> Tuple[int, ...]:
+        return hw.vcpu_saved[vcpu]
+
+    def hart_resume(self, hw: RvHw, vcpu: int, regs: Tuple[int, ...], step: int) -> RvHw:
+        """The vCPU's saved x1..x31 with the answer in them, and its saved mepc moved past the
+        trapped instruction (loaded into the hart on entry)."""
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs),
+                       vcpu_mepc=set_at(hw.vcpu_mepc, vcpu, hw.vcpu_mepc[vcpu] + step))
+
     def trap_kind(self, cause: int) -> int:
         return trap.decode_exit(cause)
 
     def trap_store_source(self, instr: int) -> int:
         return trap.rs2(instr)
+
+    def trap_load_dest(self, instr: int) -> int:
+        return trap.rd(instr)
+
+    def trap_instr_length(self, instr: int) -> int:
+        return trap.length(instr)
 
 
 def root_ppn(k: int) -> int:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from abstract.shapes import (
-    EntryFlags, EntryInts, Fregs, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs, SlotFlags,
+    EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs, SlotFlags,
     SlotInts, VcpuFregs, VcpuRegs,
 )
 from concrete.riscv.pmp import ENTRIES
@@ -50,6 +50,8 @@ class RvHw:
     exit_scause: int
     exit_stval: int
     exit_htinst: int
+    # Each vCPU's saved pc (mepc at its last trap, advanced when its exit is answered).
+    vcpu_mepc: HartInts
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class RvState:
     mmio_size: RegionInts
     irq_allowed: IrqFlags
     irq_pending: PendingFlags   # the monitor's table; written to hvip on entry (not modelled)
+    reply_a: HartInts           # register number the answer to a vCPU's last exit writes, 0: none
+    reply_b: HartInts           # ... a second one, 0: none
+    reply_step: HartInts        # ... and how far its mepc then moves
+    ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
     hw: RvHw
 
 
@@ -91,6 +97,6 @@ def riscv_initial() -> RvState:
             pte_ppn=(0,) * (K * G),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
             fregs=(0,) * NFREGS, hv_fregs=(0,) * NFREGS, vcpu_fregs=((0,) * NFREGS,) * (K * H),
-            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htinst=0,
+            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htinst=0, vcpu_mepc=(0,) * (K * H),
         ),
     )

@@ -36,6 +36,17 @@ def rs2(instr: int) -> int:
     return (instr >> 20) & 0x1F
 
 
+def rd(instr: int) -> int:
+    """The rd field (bits 11..7) of htinst's transformed instruction: a load's destination
+    (a compressed load arrives already expanded to its 32-bit form)."""
+    return (instr >> 7) & 0x1F
+
+
+def length(instr: int) -> int:
+    """2 or 4: bit 1 of the transformed instruction is 0 exactly when the original was compressed."""
+    return 4 if (instr >> 1) & 1 else 2
+
+
 def csr_value(v: int) -> bool:
     """Is `v` a value an XLEN-bit CSR can hold?"""
     return (0 <= v) & (v < 1 << XLEN)

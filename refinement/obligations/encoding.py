@@ -103,3 +103,21 @@ def store_source_decoding(instr: int) -> int:
     """The rs2 field read with shifts and masks is the reference's store source register, for
     every integer the trapped-instruction CSR can hold."""
     return trap.rs2(instr)
+
+
+@obligation(Layers.RISCV, "load_dest", Kind.ENCODING)
+@icontract.ensure(lambda instr, result: result == abi.load_dest(instr), "rd(instr) == the reference's destination register")
+@icontract.ensure(lambda result: 0 <= result < 32, "a register number")
+def load_dest_decoding(instr: int) -> int:
+    """The rd field read with shifts and masks is the reference's load destination register,
+    where an MMIO load's result goes, for every integer htinst can hold."""
+    return trap.rd(instr)
+
+
+@obligation(Layers.RISCV, "instr_length", Kind.ENCODING)
+@icontract.ensure(lambda instr, result: result == abi.instr_length(instr), "length(instr) == the reference's length")
+@icontract.ensure(lambda result: result == 2 or result == 4, "2 or 4 bytes")
+def instr_length_decoding(instr: int) -> int:
+    """Bit 1 of the transformed instruction gives the trapped instruction's length, as the
+    reference computes it, for every integer htinst can hold."""
+    return trap.length(instr)

@@ -34,6 +34,9 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple
         s,
         live=set_at(s.live, slot, True),
         hart=s.hart[:slot * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(slot + 1) * H:],
+        reply_a=s.reply_a[:slot * H] + (0,) * H + s.reply_a[(slot + 1) * H:],
+        reply_b=s.reply_b[:slot * H] + (0,) * H + s.reply_b[(slot + 1) * H:],
+        reply_step=s.reply_step[:slot * H] + (0,) * H + s.reply_step[(slot + 1) * H:],
         hw=hwp.translation_load(s.hw, slot, guest_backing(pages, src)),
     ), (abi.SUCCESS, slot + 1)
 
@@ -60,5 +63,6 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
         mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],
         irq_allowed=s.irq_allowed[:k * NIRQ] + (False,) * NIRQ + s.irq_allowed[(k + 1) * NIRQ:],
         irq_pending=s.irq_pending[:k * H * NIRQ] + (False,) * (H * NIRQ) + s.irq_pending[(k + 1) * H * NIRQ:],
+        ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
         hw=hwp.translation_clear(s.hw, k),
     ), (abi.SUCCESS, 0)

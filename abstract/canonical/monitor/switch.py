@@ -13,16 +13,68 @@ Result = Tuple[int, int]
 
 
 def tvm_vcpu_run(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
+    """COVH TVM_VCPU_RUN: deliver the answer to the vCPU's last exit, then enter it."""
+    s, result = answer_exit(hwp, s, cvm_id, vcpu)
+    if result[0] != abi.SUCCESS:
+        return s, result
+    return enter_vcpu(hwp, s, cvm_id, vcpu)
+
+
+def _runnable_index(s: Any, cvm_id: int, vcpu: int) -> int:
+    """The vCPU's index k * H + h if the call may run it, else -1."""
+    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+        return -1
+    i = (cvm_id - 1) * H + vcpu
+    if not s.live[cvm_id - 1] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+        return -1
+    return i
+
+
+def enter_vcpu(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """Enter vCPU `vcpu` of CVM `cvm_id`: save the hypervisor's hart state, load the vCPU's,
     open confidential memory."""
-    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
-        return s, (abi.INVALID_PARAM, 0)
-    k = cvm_id - 1
-    i = k * H + vcpu
-    if not s.live[k] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+    i = _runnable_index(s, cvm_id, vcpu)
+    if i < 0:
         return s, (abi.INVALID_PARAM, 0)
     hw = hwp.isolation_grant(hwp.hart_enter(s.hw, i))
-    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu, hw=hw), (abi.SUCCESS, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=cvm_id - 1, run_vcpu=vcpu, hw=hw), (abi.SUCCESS, 0)
+
+
+def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
+    """Copy the hypervisor's answer to the vCPU's last exit from the exit area into the
+    registers that exit named, move its saved pc on, and mark the exit answered."""
+    i = _runnable_index(s, cvm_id, vcpu)
+    if i < 0:
+        return s, (abi.INVALID_PARAM, 0)
+    a, b = s.reply_a[i], s.reply_b[i]
+    saved, area = hwp.hart_saved_regs(s.hw, i), hwp.exit_area_regs(s.hw)
+    named = tuple((j + 1 == a) | (j + 1 == b) for j in range(NREGS))  # x1..x31 sit at 0..30
+    regs = tuple(saved[j] + keep(area[j] - saved[j], named[j]) for j in range(NREGS))
+    hw = hwp.hart_resume(s.hw, i, regs, s.reply_step[i])
+    return replace(s, hw=hw, reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0),
+                   reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
+
+
+def reply_for(hwp: Any, kind: int, instr: int) -> Tuple[int, int, int]:
+    """(register, second register, pc step) the answer to an exit of `kind` will fill: a0 and
+    a1 after an SBI call, the trapped load's destination after an MMIO load; the pc past the
+    ecall, WFI or trapped access."""
+    if kind == abi.EXIT_SBI:
+        return abi.A0 + 1, abi.A1 + 1, abi.ECALL_LENGTH
+    if kind == abi.EXIT_MMIO_LOAD:
+        return hwp.trap_load_dest(instr), 0, hwp.trap_instr_length(instr)
+    if kind == abi.EXIT_MMIO_STORE:
+        return 0, 0, hwp.trap_instr_length(instr)
+    if kind == abi.EXIT_WFI:
+        return 0, 0, abi.ECALL_LENGTH
+    return 0, 0, 0
+
+
+def nacl_write(hwp: Any, s: Any, slot: int, value: int) -> Tuple[Any, Result]:
+    """The hypervisor writes a register slot of the shared exit area (its answer to an exit)."""
+    if s.run_cvm != HYPERVISOR or not 0 <= slot < NREGS:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, hw=hwp.exit_area_write(s.hw, slot, value)), (abi.ACCESS_OK, 0)
 
 
 def shown_registers(hwp: Any, kind: int, instr: int) -> Tuple[bool, ...]:
@@ -52,7 +104,9 @@ def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> T
     gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr)
     hw = hwp.exit_publish(s.hw, gprs, csrs)
     hw = hwp.isolation_revoke(hwp.hart_exit(hw, i, abi.SUCCESS, 0))
-    return replace(s, run_cvm=HYPERVISOR, run_vcpu=0, hw=hw), (abi.SUCCESS, 0)
+    a, b, step = reply_for(hwp, hwp.trap_kind(cause), instr)
+    return replace(s, run_cvm=HYPERVISOR, run_vcpu=0, hw=hw, reply_a=set_at(s.reply_a, i, a),
+                   reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step)), (abi.SUCCESS, 0)
 
 
 def exit_sbi_call(hwp: Any, s: Any) -> Tuple[Any, Result]:

@@ -1,0 +1,39 @@
+"""Spec: inter-processor interrupts and remote fences among one CVM's harts (SBI IPI, RFENCE).
+
+A vCPU names harts of its own CVM with an SBI hart mask; the monitor handles both calls itself,
+so nothing reaches the hypervisor. An IPI leaves a software interrupt pending on each named
+hart (delivered through hvip on its next run, not modelled). No translation cache is modelled,
+so a remote fence has no effect on the state: what is specified is which calls are accepted.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import H, K
+from abstract.spec.state import HYPERVISOR, SpecState
+
+Result = Tuple[int, int]
+FENCES = (abi.RFENCE_FENCE_I, abi.RFENCE_SFENCE_VMA, abi.RFENCE_SFENCE_VMA_ASID)
+
+
+def send_ipi(s: SpecState, mask: int, base: int) -> Tuple[SpecState, Result]:
+    """The running vCPU sends an IPI to the harts of its CVM named by (mask, base); a mask
+    naming a hart the CVM does not have gives INVALID_PARAM and nothing is sent."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    valid, targets = abi.hart_mask(mask, base, H)
+    if not valid:
+        return s, (abi.INVALID_PARAM, 0)
+    pending = tuple(s.ipi_pending[i] | ((i // H == s.run_cvm) & targets[i % H]) for i in range(K * H))
+    return replace(s, ipi_pending=pending), (abi.SUCCESS, 0)
+
+
+def remote_fence(s: SpecState, fid: int, mask: int, base: int) -> Tuple[SpecState, Result]:
+    """The running vCPU asks for a remote FENCE.I or SFENCE.VMA(.ASID) on harts of its CVM:
+    accepted for a valid mask, INVALID_PARAM for another FID or an invalid mask."""
+    if s.run_cvm == HYPERVISOR or not (fid == FENCES[0] or fid == FENCES[1] or fid == FENCES[2]):
+        return s, (abi.INVALID_PARAM, 0)
+    valid, _ = abi.hart_mask(mask, base, H)
+    return s, ((abi.SUCCESS if valid else abi.INVALID_PARAM), 0)

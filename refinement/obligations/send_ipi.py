@@ -1,0 +1,97 @@
+"""Obligations of send_ipi. SBI IPI: a vCPU sends software interrupts to harts of its own CVM.
+
+Both layer pairs (simulation and local-invariant preservation), the spec's totality and
+security properties, in one module so that `crosshair watch` on this file
+answers quickly while the call is edited.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+import concrete.riscv as rv
+from abstract import canonical, spec
+from abstract.canonical.state import CanonState
+from abstract.spec.security import integrity, low_equal
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvState
+from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
+from refinement.obligations.common import (
+    SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
+    riscv_canonical_square, riscv_sim_ok,
+)
+from refinement.registry import Kind, Layers, Operation, obligation
+from refinement.riscv_to_canonical import (
+    abs_riscv, pmp_configured, riscv_local,
+)
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.SEND_IPI, Kind.SIMULATION)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+def send_ipi_simulation_canonical_spec(s: CanonState, mask: int, base: int) -> CanonicalSpecSquare:
+    """send_ipi on the canonical machine is the spec's."""
+    return canonical_spec_square(canonical.send_ipi(s, mask, base), spec.send_ipi(abs_canonical(s), mask, base))
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.SEND_IPI, Kind.INVARIANT)
+@icontract.require(lambda s: canonical_local(s))
+@icontract.ensure(lambda result: canonical_local(result))
+def send_ipi_invariant_canonical(s: CanonState, mask: int, base: int) -> CanonState:
+    """send_ipi preserves the canonical local invariant."""
+    return canonical.send_ipi(s, mask, base)[0]
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.SEND_IPI, Kind.SIMULATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+def send_ipi_simulation_riscv_canonical(s: RvState, mask: int, base: int) -> RiscvCanonicalSquare:
+    """send_ipi on RISC-V is the canonical one."""
+    return riscv_canonical_square(rv.send_ipi(s, mask, base), canonical.send_ipi(abs_riscv(s), mask, base))
+
+
+@obligation(Layers.RISCV_CANONICAL, Operation.SEND_IPI, Kind.INVARIANT)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: riscv_local(result))
+def send_ipi_invariant_riscv(s: RvState, mask: int, base: int) -> RvState:
+    """send_ipi preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp)."""
+    return rv.send_ipi(s, mask, base)[0]
+
+
+@obligation(Layers.SPEC, Operation.SEND_IPI, Kind.TOTALITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
+@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+def send_ipi_totality(s: SpecState, mask: int, base: int) -> Tuple[SpecState, Result]:
+    """send_ipi is total and keeps the spec invariant (only a live CVM's vCPUs have IPIs pending)."""
+    return spec.send_ipi(s, mask, base)
+
+
+@obligation(Layers.SPEC, Operation.SEND_IPI, Kind.CONFIDENTIALITY)
+@icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
+@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+def send_ipi_confidentiality(s1: SpecState, s2: SpecState, mask: int, base: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
+    """Noninterference: two states differing only in C contents and vCPU registers still
+    differ only there after the call, with equal answers."""
+    return spec.send_ipi(s1, mask, base), spec.send_ipi(s2, mask, base)
+
+
+@obligation(Layers.SPEC, Operation.SEND_IPI, Kind.INTEGRITY)
+@icontract.require(lambda s: spec_invariant(s))
+@icontract.ensure(lambda s, result: integrity(s, result, -1), "every CVM's private state is unchanged")
+def send_ipi_integrity(s: SpecState, mask: int, base: int) -> SpecState:
+    """Every CVM, the calling one included, keeps its private memory and registers: an IPI only
+    marks harts as having one pending."""
+    return spec.send_ipi(s, mask, base)[0]
+
+
+@obligation(Layers.RISCV, Operation.SEND_IPI, Kind.ISOLATION)
+@icontract.require(lambda s: riscv_sim_ok(s))
+@icontract.ensure(lambda result: pmp_configured(result), "PMP is configured for who runs (so riscv/state/isolation confines a running hypervisor)")
+def send_ipi_isolation(s: RvState, mask: int, base: int) -> RvState:
+    """After the step, PMP is configured for who runs: the layout, and the monitor's entry
+    granting C exactly while a CVM runs. With `riscv/state/isolation`, a running hypervisor
+    reaches every NC page and no C page."""
+    return rv.send_ipi(s, mask, base)[0]
