@@ -1,7 +1,7 @@
 """Numbers of the public ACE / SBI ABI shared by every layer (the ABI is part of the spec)."""
 from __future__ import annotations
 
-from abstract.logic import any_of
+from abstract.logic import all_of, any_of
 
 # SBI error codes.
 SUCCESS = 0
@@ -95,6 +95,27 @@ def instr_length(instr: int) -> int:
 
 
 ECALL_LENGTH = 4  # ecall and wfi are never compressed
+
+
+# Attestation: digest slots in a PROMOTE payload, and the secret a CVM may retrieve.
+ATTEST_DIGESTS = 2
+SECRET_LEN = 8            # bytes; the model's secret is one abstract value
+SECRET_ALIGN = 8
+SECRET_MAX_BUFFER = 4096
+
+
+def measure(values: tuple) -> int:
+    """The measurement of page contents in guest order. ACE uses SHA3-384; the model's digest
+    is a fixed linear combination (cheap for the solver). It may collide, which can only make
+    an attestation pass that SHA3 would fail: no obligation relies on collision resistance."""
+    return sum((g + 1) * v for g, v in enumerate(values)) + len(values)
+
+
+def attested(measurement: int, ndigests: int, digests: tuple) -> bool:
+    """The payload's first `ndigests` digests (1..ATTEST_DIGESTS) all equal the measurement;
+    an empty or oversized list attests nothing."""
+    named = (ndigests >= 1) & (ndigests <= ATTEST_DIGESTS)
+    return named & all_of((j >= ndigests) | (digests[j] == measurement) for j in range(ATTEST_DIGESTS))
 
 
 # IPI and RFENCE function ids a CVM may call (a CVM has no H extension: no HFENCE variants).

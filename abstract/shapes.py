@@ -28,6 +28,7 @@ EntryInts = ints(K * G)
 IrqFlags = bools(K * NIRQ)         # line j allowed for CVM k: entry k*NIRQ+j
 PendingFlags = bools(K * H * NIRQ)  # line j pending for vCPU i = k*H+h: entry i*NIRQ+j
 RegionInts = ints(K * R)     # one value per MMIO region slot, slot k*R+r of CVM k
+Digests = ints(2)            # digest slots of an attestation payload (abi.ATTEST_DIGESTS)
 Regs = ints(NREGS)
 VcpuRegs = Tuple[(Regs,) * (K * H)]
 Fregs = ints(NFREGS)

@@ -55,7 +55,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         hv_regs=abs_hv_regs(s), vcpu_regs=abs_vcpu_regs(s),
         hv_fpu=abs_hv_fpu(s), vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
         vcpu_pc=s.hw.vcpu_pc, reply_a=s.reply_a, reply_b=s.reply_b,
-        reply_step=s.reply_step, ipi_pending=s.ipi_pending,
+        reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
     )
 
 
@@ -71,7 +71,8 @@ def translation_ok(hw: CanonHw) -> bool:
 def canonical_shapes_ok(s: CanonState) -> bool:
     return canon_hw_shapes_ok(s.hw) and len(s.mmio_base) == K * R and len(s.mmio_size) == K * R \
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ \
-        and len(s.reply_a) == K * H and len(s.reply_b) == K * H and len(s.reply_step) == K * H and len(s.ipi_pending) == K * H \
+        and len(s.reply_a) == K * H and len(s.reply_b) == K * H and len(s.reply_step) == K * H \
+        and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K \
         and len(s.hw.vcpu_saved) == K * H and all(
         len(r) == NREGS for r in s.hw.vcpu_saved
     )
@@ -108,7 +109,7 @@ def canonical_hypervisor_view(s: CanonState) -> tuple:
     abstraction by the observation obligation."""
     return (s.mem[:NC], abs_hv_regs(s), s.owner, s.live, s.hart, abs_private(s.hw), abs_shared(s.hw),
             s.hw.t_page, s.run_cvm, s.run_vcpu, abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs, s.mmio_base, s.mmio_size,
-            s.irq_allowed, s.irq_pending)
+            s.irq_allowed, s.irq_pending, s.has_secret)
 
 
 def canonical_confined(s: CanonState) -> bool:

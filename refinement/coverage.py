@@ -10,7 +10,8 @@ from refinement.results import ObligationResult, Verdict
 # (ABI item, obligation subjects that cover it, note)
 ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info", "hypervisor_ecall"), "the record is one abstract value per NC page"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",), "pages copied; measurement and attestation not modelled yet"),
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
+     "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm", "hypervisor_ecall"), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("answer_exit", "tvm_vcpu_run", "hypervisor_ecall"),
      "two halves: the answer to the last exit, then the entry"),
@@ -22,7 +23,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory", "guest_ecall"), ""),
     ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt", "guest_ecall"), "lines 0..3 of the mask modelled"),
     ("Interrupt injection into a vCPU, filtered by the allowed mask", ("inject_interrupt",), "delivery through hvip not modelled"),
-    ("COVG RETRIEVE_SECRET (FID 9)", (), "not modelled yet"),
+    ("COVG RETRIEVE_SECRET (FID 9)", ("retrieve_secret", "guest_ecall"), "into one private page only; a buffer across pages is refused"),
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
      ("hart_start", "hart_stop", "hart_suspend", "hart_status", "guest_ecall"), ""),
     ("SRST system reset", ("system_reset", "guest_ecall"), "every hart of the CVM stops; the hypervisor runs"),

@@ -17,7 +17,7 @@ OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "exit_mmio_store", "exit_interrupt", "exit_wfi", "hart_start", "hart_stop", "hart_suspend", "hart_status",
     "system_reset", "tsm_get_info", "add_mmio_region", "remove_mmio_region", "guest_load_fault",
     "guest_store_fault", "allow_ext_interrupt", "inject_interrupt", "share_memory",
-    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write", "nacl_write", "send_ipi", "remote_fence",
+    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
                       "refinement.obligations.ecall")
@@ -61,6 +61,7 @@ class Operation(str, Enum):
     NACL_WRITE = "nacl_write"
     SEND_IPI = "send_ipi"
     REMOTE_FENCE = "remote_fence"
+    RETRIEVE_SECRET = "retrieve_secret"
 
 
 class Kind(str, Enum):

@@ -26,8 +26,10 @@ ASSUMPTIONS = (
     "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
     "The answer to an exit is read from the NACL GPR slots the hypervisor wrote (`nacl_write`); a "
     "vCPU's pc is its saved mepc, moved only by answers (the guest's own execution is not modelled).",
-    "Not modelled yet: measurement and attestation (PROMOTE's digests, RETRIEVE_SECRET), IPI, RFENCE, "
-    "NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
+    "Measurement is an abstract linear digest of the copied pages (ACE: SHA3-384 over kernel, initrd, "
+    "device tree and boot hart); the payload holds up to two digests; a secret is one abstract value "
+    "written into one private page.",
+    "Not modelled yet: NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
 )
 
 
@@ -58,7 +60,8 @@ SECURITY_ASSUMPTIONS = (
     "(abstract/spec/switch.py `declassified`): a7, a6, a0, a1 of a forwarded SBI call; cause, "
     "address and instruction of an MMIO request, plus the source register of a store; the cause "
     "of an interrupt.",
-    "Measurement (the hash function) and attestation are not modelled yet.",
+    "The measurement's hash is abstract (a linear digest, not SHA3-384): no obligation relies on "
+    "collision resistance. Whether a CVM holds a secret is observable; the secret's value is not.",
     "DMA isolation (IOPMP) is a stub, as in ACE: devices are assumed unable to reach C memory.",
     "Timing and other side channels are out of scope.",
 )

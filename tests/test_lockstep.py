@@ -47,7 +47,10 @@ def register_file(draw):
 register_file = register_file()
 calls = st.one_of(
     st.tuples(st.just("promote_to_tvm"), st.integers(0, G + 1),
-              st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple)),
+              st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple),
+              st.integers(-1, 3), st.tuples(st.integers(-2, 60), st.integers(-2, 60)), st.integers(0, 9)),
+    st.tuples(st.just("retrieve_secret"), st.one_of(gpa, gpa.map(lambda a: a + 8), gpa.map(lambda a: a + 4)),
+              st.sampled_from([0, 8, 16, 4096, 4097])),
     st.tuples(st.just("destroy_tvm"), st.integers(0, K + 1)),
     st.tuples(st.just("tvm_vcpu_run"), st.integers(0, K + 1), st.integers(-1, H)),
     st.tuples(st.just("exit_sbi_call")),
@@ -94,6 +97,8 @@ def scribble(s, regs, fregs):
 def step_checked(s, call):
     """One step with every per-step obligation evaluated concretely by its contracts."""
     name, *args = call
+    if name == "promote_to_tvm" and len(args) == 2:  # no attestation payload
+        args = [*args, 0, (0, 0), 0]
     if name == "scribble":
         return scribble(s, *args), (0, 0)
     if name in ("hypervisor_ecall", "guest_ecall"):  # decode from the registers, contracts on
@@ -293,3 +298,31 @@ def test_an_ipi_reaches_only_the_named_harts_of_the_callers_cvm():
     s, (err, _) = step_checked(s, ("destroy_tvm", second))
     assert not any(s.ipi_pending), "destroy clears its pending IPIs"
 
+
+def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_private_memory():
+    """Attestation at promote: an empty payload, or one wrong digest, releases nothing and the
+    promote still succeeds; matching digests release the secret, which RETRIEVE_SECRET writes
+    into a private page only."""
+    s = riscv_initial()
+    s = rv.hypervisor_write(s, 0, 11)[0]
+    measurement = abi.measure((11,))
+    for ndigests, digests in ((0, (measurement, measurement)), (2, (measurement, measurement + 1)), (3, (measurement,) * 2)):
+        after, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), ndigests, digests, 42))
+        assert err == 0 and not any(after.has_secret) and after.secret == (0,) * K, (ndigests, digests)
+    s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 2, (measurement, measurement), 42))
+    assert err == 0 and s.has_secret[cvm - 1] and s.secret[cvm - 1] == 42
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("retrieve_secret", 4, 8))
+    assert err == abi.INVALID_ADDRESS, "8-byte alignment"
+    s, (err, _) = step_checked(s, ("retrieve_secret", 0, 4))
+    assert err == abi.INVALID_PARAM, "smaller than the secret"
+    s, (err, _) = step_checked(s, ("retrieve_secret", PAGE_SIZE, 8))
+    assert err == abi.INVALID_ADDRESS, "guest page 1 is not mapped: never written there"
+    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
+    s, (err, _) = step_checked(s, ("retrieve_secret", PAGE_SIZE, 8))
+    assert err == abi.INVALID_ADDRESS and s.mem[2] == 0, "a shared page never receives the secret"
+    s, (err, length) = step_checked(s, ("retrieve_secret", 8, 8))
+    assert (err, length) == (0, abi.SECRET_LEN) and s.mem[abs_riscv(s).hw.t_page[0]] == 42
+    s, _ = step_checked(s, ("exit_sbi_call",))
+    s, _ = step_checked(s, ("destroy_tvm", cvm))
+    assert not any(s.has_secret) and s.secret == (0,) * K

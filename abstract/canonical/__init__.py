@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -15,8 +15,13 @@ Result = Tuple[int, int]
 Step = Tuple[CanonState, Result]
 
 
-def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...]) -> Step:
-    return lifecycle.promote_to_tvm(CANONICAL, s, npages, src)
+def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+                   digests: Tuple[int, ...] = (0, 0), secret: int = 0) -> Step:
+    return lifecycle.promote_to_tvm(CANONICAL, s, npages, src, ndigests, digests, secret)
+
+
+def retrieve_secret(s: CanonState, gpa: int, size: int) -> Step:
+    return attestation.retrieve_secret(CANONICAL, s, gpa, size)
 
 
 def destroy_tvm(s: CanonState, cvm_id: int) -> Step:
@@ -146,5 +151,5 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence",
+    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
 ]

@@ -89,6 +89,9 @@ class CanonicalHardware(SoftwareAllocator):
     def trap_store_source(self, instr: int) -> int:
         return abi.store_source(instr)
 
+    def measure(self, values: Tuple[int, ...]) -> int:
+        return abi.measure(values)
+
     def trap_load_dest(self, instr: int) -> int:
         return abi.load_dest(instr)
 

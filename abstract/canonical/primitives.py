@@ -95,6 +95,13 @@ class TrapInformation(Protocol):
         """Bytes the trapped instruction occupies."""
 
 
+class RootOfTrust(Protocol):
+    """Measurement (primitive 7): a digest of page contents, computed inside the trusted domain."""
+
+    def measure(self, values: Tuple[int, ...]) -> int:
+        """The digest of page contents in guest order."""
+
+
 class ConfidentialPageAllocator(Protocol):
     """Hands out, and takes back zeroed, the confidential pages the monitor owns. It works on the
     monitor's owner table, so processors share the software implementation in `allocator.py`."""
@@ -113,5 +120,5 @@ class ConfidentialPageAllocator(Protocol):
 
 
 class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW],
-                 TrapInformation, ConfidentialPageAllocator, Protocol[HW]):
+                 TrapInformation, RootOfTrust, ConfidentialPageAllocator, Protocol[HW]):
     """Everything a processor must provide to run the canonical monitor."""

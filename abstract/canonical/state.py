@@ -12,7 +12,7 @@ from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, PAGES, R
 from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
-    SlotFlags, VcpuFregs, VcpuRegs,
+    SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 
 
@@ -49,6 +49,8 @@ class CanonState:
     reply_b: HartInts       # ... a second one, 0: none
     reply_step: HartInts    # ... and how far its pc then moves
     ipi_pending: HartFlags  # a software interrupt from a sibling vCPU is pending
+    has_secret: SlotFlags   # attestation released a secret to the CVM
+    secret: SlotInts        # ... its value
     hw: CanonHw
 
 
@@ -81,6 +83,8 @@ def initial_monitor_data() -> dict:
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
+        has_secret=(False,) * K,
+        secret=(0,) * K,
     )
 
 

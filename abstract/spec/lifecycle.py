@@ -6,7 +6,8 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, NC, NIRQ, R
-from abstract.logic import read_at
+from abstract.logic import keep, read_at, set_at
+from abstract.spec.attestation import released
 from abstract.spec.state import (
     CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
 )
@@ -31,11 +32,13 @@ def _free_pages(s: SpecState, n: int) -> Tuple[int, ...]:
     return found
 
 
-def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[SpecState, Result]:
+def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+                   digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM whose guest pages 0..npages-1 live in NC pages
     src[0..npages-1]: each is *copied* into a fresh confidential page (aliases become two
-    copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. Returns the new
-    CVM id."""
+    copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. The copies are
+    measured: `secret` is released to the CVM only if the payload's `ndigests` digests all
+    match (`attestation.released`); a failed attestation still promotes. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if not 1 <= npages <= G or len(src) < npages:
@@ -51,6 +54,7 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Spe
     for g, p in enumerate(pages):
         owner[p] = CVM_BASE + k
         mem[NC + p] = read_at(s.mem[:NC], src[g])
+    granted = released(tuple(mem[NC + p] for p in pages), ndigests, digests)
     base = k * G
     return replace(
         s,
@@ -63,6 +67,8 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...]) -> Tuple[Spe
         reply_a=s.reply_a[:k * H] + (0,) * H + s.reply_a[(k + 1) * H:],
         reply_b=s.reply_b[:k * H] + (0,) * H + s.reply_b[(k + 1) * H:],
         reply_step=s.reply_step[:k * H] + (0,) * H + s.reply_step[(k + 1) * H:],
+        has_secret=set_at(s.has_secret, k, granted),
+        secret=set_at(s.secret, k, keep(secret, granted)),
     ), (abi.SUCCESS, k + 1)
 
 
@@ -91,4 +97,6 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         irq_allowed=s.irq_allowed[:k * NIRQ] + (False,) * NIRQ + s.irq_allowed[(k + 1) * NIRQ:],
         irq_pending=s.irq_pending[:k * H * NIRQ] + (False,) * (H * NIRQ) + s.irq_pending[(k + 1) * H * NIRQ:],
         ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
+        has_secret=set_at(s.has_secret, k, False),
+        secret=set_at(s.secret, k, 0),
     ), (abi.SUCCESS, 0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
-    SlotFlags, VcpuFregs, VcpuRegs,
+    SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract.logic import all_of, any_of, implies, lnot
 
@@ -46,6 +46,8 @@ class SpecState:
     reply_b: HartInts      # ... a second one (a1 after an SBI call), 0: none
     reply_step: HartInts   # ... and how far its pc then moves (bytes)
     ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
+    has_secret: SlotFlags   # attestation at promote released a secret to the CVM
+    secret: SlotInts        # ... its value (0 when none)
 
 
 def root_page(k: int) -> int:
@@ -66,7 +68,7 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ
         and len(s.vcpu_pc) == K * H and len(s.reply_a) == K * H and len(s.reply_b) == K * H
         and len(s.reply_step) == K * H
-        and len(s.ipi_pending) == K * H
+        and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K
     )
 
 
@@ -195,4 +197,6 @@ def spec_initial() -> SpecState:
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
+        has_secret=(False,) * K,
+        secret=(0,) * K,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.canonical.monitor import hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -11,8 +11,13 @@ Result = Tuple[int, int]
 Step = Tuple[RvState, Result]
 
 
-def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...]) -> Step:
-    return lifecycle.promote_to_tvm(RISCV, s, npages, src)
+def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+                   digests: Tuple[int, ...] = (0, 0), secret: int = 0) -> Step:
+    return lifecycle.promote_to_tvm(RISCV, s, npages, src, ndigests, digests, secret)
+
+
+def retrieve_secret(s: RvState, gpa: int, size: int) -> Step:
+    return attestation.retrieve_secret(RISCV, s, gpa, size)
 
 
 def destroy_tvm(s: RvState, cvm_id: int) -> Step:
@@ -142,5 +147,5 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence",
+    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
 ]

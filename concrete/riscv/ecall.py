@@ -67,6 +67,8 @@ def guest_ecall(s: RvState) -> Step:
         s2, result = rv.hart_status(s, args[0])
     elif call == sbi.SYSTEM_RESET:
         s2, result = rv.system_reset(s)
+    elif call == sbi.RETRIEVE_SECRET:
+        s2, result = rv.retrieve_secret(s, args[0], args[1])
     elif call == sbi.SEND_IPI:
         s2, result = rv.send_ipi(s, args[0], args[1])
     elif call == sbi.REMOTE_FENCE:

@@ -70,6 +70,8 @@ class RvState:
     reply_b: HartInts           # ... a second one, 0: none
     reply_step: HartInts        # ... and how far its mepc then moves
     ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
+    has_secret: SlotFlags       # attestation released a secret to the CVM
+    secret: SlotInts            # ... its value
     hw: RvHw
 
 

@@ -7,14 +7,17 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
 from abstract.config import G, H, K, NC, NIRQ, R
-from abstract.logic import read_at, set_at
+from abstract.logic import keep, read_at, set_at
+from abstract.canonical.monitor.attestation import attest
 
 Result = Tuple[int, int]
 
 
-def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple[Any, Result]:
-    """Copy the hypervisor VM's pages src[0..npages-1] into fresh confidential pages, build its
-    second-stage translation and start hart 0."""
+def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+                   digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0) -> Tuple[Any, Result]:
+    """Copy the hypervisor VM's pages src[0..npages-1] into fresh confidential pages, measure
+    the copies and release the payload's secret if they attest, build its second-stage
+    translation and start hart 0."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if not 1 <= npages <= G or len(src) < npages:
@@ -29,6 +32,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple
     mem = s.mem
     for g, p in enumerate(pages):
         mem = mem[:p] + (read_at(s.mem[:NC], src[g]),) + mem[p + 1:]
+    granted = attest(hwp, tuple(mem[p] for p in pages), ndigests, digests)
     s = hwp.claim(replace(s, mem=mem), pages, slot)
     return replace(
         s,
@@ -37,6 +41,8 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...]) -> Tuple
         reply_a=s.reply_a[:slot * H] + (0,) * H + s.reply_a[(slot + 1) * H:],
         reply_b=s.reply_b[:slot * H] + (0,) * H + s.reply_b[(slot + 1) * H:],
         reply_step=s.reply_step[:slot * H] + (0,) * H + s.reply_step[(slot + 1) * H:],
+        has_secret=set_at(s.has_secret, slot, granted),
+        secret=set_at(s.secret, slot, keep(secret, granted)),
         hw=hwp.translation_load(s.hw, slot, guest_backing(pages, src)),
     ), (abi.SUCCESS, slot + 1)
 
@@ -64,5 +70,7 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
         irq_allowed=s.irq_allowed[:k * NIRQ] + (False,) * NIRQ + s.irq_allowed[(k + 1) * NIRQ:],
         irq_pending=s.irq_pending[:k * H * NIRQ] + (False,) * (H * NIRQ) + s.irq_pending[(k + 1) * H * NIRQ:],
         ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
+        has_secret=set_at(s.has_secret, k, False),
+        secret=set_at(s.secret, k, 0),
         hw=hwp.translation_clear(s.hw, k),
     ), (abi.SUCCESS, 0)
