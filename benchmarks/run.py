@@ -65,8 +65,11 @@ def edit(patterns, jobs):
         args += ["--only", p]
     subprocess.run(args, cwd=tree, env=env, capture_output=True)
     memory = tree / "abstract" / "spec" / "memory.py"
-    memory.write_text(memory.read_text().replace("page that was there is zeroed and freed.",
-                                                 "page that was there is zeroed, then freed."))
+    before = memory.read_text()
+    after = before.replace("page that was there is zeroed and freed.", "page that was there is zeroed, then freed.")
+    if after == before:  # the edit must change a reachable source, or this would time a warm run
+        raise SystemExit("benchmark edit target not found in abstract/spec/memory.py: update benchmarks/run.py")
+    memory.write_text(after)
     seconds, _ = timed(lambda: subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True))
     shutil.rmtree(tree)
     return seconds

@@ -326,3 +326,16 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
     s, _ = step_checked(s, ("exit_sbi_call",))
     s, _ = step_checked(s, ("destroy_tvm", cvm))
     assert not any(s.has_secret) and s.secret == (0,) * K
+
+
+def test_a_cvm_promoted_into_a_freed_slot_starts_without_the_old_cvms_registers():
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, _ = step_checked(s, ("scribble", tuple(range(1, 32)), tuple(range(1, 33))))
+    s, _ = step_checked(s, ("exit_wfi",))
+    assert s.hw.vcpu_saved[0] == tuple(range(1, 32)) and s.hw.vcpu_mepc[0] == 0
+    s, _ = step_checked(s, ("destroy_tvm", cvm))
+    s, (_, again) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    assert again == cvm, "the same slot"
+    assert s.hw.vcpu_saved[0] == (0,) * 31 and s.hw.vcpu_fregs[0] == (0,) * 32 and s.hw.vcpu_mepc[0] == 0

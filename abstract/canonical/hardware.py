@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import G, NC, PAGES
+from abstract.config import G, H, NC, NFREGS, NREGS, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw
 from abstract.logic import flag_at, put_at, read_at, set_at
@@ -72,6 +72,12 @@ class CanonicalHardware(SoftwareAllocator):
 
     def exit_area_write(self, hw: CanonHw, slot: int, value: int) -> CanonHw:
         return replace(hw, x_gprs=put_at(hw.x_gprs, slot, value))
+
+    def harts_clear(self, hw: CanonHw, k: int) -> CanonHw:
+        lo, hi = k * H, (k + 1) * H
+        return replace(hw, vcpu_saved=hw.vcpu_saved[:lo] + ((0,) * NREGS,) * H + hw.vcpu_saved[hi:],
+                       vcpu_fregs=hw.vcpu_fregs[:lo] + ((0,) * NFREGS,) * H + hw.vcpu_fregs[hi:],
+                       vcpu_pc=hw.vcpu_pc[:lo] + (0,) * H + hw.vcpu_pc[hi:])
 
     def exit_area_regs(self, hw: CanonHw) -> Tuple[int, ...]:
         return hw.x_gprs

@@ -74,6 +74,9 @@ class HartStateSwitch(Protocol[HW]):
     def hart_saved_regs(self, hw: HW, vcpu: int) -> Tuple[int, ...]:
         """The general registers saved for vCPU `vcpu` while it does not run."""
 
+    def harts_clear(self, hw: HW, k: int) -> HW:
+        """Zero the saved state (general and FPU registers, pc) of every vCPU of CVM slot k."""
+
     def hart_resume(self, hw: HW, vcpu: int, regs: Tuple[int, ...], step: int) -> HW:
         """Replace vCPU `vcpu`'s saved general registers by `regs` and move its saved pc `step`
         bytes on: how an answer to an exit is delivered before the vCPU runs again."""

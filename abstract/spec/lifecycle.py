@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, NIRQ, R
+from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R
 from abstract.logic import keep, read_at, set_at
 from abstract.spec.attestation import released
 from abstract.spec.state import (
@@ -74,7 +74,8 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
 
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     """Destroy CVM `cvm_id`: every page it owns is zeroed and freed, its maps, harts and MMIO
-    regions, allowed lines and pending interrupts go."""
+    regions, allowed lines and pending interrupts go, and its vCPUs' registers, FPU and pcs are
+    zeroed (a CVM later promoted into the slot must not start with them)."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
@@ -99,4 +100,7 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
         has_secret=set_at(s.has_secret, k, False),
         secret=set_at(s.secret, k, 0),
+        vcpu_regs=s.vcpu_regs[:k * H] + ((0,) * NREGS,) * H + s.vcpu_regs[(k + 1) * H:],
+        vcpu_fpu=s.vcpu_fpu[:k * H] + ((0,) * NFREGS,) * H + s.vcpu_fpu[(k + 1) * H:],
+        vcpu_pc=s.vcpu_pc[:k * H] + (0,) * H + s.vcpu_pc[(k + 1) * H:],
     ), (abi.SUCCESS, 0)

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import G, NC, PAGE_SIZE
+from abstract.config import G, H, NC, NFREGS, NREGS, PAGE_SIZE
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.logic import flag_at, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
@@ -97,6 +97,13 @@ class RiscvMachine(SoftwareAllocator):
     def exit_area_write(self, hw: RvHw, slot: int, value: int) -> RvHw:
         """The hypervisor's store into a GPR slot of its NACL shared memory."""
         return replace(hw, nacl_gprs=put_at(hw.nacl_gprs, slot, value))
+
+    def harts_clear(self, hw: RvHw, k: int) -> RvHw:
+        """Zero the monitor's saved x1..x31, f0..f31 and mepc of CVM slot k's vCPUs."""
+        lo, hi = k * H, (k + 1) * H
+        return replace(hw, vcpu_saved=hw.vcpu_saved[:lo] + ((0,) * NREGS,) * H + hw.vcpu_saved[hi:],
+                       vcpu_fregs=hw.vcpu_fregs[:lo] + ((0,) * NFREGS,) * H + hw.vcpu_fregs[hi:],
+                       vcpu_mepc=hw.vcpu_mepc[:lo] + (0,) * H + hw.vcpu_mepc[hi:])
 
     def exit_area_regs(self, hw: RvHw) -> Tuple[int, ...]:
         """The GPR slots of the NACL shared memory."""

@@ -54,7 +54,8 @@ def guest_backing(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, .
 
 
 def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
-    """Tear down CVM cvm_id: translation removed, every page it owns zeroed and freed."""
+    """Tear down CVM cvm_id: translation removed, every page it owns zeroed and freed, its
+    vCPUs' saved state zeroed."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
@@ -72,5 +73,5 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
         ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
         has_secret=set_at(s.has_secret, k, False),
         secret=set_at(s.secret, k, 0),
-        hw=hwp.translation_clear(s.hw, k),
+        hw=hwp.harts_clear(hwp.translation_clear(s.hw, k), k),
     ), (abi.SUCCESS, 0)
