@@ -47,7 +47,7 @@ def test_seeded_fault_is_refuted_with_replayed_counterexample(name, refutations)
         if ob_id.endswith("/simulation"):
             assert cex["differences"], "a refuted square names the fields that differ"
         if ob_id.endswith("/confidentiality"):  # faults 1, 2 and 10 leak: noninterference fails
-            assert "the hypervisor still cannot tell them apart" in cex["failed"]
+            assert any("the hypervisor still cannot tell them apart" in f for f in cex["failed"])
         assert result.faults == [name]
 
 
@@ -87,4 +87,4 @@ def test_leaking_faults_are_refuted_by_the_noninterference_obligation(name, ob_i
     RISC-V model finds two machines the hypervisor could tell apart after the exit."""
     result = refutations[(name, ob_id)]
     assert result.verdict is Verdict.REFUTED
-    assert "the hypervisor still cannot tell them apart" in result.counterexample["failed"]
+    assert any("the hypervisor still cannot tell them apart" in f for f in result.counterexample["failed"])

@@ -61,8 +61,8 @@ def add_mmio_region_invariant_riscv(s: RvState, base: int, length: int) -> RvSta
 
 @obligation(Layers.SPEC, Operation.ADD_MMIO_REGION, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES) and spec_invariant(result[0]),
+                  "answers a defined SBI code and preserves the spec invariant")
 def add_mmio_region_totality(s: SpecState, base: int, length: int) -> Tuple[SpecState, Result]:
     """add_mmio_region is total and keeps the spec invariant (regions stay aligned, disjoint and the caller's)."""
     return spec.add_mmio_region(s, base, length)
@@ -70,8 +70,8 @@ def add_mmio_region_totality(s: SpecState, base: int, length: int) -> Tuple[Spec
 
 @obligation(Layers.SPEC, Operation.ADD_MMIO_REGION, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
-@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def add_mmio_region_confidentiality(s1: SpecState, s2: SpecState, base: int, length: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
     """Noninterference: two states differing only in C contents and vCPU registers still
     differ only there after the call, with equal answers."""

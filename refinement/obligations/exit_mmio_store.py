@@ -64,8 +64,8 @@ def exit_mmio_store_invariant_riscv(s: RvState, addr: int, instr: int) -> RvStat
 
 @obligation(Layers.SPEC, Operation.EXIT_MMIO_STORE, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES) and spec_invariant(result[0]),
+                  "answers a defined SBI code and preserves the spec invariant")
 def exit_mmio_store_totality(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:
     """The MMIO store exit is total and keeps the spec invariant."""
     return spec.exit_mmio_store(s, addr, instr)
@@ -74,8 +74,8 @@ def exit_mmio_store_totality(s: SpecState, addr: int, instr: int) -> Tuple[SpecS
 @obligation(Layers.SPEC, Operation.EXIT_MMIO_STORE, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2, addr, instr: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2)
                    and exit_declassification_equal(s1, s2, abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr))
-@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def exit_mmio_store_confidentiality(s1: SpecState, s2: SpecState, addr: int, instr: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
     """Noninterference with declassification: two states differing only in C contents and vCPU
     registers, and agreeing on what this exit may show (the store's source register), still differ only there."""
@@ -102,8 +102,8 @@ def exit_mmio_store_isolation(s: RvState, addr: int, instr: int) -> RvState:
 @obligation(Layers.RISCV, Operation.EXIT_MMIO_STORE, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2, addr, instr: riscv_pair_ok(s1, s2) and riscv_low_equal(s1, s2)
                    and riscv_declassification_equal(s1, s2, abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr))
-@icontract.ensure(lambda result: riscv_low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: riscv_low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def exit_mmio_store_confidentiality_riscv(s1: RvState, s2: RvState, addr: int, instr: int) -> Tuple[Tuple[RvState, Result], Tuple[RvState, Result]]:
     """Noninterference on the RISC-V model itself: two machines the hypervisor cannot tell apart
     (GPRs, FPU, NACL area, trap CSRs, tables), agreeing on what the exit may show, stay

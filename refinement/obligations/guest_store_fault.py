@@ -62,8 +62,8 @@ def guest_store_fault_invariant_riscv(s: RvState, gpa: int, instr: int) -> RvSta
 
 @obligation(Layers.SPEC, Operation.GUEST_STORE_FAULT, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES + SBI_CODES), "answers a defined code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES + SBI_CODES) and spec_invariant(result[0]),
+                  "answers a defined code and preserves the spec invariant")
 def guest_store_fault_totality(s: SpecState, gpa: int, instr: int) -> Tuple[SpecState, Result]:
     """guest_store_fault is total and keeps the spec invariant (a region hit is an MMIO exit, the last byte included)."""
     return spec.guest_store_fault(s, gpa, instr)

@@ -58,8 +58,8 @@ def hypervisor_write_invariant_riscv(s: RvState, addr: int, value: int) -> RvSta
 
 @obligation(Layers.SPEC, Operation.HYPERVISOR_WRITE, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES), "answers a defined code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES) and spec_invariant(result[0]),
+                  "answers a defined code and preserves the spec invariant")
 def hypervisor_write_totality(s: SpecState, addr: int, value: int) -> Tuple[SpecState, Result]:
     """A hypervisor store is total and keeps the spec invariant."""
     return spec.hypervisor_write(s, addr, value)
@@ -67,8 +67,8 @@ def hypervisor_write_totality(s: SpecState, addr: int, value: int) -> Tuple[Spec
 
 @obligation(Layers.SPEC, Operation.HYPERVISOR_WRITE, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
-@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def hypervisor_write_confidentiality(s1: SpecState, s2: SpecState, addr: int, value: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
     """Noninterference: two states differing only in C contents and vCPU registers still differ
     only there after the step, with equal answers."""

@@ -58,8 +58,8 @@ def nacl_write_invariant_riscv(s: RvState, slot: int, value: int) -> RvState:
 
 @obligation(Layers.SPEC, Operation.NACL_WRITE, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES), "answers a defined code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], ACCESS_CODES) and spec_invariant(result[0]),
+                  "answers a defined code and preserves the spec invariant")
 def nacl_write_totality(s: SpecState, slot: int, value: int) -> Tuple[SpecState, Result]:
     """A write into the exit area is total and keeps the spec invariant."""
     return spec.nacl_write(s, slot, value)
@@ -67,8 +67,8 @@ def nacl_write_totality(s: SpecState, slot: int, value: int) -> Tuple[SpecState,
 
 @obligation(Layers.SPEC, Operation.NACL_WRITE, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
-@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def nacl_write_confidentiality(s1: SpecState, s2: SpecState, slot: int, value: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
     """Noninterference: two states differing only in C contents and vCPU registers still differ
     only there after the step, with equal answers."""

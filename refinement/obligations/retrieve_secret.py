@@ -61,8 +61,8 @@ def retrieve_secret_invariant_riscv(s: RvState, gpa: int, size: int) -> RvState:
 
 @obligation(Layers.SPEC, Operation.RETRIEVE_SECRET, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES) and spec_invariant(result[0]),
+                  "answers a defined SBI code and preserves the spec invariant")
 def retrieve_secret_totality(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result]:
     """retrieve_secret is total and keeps the spec invariant (the secret lands in a page the caller owns)."""
     return spec.retrieve_secret(s, gpa, size)
@@ -70,8 +70,8 @@ def retrieve_secret_totality(s: SpecState, gpa: int, size: int) -> Tuple[SpecSta
 
 @obligation(Layers.SPEC, Operation.RETRIEVE_SECRET, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
-@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def retrieve_secret_confidentiality(s1: SpecState, s2: SpecState, gpa: int, size: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
     """Noninterference: the secret's value is not in the hypervisor's view, so two states that
     differ in it (and in C contents and vCPU state) stay indistinguishable: the secret is

@@ -61,8 +61,8 @@ def tsm_get_info_invariant_riscv(s: RvState, buf: int, length: int) -> RvState:
 
 @obligation(Layers.SPEC, Operation.TSM_GET_INFO, Kind.TOTALITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda result: defined(result[1], SBI_CODES), "answers a defined SBI code")
-@icontract.ensure(lambda result: spec_invariant(result[0]), "preserves the spec invariant")
+@icontract.ensure(lambda result: defined(result[1], SBI_CODES) and spec_invariant(result[0]),
+                  "answers a defined SBI code and preserves the spec invariant")
 def tsm_get_info_totality(s: SpecState, buf: int, length: int) -> Tuple[SpecState, Result]:
     """tsm_get_info is total and keeps the spec invariant (the record lands in NC)."""
     return spec.tsm_get_info(s, buf, length)
@@ -70,8 +70,8 @@ def tsm_get_info_totality(s: SpecState, buf: int, length: int) -> Tuple[SpecStat
 
 @obligation(Layers.SPEC, Operation.TSM_GET_INFO, Kind.CONFIDENTIALITY)
 @icontract.require(lambda s1, s2: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2))
-@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]), "the hypervisor still cannot tell them apart")
-@icontract.ensure(lambda result: result[0][1] == result[1][1], "the answers are the same")
+@icontract.ensure(lambda result: low_equal(result[0][0], result[1][0]) and result[0][1] == result[1][1],
+                  "the hypervisor still cannot tell them apart, and the answers are the same")
 def tsm_get_info_confidentiality(s1: SpecState, s2: SpecState, buf: int, length: int) -> Tuple[Tuple[SpecState, Result], Tuple[SpecState, Result]]:
     """Noninterference: two states differing only in C contents and vCPU registers still
     differ only there after the call, with equal answers."""
