@@ -62,6 +62,8 @@ SECURITY_ASSUMPTIONS = (
     "of an interrupt.",
     "The measurement's hash is abstract (a linear digest, not SHA3-384): no obligation relies on "
     "collision resistance. Whether a CVM holds a secret is observable; the secret's value is not.",
+    "Arguments of calls a CVM makes that the monitor handles itself are shared by both copies of a "
+    "confidentiality obligation: they count as public.",
     "DMA isolation (IOPMP) is a stub, as in ACE: devices are assumed unable to reach C memory.",
     "Timing and other side channels are out of scope.",
 )
