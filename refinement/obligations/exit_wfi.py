@@ -16,7 +16,6 @@ from abstract.canonical.state import CanonState
 from abstract.spec.security import exit_declassification_equal, integrity, low_equal
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvState
-from concrete.riscv.trap import csr_value
 from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.obligations.common import (
     SBI_CODES, CanonicalSpecSquare, Result, RiscvCanonicalSquare, canonical_spec_square, defined,
