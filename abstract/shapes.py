@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
+from abstract.abi import ATTEST_DIGESTS
 from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, PAGES, R
 
 
@@ -28,7 +29,7 @@ EntryInts = ints(K * G)
 IrqFlags = bools(K * NIRQ)         # line j allowed for CVM k: entry k*NIRQ+j
 PendingFlags = bools(K * H * NIRQ)  # line j pending for vCPU i = k*H+h: entry i*NIRQ+j
 RegionInts = ints(K * R)     # one value per MMIO region slot, slot k*R+r of CVM k
-Digests = ints(2)            # digest slots of an attestation payload (abi.ATTEST_DIGESTS)
+Digests = ints(ATTEST_DIGESTS)  # digest slots of an attestation payload
 Regs = ints(NREGS)
 VcpuRegs = Tuple[(Regs,) * (K * H)]
 Fregs = ints(NFREGS)

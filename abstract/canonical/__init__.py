@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from abstract.abi import ATTEST_DIGESTS
 from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
@@ -16,7 +17,7 @@ Step = Tuple[CanonState, Result]
 
 
 def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
-                   digests: Tuple[int, ...] = (0, 0), secret: int = 0) -> Step:
+                   digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0) -> Step:
     return lifecycle.promote_to_tvm(CANONICAL, s, npages, src, ndigests, digests, secret)
 
 

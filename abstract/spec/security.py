@@ -1,8 +1,8 @@
 """Security properties of the spec: what the hypervisor may observe, and what it may not touch.
 
-The secrets are exactly the contents of confidential memory and the CVMs' vCPU state: general
-and floating-point registers, pcs, and the exit each vCPU awaits an answer to. Everything else in a spec state is observable by the hypervisor,
-directly (NC memory, its own registers, which vCPU it scheduled, what the last exit showed it)
+The secrets are exactly the contents of confidential memory, the CVMs' vCPU state (general and
+floating-point registers, pcs, the exit each vCPU awaits an answer to) and the value of each
+CVM's secret. Everything else in a spec state is observable by the hypervisor, directly (NC memory, its own registers, which vCPU it scheduled, what the last exit showed it)
 or through the monitor's answers (the CVM table, the allocation of confidential pages, the guest
 maps it helped to build, the MMIO region table it serves requests for, the interrupt lines
 each CVM allows and those it injected). What an exit shows is the reference's declassification
@@ -34,18 +34,22 @@ def low_equal(s1: SpecState, s2: SpecState) -> bool:
 def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
     """CVM slot k's private state is unchanged: every C page it owned is still its own with the
     same contents, and its vCPUs' general and floating-point registers and pcs are the same."""
-    tag = CVM_BASE + k
-    pages = all_of(
-        implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
-        for p in range(C)
-    )
     regs = all_of(
         same(before.vcpu_regs[k * H + h], after.vcpu_regs[k * H + h])
         & same(before.vcpu_fpu[k * H + h], after.vcpu_fpu[k * H + h])
         & (before.vcpu_pc[k * H + h] == after.vcpu_pc[k * H + h])
         for h in range(H)
     )
-    return pages & regs
+    return pages_kept(before, after, k) & regs
+
+
+def pages_kept(before: SpecState, after: SpecState, k: int) -> bool:
+    """Every C page CVM slot k owned is still its own, with the same contents."""
+    tag = CVM_BASE + k
+    return all_of(
+        implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
+        for p in range(C)
+    )
 
 
 def integrity(before: SpecState, after: SpecState, exempt: int) -> bool:
@@ -73,12 +77,7 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
         for q in range(k * H, k * H + H) if q != i
     )
     fpu = all_of(same(before.vcpu_fpu[q], after.vcpu_fpu[q]) for q in range(k * H, k * H + H))
-    tag = CVM_BASE + k
-    pages = all_of(
-        implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
-        for p in range(C)
-    )
-    return regs_i & others & fpu & pages
+    return regs_i & others & fpu & pages_kept(before, after, k)
 
 
 def exit_declassification_equal(s1: SpecState, s2: SpecState, cause: int, addr: int, instr: int) -> bool:

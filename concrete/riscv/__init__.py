@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from abstract.abi import ATTEST_DIGESTS
 from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
@@ -12,7 +13,7 @@ Step = Tuple[RvState, Result]
 
 
 def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
-                   digests: Tuple[int, ...] = (0, 0), secret: int = 0) -> Step:
+                   digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0) -> Step:
     return lifecycle.promote_to_tvm(RISCV, s, npages, src, ndigests, digests, secret)
 
 

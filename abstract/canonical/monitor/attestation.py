@@ -8,17 +8,15 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.config import G, NC, PAGE_SIZE
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, flag_at, put_at, read_at
+from abstract.logic import flag_at, put_at, read_at
 
 Result = Tuple[int, int]
 
 
 def attest(hwp: Any, copied: Tuple[int, ...], ndigests: int, digests: Tuple[int, ...]) -> bool:
-    """Measure the copies with the root of trust and compare with every digest of the payload;
-    an empty payload attests nothing."""
-    measurement = hwp.measure(copied)
-    named = (ndigests >= 1) & (ndigests <= abi.ATTEST_DIGESTS)
-    return named & all_of((j >= ndigests) | (digests[j] == measurement) for j in range(abi.ATTEST_DIGESTS))
+    """Measure the copies with the root of trust and check the payload's digests against the
+    measurement (the payload format is the ABI's: `abi.attested`)."""
+    return abi.attested(hwp.measure(copied), ndigests, digests)
 
 
 def retrieve_secret(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
