@@ -72,6 +72,12 @@ def _fpu_left_live(self: Any, hw: Any, vcpu: int) -> Any:
     return hw
 
 
+def _unmap_without_fence(hwp: Any, hw: Any, k: int, i: int) -> Any:
+    """Fault 9: unshare unmaps the leaf but issues no G-stage fence, so a cached translation
+    of the page survives."""
+    return hwp.translation_unmap(hw, i)
+
+
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(3, "destroy-without-zeroing", "Destroy frees pages without zeroing them.",
           "abstract.canonical.allocator", "release_all", _release_all_without_zeroing,
@@ -99,6 +105,9 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(10, "fpu-not-switched-on-exit", "FPU state is not switched on exit, leaking CVM floating-point registers.",
           "concrete.riscv.machine", "RiscvMachine.fpu_exit", _fpu_left_live,
           ("riscv->canonical/exit_interrupt/simulation", "riscv/exit_interrupt/confidentiality")),
+    Fault(9, "unshare-without-fence", "No G-stage fence after unshare, so a stale translation survives.",
+          "abstract.canonical.monitor.memory", "unmap_fenced", _unmap_without_fence,
+          ("riscv->canonical/unshare_memory/invariant",)),
 ), key=lambda f: f.number)}
 
 

@@ -20,7 +20,7 @@ OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
-                      "refinement.obligations.ecall")
+                      "refinement.obligations.ecall", "refinement.obligations.tlb_fill")
 
 
 class Layers(str, Enum):

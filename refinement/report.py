@@ -20,8 +20,10 @@ ASSUMPTIONS = (
     "invariant of its abstraction; the upper half is carried by simulation and the spec's own "
     "invariant-preservation (`spec/<op>/totality`) obligations.",
     "Page contents are abstract values (one integer per 4 KiB page); physical memory starts at 0.",
-    "G-stage tables are one level of leaf PTEs per CVM with a monitor-owned root page; "
-    "multi-level walks, TLBs and hfence.gvma are not modelled yet.",
+    "G-stage tables are one level of leaf PTEs per CVM with a monitor-owned root page; multi-level "
+    "walks are not modelled. The G-stage TLB is one VMID-tagged entry per guest page, filled by the "
+    "hardware while a guest runs (`tlb_fill`) and emptied per VMID by hfence.gvma; the RISC-V local "
+    "invariant requires it to agree with the tables.",
     "The exit area is fields the hypervisor reads (NACL GPR image, scause/stval/htinst), not bytes "
     "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
     "The answer to an exit is read from the NACL GPR slots the hypervisor wrote (`nacl_write`); a "

@@ -40,7 +40,8 @@ def abs_riscv(s: RvState) -> CanonState:
 
 def riscv_shapes_ok(hw: RvHw) -> bool:
     pmp_fields = (hw.pmp_mode, hw.pmp_r, hw.pmp_w, hw.pmp_x, hw.pmp_addr)
-    ptes = (hw.pte_v, hw.pte_r, hw.pte_w, hw.pte_x, hw.pte_u, hw.pte_a, hw.pte_d, hw.pte_ppn)
+    ptes = (hw.pte_v, hw.pte_r, hw.pte_w, hw.pte_x, hw.pte_u, hw.pte_a, hw.pte_d, hw.pte_ppn,
+            hw.tlb_v, hw.tlb_ppn)
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
         and all(len(f) == K for f in (hw.hgatp_mode, hw.hgatp_vmid, hw.hgatp_ppn))
@@ -81,6 +82,12 @@ def ptes_ok(hw: RvHw) -> bool:
     )
 
 
+def tlb_ok(hw: RvHw) -> bool:
+    """Every cached G-stage translation is the current leaf: no stale translation survives
+    a change to a CVM's tables (the monitor fences after it)."""
+    return all_of(implies(hw.tlb_v[i], hw.pte_v[i] & (hw.tlb_ppn[i] == hw.pte_ppn[i])) for i in range(K * G))
+
+
 def hgatp_ok(s: RvState) -> bool:
     """A live slot's hgatp is Sv48x4 with VMID k + 1 and its root page; an empty slot's is Bare."""
     hw = s.hw
@@ -94,8 +101,9 @@ def hgatp_ok(s: RvState) -> bool:
 
 
 def riscv_local(s: RvState) -> bool:
-    """What the RISC-V layer adds, inductive on its own: PMP layout, PTE bit patterns, hgatp."""
-    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s.hw) & hgatp_ok(s))
+    """What the RISC-V layer adds, inductive on its own: PMP layout, PTE bit patterns, a TLB
+    coherent with the tables, hgatp."""
+    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s.hw) & tlb_ok(s.hw) & hgatp_ok(s))
 
 
 def riscv_invariant(s: RvState) -> bool:

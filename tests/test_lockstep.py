@@ -21,6 +21,7 @@ from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
 from refinement.obligations import exit_sbi_call as exit_obligations
+from refinement.obligations import tlb_fill as tlb_obligations
 from refinement.riscv_to_canonical import abs_riscv, riscv_invariant
 
 addr = st.one_of(st.integers(0, PAGES * PAGE_SIZE), st.integers(0, PAGES).map(lambda p: p * PAGE_SIZE),
@@ -83,6 +84,7 @@ calls = st.one_of(
     st.tuples(st.just("hypervisor_write"), addr, st.integers(-5, 5)),
     st.tuples(st.just("nacl_write"), st.integers(-1, 31), word),
     st.tuples(st.just("send_ipi"), st.one_of(st.integers(0, 2 ** H), word), st.sampled_from([0, 1, H, -1, 2 ** 64 - 1, 5])),
+    st.tuples(st.just("tlb_fill"), st.integers(-1, G)),
     st.tuples(st.just("remote_fence"), st.integers(-1, 4), st.one_of(st.integers(0, 2 ** H), word),
               st.sampled_from([0, 1, H, -1, 5])),
 )
@@ -101,6 +103,10 @@ def step_checked(s, call):
         args = [*args, 0, (0, 0), 0]
     if name == "scribble":
         return scribble(s, *args), (0, 0)
+    if name == "tlb_fill":  # hardware, RISC-V only: the canonical machine stutters
+        tlb_obligations.tlb_fill_simulation_riscv_canonical(s, *args)
+        tlb_obligations.tlb_fill_invariant_riscv(s, *args)
+        return rv.tlb_fill(s, *args), (0, 0)
     if name in ("hypervisor_ecall", "guest_ecall"):  # decode from the registers, contracts on
         getattr(ecall_obligations, f"{name}_decoding")(s)
         return getattr(ecall, name)(s)
@@ -339,3 +345,20 @@ def test_a_cvm_promoted_into_a_freed_slot_starts_without_the_old_cvms_registers(
     s, (_, again) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     assert again == cvm, "the same slot"
     assert s.hw.vcpu_saved[0] == (0,) * 31 and s.hw.vcpu_fregs[0] == (0,) * 32 and s.hw.vcpu_mepc[0] == 0
+
+
+def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
+    from refinement import faults
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
+    assert err == abi.SUCCESS
+    s, _ = step_checked(s, ("tlb_fill", 1))
+    i = (cvm - 1) * G + 1
+    assert s.hw.tlb_v[i] and s.hw.tlb_ppn[i] == 2
+    after, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
+    assert err == abi.SUCCESS and not after.hw.tlb_v[i] and not after.hw.pte_v[i]
+    with faults.applied(["unshare-without-fence"]):
+        with pytest.raises(icontract.ViolationError, match="riscv_local"):
+            step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))

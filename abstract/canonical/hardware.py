@@ -55,6 +55,11 @@ class CanonicalHardware(SoftwareAllocator):
     def translation_entry(self, hw: CanonHw, i: int) -> Tuple[bool, int]:
         return flag_at(hw.t_valid, i), read_at(hw.t_page, i)
 
+    def translation_fence(self, hw: CanonHw, k: int) -> CanonHw:
+        """The canonical translation has no cache, so there is nothing to drop; the RISC-V
+        model's TLB is where a missing fence shows."""
+        return hw
+
     def hart_enter(self, hw: CanonHw, vcpu: int) -> CanonHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],
                        hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu])

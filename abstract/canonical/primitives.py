@@ -46,6 +46,12 @@ class SecondStageTranslation(Protocol[HW]):
     def translation_entry(self, hw: HW, i: int) -> Tuple[bool, int]:
         """(mapped, page) of entry i."""
 
+    def translation_fence(self, hw: HW, k: int) -> HW:
+        """Drop every cached translation of CVM k on all its harts, so a changed entry takes
+        effect (RISC-V: hfence.gvma for its VMID). Loading or clearing a CVM's translation
+        fences it as part of the primitive; after `translation_map` or `translation_unmap`
+        of a live entry the monitor must fence."""
+
 
 class HartStateSwitch(Protocol[HW]):
     """Per-hart architectural state saved, cleared and restored on a domain switch."""

@@ -137,6 +137,18 @@ def allow_ext_interrupt(s: RvState, mask: int) -> Step:
     return interrupts.allow_ext_interrupt(RISCV, s, mask)
 
 
+def tlb_fill(s: RvState, g: int) -> RvState:
+    """Hardware, not the monitor: the running vCPU touches guest page g, and the G-stage walk
+    caches its leaf in the TLB. Nothing is cached while the hypervisor runs or for a page
+    outside guest memory. A TLB entry the monitor fails to fence is what fault 9 leaves."""
+    from dataclasses import replace
+    from abstract.config import G
+    from abstract.domain import HYPERVISOR
+    if s.run_cvm == HYPERVISOR or not 0 <= g < G:
+        return s
+    return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g))
+
+
 def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
     return interrupts.inject_interrupt(RISCV, s, cvm_id, vcpu, line)
 
@@ -149,4 +161,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
+    "tlb_fill",
 ]

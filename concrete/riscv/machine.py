@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS, PAGE_SIZE
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import flag_at, put_at, read_at, set_at
+from abstract.logic import flag_at, keep, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw
 
@@ -51,7 +51,7 @@ class RiscvMachine(SoftwareAllocator):
             hw = _leaf(hw, k * G + g, g < len(pages), True, pages[g] if g < len(pages) else 0)
         live = len(pages) > 0
         return replace(
-            hw,
+            self.translation_fence(hw, k),
             hgatp_mode=set_at(hw.hgatp_mode, k, gstage.MODE_SV48X4 if live else gstage.MODE_BARE),
             hgatp_vmid=set_at(hw.hgatp_vmid, k, k + 1 if live else 0),
             hgatp_ppn=set_at(hw.hgatp_ppn, k, root_ppn(k) if live else 0),
@@ -68,6 +68,19 @@ class RiscvMachine(SoftwareAllocator):
 
     def translation_entry(self, hw: RvHw, i: int) -> Tuple[bool, int]:
         return flag_at(hw.pte_v, i), read_at(hw.pte_ppn, i)
+
+    def translation_fence(self, hw: RvHw, k: int) -> RvHw:
+        """hfence.gvma with CVM k's VMID, on every hart: its TLB entries are invalidated."""
+        lo, hi = k * G, (k + 1) * G
+        return replace(hw, tlb_v=hw.tlb_v[:lo] + (False,) * G + hw.tlb_v[hi:])
+
+    def tlb_fill(self, hw: RvHw, i: int) -> RvHw:
+        """The hardware walk caches entry i when the guest touches its page (valid leaves only).
+        Branch-free in the symbolic index, like `put_at`."""
+        hit = tuple((j == i) & hw.pte_v[j] for j in range(len(hw.tlb_v)))
+        return replace(hw, tlb_v=tuple(hw.tlb_v[j] | hit[j] for j in range(len(hit))),
+                       tlb_ppn=tuple(hw.tlb_ppn[j] + keep(hw.pte_ppn[j] - hw.tlb_ppn[j], hit[j])
+                                     for j in range(len(hit))))
 
     def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],

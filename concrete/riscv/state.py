@@ -35,6 +35,10 @@ class RvHw:
     pte_a: EntryFlags
     pte_d: EntryFlags
     pte_ppn: EntryInts
+    # The G-stage TLB, tagged by VMID: entry k * G + g caches CVM k's translation of guest
+    # page g (hardware fills it as the guest runs; hfence.gvma empties a VMID's entries).
+    tlb_v: EntryFlags
+    tlb_ppn: EntryInts
     # General registers x1..x31 of the hart, and the copies the monitor keeps.
     regs: Regs
     hv_saved: Regs
@@ -96,7 +100,7 @@ def riscv_initial() -> RvState:
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
             hgatp_mode=(0,) * K, hgatp_vmid=(0,) * K, hgatp_ppn=(0,) * K,
             pte_v=no, pte_r=no, pte_w=no, pte_x=no, pte_u=no, pte_a=no, pte_d=no,
-            pte_ppn=(0,) * (K * G),
+            pte_ppn=(0,) * (K * G), tlb_v=no, tlb_ppn=(0,) * (K * G),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
             fregs=(0,) * NFREGS, hv_fregs=(0,) * NFREGS, vcpu_fregs=((0,) * NFREGS,) * (K * H),
             nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htinst=0, vcpu_mepc=(0,) * (K * H),

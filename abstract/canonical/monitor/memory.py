@@ -33,7 +33,9 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
     mapped, page = hwp.translation_entry(s.hw, i)
     if holds_private_page(mapped, page):
         s = hwp.release(s, page)
-    return replace(s, hw=hwp.translation_map(s.hw, i, hv_addr // PAGE_SIZE, False)), (abi.SUCCESS, 0)
+    # The old leaf may be cached, so the new one is fenced in before the CVM runs again.
+    hw = hwp.translation_fence(hwp.translation_map(s.hw, i, hv_addr // PAGE_SIZE, False), s.run_cvm)
+    return replace(s, hw=hw), (abi.SUCCESS, 0)
 
 
 def holds_private_page(mapped: bool, page: int) -> bool:
@@ -56,7 +58,13 @@ def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
     mapped, page = hwp.translation_entry(s.hw, i)
     if not holds_shared_page(mapped, page):
         return s, (abi.FAILED, 0)
-    return replace(s, hw=hwp.translation_unmap(s.hw, i)), (abi.SUCCESS, 0)
+    return replace(s, hw=unmap_fenced(hwp, s.hw, s.run_cvm, i)), (abi.SUCCESS, 0)
+
+
+def unmap_fenced(hwp: Any, hw: Any, k: int, i: int) -> Any:
+    """Unmap entry i of CVM k, then fence CVM k on all its harts, before the hypervisor is
+    told: without the fence a stale translation of the page would survive."""
+    return hwp.translation_fence(hwp.translation_unmap(hw, i), k)
 
 
 def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
