@@ -25,6 +25,7 @@ class Sizes:
     guest_pages: int = 3   # guest-physical pages per CVM
     levels: int = 1        # G-stage page-table levels below the root
     mmio_regions: int = 2  # MMIO region slots per CVM (ACE allows 1024)
+    phys_harts: int = 2    # physical harts: the modelled one (0) and others that run vCPUs too
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -38,6 +39,7 @@ LIMITS = {
     "guest_pages": (2, 64),
     "levels": (1, 1),
     "mmio_regions": (1, 16),
+    "phys_harts": (1, 4),
 }
 
 
@@ -85,6 +87,7 @@ K = SIZES.cvms
 H = SIZES.harts
 G = SIZES.guest_pages
 R = SIZES.mmio_regions
+P = SIZES.phys_harts
 PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)

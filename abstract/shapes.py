@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Tuple
 
 from abstract.abi import ATTEST_DIGESTS
-from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, PAGES, R
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, P, PAGES, R
 
 
 def ints(n: int) -> Any:
@@ -35,3 +35,4 @@ VcpuRegs = Tuple[(Regs,) * (K * H)]
 Fregs = ints(NFREGS)
 VcpuFregs = Tuple[(Fregs,) * (K * H)]
 ExitCsrs = ints(NCSRS)
+OtherHarts = ints(P - 1)     # what physical harts 1..P-1 run: vCPU index + 1, or 0 (their hypervisor)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
-from abstract.config import G, H, K, NC, NIRQ, NREGS, PAGES, R
+from abstract.config import G, H, K, NC, NIRQ, NREGS, P, PAGES, R
 from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, lnot
 from abstract.spec.state import SpecState, spec_invariant
@@ -56,6 +56,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         hv_fpu=abs_hv_fpu(s), vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
         vcpu_pc=s.hw.vcpu_pc, reply_a=s.reply_a, reply_b=s.reply_b,
         reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
+        other_harts=s.other_harts,
     )
 
 
@@ -73,6 +74,7 @@ def canonical_shapes_ok(s: CanonState) -> bool:
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ \
         and len(s.reply_a) == K * H and len(s.reply_b) == K * H and len(s.reply_step) == K * H \
         and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K \
+        and len(s.other_harts) == P - 1 \
         and len(s.hw.vcpu_saved) == K * H and all(
         len(r) == NREGS for r in s.hw.vcpu_saved
     )

@@ -53,11 +53,12 @@ def _select(patterns: Optional[List[str]]):
     return chosen
 
 
-def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None):
+def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None, phys_harts=None):
     """The REFINE_* environment variables, overridden by the command-line options given."""
     from abstract.config import ConfigError, Sizes, from_env, validate
     given = dict(nc_pages=nc_pages, c_pages=c_pages, cvms=cvms, harts=harts,
-                 guest_pages=guest_pages, levels=levels, mmio_regions=mmio_regions)
+                 guest_pages=guest_pages, levels=levels, mmio_regions=mmio_regions,
+                 phys_harts=phys_harts)
     try:
         base = from_env().as_dict()
         return validate(Sizes(**{**base, **{k: v for k, v in given.items() if v is not None}}))
@@ -117,10 +118,11 @@ def prove_cmd(
     guest_pages: Optional[int] = typer.Option(None, "--guest-pages", help="Guest-physical pages per CVM."),
     levels: Optional[int] = typer.Option(None, "--levels", help="G-stage levels (1 so far)."),
     mmio_regions: Optional[int] = typer.Option(None, "--mmio-regions", help="MMIO region slots per CVM."),
+    phys_harts: Optional[int] = typer.Option(None, "--phys-harts", help="Physical harts (vCPUs run on any)."),
 ):
     """Prove the selected obligations, show progress, print a summary and write reports."""
     def body():
-        sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions)
+        sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions, phys_harts)
         from refinement.faults import FAULTS
         unknown = [f for f in fault or [] if f not in FAULTS]
         if unknown:
@@ -216,7 +218,7 @@ def _stored_counterexample(report: Path, obligation_id: str):
                            f"{entry.get('verdict')}); only REFUTED and some ERROR results have one")
     config = data.get("config", {})
     return entry, _sizes(*(config.get(k) for k in ("nc_pages", "c_pages", "cvms", "harts", "guest_pages", "levels",
-                                                   "mmio_regions")))
+                                                   "mmio_regions", "phys_harts")))
 
 
 def _print_replay(obligation_id: str, answer: dict, faults) -> None:

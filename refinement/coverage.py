@@ -15,6 +15,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm", "hypervisor_ecall"), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("answer_exit", "tvm_vcpu_run", "hypervisor_ecall"),
      "two halves: the answer to the last exit, then the entry"),
+    ("COVH TVM_VCPU_RUN on other physical harts", ("other_hart_run", "other_hart_exit", "tvm_vcpu_run", "destroy_tvm"),
+     "where each vCPU runs: never on two harts at once; a CVM running anywhere cannot be destroyed; "
+     "the other harts' registers and PMP are not modelled"),
     ("COVH other FIDs: INVALID_PARAM", ("hypervisor_ecall", "sbi_call"), "decoded from any a7/a6"),
     ("NACL shared-memory set-up", (), "not modelled yet (the exit area is modelled)"),
     ("COVG ADD/REMOVE_MMIO_REGION (FID 0, 1)", ("add_mmio_region", "remove_mmio_region", "guest_ecall"),

@@ -72,6 +72,12 @@ def _fpu_left_live(self: Any, hw: Any, vcpu: int) -> Any:
     return hw
 
 
+def _never_running_elsewhere(s: Any, i: int) -> bool:
+    """Fault 8: TVM_VCPU_RUN does not check whether the vCPU already runs on another physical
+    hart, so one vCPU can run on two harts at once."""
+    return False
+
+
 def _unmap_without_fence(hwp: Any, hw: Any, k: int, i: int) -> Any:
     """Fault 9: unshare unmaps the leaf but issues no G-stage fence, so a cached translation
     of the page survives."""
@@ -105,6 +111,9 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(10, "fpu-not-switched-on-exit", "FPU state is not switched on exit, leaking CVM floating-point registers.",
           "concrete.riscv.machine", "RiscvMachine.fpu_exit", _fpu_left_live,
           ("riscv->canonical/exit_interrupt/simulation", "riscv/exit_interrupt/confidentiality")),
+    Fault(8, "vcpu-on-two-harts", "One vCPU is allowed to run on two physical harts at once.",
+          "abstract.canonical.monitor.physical", "running_elsewhere", _never_running_elsewhere,
+          ("canonical->spec/tvm_vcpu_run/simulation",)),
     Fault(9, "unshare-without-fence", "No G-stage fence after unshare, so a stale translation survives.",
           "abstract.canonical.monitor.memory", "unmap_fenced", _unmap_without_fence,
           ("riscv->canonical/unshare_memory/invariant",)),

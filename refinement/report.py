@@ -31,6 +31,10 @@ ASSUMPTIONS = (
     "Measurement is an abstract linear digest of the copied pages (ACE: SHA3-384 over kernel, initrd, "
     "device tree and boot hart); the payload holds up to two digests; a secret is one abstract value "
     "written into one private page.",
+    "One physical hart is modelled in full (registers, PMP, exits). Of the other physical harts only "
+    "which vCPU each runs is modelled (`other_hart_run`, `other_hart_exit`), so that a vCPU never runs "
+    "on two harts at once and a CVM running anywhere cannot be destroyed; their registers and PMP are "
+    "assumed to behave as this hart's do.",
     "Not modelled yet: NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
 )
 

@@ -17,7 +17,7 @@ import concrete.riscv as rv
 from abstract import abi
 from concrete.riscv import ecall
 from refinement.obligations import ecall as ecall_obligations
-from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
+from abstract.config import G, H, K, NC, P, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
 from refinement.obligations import exit_sbi_call as exit_obligations
@@ -85,6 +85,8 @@ calls = st.one_of(
     st.tuples(st.just("nacl_write"), st.integers(-1, 31), word),
     st.tuples(st.just("send_ipi"), st.one_of(st.integers(0, 2 ** H), word), st.sampled_from([0, 1, H, -1, 2 ** 64 - 1, 5])),
     st.tuples(st.just("tlb_fill"), st.integers(-1, G)),
+    st.tuples(st.just("other_hart_run"), st.integers(0, P), st.integers(0, K + 1), st.integers(-1, H)),
+    st.tuples(st.just("other_hart_exit"), st.integers(0, P)),
     st.tuples(st.just("remote_fence"), st.integers(-1, 4), st.one_of(st.integers(0, 2 ** H), word),
               st.sampled_from([0, 1, H, -1, 5])),
 )
@@ -362,3 +364,21 @@ def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
     with faults.applied(["unshare-without-fence"]):
         with pytest.raises(icontract.ViolationError, match="riscv_local"):
             step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
+
+
+def test_a_vcpu_runs_on_one_physical_hart_at_a_time_and_fault_8_breaks_that():
+    from refinement import faults
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, (err, _) = step_checked(s, ("other_hart_run", 1, cvm, 0))
+    assert err == abi.SUCCESS and s.other_harts[0] == (cvm - 1) * H + 1
+    for call in (("tvm_vcpu_run", cvm, 0), ("destroy_tvm", cvm), ("other_hart_run", 1, cvm, 0)):
+        after, (err, _) = step_checked(s, call)
+        assert err == abi.INVALID_PARAM and after == s, call
+    with faults.applied(["vcpu-on-two-harts"]):
+        with pytest.raises(icontract.ViolationError, match="abs\\(canonical step\\) == spec step"):
+            step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("other_hart_exit", 1))
+    assert err == abi.SUCCESS and s.other_harts[0] == 0
+    s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert err == abi.SUCCESS

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.abi import ATTEST_DIGESTS
-from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import (
+    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, physical, switch,
+)
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
 from abstract.canonical.state import CanonHw, CanonState
@@ -23,6 +25,14 @@ def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...], ndigests: i
 
 def retrieve_secret(s: CanonState, gpa: int, size: int) -> Step:
     return attestation.retrieve_secret(CANONICAL, s, gpa, size)
+
+
+def other_hart_run(s: CanonState, phys: int, cvm_id: int, vcpu: int) -> Step:
+    return physical.other_hart_run(CANONICAL, s, phys, cvm_id, vcpu)
+
+
+def other_hart_exit(s: CanonState, phys: int) -> Step:
+    return physical.other_hart_exit(CANONICAL, s, phys)
 
 
 def destroy_tvm(s: CanonState, cvm_id: int) -> Step:
@@ -153,4 +163,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
+    "other_hart_run", "other_hart_exit",
 ]

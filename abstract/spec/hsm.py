@@ -14,7 +14,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H
 from abstract.domain import STARTED, STOPPED, SUSPENDED
-from abstract.logic import set_at
+from abstract.logic import any_of, keep, lnot, set_at
 from abstract.spec.state import HYPERVISOR, SpecState
 from abstract.spec.switch import exit_sbi_call
 
@@ -60,10 +60,12 @@ def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
 
 
 def system_reset(s: SpecState) -> Tuple[SpecState, Result]:
-    """SRST from a vCPU: the CVM shuts down. Every one of its harts stops and the hypervisor
-    gets the hart back as on a forwarded SBI call; it may then destroy the CVM."""
+    """SRST from a vCPU: the CVM shuts down. Every one of its harts stops (those running on
+    other physical harts are taken off them) and the hypervisor gets the hart back as on a
+    forwarded SBI call; it may then destroy the CVM."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    return exit_sbi_call(replace(s, hart=harts))
+    others = tuple(keep(v, lnot(any_of(v == k * H + h + 1 for h in range(H)))) for v in s.other_harts)
+    return exit_sbi_call(replace(s, hart=harts, other_harts=others))

@@ -7,6 +7,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R
 from abstract.logic import keep, read_at, set_at
+from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
     CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
@@ -73,13 +74,13 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
 
 
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
-    """Destroy CVM `cvm_id`: every page it owns is zeroed and freed, its maps, harts and MMIO
+    """Destroy CVM `cvm_id` (none of its vCPUs may run on any hart): every page it owns is zeroed and freed, its maps, harts and MMIO
     regions, allowed lines and pending interrupts go, and its vCPUs' registers, FPU and pcs are
     zeroed (a CVM later promoted into the slot must not start with them)."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
-    if not s.live[k]:
+    if not s.live[k] or cvm_runs_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
     tag = CVM_BASE + k
     owned = tuple(s.owner[p] == tag for p in range(C))

@@ -8,9 +8,9 @@ so that equal maps have equal representations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, PAGE_SIZE, PAGES, R
+from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
-    EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs,
+    EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract.logic import all_of, any_of, implies, lnot
@@ -48,6 +48,7 @@ class SpecState:
     ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
     has_secret: SlotFlags   # attestation at promote released a secret to the CVM
     secret: SlotInts        # ... its value (0 when none)
+    other_harts: OtherHarts  # what physical harts 1..P-1 run: vCPU k*H+h as k*H+h+1, 0: their hypervisor
 
 
 def root_page(k: int) -> int:
@@ -69,6 +70,7 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.vcpu_pc) == K * H and len(s.reply_a) == K * H and len(s.reply_b) == K * H
         and len(s.reply_step) == K * H
         and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K
+        and len(s.other_harts) == P - 1
     )
 
 
@@ -127,7 +129,31 @@ def harts_ok(s: SpecState) -> bool:
         (s.run_cvm == k) & (s.run_vcpu == h) & s.live[k] & (s.hart[k * H + h] == STARTED)
         for k in range(K) for h in range(H)
     )
-    return lifecycle & (hv | guest)
+    return lifecycle & (hv | guest) & other_harts_ok(s)
+
+
+def running_elsewhere(s: SpecState, i: int) -> bool:
+    """vCPU i (= k*H+h) runs on one of the physical harts 1..P-1."""
+    return any_of(s.other_harts[q] == i + 1 for q in range(P - 1))
+
+
+def other_harts_ok(s: SpecState) -> bool:
+    """A vCPU runs on at most one physical hart: each other hart runs nothing or a started vCPU
+    of a live CVM that this hart does not run, and no two run the same one."""
+    def runs_here(i: int) -> bool:
+        return (s.run_cvm == i // H) & (s.run_vcpu == i % H)
+
+    each = all_of(
+        (s.other_harts[q] == 0) | any_of(
+            (s.other_harts[q] == i + 1) & s.live[i // H] & (s.hart[i] == STARTED) & lnot(runs_here(i))
+            for i in range(K * H))
+        for q in range(P - 1)
+    )
+    distinct = all_of(
+        lnot((s.other_harts[q] != 0) & (s.other_harts[q] == s.other_harts[r]))
+        for q in range(P - 1) for r in range(q + 1, P - 1)
+    )
+    return each & distinct
 
 
 def regions_ok(s: SpecState) -> bool:
@@ -197,6 +223,7 @@ def spec_initial() -> SpecState:
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
+        other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
         secret=(0,) * K,
     )

@@ -11,7 +11,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, K, NCSRS, NREGS
 from abstract.logic import keep, put_at, set_at
-from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState
+from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere
 
 Result = Tuple[int, int]
 
@@ -27,11 +27,12 @@ def tvm_vcpu_run(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Resul
 
 
 def runnable(s: SpecState, cvm_id: int, vcpu: int) -> bool:
-    """The hypervisor runs, and CVM `cvm_id` exists with vCPU `vcpu` started or suspended."""
+    """The hypervisor runs, and CVM `cvm_id` exists with vCPU `vcpu` started or suspended and
+    not running on another physical hart."""
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
         return False
     i = (cvm_id - 1) * H + vcpu
-    return s.live[cvm_id - 1] and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED)
+    return s.live[cvm_id - 1] and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED) and not running_elsewhere(s, i)
 
 
 def enter_vcpu(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:

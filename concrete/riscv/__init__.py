@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.abi import ATTEST_DIGESTS
-from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, switch
+from abstract.canonical.monitor import (
+    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, physical, switch,
+)
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -19,6 +21,14 @@ def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...], ndigests: int 
 
 def retrieve_secret(s: RvState, gpa: int, size: int) -> Step:
     return attestation.retrieve_secret(RISCV, s, gpa, size)
+
+
+def other_hart_run(s: RvState, phys: int, cvm_id: int, vcpu: int) -> Step:
+    return physical.other_hart_run(RISCV, s, phys, cvm_id, vcpu)
+
+
+def other_hart_exit(s: RvState, phys: int) -> Step:
+    return physical.other_hart_exit(RISCV, s, phys)
 
 
 def destroy_tvm(s: RvState, cvm_id: int) -> Step:
@@ -161,5 +171,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "tlb_fill",
+    "tlb_fill", "other_hart_run", "other_hart_exit",
 ]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from abstract.shapes import (
-    EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, Owners, PageData, PendingFlags, RegionInts, Regs, SlotFlags,
+    EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs, SlotFlags,
     SlotInts, VcpuFregs, VcpuRegs,
 )
 from concrete.riscv.pmp import ENTRIES
@@ -76,6 +76,7 @@ class RvState:
     ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
     has_secret: SlotFlags       # attestation released a secret to the CVM
     secret: SlotInts            # ... its value
+    other_harts: OtherHarts     # the vCPU (index + 1) each other physical hart runs, 0: none
     hw: RvHw
 
 

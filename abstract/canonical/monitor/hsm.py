@@ -7,6 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.config import H
 from abstract.domain import HYPERVISOR, STARTED, STOPPED, SUSPENDED
+from abstract.canonical.monitor import physical
 from abstract.logic import set_at
 from abstract.canonical.monitor.switch import exit_to_hypervisor
 
@@ -46,9 +47,11 @@ def hart_status(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
 
 
 def system_reset(hwp: Any, s: Any) -> Tuple[Any, Result]:
-    """SRST: every hart of the caller's CVM stops; the hart goes back to the hypervisor."""
+    """SRST: every hart of the caller's CVM stops, on every physical hart; this hart goes
+    back to the hypervisor."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    return exit_to_hypervisor(hwp, replace(s, hart=harts), abi.CAUSE_ECALL_VS, 0, 0)
+    s = replace(s, hart=harts, other_harts=physical.taken_off_other_harts(s, k))
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0)

@@ -7,6 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
 from abstract.config import G, H, K, NC, NIRQ, R
+from abstract.canonical.monitor import physical
 from abstract.logic import keep, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
 
@@ -59,7 +60,7 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
     if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
         return s, (abi.INVALID_PARAM, 0)
     k = cvm_id - 1
-    if not s.live[k]:
+    if not s.live[k] or physical.any_vcpu_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
     s = hwp.release_all(s, k)
     return replace(

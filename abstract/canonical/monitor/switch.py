@@ -8,6 +8,7 @@ from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
 from abstract.config import H, K, NCSRS, NREGS
 from abstract.logic import keep, set_at
+from abstract.canonical.monitor import physical
 
 Result = Tuple[int, int]
 
@@ -26,6 +27,8 @@ def _runnable_index(s: Any, cvm_id: int, vcpu: int) -> int:
         return -1
     i = (cvm_id - 1) * H + vcpu
     if not s.live[cvm_id - 1] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+        return -1
+    if physical.running_elsewhere(s, i):  # one vCPU never runs on two harts at once
         return -1
     return i
 

@@ -1,0 +1,52 @@
+"""Canonical monitor: which physical hart runs which vCPU.
+
+The monitor keeps, for each physical hart other than the modelled one, the vCPU it runs
+(index + 1, or 0). TVM_VCPU_RUN on any hart refuses a vCPU that runs anywhere: the check in
+`running_elsewhere` is what stops one vCPU from running on two harts at once.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Tuple
+
+from abstract import abi
+from abstract.config import H, K, P
+from abstract.domain import STARTED, SUSPENDED
+from abstract.logic import any_of, keep, lnot, set_at
+
+Result = Tuple[int, int]
+
+
+def running_elsewhere(s: Any, i: int) -> bool:
+    """Does another physical hart run vCPU i (= k*H+h)?"""
+    return any_of(s.other_harts[q] == i + 1 for q in range(P - 1))
+
+
+def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
+    """TVM_VCPU_RUN on physical hart `phys`: mark the vCPU as running there."""
+    if not 1 <= phys < P or s.other_harts[phys - 1] != 0 or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+        return s, (abi.INVALID_PARAM, 0)
+    k = cvm_id - 1
+    i = k * H + vcpu
+    runnable = s.live[k] and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED)
+    if not runnable or (s.run_cvm == k and s.run_vcpu == vcpu) or running_elsewhere(s, i):
+        return s, (abi.INVALID_PARAM, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
+        (abi.SUCCESS, 0)
+
+
+def other_hart_exit(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
+    """The vCPU on physical hart `phys` exits to that hart's hypervisor: clear the mark."""
+    if not 1 <= phys < P or s.other_harts[phys - 1] == 0:
+        return s, (abi.INVALID_PARAM, 0)
+    return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
+
+
+def any_vcpu_elsewhere(s: Any, k: int) -> bool:
+    """Does another physical hart run a vCPU of CVM slot k?"""
+    return any_of(running_elsewhere(s, k * H + h) for h in range(H))
+
+
+def taken_off_other_harts(s: Any, k: int) -> Tuple[int, ...]:
+    """The other harts' marks with CVM slot k's vCPUs removed (the monitor interrupts them)."""
+    return tuple(keep(v, lnot(any_of(v == k * H + h + 1 for h in range(H)))) for v in s.other_harts)

@@ -1,0 +1,50 @@
+"""Spec: the physical harts other than the modelled one (1..P-1), which run vCPUs too.
+
+Only *where* each vCPU runs is modelled there: TVM_VCPU_RUN from the hypervisor on another
+hart marks the vCPU as running on that hart, and its exit clears the mark. The other harts'
+registers, PMP and exits are theirs and not modelled. What matters across harts is the
+reference's rule that a vCPU runs on at most one physical hart at a time (seeded fault 8), and
+that a CVM with a vCPU running anywhere cannot be destroyed.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import H, K, P
+from abstract.domain import STARTED, SUSPENDED
+from abstract.logic import any_of, set_at
+from abstract.spec.state import SpecState, running_elsewhere
+
+Result = Tuple[int, int]
+
+
+def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
+    """TVM_VCPU_RUN from the hypervisor on physical hart `phys`, which runs no vCPU: the same
+    checks as on this hart, and a vCPU that runs anywhere (here or on another hart) is refused
+    with INVALID_PARAM. A suspended vCPU resumes as started."""
+    if not 1 <= phys < P or s.other_harts[phys - 1] != 0:
+        return s, (abi.INVALID_PARAM, 0)
+    if not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+        return s, (abi.INVALID_PARAM, 0)
+    k, i = cvm_id - 1, (cvm_id - 1) * H + vcpu
+    if not s.live[k] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+        return s, (abi.INVALID_PARAM, 0)
+    if (s.run_cvm == k and s.run_vcpu == vcpu) or running_elsewhere(s, i):
+        return s, (abi.INVALID_PARAM, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
+        (abi.SUCCESS, 0)
+
+
+def other_hart_exit(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
+    """The vCPU on physical hart `phys` exits to that hart's hypervisor; a hart running no vCPU
+    (or no such hart) gives INVALID_PARAM."""
+    if not 1 <= phys < P or s.other_harts[phys - 1] == 0:
+        return s, (abi.INVALID_PARAM, 0)
+    return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
+
+
+def cvm_runs_elsewhere(s: SpecState, k: int) -> bool:
+    """Some vCPU of CVM slot k runs on another physical hart."""
+    return any_of(running_elsewhere(s, k * H + h) for h in range(H))
