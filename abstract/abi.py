@@ -154,5 +154,18 @@ HSM_STATUS_SUSPENDED = 4
 TSM_INFO_SIZE = 48
 TSM_INFO_WORD = 0x5453_4D01  # "TSM", state ready: page contents are abstract values
 
+# NACL (SBI nested acceleration): the hypervisor hands the monitor the shared memory of the
+# calling hart with SET_SHMEM(lo, hi, flags); all-ones in lo and hi disables it. Its size on
+# RV64 is 4096 + 1024 * XLEN/8 bytes, i.e. three pages, 4 KiB aligned.
+NACL_SET_SHMEM = 1
+NACL_SHMEM_PAGES = 3
+NACL_NONE = -1            # no shared memory set up (the monitor's record)
+
+
+def all_ones(value: int) -> bool:
+    """A register that holds -1, however the model writes it (signed or XLEN-wide)."""
+    return (value == -1) | (value == 2 ** 64 - 1)
+
+
 # SRST (system reset) function id.
 SRST_SYSTEM_RESET = 0

@@ -56,7 +56,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         hv_fpu=abs_hv_fpu(s), vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
         vcpu_pc=s.hw.vcpu_pc, reply_a=s.reply_a, reply_b=s.reply_b,
         reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
-        other_harts=s.other_harts,
+        nacl_page=s.nacl_page, other_harts=s.other_harts,
     )
 
 

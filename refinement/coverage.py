@@ -19,7 +19,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "where each vCPU runs: never on two harts at once; a CVM running anywhere cannot be destroyed; "
      "the other harts' registers and PMP are not modelled"),
     ("COVH other FIDs: INVALID_PARAM", ("hypervisor_ecall", "sbi_call"), "decoded from any a7/a6"),
-    ("NACL shared-memory set-up", (), "not modelled yet (the exit area is modelled)"),
+    ("NACL SET_SHMEM (FID 1)", ("nacl_set_shmem", "hypervisor_ecall"),
+     "three pages, wholly in NC (spec invariant); all ones disables; the exit area's bytes are not modelled"),
     ("COVG ADD/REMOVE_MMIO_REGION (FID 0, 1)", ("add_mmio_region", "remove_mmio_region", "guest_ecall"),
      "region slots per CVM come from the configuration (ACE: 1024)"),
     ("COVG SHARE_MEMORY (FID 2)", ("share_memory",), "the hypervisor's answer is an input"),

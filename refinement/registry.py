@@ -18,7 +18,7 @@ OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "system_reset", "tsm_get_info", "add_mmio_region", "remove_mmio_region", "guest_load_fault",
     "guest_store_fault", "allow_ext_interrupt", "inject_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit",
+    "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
                       "refinement.obligations.ecall", "refinement.obligations.tlb_fill")
@@ -65,6 +65,7 @@ class Operation(str, Enum):
     RETRIEVE_SECRET = "retrieve_secret"
     OTHER_HART_RUN = "other_hart_run"    # TVM_VCPU_RUN on another physical hart
     OTHER_HART_EXIT = "other_hart_exit"  # ... and the exit there
+    NACL_SET_SHMEM = "nacl_set_shmem"
 
 
 class Kind(str, Enum):

@@ -87,6 +87,8 @@ calls = st.one_of(
     st.tuples(st.just("tlb_fill"), st.integers(-1, G)),
     st.tuples(st.just("other_hart_run"), st.integers(0, P), st.integers(0, K + 1), st.integers(-1, H)),
     st.tuples(st.just("other_hart_exit"), st.integers(0, P)),
+    st.tuples(st.just("nacl_set_shmem"), st.one_of(st.integers(-1, NC).map(lambda p: p * PAGE_SIZE), addr),
+              st.sampled_from([0, 0, 1, -1, 2 ** 64 - 1]), st.sampled_from([0, 0, 1])),
     st.tuples(st.just("remote_fence"), st.integers(-1, 4), st.one_of(st.integers(0, 2 ** H), word),
               st.sampled_from([0, 1, H, -1, 5])),
 )
@@ -382,3 +384,18 @@ def test_a_vcpu_runs_on_one_physical_hart_at_a_time_and_fault_8_breaks_that():
     assert err == abi.SUCCESS and s.other_harts[0] == 0
     s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert err == abi.SUCCESS
+
+
+def test_nacl_shared_memory_must_lie_wholly_in_nc():
+    s = riscv_initial()
+    last_fit = (NC - abi.NACL_SHMEM_PAGES) * PAGE_SIZE
+    s, (err, _) = step_checked(s, ("nacl_set_shmem", last_fit, 0, 0))
+    assert err == abi.SUCCESS and s.nacl_page == NC - abi.NACL_SHMEM_PAGES
+    for lo, hi, flags, expected in ((last_fit + PAGE_SIZE, 0, 0, abi.INVALID_ADDRESS),  # last page in C
+                                    (NC * PAGE_SIZE, 0, 0, abi.INVALID_ADDRESS),
+                                    (8, 0, 0, abi.INVALID_PARAM), (0, 1, 0, abi.INVALID_ADDRESS),
+                                    (0, 0, 1, abi.INVALID_PARAM)):
+        after, (err, _) = step_checked(s, ("nacl_set_shmem", lo, hi, flags))
+        assert err == expected and after == s, (lo, hi, flags)
+    s, (err, _) = step_checked(s, ("nacl_set_shmem", 2 ** 64 - 1, -1, 0))
+    assert err == abi.SUCCESS and s.nacl_page == abi.NACL_NONE

@@ -8,7 +8,7 @@ from typing import Tuple
 
 from abstract.abi import ATTEST_DIGESTS
 from abstract.canonical.monitor import (
-    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, physical, switch,
+    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
@@ -33,6 +33,10 @@ def other_hart_run(s: CanonState, phys: int, cvm_id: int, vcpu: int) -> Step:
 
 def other_hart_exit(s: CanonState, phys: int) -> Step:
     return physical.other_hart_exit(CANONICAL, s, phys)
+
+
+def nacl_set_shmem(s: CanonState, lo: int, hi: int, flags: int) -> Step:
+    return nacl.nacl_set_shmem(CANONICAL, s, lo, hi, flags)
 
 
 def destroy_tvm(s: CanonState, cvm_id: int) -> Step:
@@ -163,5 +167,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit",
+    "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ]

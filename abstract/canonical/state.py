@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, P, PAGES, R
+from abstract.abi import NACL_NONE
 from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
@@ -51,6 +52,7 @@ class CanonState:
     ipi_pending: HartFlags  # a software interrupt from a sibling vCPU is pending
     has_secret: SlotFlags   # attestation released a secret to the CVM
     secret: SlotInts        # ... its value
+    nacl_page: int          # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts  # the vCPU (index + 1) each other physical hart runs, 0: none
     hw: CanonHw
 
@@ -84,6 +86,7 @@ def initial_monitor_data() -> dict:
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
+        nacl_page=NACL_NONE,
         other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
         secret=(0,) * K,

@@ -9,6 +9,7 @@ from abstract.spec.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.spec.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
+from abstract.spec.nacl import nacl_set_shmem
 from abstract.spec.physical import other_hart_exit, other_hart_run
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from abstract.spec.switch import (
@@ -24,5 +25,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit",
+    "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ]

@@ -13,6 +13,7 @@ from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
+from abstract import abi
 from abstract.logic import all_of, any_of, implies, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
@@ -48,6 +49,7 @@ class SpecState:
     ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
     has_secret: SlotFlags   # attestation at promote released a secret to the CVM
     secret: SlotInts        # ... its value (0 when none)
+    nacl_page: int          # first NC page of this hart's NACL shared memory, NACL_NONE when none
     other_harts: OtherHarts  # what physical harts 1..P-1 run: vCPU k*H+h as k*H+h+1, 0: their hypervisor
 
 
@@ -129,7 +131,13 @@ def harts_ok(s: SpecState) -> bool:
         (s.run_cvm == k) & (s.run_vcpu == h) & s.live[k] & (s.hart[k * H + h] == STARTED)
         for k in range(K) for h in range(H)
     )
-    return lifecycle & (hv | guest) & other_harts_ok(s)
+    return lifecycle & (hv | guest) & other_harts_ok(s) & nacl_ok(s)
+
+
+def nacl_ok(s: SpecState) -> bool:
+    """The NACL shared memory, if set up, lies wholly in NC: the monitor writes every exit
+    there, so it must never be confidential memory."""
+    return (s.nacl_page == abi.NACL_NONE) | ((0 <= s.nacl_page) & (s.nacl_page + abi.NACL_SHMEM_PAGES <= NC))
 
 
 def running_elsewhere(s: SpecState, i: int) -> bool:
@@ -223,6 +231,7 @@ def spec_initial() -> SpecState:
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
+        nacl_page=abi.NACL_NONE,
         other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
         secret=(0,) * K,

@@ -5,7 +5,7 @@ from typing import Tuple
 
 from abstract.abi import ATTEST_DIGESTS
 from abstract.canonical.monitor import (
-    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, physical, switch,
+    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
@@ -29,6 +29,10 @@ def other_hart_run(s: RvState, phys: int, cvm_id: int, vcpu: int) -> Step:
 
 def other_hart_exit(s: RvState, phys: int) -> Step:
     return physical.other_hart_exit(RISCV, s, phys)
+
+
+def nacl_set_shmem(s: RvState, lo: int, hi: int, flags: int) -> Step:
+    return nacl.nacl_set_shmem(RISCV, s, lo, hi, flags)
 
 
 def destroy_tvm(s: RvState, cvm_id: int) -> Step:
@@ -171,5 +175,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "tlb_fill", "other_hart_run", "other_hart_exit",
+    "tlb_fill", "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ]

@@ -1,7 +1,7 @@
 """The monitor's ecall entry on RISC-V: decode a7/a6/a0..a5 from the caller's live registers,
 run the call, and put its (error, value) into the caller's a0/a1.
 
-A hypervisor ecall (cause 9) may name any COVH function; a CVM's (cause 10) any COVG or HSM
+A hypervisor ecall (cause 9) may name any COVH function or NACL SET_SHMEM; a CVM's (cause 10) any COVG or HSM
 function, IPI, RFENCE or SRST. Whatever the registers hold, the answer is a defined SBI code: calls the register
 entry does not carry (PROMOTE_TO_TVM and SHARE_MEMORY, whose inputs the model takes decoded)
 and unknown calls get INVALID_PARAM, as ACE answers every unknown COVH FID with -3.
@@ -39,6 +39,8 @@ def hypervisor_ecall(s: RvState) -> Step:
         s2, result = rv.destroy_tvm(s, args[0])
     elif call == sbi.TVM_VCPU_RUN:
         s2, result = rv.tvm_vcpu_run(s, args[0], args[1])
+    elif call == sbi.NACL_SET_SHMEM:
+        s2, result = rv.nacl_set_shmem(s, args[0], args[1], args[2])
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     return _answer(s2, result, s2.run_cvm == HYPERVISOR)

@@ -76,6 +76,7 @@ class RvState:
     ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
     has_secret: SlotFlags       # attestation released a secret to the CVM
     secret: SlotInts            # ... its value
+    nacl_page: int              # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts     # the vCPU (index + 1) each other physical hart runs, 0: none
     hw: RvHw
 
