@@ -48,7 +48,7 @@ def abs_vcpu_fpu(s: CanonState) -> Tuple[Tuple[int, ...], ...]:
 
 def abs_canonical(s: CanonState) -> SpecState:
     return SpecState(
-        mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
+        mem=s.mem, owner=s.owner, live=s.live, ids=s.ids, hart=s.hart,
         private=abs_private(s.hw), shared=abs_shared(s.hw), page=s.hw.t_page,
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
         irq_allowed=s.irq_allowed, irq_pending=s.irq_pending,
@@ -74,7 +74,7 @@ def canonical_shapes_ok(s: CanonState) -> bool:
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ \
         and len(s.reply_a) == K * H and len(s.reply_b) == K * H and len(s.reply_step) == K * H \
         and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K \
-        and len(s.other_harts) == P - 1 \
+        and len(s.other_harts) == P - 1 and len(s.ids) == K \
         and len(s.hw.vcpu_saved) == K * H and all(
         len(r) == NREGS for r in s.hw.vcpu_saved
     )

@@ -30,7 +30,7 @@ def abs_hw(hw: RvHw) -> CanonHw:
 
 def abs_riscv(s: RvState) -> CanonState:
     return CanonState(
-        mem=s.mem, owner=s.owner, live=s.live, hart=s.hart,
+        mem=s.mem, owner=s.owner, live=s.live, ids=s.ids, hart=s.hart,
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
         irq_allowed=s.irq_allowed, irq_pending=s.irq_pending, reply_a=s.reply_a,
         reply_b=s.reply_b, reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret,
@@ -144,7 +144,7 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
     return (s.mem[:NC], regs, s.owner, s.live, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
             fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base, s.mmio_size,
-            s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
+            s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts, s.ids)
 
 
 def riscv_low_equal(s1: RvState, s2: RvState) -> bool:

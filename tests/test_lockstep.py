@@ -399,3 +399,18 @@ def test_nacl_shared_memory_must_lie_wholly_in_nc():
         assert err == expected and after == s, (lo, hi, flags)
     s, (err, _) = step_checked(s, ("nacl_set_shmem", 2 ** 64 - 1, -1, 0))
     assert err == abi.SUCCESS and s.nacl_page == abi.NACL_NONE
+
+
+def test_a_new_cvm_takes_the_largest_live_id_plus_one_whatever_slot_it_gets():
+    s = riscv_initial()
+    s, (_, first) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, (_, second) = step_checked(s, ("promote_to_tvm", 1, (1,)))
+    assert (first, second) == (1, 2)
+    s, (err, _) = step_checked(s, ("destroy_tvm", first))
+    assert err == abi.SUCCESS
+    s, (err, third) = step_checked(s, ("promote_to_tvm", 1, (2,)))
+    assert err == abi.SUCCESS and third == 3 and s.ids[0] == 3  # slot 0 again, a new id
+    after, (err, _) = step_checked(s, ("tvm_vcpu_run", first, 0))
+    assert err == abi.INVALID_PARAM and after == s  # the destroyed id names nothing
+    s, (err, _) = step_checked(s, ("tvm_vcpu_run", third, 0))
+    assert err == abi.SUCCESS and s.run_cvm == 0

@@ -39,6 +39,7 @@ class CanonState:
     mem: PageData
     owner: Owners
     live: SlotFlags
+    ids: SlotInts           # each slot's CVM id, 0 when empty
     hart: HartInts
     run_cvm: int
     run_vcpu: int
@@ -75,6 +76,7 @@ def initial_monitor_data() -> dict:
         mem=(0,) * PAGES,
         owner=tuple(MONITOR if p < K else FREE for p in range(C)),
         live=(False,) * K,
+        ids=(0,) * K,
         hart=(POWERED_OFF,) * (K * H),
         run_cvm=HYPERVISOR,
         run_vcpu=0,

@@ -9,7 +9,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, K, NIRQ
 from abstract.logic import set_at
-from abstract.spec.state import HYPERVISOR, SpecState
+from abstract.spec.state import HYPERVISOR, SpecState, slot_of
 
 Result = Tuple[int, int]
 
@@ -33,10 +33,10 @@ def inject_interrupt(s: SpecState, cvm_id: int, vcpu: int, line: int) -> Tuple[S
     """The hypervisor asks for external interrupt `line` on vCPU `vcpu` of CVM `cvm_id`: an
     unknown CVM, vCPU or line, or a line the CVM does not allow, gives INVALID_PARAM and
     nothing is injected."""
-    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H or not 0 <= line < NIRQ:
+    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H or not 0 <= line < NIRQ:
         return s, (abi.INVALID_PARAM, 0)
-    k = cvm_id - 1
-    if not s.live[k] or not s.irq_allowed[k * NIRQ + line]:
+    k = slot_of(s, cvm_id)
+    if k < 0 or not s.irq_allowed[k * NIRQ + line]:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
     return replace(s, irq_pending=set_at(s.irq_pending, i * NIRQ + line, True)), (abi.SUCCESS, 0)

@@ -10,7 +10,7 @@ from abstract.logic import keep, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
-    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState,
+    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState, next_id, slot_of,
 )
 
 Result = Tuple[int, int]
@@ -57,10 +57,11 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
         mem[NC + p] = read_at(s.mem[:NC], src[g])
     granted = released(tuple(mem[NC + p] for p in pages), ndigests, digests)
     base = k * G
+    new_id = next_id(s)
     return replace(
         s,
         owner=tuple(owner), mem=tuple(mem),
-        live=s.live[:k] + (True,) + s.live[k + 1:],
+        live=s.live[:k] + (True,) + s.live[k + 1:], ids=set_at(s.ids, k, new_id),
         hart=s.hart[:k * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(k + 1) * H:],
         private=s.private[:base] + (True,) * npages + (False,) * (G - npages) + s.private[base + G:],
         shared=s.shared[:base] + (False,) * G + s.shared[base + G:],
@@ -70,17 +71,17 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
         reply_step=s.reply_step[:k * H] + (0,) * H + s.reply_step[(k + 1) * H:],
         has_secret=set_at(s.has_secret, k, granted),
         secret=set_at(s.secret, k, keep(secret, granted)),
-    ), (abi.SUCCESS, k + 1)
+    ), (abi.SUCCESS, new_id)
 
 
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     """Destroy CVM `cvm_id` (none of its vCPUs may run on any hart): every page it owns is zeroed and freed, its maps, harts and MMIO
     regions, allowed lines and pending interrupts go, and its vCPUs' registers, FPU and pcs are
     zeroed (a CVM later promoted into the slot must not start with them)."""
-    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
+    if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    k = cvm_id - 1
-    if not s.live[k] or cvm_runs_elsewhere(s, k):
+    k = slot_of(s, cvm_id)
+    if k < 0 or cvm_runs_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
     tag = CVM_BASE + k
     owned = tuple(s.owner[p] == tag for p in range(C))
@@ -89,7 +90,7 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         s,
         owner=tuple(FREE if owned[p] else s.owner[p] for p in range(C)),
         mem=s.mem[:NC] + tuple(0 if owned[p] else s.mem[NC + p] for p in range(C)),
-        live=s.live[:k] + (False,) + s.live[k + 1:],
+        live=s.live[:k] + (False,) + s.live[k + 1:], ids=set_at(s.ids, k, 0),
         hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
         private=s.private[:base] + (False,) * G + s.private[base + G:],
         shared=s.shared[:base] + (False,) * G + s.shared[base + G:],

@@ -12,10 +12,10 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, K, P
+from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
 from abstract.logic import any_of, set_at
-from abstract.spec.state import SpecState, running_elsewhere
+from abstract.spec.state import SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
 
@@ -26,10 +26,11 @@ def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[Spe
     with INVALID_PARAM. A suspended vCPU resumes as started."""
     if not 1 <= phys < P or s.other_harts[phys - 1] != 0:
         return s, (abi.INVALID_PARAM, 0)
-    if not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+    k = slot_of(s, cvm_id)
+    if k < 0 or not 0 <= vcpu < H:
         return s, (abi.INVALID_PARAM, 0)
-    k, i = cvm_id - 1, (cvm_id - 1) * H + vcpu
-    if not s.live[k] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+    i = k * H + vcpu
+    if not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
         return s, (abi.INVALID_PARAM, 0)
     if (s.run_cvm == k and s.run_vcpu == vcpu) or running_elsewhere(s, i):
         return s, (abi.INVALID_PARAM, 0)

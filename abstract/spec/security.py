@@ -23,7 +23,7 @@ def hypervisor_view(s: SpecState) -> Tuple:
     """The one observation function: everything in `s` but C page contents and vCPU state."""
     return (s.mem[:NC], s.hv_regs, s.owner, s.live, s.hart, s.private, s.shared, s.page,
             s.run_cvm, s.run_vcpu, s.hv_fpu, s.exit_gprs, s.exit_csrs, s.mmio_base, s.mmio_size,
-            s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
+            s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts, s.ids)
 
 
 def low_equal(s1: SpecState, s2: SpecState) -> bool:

@@ -25,7 +25,8 @@ from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers
 class SpecState:
     mem: PageData          # abstract page contents (0 = zeroed)
     owner: Owners          # C owners: FREE, MONITOR or CVM_BASE + slot
-    live: SlotFlags        # slot holds a CVM (its id is slot + 1)
+    live: SlotFlags        # slot holds a CVM ...
+    ids: SlotInts          # ... with this id (0 for an empty slot)
     hart: HartInts         # lifecycle state of each vCPU
     private: EntryFlags    # guest page g of CVM k (entry k*G+g) is Private(page)
     shared: EntryFlags     # ... is Shared(page)
@@ -60,7 +61,7 @@ def root_page(k: int) -> int:
 
 def shapes_ok(s: SpecState) -> bool:
     return (
-        len(s.mem) == PAGES and len(s.owner) == C and len(s.live) == K
+        len(s.mem) == PAGES and len(s.owner) == C and len(s.live) == K and len(s.ids) == K
         and len(s.hart) == K * H and len(s.private) == K * G and len(s.shared) == K * G
         and len(s.page) == K * G and len(s.hv_regs) == NREGS and len(s.vcpu_regs) == K * H
         and all(len(r) == NREGS for r in s.vcpu_regs)
@@ -201,7 +202,31 @@ def regions_overlap(b1: int, n1: int, b2: int, n2: int) -> bool:
 
 def spec_invariant(s: SpecState) -> bool:
     """Shapes first (a real fork: the rest indexes by them), then one symbolic conjunction."""
-    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s) & regions_ok(s) & irqs_ok(s))
+    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s) & regions_ok(s) & irqs_ok(s) & ids_ok(s))
+
+
+def ids_ok(s: SpecState) -> bool:
+    """A live CVM has a positive id no other live CVM has; an empty slot has id 0."""
+    each = all_of(implies(s.live[k], s.ids[k] >= 1) & implies(lnot(s.live[k]), s.ids[k] == 0) for k in range(K))
+    distinct = all_of(lnot(s.live[k] & s.live[j] & (s.ids[k] == s.ids[j])) for k in range(K) for j in range(k + 1, K))
+    return each & distinct
+
+
+def slot_of(s: SpecState, cvm_id: int) -> int:
+    """The slot of the live CVM with id `cvm_id`, -1 if there is none."""
+    for k in range(K):
+        if s.live[k] and s.ids[k] == cvm_id:
+            return k
+    return -1
+
+
+def next_id(s: SpecState) -> int:
+    """A new CVM's id: the largest id of a live CVM plus one (the reference's rule)."""
+    largest = 0
+    for k in range(K):
+        if s.live[k] and s.ids[k] > largest:
+            largest = s.ids[k]
+    return largest + 1
 
 
 def spec_initial() -> SpecState:
@@ -210,6 +235,7 @@ def spec_initial() -> SpecState:
         mem=(0,) * PAGES,
         owner=tuple(MONITOR if p < K else FREE for p in range(C)),
         live=(False,) * K,
+        ids=(0,) * K,
         hart=(POWERED_OFF,) * (K * H),
         private=(False,) * (K * G),
         shared=(False,) * (K * G),

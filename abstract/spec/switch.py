@@ -9,9 +9,9 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, K, NCSRS, NREGS
+from abstract.config import H, NCSRS, NREGS
 from abstract.logic import keep, put_at, set_at
-from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere
+from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
 
@@ -26,30 +26,34 @@ def tvm_vcpu_run(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Resul
     return enter_vcpu(s, cvm_id, vcpu)
 
 
-def runnable(s: SpecState, cvm_id: int, vcpu: int) -> bool:
-    """The hypervisor runs, and CVM `cvm_id` exists with vCPU `vcpu` started or suspended and
-    not running on another physical hart."""
-    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
-        return False
-    i = (cvm_id - 1) * H + vcpu
-    return s.live[cvm_id - 1] and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED) and not running_elsewhere(s, i)
+def runnable_slot(s: SpecState, cvm_id: int, vcpu: int) -> int:
+    """The slot of CVM `cvm_id` if the hypervisor runs and the CVM exists with vCPU `vcpu`
+    started or suspended and not running on another physical hart; else -1."""
+    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H:
+        return -1
+    k = slot_of(s, cvm_id)
+    if k < 0:
+        return -1
+    i = k * H + vcpu
+    return k if (s.hart[i] == STARTED or s.hart[i] == SUSPENDED) and not running_elsewhere(s, i) else -1
 
 
 def enter_vcpu(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
     """Run vCPU `vcpu` of CVM `cvm_id`: unknown ids and harts neither started nor suspended
     give INVALID_PARAM; a suspended hart resumes as started. No register crosses."""
-    if not runnable(s, cvm_id, vcpu):
+    k = runnable_slot(s, cvm_id, vcpu)
+    if k < 0:
         return s, (abi.INVALID_PARAM, 0)
-    k = cvm_id - 1
     return replace(s, hart=set_at(s.hart, k * H + vcpu, STARTED), run_cvm=k, run_vcpu=vcpu), (abi.SUCCESS, 0)
 
 
 def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
     """TVM_VCPU_RUN's first half: a runnable vCPU receives the answer to its last exit
     (`respond`); anything else is INVALID_PARAM and changes nothing."""
-    if not runnable(s, cvm_id, vcpu):
+    k = runnable_slot(s, cvm_id, vcpu)
+    if k < 0:
         return s, (abi.INVALID_PARAM, 0)
-    return respond(s, (cvm_id - 1) * H + vcpu), (abi.SUCCESS, 0)
+    return respond(s, k * H + vcpu), (abi.SUCCESS, 0)
 
 
 def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:

@@ -63,6 +63,7 @@ class RvState:
     mem: PageData
     owner: Owners
     live: SlotFlags
+    ids: SlotInts
     hart: HartInts
     run_cvm: int
     run_vcpu: int

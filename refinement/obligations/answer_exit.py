@@ -15,7 +15,7 @@ import concrete.riscv as rv
 from abstract import canonical, spec
 from abstract.canonical.state import CanonState
 from abstract.spec.security import answer_only, integrity, low_equal
-from abstract.spec.state import SpecState, spec_invariant
+from abstract.spec.state import SpecState, slot_of, spec_invariant
 from concrete.riscv.state import RvState
 from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.obligations.common import (
@@ -79,8 +79,8 @@ def answer_exit_confidentiality(s1: SpecState, s2: SpecState, cvm_id: int, vcpu:
 
 @obligation(Layers.SPEC, Operation.ANSWER_EXIT, Kind.INTEGRITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda s, cvm_id, vcpu, result: integrity(s, result, cvm_id - 1), "other CVMs' private state is unchanged")
-@icontract.ensure(lambda s, cvm_id, vcpu, result: answer_only(s, result, cvm_id - 1, vcpu),
+@icontract.ensure(lambda s, cvm_id, vcpu, result: integrity(s, result, slot_of(s, cvm_id)), "other CVMs' private state is unchanged")
+@icontract.ensure(lambda s, cvm_id, vcpu, result: answer_only(s, result, slot_of(s, cvm_id), vcpu),
                   "the resumed CVM changes only by the hypervisor's answer")
 def answer_exit_integrity(s: SpecState, cvm_id: int, vcpu: int) -> SpecState:
     """Every other CVM keeps its private memory and registers; the resumed vCPU's registers

@@ -13,7 +13,7 @@ import concrete.riscv as rv
 from abstract import canonical, spec
 from abstract.canonical.state import CanonState
 from abstract.spec.security import integrity, low_equal
-from abstract.spec.state import SpecState, spec_invariant
+from abstract.spec.state import SpecState, slot_of, spec_invariant
 from concrete.riscv.state import RvState
 from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.obligations.common import (
@@ -77,7 +77,7 @@ def destroy_tvm_confidentiality(s1: SpecState, s2: SpecState, cvm_id: int) -> Tu
 
 @obligation(Layers.SPEC, Operation.DESTROY_TVM, Kind.INTEGRITY)
 @icontract.require(lambda s: spec_invariant(s))
-@icontract.ensure(lambda s, cvm_id, result: integrity(s, result, cvm_id - 1), "other CVMs' private state is unchanged")
+@icontract.ensure(lambda s, cvm_id, result: integrity(s, result, slot_of(s, cvm_id)), "other CVMs' private state is unchanged")
 def destroy_tvm_integrity(s: SpecState, cvm_id: int) -> SpecState:
     """Every CVM not party to the step keeps its private memory and registers."""
     return spec.destroy_tvm(s, cvm_id)[0]

@@ -7,7 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
 from abstract.config import G, H, K, NC, NIRQ, R
-from abstract.canonical.monitor import physical
+from abstract.canonical.monitor import cvms, physical
 from abstract.logic import keep, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
 
@@ -35,9 +35,10 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         mem = mem[:p] + (read_at(s.mem[:NC], src[g]),) + mem[p + 1:]
     granted = attest(hwp, tuple(mem[p] for p in pages), ndigests, digests)
     s = hwp.claim(replace(s, mem=mem), pages, slot)
+    cvm_id = cvms.new_id(s)
     return replace(
         s,
-        live=set_at(s.live, slot, True),
+        live=set_at(s.live, slot, True), ids=set_at(s.ids, slot, cvm_id),
         hart=s.hart[:slot * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(slot + 1) * H:],
         reply_a=s.reply_a[:slot * H] + (0,) * H + s.reply_a[(slot + 1) * H:],
         reply_b=s.reply_b[:slot * H] + (0,) * H + s.reply_b[(slot + 1) * H:],
@@ -45,7 +46,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         has_secret=set_at(s.has_secret, slot, granted),
         secret=set_at(s.secret, slot, keep(secret, granted)),
         hw=hwp.translation_load(s.hw, slot, guest_backing(pages, src)),
-    ), (abi.SUCCESS, slot + 1)
+    ), (abi.SUCCESS, cvm_id)
 
 
 def guest_backing(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, ...]:
@@ -57,15 +58,15 @@ def guest_backing(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, .
 def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
     """Tear down CVM cvm_id: translation removed, every page it owns zeroed and freed, its
     vCPUs' saved state zeroed."""
-    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K:
+    if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    k = cvm_id - 1
-    if not s.live[k] or physical.any_vcpu_elsewhere(s, k):
+    k = cvms.find_slot(s, cvm_id)
+    if k < 0 or physical.any_vcpu_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
     s = hwp.release_all(s, k)
     return replace(
         s,
-        live=set_at(s.live, k, False),
+        live=set_at(s.live, k, False), ids=set_at(s.ids, k, 0),
         hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
         mmio_base=s.mmio_base[:k * R] + (0,) * R + s.mmio_base[(k + 1) * R:],
         mmio_size=s.mmio_size[:k * R] + (0,) * R + s.mmio_size[(k + 1) * R:],

@@ -10,7 +10,8 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
-from abstract.config import H, K, P
+from abstract.canonical.monitor import cvms
+from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
 from abstract.logic import any_of, keep, lnot, set_at
 
@@ -24,11 +25,11 @@ def running_elsewhere(s: Any, i: int) -> bool:
 
 def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """TVM_VCPU_RUN on physical hart `phys`: mark the vCPU as running there."""
-    if not 1 <= phys < P or s.other_harts[phys - 1] != 0 or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+    if not 1 <= phys < P or s.other_harts[phys - 1] != 0 or not 0 <= vcpu < H:
         return s, (abi.INVALID_PARAM, 0)
-    k = cvm_id - 1
+    k = cvms.find_slot(s, cvm_id)
     i = k * H + vcpu
-    runnable = s.live[k] and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED)
+    runnable = k >= 0 and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED)
     if not runnable or (s.run_cvm == k and s.run_vcpu == vcpu) or running_elsewhere(s, i):
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \

@@ -6,9 +6,9 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
-from abstract.config import H, K, NCSRS, NREGS
+from abstract.config import H, NCSRS, NREGS
 from abstract.logic import keep, set_at
-from abstract.canonical.monitor import physical
+from abstract.canonical.monitor import cvms, physical
 
 Result = Tuple[int, int]
 
@@ -21,34 +21,39 @@ def tvm_vcpu_run(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]
     return enter_vcpu(hwp, s, cvm_id, vcpu)
 
 
-def _runnable_index(s: Any, cvm_id: int, vcpu: int) -> int:
-    """The vCPU's index k * H + h if the call may run it, else -1."""
-    if s.run_cvm != HYPERVISOR or not 1 <= cvm_id <= K or not 0 <= vcpu < H:
+def _runnable_slot(s: Any, cvm_id: int, vcpu: int) -> int:
+    """The CVM's slot k if the call may run its vCPU `vcpu` (index k * H + vcpu), else -1."""
+    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H:
         return -1
-    i = (cvm_id - 1) * H + vcpu
-    if not s.live[cvm_id - 1] or not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
+    k = cvms.find_slot(s, cvm_id)
+    if k < 0:
+        return -1
+    i = k * H + vcpu
+    if not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
         return -1
     if physical.running_elsewhere(s, i):  # one vCPU never runs on two harts at once
         return -1
-    return i
+    return k
 
 
 def enter_vcpu(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """Enter vCPU `vcpu` of CVM `cvm_id`: save the hypervisor's hart state, load the vCPU's,
     open confidential memory."""
-    i = _runnable_index(s, cvm_id, vcpu)
-    if i < 0:
+    k = _runnable_slot(s, cvm_id, vcpu)
+    if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    i = k * H + vcpu
     hw = hwp.isolation_grant(hwp.hart_enter(s.hw, i))
-    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=cvm_id - 1, run_vcpu=vcpu, hw=hw), (abi.SUCCESS, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu, hw=hw), (abi.SUCCESS, 0)
 
 
 def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """Copy the hypervisor's answer to the vCPU's last exit from the exit area into the
     registers that exit named, move its saved pc on, and mark the exit answered."""
-    i = _runnable_index(s, cvm_id, vcpu)
-    if i < 0:
+    k = _runnable_slot(s, cvm_id, vcpu)
+    if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    i = k * H + vcpu
     a, b = s.reply_a[i], s.reply_b[i]
     saved, area = hwp.hart_saved_regs(s.hw, i), hwp.exit_area_regs(s.hw)
     named = tuple((j + 1 == a) | (j + 1 == b) for j in range(NREGS))  # x1..x31 sit at 0..30
