@@ -1,6 +1,6 @@
 """The usual alternative to proof: random testing. A Hypothesis search drives the RISC-V model,
-the canonical machine and the spec in lockstep from boot and checks every square and the
-RISC-V isolation property after each step, with plain Python (no CrossHair, no contracts)."""
+the canonical machine and the spec in lockstep from boot and checks every square, the
+RISC-V local invariant (PMP layout, PTEs, TLB coherence) and the isolation property after each step, with plain Python (no CrossHair, no contracts)."""
 from __future__ import annotations
 
 import time
@@ -15,15 +15,18 @@ from abstract import canonical, spec
 from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical
-from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined
+from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
 
 page_addr = st.integers(0, PAGES).map(lambda p: p * PAGE_SIZE)
 gpa = st.integers(0, G - 1).map(lambda g: g * PAGE_SIZE)
 CALLS = st.one_of(
     st.tuples(st.just("promote_to_tvm"), st.integers(1, G),
               st.lists(st.integers(0, NC - 1), min_size=G, max_size=G).map(tuple)),
-    st.tuples(st.just("destroy_tvm"), st.integers(1, K)),
-    st.tuples(st.just("tvm_vcpu_run"), st.integers(1, K), st.integers(0, H - 1)),
+    st.tuples(st.just("destroy_tvm"), st.integers(1, K + 1)),
+    st.tuples(st.just("tvm_vcpu_run"), st.integers(1, K + 1), st.integers(0, H - 1)),
+    st.tuples(st.just("other_hart_run"), st.just(1), st.integers(1, K + 1), st.integers(0, H - 1)),
+    st.tuples(st.just("other_hart_exit"), st.just(1)),
+    st.tuples(st.just("tlb_fill"), st.integers(0, G - 1)),
     st.tuples(st.just("scribble"), st.integers(0, 3)),
     st.tuples(st.just("exit_sbi_call")),
     st.tuples(st.just("exit_mmio_store"), page_addr, st.integers(0, 2 ** 32 - 1)),
@@ -52,11 +55,18 @@ def lockstep(sequence) -> None:
         if name == "scribble":  # what runs on the hart fills its registers with values
             r = replace(r, hw=replace(r.hw, regs=(args[0] + 1,) * 31, fregs=(args[0] + 2,) * 32))
             continue
+        if name == "tlb_fill":  # hardware, RISC-V only: the canonical machine stutters
+            r2 = rv.tlb_fill(r, *args)
+            if abs_riscv(r2) != abs_riscv(r) or not riscv_local(r2):
+                raise Discrepancy(f"after {name}{tuple(args)}")
+            r = r2
+            continue
         c = abs_riscv(r)
         r2, rr = getattr(rv, name)(r, *args)
         c2, cr = getattr(canonical, name)(c, *args)
         s2, sr = getattr(spec, name)(abs_canonical(c), *args)
-        if (abs_riscv(r2), rr) != (c2, cr) or (abs_canonical(c2), cr) != (s2, sr) or not hypervisor_confined(r2):
+        if (abs_riscv(r2), rr) != (c2, cr) or (abs_canonical(c2), cr) != (s2, sr) or not hypervisor_confined(r2) \
+                or not riscv_local(r2):
             raise Discrepancy(f"after {name}{tuple(args)}")
         r = r2
 
