@@ -154,6 +154,11 @@ HSM_STATUS_SUSPENDED = 4
 TSM_INFO_SIZE = 48
 TSM_INFO_WORD = 0x5453_4D01  # "TSM", state ready: page contents are abstract values
 
+# The hgatp.MODE of the VM PROMOTE_TO_TVM takes over: only these two are accepted.
+GSTAGE_SV48X4 = 9
+GSTAGE_SV57X4 = 10
+
+
 # NACL (SBI nested acceleration): the hypervisor hands the monitor the shared memory of the
 # calling hart with SET_SHMEM(lo, hi, flags); all-ones in lo and hi disables it. Its size on
 # RV64 is 4096 + 1024 * XLEN/8 bytes, i.e. three pages, 4 KiB aligned.

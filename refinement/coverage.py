@@ -12,7 +12,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info", "hypervisor_ecall"), "the record is one abstract value per NC page"),
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
-     "the new id is the largest live id + 1; the hypervisor's tables reach the model decoded (page contents are abstract)"),
+     "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; vCPU 0 boots at the entry pc; the new id is the largest live id + 1; "
+     "the hypervisor's tables reach the model decoded (page contents are abstract)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm", "hypervisor_ecall"), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("answer_exit", "tvm_vcpu_run", "hypervisor_ecall"),
      "two halves: the answer to the last exit, then the entry"),

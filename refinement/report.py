@@ -35,7 +35,11 @@ ASSUMPTIONS = (
     "which vCPU each runs is modelled (`other_hart_run`, `other_hart_exit`), so that a vCPU never runs "
     "on two harts at once and a CVM running anywhere cannot be destroyed; their registers and PMP are "
     "assumed to behave as this hart's do.",
-    "Not modelled yet: NACL set-up, DMA isolation (IOPMP is a stub in ACE as well).",
+    "PROMOTE_TO_TVM takes the hypervisor's guest pages decoded (which NC page backs each guest page) "
+    "rather than walking its hgatp tables: a page's contents are one abstract value.",
+    "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "
+    "fields, not bytes.",
+    "Not modelled: DMA isolation (IOPMP is a stub in ACE as well).",
 )
 
 

@@ -49,7 +49,8 @@ register_file = register_file()
 calls = st.one_of(
     st.tuples(st.just("promote_to_tvm"), st.integers(0, G + 1),
               st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple),
-              st.integers(-1, 3), st.tuples(st.integers(-2, 60), st.integers(-2, 60)), st.integers(0, 9)),
+              st.integers(-1, 3), st.tuples(st.integers(-2, 60), st.integers(-2, 60)), st.integers(0, 9),
+              st.sampled_from([abi.GSTAGE_SV48X4, abi.GSTAGE_SV57X4, abi.GSTAGE_SV48X4, 8, 0]), st.integers(0, 2 ** 40)),
     st.tuples(st.just("retrieve_secret"), st.one_of(gpa, gpa.map(lambda a: a + 8), gpa.map(lambda a: a + 4)),
               st.sampled_from([0, 8, 16, 4096, 4097])),
     st.tuples(st.just("destroy_tvm"), st.integers(0, K + 1)),
@@ -105,6 +106,8 @@ def step_checked(s, call):
     name, *args = call
     if name == "promote_to_tvm" and len(args) == 2:  # no attestation payload
         args = [*args, 0, (0, 0), 0]
+    if name == "promote_to_tvm" and len(args) == 5:  # an Sv48x4 VM booting at 0
+        args = [*args, abi.GSTAGE_SV48X4, 0]
     if name == "scribble":
         return scribble(s, *args), (0, 0)
     if name == "tlb_fill":  # hardware, RISC-V only: the canonical machine stutters
@@ -414,3 +417,12 @@ def test_a_new_cvm_takes_the_largest_live_id_plus_one_whatever_slot_it_gets():
     assert err == abi.INVALID_PARAM and after == s  # the destroyed id names nothing
     s, (err, _) = step_checked(s, ("tvm_vcpu_run", third, 0))
     assert err == abi.SUCCESS and s.run_cvm == 0
+
+
+def test_promote_accepts_only_sv48x4_and_sv57x4_and_boots_vcpu_0_at_the_entry_pc():
+    s = riscv_initial()
+    for mode in (0, 8, 11):  # Bare, Sv39x4, reserved
+        after, (err, _) = step_checked(s, ("promote_to_tvm", 1, (0,), 0, (0, 0), 0, mode, 0x8000))
+        assert err == abi.INVALID_PARAM and after == s, mode
+    s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 0, (0, 0), 0, abi.GSTAGE_SV57X4, 0x8000))
+    assert err == abi.SUCCESS and s.hw.vcpu_mepc[:H] == (0x8000,) + (0,) * (H - 1)

@@ -60,6 +60,9 @@ class CanonicalHardware(SoftwareAllocator):
         model's TLB is where a missing fence shows."""
         return hw
 
+    def hart_boot(self, hw: CanonHw, k: int, pc: int) -> CanonHw:
+        return replace(hw, vcpu_pc=hw.vcpu_pc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_pc[(k + 1) * H:])
+
     def hart_enter(self, hw: CanonHw, vcpu: int) -> CanonHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],
                        hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu])

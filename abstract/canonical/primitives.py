@@ -83,6 +83,10 @@ class HartStateSwitch(Protocol[HW]):
     def harts_clear(self, hw: HW, k: int) -> HW:
         """Zero the saved state (general and FPU registers, pc) of every vCPU of CVM slot k."""
 
+    def hart_boot(self, hw: HW, k: int, pc: int) -> HW:
+        """Set the saved pcs of CVM k's vCPUs for its first run: vCPU 0 at `pc`, the others
+        at 0 (HSM hart_start gives them theirs)."""
+
     def hart_resume(self, hw: HW, vcpu: int, regs: Tuple[int, ...], step: int) -> HW:
         """Replace vCPU `vcpu`'s saved general registers by `regs` and move its saved pc `step`
         bytes on: how an answer to an exit is delivered before the vCPU runs again."""

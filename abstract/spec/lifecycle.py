@@ -34,15 +34,20 @@ def _free_pages(s: SpecState, n: int) -> Tuple[int, ...]:
 
 
 def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
-                   digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0) -> Tuple[SpecState, Result]:
+                   digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
+                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM whose guest pages 0..npages-1 live in NC pages
     src[0..npages-1]: each is *copied* into a fresh confidential page (aliases become two
     copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. The copies are
     measured: `secret` is released to the CVM only if the payload's `ndigests` digests all
-    match (`attestation.released`); a failed attestation still promotes. Returns the new CVM id."""
+    match (`attestation.released`); a failed attestation still promotes. The VM's translation
+    mode (hgatp.MODE) must be Sv48x4 or Sv57x4, else INVALID_PARAM; vCPU 0 starts at
+    `entry_pc`, the others at 0. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if not 1 <= npages <= G or len(src) < npages:
+        return s, (abi.INVALID_PARAM, 0)
+    if mode != abi.GSTAGE_SV48X4 and mode != abi.GSTAGE_SV57X4:
         return s, (abi.INVALID_PARAM, 0)
     for g in range(npages):
         if not 0 <= src[g] < NC:
@@ -69,6 +74,7 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
         reply_a=s.reply_a[:k * H] + (0,) * H + s.reply_a[(k + 1) * H:],
         reply_b=s.reply_b[:k * H] + (0,) * H + s.reply_b[(k + 1) * H:],
         reply_step=s.reply_step[:k * H] + (0,) * H + s.reply_step[(k + 1) * H:],
+        vcpu_pc=s.vcpu_pc[:k * H] + (entry_pc,) + (0,) * (H - 1) + s.vcpu_pc[(k + 1) * H:],
         has_secret=set_at(s.has_secret, k, granted),
         secret=set_at(s.secret, k, keep(secret, granted)),
     ), (abi.SUCCESS, new_id)

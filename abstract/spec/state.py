@@ -14,7 +14,7 @@ from abstract.shapes import (
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract import abi
-from abstract.logic import all_of, any_of, implies, lnot
+from abstract.logic import all_of, any_of, implies, keep, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
     CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED,
@@ -221,11 +221,11 @@ def slot_of(s: SpecState, cvm_id: int) -> int:
 
 
 def next_id(s: SpecState) -> int:
-    """A new CVM's id: the largest id of a live CVM plus one (the reference's rule)."""
+    """A new CVM's id: the largest id of a live CVM plus one (the reference's rule). Branch-free,
+    so that promote does not fork once per slot on the comparison."""
     largest = 0
     for k in range(K):
-        if s.live[k] and s.ids[k] > largest:
-            largest = s.ids[k]
+        largest = largest + keep(s.ids[k] - largest, s.live[k] & (s.ids[k] > largest))
     return largest + 1
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.abi import ATTEST_DIGESTS
+from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4
 from abstract.canonical.monitor import (
     attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
@@ -15,8 +15,9 @@ Step = Tuple[RvState, Result]
 
 
 def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
-                   digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0) -> Step:
-    return lifecycle.promote_to_tvm(RISCV, s, npages, src, ndigests, digests, secret)
+                   digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
+                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
+    return lifecycle.promote_to_tvm(RISCV, s, npages, src, ndigests, digests, secret, mode, entry_pc)
 
 
 def retrieve_secret(s: RvState, gpa: int, size: int) -> Step:

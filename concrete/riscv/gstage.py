@@ -5,10 +5,13 @@ are only built and taken apart by `encode_*`/`decode_*`, each with its own oblig
 """
 from __future__ import annotations
 
+from abstract import abi
+
 from typing import Tuple
 
 # hgatp
-MODE_BARE, MODE_SV39X4, MODE_SV48X4, MODE_SV57X4 = 0, 8, 9, 10
+MODE_BARE, MODE_SV39X4 = 0, 8
+MODE_SV48X4, MODE_SV57X4 = abi.GSTAGE_SV48X4, abi.GSTAGE_SV57X4
 HGATP_MODE_SHIFT = 60
 HGATP_VMID_SHIFT = 44
 HGATP_VMID_BITS = 14

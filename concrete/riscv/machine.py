@@ -82,6 +82,10 @@ class RiscvMachine(SoftwareAllocator):
                        tlb_ppn=tuple(hw.tlb_ppn[j] + keep(hw.pte_ppn[j] - hw.tlb_ppn[j], hit[j])
                                      for j in range(len(hit))))
 
+    def hart_boot(self, hw: RvHw, k: int, pc: int) -> RvHw:
+        """The boot vCPU's mepc is the entry pc; the others wait for HSM hart_start."""
+        return replace(hw, vcpu_mepc=hw.vcpu_mepc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_mepc[(k + 1) * H:])
+
     def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],
                        hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from abstract.config import K
+from abstract.logic import keep
 
 
 def find_slot(s: Any, cvm_id: int) -> int:
@@ -16,5 +17,10 @@ def find_slot(s: Any, cvm_id: int) -> int:
 
 
 def new_id(s: Any) -> int:
-    """One more than the largest id of a live CVM (1 for the first)."""
-    return 1 + max((s.ids[k] if s.live[k] else 0) for k in range(K))
+    """One more than the largest id of a live CVM (1 for the first). An empty slot's id is 0,
+    but `keep` does not rely on it; no branch, so promote does not fork on the comparison."""
+    best = 0
+    for k in range(K):
+        candidate = keep(s.ids[k], s.live[k])
+        best = best + keep(candidate - best, candidate > best)
+    return best + 1

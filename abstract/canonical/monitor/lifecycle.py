@@ -15,13 +15,15 @@ Result = Tuple[int, int]
 
 
 def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests: int = 0,
-                   digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0) -> Tuple[Any, Result]:
+                   digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
+                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[Any, Result]:
     """Copy the hypervisor VM's pages src[0..npages-1] into fresh confidential pages, measure
     the copies and release the payload's secret if they attest, build its second-stage
-    translation and start hart 0."""
+    translation and start hart 0 at `entry_pc` (the VM's translation mode must be Sv48x4 or
+    Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not 1 <= npages <= G or len(src) < npages:
+    if not 1 <= npages <= G or len(src) < npages or mode not in (abi.GSTAGE_SV48X4, abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)
     for g in range(npages):
         if not 0 <= src[g] < NC:
@@ -45,7 +47,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         reply_step=s.reply_step[:slot * H] + (0,) * H + s.reply_step[(slot + 1) * H:],
         has_secret=set_at(s.has_secret, slot, granted),
         secret=set_at(s.secret, slot, keep(secret, granted)),
-        hw=hwp.translation_load(s.hw, slot, guest_backing(pages, src)),
+        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, guest_backing(pages, src)), slot, entry_pc),
     ), (abi.SUCCESS, cvm_id)
 
 
