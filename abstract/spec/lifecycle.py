@@ -47,7 +47,7 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
         return s, (abi.INVALID_PARAM, 0)
     if not 1 <= npages <= G or len(src) < npages:
         return s, (abi.INVALID_PARAM, 0)
-    if mode != abi.GSTAGE_SV48X4 and mode != abi.GSTAGE_SV57X4:
+    if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)
     for g in range(npages):
         if not 0 <= src[g] < NC:

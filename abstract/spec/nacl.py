@@ -25,10 +25,10 @@ def nacl_set_shmem(s: SpecState, lo: int, hi: int, flags: int) -> Tuple[SpecStat
     - else the shared memory starts at lo."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if abi.all_ones(lo) and abi.all_ones(hi):
+    if abi.all_ones(lo) & abi.all_ones(hi):
         return replace(s, nacl_page=abi.NACL_NONE), (abi.SUCCESS, 0)
-    if flags != 0 or lo % PAGE_SIZE != 0:
+    if (flags != 0) | (lo % PAGE_SIZE != 0):
         return s, (abi.INVALID_PARAM, 0)
-    if hi != 0 or lo < 0 or lo + abi.NACL_SHMEM_PAGES * PAGE_SIZE > NC * PAGE_SIZE:
+    if (hi != 0) | (lo < 0) | (lo + abi.NACL_SHMEM_PAGES * PAGE_SIZE > NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     return replace(s, nacl_page=lo // PAGE_SIZE), (abi.SUCCESS, 0)

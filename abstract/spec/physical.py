@@ -14,7 +14,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, set_at
+from abstract.logic import any_of, lnot, set_at
 from abstract.spec.state import SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -24,15 +24,15 @@ def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[Spe
     """TVM_VCPU_RUN from the hypervisor on physical hart `phys`, which runs no vCPU: the same
     checks as on this hart, and a vCPU that runs anywhere (here or on another hart) is refused
     with INVALID_PARAM. A suspended vCPU resumes as started."""
-    if not 1 <= phys < P or s.other_harts[phys - 1] != 0:
+    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] != 0:
         return s, (abi.INVALID_PARAM, 0)
     k = slot_of(s, cvm_id)
     if k < 0 or not 0 <= vcpu < H:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
-    if not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
-        return s, (abi.INVALID_PARAM, 0)
-    if (s.run_cvm == k and s.run_vcpu == vcpu) or running_elsewhere(s, i):
+    may_run = (s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)
+    runs = ((s.run_cvm == k) & (s.run_vcpu == vcpu)) | running_elsewhere(s, i)
+    if lnot(may_run) | runs:  # `|`, not `or`: one branch instead of several
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
         (abi.SUCCESS, 0)
@@ -41,7 +41,7 @@ def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[Spe
 def other_hart_exit(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
     """The vCPU on physical hart `phys` exits to that hart's hypervisor; a hart running no vCPU
     (or no such hart) gives INVALID_PARAM."""
-    if not 1 <= phys < P or s.other_harts[phys - 1] == 0:
+    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
 

@@ -213,9 +213,10 @@ def ids_ok(s: SpecState) -> bool:
 
 
 def slot_of(s: SpecState, cvm_id: int) -> int:
-    """The slot of the live CVM with id `cvm_id`, -1 if there is none."""
+    """The slot of the live CVM with id `cvm_id`, -1 if there is none (one branch per slot:
+    `&` rather than `and`, which would fork twice)."""
     for k in range(K):
-        if s.live[k] and s.ids[k] == cvm_id:
+        if s.live[k] & (s.ids[k] == cvm_id):
             return k
     return -1
 

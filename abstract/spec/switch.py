@@ -10,7 +10,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import H, NCSRS, NREGS
-from abstract.logic import keep, put_at, set_at
+from abstract.logic import keep, lnot, put_at, set_at
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -35,7 +35,7 @@ def runnable_slot(s: SpecState, cvm_id: int, vcpu: int) -> int:
     if k < 0:
         return -1
     i = k * H + vcpu
-    return k if (s.hart[i] == STARTED or s.hart[i] == SUSPENDED) and not running_elsewhere(s, i) else -1
+    return k if ((s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)) & lnot(running_elsewhere(s, i)) else -1
 
 
 def enter_vcpu(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:

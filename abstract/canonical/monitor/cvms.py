@@ -11,7 +11,7 @@ from abstract.logic import keep
 def find_slot(s: Any, cvm_id: int) -> int:
     """The slot whose live CVM has id `cvm_id`, or -1."""
     for k in range(K):
-        if s.live[k] and s.ids[k] == cvm_id:
+        if s.live[k] & (s.ids[k] == cvm_id):  # one branch per slot
             return k
     return -1
 

@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
 from abstract.config import G, H, K, NC, NIRQ, R
 from abstract.canonical.monitor import cvms, physical
-from abstract.logic import keep, read_at, set_at
+from abstract.logic import keep, lnot, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
 
 Result = Tuple[int, int]
@@ -23,7 +23,9 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
     Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not 1 <= npages <= G or len(src) < npages or mode not in (abi.GSTAGE_SV48X4, abi.GSTAGE_SV57X4):
+    if not 1 <= npages <= G or len(src) < npages:
+        return s, (abi.INVALID_PARAM, 0)
+    if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)
     for g in range(npages):
         if not 0 <= src[g] < NC:

@@ -8,7 +8,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.config import NC, PAGE_SIZE
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of
+from abstract.logic import all_of, lnot
 
 Result = Tuple[int, int]
 
@@ -18,11 +18,11 @@ def nacl_set_shmem(hwp: Any, s: Any, lo: int, hi: int, flags: int) -> Tuple[Any,
     after checking that all of it is non-confidential; all ones in lo and hi disable it."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if abi.all_ones(lo) and abi.all_ones(hi):
+    if abi.all_ones(lo) & abi.all_ones(hi):
         return replace(s, nacl_page=abi.NACL_NONE), (abi.SUCCESS, 0)
-    if flags != 0 or lo % PAGE_SIZE != 0:
+    if (flags != 0) | (lo % PAGE_SIZE != 0):
         return s, (abi.INVALID_PARAM, 0)
-    if hi != 0 or not _wholly_non_confidential(lo // PAGE_SIZE):
+    if (hi != 0) | lnot(_wholly_non_confidential(lo // PAGE_SIZE)):
         return s, (abi.INVALID_ADDRESS, 0)
     return replace(s, nacl_page=lo // PAGE_SIZE), (abi.SUCCESS, 0)
 

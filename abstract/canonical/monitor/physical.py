@@ -25,12 +25,15 @@ def running_elsewhere(s: Any, i: int) -> bool:
 
 def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """TVM_VCPU_RUN on physical hart `phys`: mark the vCPU as running there."""
-    if not 1 <= phys < P or s.other_harts[phys - 1] != 0 or not 0 <= vcpu < H:
+    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] != 0 or not 0 <= vcpu < H:
         return s, (abi.INVALID_PARAM, 0)
     k = cvms.find_slot(s, cvm_id)
+    if k < 0:
+        return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
-    runnable = k >= 0 and (s.hart[i] == STARTED or s.hart[i] == SUSPENDED)
-    if not runnable or (s.run_cvm == k and s.run_vcpu == vcpu) or running_elsewhere(s, i):
+    refused = lnot((s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)) | running_elsewhere(s, i) \
+        | ((s.run_cvm == k) & (s.run_vcpu == vcpu))
+    if refused:
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
         (abi.SUCCESS, 0)
@@ -38,7 +41,7 @@ def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple
 
 def other_hart_exit(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
     """The vCPU on physical hart `phys` exits to that hart's hypervisor: clear the mark."""
-    if not 1 <= phys < P or s.other_harts[phys - 1] == 0:
+    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
 

@@ -7,7 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
 from abstract.config import H, NCSRS, NREGS
-from abstract.logic import keep, set_at
+from abstract.logic import keep, lnot, set_at
 from abstract.canonical.monitor import cvms, physical
 
 Result = Tuple[int, int]
@@ -29,9 +29,8 @@ def _runnable_slot(s: Any, cvm_id: int, vcpu: int) -> int:
     if k < 0:
         return -1
     i = k * H + vcpu
-    if not (s.hart[i] == STARTED or s.hart[i] == SUSPENDED):
-        return -1
-    if physical.running_elsewhere(s, i):  # one vCPU never runs on two harts at once
+    may_run = (s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)
+    if lnot(may_run) | physical.running_elsewhere(s, i):  # never one vCPU on two harts at once
         return -1
     return k
 
