@@ -36,14 +36,14 @@ def retrieve_secret(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Resul
     Answers the secret's length."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if gpa < 0 or gpa % abi.SECRET_ALIGN != 0:
+    if (gpa < 0) | (gpa % abi.SECRET_ALIGN != 0):
         return s, (abi.INVALID_ADDRESS, 0)
-    if size < abi.SECRET_LEN or size > abi.SECRET_MAX_BUFFER:
+    if (size < abi.SECRET_LEN) | (size > abi.SECRET_MAX_BUFFER):
         return s, (abi.INVALID_PARAM, 0)
     if not flag_at(s.has_secret, s.run_cvm):
         return s, (abi.FAILED, 0)
     g = gpa // PAGE_SIZE
-    if g >= G or gpa - g * PAGE_SIZE + size > PAGE_SIZE:
+    if (g >= G) | (gpa - g * PAGE_SIZE + size > PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
     page = read_at(s.page, i)

@@ -27,7 +27,7 @@ def sbi_hart_status(state: int) -> int:
 
 
 def hart_start(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
-    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+    if (s.run_cvm == HYPERVISOR) | lnot((0 <= hart) & (hart < H)):
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + hart
     if s.hart[i] != STOPPED:
@@ -54,7 +54,7 @@ def hart_suspend(s: SpecState) -> Tuple[SpecState, Result]:
 
 
 def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
-    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+    if (s.run_cvm == HYPERVISOR) | lnot((0 <= hart) & (hart < H)):
         return s, (abi.INVALID_PARAM, 0)
     return s, (abi.SUCCESS, sbi_hart_status(s.hart[s.run_cvm * H + hart]))
 

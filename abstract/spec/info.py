@@ -16,9 +16,9 @@ def tsm_get_info(s: SpecState, buf: int, length: int) -> Tuple[SpecState, Result
     """Write the TSM info record to [buf, buf + length): a length shorter than the record gives
     INVALID_PARAM, a range not wholly in NC gives INVALID_ADDRESS. The record reaches every NC
     page it touches (page contents are abstract values). Answers the record's size."""
-    if s.run_cvm != HYPERVISOR or length < abi.TSM_INFO_SIZE:
+    if (s.run_cvm != HYPERVISOR) | (length < abi.TSM_INFO_SIZE):
         return s, (abi.INVALID_PARAM, 0)
-    if buf < 0 or buf + length > NC * PAGE_SIZE:
+    if (buf < 0) | (buf + length > NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     first, last = buf // PAGE_SIZE, (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE
     mem = set_at(set_at(s.mem, first, abi.TSM_INFO_WORD), last, abi.TSM_INFO_WORD)

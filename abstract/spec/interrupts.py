@@ -8,7 +8,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import H, K, NIRQ
-from abstract.logic import set_at
+from abstract.logic import lnot, set_at
 from abstract.spec.state import HYPERVISOR, SpecState, slot_of
 
 Result = Tuple[int, int]
@@ -33,7 +33,7 @@ def inject_interrupt(s: SpecState, cvm_id: int, vcpu: int, line: int) -> Tuple[S
     """The hypervisor asks for external interrupt `line` on vCPU `vcpu` of CVM `cvm_id`: an
     unknown CVM, vCPU or line, or a line the CVM does not allow, gives INVALID_PARAM and
     nothing is injected."""
-    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H or not 0 <= line < NIRQ:
+    if (s.run_cvm != HYPERVISOR) | lnot((0 <= vcpu) & (vcpu < H) & (0 <= line) & (line < NIRQ)):
         return s, (abi.INVALID_PARAM, 0)
     k = slot_of(s, cvm_id)
     if k < 0 or not s.irq_allowed[k * NIRQ + line]:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
+from abstract.logic import lnot
 from abstract.config import H, K
 from abstract.spec.state import HYPERVISOR, SpecState
 
@@ -33,7 +34,7 @@ def send_ipi(s: SpecState, mask: int, base: int) -> Tuple[SpecState, Result]:
 def remote_fence(s: SpecState, fid: int, mask: int, base: int) -> Tuple[SpecState, Result]:
     """The running vCPU asks for a remote FENCE.I or SFENCE.VMA(.ASID) on harts of its CVM:
     accepted for a valid mask, INVALID_PARAM for another FID or an invalid mask."""
-    if s.run_cvm == HYPERVISOR or not (fid == FENCES[0] or fid == FENCES[1] or fid == FENCES[2]):
+    if (s.run_cvm == HYPERVISOR) | lnot((fid == FENCES[0]) | (fid == FENCES[1]) | (fid == FENCES[2])):
         return s, (abi.INVALID_PARAM, 0)
     valid, _ = abi.hart_mask(mask, base, H)
     return s, ((abi.SUCCESS if valid else abi.INVALID_PARAM), 0)

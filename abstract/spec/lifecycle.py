@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R
-from abstract.logic import keep, read_at, set_at
+from abstract.logic import keep, lnot, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
@@ -45,7 +45,7 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
     `entry_pc`, the others at 0. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not 1 <= npages <= G or len(src) < npages:
+    if lnot((1 <= npages) & (npages <= G)) or len(src) < npages:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)

@@ -16,7 +16,7 @@ Result = Tuple[int, int]
 def guest_page(gpa: int, size: int) -> int:
     """The guest page named by a (gpa, size) request, or -1 when the ABI rejects it with
     INVALID_ADDRESS: gpa non-zero, 4 KiB aligned, inside guest memory; size exactly 4 KiB."""
-    if size != PAGE_SIZE or gpa <= 0 or gpa % PAGE_SIZE != 0 or gpa >= G * PAGE_SIZE:
+    if (size != PAGE_SIZE) | (gpa <= 0) | (gpa % PAGE_SIZE != 0) | (gpa >= G * PAGE_SIZE):
         return -1
     return gpa // PAGE_SIZE
 
@@ -37,7 +37,7 @@ def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -
         return s, (abi.INVALID_ADDRESS, 0)
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
-    if hv_addr < 0 or hv_addr % PAGE_SIZE != 0 or hv_addr >= NC * PAGE_SIZE:
+    if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
     if flag_at(s.private, i):
@@ -68,7 +68,7 @@ def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
     zeroed private page; with no free page, or outside guest memory, an access fault."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if gpa < 0 or gpa >= G * PAGE_SIZE:
+    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
         return s, (abi.ACCESS_FAULT, 0)
     i = s.run_cvm * G + gpa // PAGE_SIZE
     if flag_at(s.private, i) | flag_at(s.shared, i):
@@ -87,7 +87,7 @@ def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
 
 def _hypervisor_page(s: SpecState, addr: int) -> int:
     """The page the hypervisor may access at addr, or -1: only NC memory is its."""
-    if s.run_cvm != HYPERVISOR or addr < 0 or addr >= NC * PAGE_SIZE:
+    if (s.run_cvm != HYPERVISOR) | (addr < 0) | (addr >= NC * PAGE_SIZE):
         return -1
     return addr // PAGE_SIZE
 

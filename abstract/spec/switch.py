@@ -29,7 +29,7 @@ def tvm_vcpu_run(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Resul
 def runnable_slot(s: SpecState, cvm_id: int, vcpu: int) -> int:
     """The slot of CVM `cvm_id` if the hypervisor runs and the CVM exists with vCPU `vcpu`
     started or suspended and not running on another physical hart; else -1."""
-    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H:
+    if (s.run_cvm != HYPERVISOR) | lnot((0 <= vcpu) & (vcpu < H)):
         return -1
     k = slot_of(s, cvm_id)
     if k < 0:
@@ -93,7 +93,7 @@ def nacl_write(s: SpecState, slot: int, value: int) -> Tuple[SpecState, Result]:
     """The hypervisor writes GPR slot `slot` (x1..x31 at 0..30) of the exit area it shares with
     the monitor (NACL), where it leaves its answer to the last exit. It is the hypervisor's own
     memory: no vCPU state changes until `tvm_vcpu_run` reads the answer."""
-    if s.run_cvm != HYPERVISOR or not 0 <= slot < NREGS:
+    if (s.run_cvm != HYPERVISOR) | lnot((0 <= slot) & (slot < NREGS)):
         return s, (abi.ACCESS_FAULT, 0)
     return replace(s, exit_gprs=put_at(s.exit_gprs, slot, value)), (abi.ACCESS_OK, 0)
 
@@ -157,7 +157,7 @@ def exit_mmio_store(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Res
 def exit_interrupt(s: SpecState, cause: int) -> Tuple[SpecState, Result]:
     """An interrupt for the hypervisor exits the vCPU; `cause` (top bit set) is all it shows.
     A cause without the interrupt bit is not an interrupt: INVALID_PARAM, no change."""
-    if s.run_cvm == HYPERVISOR or cause < abi.INTERRUPT:
+    if (s.run_cvm == HYPERVISOR) | (cause < abi.INTERRUPT):
         return s, (abi.INVALID_PARAM, 0)
     return exit_to_hypervisor(s, *declassified(running_regs(s), cause, 0, 0))
 

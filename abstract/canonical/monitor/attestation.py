@@ -8,7 +8,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.config import G, NC, PAGE_SIZE
 from abstract.domain import HYPERVISOR
-from abstract.logic import flag_at, put_at, read_at
+from abstract.logic import flag_at, lnot, put_at, read_at
 
 Result = Tuple[int, int]
 
@@ -22,16 +22,16 @@ def attest(hwp: Any, copied: Tuple[int, ...], ndigests: int, digests: Tuple[int,
 def retrieve_secret(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if gpa < 0 or gpa % abi.SECRET_ALIGN != 0:
+    if (gpa < 0) | (gpa % abi.SECRET_ALIGN != 0):
         return s, (abi.INVALID_ADDRESS, 0)
-    if not abi.SECRET_LEN <= size <= abi.SECRET_MAX_BUFFER:
+    if lnot((abi.SECRET_LEN <= size) & (size <= abi.SECRET_MAX_BUFFER)):
         return s, (abi.INVALID_PARAM, 0)
     if not flag_at(s.has_secret, s.run_cvm):
         return s, (abi.FAILED, 0)
     g = gpa // PAGE_SIZE
-    if g >= G or gpa % PAGE_SIZE + size > PAGE_SIZE:
+    if (g >= G) | (gpa % PAGE_SIZE + size > PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     valid, page = hwp.translation_entry(s.hw, s.run_cvm * G + g)
-    if not (valid and page >= NC):  # a shared page is the hypervisor's: never write it there
+    if lnot(valid & (page >= NC)):  # a shared page is the hypervisor's: never write it there
         return s, (abi.INVALID_ADDRESS, 0)
     return replace(s, mem=put_at(s.mem, page, read_at(s.secret, s.run_cvm))), (abi.SUCCESS, abi.SECRET_LEN)

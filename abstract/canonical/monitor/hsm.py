@@ -8,14 +8,14 @@ from abstract import abi
 from abstract.config import H
 from abstract.domain import HYPERVISOR, STARTED, STOPPED, SUSPENDED
 from abstract.canonical.monitor import physical
-from abstract.logic import set_at
+from abstract.logic import lnot, set_at
 from abstract.canonical.monitor.switch import exit_to_hypervisor
 
 Result = Tuple[int, int]
 
 
 def hart_start(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
-    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+    if (s.run_cvm == HYPERVISOR) | lnot((0 <= hart) & (hart < H)):
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + hart
     if s.hart[i] != STOPPED:
@@ -40,7 +40,7 @@ def hart_suspend(hwp: Any, s: Any) -> Tuple[Any, Result]:
 
 
 def hart_status(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
-    if s.run_cvm == HYPERVISOR or not 0 <= hart < H:
+    if (s.run_cvm == HYPERVISOR) | lnot((0 <= hart) & (hart < H)):
         return s, (abi.INVALID_PARAM, 0)
     state = s.hart[s.run_cvm * H + hart]
     return s, (abi.SUCCESS, abi.HSM_STATUS_SUSPENDED if state == SUSPENDED else state)

@@ -14,10 +14,10 @@ Result = Tuple[int, int]
 
 def tsm_get_info(hwp: Any, s: Any, buf: int, length: int) -> Tuple[Any, Result]:
     """The record goes to NC memory through the monitor's own view of memory, never to C."""
-    if s.run_cvm != HYPERVISOR or length < abi.TSM_INFO_SIZE:
+    if (s.run_cvm != HYPERVISOR) | (length < abi.TSM_INFO_SIZE):
         return s, (abi.INVALID_PARAM, 0)
     end = buf + length
-    if buf < 0 or end > NC * PAGE_SIZE:
+    if (buf < 0) | (end > NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     mem = s.mem
     for page in (buf // PAGE_SIZE, (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE):

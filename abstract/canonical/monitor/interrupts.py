@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import H, K, NIRQ
 from abstract.domain import HYPERVISOR
 from abstract.canonical.monitor import cvms
-from abstract.logic import set_at
+from abstract.logic import lnot, set_at
 
 Result = Tuple[int, int]
 
@@ -26,9 +26,9 @@ def allow_ext_interrupt(hwp: Any, s: Any, mask: int) -> Tuple[Any, Result]:
 
 def inject_interrupt(hwp: Any, s: Any, cvm_id: int, vcpu: int, line: int) -> Tuple[Any, Result]:
     """Filter by the CVM's allowed set before anything reaches the vCPU."""
-    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H or not 0 <= line < NIRQ:
+    if (s.run_cvm != HYPERVISOR) | lnot((0 <= vcpu) & (vcpu < H) & (0 <= line) & (line < NIRQ)):
         return s, (abi.INVALID_PARAM, 0)
     k = cvms.find_slot(s, cvm_id)
-    if not (k >= 0 and s.irq_allowed[k * NIRQ + line]):
+    if k < 0 or lnot(s.irq_allowed[k * NIRQ + line]):
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, irq_pending=set_at(s.irq_pending, (k * H + vcpu) * NIRQ + line, True)), (abi.SUCCESS, 0)

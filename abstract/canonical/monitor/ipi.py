@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
+from abstract.logic import lnot
 from abstract.config import H, K
 from abstract.domain import HYPERVISOR
 
@@ -28,7 +29,7 @@ def send_ipi(hwp: Any, s: Any, mask: int, base: int) -> Tuple[Any, Result]:
 
 def remote_fence(hwp: Any, s: Any, fid: int, mask: int, base: int) -> Tuple[Any, Result]:
     known = (fid == abi.RFENCE_FENCE_I) | (fid == abi.RFENCE_SFENCE_VMA) | (fid == abi.RFENCE_SFENCE_VMA_ASID)
-    if s.run_cvm == HYPERVISOR or not known:
+    if (s.run_cvm == HYPERVISOR) | lnot(known):
         return s, (abi.INVALID_PARAM, 0)
     valid, _ = abi.hart_mask(mask, base, H)
     if not valid:

@@ -23,7 +23,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
     Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not 1 <= npages <= G or len(src) < npages:
+    if lnot((1 <= npages) & (npages <= G)) or len(src) < npages:
         return s, (abi.INVALID_PARAM, 0)
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)

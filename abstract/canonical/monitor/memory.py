@@ -14,7 +14,7 @@ Result = Tuple[int, int]
 
 def decode_guest_page(gpa: int, size: int) -> int:
     """Guest page of a (gpa, size) request, -1 if misaligned, zero, outside or not 4 KiB."""
-    if size != PAGE_SIZE or gpa <= 0 or gpa % PAGE_SIZE != 0 or gpa >= G * PAGE_SIZE:
+    if (size != PAGE_SIZE) | (gpa <= 0) | (gpa % PAGE_SIZE != 0) | (gpa >= G * PAGE_SIZE):
         return -1
     return gpa // PAGE_SIZE
 
@@ -27,7 +27,7 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
         return s, (abi.INVALID_ADDRESS, 0)
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
-    if hv_addr < 0 or hv_addr % PAGE_SIZE != 0 or hv_addr >= NC * PAGE_SIZE:
+    if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
     mapped, page = hwp.translation_entry(s.hw, i)
@@ -40,12 +40,12 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
 
 def holds_private_page(mapped: bool, page: int) -> bool:
     """Is a translation entry a private leaf (into C)? Mapping over one must free its page."""
-    return mapped and page >= NC
+    return mapped & (page >= NC)
 
 
 def holds_shared_page(mapped: bool, page: int) -> bool:
     """Is a translation entry a shared leaf (into NC)? Unshare removes only those."""
-    return mapped and page < NC
+    return mapped & (page < NC)
 
 
 def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
@@ -70,7 +70,7 @@ def unmap_fenced(hwp: Any, hw: Any, k: int, i: int) -> Any:
 def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if gpa < 0 or gpa >= G * PAGE_SIZE:
+    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
         return s, (abi.ACCESS_FAULT, 0)
     i = s.run_cvm * G + gpa // PAGE_SIZE
     mapped, _ = hwp.translation_entry(s.hw, i)
@@ -85,7 +85,7 @@ def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
 
 def _hypervisor_page(hwp: Any, s: Any, addr: int) -> int:
     """The page at addr if the hypervisor runs and the isolation unit lets it through, else -1."""
-    if s.run_cvm != HYPERVISOR or addr < 0:
+    if (s.run_cvm != HYPERVISOR) | (addr < 0):
         return -1
     page = addr // PAGE_SIZE
     return page if hwp.isolation_allows(s.hw, page) else -1

@@ -23,7 +23,7 @@ def tvm_vcpu_run(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]
 
 def _runnable_slot(s: Any, cvm_id: int, vcpu: int) -> int:
     """The CVM's slot k if the call may run its vCPU `vcpu` (index k * H + vcpu), else -1."""
-    if s.run_cvm != HYPERVISOR or not 0 <= vcpu < H:
+    if (s.run_cvm != HYPERVISOR) | lnot((0 <= vcpu) & (vcpu < H)):
         return -1
     k = cvms.find_slot(s, cvm_id)
     if k < 0:
@@ -79,7 +79,7 @@ def reply_for(hwp: Any, kind: int, instr: int) -> Tuple[int, int, int]:
 
 def nacl_write(hwp: Any, s: Any, slot: int, value: int) -> Tuple[Any, Result]:
     """The hypervisor writes a register slot of the shared exit area (its answer to an exit)."""
-    if s.run_cvm != HYPERVISOR or not 0 <= slot < NREGS:
+    if (s.run_cvm != HYPERVISOR) | lnot((0 <= slot) & (slot < NREGS)):
         return s, (abi.ACCESS_FAULT, 0)
     return replace(s, hw=hwp.exit_area_write(s.hw, slot, value)), (abi.ACCESS_OK, 0)
 
@@ -135,7 +135,7 @@ def exit_mmio_store(hwp: Any, s: Any, addr: int, instr: int) -> Tuple[Any, Resul
 
 
 def exit_interrupt(hwp: Any, s: Any, cause: int) -> Tuple[Any, Result]:
-    if s.run_cvm == HYPERVISOR or hwp.trap_kind(cause) != abi.EXIT_INTERRUPT:
+    if (s.run_cvm == HYPERVISOR) | (hwp.trap_kind(cause) != abi.EXIT_INTERRUPT):
         return s, (abi.INVALID_PARAM, 0)
     return exit_to_hypervisor(hwp, s, cause, 0, 0)
 
