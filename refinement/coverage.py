@@ -38,7 +38,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("SRST system reset", ("system_reset", "guest_ecall"), "every hart of the CVM stops; the hypervisor runs"),
     ("IPI send_ipi", ("send_ipi", "guest_ecall"), "marks the named harts of the caller's CVM; delivery through hvip not modelled"),
     ("RFENCE remote FENCE.I, SFENCE.VMA(.ASID)", ("remote_fence", "guest_ecall"),
-     "hart mask and FID checked; no translation cache is modelled, so nothing to flush"),
+     "hart mask and FID checked; the guest's own (VS-stage) translations and instruction fetches are not "
+     "modelled, so there is nothing for these fences to flush (the G-stage TLB is the monitor's to fence)"),
     ("Unknown COVG/HSM calls: INVALID_PARAM", ("guest_ecall", "sbi_call"), "decoded from any a7/a6"),
     ("Trap: forwarded SBI call exit (cause 10)", ("exit_sbi_call",), "declassifies a7, a6, a0, a1"),
     ("Trap: guest load page fault (cause 21) in an MMIO region", ("guest_load_fault", "exit_mmio_load", "trap_cause"),
