@@ -1,9 +1,12 @@
 """The RISC-V model: the canonical monitor on RISC-V primitives (PMP, hgatp/G-stage, GPRs)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Tuple
 
 from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4
+from abstract.config import G
+from abstract.domain import HYPERVISOR
 from abstract.canonical.monitor import (
     attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
@@ -156,9 +159,6 @@ def tlb_fill(s: RvState, g: int) -> RvState:
     """Hardware, not the monitor: the running vCPU touches guest page g, and the G-stage walk
     caches its leaf in the TLB. Nothing is cached while the hypervisor runs or for a page
     outside guest memory. A TLB entry the monitor fails to fence is what fault 9 leaves."""
-    from dataclasses import replace
-    from abstract.config import G
-    from abstract.domain import HYPERVISOR
     if s.run_cvm == HYPERVISOR or not 0 <= g < G:
         return s
     return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g))

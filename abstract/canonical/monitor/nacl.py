@@ -1,5 +1,5 @@
-"""Canonical monitor: NACL shared-memory set-up. The range must pass the isolation unit as the
-hypervisor's own memory page by page and end before confidential memory begins."""
+"""Canonical monitor: NACL shared-memory set-up. Every page of the range must be an NC page,
+checked page by page, so that the monitor's writes on each exit never reach C memory."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -22,9 +22,10 @@ def nacl_set_shmem(hwp: Any, s: Any, lo: int, hi: int, flags: int) -> Tuple[Any,
         return replace(s, nacl_page=abi.NACL_NONE), (abi.SUCCESS, 0)
     if (flags != 0) | (lo % PAGE_SIZE != 0):
         return s, (abi.INVALID_PARAM, 0)
-    if (hi != 0) | lnot(_wholly_non_confidential(lo // PAGE_SIZE)):
+    first = lo // PAGE_SIZE
+    if (hi != 0) | lnot(_wholly_non_confidential(first)):
         return s, (abi.INVALID_ADDRESS, 0)
-    return replace(s, nacl_page=lo // PAGE_SIZE), (abi.SUCCESS, 0)
+    return replace(s, nacl_page=first), (abi.SUCCESS, 0)
 
 
 def _wholly_non_confidential(first: int) -> bool:
