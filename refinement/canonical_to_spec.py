@@ -14,12 +14,18 @@ from abstract.logic import all_of, implies, lnot
 from abstract.spec.state import SpecState, spec_invariant
 
 
+def abs_entry(valid: bool, page: int, nc: int) -> Tuple[bool, bool]:
+    """The spec's (private, shared) flags of one translation entry, for memory whose first `nc`
+    pages are NC: a valid entry into C is private, one into NC is shared."""
+    return valid & (page >= nc), valid & (page < nc)
+
+
 def abs_private(hw: CanonHw) -> Tuple[bool, ...]:
-    return tuple(hw.t_valid[i] & (hw.t_page[i] >= NC) for i in range(K * G))
+    return tuple(abs_entry(hw.t_valid[i], hw.t_page[i], NC)[0] for i in range(K * G))
 
 
 def abs_shared(hw: CanonHw) -> Tuple[bool, ...]:
-    return tuple(hw.t_valid[i] & (hw.t_page[i] < NC) for i in range(K * G))
+    return tuple(abs_entry(hw.t_valid[i], hw.t_page[i], NC)[1] for i in range(K * G))
 
 
 def abs_hv_regs(s: CanonState) -> Tuple[int, ...]:

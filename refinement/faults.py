@@ -11,9 +11,9 @@ import importlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
-from abstract.config import C
-from abstract.domain import CVM_BASE, FREE
-from abstract.logic import set_at
+from abstract.config import NC
+from abstract.domain import FREE
+from abstract.logic import keep, set_at
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,17 @@ class Fault:
     refuted_by: Tuple[str, ...]
 
 
-def _release_all_without_zeroing(s: Any, k: int) -> Any:
+def _reclaimed_without_zeroing(owner: int, data: int, tag: int) -> Tuple[int, int]:
     """Fault 3: destroy frees the CVM's pages but leaves their contents in memory."""
-    tag = CVM_BASE + k
-    return replace(s, owner=tuple(FREE if s.owner[p] == tag else s.owner[p] for p in range(C)))
+    return owner + keep(FREE - owner, owner == tag), data
 
 
-def _any_leaf_is_shared(mapped: bool, page: int) -> bool:
+def _any_leaf_is_shared(mapped: bool, page: int, nc: int = NC) -> bool:
     """Fault 5: unshare removes any leaf, a private page included."""
     return mapped
 
 
-def _private_page_not_freed(mapped: bool, page: int) -> bool:
+def _private_page_not_freed(mapped: bool, page: int, nc: int = NC) -> bool:
     """Fault 4: mapping a new page over a private leaf does not free (or zero) the old page."""
     return False
 
@@ -86,15 +85,15 @@ def _unmap_without_fence(hwp: Any, hw: Any, k: int, i: int) -> Any:
 
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(3, "destroy-without-zeroing", "Destroy frees pages without zeroing them.",
-          "abstract.canonical.allocator", "release_all", _release_all_without_zeroing,
-          ("canonical->spec/destroy_tvm/simulation",)),
+          "abstract.canonical.allocator", "reclaimed", _reclaimed_without_zeroing,
+          ("canonical->spec/destroy_tvm/entry", "canonical->spec/destroy_tvm/simulation")),
     Fault(5, "unshare-any-leaf", "Unshare removes any leaf, including a private page.",
           "abstract.canonical.monitor.memory", "holds_shared_page", _any_leaf_is_shared,
-          ("canonical->spec/unshare_memory/simulation",)),
+          ("canonical->spec/unshare_memory/entry", "canonical->spec/unshare_memory/simulation")),
     Fault(4, "map-over-private-without-free",
           "Mapping a new page over a private leaf without freeing the old page.",
           "abstract.canonical.monitor.memory", "holds_private_page", _private_page_not_freed,
-          ("canonical->spec/share_memory/simulation",)),
+          ("canonical->spec/share_memory/entry", "canonical->spec/share_memory/simulation")),
     Fault(7, "promote-maps-originals", "Promote maps the hypervisor's original pages instead of the copies.",
           "abstract.canonical.monitor.lifecycle", "guest_backing", _map_originals,
           ("canonical->spec/promote_to_tvm/simulation",)),

@@ -21,7 +21,8 @@ OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
     "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ))
 OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
-                      "refinement.obligations.ecall", "refinement.obligations.tlb_fill")
+                      "refinement.obligations.ecall", "refinement.obligations.tlb_fill",
+                      "refinement.obligations.entries")
 
 
 class Layers(str, Enum):
@@ -80,6 +81,7 @@ class Kind(str, Enum):
     ISOLATION = "isolation"     # after the step, a running hypervisor's PMP reaches NC, never C
     OBSERVATION = "observation" # the hypervisor's view commutes with the abstraction
     DECODING = "decoding"       # any register values decode to a defined call or error, invariants kept
+    ENTRY = "entry"             # a per-entry lemma over scalars, the sizes free: holds at every size
 
 
 class Method(str, Enum):
@@ -99,6 +101,13 @@ class Obligation:
     qualname: str
     statement: str
     domain: Optional[str] = None  # for ENUMERATION: name of a zero-argument function in `module`
+    witness: Optional[str] = None  # for WITNESS: a call (evaluated in `module`) to replay before searching
+
+    @property
+    def any_size(self) -> bool:
+        """A per-entry lemma takes the sizes as arguments, so its proof covers every size;
+        every other obligation is proven at the configured sizes only."""
+        return self.kind is Kind.ENTRY
 
     @property
     def operation(self) -> Optional[str]:
@@ -116,7 +125,8 @@ REGISTRY: Dict[str, Obligation] = {}
 
 
 def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
-               method: Method = Method.CROSSHAIR, domain: Optional[str] = None) -> Callable:
+               method: Method = Method.CROSSHAIR, domain: Optional[str] = None,
+               witness: Optional[str] = None) -> Callable:
     """Register the decorated (contracted) function as an obligation; returns it unchanged."""
     subject_name = subject.value if isinstance(subject, Operation) else subject
 
@@ -128,7 +138,7 @@ def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
         REGISTRY[ob_id] = Obligation(
             id=ob_id, layers=layers, subject=subject_name, kind=kind, method=method,
             module=fn.__module__, qualname=fn.__name__,
-            statement=doc.splitlines()[0] if doc else fn.__name__, domain=domain,
+            statement=doc.splitlines()[0] if doc else fn.__name__, domain=domain, witness=witness,
         )
         return fn
 

@@ -14,7 +14,9 @@ from refinement.results import ObligationResult, Verdict, summary
 
 ASSUMPTIONS = (
     "Hardware behaves as the RISC-V model says (PMP priority scan, G-stage leaf PTEs, GPR file).",
-    "Sizes are those in the configuration table: every obligation is proven at exactly these sizes.",
+    "Sizes are those in the configuration table: every obligation is proven at exactly these sizes, "
+    "except the per-entry lemmas (kind `entry`), which take the sizes as free variables and so hold "
+    "at every size.",
     "Single-step obligations; refinement of whole traces follows by induction on steps.",
     "The representation invariant of each lower layer is its local invariant plus the upper "
     "invariant of its abstraction; the upper half is carried by simulation and the spec's own "
@@ -135,8 +137,18 @@ def _evidence(r: ObligationResult) -> str:
     return f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
 
 
+def proven_at(r: ObligationResult) -> str:
+    """The sizes an obligation's verdict speaks for, in a few words."""
+    if r.any_size:
+        return "any size"
+    z = r.sizes or {}
+    return (f"{z.get('nc_pages')}+{z.get('c_pages')} pages, {z.get('cvms')} CVMs x {z.get('harts')} harts, "
+            f"{z.get('guest_pages')} guest pages")
+
+
 def render_markdown(report: Report) -> str:
     counts = summary(report.results)
+    any_size = sum(r.any_size for r in report.results)
     lines = [
         "# Proof report",
         "",
@@ -151,6 +163,9 @@ def render_markdown(report: Report) -> str:
         "|" + "---|" * (len(counts) + 1),
         "| " + " | ".join(str(n) for n in counts.values()) + f" | {len(report.results)} |",
         "",
+        f"{any_size} of the obligations are per-entry lemmas that hold at any size (the sizes are "
+        "free variables in them); the others hold at the sizes of the configuration table.",
+        "",
         "## Configuration",
         "",
         "| setting | value |",
@@ -163,10 +178,12 @@ def render_markdown(report: Report) -> str:
         lines += [f"| seeded faults applied | {', '.join(report.faults)} |"]
     lines += ["", "## Obligations", ""]
     for layers in sorted({r.layers for r in report.results}):
-        lines += [f"### {layers}", "", "| obligation | verdict | evidence | statement |", "|---|---|---|---|"]
+        lines += [f"### {layers}", "", "| obligation | verdict | evidence | proven at | statement |",
+                  "|---|---|---|---|---|"]
         for r in (r for r in report.results if r.layers == layers):
             short = r.id[len(layers) + 1:]
-            lines.append(f"| [`{short}`]({_link(r.source)}) | **{r.verdict.value}** | {_evidence(r)} | {r.statement} |")
+            lines.append(f"| [`{short}`]({_link(r.source)}) | **{r.verdict.value}** | {_evidence(r)} "
+                         f"| {proven_at(r)} | {r.statement} |")
         lines.append("")
     failures = [r for r in report.results if r.counterexample and r.verdict is not Verdict.PROVEN]
     if failures:

@@ -7,7 +7,7 @@ from typing import List
 
 from refinement.coverage import coverage_rows, coverage_status
 from refinement.report import (
-    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, security_rows,
+    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, proven_at, security_rows,
 )
 from refinement.results import ObligationResult, Verdict, summary
 from refinement.snippets import pytest_snippet
@@ -91,7 +91,7 @@ def _table(report: Report, link_base: str) -> List[str]:
            + "".join(f"<option>{_e(x)}</option>" for x in layers) + "</select>",
            f'<span class="muted"><span id="shown">{len(report.results)}</span> shown</span></div>',
            '<table id="obligations"><thead><tr><th>obligation</th><th>verdict</th><th>method</th>'
-           '<th>exhaustive</th><th>paths</th><th>seconds</th><th>source</th><th>statement</th></tr></thead><tbody>']
+           '<th>exhaustive</th><th>paths</th><th>seconds</th><th>proven at</th><th>source</th><th>statement</th></tr></thead><tbody>']
     for r in report.results:
         e = r.evidence
         path, _, line = r.source.rpartition(":")
@@ -100,7 +100,7 @@ def _table(report: Report, link_base: str) -> List[str]:
             f'<tr data-id="{_e(r.id)}" data-verdict="{r.verdict.value}" data-layers="{_e(r.layers)}">'
             f"<td><code>{name}</code></td><td>{_badge(r.verdict.value)}</td><td>{_e(e.method)}</td>"
             f"<td>{'yes' if e.exhaustive else 'no'}</td><td class=\"num\">{e.paths}</td>"
-            f'<td class="num">{e.seconds:.2f}</td>'
+            f'<td class="num">{e.seconds:.2f}</td><td>{_e(proven_at(r))}</td>'
             f'<td><a href="{_e(link_base + path)}#L{_e(line)}">{_e(r.source)}</a></td>'
             f"<td>{_e(r.statement)}{'<br><span class=muted>' + _e(e.note) + '</span>' if e.note else ''}</td></tr>")
     return out + ["</tbody></table>"]

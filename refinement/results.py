@@ -40,6 +40,11 @@ class ObligationResult:
     module: str = ""                 # where the obligation function lives
     function: str = ""
     cached: bool = False             # reused from the cache: nothing it depends on changed
+    sizes: Optional[Dict[str, int]] = None  # the sizes it was proven at; None: any size (a per-entry lemma)
+
+    @property
+    def any_size(self) -> bool:
+        return self.sizes is None
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)

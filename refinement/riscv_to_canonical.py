@@ -3,7 +3,7 @@ invariant (PMP layout, PTE bit patterns, hgatp of each slot)."""
 from __future__ import annotations
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import G, H, K, NC, NFREGS, NREGS, PAGE_SIZE, PAGES
+from abstract.config import G, H, K, NC, NFREGS, NREGS, PAGES
 from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, lnot, same
 from abstract.spec.switch import declassified
@@ -55,22 +55,8 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
 
 
 def pmp_layout_ok(hw: RvHw) -> bool:
-    """Entry 0 OFF at start of C, entry 1 TOR to end of C with R = W = X; entries 2..13 OFF;
-    firmware entry 15 TOR over all memory (base from entry 14) with R W X."""
-    m, a = hw.pmp_mode, hw.pmp_addr
-    perms = (hw.pmp_r, hw.pmp_w, hw.pmp_x)
-    monitor = (
-        (m[0] == pmp.OFF) & (a[0] == pmp.C_START >> 2) & lnot(hw.pmp_r[0] | hw.pmp_w[0] | hw.pmp_x[0])
-        & (m[1] == pmp.TOR) & (a[1] == pmp.C_END >> 2)
-        & (hw.pmp_r[1] == hw.pmp_w[1]) & (hw.pmp_w[1] == hw.pmp_x[1])
-    )
-    unused = all_of((m[i] == pmp.OFF) for i in range(2, pmp.FIRMWARE_ALL))
-    firmware = (
-        (a[pmp.FIRMWARE_BASE] == 0) & (m[pmp.FIRMWARE_ALL] == pmp.TOR)
-        & (a[pmp.FIRMWARE_ALL] == pmp.C_END >> 2)
-        & all_of(p[pmp.FIRMWARE_ALL] for p in perms)
-    )
-    return monitor & unused & firmware
+    """The monitor's PMP layout at the configured memory size (`pmp.layout_ok`)."""
+    return pmp.layout_ok(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, hw.pmp_x, NC, PAGES)
 
 
 def ptes_ok(hw: RvHw) -> bool:
@@ -122,12 +108,8 @@ def hypervisor_confined(s: RvState) -> bool:
     """While the hypervisor runs, PMP (all 16 entries, priority scan) allows it every NC page and
     denies every C page and everything past the end of memory, for reads and writes alike."""
     hw = s.hw
-
-    def reach(page: int) -> bool:
-        addr = page * PAGE_SIZE
-        return pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, addr) | pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_w, addr)
-
-    confined = all_of(reach(p) == (p < NC) for p in range(PAGES + 1))
+    confined = all_of(pmp.grants_r_or_w(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, p) == (p < NC)
+                      for p in range(PAGES + 1))
     return implies(s.run_cvm == HYPERVISOR, confined)
 
 

@@ -2,8 +2,13 @@
 CrossHair runs. Loaded only when REFINE_EXTRA_OBLIGATIONS names this module."""
 from __future__ import annotations
 
+from typing import Tuple
+
 import icontract
 
+from abstract.logic import lnot
+from concrete.riscv import pmp
+from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
 
 
@@ -46,6 +51,27 @@ def no_witness(x: bool) -> bool:
     return x and not x
 
 
+@obligation(Layers.SPEC, "fixture_wrong_witness", Kind.NONVACUITY, Method.WITNESS, witness="wrong_witness(False)")
+@icontract.ensure(lambda x, result: not result)
+def wrong_witness(x: bool) -> bool:
+    """Unsatisfiable, though a witness is named: the named one must not be taken on trust."""
+    return x and not x
+
+
+@obligation(Layers.SPEC, "fixture_named_witness", Kind.NONVACUITY, Method.WITNESS, witness="named_witness(3)")
+@icontract.ensure(lambda n, result: not result)
+def named_witness(n: int) -> bool:
+    """Satisfied by n == 3, the named witness."""
+    return n == 3
+
+
+@obligation(Layers.SPEC, "fixture_raising_witness", Kind.NONVACUITY, Method.WITNESS, witness="raising_witness(0)")
+@icontract.ensure(lambda n, result: not result)
+def raising_witness(n: int) -> bool:
+    """The named witness raises (division by zero); n == 2 is a real witness."""
+    return 4 // n == 2
+
+
 @obligation(Layers.SPEC, "fixture_enum_refuted", Kind.ENCODING, Method.ENUMERATION, domain="small_domain")
 @icontract.ensure(lambda n, result: result == n)
 def enum_refuted(n: int) -> int:
@@ -55,3 +81,13 @@ def enum_refuted(n: int) -> int:
 
 def small_domain():
     return ((n,) for n in range(8))
+
+
+@obligation(Layers.RISCV, "fixture_reach_off_by_one", Kind.ENTRY)
+@icontract.require(lambda mode, addr, r, w, x, nc, pages, page:
+                   monitor_layout(mode, addr, r, w, x, nc, pages) and lnot(r[pmp.MONITOR_TOR] | w[pmp.MONITOR_TOR]))
+@icontract.ensure(lambda mode, addr, r, w, x, nc, pages, page, result: result == ((0 <= page) & (page <= nc)))
+def reach_off_by_one(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+                     x: Tuple[bool, ...], nc: int, pages: int, page: int) -> bool:
+    """Wrong at page == nc: the first C page is not reachable while the layout is closed."""
+    return pmp.grants_r_or_w(mode, addr, r, w, page)

@@ -54,6 +54,29 @@ def test_unsatisfiable_invariant_is_vacuous(fixtures):
     assert r.verdict is Verdict.VACUOUS
 
 
+def test_a_named_witness_that_fails_falls_back_to_the_search(fixtures):
+    """A witness named in the registry is replayed first, but never trusted: here it does not
+    satisfy the invariant, and the search then finds none (VACUOUS)."""
+    r = _check(fixtures, "spec/fixture_wrong_witness/nonvacuity")
+    assert r.verdict is Verdict.VACUOUS
+
+
+def test_a_named_witness_that_holds_proves_nonvacuity_by_replay(fixtures):
+    r = _check(fixtures, "spec/fixture_named_witness/nonvacuity")
+    assert r.verdict is Verdict.PROVEN
+    assert r.evidence.note == "the named witness state was replayed"
+    assert r.counterexample["arguments"] == {"n": "3"}
+
+
+def test_a_named_witness_that_raises_is_no_witness(fixtures):
+    """Replay marks a raise as confirmed; a witness must instead make the invariant hold, so
+    the search runs and finds the real witness n == 2."""
+    r = _check(fixtures, "spec/fixture_raising_witness/nonvacuity")
+    assert r.verdict is Verdict.PROVEN
+    assert r.evidence.note == "a witness state was found and replayed"
+    assert r.counterexample["arguments"] == {"n": "2"}
+
+
 def test_enumeration_failure_is_refuted_and_replayed(fixtures):
     r = _check(fixtures, "spec/fixture_enum_refuted/encoding")
     assert r.verdict is Verdict.REFUTED

@@ -8,8 +8,7 @@ from typing import Any, Tuple
 
 from abstract.domain import FREE, CVM_BASE
 from abstract.config import C, K, NC
-from abstract.logic import set_at
-
+from abstract.logic import keep, set_at
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
@@ -34,15 +33,19 @@ def release(s: Any, page: int) -> Any:
     return replace(s, owner=set_at(s.owner, page - NC, FREE), mem=set_at(s.mem, page, 0))
 
 
+def reclaimed(owner: int, data: int, tag: int) -> Tuple[int, int]:
+    """One C page (its owner and contents) after the CVM with owner tag `tag` is torn down: its
+    own pages are zeroed and freed, every other page is untouched. Branch-free, so mapping it
+    over memory adds no path per page."""
+    mine = owner == tag
+    return owner + keep(FREE - owner, mine), data - keep(data, mine)
+
+
 def release_all(s: Any, k: int) -> Any:
-    """Zero and free every page CVM slot k owns."""
+    """Zero and free every page CVM slot k owns: `reclaimed` mapped over the C pages."""
     tag = CVM_BASE + k
-    owned = tuple(s.owner[p] == tag for p in range(C))
-    return replace(
-        s,
-        owner=tuple(FREE if owned[p] else s.owner[p] for p in range(C)),
-        mem=s.mem[:NC] + tuple(0 if owned[p] else s.mem[NC + p] for p in range(C)),
-    )
+    pages = tuple(reclaimed(s.owner[p], s.mem[NC + p], tag) for p in range(C))
+    return replace(s, owner=tuple(o for o, _ in pages), mem=s.mem[:NC] + tuple(d for _, d in pages))
 
 
 class SoftwareAllocator:

@@ -11,6 +11,13 @@ from abstract.canonical.state import CanonHw
 from abstract.logic import flag_at, put_at, read_at, set_at
 
 
+def isolation_decides(is_open: bool, page: int, nc: int, pages: int) -> bool:
+    """The isolation unit's answer for one page of memory of `pages` pages, the first `nc` NC:
+    NC always, C only while open, nothing past the end. The sizes are parameters so that the
+    per-page lemma relating it to PMP holds at every size."""
+    return ((0 <= page) & (page < nc)) | (is_open & (nc <= page) & (page < pages))
+
+
 class CanonicalHardware(SoftwareAllocator):
     """Implements `Primitives[CanonHw]`."""
 
@@ -21,7 +28,7 @@ class CanonicalHardware(SoftwareAllocator):
         return replace(hw, iso_open=False)
 
     def isolation_allows(self, hw: CanonHw, page: int) -> bool:
-        return ((0 <= page) & (page < NC)) | (hw.iso_open & (NC <= page) & (page < PAGES))
+        return isolation_decides(hw.iso_open, page, NC, PAGES)
 
     def translation_load(self, hw: CanonHw, k: int, pages: Tuple[int, ...]) -> CanonHw:
         n, base = len(pages), k * G

@@ -80,6 +80,13 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
     ), (abi.SUCCESS, new_id)
 
 
+def page_after_destroy(owner: int, data: int, tag: int) -> Tuple[int, int]:
+    """A C page (owner, contents) after the CVM whose owner tag is `tag` is destroyed: if the
+    CVM owned it, it is free and zero; otherwise it is as it was."""
+    owned = owner == tag
+    return keep(FREE, owned) + keep(owner, lnot(owned)), keep(data, lnot(owned))
+
+
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     """Destroy CVM `cvm_id` (none of its vCPUs may run on any hart): every page it owns is zeroed and freed, its maps, harts and MMIO
     regions, allowed lines and pending interrupts go, and its vCPUs' registers, FPU and pcs are
@@ -89,13 +96,12 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     k = slot_of(s, cvm_id)
     if k < 0 or cvm_runs_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
-    tag = CVM_BASE + k
-    owned = tuple(s.owner[p] == tag for p in range(C))
+    freed = tuple(page_after_destroy(s.owner[p], s.mem[NC + p], CVM_BASE + k) for p in range(C))
     base = k * G
     return replace(
         s,
-        owner=tuple(FREE if owned[p] else s.owner[p] for p in range(C)),
-        mem=s.mem[:NC] + tuple(0 if owned[p] else s.mem[NC + p] for p in range(C)),
+        owner=tuple(o for o, _ in freed),
+        mem=s.mem[:NC] + tuple(d for _, d in freed),
         live=s.live[:k] + (False,) + s.live[k + 1:], ids=set_at(s.ids, k, 0),
         hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
         private=s.private[:base] + (False,) * G + s.private[base + G:],

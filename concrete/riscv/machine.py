@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import G, H, NC, NFREGS, NREGS, PAGE_SIZE
+from abstract.config import G, H, NC, NFREGS, NREGS
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.logic import flag_at, keep, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
@@ -41,9 +41,7 @@ class RiscvMachine(SoftwareAllocator):
         return _tor_perms(hw, pmp.MONITOR_TOR, False)
 
     def isolation_allows(self, hw: RvHw, page: int) -> bool:
-        addr = page * PAGE_SIZE
-        return pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, addr) & \
-            pmp.allows(hw.pmp_mode, hw.pmp_addr, hw.pmp_w, addr)
+        return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
 
     def translation_load(self, hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
         """Point CVM k's hgatp (Sv48x4, VMID k + 1) at its root and fill the root with leaves."""

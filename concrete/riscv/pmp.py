@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.config import NC, PAGE_SIZE, PAGES
-from abstract.logic import lnot
+from abstract.logic import all_of, lnot
 
 ENTRIES = 16
 OFF, TOR, NA4, NAPOT = 0, 1, 2, 3
@@ -18,6 +18,7 @@ MONITOR_BASE, MONITOR_TOR = 0, 1   # the monitor's entries
 FIRMWARE_BASE, FIRMWARE_ALL = 14, 15  # firmware: all memory to S/U, lowest priority
 C_START = NC * PAGE_SIZE
 C_END = PAGES * PAGE_SIZE
+WORDS_PER_PAGE = PAGE_SIZE // 4  # pmpaddr holds an address >> 2
 
 # pmpcfg byte layout.
 CFG_R, CFG_W, CFG_X = 1, 2, 4
@@ -53,3 +54,36 @@ def allows(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], perm: Tuple[bool, .
         hit = matches(lo, addr_reg[i], mode[i], addr)
         decided = (hit & perm[i]) | (lnot(hit) & decided)
     return decided
+
+
+def grants_rw(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+              page: int) -> bool:
+    """May S/U mode both read and write physical page `page`? (The isolation unit's answer.)"""
+    at = page * PAGE_SIZE
+    return allows(mode, addr_reg, r, at) & allows(mode, addr_reg, w, at)
+
+
+def grants_r_or_w(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+                  page: int) -> bool:
+    """May S/U mode read or write physical page `page`? (What confinement must deny over C.)"""
+    at = page * PAGE_SIZE
+    return allows(mode, addr_reg, r, at) | allows(mode, addr_reg, w, at)
+
+
+def layout_ok(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+              x: Tuple[bool, ...], nc: int, pages: int) -> bool:
+    """The monitor's layout for memory of `pages` pages, the first `nc` of them NC: entry 0 OFF
+    at the start of C, entry 1 TOR to the end of C with R = W = X; entries 2..13 OFF; firmware
+    entry 15 TOR over all memory (base from entry 14) with R W X. The sizes are parameters so
+    that the per-page lemmas can take them as free variables."""
+    monitor = (
+        (mode[0] == OFF) & (addr_reg[0] == nc * WORDS_PER_PAGE) & lnot(r[0] | w[0] | x[0])
+        & (mode[1] == TOR) & (addr_reg[1] == pages * WORDS_PER_PAGE) & (r[1] == w[1]) & (w[1] == x[1])
+    )
+    unused = all_of((mode[i] == OFF) for i in range(2, FIRMWARE_ALL))
+    firmware = (
+        (addr_reg[FIRMWARE_BASE] == 0) & (mode[FIRMWARE_ALL] == TOR)
+        & (addr_reg[FIRMWARE_ALL] == pages * WORDS_PER_PAGE)
+        & r[FIRMWARE_ALL] & w[FIRMWARE_ALL] & x[FIRMWARE_ALL]
+    )
+    return monitor & unused & firmware

@@ -38,14 +38,15 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
     return replace(s, hw=hw), (abi.SUCCESS, 0)
 
 
-def holds_private_page(mapped: bool, page: int) -> bool:
-    """Is a translation entry a private leaf (into C)? Mapping over one must free its page."""
-    return mapped & (page >= NC)
+def holds_private_page(mapped: bool, page: int, nc: int = NC) -> bool:
+    """Is a translation entry a private leaf (into C, the pages from `nc` on)? Mapping over one
+    must free its page."""
+    return mapped & (page >= nc)
 
 
-def holds_shared_page(mapped: bool, page: int) -> bool:
-    """Is a translation entry a shared leaf (into NC)? Unshare removes only those."""
-    return mapped & (page < NC)
+def holds_shared_page(mapped: bool, page: int, nc: int = NC) -> bool:
+    """Is a translation entry a shared leaf (into NC, the pages below `nc`)? Unshare removes only those."""
+    return mapped & (page < nc)
 
 
 def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:

@@ -1,0 +1,120 @@
+"""Per-entry lemmas: size-independent obligations.
+
+Where a step acts entry by entry (per page, per translation entry), the model writes it as a
+per-entry function mapped over the entries, and the lemma here proves that function over
+scalars with the sizes (`nc`, `pages`) as free variables. Its proof therefore holds at every
+size and costs the same at 4 pages as at 64; the whole-state obligations of the same operations
+are proven at the configured sizes. `MAPPED_IN` names where each per-entry function is mapped
+over a whole state, and `tests/test_entries.py` checks that the mapping is still there.
+
+The monitor's per-entry functions are called through their modules, so that a seeded fault
+swapped into a module (`refinement.faults`) reaches the lemma too.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+from abstract.canonical import allocator
+from abstract.canonical.hardware import isolation_decides
+from abstract.canonical.monitor import memory
+from abstract.logic import implies, lnot
+from abstract.spec.lifecycle import page_after_destroy
+from concrete.riscv import pmp
+from refinement.canonical_to_spec import abs_entry
+from refinement.registry import Kind, Layers, Operation, obligation
+
+Pair = Tuple[Tuple[int, int], Tuple[int, int]]
+
+# obligation id -> (module.function that maps the per-entry function, the per-entry function)
+MAPPED_IN = {
+    "canonical->spec/destroy_tvm/entry": (
+        ("abstract.canonical.allocator", "release_all", "reclaimed"),
+        ("abstract.spec.lifecycle", "destroy_tvm", "page_after_destroy"),
+    ),
+    "canonical->spec/share_memory/entry": (
+        ("refinement.canonical_to_spec", "abs_private", "abs_entry"),
+        ("abstract.canonical.monitor.memory", "share_memory", "holds_private_page"),
+    ),
+    "canonical->spec/unshare_memory/entry": (
+        ("refinement.canonical_to_spec", "abs_shared", "abs_entry"),
+        ("abstract.canonical.monitor.memory", "unshare_memory", "holds_shared_page"),
+    ),
+    "riscv->canonical/isolation_allows/entry": (
+        ("concrete.riscv.machine", "RiscvMachine.isolation_allows", "grants_rw"),
+        ("abstract.canonical.hardware", "CanonicalHardware.isolation_allows", "isolation_decides"),
+        ("refinement.riscv_to_canonical", "pmp_layout_ok", "layout_ok"),
+    ),
+    "riscv/hypervisor_reach/entry": (
+        ("refinement.riscv_to_canonical", "hypervisor_confined", "grants_r_or_w"),
+        ("refinement.riscv_to_canonical", "pmp_layout_ok", "layout_ok"),
+    ),
+}
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.DESTROY_TVM, Kind.ENTRY)
+@icontract.ensure(lambda result: result[0] == result[1], "the canonical page is the spec's page")
+def destroy_tvm_page_entry(owner: int, data: int, tag: int) -> Pair:
+    """Per C page, at any memory size: DESTROY_TVM's reclaim on the canonical machine leaves the
+    page (owner, contents) as the spec's destroy does: the CVM's pages zeroed and freed, others kept."""
+    return allocator.reclaimed(owner, data, tag), page_after_destroy(owner, data, tag)
+
+
+def _entry_form(valid: bool, page: int, nc: int) -> bool:
+    """A canonical translation entry in canonical form, memory with at least one NC page."""
+    return (1 <= nc) & (0 <= page) & implies(lnot(valid), page == 0)
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.SHARE_MEMORY, Kind.ENTRY)
+@icontract.require(lambda valid, page, nc: _entry_form(valid, page, nc))
+@icontract.ensure(lambda valid, page, nc, result: result == abs_entry(valid, page, nc)[0],
+                  "frees exactly the entries the spec sees as private")
+def share_memory_entry(valid: bool, page: int, nc: int) -> bool:
+    """Per translation entry, at any memory size: SHARE_MEMORY frees the old page exactly when
+    the spec sees the entry as private (a valid entry into C)."""
+    return memory.holds_private_page(valid, page, nc)
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.UNSHARE_MEMORY, Kind.ENTRY)
+@icontract.require(lambda valid, page, nc: _entry_form(valid, page, nc))
+@icontract.ensure(lambda valid, page, nc, result: result == abs_entry(valid, page, nc)[1],
+                  "removes exactly the entries the spec sees as shared")
+def unshare_memory_entry(valid: bool, page: int, nc: int) -> bool:
+    """Per translation entry, at any memory size: UNSHARE_MEMORY removes the entry exactly when
+    the spec sees it as shared (a valid entry into NC), never a private page."""
+    return memory.holds_shared_page(valid, page, nc)
+
+
+def monitor_layout(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+            x: Tuple[bool, ...], nc: int, pages: int) -> bool:
+    """Sixteen PMP entries in the monitor's layout for memory of `pages` pages, `nc` of them NC."""
+    return (len(mode) == pmp.ENTRIES and len(addr) == pmp.ENTRIES and len(r) == pmp.ENTRIES
+            and len(w) == pmp.ENTRIES and len(x) == pmp.ENTRIES
+            and ((1 <= nc) & (nc < pages) & pmp.layout_ok(mode, addr, r, w, x, nc, pages)))
+
+
+@obligation(Layers.RISCV_CANONICAL, "isolation_allows", Kind.ENTRY)
+@icontract.require(lambda mode, addr, r, w, x, nc, pages, page: monitor_layout(mode, addr, r, w, x, nc, pages))
+@icontract.ensure(lambda mode, addr, r, w, x, nc, pages, page, result:
+                  result == isolation_decides(r[pmp.MONITOR_TOR] & w[pmp.MONITOR_TOR] & x[pmp.MONITOR_TOR], page, nc, pages),
+                  "PMP grants the page exactly when the canonical isolation unit allows it")
+def isolation_allows_entry(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+                           x: Tuple[bool, ...], nc: int, pages: int, page: int) -> bool:
+    """Per physical page, at any memory size: the 16-entry PMP priority scan, laid out by the
+    monitor, grants read and write of a page exactly when the canonical isolation unit allows it
+    (NC always, C only while the monitor's entry is open, nothing past the end of memory)."""
+    return pmp.grants_rw(mode, addr, r, w, page)
+
+
+@obligation(Layers.RISCV, "hypervisor_reach", Kind.ENTRY)
+@icontract.require(lambda mode, addr, r, w, x, nc, pages, page:
+                   monitor_layout(mode, addr, r, w, x, nc, pages) and lnot(r[pmp.MONITOR_TOR] | w[pmp.MONITOR_TOR]))
+@icontract.ensure(lambda mode, addr, r, w, x, nc, pages, page, result: result == ((0 <= page) & (page < nc)),
+                  "a closed layout lets S/U reach exactly the NC pages")
+def hypervisor_reach_entry(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
+                           x: Tuple[bool, ...], nc: int, pages: int, page: int) -> bool:
+    """Per physical page, at any memory size: with the monitor's PMP layout closed (the
+    hypervisor runs), S/U mode can read or write a page exactly when it is NC: no C page and
+    nothing past the end of memory. `riscv/state/isolation` is this at the configured size."""
+    return pmp.grants_r_or_w(mode, addr, r, w, page)
