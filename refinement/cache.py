@@ -1,7 +1,8 @@
 """Incremental proving: reuse a result only when nothing it depends on changed.
 
 The key of an obligation is the hash of every definition its proof can reach (`deps`), salted
-with the sizes, the seeded faults and the versions of CrossHair, icontract and Python. Only
+with the sizes, the seeded faults (and their source), the prover's own source and the versions
+of CrossHair, icontract and Python. Only
 finished verdicts are stored (PROVEN, REFUTED, VACUOUS): they are deterministic, whereas how
 far a BOUNDED search got, or an ERROR, depends on the machine's load.
 """
@@ -34,7 +35,11 @@ class ResultCache:
     root: Path
 
     def keys(self, obligations: Iterable[Obligation], options: CheckOptions) -> Dict[str, str]:
-        return deps.fingerprints(self.root, deps.targets(obligations), salt(options))
+        # The seeded faults' variants are swapped in by name at run time, so no closure reaches
+        # them: with faults on, their module is part of every key.
+        faults = deps.digest(self.root, ["refinement/faults.py"]) if options.faults else ""
+        full = f"{salt(options)}\0{deps.prover_digest(self.root)}\0{faults}"
+        return deps.fingerprints(self.root, deps.targets(obligations), full)
 
     def get(self, key: str) -> Optional[ObligationResult]:
         path = self.folder / f"{key}.json"

@@ -4,7 +4,8 @@ The dependency closure starts at the obligation function (its contracts included
 every name and attribute it mentions to every project definition of that name: functions,
 methods, classes and module-level assignments, transitively. Resolving by name alone
 over-approximates (an edit may re-prove more than needed) but never misses a dependency that
-is reached through a name, which is what a stale PROVEN would need.
+is reached through a name, which is what a stale PROVEN would need. The prover's own files are
+not followed by name: they are hashed whole into every key (`prover_digest`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,17 @@ from typing import Dict, Iterable, List, Set, Tuple
 
 PACKAGES = ("abstract", "concrete", "refinement")
 
+# Files no proof executes: the command line and the reports. Left out of the index, so that a
+# name they share with the model (a table such as `ABI_ITEMS` is reached through a common name)
+# no longer re-proves obligations when a report changes.
+REPORTING = frozenset(f"refinement/{m}.py" for m in (
+    "__main__", "cli", "coverage", "report", "report_ci", "report_html", "snippets", "watch"))
+# The prover: how a verdict is reached and recorded. Not resolved by name but hashed whole into
+# every cache key (`prover_digest`), so any change to it re-proves everything.
+PROVER = frozenset(f"refinement/{m}.py" for m in (
+    "cache", "checker", "contracts", "crosshair_adapter", "deps", "outcomes", "registry", "replay",
+    "results", "worker"))
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -26,6 +38,25 @@ class Definition:
 
 def project_files(root: Path) -> List[Path]:
     return sorted(p for pkg in PACKAGES for p in (root / pkg).rglob("*.py"))
+
+
+def model_files(root: Path) -> List[Path]:
+    """The files whose definitions a proof can reach by name: the model, the abstractions,
+    the obligations and the seeded faults."""
+    return [p for p in project_files(root) if p.relative_to(root).as_posix() not in REPORTING | PROVER]
+
+
+def digest(root: Path, files: Iterable[str]) -> str:
+    """Hash of the named files' text (a missing file hashes as empty)."""
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        path = root / rel
+        h.update(f"\0{rel}\0".encode() + (path.read_bytes() if path.exists() else b""))
+    return h.hexdigest()
+
+
+def prover_digest(root: Path) -> str:
+    return digest(root, PROVER)
 
 
 def _segment(lines: List[str], node: ast.AST) -> str:
@@ -49,7 +80,7 @@ def index(root: Path) -> Dict[str, List[Definition]]:
     def add(name: str, d: Definition) -> None:
         defs.setdefault(name, []).append(d)
 
-    for path in project_files(root):
+    for path in model_files(root):
         text = path.read_text()
         lines = text.splitlines(keepends=True)
         rel = str(path.relative_to(root))

@@ -59,3 +59,39 @@ def test_sizes_and_faults_are_part_of_the_key(tmp_path):
     with_fault = prove(tree, tmp_path / "3.json", "--fault", "pmp-open-after-exit", selection=few)
     assert not any(o["cached"] for o in with_fault.values())
     assert with_fault["riscv/exit_sbi_call/isolation"]["verdict"] == "REFUTED"
+
+
+def _keys(tree: Path, faults=()) -> dict:
+    from refinement.cache import ResultCache
+    from refinement.checker import CheckOptions
+    from refinement.registry import load_all
+    return ResultCache(tree / ".cache", tree).keys(load_all().values(), CheckOptions(faults=list(faults)))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"edit target not found in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_reports_are_not_dependencies_but_the_prover_and_fault_variants_are(tmp_path):
+    """A note in the coverage table re-proves nothing (it once re-proved a third of the
+    obligations through a shared name); a change to how verdicts are reached re-proves
+    everything; a changed fault variant re-keys the runs with faults on, and only those."""
+    tree = tmp_path / "tree"
+    for package in deps.PACKAGES:
+        shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    plain, faulty = _keys(tree), _keys(tree, ["destroy-without-zeroing"])
+
+    _edit(tree / "refinement" / "coverage.py", '"""', '"""Edited. ')
+    _edit(tree / "refinement" / "report.py", '"""', '"""Edited. ')
+    assert _keys(tree) == plain
+
+    _edit(tree / "refinement" / "faults.py", "leaves their contents in memory.", "leaves their contents.")
+    assert _keys(tree) == plain
+    refaulted = _keys(tree, ["destroy-without-zeroing"])
+    assert all(refaulted[i] != faulty[i] for i in faulty)
+
+    _edit(tree / "refinement" / "checker.py", '"""', '"""Edited. ')
+    edited = _keys(tree)
+    assert all(edited[i] != plain[i] for i in plain)

@@ -71,7 +71,7 @@ def test_per_entry_functions_and_lemmas_read_no_configured_size(ob_id):
 
 
 def _resolve_anywhere(name: str):
-    for module in ("concrete.riscv.pmp", "abstract.canonical.hardware", "abstract.canonical.allocator",
+    for module in ("concrete.riscv.pmp", "abstract.canonical.monitor.physical", "abstract.spec.physical", "abstract.canonical.hardware", "abstract.canonical.allocator",
                    "abstract.canonical.monitor.memory", "refinement.canonical_to_spec", "abstract.spec.lifecycle"):
         mod = importlib.import_module(module)
         if hasattr(mod, name):

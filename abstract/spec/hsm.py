@@ -14,8 +14,9 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H
 from abstract.domain import STARTED, STOPPED, SUSPENDED
-from abstract.logic import any_of, keep, lnot, set_at
+from abstract.logic import lnot, set_at
 from abstract.spec.state import HYPERVISOR, SpecState
+from abstract.spec.physical import off_other_harts
 from abstract.spec.switch import exit_sbi_call
 
 Result = Tuple[int, int]
@@ -67,5 +68,4 @@ def system_reset(s: SpecState) -> Tuple[SpecState, Result]:
         return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    others = tuple(keep(v, lnot(any_of(v == k * H + h + 1 for h in range(H)))) for v in s.other_harts)
-    return exit_sbi_call(replace(s, hart=harts, other_harts=others))
+    return exit_sbi_call(replace(s, hart=harts, other_harts=off_other_harts(s, k)))

@@ -14,7 +14,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, lnot, set_at
+from abstract.logic import any_of, keep, lnot, set_at
 from abstract.spec.state import SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -44,6 +44,19 @@ def other_hart_exit(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
     if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
+
+
+def mark_after_reset(mark: int, k: int, harts: int) -> int:
+    """What another physical hart runs (vCPU index + 1, or 0) after CVM slot k shuts down, with
+    `harts` vCPUs per CVM: nothing if it ran one of k's vCPUs (k*harts+1 .. k*harts+harts),
+    else the same as before."""
+    mine = (k * harts < mark) & (mark <= (k + 1) * harts)
+    return keep(mark, lnot(mine))
+
+
+def off_other_harts(s: SpecState, k: int) -> Tuple[int, ...]:
+    """The other physical harts once CVM slot k's vCPUs are taken off them."""
+    return tuple(mark_after_reset(v, k, H) for v in s.other_harts)
 
 
 def cvm_runs_elsewhere(s: SpecState, k: int) -> bool:

@@ -12,6 +12,7 @@ from abstract.canonical.monitor.memory import decode_guest_page
 from abstract.config import G, PAGE_SIZE
 from abstract import abi
 from concrete.riscv import gstage, pmp, sbi, trap
+from concrete.riscv.machine import RISCV
 from refinement.registry import Kind, Layers, Method, obligation
 
 
@@ -100,9 +101,9 @@ def trap_cause_decoding(scause: int) -> int:
 @icontract.ensure(lambda instr, result: result == abi.store_source(instr), "rs2(instr) == the reference's source register")
 @icontract.ensure(lambda result: 0 <= result < 32, "a register number")
 def store_source_decoding(instr: int) -> int:
-    """The rs2 field read with shifts and masks is the reference's store source register, for
-    every integer the trapped-instruction CSR can hold."""
-    return trap.rs2(instr)
+    """The RISC-V machine's store-source primitive (rs2, read with shifts and masks) is the
+    reference's store source register, for every integer the trapped-instruction CSR can hold."""
+    return RISCV.trap_store_source(instr)
 
 
 @obligation(Layers.RISCV, "load_dest", Kind.ENCODING)
@@ -111,7 +112,7 @@ def store_source_decoding(instr: int) -> int:
 def load_dest_decoding(instr: int) -> int:
     """The rd field read with shifts and masks is the reference's load destination register,
     where an MMIO load's result goes, for every integer htinst can hold."""
-    return trap.rd(instr)
+    return RISCV.trap_load_dest(instr)
 
 
 @obligation(Layers.RISCV, "instr_length", Kind.ENCODING)

@@ -18,9 +18,10 @@ import icontract
 
 from abstract.canonical import allocator
 from abstract.canonical.hardware import isolation_decides
-from abstract.canonical.monitor import memory
+from abstract.canonical.monitor import memory, physical
 from abstract.logic import implies, lnot
 from abstract.spec.lifecycle import page_after_destroy
+from abstract.spec.physical import mark_after_reset
 from concrete.riscv import pmp
 from refinement.canonical_to_spec import abs_entry
 from refinement.registry import Kind, Layers, Operation, obligation
@@ -40,6 +41,10 @@ MAPPED_IN = {
     "canonical->spec/unshare_memory/entry": (
         ("refinement.canonical_to_spec", "abs_shared", "abs_entry"),
         ("abstract.canonical.monitor.memory", "unshare_memory", "holds_shared_page"),
+    ),
+    "canonical->spec/system_reset/entry": (
+        ("abstract.canonical.monitor.physical", "taken_off_other_harts", "interrupted"),
+        ("abstract.spec.physical", "off_other_harts", "mark_after_reset"),
     ),
     "riscv->canonical/isolation_allows/entry": (
         ("concrete.riscv.machine", "RiscvMachine.isolation_allows", "grants_rw"),
@@ -84,6 +89,16 @@ def unshare_memory_entry(valid: bool, page: int, nc: int) -> bool:
     """Per translation entry, at any memory size: UNSHARE_MEMORY removes the entry exactly when
     the spec sees it as shared (a valid entry into NC), never a private page."""
     return memory.holds_shared_page(valid, page, nc)
+
+
+@obligation(Layers.CANONICAL_SPEC, Operation.SYSTEM_RESET, Kind.ENTRY)
+@icontract.require(lambda mark, k, harts: (0 <= mark) & (0 <= k) & (1 <= harts))
+@icontract.ensure(lambda mark, k, harts, result: result == mark_after_reset(mark, k, harts),
+                  "the canonical mark is the spec's")
+def system_reset_entry(mark: int, k: int, harts: int) -> int:
+    """Per other physical hart, for any number of vCPUs per CVM: SRST of CVM slot k takes the
+    hart off exactly when it runs one of k's vCPUs, on the canonical machine as in the spec."""
+    return physical.interrupted(mark, k, harts)
 
 
 def monitor_layout(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],

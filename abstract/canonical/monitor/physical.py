@@ -51,6 +51,13 @@ def any_vcpu_elsewhere(s: Any, k: int) -> bool:
     return any_of(running_elsewhere(s, k * H + h) for h in range(H))
 
 
+def interrupted(mark: int, k: int, harts: int) -> int:
+    """One other hart's mark (vCPU index + 1, or 0) after CVM slot k is reset, with `harts`
+    vCPUs per CVM: a vCPU of slot k is interrupted (0), any other mark is kept."""
+    i = mark - 1 - k * harts  # the vCPU's number within slot k, if it is one of k's
+    return keep(mark, lnot((0 <= i) & (i < harts)))
+
+
 def taken_off_other_harts(s: Any, k: int) -> Tuple[int, ...]:
     """The other harts' marks with CVM slot k's vCPUs removed (the monitor interrupts them)."""
-    return tuple(keep(v, lnot(any_of(v == k * H + h + 1 for h in range(H)))) for v in s.other_harts)
+    return tuple(interrupted(v, k, H) for v in s.other_harts)
