@@ -32,7 +32,8 @@ def implies(a: bool, b: bool) -> bool:
 
 
 def set_at(t: Tuple[T, ...], i: int, v: T) -> Tuple[T, ...]:
-    """`t` with entry `i` replaced by `v`; a symbolic `i` forks once per position, not 2^n."""
+    """`t` with entry `i` replaced by `v`; a symbolic `i` forks once per position, not 2^n
+    (`put_at` and `flag_put` do not fork at all: use them where `i` is still symbolic)."""
     return tuple(v if j == i else t[j] for j in range(len(t)))
 
 
@@ -40,6 +41,11 @@ def put_at(t: Tuple[int, ...], i: int, v: int) -> Tuple[int, ...]:
     """`t` with int entry `i` replaced by `v`, without a fork per position: each entry keeps its
     value plus `keep(v - t[j], j == i)`. For a symbolic index only; `set_at` suits a concrete one."""
     return tuple(t[j] + keep(v - t[j], j == i) for j in range(len(t)))
+
+
+def flag_put(t: Tuple[bool, ...], i: int, v: bool) -> Tuple[bool, ...]:
+    """`t` with bool entry `i` replaced by `v`, without a fork per position (`put_at` for flags)."""
+    return tuple((t[j] & (j != i)) | (v & (j == i)) for j in range(len(t)))
 
 
 def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:

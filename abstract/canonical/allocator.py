@@ -8,7 +8,7 @@ from typing import Any, Tuple
 
 from abstract.domain import FREE, CVM_BASE
 from abstract.config import C, K, NC
-from abstract.logic import keep, set_at
+from abstract.logic import keep, put_at
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
@@ -30,7 +30,7 @@ def claim(s: Any, pages: Tuple[int, ...], k: int) -> Any:
 
 def release(s: Any, page: int) -> Any:
     """Zero page (global, may be symbolic) and return it to the free pool."""
-    return replace(s, owner=set_at(s.owner, page - NC, FREE), mem=set_at(s.mem, page, 0))
+    return replace(s, owner=put_at(s.owner, page - NC, FREE), mem=put_at(s.mem, page, 0))
 
 
 def reclaimed(owner: int, data: int, tag: int) -> Tuple[int, int]:

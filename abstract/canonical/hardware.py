@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw
-from abstract.logic import flag_at, put_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
 
 
 def isolation_decides(is_open: bool, page: int, nc: int, pages: int) -> bool:
@@ -46,17 +46,17 @@ class CanonicalHardware(SoftwareAllocator):
     def translation_map(self, hw: CanonHw, i: int, page: int, private: bool) -> CanonHw:
         return replace(
             hw,
-            t_valid=set_at(hw.t_valid, i, True),
-            t_exec=set_at(hw.t_exec, i, private),
-            t_page=set_at(hw.t_page, i, page),
+            t_valid=flag_put(hw.t_valid, i, True),
+            t_exec=flag_put(hw.t_exec, i, private),
+            t_page=put_at(hw.t_page, i, page),
         )
 
     def translation_unmap(self, hw: CanonHw, i: int) -> CanonHw:
         return replace(
             hw,
-            t_valid=set_at(hw.t_valid, i, False),
-            t_exec=set_at(hw.t_exec, i, False),
-            t_page=set_at(hw.t_page, i, 0),
+            t_valid=flag_put(hw.t_valid, i, False),
+            t_exec=flag_put(hw.t_exec, i, False),
+            t_page=put_at(hw.t_page, i, 0),
         )
 
     def translation_entry(self, hw: CanonHw, i: int) -> Tuple[bool, int]:

@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import NC, PAGE_SIZE
-from abstract.logic import set_at
+from abstract.logic import put_at
 from abstract.spec.state import HYPERVISOR, SpecState
 
 Result = Tuple[int, int]
@@ -21,5 +21,5 @@ def tsm_get_info(s: SpecState, buf: int, length: int) -> Tuple[SpecState, Result
     if (buf < 0) | (buf + length > NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
     first, last = buf // PAGE_SIZE, (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE
-    mem = set_at(set_at(s.mem, first, abi.TSM_INFO_WORD), last, abi.TSM_INFO_WORD)
+    mem = put_at(put_at(s.mem, first, abi.TSM_INFO_WORD), last, abi.TSM_INFO_WORD)
     return replace(s, mem=mem), (abi.SUCCESS, abi.TSM_INFO_SIZE)

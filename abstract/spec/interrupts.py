@@ -8,7 +8,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import H, K, NIRQ
-from abstract.logic import lnot, set_at
+from abstract.logic import flag_put, lnot
 from abstract.spec.state import HYPERVISOR, SpecState, slot_of
 
 Result = Tuple[int, int]
@@ -39,4 +39,4 @@ def inject_interrupt(s: SpecState, cvm_id: int, vcpu: int, line: int) -> Tuple[S
     if k < 0 or not s.irq_allowed[k * NIRQ + line]:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
-    return replace(s, irq_pending=set_at(s.irq_pending, i * NIRQ + line, True)), (abi.SUCCESS, 0)
+    return replace(s, irq_pending=flag_put(s.irq_pending, i * NIRQ + line, True)), (abi.SUCCESS, 0)

@@ -7,7 +7,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, K, NC, PAGE_SIZE
-from abstract.logic import flag_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, put_at, read_at
 from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
 
 Result = Tuple[int, int]
@@ -23,7 +23,7 @@ def guest_page(gpa: int, size: int) -> int:
 
 def _free_page(s: SpecState, p: int) -> SpecState:
     """Zero confidential page p (global index) and give it back to the allocator."""
-    return replace(s, owner=set_at(s.owner, p - NC, FREE), mem=set_at(s.mem, p, 0))
+    return replace(s, owner=put_at(s.owner, p - NC, FREE), mem=put_at(s.mem, p, 0))
 
 
 def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[SpecState, Result]:
@@ -44,9 +44,9 @@ def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -
         s = _free_page(s, read_at(s.page, i))
     return replace(
         s,
-        private=set_at(s.private, i, False),
-        shared=set_at(s.shared, i, True),
-        page=set_at(s.page, i, hv_addr // PAGE_SIZE),
+        private=flag_put(s.private, i, False),
+        shared=flag_put(s.shared, i, True),
+        page=put_at(s.page, i, hv_addr // PAGE_SIZE),
     ), (abi.SUCCESS, 0)
 
 
@@ -60,7 +60,7 @@ def unshare_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result
     i = s.run_cvm * G + g
     if not flag_at(s.shared, i):
         return s, (abi.FAILED, 0)
-    return replace(s, shared=set_at(s.shared, i, False), page=set_at(s.page, i, 0)), (abi.SUCCESS, 0)
+    return replace(s, shared=flag_put(s.shared, i, False), page=put_at(s.page, i, 0)), (abi.SUCCESS, 0)
 
 
 def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
@@ -77,10 +77,10 @@ def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
         if s.owner[p] == FREE:
             return replace(
                 s,
-                owner=set_at(s.owner, p, CVM_BASE + s.run_cvm),
-                mem=set_at(s.mem, NC + p, 0),
-                private=set_at(s.private, i, True),
-                page=set_at(s.page, i, NC + p),
+                owner=put_at(s.owner, p, CVM_BASE + s.run_cvm),
+                mem=put_at(s.mem, NC + p, 0),
+                private=flag_put(s.private, i, True),
+                page=put_at(s.page, i, NC + p),
             ), (abi.ACCESS_OK, 0)
     return s, (abi.ACCESS_FAULT, 0)
 
@@ -105,4 +105,4 @@ def hypervisor_write(s: SpecState, addr: int, value: int) -> Tuple[SpecState, Re
     p = _hypervisor_page(s, addr)
     if p < 0:
         return s, (abi.ACCESS_FAULT, 0)
-    return replace(s, mem=set_at(s.mem, p, value)), (abi.ACCESS_OK, 0)
+    return replace(s, mem=put_at(s.mem, p, value)), (abi.ACCESS_OK, 0)

@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import flag_at, keep, put_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, keep, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw
 
@@ -25,9 +25,9 @@ def _tor_perms(hw: RvHw, entry: int, on: bool) -> RvHw:
 
 def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
     """Write PTE i: a private leaf (R W X U A D V), a shared leaf (R W U A D V) or invalid."""
-    changes = {f: set_at(getattr(hw, f), i, valid) for f in _PTE_FIELDS}
-    changes["pte_x"] = set_at(hw.pte_x, i, valid & private)
-    changes["pte_ppn"] = set_at(hw.pte_ppn, i, ppn)
+    changes = {f: flag_put(getattr(hw, f), i, valid) for f in _PTE_FIELDS}
+    changes["pte_x"] = flag_put(hw.pte_x, i, valid & private)
+    changes["pte_ppn"] = put_at(hw.pte_ppn, i, ppn)
     return replace(hw, **changes)
 
 

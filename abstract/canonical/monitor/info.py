@@ -7,7 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.config import NC, PAGE_SIZE
 from abstract.domain import HYPERVISOR
-from abstract.logic import set_at
+from abstract.logic import put_at
 
 Result = Tuple[int, int]
 
@@ -21,5 +21,5 @@ def tsm_get_info(hwp: Any, s: Any, buf: int, length: int) -> Tuple[Any, Result]:
         return s, (abi.INVALID_ADDRESS, 0)
     mem = s.mem
     for page in (buf // PAGE_SIZE, (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE):
-        mem = set_at(mem, page, abi.TSM_INFO_WORD)
+        mem = put_at(mem, page, abi.TSM_INFO_WORD)
     return replace(s, mem=mem), (abi.SUCCESS, abi.TSM_INFO_SIZE)

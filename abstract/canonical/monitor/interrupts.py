@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import H, K, NIRQ
 from abstract.domain import HYPERVISOR
 from abstract.canonical.monitor import cvms
-from abstract.logic import lnot, set_at
+from abstract.logic import flag_put, lnot
 
 Result = Tuple[int, int]
 
@@ -31,4 +31,4 @@ def inject_interrupt(hwp: Any, s: Any, cvm_id: int, vcpu: int, line: int) -> Tup
     k = cvms.find_slot(s, cvm_id)
     if k < 0 or lnot(s.irq_allowed[k * NIRQ + line]):
         return s, (abi.INVALID_PARAM, 0)
-    return replace(s, irq_pending=set_at(s.irq_pending, (k * H + vcpu) * NIRQ + line, True)), (abi.SUCCESS, 0)
+    return replace(s, irq_pending=flag_put(s.irq_pending, (k * H + vcpu) * NIRQ + line, True)), (abi.SUCCESS, 0)

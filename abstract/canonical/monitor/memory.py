@@ -7,7 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import HYPERVISOR
 from abstract.config import G, NC, PAGE_SIZE
-from abstract.logic import set_at
+from abstract.logic import put_at
 
 Result = Tuple[int, int]
 
@@ -80,7 +80,7 @@ def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
     pages = hwp.allocate(s.owner, 1)
     if not pages:
         return s, (abi.ACCESS_FAULT, 0)
-    s = hwp.claim(replace(s, mem=set_at(s.mem, pages[0], 0)), pages, s.run_cvm)
+    s = hwp.claim(replace(s, mem=put_at(s.mem, pages[0], 0)), pages, s.run_cvm)
     return replace(s, hw=hwp.translation_map(s.hw, i, pages[0], True)), (abi.ACCESS_OK, 0)
 
 
@@ -103,4 +103,4 @@ def hypervisor_write(hwp: Any, s: Any, addr: int, value: int) -> Tuple[Any, Resu
     p = _hypervisor_page(hwp, s, addr)
     if p < 0:
         return s, (abi.ACCESS_FAULT, 0)
-    return replace(s, mem=set_at(s.mem, p, value)), (abi.ACCESS_OK, 0)
+    return replace(s, mem=put_at(s.mem, p, value)), (abi.ACCESS_OK, 0)
