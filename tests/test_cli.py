@@ -136,3 +136,17 @@ def test_mmio_regions_size_is_an_option_and_reaches_the_report(tmp_path):
     assert ok.returncode == 0, ok.stderr
     data = json.loads(js.read_text())
     assert data["config"]["mmio_regions"] == 3 and data["obligations"][0]["verdict"] == "PROVEN"
+
+
+@pytest.mark.proof
+def test_per_entry_lemmas_are_reported_as_holding_at_any_size(tmp_path):
+    """The summary and the JSON report say which verdicts hold at every size and which only at
+    the configured sizes."""
+    report = tmp_path / "r.json"
+    proc = refine("prove", "--no-cache", "--only", "*/destroy_tvm/entry", "--only", "spec/destroy_tvm/totality",
+                  "--c-pages", "5", "--json", str(report))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 per-entry lemma(s) hold at any size" in proc.stdout
+    sizes = {o["id"]: o["sizes"] for o in json.loads(report.read_text())["obligations"]}
+    assert sizes["canonical->spec/destroy_tvm/entry"] is None
+    assert sizes["spec/destroy_tvm/totality"]["c_pages"] == 5
