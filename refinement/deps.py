@@ -1,19 +1,22 @@
 """What an obligation's proof depends on, read from the source with `ast` (nothing imported).
 
 The dependency closure starts at the obligation function (its contracts included) and follows
-every name and attribute it mentions to every project definition of that name: functions,
-methods, classes and module-level assignments, transitively. Resolving by name alone
-over-approximates (an edit may re-prove more than needed) but never misses a dependency that
-is reached through a name, which is what a stale PROVEN would need. The prover's own files are
+what it mentions, transitively: a name to the definition in its own file or to what the file
+imported under that name, `module.attr` to that module's definition (through re-exports), and
+any other attribute (`hwp.translation_map`, a method of a parameter) to every definition of
+that name. Definitions are functions, methods, classes and module-level assignments. The
+by-name fallback over-approximates (an edit may re-prove more than needed) but never misses a
+dependency, which is what a stale PROVEN would need; `tests/test_deps.py` checks that every
+function an obligation runs is in its closure. The prover's own files are
 not followed by name: they are hashed whole into every key (`prover_digest`).
 """
 from __future__ import annotations
 
 import ast
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 PACKAGES = ("abstract", "concrete", "refinement")
 
@@ -34,6 +37,25 @@ class Definition:
     file: str
     qualname: str
     source: str
+    first: int = 0   # line range in `file` (for the soundness test's trace)
+    last: int = 0
+
+
+Binding = Tuple[str, ...]  # ("module", "a.b") or ("name", "a.b", "attr")
+
+
+@dataclass
+class Index:
+    """Every top-level definition (and method) of the model files, and each file's imports."""
+    root: Path
+    by_name: Dict[str, List[Definition]]                  # simple name -> definitions anywhere
+    top: Dict[Tuple[str, str], List[Definition]]          # (file, name) -> top-level definitions
+    imports: Dict[str, Dict[str, Set[Binding]]]           # file -> bound name -> what it is
+    files: Set[str]
+    refs: Dict[Tuple[str, str], List[Definition]] = field(default_factory=dict)  # memo of `_references`
+
+    def get(self, name: str, default=()) -> List[Definition]:
+        return self.by_name.get(name, list(default))
 
 
 def project_files(root: Path) -> List[Path]:
@@ -73,48 +95,120 @@ def _class_header(lines: List[str], node: ast.ClassDef) -> str:
                    if not any(a <= i <= b for a, b in methods))
 
 
-def index(root: Path) -> Dict[str, List[Definition]]:
-    """Every top-level definition (and method) in the project, by simple name."""
-    defs: Dict[str, List[Definition]] = {}
+def _module_file(root: Path, module: str) -> Optional[str]:
+    base = module.replace(".", "/")
+    for rel in (f"{base}.py", f"{base}/__init__.py"):
+        if (root / rel).exists():
+            return rel
+    return None
 
-    def add(name: str, d: Definition) -> None:
-        defs.setdefault(name, []).append(d)
+
+def _imports(tree: ast.AST, root: Path) -> Dict[str, Set[Binding]]:
+    """What each imported name is bound to, anywhere in the file (function-level imports too)."""
+    out: Dict[str, Set[Binding]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    out.setdefault(a.asname, set()).add(("module", a.name))
+                else:  # `import a.b` binds `a`
+                    out.setdefault(a.name.split(".")[0], set()).add(("module", a.name.split(".")[0]))
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                kind = ("module", full) if _module_file(root, full) else ("name", node.module, a.name)
+                out.setdefault(a.asname or a.name, set()).add(kind)
+    return out
+
+
+def _top_level(body: List[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, looking into `if` and `try` blocks (conditional definitions)."""
+    for node in body:
+        if isinstance(node, ast.If):
+            yield from _top_level(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from _top_level(node.body + node.orelse + node.finalbody
+                                  + [s for h in node.handlers for s in h.body])
+        else:
+            yield node
+
+
+def index(root: Path) -> Index:
+    """Every top-level definition (and method) of the model files, by name and by file."""
+    idx = Index(root, {}, {}, {}, set())
+
+    def add(rel: str, name: str, qualname: str, lines: List[str], node: ast.AST, source: str = "") -> None:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        d = Definition(rel, qualname, source or _segment(lines, node), first, node.end_lineno or first)
+        idx.by_name.setdefault(name, []).append(d)
+        if "." not in qualname:
+            idx.top.setdefault((rel, name), []).append(d)
 
     for path in model_files(root):
         text = path.read_text()
         lines = text.splitlines(keepends=True)
-        rel = str(path.relative_to(root))
-        for node in ast.parse(text).body:
+        rel = path.relative_to(root).as_posix()
+        tree = ast.parse(text)
+        idx.files.add(rel)
+        idx.imports[rel] = _imports(tree, root)
+        for node in _top_level(tree.body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                add(node.name, Definition(rel, node.name, _segment(lines, node)))
+                add(rel, node.name, node.name, lines, node)
             elif isinstance(node, ast.ClassDef):
-                add(node.name, Definition(rel, node.name, _class_header(lines, node)))
+                add(rel, node.name, node.name, lines, node, _class_header(lines, node))
                 for item in node.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        add(item.name, Definition(rel, f"{node.name}.{item.name}", _segment(lines, item)))
+                        add(rel, item.name, f"{node.name}.{item.name}", lines, item)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for t in targets:
                     for name in (n.id for n in ast.walk(t) if isinstance(n, ast.Name)):
-                        add(name, Definition(rel, name, _segment(lines, node)))
-    return defs
+                        add(rel, name, name, lines, node)
+    return idx
 
 
-def _mentioned(source: str) -> Set[str]:
+def _in_module(idx: Index, module: str, name: str, depth: int = 0) -> List[Definition]:
+    """The definitions `module.name` refers to, following re-exports. Outside the model files
+    (a library, or the prover, which is hashed whole) there is nothing to follow; a name the
+    module neither defines nor imports falls back to every definition of that name."""
+    rel = _module_file(idx.root, module)
+    if rel is None or rel not in idx.files or depth > 8:
+        return []
+    found = list(idx.top.get((rel, name), ()))
+    for b in idx.imports[rel].get(name, ()):
+        if b[0] == "name":
+            found += _in_module(idx, b[1], b[2], depth + 1)
+        else:
+            return found  # a submodule: the module object itself is no definition
+    return found or idx.get(name)
+
+
+def _references(idx: Index, d: Definition) -> Iterator[Definition]:
+    """What a definition's source can reach: names through this file's definitions and
+    imports, `module.attr` through that module; any other `x.attr` (a method of a parameter,
+    say) to every definition named `attr`, which over-approximates but never misses."""
     try:
-        tree = ast.parse(source if not source.startswith((" ", "\t")) else "if True:\n" + source)
+        tree = ast.parse(d.source if not d.source.startswith((" ", "\t")) else "if True:\n" + d.source)
     except SyntaxError:
-        return set()
-    names = set()
+        return
+    bound = idx.imports.get(d.file, {})
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            names.add(node.id)
+            yield from idx.top.get((d.file, node.id), ())
+            for b in bound.get(node.id, ()):
+                if b[0] == "name":
+                    yield from _in_module(idx, b[1], b[2])
         elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-    return names
+            base = node.value.id if isinstance(node.value, ast.Name) else None
+            modules = [b[1] for b in bound.get(base, ()) if b[0] == "module"] if base else []
+            if modules and (d.file, base) not in idx.top:
+                for m in modules:
+                    yield from _in_module(idx, m, node.attr)
+            else:
+                yield from idx.get(node.attr)
 
 
-def closure(defs: Dict[str, List[Definition]], start: Iterable[Definition]) -> List[Definition]:
+def closure(idx: Index, start: Iterable[Definition]) -> List[Definition]:
     seen: Dict[Tuple[str, str], Definition] = {}
     todo = list(start)
     while todo:
@@ -123,8 +217,9 @@ def closure(defs: Dict[str, List[Definition]], start: Iterable[Definition]) -> L
         if key in seen:
             continue
         seen[key] = d
-        for name in _mentioned(d.source):
-            todo.extend(defs.get(name, ()))
+        if key not in idx.refs:
+            idx.refs[key] = list(_references(idx, d))
+        todo.extend(idx.refs[key])
     return sorted(seen.values(), key=lambda d: (d.file, d.qualname))
 
 
@@ -134,7 +229,7 @@ def fingerprints(root: Path, targets: Dict[str, Tuple[str, str]], salt: str = ""
     defs = index(root)
     out = {}
     for ob_id, (file, function) in targets.items():
-        start = [d for d in defs.get(function, ()) if d.file == file]
+        start = [d for d in defs.top.get((file, function), ())]
         h = hashlib.sha256(salt.encode())
         for d in closure(defs, start):
             h.update(f"\0{d.file}\0{d.qualname}\0{d.source}".encode())
@@ -152,7 +247,7 @@ def depends_on(root: Path, obligations: Iterable, file: str, qualname: str) -> L
     defs = index(root)
     hits = []
     for ob_id, (ob_file, function) in targets(obligations).items():
-        reached = closure(defs, [d for d in defs.get(function, ()) if d.file == ob_file])
+        reached = closure(defs, list(defs.top.get((ob_file, function), ())))
         if any((d.file, d.qualname) == (file, qualname) for d in reached):
             hits.append(ob_id)
     return hits
