@@ -2,7 +2,7 @@
 
 Where a step acts entry by entry (per page, per translation entry), the model writes it as a
 per-entry function mapped over the entries, and the lemma here proves that function over
-scalars with the sizes (`nc`, `pages`) as free variables. Its proof therefore holds at every
+scalars with the sizes (`nc`, `pages`, `harts`) free. Its proof therefore holds at every
 size and costs the same at 4 pages as at 64; the whole-state obligations of the same operations
 are proven at the configured sizes. `MAPPED_IN` names where each per-entry function is mapped
 over a whole state, and `tests/test_entries.py` checks that the mapping is still there.
