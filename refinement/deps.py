@@ -54,8 +54,8 @@ class Index:
     files: Set[str]
     refs: Dict[Tuple[str, str], List[Definition]] = field(default_factory=dict)  # memo of `_references`
 
-    def get(self, name: str, default=()) -> List[Definition]:
-        return self.by_name.get(name, list(default))
+    def get(self, name: str) -> List[Definition]:
+        return self.by_name.get(name, [])
 
 
 def project_files(root: Path) -> List[Path]:
@@ -229,7 +229,7 @@ def fingerprints(root: Path, targets: Dict[str, Tuple[str, str]], salt: str = ""
     defs = index(root)
     out = {}
     for ob_id, (file, function) in targets.items():
-        start = [d for d in defs.top.get((file, function), ())]
+        start = defs.top.get((file, function), [])
         h = hashlib.sha256(salt.encode())
         for d in closure(defs, start):
             h.update(f"\0{d.file}\0{d.qualname}\0{d.source}".encode())

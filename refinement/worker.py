@@ -50,16 +50,16 @@ def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
     return {"checked": checked, "skipped": skipped, "failure": None, "seconds": time.monotonic() - started}
 
 
-def default_witness(ob: registry.Obligation) -> Dict[str, Any]:
-    """Does a plain known input (each layer's initial state, zeros, empty tuples) satisfy the
-    precondition? Used to tell a real VACUOUS from CrossHair failing to build inputs."""
+def plain_arguments(fn: Any, variadic: tuple = ()) -> Dict[str, Any]:
+    """A plain known input for each parameter of `fn`: each layer's initial state, 0, False,
+    fixed-length tuples of those, and `variadic` for a variable-length tuple. Raises LookupError
+    naming a parameter of any other type."""
     import typing
     from abstract.canonical.state import CanonState, canonical_initial
     from abstract.spec.state import SpecState, spec_initial
     from concrete.riscv.state import RvState, riscv_initial
     known = {SpecState: spec_initial, CanonState: canonical_initial, RvState: riscv_initial,
              int: lambda: 0, bool: lambda: False}
-    fn = ob.function()
     hints = typing.get_type_hints(getattr(fn, "__wrapped__", fn))
     hints.pop("return", None)
     args = {}
@@ -68,9 +68,20 @@ def default_witness(ob: registry.Obligation) -> Dict[str, Any]:
             args[name] = known[hint]()
         elif typing.get_origin(hint) is tuple:
             items = typing.get_args(hint)
-            args[name] = () if Ellipsis in items else tuple(known[t]() for t in items)
+            args[name] = variadic if Ellipsis in items else tuple(known[t]() for t in items)
         else:
-            return {"checked": False, "reason": f"no default witness for {name}: {hint}"}
+            raise LookupError(f"no default witness for {name}: {hint}")
+    return args
+
+
+def default_witness(ob: registry.Obligation) -> Dict[str, Any]:
+    """Does a plain known input (each layer's initial state, zeros, empty tuples) satisfy the
+    precondition? Used to tell a real VACUOUS from CrossHair failing to build inputs."""
+    fn = ob.function()
+    try:
+        args = plain_arguments(fn)
+    except LookupError as exc:
+        return {"checked": False, "reason": str(exc)}
     call = f"{ob.qualname}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
     return {"checked": True, "holds": precondition_holds(fn, args), "call": call}
 
