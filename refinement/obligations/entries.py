@@ -28,32 +28,33 @@ from refinement.registry import Kind, Layers, Operation, obligation
 
 Pair = Tuple[Tuple[int, int], Tuple[int, int]]
 
-# obligation id -> (module.function that maps the per-entry function, the per-entry function)
+# obligation id -> (module, the function that maps the per-entry function, the per-entry
+# function as module.name)
 MAPPED_IN = {
     "canonical->spec/destroy_tvm/entry": (
-        ("abstract.canonical.allocator", "release_all", "reclaimed"),
-        ("abstract.spec.lifecycle", "destroy_tvm", "page_after_destroy"),
+        ("abstract.canonical.allocator", "release_all", "abstract.canonical.allocator.reclaimed"),
+        ("abstract.spec.lifecycle", "destroy_tvm", "abstract.spec.lifecycle.page_after_destroy"),
     ),
     "canonical->spec/share_memory/entry": (
-        ("refinement.canonical_to_spec", "abs_private", "abs_entry"),
-        ("abstract.canonical.monitor.memory", "share_memory", "holds_private_page"),
+        ("refinement.canonical_to_spec", "abs_private", "refinement.canonical_to_spec.abs_entry"),
+        ("abstract.canonical.monitor.memory", "share_memory", "abstract.canonical.monitor.memory.holds_private_page"),
     ),
     "canonical->spec/unshare_memory/entry": (
-        ("refinement.canonical_to_spec", "abs_shared", "abs_entry"),
-        ("abstract.canonical.monitor.memory", "unshare_memory", "holds_shared_page"),
+        ("refinement.canonical_to_spec", "abs_shared", "refinement.canonical_to_spec.abs_entry"),
+        ("abstract.canonical.monitor.memory", "unshare_memory", "abstract.canonical.monitor.memory.holds_shared_page"),
     ),
     "canonical->spec/system_reset/entry": (
-        ("abstract.canonical.monitor.physical", "taken_off_other_harts", "interrupted"),
-        ("abstract.spec.physical", "off_other_harts", "mark_after_reset"),
+        ("abstract.canonical.monitor.physical", "taken_off_other_harts", "abstract.canonical.monitor.physical.interrupted"),
+        ("abstract.spec.physical", "off_other_harts", "abstract.spec.physical.mark_after_reset"),
     ),
     "riscv->canonical/isolation_allows/entry": (
-        ("concrete.riscv.machine", "RiscvMachine.isolation_allows", "grants_rw"),
-        ("abstract.canonical.hardware", "CanonicalHardware.isolation_allows", "isolation_decides"),
-        ("refinement.riscv_to_canonical", "pmp_layout_ok", "layout_ok"),
+        ("concrete.riscv.machine", "RiscvMachine.isolation_allows", "concrete.riscv.pmp.grants_rw"),
+        ("abstract.canonical.hardware", "CanonicalHardware.isolation_allows", "abstract.canonical.hardware.isolation_decides"),
+        ("refinement.riscv_to_canonical", "pmp_layout_ok", "concrete.riscv.pmp.layout_ok"),
     ),
     "riscv/hypervisor_reach/entry": (
-        ("refinement.riscv_to_canonical", "hypervisor_confined", "grants_r_or_w"),
-        ("refinement.riscv_to_canonical", "pmp_layout_ok", "layout_ok"),
+        ("refinement.riscv_to_canonical", "hypervisor_confined", "concrete.riscv.pmp.grants_r_or_w"),
+        ("refinement.riscv_to_canonical", "pmp_layout_ok", "concrete.riscv.pmp.layout_ok"),
     ),
 }
 
