@@ -59,8 +59,13 @@ def count(bits: Iterable[bool]) -> int:
 
 def same(a: Tuple, b: Tuple) -> bool:
     """Entry-wise equality of two equal-length tuples (nested tuples too) as one symbolic
-    bool: `a == b` on tuples would fork once per entry."""
-    return all_of(same(x, y) if isinstance(x, tuple) else (x == y) for x, y in zip(a, b))
+    bool: `a == b` on tuples would fork once per entry. An entry that is the very same object on
+    both sides (a field the step did not touch) is equal without building a symbolic term. The
+    test is `id(x) == id(y)`, not `x is y`: CrossHair realizes a symbolic bool compared by `is`
+    (so that `b is True` works), which would fork every flag compared."""
+    if a is b:
+        return True
+    return all_of(True if id(x) == id(y) else same(x, y) if isinstance(x, tuple) else (x == y) for x, y in zip(a, b))
 
 
 def keep(value: int, flag: bool) -> int:

@@ -155,10 +155,56 @@ def check(ob: Obligation, options: CheckOptions, workers: Optional[ServingWorker
         else:
             verdict, evidence, cex = _prove(ob, options, workers)
     except WorkerFailed as exc:
-        verdict, cex = Verdict.ERROR, None
-        evidence = Evidence(ob.method.value, False, 0, time.monotonic() - started, note=str(exc))
-        if "wall-clock" in str(exc):
-            verdict = Verdict.BOUNDED
+        verdict, evidence, cex = _worker_failed(ob, exc, started)
+    return _result(ob, options, verdict, evidence, cex)
+
+
+def check_together(obs: Sequence[Obligation], options: CheckOptions,
+                   workers: Optional[ServingWorkers] = None) -> List[ObligationResult]:
+    """Check obligations that share their inputs and precondition (see `shared_runs`) with one
+    CrossHair exploration; each still gets its own verdict, and any that the joint run does not
+    prove is proven on its own in the same worker, so the verdicts are those of `check`."""
+    if len(obs) == 1:
+        return [check(obs[0], options, workers)]
+    started = time.monotonic()
+    job = {"ids": [ob.id for ob in obs], "action": "prove_together", "timeout": options.timeout, "faults": []}
+    wall_limit = (options.timeout * 8 + 60) * (len(obs) + 1)
+    try:
+        answer = workers.run(job, options, wall_limit) if workers is not None else run_worker(job, options, wall_limit)
+    except WorkerFailed as exc:
+        return [_result(ob, options, *_worker_failed(ob, exc, started)) for ob in obs]
+    results = []
+    for ob in obs:
+        shared = [o.id for o in obs if o is not ob] if answer["together"] else []
+        outcomes = [ConditionOutcome.from_json(o) for o in answer["members"][ob.id]["outcomes"]]
+        try:
+            verdict, evidence, cex = _judge(ob, outcomes, options, shared)
+        except WorkerFailed as exc:
+            verdict, evidence, cex = _worker_failed(ob, exc, started)
+        results.append(_result(ob, options, verdict, evidence, cex))
+    return results
+
+
+def shared_runs(obligations: Sequence[Obligation]) -> List[List[Obligation]]:
+    """Group CrossHair obligations of one module whose parameters and preconditions are the same
+    (the same step under several properties: simulation, invariant and isolation of an
+    operation; the spec's totality and integrity): one exploration serves them all."""
+    from refinement.contracts import inputs_key
+    groups: Dict[Any, List[Obligation]] = {}
+    for ob in obligations:
+        key: Any = ob.id
+        if ob.method is Method.CROSSHAIR:
+            key = (ob.module, inputs_key(ob.function()))
+        groups.setdefault(key, []).append(ob)
+    return list(groups.values())
+
+
+def _worker_failed(ob: Obligation, exc: WorkerFailed, started: float):
+    verdict = Verdict.BOUNDED if "wall-clock" in str(exc) else Verdict.ERROR
+    return verdict, Evidence(ob.method.value, False, 0, time.monotonic() - started, note=str(exc)), None
+
+
+def _result(ob: Obligation, options: CheckOptions, verdict: Verdict, evidence: Evidence, cex) -> ObligationResult:
     file, line = ob.source_line()
     return ObligationResult(
         id=ob.id, layers=ob.layers.value, operation=ob.operation, subject=ob.subject,
@@ -197,13 +243,19 @@ def _prove(ob: Obligation, options: CheckOptions, workers: Optional[ServingWorke
         answer = workers.run(job, options, wall_limit)
     else:
         answer = run_worker(job, options, wall_limit)
-    outcomes = [ConditionOutcome.from_json(o) for o in answer["outcomes"]]
-    paths = sum(o.paths for o in outcomes)
+    return _judge(ob, [ConditionOutcome.from_json(o) for o in answer["outcomes"]], options)
+
+
+def _judge(ob: Obligation, outcomes: List[ConditionOutcome], options: CheckOptions,
+           shared: Sequence[str] = ()):
+    """The verdict on a worker's outcomes for `ob` (replaying any counterexample). `shared` names
+    the obligations explored in the same run, if any: its paths are this one's paths too."""
+    paths = max((o.paths for o in outcomes), default=0) if shared else sum(o.paths for o in outcomes)
     seconds = sum(o.seconds for o in outcomes)
     exhausted = bool(outcomes) and all(o.exhausted for o in outcomes)
 
     def evidence(note: str = "", exhaustive: bool = exhausted) -> Evidence:
-        return Evidence(ob.method.value, exhaustive, paths, round(seconds, 3), len(outcomes), note)
+        return Evidence(ob.method.value, exhaustive, paths, round(seconds, 3), len(outcomes), note, list(shared))
 
     if not outcomes:
         return Verdict.ERROR, evidence("the obligation has no postcondition to prove"), None
@@ -300,15 +352,18 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
     workers = ServingWorkers() if executor is None else None  # a remote executor has its own processes
     futures: list = []
+    # Fault runs are about refuting: a joint run would only fail and be redone one by one.
+    units = [[ob] for ob in todo] if options.faults else shared_runs(todo)
+    units.sort(key=len, reverse=True)  # bigger runs first, so the last ones to finish are short
     try:
-        futures = [pool.submit(_checked, ob, options, on_start, workers) for ob in todo]
+        futures = [pool.submit(_checked, unit, options, on_start, workers) for unit in units]
         for fut in as_completed(futures):
-            result = fut.result()
-            results[result.id] = result
-            if cache:
-                cache.put(keys[result.id], result)
-            if on_done:
-                on_done(result)
+            for result in fut.result():
+                results[result.id] = result
+                if cache:
+                    cache.put(keys[result.id], result)
+                if on_done:
+                    on_done(result)
     except BaseException:
         for fut in futures:
             fut.cancel()
@@ -324,10 +379,11 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
     return [results[ob.id] for ob in obligations]
 
 
-def _checked(ob: Obligation, options: CheckOptions, on_start, workers=None) -> ObligationResult:
+def _checked(unit: List[Obligation], options: CheckOptions, on_start, workers=None) -> List[ObligationResult]:
     if on_start:
-        on_start(ob)
-    return check(ob, options, workers)
+        for ob in unit:
+            on_start(ob)
+    return check_together(unit, options, workers)
 
 
 def find(obligations: Dict[str, Obligation], patterns: Optional[Sequence[str]]) -> List[Obligation]:

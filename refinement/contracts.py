@@ -39,3 +39,14 @@ def failing_postconditions(fn: Callable, values: Dict[str, Any], result: Any) ->
 
 def _describe(contract: Any) -> str:
     return contract.description or getattr(contract, "condition_as_text", None) or repr(contract.condition)
+
+
+def inputs_key(fn: Callable) -> Tuple:
+    """What two obligations must share to be explored together: their parameters (names, kinds,
+    annotations) and their preconditions, compared by compiled code and the names it reads.
+    Only obligations of one module are compared, so equal code means equal meaning."""
+    params = tuple((p.name, p.kind, repr(p.annotation)) for p in inspect.signature(inspect.unwrap(fn)).parameters.values())
+    groups = getattr(fn, "__preconditions__", []) or []
+    pre = tuple(tuple((c.condition.__code__.co_code, c.condition.__code__.co_names, repr(c.condition.__code__.co_consts))
+                      for c in group) for group in groups)
+    return params, pre

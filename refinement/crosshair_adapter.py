@@ -9,11 +9,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import time
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 import crosshair.core
 import z3
+from crosshair.condition_parser import POSTCONDITION, ConditionExpr, condition_parser
 from crosshair.core_and_libs import analyze_function  # noqa: E402  (see module docstring)
+from crosshair.fnutil import FunctionInfo
 from crosshair.options import AnalysisKind, AnalysisOptionSet
 from crosshair.statespace import MessageType, StateSpace, context_statespace
 
@@ -43,13 +45,8 @@ def analyze(fn: Callable, timeout: float) -> List[ConditionOutcome]:
     assumed nor checked. Setting `per_condition_timeout` also switches off CrossHair's "stop
     after 5 uninteresting iterations", so it searches until exhausted or out of budget.
     """
-    options = AnalysisOptionSet(
-        analysis_kind=[AnalysisKind.icontract],
-        per_condition_timeout=timeout,
-        per_path_timeout=timeout,
-    )
     outcomes = []
-    for checkable in analyze_function(fn, options):
+    for checkable in analyze_function(fn, _options(timeout)):
         stats: collections.Counter = collections.Counter()
         if dataclasses.is_dataclass(checkable) and hasattr(checkable, "options"):
             checkable = dataclasses.replace(
@@ -99,6 +96,84 @@ def _fork_from_model(space: StateSpace, expr: Any) -> Tuple[Optional[bool], Any,
 
 
 crosshair.core.make_counterexample_message = _counterexample_from_model
+
+
+def analyze_together(fns: Sequence[Callable], timeout: float) -> Optional[List[List[ConditionOutcome]]]:
+    """One CrossHair exploration for obligations that share their parameters and precondition
+    (the same step seen by several properties): on every path the precondition admits, each
+    obligation's body runs and each of its postconditions is evaluated, and the path passes
+    only if all of them hold. Every path is explored once instead of once per postcondition.
+
+    Returns each obligation's outcomes (CONFIRMED, sharing the run's paths and time) only when
+    the run exhausted every path with every postcondition true; otherwise None, and the caller
+    proves the obligations one by one (which also finds whose postcondition failed)."""
+    with condition_parser([AnalysisKind.icontract]) as parser:
+        conditions = [parser.get_fn_conditions(FunctionInfo.from_fn(fn)) for fn in fns]
+    if any(c is None for c in conditions) or not _same_inputs(conditions):
+        return None
+    checkables = analyze_function(fns[0], _options(timeout))
+    if not checkables or not hasattr(checkables[0], "conditions"):
+        return None
+    stats: collections.Counter = collections.Counter()
+    checkable = dataclasses.replace(
+        checkables[0], conditions=_joined(conditions),
+        options=dataclasses.replace(checkables[0].options, stats=stats),
+    )
+    started = time.monotonic()
+    messages = list(checkable.analyze())
+    seconds = time.monotonic() - started
+    exhausted = stats.get("exhaustion", 0) > 0
+    if not exhausted or [m.state for m in messages] != [MessageType.CONFIRMED]:
+        return None
+    share = seconds / sum(len(c.post) for c in conditions)
+    return [
+        [ConditionOutcome(Status.CONFIRMED, post.expr_source, "Confirmed over all paths (explored together).",
+                          post.line, stats.get("num_paths", 0), True, share)
+         for post in c.post]
+        for c in conditions
+    ]
+
+
+def _same_inputs(conditions: Sequence[Any]) -> bool:
+    """Same parameters (names, kinds, annotations) and the same preconditions, text for text.
+    The caller groups obligations of one module only, so equal text means equal meaning."""
+    first = conditions[0]
+    params = list(first.sig.parameters.values())
+    pre = [p.expr_source for p in first.pre]
+    return all(list(c.sig.parameters.values()) == params and [p.expr_source for p in c.pre] == pre
+               for c in conditions[1:])
+
+
+def _joined(conditions: Sequence[Any]) -> Any:
+    """The first obligation's conditions with one body returning every obligation's result and
+    one postcondition that is the conjunction (`&`: evaluated in full, no short-circuit) of
+    every obligation's postconditions, each seeing its own body's result."""
+    bodies = [c.fn for c in conditions]
+    posts = [(i, post) for i, c in enumerate(conditions) for post in c.post]
+
+    def together(*args: Any, **kwargs: Any) -> Tuple:
+        return tuple(body(*args, **kwargs) for body in bodies)
+
+    def all_hold(lcls: Mapping[str, Any]) -> bool:
+        ok = True
+        for i, post in posts:
+            own = lcls["__return__"][i]
+            ok = ok & post.evaluate({**lcls, "__return__": own, "_": own})
+        return ok
+
+    first = conditions[0]
+    joined = ConditionExpr(POSTCONDITION, all_hold, first.post[0].filename, first.post[0].line,
+                           " and ".join(f"({post.expr_source})" for _, post in posts))
+    return dataclasses.replace(first, fn=together, post=[joined],
+                               raises=frozenset().union(*(c.raises for c in conditions)))
+
+
+def _options(timeout: float) -> AnalysisOptionSet:
+    return AnalysisOptionSet(
+        analysis_kind=[AnalysisKind.icontract],
+        per_condition_timeout=timeout,
+        per_path_timeout=timeout,
+    )
 
 
 def _condition_source(checkable: object) -> str:

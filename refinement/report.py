@@ -134,6 +134,8 @@ def _evidence(r: ObligationResult) -> str:
         how = "witness replayed" if r.verdict is Verdict.PROVEN else f"{e.paths} paths"
     else:
         how = f"{e.paths} paths" + (", all exhausted" if e.exhaustive else ", not exhausted")
+        if e.shared_with:
+            how += f" (one run with {len(e.shared_with)} more)"
     return f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
 
 

@@ -22,6 +22,7 @@ class Evidence:
     seconds: float
     conditions: int = 0    # postconditions analysed
     note: str = ""
+    shared_with: List[str] = field(default_factory=list)  # obligations explored in the same CrossHair run
 
 
 @dataclass

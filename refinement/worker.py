@@ -3,7 +3,8 @@
     python -m refinement.worker < job.json > answer.json
     python -m refinement.worker --serve    (one job per line, one answer per line)
 
-A job is {"id", "action": "prove" | "enumerate" | "replay", "timeout", "faults", "call"}.
+A job is {"id", "action": "prove" | "enumerate" | "replay" | "witness", "timeout", "faults", "call"},
+or {"ids", "action": "prove_together", "timeout"} for obligations explored in one run.
 Only the "prove" action imports CrossHair (which silences icontract in this process);
 "enumerate" and "replay" run with icontract fully on.
 """
@@ -13,7 +14,7 @@ import json
 import sys
 import time
 import traceback
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from refinement import faults, registry
 from refinement.contracts import bind, failing_postconditions, precondition_holds
@@ -23,6 +24,17 @@ def prove(ob: registry.Obligation, timeout: float) -> Dict[str, Any]:
     from refinement import crosshair_adapter  # here only: it switches icontract off
     outcomes = crosshair_adapter.analyze(ob.function(), timeout)
     return {"outcomes": [o.to_json() for o in outcomes]}
+
+
+def prove_together(obs: List[registry.Obligation], timeout: float) -> Dict[str, Any]:
+    """Explore obligations sharing their inputs and precondition in one CrossHair run; if that
+    run does not prove them all, prove each on its own (which also finds whose condition failed)."""
+    from refinement import crosshair_adapter
+    joint = crosshair_adapter.analyze_together([ob.function() for ob in obs], timeout)
+    if joint is None:
+        return {"together": False, "members": {ob.id: prove(ob, timeout) for ob in obs}}
+    return {"together": True,
+            "members": {ob.id: {"outcomes": [o.to_json() for o in outcomes]} for ob, outcomes in zip(obs, joint)}}
 
 
 def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
@@ -88,9 +100,11 @@ def default_witness(ob: registry.Obligation) -> Dict[str, Any]:
 
 def run(job: Dict[str, Any]) -> Dict[str, Any]:
     obligations = registry.load_all()
-    ob = obligations[job["id"]]
     faults.apply(job.get("faults", []))
     action = job["action"]
+    if action == "prove_together":
+        return prove_together([obligations[i] for i in job["ids"]], float(job["timeout"]))
+    ob = obligations[job["id"]]
     if action == "prove":
         return prove(ob, float(job["timeout"]))
     if action == "enumerate":
@@ -126,7 +140,7 @@ def serve() -> int:
     sys.stdout = sys.stderr
     for line in sys.stdin:
         job = json.loads(line)
-        if job.get("action") != "prove" or job.get("faults"):
+        if job.get("action") not in ("prove", "prove_together") or job.get("faults"):
             answer = {"ok": False, "error": "a serving worker proves fault-free jobs only"}
         else:
             answer = answer_for(job)

@@ -91,3 +91,38 @@ def reach_off_by_one(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool
                      x: Tuple[bool, ...], nc: int, pages: int, page: int) -> bool:
     """Wrong at page == nc: the first C page is not reachable while the layout is closed."""
     return pmp.grants_r_or_w(mode, addr, r, w, page)
+
+
+# Three obligations with the same inputs and precondition, for joint exploration: results must
+# not be mixed up (x + 1 == 2 * x only at x == 1), and the third fails at x == 99.
+@obligation(Layers.SPEC, "fixture_joint", Kind.SIMULATION)
+@icontract.require(lambda x: 0 <= x < 100)
+@icontract.ensure(lambda x, result: result == x + 1)
+def joint_step(x: int) -> int:
+    """The successor."""
+    return x + 1
+
+
+@obligation(Layers.SPEC, "fixture_joint", Kind.INVARIANT)
+@icontract.require(lambda x: 0 <= x < 100)
+@icontract.ensure(lambda x, result: result == 2 * x)
+@icontract.ensure(lambda x, result: result % 2 == 0)
+def joint_double(x: int) -> int:
+    """The double, which is even."""
+    return 2 * x
+
+
+@obligation(Layers.SPEC, "fixture_joint", Kind.TOTALITY)
+@icontract.require(lambda x: 0 <= x < 100)
+@icontract.ensure(lambda x, result: result < 99)
+def joint_wrong(x: int) -> int:
+    """Fails at x == 99 only."""
+    return x
+
+
+@obligation(Layers.SPEC, "fixture_joint", Kind.INTEGRITY)
+@icontract.require(lambda x: 0 <= x < 50)
+@icontract.ensure(lambda x, result: result < 99)
+def joint_other_precondition(x: int) -> int:
+    """Same inputs, another precondition: never explored with the others."""
+    return x

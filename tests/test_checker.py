@@ -163,3 +163,27 @@ def test_witness_method_is_registered_for_nonvacuity():
     for ob in load_all().values():
         if ob.kind is Kind.NONVACUITY:
             assert ob.method is Method.WITNESS
+
+
+def _joint(fixtures, *kinds):
+    return [fixtures[f"spec/fixture_joint/{k}"] for k in kinds]
+
+
+def test_obligations_sharing_inputs_and_precondition_are_explored_together(fixtures):
+    groups = checker.shared_runs(_joint(fixtures, "simulation", "invariant", "totality", "integrity"))
+    assert sorted(sorted(ob.kind.value for ob in g) for g in groups) == [
+        ["integrity"], ["invariant", "simulation", "totality"]]
+
+
+def test_a_joint_run_proves_each_obligation_on_its_own_result(fixtures):
+    step, double = checker.check_together(_joint(fixtures, "simulation", "invariant"), CheckOptions(timeout=20))
+    assert (step.verdict, double.verdict) == (Verdict.PROVEN, Verdict.PROVEN)
+    assert step.evidence.shared_with == [double.id] and double.evidence.shared_with == [step.id]
+    assert step.evidence.exhaustive and step.evidence.paths == double.evidence.paths >= 1
+    assert double.evidence.conditions == 2
+
+
+def test_a_joint_run_that_fails_falls_back_to_one_run_each(fixtures):
+    step, wrong = checker.check_together(_joint(fixtures, "simulation", "totality"), CheckOptions(timeout=20))
+    assert step.verdict is Verdict.PROVEN and step.evidence.shared_with == []
+    assert wrong.verdict is Verdict.REFUTED and "99" in wrong.counterexample["call"]
