@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import concrete.riscv as rv
 from abstract import canonical, spec
-from abstract.config import G, H, K, NC, PAGE_SIZE, PAGES
+from abstract.config import G, H, K, NC, NFREGS, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical
 from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
@@ -53,7 +53,7 @@ def lockstep(sequence) -> None:
     r = riscv_initial()
     for name, *args in sequence:
         if name == "scribble":  # what runs on the hart fills its registers with values
-            r = replace(r, hw=replace(r.hw, regs=(args[0] + 1,) * 31, fregs=(args[0] + 2,) * 32))
+            r = replace(r, hw=replace(r.hw, regs=(args[0] + 1,) * 31, fregs=(args[0] + 2,) * NFREGS))
             continue
         if name == "tlb_fill":  # hardware, RISC-V only: the canonical machine stutters
             r2 = rv.tlb_fill(r, *args)

@@ -53,12 +53,13 @@ def _select(patterns: Optional[List[str]]):
     return chosen
 
 
-def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None, phys_harts=None):
+def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None, phys_harts=None,
+           fp_registers=None):
     """The REFINE_* environment variables, overridden by the command-line options given."""
     from abstract.config import ConfigError, Sizes, from_env, validate
     given = dict(nc_pages=nc_pages, c_pages=c_pages, cvms=cvms, harts=harts,
                  guest_pages=guest_pages, levels=levels, mmio_regions=mmio_regions,
-                 phys_harts=phys_harts)
+                 phys_harts=phys_harts, fp_registers=fp_registers)
     try:
         base = from_env().as_dict()
         return validate(Sizes(**{**base, **{k: v for k, v in given.items() if v is not None}}))
@@ -119,10 +120,12 @@ def prove_cmd(
     levels: Optional[int] = typer.Option(None, "--levels", help="G-stage levels (1 so far)."),
     mmio_regions: Optional[int] = typer.Option(None, "--mmio-regions", help="MMIO region slots per CVM."),
     phys_harts: Optional[int] = typer.Option(None, "--phys-harts", help="Physical harts (vCPUs run on any)."),
+    fp_registers: Optional[int] = typer.Option(None, "--fp-registers",
+                                               help="Floating-point registers per file (moved only whole; 32 is the real width)."),
 ):
     """Prove the selected obligations, show progress, print a summary and write reports."""
     def body():
-        sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions, phys_harts)
+        sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions, phys_harts, fp_registers)
         from refinement.faults import FAULTS
         unknown = [f for f in fault or [] if f not in FAULTS]
         if unknown:
@@ -218,7 +221,7 @@ def _stored_counterexample(report: Path, obligation_id: str):
                            f"{entry.get('verdict')}); only REFUTED and some ERROR results have one")
     config = data.get("config", {})
     return entry, _sizes(*(config.get(k) for k in ("nc_pages", "c_pages", "cvms", "harts", "guest_pages", "levels",
-                                                   "mmio_regions", "phys_harts")))
+                                                   "mmio_regions", "phys_harts", "fp_registers")))
 
 
 def _print_replay(obligation_id: str, answer: dict, faults) -> None:

@@ -22,6 +22,10 @@ ASSUMPTIONS = (
     "invariant of its abstraction; the upper half is carried by simulation and the spec's own "
     "invariant-preservation (`spec/<op>/totality`) obligations.",
     "Page contents are abstract values (one integer per 4 KiB page); physical memory starts at 0.",
+    "Floating-point register files are `fp_registers` wide (configuration table; f0..f31 is 32). The "
+    "monitor only saves, restores, swaps and zeroes whole files (a test checks that no model code "
+    "indexes into one), so each register is moved as register 0 is and one register stands for all "
+    "(data independence); the FP-switching obligations are also proven at width 32 in the test suite.",
     "G-stage tables are one level of leaf PTEs per CVM with a monitor-owned root page; multi-level "
     "walks are not modelled. The G-stage TLB is one VMID-tagged entry per guest page, filled by the "
     "hardware while a guest runs (`tlb_fill`) and emptied per VMID by hfence.gvma; the RISC-V local "

@@ -17,7 +17,7 @@ import concrete.riscv as rv
 from abstract import abi
 from concrete.riscv import ecall
 from refinement.obligations import ecall as ecall_obligations
-from abstract.config import G, H, K, NC, P, PAGE_SIZE, PAGES
+from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
 from refinement.obligations import exit_sbi_call as exit_obligations
@@ -74,9 +74,9 @@ calls = st.one_of(
     st.tuples(st.just("hart_status"), st.integers(-1, H)),
     st.tuples(st.just("hypervisor_ecall")),
     st.tuples(st.just("guest_ecall")),
-    st.tuples(st.just("scribble"), register_file, st.just((0,) * 32)),
+    st.tuples(st.just("scribble"), register_file, st.just((0,) * NFREGS)),
     st.tuples(st.just("scribble"), st.lists(st.integers(-2 ** 64, 2 ** 64), min_size=31, max_size=31).map(tuple),
-              st.lists(st.integers(0, 2 ** 64 - 1), min_size=32, max_size=32).map(tuple)),
+              st.lists(st.integers(0, 2 ** 64 - 1), min_size=NFREGS, max_size=NFREGS).map(tuple)),
     st.tuples(st.just("share_memory"), gpa, size, st.sampled_from([0, 0, -1]),
               st.one_of(st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE), addr)),
     st.tuples(st.just("unshare_memory"), gpa, size),
@@ -164,9 +164,9 @@ def test_scenario_promote_run_fault_share_exit_destroy():
     assert outcome == 0 and s.hw.pte_v[1] and s.hw.pte_x[1]
     s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
     assert err == 0 and s.hw.pte_v[1] and not s.hw.pte_x[1] and s.hw.pte_ppn[1] == 2
-    s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), tuple(range(200, 232))))
+    s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), tuple(range(200, 200 + NFREGS))))
     s, (err, _) = step_checked(s, ("exit_sbi_call",))
-    assert err == 0 and s.hw.regs[9:11] == (0, 0) and s.hw.fregs == (0,) * 32
+    assert err == 0 and s.hw.regs[9:11] == (0, 0) and s.hw.fregs == (0,) * NFREGS
     assert s.hw.nacl_gprs[9:11] == (109, 110) and s.hw.nacl_gprs[11:15] == (0,) * 4, "a0, a1 shown; a2..a5 not"
     assert rv.hypervisor_read(s, NC * PAGE_SIZE)[1][0] == 1, "C is closed to the hypervisor again"
     s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
@@ -255,7 +255,7 @@ def test_the_answer_to_an_exit_reaches_only_a0_a1_or_rd_and_moves_the_pc():
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     mine = tuple(range(100, 131))
-    s, _ = step_checked(s, ("scribble", mine, (0,) * 32))
+    s, _ = step_checked(s, ("scribble", mine, (0,) * NFREGS))
     s, _ = step_checked(s, ("exit_sbi_call",))
     for slot in range(31):
         s, (outcome, _) = step_checked(s, ("nacl_write", slot, 1000 + slot))
@@ -345,13 +345,13 @@ def test_a_cvm_promoted_into_a_freed_slot_starts_without_the_old_cvms_registers(
     s = riscv_initial()
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
-    s, _ = step_checked(s, ("scribble", tuple(range(1, 32)), tuple(range(1, 33))))
+    s, _ = step_checked(s, ("scribble", tuple(range(1, 32)), tuple(range(1, 1 + NFREGS))))
     s, _ = step_checked(s, ("exit_wfi",))
     assert s.hw.vcpu_saved[0] == tuple(range(1, 32)) and s.hw.vcpu_mepc[0] == 0
     s, _ = step_checked(s, ("destroy_tvm", cvm))
     s, (_, again) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     assert again == cvm, "the same slot"
-    assert s.hw.vcpu_saved[0] == (0,) * 31 and s.hw.vcpu_fregs[0] == (0,) * 32 and s.hw.vcpu_mepc[0] == 0
+    assert s.hw.vcpu_saved[0] == (0,) * 31 and s.hw.vcpu_fregs[0] == (0,) * NFREGS and s.hw.vcpu_mepc[0] == 0
 
 
 def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
