@@ -148,11 +148,12 @@ def _joined(conditions: Sequence[Any]) -> Any:
     """The first obligation's conditions with one body returning every obligation's result and
     one postcondition that is the conjunction (`&`: evaluated in full, no short-circuit) of
     every obligation's postconditions, each seeing its own body's result."""
-    bodies = [c.fn for c in conditions]
+    bodies, runs = _distinct_bodies([c.fn for c in conditions])
     posts = [(i, post) for i, c in enumerate(conditions) for post in c.post]
 
     def together(*args: Any, **kwargs: Any) -> Tuple:
-        return tuple(body(*args, **kwargs) for body in bodies)
+        results = [body(*args, **kwargs) for body in bodies]
+        return tuple(results[r] for r in runs)
 
     def all_hold(lcls: Mapping[str, Any]) -> bool:
         ok = True
@@ -166,6 +167,25 @@ def _joined(conditions: Sequence[Any]) -> Any:
                            " and ".join(f"({post.expr_source})" for _, post in posts))
     return dataclasses.replace(first, fn=together, post=[joined],
                                raises=frozenset().union(*(c.raises for c in conditions)))
+
+
+def _distinct_bodies(fns: Sequence[Callable]) -> Tuple[List[Callable], List[int]]:
+    """The bodies to run, and for each obligation which of them gives its result. Bodies with
+    the same code (an operation's RISC-V invariant and isolation obligations both return the
+    step's state) run once: the model is pure, and the grouped obligations share a module and
+    their arguments, so the same code gives the same value."""
+    distinct: List[Callable] = []
+    keys: List[Any] = []
+    runs = []
+    for fn in fns:
+        code = fn.__code__
+        consts = code.co_consts[1:] if fn.__doc__ and code.co_consts[:1] == (fn.__doc__,) else code.co_consts
+        key = (code.co_code, code.co_names, repr(consts), fn.__module__)  # the docstring aside
+        if key not in keys:
+            keys.append(key)
+            distinct.append(fn)
+        runs.append(keys.index(key))
+    return distinct, runs
 
 
 def _options(timeout: float) -> AnalysisOptionSet:
