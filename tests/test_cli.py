@@ -35,6 +35,7 @@ def test_list_only_filters_by_glob():
     (("prove", "--pages", "4"), "No such option"),
     (("prove", "--c-pages", "1"), "raise c_pages"),
     (("prove", "--harts", "0"), "harts=0"),
+    (("prove", "--fp-registers", "33"), "fp_registers=33"),
     (("prove", "--levels", "2"), "single-level"),
     (("prove", "--fault", "nope"), "refine faults"),
     (("prove", "--per-obligation-timeout", "0"), "timeout"),
