@@ -164,8 +164,8 @@ def check_together(obs: Sequence[Obligation], options: CheckOptions,
     """Check obligations that share their inputs and precondition (see `shared_runs`) with one
     CrossHair exploration; each still gets its own verdict, and any that the joint run does not
     prove is proven on its own in the same worker, so the verdicts are those of `check`."""
-    if len(obs) == 1:
-        return [check(obs[0], options, workers)]
+    if len(obs) == 1 or options.faults:  # a fault run is about refuting: a joint run would be redone
+        return [check(ob, options, workers) for ob in obs]
     started = time.monotonic()
     job = {"ids": [ob.id for ob in obs], "action": "prove_together", "timeout": options.timeout, "faults": []}
     wall_limit = (options.timeout * 8 + 60) * (len(obs) + 1)
@@ -352,7 +352,6 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
     workers = ServingWorkers() if executor is None else None  # a remote executor has its own processes
     futures: list = []
-    # Fault runs are about refuting: a joint run would only fail and be redone one by one.
     units = [[ob] for ob in todo] if options.faults else shared_runs(todo)
     units.sort(key=len, reverse=True)  # bigger runs first, so the last ones to finish are short
     try:
