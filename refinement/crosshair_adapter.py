@@ -12,7 +12,6 @@ import time
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 import crosshair.core
-import z3
 from crosshair.condition_parser import POSTCONDITION, ConditionExpr, condition_parser
 from crosshair.core_and_libs import analyze_function  # noqa: E402  (see module docstring)
 from crosshair.fnutil import FunctionInfo
@@ -90,12 +89,14 @@ def _counterexample_from_model(*args: Any, **kwargs: Any) -> str:
 
 def _fork_from_model(space: StateSpace, expr: Any) -> Tuple[Optional[bool], Any, Any]:
     model = space._known_model()
-    if model is not None and z3.is_true(model.eval(expr, model_completion=True)):
+    if model is not None and StateSpace._model_satisfies(model, expr):
         return True, model, None
     return StateSpace._fork_witnesses(space, expr)
 
 
-crosshair.core.make_counterexample_message = _counterexample_from_model
+# CrossHair is pinned (pyproject.toml); should these internals move, keep CrossHair's own way.
+if all(hasattr(StateSpace, name) for name in ("_fork_witnesses", "_known_model", "_model_satisfies")):
+    crosshair.core.make_counterexample_message = _counterexample_from_model
 
 
 def analyze_together(fns: Sequence[Callable], timeout: float) -> Optional[List[List[ConditionOutcome]]]:
