@@ -168,9 +168,8 @@ def check_together(obs: Sequence[Obligation], options: CheckOptions,
         return [check(ob, options, workers) for ob in obs]
     started = time.monotonic()
     job = {"ids": [ob.id for ob in obs], "action": "prove_together", "timeout": options.timeout, "faults": []}
-    wall_limit = (options.timeout * 8 + 60) * (len(obs) + 1)
-    try:
-        answer = workers.run(job, options, wall_limit) if workers is not None else run_worker(job, options, wall_limit)
+    try:  # the joint run, then at worst one run per obligation
+        answer = _run_proof(job, options, workers, runs=len(obs) + 1)
     except WorkerFailed as exc:
         return [_result(ob, options, *_worker_failed(ob, exc, started)) for ob in obs]
     results = []
@@ -238,12 +237,17 @@ def _prove(ob: Obligation, options: CheckOptions, workers: Optional[ServingWorke
         if known is not None:
             return known
     job = {"id": ob.id, "action": "prove", "timeout": options.timeout, "faults": list(options.faults)}
-    wall_limit = options.timeout * 8 + 60
-    if workers is not None and not options.faults:
-        answer = workers.run(job, options, wall_limit)
-    else:
-        answer = run_worker(job, options, wall_limit)
+    answer = _run_proof(job, options, workers, runs=1)
     return _judge(ob, [ConditionOutcome.from_json(o) for o in answer["outcomes"]], options)
+
+
+def _run_proof(job: Dict[str, Any], options: CheckOptions, workers: Optional[ServingWorkers], runs: int):
+    """A prove job on a serving worker when there is one and no fault is swapped in (faults
+    need a fresh process), else in a fresh child; `runs` CrossHair runs fit in its wall limit."""
+    wall_limit = (options.timeout * 8 + 60) * runs
+    if workers is not None and not options.faults:
+        return workers.run(job, options, wall_limit)
+    return run_worker(job, options, wall_limit)
 
 
 def _judge(ob: Obligation, outcomes: List[ConditionOutcome], options: CheckOptions,

@@ -41,12 +41,19 @@ def _describe(contract: Any) -> str:
     return contract.description or getattr(contract, "condition_as_text", None) or repr(contract.condition)
 
 
+def code_key(fn: Callable) -> Tuple:
+    """A function's compiled code, the names it reads and its constants, its docstring aside:
+    within one module, equal keys mean the function computes the same thing."""
+    code = fn.__code__
+    consts = code.co_consts[1:] if fn.__doc__ and code.co_consts[:1] == (fn.__doc__,) else code.co_consts
+    return code.co_code, code.co_names, repr(consts), fn.__module__
+
+
 def inputs_key(fn: Callable) -> Tuple:
     """What two obligations must share to be explored together: their parameters (names, kinds,
-    annotations) and their preconditions, compared by compiled code and the names it reads.
-    Only obligations of one module are compared, so equal code means equal meaning."""
+    annotations) and their preconditions, compared by `code_key`. Only obligations of one
+    module are compared, so equal code means equal meaning."""
     params = tuple((p.name, p.kind, repr(p.annotation)) for p in inspect.signature(inspect.unwrap(fn)).parameters.values())
     groups = getattr(fn, "__preconditions__", []) or []
-    pre = tuple(tuple((c.condition.__code__.co_code, c.condition.__code__.co_names, repr(c.condition.__code__.co_consts))
-                      for c in group) for group in groups)
+    pre = tuple(tuple(code_key(c.condition) for c in group) for group in groups)
     return params, pre

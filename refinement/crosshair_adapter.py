@@ -18,6 +18,7 @@ from crosshair.fnutil import FunctionInfo
 from crosshair.options import AnalysisKind, AnalysisOptionSet
 from crosshair.statespace import MessageType, StateSpace, context_statespace
 
+from refinement.contracts import code_key
 from refinement.outcomes import ConditionOutcome, Status
 
 _STATUS = {
@@ -179,9 +180,7 @@ def _distinct_bodies(fns: Sequence[Callable]) -> Tuple[List[Callable], List[int]
     keys: List[Any] = []
     runs = []
     for fn in fns:
-        code = fn.__code__
-        consts = code.co_consts[1:] if fn.__doc__ and code.co_consts[:1] == (fn.__doc__,) else code.co_consts
-        key = (code.co_code, code.co_names, repr(consts), fn.__module__)  # the docstring aside
+        key = code_key(fn)
         if key not in keys:
             keys.append(key)
             distinct.append(fn)
