@@ -1,7 +1,7 @@
 """Numbers of the public ACE / SBI ABI shared by every layer (the ABI is part of the spec)."""
 from __future__ import annotations
 
-from abstract.logic import all_of, any_of
+from abstract.logic import all_of, any_of, keep
 
 # SBI error codes.
 SUCCESS = 0
@@ -35,6 +35,29 @@ COVG_SHARE_MEMORY = 2
 COVG_UNSHARE_MEMORY = 3
 COVG_ALLOW_EXT_INTERRUPT = 4
 COVG_RETRIEVE_SECRET = 9
+
+# The calls the monitor handles, by (EID, FID): the SBI and CoVE numbers above. Every layer
+# decodes a7/a6 with `decode_call`; UNKNOWN is answered with INVALID_PARAM.
+UNKNOWN = 0
+CALL_PROMOTE_TO_TVM = 1
+CALL_DESTROY_TVM = 2
+CALL_TVM_VCPU_RUN = 3
+CALL_SHARE_MEMORY = 4
+CALL_UNSHARE_MEMORY = 5
+CALL_HART_START = 6
+CALL_HART_STOP = 7
+CALL_HART_STATUS = 8
+CALL_HART_SUSPEND = 9
+CALL_TSM_GET_INFO = 10
+CALL_SYSTEM_RESET = 11
+CALL_ADD_MMIO_REGION = 12
+CALL_REMOVE_MMIO_REGION = 13
+CALL_ALLOW_EXT_INTERRUPT = 14
+CALL_SEND_IPI = 15
+CALL_REMOTE_FENCE = 16
+CALL_RETRIEVE_SECRET = 17
+CALL_NACL_SET_SHMEM = 18
+
 
 # Result registers of the calling convention, as indices into the x1..x31 tuple.
 A0 = 9   # x10
@@ -174,3 +197,41 @@ def all_ones(value: int) -> bool:
 
 # SRST (system reset) function id.
 SRST_SYSTEM_RESET = 0
+
+
+# (EID, FID) -> call. The hypervisor's entry carries COVH and NACL, a CVM's entry the rest.
+CALLS = {
+    (EID_COVH, COVH_TSM_GET_INFO): CALL_TSM_GET_INFO,
+    (EID_COVH, COVH_PROMOTE_TO_TVM): CALL_PROMOTE_TO_TVM,
+    (EID_COVH, COVH_DESTROY_TVM): CALL_DESTROY_TVM,
+    (EID_COVH, COVH_TVM_VCPU_RUN): CALL_TVM_VCPU_RUN,
+    (EID_NACL, NACL_SET_SHMEM): CALL_NACL_SET_SHMEM,
+    (EID_COVG, COVG_ADD_MMIO_REGION): CALL_ADD_MMIO_REGION,
+    (EID_COVG, COVG_REMOVE_MMIO_REGION): CALL_REMOVE_MMIO_REGION,
+    (EID_COVG, COVG_SHARE_MEMORY): CALL_SHARE_MEMORY,
+    (EID_COVG, COVG_UNSHARE_MEMORY): CALL_UNSHARE_MEMORY,
+    (EID_COVG, COVG_ALLOW_EXT_INTERRUPT): CALL_ALLOW_EXT_INTERRUPT,
+    (EID_COVG, COVG_RETRIEVE_SECRET): CALL_RETRIEVE_SECRET,
+    (EID_HSM, HSM_HART_START): CALL_HART_START,
+    (EID_HSM, HSM_HART_STOP): CALL_HART_STOP,
+    (EID_HSM, HSM_HART_GET_STATUS): CALL_HART_STATUS,
+    (EID_HSM, HSM_HART_SUSPEND): CALL_HART_SUSPEND,
+    (EID_SRST, SRST_SYSTEM_RESET): CALL_SYSTEM_RESET,
+    (EID_IPI, IPI_SEND_IPI): CALL_SEND_IPI,
+    (EID_RFENCE, RFENCE_FENCE_I): CALL_REMOTE_FENCE,
+    (EID_RFENCE, RFENCE_SFENCE_VMA): CALL_REMOTE_FENCE,
+    (EID_RFENCE, RFENCE_SFENCE_VMA_ASID): CALL_REMOTE_FENCE,
+}
+HYPERVISOR_CALLS = (CALL_TSM_GET_INFO, CALL_PROMOTE_TO_TVM, CALL_DESTROY_TVM, CALL_TVM_VCPU_RUN, CALL_NACL_SET_SHMEM)
+
+
+def decode_call(eid: int, fid: int) -> int:
+    """The call named by a7 = eid, a6 = fid, or UNKNOWN; compares with constants only. The
+    (eid, fid) pairs are distinct, so at most one term is not zero; summing them decodes
+    without forking once per known call."""
+    return sum(keep(call, (eid == e) & (fid == f)) for (e, f), call in CALLS.items())
+
+
+def sbi_answer(regs: tuple, result: tuple) -> tuple:
+    """A register file x1..x31 after an SBI call returns (error, value) in a0, a1."""
+    return regs[:A0] + (result[0], result[1]) + regs[A1 + 1:]

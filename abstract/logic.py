@@ -64,13 +64,16 @@ def count(bits: Iterable[bool]) -> int:
 
 
 def same(a: Tuple, b: Tuple) -> bool:
-    """Entry-wise equality of two equal-length tuples (nested tuples too) as one symbolic
-    bool: `a == b` on tuples would fork once per entry. A loop with `type(x) is tuple` rather
-    than a generator with `isinstance` (which CrossHair intercepts): the confidentiality
+    """Entry-wise equality of two tuples (nested tuples too) as one symbolic bool: `a == b` on
+    tuples would fork once per entry. Tuples of different lengths are different (a view that
+    lost a field must not compare equal on the rest). A loop with `type(x) is tuple` rather than
+    a generator with `isinstance` (which CrossHair intercepts): the confidentiality
     obligations, which compare whole hypervisor views, became about a quarter faster."""
+    if len(a) != len(b):
+        return False
     equal = True
     for x, y in zip(a, b):
-        equal = equal & (same(x, y) if type(x) is tuple else (x == y))
+        equal = equal & (same(x, y) if type(x) is tuple and type(y) is tuple else (x == y))
     return equal
 
 

@@ -115,9 +115,9 @@ def canonical_hypervisor_view(s: CanonState) -> tuple:
     its registers (live on the hart while it runs, saved otherwise), the monitor's tables, the
     translation entries, who runs, its FPU registers and the exit area. Compared with the spec's `hypervisor_view` of the
     abstraction by the observation obligation."""
-    return (s.mem[:NC], abs_hv_regs(s), s.owner, s.live, s.hart, abs_private(s.hw), abs_shared(s.hw),
-            s.hw.t_page, s.run_cvm, s.run_vcpu, abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs, s.mmio_base, s.mmio_size,
-            s.irq_allowed, s.irq_pending, s.has_secret)
+    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, abs_private(s.hw), abs_shared(s.hw), s.hw.t_page,
+            s.run_cvm, s.run_vcpu, abs_hv_regs(s), abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs, s.mmio_base,
+            s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
 
 
 def canonical_confined(s: CanonState) -> bool:

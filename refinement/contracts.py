@@ -42,11 +42,13 @@ def _describe(contract: Any) -> str:
 
 
 def code_key(fn: Callable) -> Tuple:
-    """A function's compiled code, the names it reads and its constants, its docstring aside:
-    within one module, equal keys mean the function computes the same thing."""
+    """A function's compiled code, the names it reads, its constants (its docstring aside) and
+    the objects its closure holds (by identity: a generated obligation's row): within one module
+    and one process, equal keys mean the function computes the same thing."""
     code = fn.__code__
     consts = code.co_consts[1:] if fn.__doc__ and code.co_consts[:1] == (fn.__doc__,) else code.co_consts
-    return code.co_code, code.co_names, repr(consts), fn.__module__
+    cells = tuple(id(c.cell_contents) for c in fn.__closure__ or ())
+    return code.co_code, code.co_names, repr(consts), fn.__module__, cells
 
 
 def inputs_key(fn: Callable) -> Tuple:

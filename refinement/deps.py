@@ -223,31 +223,58 @@ def closure(idx: Index, start: Iterable[Definition]) -> List[Definition]:
     return sorted(seen.values(), key=lambda d: (d.file, d.qualname))
 
 
-def fingerprints(root: Path, targets: Dict[str, Tuple[str, str]], salt: str = "") -> Dict[str, str]:
+Root = Tuple[str, str]  # (file relative to root, top-level name), or (file, "row:NAME") for a table row
+
+
+def _start(defs: Index, roots: Iterable[Root]) -> List[Definition]:
+    """Definitions a closure starts from. A transition row (`row:NAME`) starts from the lines
+    of the table that declare it, so editing the row re-proves its obligations."""
+    out: List[Definition] = []
+    for file, name in roots:
+        if name.startswith("row:"):
+            out.append(_row(defs.root, file, name[4:]))
+        else:
+            out.extend(defs.top.get((file, name), []))
+    return out
+
+
+def _row(root: Path, file: str, name: str) -> Definition:
+    lines = (root / file).read_text().splitlines(keepends=True)
+    first = next((i for i, text in enumerate(lines) if f'"{name}"' in text), None)
+    if first is None:
+        return Definition(file, f"row:{name}", "")
+    last = first + 1
+    while last < len(lines) and lines[last].startswith((" " * 8, ")")) and not lines[last].lstrip().startswith("#"):
+        last += 1
+    source = "".join(lines[first:last])
+    return Definition(file, f"row:{name}", "if True:\n" + source if source.startswith(" ") else source, first + 1, last)
+
+
+def fingerprints(root: Path, targets: Dict[str, Tuple[Root, ...]], salt: str = "") -> Dict[str, str]:
     """{obligation id: hash of every definition it can reach}, for targets given as
-    {id: (module file relative to root, function name)}; `salt` adds sizes, options, versions."""
+    {id: roots}; `salt` adds sizes, options, versions."""
     defs = index(root)
     out = {}
-    for ob_id, (file, function) in targets.items():
-        start = defs.top.get((file, function), [])
+    for ob_id, roots in targets.items():
         h = hashlib.sha256(salt.encode())
-        for d in closure(defs, start):
+        for d in closure(defs, _start(defs, roots)):
             h.update(f"\0{d.file}\0{d.qualname}\0{d.source}".encode())
         out[ob_id] = h.hexdigest()
     return out
 
 
-def targets(obligations: Iterable) -> Dict[str, Tuple[str, str]]:
-    """{id: (module file relative to the project root, function name)} for registry entries."""
-    return {ob.id: (ob.module.replace(".", "/") + ".py", ob.qualname) for ob in obligations}
+def targets(obligations: Iterable) -> Dict[str, Tuple[Root, ...]]:
+    """{id: where its closure starts}: its function, or the roots a generated obligation names."""
+    return {ob.id: tuple(getattr(ob, "roots", ()) or ((ob.module.replace(".", "/") + ".py", ob.qualname),))
+            for ob in obligations}
 
 
 def depends_on(root: Path, obligations: Iterable, file: str, qualname: str) -> List[str]:
     """Ids of the obligations whose closure contains the definition `qualname` in `file`."""
     defs = index(root)
     hits = []
-    for ob_id, (ob_file, function) in targets(obligations).items():
-        reached = closure(defs, list(defs.top.get((ob_file, function), ())))
+    for ob_id, roots in targets(obligations).items():
+        reached = closure(defs, _start(defs, roots))
         if any((d.file, d.qualname) == (file, qualname) for d in reached):
             hits.append(ob_id)
     return hits

@@ -10,19 +10,13 @@ import inspect
 import os
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
-OPERATION_MODULES = tuple(f"refinement.obligations.{op}" for op in (
-    "promote_to_tvm", "destroy_tvm", "answer_exit", "tvm_vcpu_run", "exit_sbi_call", "exit_mmio_load",
-    "exit_mmio_store", "exit_interrupt", "exit_wfi", "hart_start", "hart_stop", "hart_suspend", "hart_status",
-    "system_reset", "tsm_get_info", "add_mmio_region", "remove_mmio_region", "guest_load_fault",
-    "guest_store_fault", "allow_ext_interrupt", "inject_interrupt", "share_memory",
-    "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit", "nacl_set_shmem",
-))
-OBLIGATION_MODULES = (*OPERATION_MODULES, "refinement.obligations.layers", "refinement.obligations.encoding",
-                      "refinement.obligations.ecall", "refinement.obligations.tlb_fill",
-                      "refinement.obligations.entries")
+# The standard obligations are generated from the transition table (`refinement.transitions`);
+# the others are hand-written lemmas: initial states and non-vacuity, observation, encodings,
+# per-entry lemmas.
+OBLIGATION_MODULES = ("refinement.obligations.standard", "refinement.obligations.layers",
+                      "refinement.obligations.encoding", "refinement.obligations.entries")
 
 
 class Layers(str, Enum):
@@ -34,39 +28,12 @@ class Layers(str, Enum):
 
 
 class Operation(str, Enum):
-    PROMOTE_TO_TVM = "promote_to_tvm"
+    """Decoded operations that hand-written lemmas are about (the transitions have their own
+    names: `refinement.transitions`)."""
     DESTROY_TVM = "destroy_tvm"
-    TVM_VCPU_RUN = "tvm_vcpu_run"  # its second half: entering the vCPU
-    ANSWER_EXIT = "answer_exit"    # its first half: the answer to the vCPU's last exit
-    EXIT_SBI_CALL = "exit_sbi_call"
-    EXIT_MMIO_LOAD = "exit_mmio_load"
-    EXIT_MMIO_STORE = "exit_mmio_store"
-    EXIT_INTERRUPT = "exit_interrupt"
-    HART_START = "hart_start"
-    HART_STOP = "hart_stop"
-    HART_SUSPEND = "hart_suspend"
-    HART_STATUS = "hart_status"
-    SYSTEM_RESET = "system_reset"
-    TSM_GET_INFO = "tsm_get_info"
-    EXIT_WFI = "exit_wfi"
-    ADD_MMIO_REGION = "add_mmio_region"
-    REMOVE_MMIO_REGION = "remove_mmio_region"
-    GUEST_LOAD_FAULT = "guest_load_fault"
-    GUEST_STORE_FAULT = "guest_store_fault"
-    ALLOW_EXT_INTERRUPT = "allow_ext_interrupt"
-    INJECT_INTERRUPT = "inject_interrupt"
     SHARE_MEMORY = "share_memory"
     UNSHARE_MEMORY = "unshare_memory"
-    GUEST_PAGE_FAULT = "guest_page_fault"
-    HYPERVISOR_READ = "hypervisor_read"
-    HYPERVISOR_WRITE = "hypervisor_write"
-    NACL_WRITE = "nacl_write"
-    SEND_IPI = "send_ipi"
-    REMOTE_FENCE = "remote_fence"
-    RETRIEVE_SECRET = "retrieve_secret"
-    OTHER_HART_RUN = "other_hart_run"    # TVM_VCPU_RUN on another physical hart
-    OTHER_HART_EXIT = "other_hart_exit"  # ... and the exit there
-    NACL_SET_SHMEM = "nacl_set_shmem"
+    SYSTEM_RESET = "system_reset"
 
 
 class Kind(str, Enum):
@@ -102,6 +69,9 @@ class Obligation:
     statement: str
     domain: Optional[str] = None  # for ENUMERATION: name of a zero-argument function in `module`
     witness: Optional[str] = None  # for WITNESS: a call (evaluated in `module`) to replay before searching
+    transition: Optional[str] = None  # the row of `refinement.transitions` a standard obligation is about
+    location: Optional[Tuple[str, int]] = None  # where it is declared, if not at its function
+    roots: Tuple[Tuple[str, str], ...] = ()  # where its dependency closure starts, if not at its function
 
     @property
     def any_size(self) -> bool:
@@ -111,12 +81,14 @@ class Obligation:
 
     @property
     def operation(self) -> Optional[str]:
-        return self.subject if self.subject in {o.value for o in Operation} else None
+        return self.transition or (self.subject if self.subject in {o.value for o in Operation} else None)
 
     def function(self) -> Callable:
         return getattr(importlib.import_module(self.module), self.qualname)
 
     def source_line(self) -> tuple[str, int]:
+        if self.location:
+            return self.location
         fn = inspect.unwrap(self.function())
         return inspect.getsourcefile(fn) or self.module, inspect.getsourcelines(fn)[1]
 
@@ -126,7 +98,8 @@ REGISTRY: Dict[str, Obligation] = {}
 
 def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
                method: Method = Method.CROSSHAIR, domain: Optional[str] = None,
-               witness: Optional[str] = None) -> Callable:
+               witness: Optional[str] = None, transition: Optional[str] = None,
+               location: Optional[Tuple[str, int]] = None, roots: Tuple[Tuple[str, str], ...] = ()) -> Callable:
     """Register the decorated (contracted) function as an obligation; returns it unchanged."""
     subject_name = subject.value if isinstance(subject, Operation) else subject
 
@@ -139,6 +112,7 @@ def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
             id=ob_id, layers=layers, subject=subject_name, kind=kind, method=method,
             module=fn.__module__, qualname=fn.__name__,
             statement=doc.splitlines()[0] if doc else fn.__name__, domain=domain, witness=witness,
+            transition=transition, location=location, roots=roots,
         )
         return fn
 

@@ -124,9 +124,9 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     fregs = hw.fregs if hv else hw.hv_fregs
     private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
-    return (s.mem[:NC], regs, s.owner, s.live, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
-            fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base, s.mmio_size,
-            s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts, s.ids)
+    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
+            regs, fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base,
+            s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
 
 
 def riscv_low_equal(s1: RvState, s2: RvState) -> bool:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4
+from abstract.config import G
 from abstract.canonical.monitor import (
-    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
+    attestation, ecall, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
@@ -22,6 +23,20 @@ def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...], ndigests: i
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                    mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
     return lifecycle.promote_to_tvm(CANONICAL, s, npages, src, ndigests, digests, secret, mode, entry_pc)
+
+
+def hypervisor_ecall(s: CanonState, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
+                     digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
+                     mode: int = GSTAGE_SV48X4) -> Step:
+    return ecall.hypervisor_ecall(CANONICAL, s, npages, src, ndigests, digests, secret, mode)
+
+
+def guest_ecall(s: CanonState, hv_err: int = 0, hv_addr: int = 0) -> Step:
+    return ecall.guest_ecall(CANONICAL, s, hv_err, hv_addr)
+
+
+def tlb_fill(s: CanonState, g: int) -> Step:
+    return physical.tlb_fill(CANONICAL, s, g)
 
 
 def retrieve_secret(s: CanonState, gpa: int, size: int) -> Step:
@@ -161,6 +176,8 @@ def inject_interrupt(s: CanonState, cvm_id: int, vcpu: int, line: int) -> Step:
 
 
 __all__ = [
+    "tlb_fill",
+    "hypervisor_ecall", "guest_ecall",
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",

@@ -82,6 +82,9 @@ class CanonicalHardware(SoftwareAllocator):
     def hart_regs(self, hw: CanonHw) -> Tuple[int, ...]:
         return hw.regs
 
+    def hart_answer(self, hw: CanonHw, err: int, value: int) -> CanonHw:
+        return replace(hw, regs=abi.sbi_answer(hw.regs, (err, value)))
+
     def exit_publish(self, hw: CanonHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> CanonHw:
         return replace(hw, x_gprs=gprs, x_csrs=csrs)
 
@@ -103,6 +106,9 @@ class CanonicalHardware(SoftwareAllocator):
     def hart_resume(self, hw: CanonHw, vcpu: int, regs: Tuple[int, ...], step: int) -> CanonHw:
         return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs),
                        vcpu_pc=set_at(hw.vcpu_pc, vcpu, hw.vcpu_pc[vcpu] + step))
+
+    def trap_call(self, regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
+        return abi.decode_call(regs[abi.A7], regs[abi.A6]), regs[abi.A0:abi.A0 + 6]
 
     def trap_kind(self, cause: int) -> int:
         return abi.exit_kind(cause)

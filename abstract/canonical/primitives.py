@@ -67,6 +67,9 @@ class HartStateSwitch(Protocol[HW]):
     def hart_regs(self, hw: HW) -> Tuple[int, ...]:
         """The general registers live on the hart (x1..x31)."""
 
+    def hart_answer(self, hw: HW, err: int, value: int) -> HW:
+        """Return (err, value) from the call the hart's live caller made (SBI: a0, a1)."""
+
     def exit_publish(self, hw: HW, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> HW:
         """Write what an exit declassifies where the hypervisor reads it: registers into the
         shared exit area, (cause, address, instruction) into its trap CSRs."""
@@ -97,6 +100,10 @@ class TrapInformation(Protocol):
 
     def trap_kind(self, cause: int) -> int:
         """The exit kind (abi.EXIT_*) of a trap cause."""
+
+    def trap_call(self, regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
+        """(call, arguments) of an ecall made with the live registers `regs` (abi.CALL_*,
+        abi.UNKNOWN for a call the monitor does not know)."""
 
     def trap_store_source(self, instr: int) -> int:
         """The source register number (0..31) of a trapped store instruction."""

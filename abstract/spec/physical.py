@@ -62,3 +62,9 @@ def off_other_harts(s: SpecState, k: int) -> Tuple[int, ...]:
 def cvm_runs_elsewhere(s: SpecState, k: int) -> bool:
     """Some vCPU of CVM slot k runs on another physical hart."""
     return any_of(running_elsewhere(s, k * H + h) for h in range(H))
+
+
+def tlb_fill(s: SpecState, g: int) -> Tuple[SpecState, Tuple[int, int]]:
+    """A processor caching a translation while a guest runs: the spec has no TLB, so nothing it
+    describes changes (a stutter step; the RISC-V model's TLB must stay coherent)."""
+    return s, (abi.ACCESS_OK, 0)

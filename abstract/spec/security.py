@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from abstract.classes import CVM, PAGES, SPEC_FIELDS
 from abstract.config import C, H, K, NC, NREGS
 from abstract.domain import CVM_BASE, HYPERVISOR
 from abstract.logic import all_of, implies, lnot, same
@@ -19,11 +20,16 @@ from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
 
 
+# Derived from the classification once, at import: the seen fields in declaration order, and
+# the CVM-owned fields with their block size.
+SEEN = tuple(name for name, f in SPEC_FIELDS.items() if f.seen and f.owner != PAGES)
+OWNED = tuple((name, f.unit) for name, f in SPEC_FIELDS.items() if f.owner == CVM)
+
+
 def hypervisor_view(s: SpecState) -> Tuple:
-    """The one observation function: everything in `s` but C page contents and vCPU state."""
-    return (s.mem[:NC], s.hv_regs, s.owner, s.live, s.hart, s.private, s.shared, s.page,
-            s.run_cvm, s.run_vcpu, s.hv_fpu, s.exit_gprs, s.exit_csrs, s.mmio_base, s.mmio_size,
-            s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts, s.ids)
+    """The one observation function: NC memory, the C page owners, and every field
+    `SPEC_FIELDS` marks seen (`abstract/classes.py`)."""
+    return (s.mem[:NC], s.owner) + tuple(getattr(s, name) for name in SEEN)
 
 
 def low_equal(s1: SpecState, s2: SpecState) -> bool:
@@ -44,19 +50,32 @@ def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
 
 
 def pages_kept(before: SpecState, after: SpecState, k: int) -> bool:
-    """Every C page CVM slot k owned is still its own, with the same contents."""
+    """Every C page CVM slot k owned is still its own, with the same contents, and it owns no
+    page it did not own."""
     tag = CVM_BASE + k
     return all_of(
-        implies(before.owner[p] == tag, (after.owner[p] == tag) & (after.mem[NC + p] == before.mem[NC + p]))
+        ((before.owner[p] == tag) == (after.owner[p] == tag))
+        & implies(before.owner[p] == tag, after.mem[NC + p] == before.mem[NC + p])
         for p in range(C)
     )
 
 
+def cvm_fields_kept(before: SpecState, after: SpecState, k: int) -> bool:
+    """Everything CVM slot k owns is unchanged: its pages (`pages_kept`) and its block of every
+    field `SPEC_FIELDS` gives to a CVM: its table entry, harts, guest map, vCPU registers, FPU
+    and pcs, pending answers, MMIO regions, interrupt lines, IPIs and secret."""
+    blocks = all_of(
+        same(getattr(before, name)[k * unit:(k + 1) * unit], getattr(after, name)[k * unit:(k + 1) * unit])
+        for name, unit in OWNED
+    )
+    return pages_kept(before, after, k) & blocks
+
+
 def integrity(before: SpecState, after: SpecState, exempt: int) -> bool:
-    """Every CVM but slot `exempt` (the one a call destroys or that made the call; -1 for none)
-    keeps its private state. The exempt CVM's state changes only as its own call says, which
-    the simulation and totality obligations pin down."""
-    return all_of(implies(before.live[k] & (k != exempt), cvm_state_kept(before, after, k)) for k in range(K))
+    """Every live CVM but slot `exempt` (the party to the step; -1 for none) keeps everything
+    it owns (`cvm_fields_kept`). What the party itself may change is the row's own business:
+    simulation and totality pin it down, and some rows bound it further (`answer_only`)."""
+    return all_of(implies(before.live[k] & (k != exempt), cvm_fields_kept(before, after, k)) for k in range(K))
 
 
 def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:

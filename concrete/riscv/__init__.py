@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Tuple
 
-from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4
+from abstract.abi import ACCESS_OK, ATTEST_DIGESTS, GSTAGE_SV48X4
 from abstract.config import G
 from abstract.domain import HYPERVISOR
 from abstract.canonical.monitor import (
     attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
+from abstract.canonical.monitor import ecall as monitor_ecall  # not `ecall`: concrete.riscv.ecall is a submodule
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -21,6 +22,18 @@ def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...], ndigests: int 
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                    mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
     return lifecycle.promote_to_tvm(RISCV, s, npages, src, ndigests, digests, secret, mode, entry_pc)
+
+
+def hypervisor_ecall(s: RvState, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
+                     digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
+                     mode: int = GSTAGE_SV48X4) -> Step:
+    """The hypervisor's ecall (scause 9): x17/x16 decoded by `sbi.decode`, the answer in its a0/a1."""
+    return monitor_ecall.hypervisor_ecall(RISCV, s, npages, src, ndigests, digests, secret, mode)
+
+
+def guest_ecall(s: RvState, hv_err: int = 0, hv_addr: int = 0) -> Step:
+    """A vCPU's ecall (scause 10) handled in the monitor: decoded from its live x17/x16."""
+    return monitor_ecall.guest_ecall(RISCV, s, hv_err, hv_addr)
 
 
 def retrieve_secret(s: RvState, gpa: int, size: int) -> Step:
@@ -155,13 +168,13 @@ def allow_ext_interrupt(s: RvState, mask: int) -> Step:
     return interrupts.allow_ext_interrupt(RISCV, s, mask)
 
 
-def tlb_fill(s: RvState, g: int) -> RvState:
+def tlb_fill(s: RvState, g: int) -> Step:
     """Hardware, not the monitor: the running vCPU touches guest page g, and the G-stage walk
     caches its leaf in the TLB. Nothing is cached while the hypervisor runs or for a page
     outside guest memory. A TLB entry the monitor fails to fence is what fault 9 leaves."""
     if s.run_cvm == HYPERVISOR or not 0 <= g < G:
-        return s
-    return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g))
+        return s, (ACCESS_OK, 0)
+    return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g)), (ACCESS_OK, 0)
 
 
 def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
@@ -169,6 +182,7 @@ def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
 
 
 __all__ = [
+    "hypervisor_ecall", "guest_ecall",
     "RISCV", "RiscvMachine", "RvHw", "RvState",
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",

@@ -105,6 +105,10 @@ class RiscvMachine(SoftwareAllocator):
     def hart_regs(self, hw: RvHw) -> Tuple[int, ...]:
         return hw.regs
 
+    def hart_answer(self, hw: RvHw, err: int, value: int) -> RvHw:
+        """SBI return: a0 = error, a1 = value."""
+        return replace(hw, regs=sbi.sbi_return(hw.regs, err, value))
+
     def exit_publish(self, hw: RvHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> RvHw:
         """The GPR image into the NACL shared memory; scause, stval and htinst for the hypervisor."""
         return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htinst=csrs[2])
@@ -132,6 +136,10 @@ class RiscvMachine(SoftwareAllocator):
         trapped instruction (loaded into the hart on entry)."""
         return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs),
                        vcpu_mepc=set_at(hw.vcpu_mepc, vcpu, hw.vcpu_mepc[vcpu] + step))
+
+    def trap_call(self, regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
+        """x17 = EID, x16 = FID, x10..x15 the arguments."""
+        return sbi.decode(regs)
 
     def trap_kind(self, cause: int) -> int:
         return trap.decode_exit(cause)

@@ -8,57 +8,25 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract import abi
-from abstract.logic import keep, set_at
+from abstract.logic import set_at
 
-UNKNOWN = 0
-PROMOTE_TO_TVM = 1
-DESTROY_TVM = 2
-TVM_VCPU_RUN = 3
-SHARE_MEMORY = 4
-UNSHARE_MEMORY = 5
-HART_START = 6
-HART_STOP = 7
-HART_STATUS = 8
-HART_SUSPEND = 9
-TSM_GET_INFO = 10
-SYSTEM_RESET = 11
-ADD_MMIO_REGION = 12
-REMOVE_MMIO_REGION = 13
-ALLOW_EXT_INTERRUPT = 14
-SEND_IPI = 15
-REMOTE_FENCE = 16
-RETRIEVE_SECRET = 17
-NACL_SET_SHMEM = 18
-
-CALLS = {
-    (abi.EID_COVH, abi.COVH_TSM_GET_INFO): TSM_GET_INFO,
-    (abi.EID_COVH, abi.COVH_PROMOTE_TO_TVM): PROMOTE_TO_TVM,
-    (abi.EID_COVH, abi.COVH_DESTROY_TVM): DESTROY_TVM,
-    (abi.EID_COVH, abi.COVH_TVM_VCPU_RUN): TVM_VCPU_RUN,
-    (abi.EID_NACL, abi.NACL_SET_SHMEM): NACL_SET_SHMEM,
-    (abi.EID_COVG, abi.COVG_ADD_MMIO_REGION): ADD_MMIO_REGION,
-    (abi.EID_COVG, abi.COVG_REMOVE_MMIO_REGION): REMOVE_MMIO_REGION,
-    (abi.EID_COVG, abi.COVG_SHARE_MEMORY): SHARE_MEMORY,
-    (abi.EID_COVG, abi.COVG_UNSHARE_MEMORY): UNSHARE_MEMORY,
-    (abi.EID_COVG, abi.COVG_ALLOW_EXT_INTERRUPT): ALLOW_EXT_INTERRUPT,
-    (abi.EID_COVG, abi.COVG_RETRIEVE_SECRET): RETRIEVE_SECRET,
-    (abi.EID_HSM, abi.HSM_HART_START): HART_START,
-    (abi.EID_HSM, abi.HSM_HART_STOP): HART_STOP,
-    (abi.EID_HSM, abi.HSM_HART_GET_STATUS): HART_STATUS,
-    (abi.EID_HSM, abi.HSM_HART_SUSPEND): HART_SUSPEND,
-    (abi.EID_SRST, abi.SRST_SYSTEM_RESET): SYSTEM_RESET,
-    (abi.EID_IPI, abi.IPI_SEND_IPI): SEND_IPI,
-    (abi.EID_RFENCE, abi.RFENCE_FENCE_I): REMOTE_FENCE,
-    (abi.EID_RFENCE, abi.RFENCE_SFENCE_VMA): REMOTE_FENCE,
-    (abi.EID_RFENCE, abi.RFENCE_SFENCE_VMA_ASID): REMOTE_FENCE,
-}
+# The call numbers and the (EID, FID) table are the ABI's (abstract/abi.py); the RISC-V model
+# reads them out of the caller's x17/x16 here.
+from abstract.abi import (  # noqa: E402,F401  (re-exported: the encoding obligations name them)
+    CALL_ADD_MMIO_REGION as ADD_MMIO_REGION, CALL_ALLOW_EXT_INTERRUPT as ALLOW_EXT_INTERRUPT,
+    CALL_DESTROY_TVM as DESTROY_TVM, CALL_HART_START as HART_START, CALL_HART_STATUS as HART_STATUS,
+    CALL_HART_STOP as HART_STOP, CALL_HART_SUSPEND as HART_SUSPEND, CALL_NACL_SET_SHMEM as NACL_SET_SHMEM,
+    CALL_PROMOTE_TO_TVM as PROMOTE_TO_TVM, CALL_REMOTE_FENCE as REMOTE_FENCE,
+    CALL_REMOVE_MMIO_REGION as REMOVE_MMIO_REGION, CALL_RETRIEVE_SECRET as RETRIEVE_SECRET,
+    CALL_SEND_IPI as SEND_IPI, CALL_SHARE_MEMORY as SHARE_MEMORY, CALL_SYSTEM_RESET as SYSTEM_RESET,
+    CALL_TSM_GET_INFO as TSM_GET_INFO, CALL_TVM_VCPU_RUN as TVM_VCPU_RUN, CALLS, UNKNOWN, decode_call,
+)
 
 
-def decode_call(eid: int, fid: int) -> int:
-    """The call named by a7 = eid, a6 = fid, or UNKNOWN; compares with constants only. The
-    (eid, fid) pairs are distinct, so at most one term is not zero; summing them decodes
-    without forking once per known call."""
-    return sum(keep(call, (eid == e) & (fid == f)) for (e, f), call in CALLS.items())
+def decode(regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
+    """(call, (a0..a5)) of the caller's register file: x17 and x16 name the call."""
+    eid, fid, args = call_registers(regs)
+    return decode_call(eid, fid), args
 
 
 def call_registers(regs: Tuple[int, ...]) -> Tuple[int, int, Tuple[int, ...]]:

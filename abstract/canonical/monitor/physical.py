@@ -61,3 +61,9 @@ def interrupted(mark: int, k: int, harts: int) -> int:
 def taken_off_other_harts(s: Any, k: int) -> Tuple[int, ...]:
     """The other harts' marks with CVM slot k's vCPUs removed (the monitor interrupts them)."""
     return tuple(interrupted(v, k, H) for v in s.other_harts)
+
+
+def tlb_fill(hwp: Any, s: Any, g: int) -> Tuple[Any, Result]:
+    """A processor caching a translation while a guest runs: the canonical machine has no TLB,
+    so it does not move (RISC-V's fill is its own `concrete.riscv.tlb_fill`)."""
+    return s, (abi.ACCESS_OK, 0)

@@ -1,0 +1,32 @@
+"""The security class of every RISC-V state field (the vocabulary is `abstract/classes.py`)."""
+from __future__ import annotations
+
+from typing import Dict
+
+from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_DATA, SLOT, Field, cvm
+
+_PMP = Field(False, MONITOR, 0, "M-mode CSRs: the hypervisor can neither read nor write them")
+_PTE = cvm(True, ENTRY, "a CVM's G-stage leaf: the guest map the hypervisor observes (spec private/shared/page)")
+_TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
+
+RV_FIELDS: Dict[str, Field] = {
+    **{f: CANON_FIELDS[f] for f in MONITOR_DATA},
+    **{f"hw.pmp_{x}": _PMP for x in ("mode", "r", "w", "x", "addr")},
+    "hw.hgatp_mode": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
+    "hw.hgatp_vmid": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
+    "hw.hgatp_ppn": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
+    **{f"hw.pte_{x}": _PTE for x in ("v", "r", "w", "x", "u", "a", "d", "ppn")},
+    "hw.tlb_v": _TLB,
+    "hw.tlb_ppn": _TLB,
+    "hw.regs": CANON_FIELDS["hw.regs"],
+    "hw.hv_saved": CANON_FIELDS["hw.hv_saved"],
+    "hw.vcpu_saved": CANON_FIELDS["hw.vcpu_saved"],
+    "hw.fregs": CANON_FIELDS["hw.fregs"],
+    "hw.hv_fregs": CANON_FIELDS["hw.hv_fregs"],
+    "hw.vcpu_fregs": CANON_FIELDS["hw.vcpu_fregs"],
+    "hw.nacl_gprs": Field(True, HYPERVISOR, 0, "the GPR image in the NACL shared memory (spec exit_gprs)"),
+    "hw.exit_scause": Field(True, HYPERVISOR, 0, "the hypervisor's scause after an exit"),
+    "hw.exit_stval": Field(True, HYPERVISOR, 0, "the hypervisor's stval after an exit"),
+    "hw.exit_htinst": Field(True, HYPERVISOR, 0, "the hypervisor's htinst after an exit"),
+    "hw.vcpu_mepc": cvm(False, VCPU, "a vCPU's saved pc (spec vcpu_pc)"),
+}

@@ -1,0 +1,263 @@
+"""The standard obligations of every transition, generated from `refinement.transitions`.
+
+One generic statement per kind, instantiated for each row (as Serval's `verify-refinement` does
+for a declared state machine):
+
+| kind | statement, for every state and input the row selects |
+|---|---|
+| canonical->spec simulation | abs(canonical step) == spec step (state and answer) |
+| canonical->spec invariant | the canonical local invariant is preserved |
+| riscv->canonical simulation | abs(RISC-V step) == canonical step |
+| riscv->canonical invariant | the RISC-V local invariant is preserved |
+| riscv isolation | PMP is configured for who runs afterwards |
+| spec totality | the spec step answers a defined code and keeps the spec invariant |
+| spec integrity | every live CVM not party to the step keeps all it owns (`abstract/classes.py`); the party keeps what the row says |
+| spec confidentiality | states the hypervisor cannot tell apart, agreeing on what the row declassifies, stay so; its answers are equal |
+| riscv confidentiality | the same on the RISC-V machine itself (rows that hand the hart back to the hypervisor) |
+
+Each obligation's inputs are the state(s) and `x`, the tuple of the row's inputs. For `crosshair
+watch`, set REFINE_TRANSITIONS to a comma-separated list of row names to generate only those
+(docs/watch.md).
+"""
+# crosshair: per_condition_timeout=20
+# crosshair: per_path_timeout=20
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any, Callable, Dict, List, Tuple
+
+import icontract
+
+from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counterexample reprs)
+from abstract.config import H
+from abstract.domain import HYPERVISOR
+from abstract.spec.security import integrity, low_equal
+from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
+from refinement import transitions
+from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
+from refinement.registry import Kind, Layers, obligation
+from refinement.riscv_to_canonical import (
+    abs_riscv, pmp_configured, riscv_local, riscv_low_equal, riscv_pair_ok,
+)
+from refinement.transitions import TRANSITIONS, Party, Transition
+
+ONLY_ENV = "REFINE_TRANSITIONS"
+
+
+# --- what every statement shares -----------------------------------------------------------------
+
+def spec_caller_regs(s: SpecState) -> Tuple[int, ...]:
+    """The registers of whoever runs on the modelled hart: the hypervisor's, or the vCPU's."""
+    if s.run_cvm == HYPERVISOR:
+        return s.hv_regs
+    return s.vcpu_regs[s.run_cvm * H + s.run_vcpu]
+
+
+def live_regs(s: Any) -> Tuple[int, ...]:
+    """The registers live on the hart of a canonical or RISC-V machine."""
+    return s.hw.regs
+
+
+def chosen(row: Transition, regs: Callable, s: Any, x: Tuple) -> bool:
+    """The row covers state `s` with inputs `x`."""
+    return True if row.select is None else row.select(s, regs(s), *x)
+
+
+def shown_equal(row: Transition, regs: Callable, s1: Any, s2: Any, x: Tuple) -> bool:
+    """The two states agree on what the row declassifies."""
+    return True if row.shows is None else row.shows(regs(s1), regs(s2), *x)
+
+
+def riscv_sim_ok(s: RvState) -> bool:
+    """What every RISC-V obligation assumes: both local invariants, of the state and of its
+    abstraction (the canonical half is preserved by the canonical->spec obligations)."""
+    return riscv_local(s) and canonical_local(abs_riscv(s))
+
+
+def party_kept(row: Transition, before: SpecState, after: SpecState, x: Tuple) -> bool:
+    """Integrity: every live CVM not party keeps all it owns, and the party what the row says."""
+    regs = spec_caller_regs(before)
+    k = row.exempt(before, regs, *x)
+    kept = True if row.keeps is None or k < 0 else row.keeps(before, after, k, regs, *x)
+    return integrity(before, after, k) & kept
+
+
+def answers_equal(row: Transition, r1: Tuple, r2: Tuple) -> bool:
+    """The step's answers are equal, unless they go to the guest (its registers are secret)."""
+    return row.party is Party.GUEST or r1 == r2
+
+
+# --- one generic statement per kind ---------------------------------------------------------------
+
+def _preconditions(row: Transition) -> Dict[str, Callable]:
+    """One precondition per (row, layer), shared by that layer's kinds, so that the checker
+    explores them in one run (equal code and equal closure: `contracts.inputs_key`). Named
+    functions, not lambdas: icontract reads a lambda's text from its decorator line."""
+    def canonical_selected(s: Any, x: Tuple) -> bool:
+        return canonical_local(s) and chosen(row, live_regs, s, x)
+
+    def riscv_selected(s: Any, x: Tuple) -> bool:
+        return riscv_sim_ok(s) and chosen(row, live_regs, s, x)
+
+    def spec_selected(s: Any, x: Tuple) -> bool:
+        return spec_invariant(s) and chosen(row, spec_caller_regs, s, x)
+
+    return {"canonical": canonical_selected, "riscv": riscv_selected, "spec": spec_selected}
+
+
+def simulation_canonical_spec(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["canonical"])
+    @icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
+    def ob(s: CanonState, x: Any) -> Tuple:
+        low = row.canonical(s, *x)
+        return (abs_canonical(low[0]), low[1]), row.spec(abs_canonical(s), *x)
+    return ob
+
+
+def invariant_canonical(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["canonical"])
+    @icontract.ensure(lambda result: canonical_local(result[0]), "the canonical local invariant holds after")
+    def ob(s: CanonState, x: Any) -> Tuple:
+        return row.canonical(s, *x)
+    return ob
+
+
+def simulation_riscv_canonical(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["riscv"])
+    @icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
+    def ob(s: RvState, x: Any) -> Tuple:
+        low = row.riscv(s, *x)
+        return (abs_riscv(low[0]), low[1]), row.canonical(abs_riscv(s), *x)
+    return ob
+
+
+def invariant_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["riscv"])
+    @icontract.ensure(lambda result: riscv_local(result[0]), "the RISC-V local invariant holds after")
+    def ob(s: RvState, x: Any) -> Tuple:
+        return row.riscv(s, *x)
+    return ob
+
+
+def isolation(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["riscv"])
+    @icontract.ensure(lambda result: pmp_configured(result[0]),
+                      "PMP is configured for who runs (so riscv/state/isolation confines a running hypervisor)")
+    def ob(s: RvState, x: Any) -> Tuple:
+        return row.riscv(s, *x)
+    return ob
+
+
+def totality(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["spec"])
+    @icontract.ensure(lambda result: result[1][0] in row.codes and spec_invariant(result[0]),
+                      "answers a defined code and preserves the spec invariant")
+    def ob(s: SpecState, x: Any) -> Tuple:
+        return row.spec(s, *x)
+    return ob
+
+
+def integrity_statement(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(pre["spec"])
+    @icontract.ensure(lambda s, x, result: party_kept(row, s, result[0], x),
+                      "every CVM not party to the step keeps all it owns; the party keeps what the row says")
+    def ob(s: SpecState, x: Any) -> Tuple:
+        return row.spec(s, *x)
+    return ob
+
+
+def confidentiality(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(lambda s1, s2, x: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2)
+                       and chosen(row, spec_caller_regs, s1, x) and shown_equal(row, spec_caller_regs, s1, s2, x))
+    @icontract.ensure(lambda result: low_equal(result[0][0], result[1][0])
+                      and answers_equal(row, result[0][1], result[1][1]),
+                      "the hypervisor still cannot tell them apart, and its answers are the same")
+    def ob(s1: SpecState, s2: SpecState, x: Any) -> Tuple:
+        return row.spec(s1, *x), row.spec(s2, *x)
+    return ob
+
+
+def confidentiality_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    @icontract.require(lambda s1, s2, x: riscv_pair_ok(s1, s2) and riscv_low_equal(s1, s2)
+                       and chosen(row, live_regs, s1, x) and shown_equal(row, live_regs, s1, s2, x))
+    @icontract.ensure(lambda result: riscv_low_equal(result[0][0], result[1][0])
+                      and answers_equal(row, result[0][1], result[1][1]),
+                      "the hypervisor still cannot tell them apart, and its answers are the same")
+    def ob(s1: RvState, s2: RvState, x: Any) -> Tuple:
+        return row.riscv(s1, *x), row.riscv(s2, *x)
+    return ob
+
+
+# (layers, kind, function suffix, statement builder, what it says: the report's statement)
+KINDS: Tuple[Tuple[Layers, Kind, str, Callable, str], ...] = (
+    (Layers.CANONICAL_SPEC, Kind.SIMULATION, "simulation_canonical_spec", simulation_canonical_spec,
+     "abs(canonical step) == spec step, answers included"),
+    (Layers.CANONICAL_SPEC, Kind.INVARIANT, "invariant_canonical", invariant_canonical,
+     "the step preserves the canonical local invariant"),
+    (Layers.RISCV_CANONICAL, Kind.SIMULATION, "simulation_riscv_canonical", simulation_riscv_canonical,
+     "abs(RISC-V step) == canonical step, answers included"),
+    (Layers.RISCV_CANONICAL, Kind.INVARIANT, "invariant_riscv", invariant_riscv,
+     "the step preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp, TLB coherence)"),
+    (Layers.RISCV, Kind.ISOLATION, "isolation", isolation,
+     "after the step PMP is configured for who runs, so a running hypervisor reaches NC and never C"),
+    (Layers.SPEC, Kind.TOTALITY, "totality", totality,
+     "the spec step is total, answers a defined code and keeps the spec invariant"),
+    (Layers.SPEC, Kind.INTEGRITY, "integrity", integrity_statement,
+     "every live CVM not party to the step keeps everything it owns"),
+    (Layers.SPEC, Kind.CONFIDENTIALITY, "confidentiality", confidentiality,
+     "noninterference: states the hypervisor cannot tell apart stay so"),
+)
+RISCV_CONFIDENTIALITY = (Layers.RISCV, Kind.CONFIDENTIALITY, "confidentiality_riscv", confidentiality_riscv,
+                         "noninterference on the RISC-V machine itself")
+
+
+def kinds_of(row: Transition) -> Tuple[Tuple[Layers, Kind, str, Callable, str], ...]:
+    return KINDS + ((RISCV_CONFIDENTIALITY,) if row.riscv_confidentiality else ())
+
+
+def _statement(row: Transition, says: str) -> str:
+    inputs = ", ".join(name for name, _ in row.inputs) or "no inputs beyond the state"
+    return (f"{row.name} ({row.party.value}; inputs: {inputs}; declassifies {row.shows_text}): {says}.")
+
+
+def _roots(row: Transition, builder: Callable) -> Tuple[Tuple[str, str], ...]:
+    """What the obligation's proof can reach, for the cache and `refine watch`: the generic
+    statement, the row's entry on each layer, and the table's helpers and declaration."""
+    def where(fn: Callable) -> Tuple[str, str]:
+        return fn.__module__.replace(".", "/") + (".py" if "." in fn.__module__ else "/__init__.py"), fn.__name__
+    here = "refinement/obligations/standard.py"
+    return ((here, builder.__name__), (here, "chosen"), (here, "party_kept"), (here, "spec_caller_regs"),
+            where(row.spec), where(row.canonical), where(row.riscv),
+            ("refinement/transitions.py", f"row:{row.name}"))
+
+
+def _generate(row: Transition, namespace: Dict[str, Any]) -> List[str]:
+    pre = _preconditions(row)
+    made = []
+    for layers, kind, suffix, builder, says in kinds_of(row):
+        fn = builder(row, pre)
+        name = f"{row.name}_{suffix}"
+        for f in {fn, inspect.unwrap(fn)}:  # icontract's wrapper and the statement itself
+            f.__name__ = f.__qualname__ = name
+            f.__module__ = __name__
+            f.__doc__ = _statement(row, says)
+        inspect.unwrap(fn).__annotations__["x"] = row.input_type  # shared with the wrapper
+        obligation(layers, row.name, kind, transition=row.name,
+                   location=("refinement/transitions.py", row.line), roots=_roots(row, builder))(fn)
+        namespace[name] = fn
+        made.append(name)
+    return made
+
+
+def selected_rows() -> Tuple[Transition, ...]:
+    only = [n for n in os.environ.get(ONLY_ENV, "").split(",") if n]
+    unknown = sorted(set(only) - {row.name for row in TRANSITIONS})
+    if unknown:
+        raise ValueError(f"{ONLY_ENV} names no transition {', '.join(unknown)}: see `refine list`")
+    return tuple(row for row in TRANSITIONS if not only or row.name in only)
+
+
+GENERATED = [name for row in selected_rows() for name in _generate(row, globals())]
+_ = transitions

@@ -1,0 +1,247 @@
+"""The transition relation, declared once: every way the machine's state can change, one row each.
+
+A row is a raw step on all three layers, through the entry the hardware really takes: the
+hypervisor's ecall with whatever it left in a7, a6, a0..a5; a vCPU's ecall likewise; a trap
+through the dispatcher by scause (`vcpu_exit`) or the guest page-fault handlers; the
+hypervisor's own memory accesses; a hardware TLB fill; the other physical harts. Where one
+entry serves several calls, its input space is split into rows by `select` (which call the
+caller's registers name, which exit the cause is, whether the fault hits an MMIO region), and
+each entry has a catch-all row for everything else, so the rows of an entry cover all of its
+inputs. `refinement/obligations/standard.py` generates every row's standard obligations from one
+generic statement per kind; `tests/test_transitions.py` checks that every public step function
+is a row's entry or the operation a row reaches.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Optional, Tuple
+
+import concrete.riscv as rv
+from abstract import abi, canonical, spec
+from abstract.config import G, H
+from abstract.domain import HYPERVISOR
+from abstract.logic import any_of, lnot, same
+from abstract.shapes import Digests, ints
+from abstract.spec.mmio import in_mmio_region
+from abstract.spec.security import answer_only, cvm_state_kept
+from abstract.spec.state import slot_of
+from abstract.spec.switch import declassified
+
+
+class Party(str, Enum):
+    HYPERVISOR = "hypervisor"   # the untrusted hypervisor, on the modelled hart
+    GUEST = "guest"             # the vCPU running on the modelled hart (its CVM is the party)
+    HARDWARE = "hardware"       # the processor itself
+    OTHER_HART = "other hart"   # the hypervisor on another physical hart
+
+
+SBI_CODES = (abi.SUCCESS, abi.FAILED, abi.INVALID_PARAM, abi.INVALID_ADDRESS, abi.ALREADY_AVAILABLE)
+ACCESS_CODES = (abi.ACCESS_OK, abi.ACCESS_FAULT)
+CALL_REGISTERS = tuple(range(abi.A0, abi.A7 + 1))  # a0..a5, a6 (FID), a7 (EID)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    party: Party
+    spec: Callable           # the raw step on each layer: (state, *inputs) -> (state, (code, value))
+    canonical: Callable
+    riscv: Callable
+    inputs: Tuple[Tuple[str, Any], ...] = ()   # (name, type) of the step's arguments after the state
+    operation: str = ""      # the decoded operation the row reaches (its name on every layer)
+    select: Optional[Callable] = None     # (state, caller registers, *inputs) -> the row's inputs
+    shows: Optional[Callable] = None      # (regs1, regs2, *inputs) -> what the step declassifies is equal
+    shows_text: str = "nothing beyond the hypervisor's view"
+    exempt: Callable = lambda s, regs, *x: -1   # the CVM slot party to the step (-1: none)
+    keeps: Optional[Callable] = None      # (before, after, k, regs, *inputs): what the party CVM keeps
+    codes: Tuple[int, ...] = SBI_CODES
+    riscv_confidentiality: bool = False   # also noninterference on the RISC-V machine itself
+    line: int = field(default=0, compare=False)
+
+    @property
+    def input_type(self) -> Any:
+        return Tuple[tuple(t for _, t in self.inputs)] if self.inputs else Tuple[()]
+
+
+# --- selectors: which inputs of an entry a row covers ------------------------------------------
+
+def runs(s: Any, party: Party) -> bool:
+    return (s.run_cvm == HYPERVISOR) if party is Party.HYPERVISOR else (s.run_cvm != HYPERVISOR)
+
+
+def names_call(regs: Tuple[int, ...], calls: Tuple[int, ...]) -> bool:
+    call = abi.decode_call(regs[abi.A7], regs[abi.A6])
+    return any_of(call == c for c in calls)
+
+
+HV_CALLS = abi.HYPERVISOR_CALLS
+GUEST_CALLS = tuple(c for c in set(abi.CALLS.values()) if c not in HV_CALLS)
+
+
+def call(party: Party, code: int) -> Callable:
+    return lambda s, regs, *x: runs(s, party) and names_call(regs, (code,))
+
+
+def other_call(party: Party) -> Callable:
+    known = HV_CALLS if party is Party.HYPERVISOR else GUEST_CALLS
+    return lambda s, regs, *x: runs(s, party) and lnot(names_call(regs, known))
+
+
+def exit_of(kind: int) -> Callable:
+    return lambda s, regs, cause, addr, instr: runs(s, Party.GUEST) and abi.exit_kind(cause) == kind
+
+
+def fault_in_region(hit: bool) -> Callable:
+    return lambda s, regs, gpa, instr: runs(s, Party.GUEST) and in_mmio_region(s, gpa) == hit
+
+
+# --- declassification: what a row lets the hypervisor learn beyond its view ---------------------
+
+def call_shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
+    return same(tuple(r1[j] for j in CALL_REGISTERS), tuple(r2[j] for j in CALL_REGISTERS))
+
+
+def exit_shown(cause_of: Callable) -> Callable:
+    """The exit's declassified registers (`spec.switch.declassified`) are equal."""
+    def shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
+        cause, addr, instr = cause_of(*x)
+        return same(declassified(r1, cause, addr, instr)[0], declassified(r2, cause, addr, instr)[0])
+    return shown
+
+
+# --- who is party to a step ---------------------------------------------------------------------
+
+def running_cvm(s: Any, regs: Tuple[int, ...], *x: Any) -> int:
+    return s.run_cvm
+
+
+def named_cvm(s: Any, regs: Tuple[int, ...], *x: Any) -> int:
+    return slot_of(s, regs[abi.A0])
+
+
+def argument_cvm(position: int) -> Callable:
+    return lambda s, regs, *x: slot_of(s, x[position])
+
+
+def state_kept(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: Any) -> bool:
+    return cvm_state_kept(before, after, k)
+
+
+def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: Any) -> bool:
+    return answer_only(before, after, k, regs[abi.A1])
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int))
+FAULT_INPUTS = (("gpa", int), ("instr", int))
+PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digests", Digests),
+                  ("secret", int), ("mode", int))
+SHARE_INPUTS = (("hv_err", int), ("hv_addr", int))
+CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
+
+
+def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
+    return Transition(name, Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
+                      rv.hypervisor_ecall, operation=name, select=call(Party.HYPERVISOR, code), **kw)
+
+
+def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
+    return Transition(name, Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
+                      operation=name, select=call(Party.GUEST, code), shows=call_shown, shows_text=CALL_SHOWS,
+                      exempt=running_cvm, **kw)
+
+
+def _exit(name: str, kind: int, **kw: Any) -> Transition:
+    return Transition(name, Party.GUEST, spec.vcpu_exit, canonical.vcpu_exit, rv.vcpu_exit, EXIT_INPUTS,
+                      operation=name, select=exit_of(kind), exempt=running_cvm, keeps=state_kept, **kw)
+
+
+def _fault(name: str, entry: str, hit: bool, cause: int, **kw: Any) -> Transition:
+    shows = dict(shows=exit_shown(lambda gpa, instr: (cause, gpa, instr)),
+                 shows_text="the MMIO request: cause, address, instruction and, for a store, its source register",
+                 keeps=state_kept) if hit else {}
+    return Transition(name, Party.GUEST, getattr(spec, entry), getattr(canonical, entry), getattr(rv, entry),
+                      FAULT_INPUTS, operation="exit_mmio_" + entry[6:-6] if hit else "guest_page_fault",
+                      select=fault_in_region(hit), exempt=running_cvm, codes=SBI_CODES + ACCESS_CODES,
+                      **shows, **kw)
+
+
+def _step(name: str, party: Party, inputs: Tuple[Tuple[str, Any], ...], **kw: Any) -> Transition:
+    """A step that is its own entry: the same function name on every layer."""
+    return Transition(name, party, getattr(spec, name), getattr(canonical, name), getattr(rv, name), inputs,
+                      operation=name, **kw)
+
+
+TRANSITIONS: Tuple[Transition, ...] = (
+    # The hypervisor's ecall (scause 9), split by the call its a7/a6 name.
+    _hv_ecall("tsm_get_info", abi.CALL_TSM_GET_INFO),
+    _hv_ecall("promote_to_tvm", abi.CALL_PROMOTE_TO_TVM, inputs=PROMOTE_INPUTS),
+    _hv_ecall("destroy_tvm", abi.CALL_DESTROY_TVM, exempt=named_cvm),
+    _hv_ecall("tvm_vcpu_run", abi.CALL_TVM_VCPU_RUN, exempt=named_cvm, keeps=answered_only),
+    _hv_ecall("nacl_set_shmem", abi.CALL_NACL_SET_SHMEM),
+    Transition("hypervisor_ecall_other", Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
+               rv.hypervisor_ecall, operation="hypervisor_ecall", select=other_call(Party.HYPERVISOR)),
+    # A vCPU's ecall handled in the monitor (scause 10), split likewise.
+    _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION),
+    _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION),
+    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, inputs=SHARE_INPUTS),
+    _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY),
+    _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT),
+    _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET),
+    _guest_ecall("hart_start", abi.CALL_HART_START),
+    _guest_ecall("hart_stop", abi.CALL_HART_STOP, riscv_confidentiality=True),
+    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, riscv_confidentiality=True),
+    _guest_ecall("hart_status", abi.CALL_HART_STATUS),
+    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, riscv_confidentiality=True),
+    _guest_ecall("send_ipi", abi.CALL_SEND_IPI),
+    _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE),
+    Transition("guest_ecall_other", Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
+               operation="guest_ecall", select=other_call(Party.GUEST), shows=call_shown, shows_text=CALL_SHOWS,
+               exempt=running_cvm),
+    # A vCPU's trap that exits to the hypervisor, through the dispatcher by scause.
+    _exit("exit_sbi_call", abi.EXIT_SBI, shows=exit_shown(lambda c, a, i: (c, a, i)), riscv_confidentiality=True,
+          shows_text="a7, a6, a0 and a1 of the vCPU; the cause"),
+    _exit("exit_mmio_load", abi.EXIT_MMIO_LOAD, riscv_confidentiality=True,
+          shows_text="cause, faulting address and instruction"),
+    _exit("exit_mmio_store", abi.EXIT_MMIO_STORE, shows=exit_shown(lambda c, a, i: (c, a, i)),
+          riscv_confidentiality=True, shows_text="the store's source register; cause, address and instruction"),
+    _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="the cause"),
+    _exit("exit_wfi", abi.EXIT_WFI, riscv_confidentiality=True, shows_text="the cause"),
+    _exit("vcpu_exit_other", abi.EXIT_NONE),
+    # Guest page faults: an MMIO request inside a region, a fresh page (or a fault) outside.
+    _fault("guest_load_fault_mmio", "guest_load_fault", True, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
+    _fault("guest_load_fault_page", "guest_load_fault", False, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
+    _fault("guest_store_fault_mmio", "guest_store_fault", True, abi.CAUSE_STORE_GUEST_PAGE_FAULT),
+    _fault("guest_store_fault_page", "guest_store_fault", False, abi.CAUSE_STORE_GUEST_PAGE_FAULT),
+    # The hypervisor's own steps: its memory accesses, its answer in the exit area, injection.
+    _step("hypervisor_read", Party.HYPERVISOR, (("addr", int),), codes=ACCESS_CODES),
+    _step("hypervisor_write", Party.HYPERVISOR, (("addr", int), ("value", int)), codes=ACCESS_CODES),
+    _step("nacl_write", Party.HYPERVISOR, (("slot", int), ("value", int)), codes=ACCESS_CODES),
+    _step("inject_interrupt", Party.HYPERVISOR, (("cvm_id", int), ("vcpu", int), ("line", int)),
+          exempt=argument_cvm(0), keeps=state_kept),
+    # Hardware, and the other physical harts.
+    _step("tlb_fill", Party.HARDWARE, (("g", int),), codes=ACCESS_CODES),
+    _step("other_hart_run", Party.OTHER_HART, (("phys", int), ("cvm_id", int), ("vcpu", int)),
+          exempt=argument_cvm(1), keeps=state_kept),
+    _step("other_hart_exit", Party.OTHER_HART, (("phys", int),)),
+)
+
+
+def _declared_lines() -> Tuple[Transition, ...]:
+    """Each row with the line of this file that declares it (for reports and SARIF)."""
+    lines = inspect.getsource(inspect.getmodule(_declared_lines)).splitlines()
+    first = next(i for i, text in enumerate(lines, 1) if text.startswith("TRANSITIONS"))
+    out = []
+    for row in TRANSITIONS:
+        line = next((i for i, text in enumerate(lines[first - 1:], first) if f'"{row.name}"' in text), first)
+        out.append(Transition(**{**row.__dict__, "line": line}))
+    return tuple(out)
+
+
+TRANSITIONS = _declared_lines()
+BY_NAME = {row.name: row for row in TRANSITIONS}
+ENTRIES = {"hypervisor_ecall", "guest_ecall", "vcpu_exit", "guest_load_fault", "guest_store_fault"}
+_ = H
