@@ -11,9 +11,10 @@ import importlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
-from abstract.config import NC
-from abstract.domain import FREE
-from abstract.logic import keep, set_at
+from abstract import abi
+from abstract.config import H, NC, NREGS
+from abstract.domain import FREE, HYPERVISOR
+from abstract.logic import keep, lnot, set_at
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Fault:
     attribute: str       # "function" or "Class.method"
     variant: Callable
     refuted_by: Tuple[str, ...]
+    also: Tuple[Tuple[str, str, Callable], ...] = ()  # more (module, attribute, variant): spec and monitor alike
+    sizes: Tuple[Tuple[str, int], ...] = ()  # sizes the fault needs to show (two CVMs, say)
 
 
 def _reclaimed_without_zeroing(owner: int, data: int, tag: int) -> Tuple[int, int]:
@@ -83,6 +86,95 @@ def _unmap_without_fence(hwp: Any, hw: Any, k: int, i: int) -> Any:
     return hwp.translation_unmap(hw, i)
 
 
+# Bug classes in the entries and dispatchers (issue 14): each is refuted by a row's standard
+# obligation, never trusted. Variants call the real code where they can, so they differ from it
+# in exactly the bug.
+
+def _exit_dispatch_inverted(hwp: Any, s: Any, gpa: int, instr: int) -> Any:
+    """A guest load fault inside an MMIO region maps a page, and outside one exits as an MMIO
+    request: the region test of the dispatcher inverted."""
+    from abstract.canonical.monitor import mmio
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if mmio._hits_region(s, gpa):
+        return mmio.guest_page_fault(hwp, s, gpa)
+    return mmio.exit_mmio_load(hwp, s, gpa, instr)
+
+
+def _run_arguments_swapped(hwp: Any, s: Any, *inputs: Any) -> Any:
+    """The hypervisor's ecall passes TVM_VCPU_RUN its arguments swapped (vCPU as the CVM id)."""
+    from abstract.canonical.monitor import ecall, switch
+    call, a = hwp.trap_call(hwp.hart_regs(s.hw))
+    if (s.run_cvm != HYPERVISOR) | (call != abi.CALL_TVM_VCPU_RUN):
+        return _REAL_HYPERVISOR_ECALL(hwp, s, *inputs)
+    s2, result = switch.tvm_vcpu_run(hwp, s, a[1], a[0])
+    return (s2, result) if s2.run_cvm != HYPERVISOR else ecall._answered(hwp, s2, result)
+
+
+def _answer_not_delivered(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Any:
+    """TVM_VCPU_RUN enters the vCPU without delivering the hypervisor's answer to its last exit."""
+    from abstract.canonical.monitor import switch
+    return switch.enter_vcpu(hwp, s, cvm_id, vcpu)
+
+
+def _answer_to_hypervisor(hwp: Any, s: Any, result: Tuple[int, int]) -> Any:
+    """An ecall's result is written into the hypervisor's saved a0/a1, not the caller's live ones."""
+    return replace(s, hw=replace(s.hw, hv_saved=abi.sbi_answer(s.hw.hv_saved, result))), result
+
+
+def _wfi_not_dispatched(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Any:
+    """The trap dispatcher drops the WFI exit: a virtual-instruction trap stays in the monitor."""
+    if hwp.trap_kind(cause) == abi.EXIT_WFI:
+        return s, (abi.INVALID_PARAM, 0)
+    return _REAL_VCPU_EXIT(hwp, s, cause, addr, instr)
+
+
+def _spec_fault_leaks(s: Any, gpa: int) -> Any:
+    """Spec: the page-fault path copies the faulting vCPU's registers into the exit area."""
+    from abstract.spec import memory
+    s2, result = memory.guest_page_fault(s, gpa)
+    if s.run_cvm == HYPERVISOR:
+        return s2, result
+    return replace(s2, exit_gprs=s.vcpu_regs[s.run_cvm * H + s.run_vcpu]), result
+
+
+def _monitor_fault_leaks(hwp: Any, s: Any, gpa: int) -> Any:
+    """Monitor: the same leak, through the exit area primitive."""
+    from abstract.canonical.monitor import memory
+    s2, result = memory.guest_page_fault(hwp, s, gpa)
+    if s.run_cvm == HYPERVISOR:
+        return s2, result
+    hw, regs = s2.hw, hwp.hart_regs(s.hw)
+    for j in range(NREGS):
+        hw = hwp.exit_area_write(hw, j, regs[j])
+    return replace(s2, hw=hw), result
+
+
+def _spec_removes_any_region(s: Any, base: int, length: int) -> Any:
+    """Spec: REMOVE_MMIO_REGION removes the overlapping regions of every CVM, not the caller's."""
+    from abstract.spec.mmio import aligned_range
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if not aligned_range(base, length):
+        return s, (abi.INVALID_ADDRESS, 0)
+    gone = tuple((n > 0) & (base < b + n) & (b < base + length) for b, n in zip(s.mmio_base, s.mmio_size))
+    return replace(s, mmio_base=tuple(keep(b, lnot(g)) for b, g in zip(s.mmio_base, gone)),
+                   mmio_size=tuple(keep(n, lnot(g)) for n, g in zip(s.mmio_size, gone))), (abi.SUCCESS, 0)
+
+
+def _monitor_removes_any_region(hwp: Any, s: Any, base: int, length: int) -> Any:
+    """Monitor: the same, on the monitor's region table."""
+    return _spec_removes_any_region(s, base, length)
+
+
+def _real(module: str, name: str) -> Callable:
+    return getattr(importlib.import_module(module), name)
+
+
+_REAL_HYPERVISOR_ECALL = _real("abstract.canonical.monitor.ecall", "hypervisor_ecall")
+_REAL_VCPU_EXIT = _real("abstract.canonical.monitor.switch", "vcpu_exit")
+
+
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(3, "destroy-without-zeroing", "Destroy frees pages without zeroing them.",
           "abstract.canonical.allocator", "reclaimed", _reclaimed_without_zeroing,
@@ -117,6 +209,32 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(9, "unshare-without-fence", "No G-stage fence after unshare, so a stale translation survives.",
           "abstract.canonical.monitor.memory", "unmap_fenced", _unmap_without_fence,
           ("riscv->canonical/unshare_memory/invariant",)),
+    Fault(11, "fault-dispatch-inverted", "The guest load fault dispatcher's MMIO-region test is inverted.",
+          "abstract.canonical.monitor.mmio", "guest_load_fault", _exit_dispatch_inverted,
+          ("canonical->spec/guest_load_fault_mmio/simulation", "canonical->spec/guest_load_fault_page/simulation")),
+    Fault(12, "run-arguments-swapped", "The hypervisor's ecall passes TVM_VCPU_RUN its arguments swapped.",
+          "abstract.canonical.monitor.ecall", "hypervisor_ecall", _run_arguments_swapped,
+          ("canonical->spec/tvm_vcpu_run/simulation",)),
+    Fault(13, "answer-not-delivered", "TVM_VCPU_RUN never delivers the hypervisor's answer to the last exit.",
+          "abstract.canonical.monitor.switch", "tvm_vcpu_run", _answer_not_delivered,
+          ("canonical->spec/tvm_vcpu_run/simulation",)),
+    Fault(14, "answer-to-wrong-party", "An ecall's result is written into the hypervisor's a0/a1, not the caller's.",
+          "abstract.canonical.monitor.ecall", "_answered", _answer_to_hypervisor,
+          ("canonical->spec/add_mmio_region/simulation", "canonical->spec/tsm_get_info/simulation")),
+    Fault(15, "wfi-exit-dropped", "The trap dispatcher drops the WFI exit.",
+          "abstract.canonical.monitor.switch", "vcpu_exit", _wfi_not_dispatched,
+          ("canonical->spec/exit_wfi/simulation",)),
+    Fault(16, "page-fault-leaks-registers",
+          "The guest page-fault path copies the vCPU's registers into the exit area, in spec and monitor alike.",
+          "abstract.spec.mmio", "guest_page_fault", _spec_fault_leaks,
+          ("spec/guest_load_fault_page/confidentiality", "spec/guest_store_fault_page/confidentiality"),
+          also=(("abstract.canonical.monitor.mmio", "guest_page_fault", _monitor_fault_leaks),)),
+    Fault(17, "remove-other-cvms-regions",
+          "REMOVE_MMIO_REGION removes other CVMs' regions too, in spec and monitor alike.",
+          "abstract.spec.ecall", "remove_mmio_region", _spec_removes_any_region,
+          ("spec/remove_mmio_region/integrity",),
+          also=(("abstract.canonical.monitor.mmio", "remove_mmio_region", _monitor_removes_any_region),),
+          sizes=(("cvms", 2),)),
 ), key=lambda f: f.number)}
 
 
@@ -125,21 +243,22 @@ class UnknownFault(KeyError):
 
 
 def apply(names: Iterable[str]) -> List[Tuple[Any, str, Any]]:
-    """Swap each named fault's variant into its model module (in this process only); returns
-    what was replaced, for `restore`."""
+    """Swap each named fault's variants into their model modules (in this process only);
+    returns what was replaced, for `restore`."""
     replaced = []
     for name in names:
         if name not in FAULTS:
             raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
         fault = FAULTS[name]
-        target: Any = importlib.import_module(fault.module)
-        *owners, attr = fault.attribute.split(".")
-        for owner in owners:
-            target = getattr(target, owner)
-        if not hasattr(target, attr):
-            raise UnknownFault(f"fault {name!r} targets {fault.module}.{fault.attribute}, which no longer exists")
-        replaced.append((target, attr, getattr(target, attr)))
-        setattr(target, attr, fault.variant)
+        for module, attribute, variant in ((fault.module, fault.attribute, fault.variant), *fault.also):
+            target: Any = importlib.import_module(module)
+            *owners, attr = attribute.split(".")
+            for owner in owners:
+                target = getattr(target, owner)
+            if not hasattr(target, attr):
+                raise UnknownFault(f"fault {name!r} targets {module}.{attribute}, which no longer exists")
+            replaced.append((target, attr, getattr(target, attr)))
+            setattr(target, attr, variant)
     return replaced
 
 

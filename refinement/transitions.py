@@ -62,7 +62,8 @@ class Transition:
 
     @property
     def input_type(self) -> Any:
-        return Tuple[tuple(t for _, t in self.inputs)] if self.inputs else Tuple[()]
+        # None, not Tuple[()]: CrossHair 0.0.113 fills a Tuple[()] parameter with any tuple.
+        return Tuple[tuple(t for _, t in self.inputs)] if self.inputs else type(None)
 
 
 # --- selectors: which inputs of an entry a row covers ------------------------------------------

@@ -3,7 +3,7 @@ forwarded to the hypervisor as MMIO requests when they hit one."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Tuple
+from typing import Any, Tuple
 
 from abstract import abi
 from abstract.config import PAGE_SIZE, R
@@ -51,8 +51,10 @@ def remove_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState,
                    mmio_size=tuple(keep(n, lnot(g)) for n, g in zip(s.mmio_size, gone))), (abi.SUCCESS, 0)
 
 
-def in_mmio_region(s: SpecState, gpa: int) -> bool:
-    """Does gpa lie in one of the running CVM's regions, its last byte included?"""
+def in_mmio_region(s: Any, gpa: int) -> bool:
+    """Does gpa lie in one of the running CVM's regions, its last byte included? (Any layer's
+    state: the region table is the monitor's data on every layer, and the transition table
+    selects the guest-fault rows with this.)"""
     first = s.run_cvm * R
     return any_of((s.mmio_size[j] > 0) & (s.mmio_base[j] <= gpa) & (gpa <= s.mmio_base[j] + s.mmio_size[j] - 1)
                   for j in range(first, first + R))

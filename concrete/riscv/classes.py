@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_DATA, SLOT, Field, cvm
+from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_DATA, SLOT, VCPU, Field, cvm
 
 _PMP = Field(False, MONITOR, 0, "M-mode CSRs: the hypervisor can neither read nor write them")
 _PTE = cvm(True, ENTRY, "a CVM's G-stage leaf: the guest map the hypervisor observes (spec private/shared/page)")

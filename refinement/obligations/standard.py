@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import icontract
 
@@ -60,14 +60,19 @@ def live_regs(s: Any) -> Tuple[int, ...]:
     return s.hw.regs
 
 
-def chosen(row: Transition, regs: Callable, s: Any, x: Tuple) -> bool:
+def args(x: Any) -> Tuple:
+    """The row's inputs: `x` is None for a row that has none (see `Transition.input_type`)."""
+    return () if x is None else x
+
+
+def chosen(row: Transition, regs: Callable, s: Any, x: Optional[Tuple]) -> bool:
     """The row covers state `s` with inputs `x`."""
-    return True if row.select is None else row.select(s, regs(s), *x)
+    return True if row.select is None else row.select(s, regs(s), *args(x))
 
 
-def shown_equal(row: Transition, regs: Callable, s1: Any, s2: Any, x: Tuple) -> bool:
+def shown_equal(row: Transition, regs: Callable, s1: Any, s2: Any, x: Optional[Tuple]) -> bool:
     """The two states agree on what the row declassifies."""
-    return True if row.shows is None else row.shows(regs(s1), regs(s2), *x)
+    return True if row.shows is None else row.shows(regs(s1), regs(s2), *args(x))
 
 
 def riscv_sim_ok(s: RvState) -> bool:
@@ -76,11 +81,11 @@ def riscv_sim_ok(s: RvState) -> bool:
     return riscv_local(s) and canonical_local(abs_riscv(s))
 
 
-def party_kept(row: Transition, before: SpecState, after: SpecState, x: Tuple) -> bool:
+def party_kept(row: Transition, before: SpecState, after: SpecState, x: Optional[Tuple]) -> bool:
     """Integrity: every live CVM not party keeps all it owns, and the party what the row says."""
     regs = spec_caller_regs(before)
-    k = row.exempt(before, regs, *x)
-    kept = True if row.keeps is None or k < 0 else row.keeps(before, after, k, regs, *x)
+    k = row.exempt(before, regs, *args(x))
+    kept = True if row.keeps is None or k < 0 else row.keeps(before, after, k, regs, *args(x))
     return integrity(before, after, k) & kept
 
 
@@ -95,13 +100,13 @@ def _preconditions(row: Transition) -> Dict[str, Callable]:
     """One precondition per (row, layer), shared by that layer's kinds, so that the checker
     explores them in one run (equal code and equal closure: `contracts.inputs_key`). Named
     functions, not lambdas: icontract reads a lambda's text from its decorator line."""
-    def canonical_selected(s: Any, x: Tuple) -> bool:
+    def canonical_selected(s: Any, x: Optional[Tuple]) -> bool:
         return canonical_local(s) and chosen(row, live_regs, s, x)
 
-    def riscv_selected(s: Any, x: Tuple) -> bool:
+    def riscv_selected(s: Any, x: Optional[Tuple]) -> bool:
         return riscv_sim_ok(s) and chosen(row, live_regs, s, x)
 
-    def spec_selected(s: Any, x: Tuple) -> bool:
+    def spec_selected(s: Any, x: Optional[Tuple]) -> bool:
         return spec_invariant(s) and chosen(row, spec_caller_regs, s, x)
 
     return {"canonical": canonical_selected, "riscv": riscv_selected, "spec": spec_selected}
@@ -111,8 +116,8 @@ def simulation_canonical_spec(row: Transition, pre: Dict[str, Callable]) -> Call
     @icontract.require(pre["canonical"])
     @icontract.ensure(lambda result: result[0] == result[1], "abs(canonical step) == spec step")
     def ob(s: CanonState, x: Any) -> Tuple:
-        low = row.canonical(s, *x)
-        return (abs_canonical(low[0]), low[1]), row.spec(abs_canonical(s), *x)
+        low = row.canonical(s, *args(x))
+        return (abs_canonical(low[0]), low[1]), row.spec(abs_canonical(s), *args(x))
     return ob
 
 
@@ -120,7 +125,7 @@ def invariant_canonical(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.require(pre["canonical"])
     @icontract.ensure(lambda result: canonical_local(result[0]), "the canonical local invariant holds after")
     def ob(s: CanonState, x: Any) -> Tuple:
-        return row.canonical(s, *x)
+        return row.canonical(s, *args(x))
     return ob
 
 
@@ -128,8 +133,8 @@ def simulation_riscv_canonical(row: Transition, pre: Dict[str, Callable]) -> Cal
     @icontract.require(pre["riscv"])
     @icontract.ensure(lambda result: result[0] == result[1], "abs(RISC-V step) == canonical step")
     def ob(s: RvState, x: Any) -> Tuple:
-        low = row.riscv(s, *x)
-        return (abs_riscv(low[0]), low[1]), row.canonical(abs_riscv(s), *x)
+        low = row.riscv(s, *args(x))
+        return (abs_riscv(low[0]), low[1]), row.canonical(abs_riscv(s), *args(x))
     return ob
 
 
@@ -137,7 +142,7 @@ def invariant_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.require(pre["riscv"])
     @icontract.ensure(lambda result: riscv_local(result[0]), "the RISC-V local invariant holds after")
     def ob(s: RvState, x: Any) -> Tuple:
-        return row.riscv(s, *x)
+        return row.riscv(s, *args(x))
     return ob
 
 
@@ -146,7 +151,7 @@ def isolation(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.ensure(lambda result: pmp_configured(result[0]),
                       "PMP is configured for who runs (so riscv/state/isolation confines a running hypervisor)")
     def ob(s: RvState, x: Any) -> Tuple:
-        return row.riscv(s, *x)
+        return row.riscv(s, *args(x))
     return ob
 
 
@@ -155,7 +160,7 @@ def totality(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.ensure(lambda result: result[1][0] in row.codes and spec_invariant(result[0]),
                       "answers a defined code and preserves the spec invariant")
     def ob(s: SpecState, x: Any) -> Tuple:
-        return row.spec(s, *x)
+        return row.spec(s, *args(x))
     return ob
 
 
@@ -164,7 +169,7 @@ def integrity_statement(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.ensure(lambda s, x, result: party_kept(row, s, result[0], x),
                       "every CVM not party to the step keeps all it owns; the party keeps what the row says")
     def ob(s: SpecState, x: Any) -> Tuple:
-        return row.spec(s, *x)
+        return row.spec(s, *args(x))
     return ob
 
 
@@ -175,7 +180,7 @@ def confidentiality(row: Transition, pre: Dict[str, Callable]) -> Callable:
                       and answers_equal(row, result[0][1], result[1][1]),
                       "the hypervisor still cannot tell them apart, and its answers are the same")
     def ob(s1: SpecState, s2: SpecState, x: Any) -> Tuple:
-        return row.spec(s1, *x), row.spec(s2, *x)
+        return row.spec(s1, *args(x)), row.spec(s2, *args(x))
     return ob
 
 
@@ -186,7 +191,7 @@ def confidentiality_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable
                       and answers_equal(row, result[0][1], result[1][1]),
                       "the hypervisor still cannot tell them apart, and its answers are the same")
     def ob(s1: RvState, s2: RvState, x: Any) -> Tuple:
-        return row.riscv(s1, *x), row.riscv(s2, *x)
+        return row.riscv(s1, *args(x)), row.riscv(s2, *args(x))
     return ob
 
 
