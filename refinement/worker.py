@@ -74,16 +74,17 @@ def plain_arguments(fn: Any, variadic: tuple = ()) -> Dict[str, Any]:
              int: lambda: 0, bool: lambda: False}
     hints = typing.get_type_hints(getattr(fn, "__wrapped__", fn))
     hints.pop("return", None)
-    args = {}
-    for name, hint in hints.items():
+
+    def plain(name: str, hint: Any) -> Any:
         if hint in known:
-            args[name] = known[hint]()
-        elif typing.get_origin(hint) is tuple:
+            return known[hint]()
+        if hint is type(None):  # a transition without inputs
+            return None
+        if typing.get_origin(hint) is tuple:
             items = typing.get_args(hint)
-            args[name] = variadic if Ellipsis in items else tuple(known[t]() for t in items)
-        else:
-            raise LookupError(f"no default witness for {name}: {hint}")
-    return args
+            return variadic if Ellipsis in items else tuple(plain(name, t) for t in items)
+        raise LookupError(f"no default witness for {name}: {hint}")
+    return {name: plain(name, hint) for name, hint in hints.items()}
 
 
 def default_witness(ob: registry.Obligation) -> Dict[str, Any]:

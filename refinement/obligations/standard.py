@@ -44,6 +44,7 @@ from refinement.riscv_to_canonical import (
 from refinement.transitions import TRANSITIONS, Party, Transition
 
 ONLY_ENV = "REFINE_TRANSITIONS"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 # --- what every statement shares -----------------------------------------------------------------
@@ -228,14 +229,16 @@ def _statement(row: Transition, says: str) -> str:
 
 
 def _roots(row: Transition, builder: Callable) -> Tuple[Tuple[str, str], ...]:
-    """What the obligation's proof can reach, for the cache and `refine watch`: the generic
-    statement, the row's entry on each layer, and the table's helpers and declaration."""
+    """What the obligation's proof can reach, for the cache and `refine watch`: every function of
+    this module (the generic statements and what they share), the row's entry on each layer,
+    and the lines of the table that declare the row."""
     def where(fn: Callable) -> Tuple[str, str]:
-        return fn.__module__.replace(".", "/") + (".py" if "." in fn.__module__ else "/__init__.py"), fn.__name__
-    here = "refinement/obligations/standard.py"
-    return ((here, builder.__name__), (here, "chosen"), (here, "party_kept"), (here, "spec_caller_regs"),
-            where(row.spec), where(row.canonical), where(row.riscv),
-            ("refinement/transitions.py", f"row:{row.name}"))
+        return os.path.relpath(inspect.getsourcefile(fn), ROOT).replace(os.sep, "/"), fn.__name__
+    layers = {"simulation_canonical_spec": (row.spec, row.canonical), "invariant_canonical": (row.spec, row.canonical),
+              "simulation_riscv_canonical": (row.canonical, row.riscv), "invariant_riscv": (row.canonical, row.riscv),
+              "isolation": (row.riscv,), "confidentiality_riscv": (row.riscv,)}
+    touched = layers.get(builder.__name__, (row.spec,))
+    return OWN + tuple(where(fn) for fn in touched) + (("refinement/transitions.py", f"row:{row.name}"),)
 
 
 def _generate(row: Transition, namespace: Dict[str, Any]) -> List[str]:
@@ -264,5 +267,8 @@ def selected_rows() -> Tuple[Transition, ...]:
     return tuple(row for row in TRANSITIONS if not only or row.name in only)
 
 
+# Every function of this module, taken before the obligations are added to it.
+OWN = tuple(("refinement/obligations/standard.py", name) for name, fn in sorted(globals().items())
+            if inspect.isfunction(fn) and fn.__module__ == __name__)
 GENERATED = [name for row in selected_rows() for name in _generate(row, globals())]
 _ = transitions
