@@ -210,7 +210,7 @@ def _result(ob: Obligation, options: CheckOptions, verdict: Verdict, evidence: E
         kind=ob.kind.value, verdict=verdict, evidence=evidence, statement=ob.statement,
         source=f"{os.path.relpath(file)}:{line}", counterexample=cex, faults=list(options.faults),
         module=ob.module, function=ob.qualname,
-        sizes=None if ob.any_size else options.sizes.as_dict(),
+        sizes=None if ob.any_size else options.sizes.as_dict(), transition=ob.transition,
     )
 
 

@@ -96,6 +96,21 @@ def security_rows(results: List[ObligationResult]) -> List[Dict[str, Any]]:
     return rows
 
 
+def transition_rows(results: List[ObligationResult]) -> List[Dict[str, Any]]:
+    """The transition table (refinement/transitions.py) with each row's obligations and verdicts."""
+    from refinement.transitions import TRANSITIONS
+    rows = []
+    for row in TRANSITIONS:
+        mine = [r for r in results if r.transition == row.name]
+        rows.append({"name": row.name, "party": row.party.value,
+                     "layers": {"spec": row.spec.__name__, "canonical": row.canonical.__name__,
+                                "riscv": row.riscv.__name__},
+                     "inputs": [name for name, _ in row.inputs], "declassifies": row.shows_text,
+                     "obligations": [r.id for r in mine],
+                     "proven": sum(r.verdict is Verdict.PROVEN for r in mine)})
+    return rows
+
+
 @dataclass
 class Report:
     results: List[ObligationResult]
@@ -122,6 +137,7 @@ def to_json(report: Report) -> Dict[str, Any]:
         "obligations": [r.to_json() for r in report.results],
         "summary": summary(report.results),
         "coverage": coverage_rows(report.results),
+        "transitions": transition_rows(report.results),
         "wall_seconds": round(report.wall_seconds, 1),
     }
 
@@ -196,6 +212,15 @@ def render_markdown(report: Report) -> str:
         lines += ["## Counterexamples", ""]
         for r in failures:
             lines += _counterexample_md(r)
+    lines += ["## Transitions", "",
+              "Every way the state changes (`refinement/transitions.py`), through the entry the hardware takes; "
+              "each row's standard obligations are generated from one statement per kind.", "",
+              "| transition | party | entry (spec / canonical / RISC-V) | declassifies | proven |", "|---|---|---|---|---|"]
+    for row in transition_rows(report.results):
+        entry = " / ".join(dict.fromkeys(row["layers"].values()))
+        lines.append(f"| `{row['name']}` | {row['party']} | `{entry}` | {row['declassifies']} "
+                     f"| {row['proven']} of {len(row['obligations'])} |")
+    lines += [""]
     lines += ["## ABI coverage", "", "| call or trap | obligations | proven | status | note |", "|---|---|---|---|---|"]
     for row in coverage_rows(report.results):
         lines.append(f"| {row['item']} | {row['total']} | {row['proven']} | {coverage_status(row)} | {row['note']} |")

@@ -42,6 +42,7 @@ class ObligationResult:
     function: str = ""
     cached: bool = False             # reused from the cache: nothing it depends on changed
     sizes: Optional[Dict[str, int]] = None  # the sizes it was proven at; None: any size (a per-entry lemma)
+    transition: Optional[str] = None  # the row of the transition table a standard obligation is about
 
     @property
     def any_size(self) -> bool:

@@ -1,4 +1,5 @@
-"""`crosshair watch` on one operation's obligation module reports a seeded fault within seconds.
+"""`crosshair watch` on one transition's obligations (REFINE_TRANSITIONS=exit_sbi_call, the
+generated module) reports a seeded fault within seconds.
 
 The fault is written into a copy of the model (the repository is never edited); the watcher
 runs on the copy as a user would run it while editing.
@@ -33,7 +34,7 @@ def _copy_with_fault(tmp: Path) -> Path:
 
 def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | None, bytes]:
     """Run the documented watch command until it reports a failure or `limit` seconds pass."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {**os.environ, "PYTHONPATH": str(tree), "REFINE_TRANSITIONS": "exit_sbi_call"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "crosshair", "watch", "--analysis_kind", "icontract", target],
         cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -58,5 +59,5 @@ def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | 
 
 def test_watch_reports_seeded_fault(tmp_path):
     tree = _copy_with_fault(tmp_path)
-    found, output = watch_until_failure(tree, "refinement/obligations/exit_sbi_call.py", limit=120)
+    found, output = watch_until_failure(tree, "refinement/obligations/standard.py", limit=120)
     assert found is not None, output[-3000:].decode(errors="replace")
