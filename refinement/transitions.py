@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional, Tuple
 
 import concrete.riscv as rv
 from abstract import abi, canonical, spec
-from abstract.config import G, H
+from abstract.config import G
 from abstract.domain import HYPERVISOR
 from abstract.logic import any_of, lnot, same
 from abstract.shapes import Digests, ints
@@ -245,4 +245,3 @@ def _declared_lines() -> Tuple[Transition, ...]:
 TRANSITIONS = _declared_lines()
 BY_NAME = {row.name: row for row in TRANSITIONS}
 ENTRIES = {"hypervisor_ecall", "guest_ecall", "vcpu_exit", "guest_load_fault", "guest_store_fault"}
-_ = H

@@ -35,7 +35,6 @@ from abstract.domain import HYPERVISOR
 from abstract.spec.security import integrity, low_equal
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
-from refinement import transitions
 from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.registry import Kind, Layers, obligation
 from refinement.riscv_to_canonical import (
@@ -271,4 +270,3 @@ def selected_rows() -> Tuple[Transition, ...]:
 OWN = tuple(("refinement/obligations/standard.py", name) for name, fn in sorted(globals().items())
             if inspect.isfunction(fn) and fn.__module__ == __name__)
 GENERATED = [name for row in selected_rows() for name in _generate(row, globals())]
-_ = transitions
