@@ -2,7 +2,7 @@
 
 The key of an obligation is the hash of every definition its proof can reach (`deps`), salted
 with the sizes, the seeded faults (and their source), the prover's own source and the versions
-of CrossHair, icontract and Python. Only
+of CrossHair, z3, icontract and Python. Only
 finished verdicts are stored (PROVEN, REFUTED, VACUOUS): they are deterministic, whereas how
 far a BOUNDED search got, or an ERROR, depends on the machine's load.
 """
@@ -25,7 +25,7 @@ FINISHED = (Verdict.PROVEN, Verdict.REFUTED, Verdict.VACUOUS)
 
 
 def salt(options: CheckOptions) -> str:
-    versions = (version("crosshair-tool"), version("icontract"), platform.python_version())
+    versions = (version("crosshair-tool"), version("z3-solver"), version("icontract"), platform.python_version())
     return repr((options.sizes, tuple(sorted(options.faults)), versions))
 
 

@@ -9,6 +9,13 @@ by-name fallback over-approximates (an edit may re-prove more than needed) but n
 dependency, which is what a stale PROVEN would need; `tests/test_deps.py` checks that every
 function an obligation runs is in its closure. The prover's own files are
 not followed by name: they are hashed whole into every key (`prover_digest`).
+
+Two rules keep the closure from growing past what runs. Imports run one way (spec, then
+canonical, then RISC-V), so an obligation about the spec alone never runs canonical or RISC-V
+code, and one about canonical->spec never runs RISC-V code: the closure does not enter those
+folders (`OUTSIDE`; the tracing test checks it too). And a module-level statement that is no
+definition (`TABLE.pop(k)`, `X += 1`, a loop filling a table) can change any definition of
+any module once imported, so the text of all such statements goes into every key (`loose`).
 """
 from __future__ import annotations
 
@@ -208,13 +215,13 @@ def _references(idx: Index, d: Definition) -> Iterator[Definition]:
                 yield from idx.get(node.attr)
 
 
-def closure(idx: Index, start: Iterable[Definition]) -> List[Definition]:
+def closure(idx: Index, start: Iterable[Definition], outside: Tuple[str, ...] = ()) -> List[Definition]:
     seen: Dict[Tuple[str, str], Definition] = {}
     todo = list(start)
     while todo:
         d = todo.pop()
         key = (d.file, d.qualname)
-        if key in seen:
+        if key in seen or d.file.startswith(outside):
             continue
         seen[key] = d
         if key not in idx.refs:
@@ -224,6 +231,21 @@ def closure(idx: Index, start: Iterable[Definition]) -> List[Definition]:
 
 
 Root = Tuple[str, str]  # (file relative to root, top-level name), or (file, "row:NAME") for a table row
+
+# Folders an obligation's proof cannot run, by its layers (imports run one way).
+OUTSIDE = {"spec": ("abstract/canonical/", "concrete/"), "canonical->spec": ("concrete/",),
+           "canonical": ("concrete/",)}
+
+
+@dataclass(frozen=True)
+class Target:
+    roots: Tuple[Root, ...]       # where the closure starts
+    outside: Tuple[str, ...] = ()  # folders it never enters
+
+
+def reach(idx: Index, target: Target) -> List[Definition]:
+    """Every definition the proof of `target` can run."""
+    return closure(idx, _start(idx, target.roots), target.outside)
 
 
 def _start(defs: Index, roots: Iterable[Root]) -> List[Definition]:
@@ -250,22 +272,42 @@ def _row(root: Path, file: str, name: str) -> Definition:
     return Definition(file, f"row:{name}", "if True:\n" + source if source.startswith(" ") else source, first + 1, last)
 
 
-def fingerprints(root: Path, targets: Dict[str, Tuple[Root, ...]], salt: str = "") -> Dict[str, str]:
-    """{obligation id: hash of every definition it can reach}, for targets given as
-    {id: roots}; `salt` adds sizes, options, versions."""
+def loose(root: Path) -> str:
+    """Hash of every module-level statement of the model files that defines nothing: it runs on
+    import and can change any definition (`TABLE.pop(k)` in one file empties another's table),
+    so it belongs to every key. Imports and docstrings are left out: they change no value."""
+    h = hashlib.sha256()
+    for path in model_files(root):
+        tree = ast.parse(path.read_text())
+        for node in _top_level(tree.body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
+                                 ast.AnnAssign, ast.Import, ast.ImportFrom)):
+                continue
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # a docstring
+            h.update(f"\0{path.relative_to(root).as_posix()}\0{ast.dump(node)}".encode())
+    return h.hexdigest()
+
+
+def fingerprints(root: Path, targets: Dict[str, Target], salt: str = "") -> Dict[str, str]:
+    """{obligation id: hash of every definition it can reach and of every module-level
+    statement that defines nothing}; `salt` adds sizes, options, versions."""
     defs = index(root)
+    common = f"{salt}\0{loose(root)}"
     out = {}
-    for ob_id, roots in targets.items():
-        h = hashlib.sha256(salt.encode())
-        for d in closure(defs, _start(defs, roots)):
+    for ob_id, target in targets.items():
+        h = hashlib.sha256(common.encode())
+        for d in reach(defs, target):
             h.update(f"\0{d.file}\0{d.qualname}\0{d.source}".encode())
         out[ob_id] = h.hexdigest()
     return out
 
 
-def targets(obligations: Iterable) -> Dict[str, Tuple[Root, ...]]:
-    """{id: where its closure starts}: its function, or the roots a generated obligation names."""
-    return {ob.id: tuple(getattr(ob, "roots", ()) or ((ob.module.replace(".", "/") + ".py", ob.qualname),))
+def targets(obligations: Iterable) -> Dict[str, Target]:
+    """{id: where its closure starts and which folders it cannot enter}: its function, or the
+    roots a generated obligation names."""
+    return {ob.id: Target(tuple(getattr(ob, "roots", ()) or ((ob.module.replace(".", "/") + ".py", ob.qualname),)),
+                          OUTSIDE.get(getattr(getattr(ob, "layers", None), "value", None), ()))
             for ob in obligations}
 
 
@@ -273,8 +315,8 @@ def depends_on(root: Path, obligations: Iterable, file: str, qualname: str) -> L
     """Ids of the obligations whose closure contains the definition `qualname` in `file`."""
     defs = index(root)
     hits = []
-    for ob_id, roots in targets(obligations).items():
-        reached = closure(defs, _start(defs, roots))
+    for ob_id, target in targets(obligations).items():
+        reached = reach(defs, target)
         if any((d.file, d.qualname) == (file, qualname) for d in reached):
             hits.append(ob_id)
     return hits

@@ -41,8 +41,8 @@ def test_unchanged_tree_reuses_everything_and_an_edit_reproves_only_what_it_reac
         "        return _tor_perms(hw, pmp.MONITOR_TOR, False)\n", "        return hw  # seeded fault 6\n"))
     third = prove(tree, tmp_path / "3.json")
     rerun = {i for i, o in third.items() if not o["cached"]}
-    # the spec's obligations cannot reach RISC-V code, so they stay cached
-    assert rerun == {i for i in third if "/exit_sbi_call/" in i and not i.startswith("spec/")}
+    # only obligations that run RISC-V code can reach it; the spec's and canonical->spec's stay cached
+    assert rerun == {i for i in third if "/exit_sbi_call/" in i and i.startswith("riscv")}
     assert third["riscv->canonical/exit_sbi_call/simulation"]["verdict"] == "REFUTED"  # no stale PROVEN
     assert third["riscv/exit_sbi_call/isolation"]["verdict"] == "REFUTED"
     assert all(third[i]["verdict"] == "PROVEN" for i in third if "/hypervisor_read/" in i)
@@ -96,3 +96,18 @@ def test_reports_are_not_dependencies_but_the_prover_and_fault_variants_are(tmp_
     _edit(tree / "refinement" / "checker.py", '"""', '"""Edited. ')
     edited = _keys(tree)
     assert all(edited[i] != plain[i] for i in plain)
+
+
+def test_a_module_level_statement_that_defines_nothing_is_part_of_every_key(tmp_path):
+    """`_EXITS.pop(...)` at the bottom of trap.py changes what `decode_exit` returns without
+    touching any definition; the cache must prove the encoding again, and refute it."""
+    tree = tmp_path / "tree"
+    for package in deps.PACKAGES:
+        shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    only = ("--only", "riscv/trap_cause/encoding")
+    first = prove(tree, tmp_path / "1.json", selection=only)
+    assert first["riscv/trap_cause/encoding"]["verdict"] == "PROVEN"
+    trap = tree / "concrete" / "riscv" / "trap.py"
+    trap.write_text(trap.read_text() + "\n_EXITS.pop(abi.CAUSE_VIRTUAL_INSTRUCTION)\n")
+    second = prove(tree, tmp_path / "2.json", selection=only)["riscv/trap_cause/encoding"]
+    assert not second["cached"] and second["verdict"] == "REFUTED"

@@ -98,8 +98,9 @@ def _outcome(status, exhausted=True, message="", paths=3):
 
 
 def _any_obligation():
+    """An obligation whose precondition the initial state satisfies (see the test below)."""
     from refinement.registry import load_all
-    return load_all()["canonical->spec/share_memory/simulation"]
+    return load_all()["canonical->spec/hypervisor_write/simulation"]
 
 
 def test_confirmed_without_exhaustion_is_only_bounded(monkeypatch):
@@ -133,7 +134,7 @@ def test_one_unconfirmed_condition_keeps_obligation_bounded(monkeypatch):
 
 
 def test_replay_that_disagrees_is_error(monkeypatch):
-    msg = "false when calling share_memory_simulation_canonical_spec(1, 2, 3, 4, 5) (which returns x)"
+    msg = "false when calling hypervisor_write_simulation_canonical_spec(1, 2, 3) (which returns x)"
     _fake(monkeypatch, [_outcome(Status.POST_FAIL, exhausted=False, message=msg)],
           replay={"confirmed": False, "reason": "every postcondition holds on these arguments"})
     r = check(_any_obligation(), CheckOptions())

@@ -74,7 +74,7 @@ def test_every_function_an_obligation_runs_is_in_its_closure(ob_id, idx):
     args = _arguments(fn)
     if args is None:
         pytest.skip("no plain input for this signature")
-    reached = {(d.file, d.qualname) for d in deps.closure(idx, deps._start(idx, deps.targets([ob])[ob_id]))}
+    reached = {(d.file, d.qualname) for d in deps.reach(idx, deps.targets([ob])[ob_id])}
     missing = []
     for run_file, line in _executed(fn, args):
         owner = _owner(idx, run_file, line)
@@ -90,6 +90,6 @@ def test_the_soundness_check_catches_a_missed_dependency(monkeypatch):
     ob = load_all()[ob_id]
     monkeypatch.setattr(deps, "_in_module", lambda *a, **k: [])
     idx = deps.index(ROOT)  # a fresh index: the shared one has memoized the real references
-    reached = {(d.file, d.qualname) for d in deps.closure(idx, deps._start(idx, deps.targets([ob])[ob_id]))}
+    reached = {(d.file, d.qualname) for d in deps.reach(idx, deps.targets([ob])[ob_id])}
     ran = {_owner(idx, f, line) for f, line in _executed(ob.function(), _arguments(ob.function()))}
     assert any(d is not None and (d.file, d.qualname) not in reached for d in ran)
