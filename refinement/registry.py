@@ -47,7 +47,7 @@ class Kind(str, Enum):
     INTEGRITY = "integrity"     # other CVMs' private memory and registers are unchanged
     ISOLATION = "isolation"     # after the step, a running hypervisor's PMP reaches NC, never C
     OBSERVATION = "observation" # the hypervisor's view commutes with the abstraction
-    DECODING = "decoding"       # any register values decode to a defined call or error, invariants kept
+    PARTITION = "partition"     # the rows of an entry select each of its inputs exactly once
     ENTRY = "entry"             # a per-entry lemma over scalars, the sizes free: holds at every size
 
 

@@ -17,10 +17,12 @@ ASSUMPTIONS = (
     "Sizes are those in the configuration table: every obligation is proven at exactly these sizes, "
     "except the per-entry lemmas (kind `entry`), which take the sizes as free variables and so hold "
     "at every size.",
-    "Single-step obligations; refinement of whole traces follows by induction on steps.",
+    "Single-step obligations, one set per row of the transition table (refinement/transitions.py), "
+    "which lists every way the state changes (tests/test_transitions.py checks that every public "
+    "step function is in a row); refinement of whole traces follows by induction on steps.",
     "The representation invariant of each lower layer is its local invariant plus the upper "
     "invariant of its abstraction; the upper half is carried by simulation and the spec's own "
-    "invariant-preservation (`spec/<op>/totality`) obligations.",
+    "invariant-preservation (`spec/<row>/totality`) obligations.",
     "Page contents are abstract values (one integer per 4 KiB page); physical memory starts at 0.",
     "Floating-point register files are `fp_registers` wide (configuration table; f0..f31 is 32). The "
     "monitor only saves, restores, swaps and zeroes whole files (a test checks that no model code "
@@ -52,34 +54,37 @@ ASSUMPTIONS = (
 SECURITY_PROPERTIES = (
     ("Isolation",
      "Every confidential page has one owner; no NC page is mapped private; shared pages are NC and "
-     "never executable (spec invariant, preserved by every operation); after every operation PMP is "
+     "never executable (spec invariant, preserved by every transition); after every transition PMP is "
      "configured for who runs, and so configured lets a running hypervisor reach every NC page and "
      "no C page, for memory of any size (`riscv/hypervisor_reach/entry`, a per-page lemma).",
      ("totality", "isolation", "observation", "riscv/hypervisor_reach/entry", "riscv->canonical/isolation_allows/entry")),
     ("Confidentiality",
-     "Noninterference with declassification: two states that differ only in C page contents and "
-     "vCPU state (registers, pcs), and agree on what an exit may show, stay indistinguishable "
-     "to the hypervisor after any operation, with equal answers; the hypervisor's view commutes "
-     "with each abstraction, so this carries down to RISC-V, where the exits are also proven "
-     "noninterfering directly.",
+     "Noninterference with declassification: two states that differ only in what the field "
+     "classification hides (C page contents, vCPU registers, FPU and pcs, awaited answers, IPIs, "
+     "the secret's value), and agree on what the transition declassifies, stay indistinguishable "
+     "to the hypervisor after every transition, with equal answers unless the answer goes to the "
+     "guest; the hypervisor's view commutes with each abstraction, so this carries down to RISC-V, "
+     "where the steps that return the hart to the hypervisor are also proven noninterfering directly.",
      ("confidentiality", "observation")),
     ("Integrity",
-     "No operation changes the private memory or registers of a CVM that is not party to it; "
-     "resuming a vCPU changes its registers only where the hypervisor's answer may write (a0/a1 "
-     "after an SBI call, rd after an MMIO load).",
+     "No transition changes anything a CVM that is not party to it owns (its C pages and their "
+     "contents, and its part of every CVM-owned field: table entry, harts, guest map, registers, "
+     "FPU, pcs, awaited answers, MMIO regions, interrupt lines, IPIs, secret); resuming a vCPU "
+     "changes its registers only where the hypervisor's answer may write (a0/a1 after an SBI "
+     "call, rd after an MMIO load).",
      ("integrity",)),
 )
 
 SECURITY_ASSUMPTIONS = (
-    "The observation function (abstract/spec/security.py) declares everything but C page contents "
-    "and vCPU state (general and FPU registers, pcs, awaited exits) observable; exits declassify exactly the reference's table "
+    "The observation function is derived from the field classification (abstract/classes.py): "
+    "everything but C page contents, vCPU registers, FPU and pcs, awaited answers, IPIs and the "
+    "secret's value is observable; exits declassify exactly the reference's table "
     "(abstract/spec/switch.py `declassified`): a7, a6, a0, a1 of a forwarded SBI call; cause, "
     "address and instruction of an MMIO request, plus the source register of a store; the cause "
-    "of an interrupt.",
+    "of an interrupt or WFI.",
     "The measurement's hash is abstract (a linear digest, not SHA3-384): no obligation relies on "
     "collision resistance. Whether a CVM holds a secret is observable; the secret's value is not.",
-    "Arguments of calls a CVM makes that the monitor handles itself are shared by both copies of a "
-    "confidentiality obligation: they count as public.",
+    "A vCPU's ecall declassifies the call: its a7, a6 and a0..a5 count as public.",
     "DMA isolation (IOPMP) is a stub, as in ACE: devices are assumed unable to reach C memory.",
     "Timing and other side channels are out of scope.",
 )

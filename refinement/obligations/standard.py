@@ -15,6 +15,10 @@ for a declared state machine):
 | spec confidentiality | states the hypervisor cannot tell apart, agreeing on what the row declassifies, stay so; its answers are equal |
 | riscv confidentiality | the same on the RISC-V machine itself (rows that hand the hart back to the hypervisor) |
 
+and, for every entry that several rows share, on each layer: when the entry's party runs, every
+state and input is selected by exactly one of its rows (kind `partition`), so the rows' proofs
+together cover the entry's whole input space.
+
 Each obligation's inputs are the state(s) and `x`, the tuple of the row's inputs. For `crosshair
 watch`, set REFINE_TRANSITIONS to a comma-separated list of row names to generate only those
 (docs/watch.md).
@@ -33,6 +37,7 @@ from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counter
 from abstract.config import H
 from abstract.domain import HYPERVISOR
 from abstract.spec.security import integrity, low_equal
+from abstract.shapes import Regs
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
 from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
@@ -40,7 +45,7 @@ from refinement.registry import Kind, Layers, obligation
 from refinement.riscv_to_canonical import (
     abs_riscv, pmp_configured, riscv_local, riscv_low_equal, riscv_pair_ok,
 )
-from refinement.transitions import TRANSITIONS, Party, Transition
+from refinement.transitions import TRANSITIONS, Party, Transition, runs
 
 ONLY_ENV = "REFINE_TRANSITIONS"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -266,7 +271,55 @@ def selected_rows() -> Tuple[Transition, ...]:
     return tuple(row for row in TRANSITIONS if not only or row.name in only)
 
 
+def partition(rows: Tuple[Transition, ...], state: type) -> Callable:
+    """Exactly one row of an entry selects each state, register file and input, when the entry's
+    party runs (assuming only that who runs is in range, which every layer's invariant implies).
+    The registers are free, not read from the state: a stronger statement, and no symbolic index
+    into the vCPU table. Rows whose selectors read the inputs share them; an ecall's rows read
+    only the registers."""
+    party = rows[0].party
+    inputs = {row.input_type for row in rows}
+    x_type = inputs.pop() if len(inputs) == 1 else type(None)
+
+    @icontract.require(lambda s, regs, x: running_ok(s.run_cvm, s.run_vcpu) and runs(s, party))
+    @icontract.ensure(lambda result: result == 1, "exactly one row of the entry selects the input")
+    def ob(s: Any, regs: Regs, x: Any) -> int:
+        return sum(int(row.select(s, regs, *args(x))) for row in rows)
+    inspect.unwrap(ob).__annotations__.update(s=state, x=x_type)
+    return ob
+
+
+PARTITION_LAYERS = ((Layers.SPEC, SpecState), (Layers.CANONICAL, CanonState), (Layers.RISCV, RvState))
+
+
+def _generate_partitions(rows: Tuple[Transition, ...], namespace: Dict[str, Any]) -> List[str]:
+    """One partition obligation per layer for every entry that more than one selected row shares
+    (all of its rows selected: a partial selection cannot cover the entry)."""
+    by_entry: Dict[str, List[Transition]] = {}
+    for row in TRANSITIONS:
+        by_entry.setdefault(row.spec.__name__, []).append(row)
+    made = []
+    for entry, mine in by_entry.items():
+        if len(mine) < 2 or not all(row in rows for row in mine):
+            continue
+        roots = OWN + tuple(("refinement/transitions.py", f"row:{row.name}") for row in mine)
+        for layers, state in PARTITION_LAYERS:
+            fn = partition(tuple(mine), state)
+            name = f"{entry}_partition_{layers.value}"
+            for f in {fn, inspect.unwrap(fn)}:
+                f.__name__ = f.__qualname__ = name
+                f.__module__ = __name__
+                f.__doc__ = (f"When the {mine[0].party.value} runs, every state and input of `{entry}` is "
+                             f"selected by exactly one of its rows: {', '.join(row.name for row in mine)}.")
+            obligation(layers, entry, Kind.PARTITION, location=("refinement/transitions.py", mine[0].line),
+                       roots=roots)(fn)
+            namespace[name] = fn
+            made.append(name)
+    return made
+
+
 # Every function of this module, taken before the obligations are added to it.
 OWN = tuple(("refinement/obligations/standard.py", name) for name, fn in sorted(globals().items())
             if inspect.isfunction(fn) and fn.__module__ == __name__)
 GENERATED = [name for row in selected_rows() for name in _generate(row, globals())]
+GENERATED += _generate_partitions(selected_rows(), globals())
