@@ -69,6 +69,8 @@ def same(a: Tuple, b: Tuple) -> bool:
     lost a field must not compare equal on the rest). A loop with `type(x) is tuple` rather than
     a generator with `isinstance` (which CrossHair intercepts): the confidentiality
     obligations, which compare whole hypervisor views, became about a quarter faster."""
+    if a is b:  # one object: equal without a term (confidentiality's two runs share what they keep)
+        return True
     if len(a) != len(b):
         return False
     equal = True

@@ -63,15 +63,17 @@ def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
 
 
 def plain_arguments(fn: Any, variadic: tuple = ()) -> Dict[str, Any]:
-    """A plain known input for each parameter of `fn`: each layer's initial state, 0, False,
+    """A plain known input for each parameter of `fn`: each layer's initial state (and the spec's
+    initial secrets), 0, False,
     fixed-length tuples of those, and `variadic` for a variable-length tuple. Raises LookupError
     naming a parameter of any other type."""
     import typing
     from abstract.canonical.state import CanonState, canonical_initial
+    from abstract.spec.security import SpecSecrets, secrets_of
     from abstract.spec.state import SpecState, spec_initial
     from concrete.riscv.state import RvState, riscv_initial
     known = {SpecState: spec_initial, CanonState: canonical_initial, RvState: riscv_initial,
-             int: lambda: 0, bool: lambda: False}
+             SpecSecrets: lambda: secrets_of(spec_initial()), int: lambda: 0, bool: lambda: False}
     hints = typing.get_type_hints(getattr(fn, "__wrapped__", fn))
     hints.pop("return", None)
 

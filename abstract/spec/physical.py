@@ -14,7 +14,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, keep, lnot, set_at
+from abstract.logic import any_of, keep, lnot, put_at, set_at
 from abstract.spec.state import SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -27,14 +27,15 @@ def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[Spe
     if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] != 0:
         return s, (abi.INVALID_PARAM, 0)
     k = slot_of(s, cvm_id)
-    if k < 0 or not 0 <= vcpu < H:
+    if (k < 0) | (vcpu < 0) | (vcpu >= H):  # `|`, not `or`: one branch instead of several
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
     may_run = (s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)
     runs = ((s.run_cvm == k) & (s.run_vcpu == vcpu)) | running_elsewhere(s, i)
-    if lnot(may_run) | runs:  # `|`, not `or`: one branch instead of several
+    if lnot(may_run) | runs:
         return s, (abi.INVALID_PARAM, 0)
-    return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
+    # `i` is still symbolic (the vCPU): `put_at` writes it without a fork per position
+    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
         (abi.SUCCESS, 0)
 
 

@@ -10,10 +10,13 @@ each CVM allows and those it injected). What an exit shows is the reference's de
 """
 from __future__ import annotations
 
+import typing
+from dataclasses import make_dataclass, replace
 from typing import Tuple
 
 from abstract.classes import CVM, PAGES, SPEC_FIELDS
 from abstract.config import C, H, K, NC, NREGS
+from abstract.shapes import ints
 from abstract.domain import CVM_BASE, HYPERVISOR
 from abstract.logic import all_of, implies, lnot, same
 from abstract.spec.state import SpecState
@@ -30,6 +33,27 @@ def hypervisor_view(s: SpecState) -> Tuple:
     """The one observation function: NC memory, the C page owners, and every field
     `SPEC_FIELDS` marks seen (`abstract/classes.py`)."""
     return (s.mem[:NC], s.owner) + tuple(getattr(s, name) for name in SEEN)
+
+
+HIDDEN = tuple(name for name, f in SPEC_FIELDS.items() if not f.seen)
+
+# Everything the view leaves out: the contents of the C pages and every unseen field. Two states
+# are low-equal exactly when one is the other with its secrets replaced (`spec/secrets/observation`
+# proves it), so a confidentiality obligation can take one state and a second set of secrets
+# instead of two states constrained to be low-equal: half the symbolic values, no precondition.
+SpecSecrets = make_dataclass(
+    "SpecSecrets", [("c_mem", ints(C))] + [(name, typing.get_type_hints(SpecState)[name]) for name in HIDDEN],
+    frozen=True)
+SpecSecrets.__module__ = __name__
+
+
+def secrets_of(s: SpecState) -> "SpecSecrets":
+    return SpecSecrets(s.mem[NC:], *(getattr(s, name) for name in HIDDEN))
+
+
+def with_secrets(s: SpecState, secrets: "SpecSecrets") -> SpecState:
+    """`s` with everything the hypervisor cannot see taken from `secrets`."""
+    return replace(s, mem=s.mem[:NC] + secrets.c_mem, **{name: getattr(secrets, name) for name in HIDDEN})
 
 
 def low_equal(s1: SpecState, s2: SpecState) -> bool:
@@ -64,10 +88,11 @@ def cvm_fields_kept(before: SpecState, after: SpecState, k: int) -> bool:
     """Everything CVM slot k owns is unchanged: its pages (`pages_kept`) and its block of every
     field `SPEC_FIELDS` gives to a CVM: its table entry, harts, guest map, vCPU registers, FPU
     and pcs, pending answers, MMIO regions, interrupt lines, IPIs and secret."""
-    blocks = all_of(
-        same(getattr(before, name)[k * unit:(k + 1) * unit], getattr(after, name)[k * unit:(k + 1) * unit])
-        for name, unit in OWNED
-    )
+    # A field the step did not replace is kept by every CVM: skipping it keeps the term small
+    # (most steps touch a few fields). `is` on the field objects never forks.
+    changed = [(getattr(before, name), getattr(after, name), unit) for name, unit in OWNED
+               if getattr(before, name) is not getattr(after, name)]
+    blocks = all_of(same(b[k * unit:(k + 1) * unit], a[k * unit:(k + 1) * unit]) for b, a, unit in changed)
     return pages_kept(before, after, k) & blocks
 
 

@@ -13,7 +13,7 @@ from abstract.canonical.state import CanonHw, CanonState, canonical_initial
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from concrete.riscv.state import RvHw, RvState, riscv_initial  # noqa: F401  (witness reprs)
 from abstract.logic import same
-from abstract.spec.security import hypervisor_view
+from abstract.spec.security import SpecSecrets, hypervisor_view, low_equal, secrets_of, with_secrets  # noqa: F401
 from refinement.canonical_to_spec import (
     abs_canonical, canonical_confined, canonical_hypervisor_view, canonical_invariant, canonical_local,
 )
@@ -63,6 +63,17 @@ def canonical_nonvacuity(s: CanonState) -> bool:
 def riscv_nonvacuity(s: RvState) -> bool:
     """Some RISC-V state satisfies the RISC-V representation invariant."""
     return riscv_invariant(s)
+
+
+@obligation(Layers.SPEC, "secrets", Kind.OBSERVATION)
+@icontract.require(lambda s1, s2: low_equal(s1, s2))
+@icontract.ensure(lambda s2, result: result == s2, "s1 with s2's secrets is s2")
+@icontract.ensure(lambda s1, secrets: low_equal(s1, with_secrets(s1, secrets)), "s1 with any secrets is low-equal to s1")
+def spec_secrets_observation(s1: SpecState, s2: SpecState, secrets: SpecSecrets) -> SpecState:
+    """Low-equal states are exactly a state and the same state with other secrets (C page
+    contents and the unseen fields): so the confidentiality obligations, which take one state and
+    a second set of secrets, cover every pair of low-equal states and no other pair."""
+    return with_secrets(s1, secrets_of(s2))
 
 
 @obligation(Layers.CANONICAL_SPEC, "state", Kind.OBSERVATION)

@@ -36,7 +36,7 @@ import icontract
 from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counterexample reprs)
 from abstract.config import H
 from abstract.domain import HYPERVISOR
-from abstract.spec.security import integrity, low_equal
+from abstract.spec.security import SpecSecrets, integrity, low_equal, with_secrets
 from abstract.shapes import Regs
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
@@ -179,13 +179,14 @@ def integrity_statement(row: Transition, pre: Dict[str, Callable]) -> Callable:
 
 
 def confidentiality(row: Transition, pre: Dict[str, Callable]) -> Callable:
-    @icontract.require(lambda s1, s2, x: running_ok(s1.run_cvm, s1.run_vcpu) and low_equal(s1, s2)
-                       and chosen(row, spec_caller_regs, s1, x) and shown_equal(row, spec_caller_regs, s1, s2, x))
+    """Two low-equal states are `s1` and `s1` with other secrets (`spec/secrets/observation`)."""
+    @icontract.require(lambda s1, secrets, x: running_ok(s1.run_cvm, s1.run_vcpu) and chosen(row, spec_caller_regs, s1, x)
+                       and shown_equal(row, spec_caller_regs, s1, with_secrets(s1, secrets), x))
     @icontract.ensure(lambda result: low_equal(result[0][0], result[1][0])
                       and answers_equal(row, result[0][1], result[1][1]),
                       "the hypervisor still cannot tell them apart, and its answers are the same")
-    def ob(s1: SpecState, s2: SpecState, x: Any) -> Tuple:
-        return row.spec(s1, *args(x)), row.spec(s2, *args(x))
+    def ob(s1: SpecState, secrets: SpecSecrets, x: Any) -> Tuple:
+        return row.spec(s1, *args(x)), row.spec(with_secrets(s1, secrets), *args(x))
     return ob
 
 

@@ -13,7 +13,7 @@ from abstract import abi
 from abstract.canonical.monitor import cvms
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, keep, lnot, set_at
+from abstract.logic import any_of, keep, lnot, put_at, set_at
 
 Result = Tuple[int, int]
 
@@ -25,7 +25,7 @@ def running_elsewhere(s: Any, i: int) -> bool:
 
 def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """TVM_VCPU_RUN on physical hart `phys`: mark the vCPU as running there."""
-    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] != 0 or not 0 <= vcpu < H:
+    if lnot((1 <= phys) & (phys < P)) or (s.other_harts[phys - 1] != 0) | (vcpu < 0) | (vcpu >= H):
         return s, (abi.INVALID_PARAM, 0)
     k = cvms.find_slot(s, cvm_id)
     if k < 0:
@@ -35,7 +35,8 @@ def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple
         | ((s.run_cvm == k) & (s.run_vcpu == vcpu))
     if refused:
         return s, (abi.INVALID_PARAM, 0)
-    return replace(s, hart=set_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
+    # `i` is still symbolic (the vCPU): `put_at` writes it without a fork per position
+    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
         (abi.SUCCESS, 0)
 
 
