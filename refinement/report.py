@@ -16,7 +16,9 @@ ASSUMPTIONS = (
     "Hardware behaves as the RISC-V model says (PMP priority scan, G-stage leaf PTEs, GPR file).",
     "Sizes are those in the configuration table: every obligation is proven at exactly these sizes, "
     "except the per-entry lemmas (kind `entry`), which take the sizes as free variables and so hold "
-    "at every size.",
+    "at every size. That a whole step is its per-entry function mapped over the entries is checked "
+    "by reading the source (tests/test_entries.py), not proven: a claim about a whole step holds "
+    "at the configured sizes.",
     "Single-step obligations, one set per row of the transition table (refinement/transitions.py), "
     "which lists every way the state changes (tests/test_transitions.py checks that every public "
     "step function is in a row); refinement of whole traces follows by induction on steps.",
@@ -56,7 +58,8 @@ SECURITY_PROPERTIES = (
      "Every confidential page has one owner; no NC page is mapped private; shared pages are NC and "
      "never executable (spec invariant, preserved by every transition); after every transition PMP is "
      "configured for who runs, and so configured lets a running hypervisor reach every NC page and "
-     "no C page, for memory of any size (`riscv/hypervisor_reach/entry`, a per-page lemma).",
+     "no C page, at the first and the last word of every page (at the configured sizes; the PMP "
+     "scan's answer for one page is also proven at any memory size: `riscv/hypervisor_reach/entry`).",
      ("totality", "isolation", "observation", "riscv/hypervisor_reach/entry", "riscv->canonical/isolation_allows/entry")),
     ("Confidentiality",
      "Noninterference with declassification: two states that differ only in what the field "

@@ -56,18 +56,28 @@ def allows(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], perm: Tuple[bool, .
     return decided
 
 
+def page_words(page: int) -> Tuple[int, int]:
+    """The first and the last word of physical page `page`. PMP decides per word, and the
+    monitor's bounds are page-aligned, so a bound one word off shows at one of these two."""
+    return page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE - 4
+
+
 def grants_rw(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
               page: int) -> bool:
-    """May S/U mode both read and write physical page `page`? (The isolation unit's answer.)"""
-    at = page * PAGE_SIZE
-    return allows(mode, addr_reg, r, at) & allows(mode, addr_reg, w, at)
+    """May S/U mode read and write all of physical page `page`, its first and its last word?
+    (The isolation unit's answer.)"""
+    first, last = page_words(page)
+    return (allows(mode, addr_reg, r, first) & allows(mode, addr_reg, w, first)
+            & allows(mode, addr_reg, r, last) & allows(mode, addr_reg, w, last))
 
 
 def grants_r_or_w(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
                   page: int) -> bool:
-    """May S/U mode read or write physical page `page`? (What confinement must deny over C.)"""
-    at = page * PAGE_SIZE
-    return allows(mode, addr_reg, r, at) | allows(mode, addr_reg, w, at)
+    """May S/U mode read or write any of physical page `page`, at its first or its last word?
+    (What confinement must deny over C.)"""
+    first, last = page_words(page)
+    return (allows(mode, addr_reg, r, first) | allows(mode, addr_reg, w, first)
+            | allows(mode, addr_reg, r, last) | allows(mode, addr_reg, w, last))
 
 
 def layout_ok(mode: Tuple[int, ...], addr_reg: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
