@@ -9,14 +9,16 @@ from __future__ import annotations
 import collections
 import dataclasses
 import time
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import crosshair.core
 from crosshair.condition_parser import POSTCONDITION, ConditionExpr, condition_parser
 from crosshair.core_and_libs import analyze_function  # noqa: E402  (see module docstring)
 from crosshair.fnutil import FunctionInfo
 from crosshair.options import AnalysisKind, AnalysisOptionSet
+from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicInt
 from crosshair.statespace import MessageType, StateSpace, context_statespace
+from crosshair.tracers import NoTracing
 
 from refinement.contracts import code_key
 from refinement.outcomes import ConditionOutcome, Status
@@ -100,7 +102,11 @@ if all(hasattr(StateSpace, name) for name in ("_fork_witnesses", "_known_model",
     crosshair.core.make_counterexample_message = _counterexample_from_model
 
 
-def analyze_together(fns: Sequence[Callable], timeout: float) -> Optional[List[List[ConditionOutcome]]]:
+Answer = Optional[Tuple[int, ...]]  # where a result holds the step's answer code; None: no code
+
+
+def analyze_together(fns: Sequence[Callable], timeout: float, answers: Sequence[Answer] = (),
+                     witnesses: Optional[List[Dict[str, str]]] = None) -> Optional[List[List[ConditionOutcome]]]:
     """One CrossHair exploration for obligations that share their parameters and precondition
     (the same step seen by several properties): on every path the precondition admits, each
     obligation's body runs and each of its postconditions is evaluated, and the path passes
@@ -108,7 +114,11 @@ def analyze_together(fns: Sequence[Callable], timeout: float) -> Optional[List[L
 
     Returns each obligation's outcomes (CONFIRMED, sharing the run's paths and time) only when
     the run exhausted every path with every postcondition true; otherwise None, and the caller
-    proves the obligations one by one (which also finds whose postcondition failed)."""
+    proves the obligations one by one (which also finds whose postcondition failed).
+
+    `witnesses`, if given, receives for each obligation {outcome: call}: the first path that
+    reached each outcome (its answer code at `answers[i]`, or "holds"), with the inputs read
+    from the model the path already has (no fork, no extra path); the checker replays them."""
     with condition_parser([AnalysisKind.icontract]) as parser:
         conditions = [parser.get_fn_conditions(FunctionInfo.from_fn(fn)) for fn in fns]
     if any(c is None for c in conditions) or not _same_inputs(conditions):
@@ -117,8 +127,12 @@ def analyze_together(fns: Sequence[Callable], timeout: float) -> Optional[List[L
     if not checkables or not hasattr(checkables[0], "conditions"):
         return None
     stats: collections.Counter = collections.Counter()
+    seen: List[Dict[str, str]] = [dict() for _ in fns] if witnesses is None else witnesses
+    seen.extend(dict() for _ in range(len(fns) - len(seen)))
+    recorder = _Recorder(list(answers) or [None] * len(fns), seen, [c.fn for c in conditions],
+                         list(conditions[0].sig.parameters))
     checkable = dataclasses.replace(
-        checkables[0], conditions=_joined(conditions),
+        checkables[0], conditions=_joined(conditions, recorder),
         options=dataclasses.replace(checkables[0].options, stats=stats),
     )
     started = time.monotonic()
@@ -146,7 +160,61 @@ def _same_inputs(conditions: Sequence[Any]) -> bool:
                for c in conditions[1:])
 
 
-def _joined(conditions: Sequence[Any]) -> Any:
+class _Recorder:
+    """Keeps, per obligation, one witness call for each outcome its passing paths reach."""
+
+    def __init__(self, answers: List[Answer], seen: List[Dict[str, str]], fns: List[Callable],
+                 params: List[str]) -> None:
+        self.answers, self.seen, self.names, self.params = answers, seen, [f.__name__ for f in fns], params
+
+    def record(self, lcls: Mapping[str, Any], results: Sequence[Any]) -> None:
+        with NoTracing():
+            try:
+                model = None
+                for i, result in enumerate(results):
+                    code = _at(result, self.answers[i])
+                    if isinstance(code, SymbolicInt):
+                        model = model or context_statespace().witness()
+                        code = _concrete(code, model)
+                    label = "holds" if self.answers[i] is None else str(code)
+                    if label in self.seen[i]:
+                        continue
+                    model = model or context_statespace().witness()
+                    args = ", ".join(f"{n}={_concrete(lcls[n], model)!r}" for n in self.params)
+                    self.seen[i][label] = f"{self.names[i]}({args})"
+            except _Unreadable:
+                return  # an input of a type the reader does not know: no witness from this path
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _at(result: Any, where: Answer) -> Any:
+    for i in where or ():
+        result = result[i]
+    return result
+
+
+def _concrete(value: Any, model: Any) -> Any:
+    """`value` with every symbolic int and bool read from `model` (completed: an unconstrained
+    value gets one), rebuilt as plain tuples and dataclasses."""
+    if model is None:
+        raise _Unreadable()
+    if isinstance(value, SymbolicBool):
+        return StateSpace._model_satisfies(model, value.var)
+    if isinstance(value, SymbolicInt):
+        return model.eval(value.var, model_completion=True).as_long()
+    if value is None or type(value) in (int, bool):
+        return value
+    if type(value) is tuple:
+        return tuple(_concrete(v, model) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value)(**{f.name: _concrete(getattr(value, f.name), model) for f in dataclasses.fields(value)})
+    raise _Unreadable()
+
+
+def _joined(conditions: Sequence[Any], recorder: Optional[_Recorder] = None) -> Any:
     """The first obligation's conditions with one body returning every obligation's result and
     one postcondition that is the conjunction (`&`: evaluated in full, no short-circuit) of
     every obligation's postconditions, each seeing its own body's result."""
@@ -162,6 +230,8 @@ def _joined(conditions: Sequence[Any]) -> Any:
         for i, post in posts:
             own = lcls["__return__"][i]
             ok = ok & post.evaluate({**lcls, "__return__": own, "_": own})
+        if recorder is not None:
+            recorder.record(lcls, lcls["__return__"])
         return ok
 
     first = conditions[0]

@@ -72,6 +72,8 @@ class Obligation:
     transition: Optional[str] = None  # the row of `refinement.transitions` a standard obligation is about
     location: Optional[Tuple[str, int]] = None  # where it is declared, if not at its function
     roots: Tuple[Tuple[str, str], ...] = ()  # where its dependency closure starts, if not at its function
+    answer: Optional[Tuple[int, ...]] = None  # where its result holds the step's answer code
+    outcomes: Tuple[Tuple[int, str], ...] = ()  # the codes the step may answer, success first
 
     @property
     def any_size(self) -> bool:
@@ -99,7 +101,8 @@ REGISTRY: Dict[str, Obligation] = {}
 def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
                method: Method = Method.CROSSHAIR, domain: Optional[str] = None,
                witness: Optional[str] = None, transition: Optional[str] = None,
-               location: Optional[Tuple[str, int]] = None, roots: Tuple[Tuple[str, str], ...] = ()) -> Callable:
+               location: Optional[Tuple[str, int]] = None, roots: Tuple[Tuple[str, str], ...] = (),
+               answer: Optional[Tuple[int, ...]] = None, outcomes: Tuple[Tuple[int, str], ...] = ()) -> Callable:
     """Register the decorated (contracted) function as an obligation; returns it unchanged."""
     subject_name = subject.value if isinstance(subject, Operation) else subject
 
@@ -112,7 +115,7 @@ def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
             id=ob_id, layers=layers, subject=subject_name, kind=kind, method=method,
             module=fn.__module__, qualname=fn.__name__,
             statement=doc.splitlines()[0] if doc else fn.__name__, domain=domain, witness=witness,
-            transition=transition, location=location, roots=roots,
+            transition=transition, location=location, roots=roots, answer=answer, outcomes=outcomes,
         )
         return fn
 

@@ -120,5 +120,6 @@ def sides(lower: Any, upper: Any) -> List[Dict[str, Any]]:
 
 
 def _is_square(result: Any) -> bool:
-    return isinstance(result, tuple) and len(result) == 2 and type(result[0]) is type(result[1]) \
+    """(lower, upper) of a square, or (abs(lower), upper, lower state) of a layer pair."""
+    return isinstance(result, tuple) and len(result) in (2, 3) and type(result[0]) is type(result[1]) \
         and isinstance(result[0], tuple)

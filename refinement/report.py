@@ -164,7 +164,15 @@ def _evidence(r: ObligationResult) -> str:
         how = f"{e.paths} paths" + (", all exhausted" if e.exhaustive else ", not exhausted")
         if e.shared_with:
             how += f" (one run with {len(e.shared_with)} more)"
-    return f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
+    return (f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
+            + (f"; {outcomes_text(e.outcomes)}" if e.outcomes else ""))
+
+
+def outcomes_text(outcomes: List[Dict[str, Any]]) -> str:
+    """`reached SUCCESS, INVALID_PARAM; not FAILED`: which answers a replayed witness reaches."""
+    hit = [o["outcome"] for o in outcomes if o["reached"]]
+    miss = [o["outcome"] for o in outcomes if not o["reached"]]
+    return "reached " + (", ".join(hit) or "nothing") + (f"; not {', '.join(miss)}" if miss else "")
 
 
 def proven_at(r: ObligationResult) -> str:

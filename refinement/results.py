@@ -23,6 +23,8 @@ class Evidence:
     conditions: int = 0    # postconditions analysed
     note: str = ""
     shared_with: List[str] = field(default_factory=list)  # obligations explored in the same CrossHair run
+    # each outcome the step may answer: {"outcome", "reached", "witness"}, a replayed input reaching it
+    outcomes: List[Dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

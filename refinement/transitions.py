@@ -39,6 +39,12 @@ class Party(str, Enum):
 
 SBI_CODES = (abi.SUCCESS, abi.FAILED, abi.INVALID_PARAM, abi.INVALID_ADDRESS, abi.ALREADY_AVAILABLE)
 ACCESS_CODES = (abi.ACCESS_OK, abi.ACCESS_FAULT)
+REFUSED = (abi.INVALID_PARAM,)  # a catch-all row: every input it covers is refused
+# Outcome names: SBI error codes; a guest fault's own codes share 0 with SUCCESS.
+CODE_NAMES = {abi.SUCCESS: "SUCCESS", abi.FAILED: "FAILED", abi.INVALID_PARAM: "INVALID_PARAM",
+              abi.INVALID_ADDRESS: "INVALID_ADDRESS", abi.ALREADY_AVAILABLE: "ALREADY_AVAILABLE",
+              abi.ACCESS_FAULT: "ACCESS_FAULT"}
+ACCESS_NAMES = {abi.ACCESS_OK: "ACCESS_OK", abi.ACCESS_FAULT: "ACCESS_FAULT"}
 CALL_REGISTERS = tuple(range(abi.A0, abi.A7 + 1))  # a0..a5, a6 (FID), a7 (EID)
 
 
@@ -59,6 +65,12 @@ class Transition:
     codes: Tuple[int, ...] = SBI_CODES
     riscv_confidentiality: bool = False   # also noninterference on the RISC-V machine itself
     line: int = field(default=0, compare=False)
+
+    @property
+    def outcomes(self) -> Tuple[Tuple[int, str], ...]:
+        """The codes the row's step may answer, named, its success (the first code) first."""
+        names = ACCESS_NAMES if self.codes == ACCESS_CODES else CODE_NAMES
+        return tuple((code, names[code]) for code in self.codes)
 
     @property
     def input_type(self) -> Any:
@@ -184,7 +196,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _hv_ecall("tvm_vcpu_run", abi.CALL_TVM_VCPU_RUN, exempt=named_cvm, keeps=answered_only),
     _hv_ecall("nacl_set_shmem", abi.CALL_NACL_SET_SHMEM),
     Transition("hypervisor_ecall_other", Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
-               rv.hypervisor_ecall, operation="hypervisor_ecall", select=other_call(Party.HYPERVISOR)),
+               rv.hypervisor_ecall, operation="hypervisor_ecall", select=other_call(Party.HYPERVISOR), codes=REFUSED),
     # A vCPU's ecall handled in the monitor (scause 10), split likewise.
     _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION),
     _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION),
@@ -201,7 +213,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE),
     Transition("guest_ecall_other", Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
                operation="guest_ecall", select=other_call(Party.GUEST), shows=call_shown, shows_text=CALL_SHOWS,
-               exempt=running_cvm),
+               exempt=running_cvm, codes=REFUSED),
     # A vCPU's trap that exits to the hypervisor, through the dispatcher by scause.
     _exit("exit_sbi_call", abi.EXIT_SBI, shows=exit_shown(lambda c, a, i: (c, a, i)), riscv_confidentiality=True,
           shows_text="a7, a6, a0 and a1 of the vCPU; the cause"),
@@ -211,7 +223,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
           riscv_confidentiality=True, shows_text="the store's source register; cause, address and instruction"),
     _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="the cause"),
     _exit("exit_wfi", abi.EXIT_WFI, riscv_confidentiality=True, shows_text="the cause"),
-    _exit("vcpu_exit_other", abi.EXIT_NONE),
+    _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED),
     # Guest page faults: an MMIO request inside a region, a fresh page (or a fault) outside.
     _fault("guest_load_fault_mmio", "guest_load_fault", True, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
     _fault("guest_load_fault_page", "guest_load_fault", False, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),

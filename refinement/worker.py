@@ -20,21 +20,32 @@ from refinement import faults, registry
 from refinement.contracts import bind, failing_postconditions, precondition_holds
 
 
-def prove(ob: registry.Obligation, timeout: float) -> Dict[str, Any]:
+def prove(ob: registry.Obligation, timeout: float, witnesses: bool = False) -> Dict[str, Any]:
+    """CrossHair's outcomes for `ob`; with `witnesses`, a run that proves it also records one
+    input per outcome it reached (a refutation is then found by a second, plain run)."""
     from refinement import crosshair_adapter  # here only: it switches icontract off
+    if witnesses and ob.method is registry.Method.CROSSHAIR:
+        found: List[Dict[str, str]] = []
+        joint = crosshair_adapter.analyze_together([ob.function()], timeout, [ob.answer], found)
+        if joint is not None:
+            return {"outcomes": [o.to_json() for o in joint[0]], "witnesses": found[0]}
     outcomes = crosshair_adapter.analyze(ob.function(), timeout)
     return {"outcomes": [o.to_json() for o in outcomes]}
 
 
 def prove_together(obs: List[registry.Obligation], timeout: float) -> Dict[str, Any]:
     """Explore obligations sharing their inputs and precondition in one CrossHair run; if that
-    run does not prove them all, prove each on its own (which also finds whose condition failed)."""
+    run does not prove them all, prove each on its own (which also finds whose condition failed).
+    Either way each proven obligation comes back with its witnesses, one per outcome reached."""
     from refinement import crosshair_adapter
-    joint = crosshair_adapter.analyze_together([ob.function() for ob in obs], timeout)
+    found: List[Dict[str, str]] = []
+    joint = crosshair_adapter.analyze_together([ob.function() for ob in obs], timeout,
+                                               [ob.answer for ob in obs], found)
     if joint is None:
-        return {"together": False, "members": {ob.id: prove(ob, timeout) for ob in obs}}
+        return {"together": False, "members": {ob.id: prove(ob, timeout, True) for ob in obs}}
     return {"together": True,
-            "members": {ob.id: {"outcomes": [o.to_json() for o in outcomes]} for ob, outcomes in zip(obs, joint)}}
+            "members": {ob.id: {"outcomes": [o.to_json() for o in outcomes], "witnesses": seen}
+                        for ob, outcomes, seen in zip(obs, joint, found)}}
 
 
 def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
@@ -109,7 +120,7 @@ def run(job: Dict[str, Any]) -> Dict[str, Any]:
         return prove_together([obligations[i] for i in job["ids"]], float(job["timeout"]))
     ob = obligations[job["id"]]
     if action == "prove":
-        return prove(ob, float(job["timeout"]))
+        return prove(ob, float(job["timeout"]), witnesses=not job.get("faults"))
     if action == "enumerate":
         return enumerate_domain(ob)
     if action == "witness":

@@ -8,7 +8,7 @@ from refinement import checker
 from refinement.checker import CheckOptions, check
 from refinement.outcomes import Status
 from refinement.registry import Method
-from refinement.results import Verdict
+from refinement.results import Evidence, Verdict
 
 pytestmark = pytest.mark.proof
 
@@ -188,3 +188,26 @@ def test_a_joint_run_that_fails_falls_back_to_one_run_each(fixtures):
     step, wrong = checker.check_together(_joint(fixtures, "simulation", "totality"), CheckOptions(timeout=20))
     assert step.verdict is Verdict.PROVEN and step.evidence.shared_with == []
     assert wrong.verdict is Verdict.REFUTED and "99" in wrong.counterexample["call"]
+
+
+def _proven():
+    return Verdict.PROVEN, Evidence("crosshair", True, 3, 1.0), None
+
+
+def test_outcome_coverage_replays_each_witness_and_a_missing_success_is_vacuous():
+    """Witnesses come from the proof's own paths; each is replayed here with contracts on, and
+    counts only if it reaches the outcome it claims. Without a success witness: VACUOUS."""
+    from abstract.config import PAGE_SIZE, PAGES
+    from abstract.spec.state import spec_initial
+    from refinement.registry import load_all
+    ob = load_all()["spec/hypervisor_write/totality"]
+    s = spec_initial()
+    ok = f"hypervisor_write_totality(s={s!r}, x=(0, 5))"
+    fault = f"hypervisor_write_totality(s={s!r}, x=({PAGES * PAGE_SIZE}, 5))"
+    verdict, evidence, _ = checker._covered(ob, _proven(), {"0": ok, "1": fault})
+    assert verdict is Verdict.PROVEN
+    assert [(o["outcome"], o["reached"]) for o in evidence.outcomes] == [("ACCESS_OK", True), ("ACCESS_FAULT", True)]
+    verdict, evidence, _ = checker._covered(ob, _proven(), {"1": fault})
+    assert verdict is Verdict.VACUOUS and "ACCESS_OK" in evidence.note
+    verdict, _, _ = checker._covered(ob, _proven(), {"0": fault})  # a witness that does not reach its outcome
+    assert verdict is Verdict.VACUOUS

@@ -39,6 +39,17 @@ def test_crosshair_proofs_exhausted_every_path(full_proof):
             assert r.evidence.paths >= 1, r.id
 
 
+def test_every_crosshair_proof_has_a_replayed_witness_for_its_success_outcome(full_proof):
+    """Branch coverage: the first outcome (success, or "holds" for a lemma) of every CrossHair
+    obligation was reached by one of its own paths, replayed in plain Python."""
+    results, _ = full_proof
+    for r in results:
+        if r.evidence.method == "crosshair":
+            assert r.evidence.outcomes, r.id
+            first = r.evidence.outcomes[0]
+            assert first["reached"] and first["witness"], (r.id, first)
+
+
 def test_json_report_has_the_documented_shape(full_proof):
     _, path = full_proof
     data = json.loads(path.read_text())
