@@ -245,16 +245,16 @@ def _prove(ob: Obligation, options: CheckOptions, workers: Optional[ServingWorke
 
 def _covered(ob: Obligation, judged, witnesses: Optional[Dict[str, str]]):
     """A proof's outcome coverage: each outcome the step may answer (its codes, success first; a
-    lemma's only outcome is "holds") with a witness the proof's own paths found, replayed here
-    in plain Python with contracts on. A PROVEN obligation none of whose replayed witnesses
-    reaches its success outcome is VACUOUS: it was proven about its failure paths only. Runs
-    with seeded faults record no witnesses (they are about refuting)."""
+    lemma's only outcome is "holds") with a witness the proof's own paths found and the worker
+    replayed (`replay.reaches`). A PROVEN obligation with no witness for its success outcome is
+    VACUOUS: it was proven about its failure paths only. Runs with seeded faults record no
+    witnesses (they are about refuting)."""
     verdict, evidence, cex = judged
     if verdict is not Verdict.PROVEN or witnesses is None:
         return judged
     declared = ob.outcomes or ((None, "holds"),)
     labels = {("holds" if code is None else str(code)): name for code, name in declared}
-    reached = {label: call for label, call in witnesses.items() if _reaches(ob, call, label)}
+    reached = witnesses
     evidence.outcomes = [{"outcome": name, "reached": label in reached, "witness": reached.get(label)}
                          for label, name in labels.items()]
     evidence.outcomes += [{"outcome": f"undeclared answer {label}", "reached": True, "witness": call}
@@ -265,23 +265,6 @@ def _covered(ob: Obligation, judged, witnesses: Optional[Dict[str, str]]):
                          f"{success['outcome']}: the proof covers failure paths only")
         return Verdict.VACUOUS, evidence, cex
     return verdict, evidence, cex
-
-
-def _reaches(ob: Obligation, call: str, label: str) -> bool:
-    """Does the witness `call` satisfy the precondition and, run with contracts on, answer `label`?"""
-    from refinement.contracts import bind, precondition_holds
-    from refinement.replay import parse_arguments
-    fn = ob.function()
-    try:
-        args, kwargs = parse_arguments(call, fn)
-        if not precondition_holds(fn, bind(fn, args, kwargs)):
-            return False
-        result = fn(*args, **kwargs)
-        for i in ob.answer or ():
-            result = result[i]
-    except Exception:  # noqa: BLE001  (a witness that raises reaches nothing)
-        return False
-    return label == "holds" or str(result) == label
 
 
 def _run_proof(job: Dict[str, Any], options: CheckOptions, workers: Optional[ServingWorkers], runs: int):

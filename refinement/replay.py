@@ -123,3 +123,18 @@ def _is_square(result: Any) -> bool:
     """(lower, upper) of a square, or (abs(lower), upper, lower state) of a layer pair."""
     return isinstance(result, tuple) and len(result) in (2, 3) and type(result[0]) is type(result[1]) \
         and isinstance(result[0], tuple)
+
+
+def reaches(fn: Callable, answer: Optional[Tuple[int, ...]], call: str, label: str) -> bool:
+    """Does the witness `call` satisfy `fn`'s precondition and, run in plain Python, answer
+    `label` (its answer code at `answer`, or "holds" when there is none)?"""
+    try:
+        args, kwargs = parse_arguments(call, fn)
+        if not precondition_holds(fn, bind(fn, args, kwargs)):
+            return False
+        result = inspect.unwrap(fn)(*args, **kwargs)
+        for i in answer or ():
+            result = result[i]
+    except Exception:  # noqa: BLE001  (a witness that raises reaches nothing)
+        return False
+    return label == "holds" or str(result) == label

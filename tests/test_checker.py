@@ -195,19 +195,20 @@ def _proven():
 
 
 def test_outcome_coverage_replays_each_witness_and_a_missing_success_is_vacuous():
-    """Witnesses come from the proof's own paths; each is replayed here with contracts on, and
-    counts only if it reaches the outcome it claims. Without a success witness: VACUOUS."""
+    """Witnesses come from the proof's own paths and count only if, replayed in plain Python,
+    they reach the outcome they claim; without a success witness the verdict is VACUOUS."""
     from abstract.config import PAGE_SIZE, PAGES
     from abstract.spec.state import spec_initial
     from refinement.registry import load_all
+    from refinement.worker import replayed
     ob = load_all()["spec/hypervisor_write/totality"]
     s = spec_initial()
     ok = f"hypervisor_write_totality(s={s!r}, x=(0, 5))"
     fault = f"hypervisor_write_totality(s={s!r}, x=({PAGES * PAGE_SIZE}, 5))"
+    assert replayed(ob, {"0": ok, "1": fault}) == {"0": ok, "1": fault}
+    assert replayed(ob, {"0": fault}) == {}  # a witness that does not reach its outcome
     verdict, evidence, _ = checker._covered(ob, _proven(), {"0": ok, "1": fault})
     assert verdict is Verdict.PROVEN
     assert [(o["outcome"], o["reached"]) for o in evidence.outcomes] == [("ACCESS_OK", True), ("ACCESS_FAULT", True)]
     verdict, evidence, _ = checker._covered(ob, _proven(), {"1": fault})
     assert verdict is Verdict.VACUOUS and "ACCESS_OK" in evidence.note
-    verdict, _, _ = checker._covered(ob, _proven(), {"0": fault})  # a witness that does not reach its outcome
-    assert verdict is Verdict.VACUOUS

@@ -27,6 +27,10 @@ from refinement.canonical_to_spec import abs_entry
 from refinement.registry import Kind, Layers, Operation, obligation
 
 Pair = Tuple[Tuple[int, int], Tuple[int, int]]
+# The sixteen PMP entries as fixed-length tuples: the lemmas are about any memory size, not
+# any number of entries (RISC-V has 16 here), and fixed lengths give one scalar per entry.
+PmpInts = Tuple[(int,) * pmp.ENTRIES]
+PmpFlags = Tuple[(bool,) * pmp.ENTRIES]
 
 # obligation id -> (module, the function that maps the per-entry function, the per-entry
 # function as module.name)
@@ -115,8 +119,8 @@ def monitor_layout(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, 
 @icontract.ensure(lambda mode, addr, r, w, x, nc, pages, page, result:
                   result == isolation_decides(r[pmp.MONITOR_TOR] & w[pmp.MONITOR_TOR] & x[pmp.MONITOR_TOR], page, nc, pages),
                   "PMP grants the page exactly when the canonical isolation unit allows it")
-def isolation_allows_entry(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
-                           x: Tuple[bool, ...], nc: int, pages: int, page: int) -> bool:
+def isolation_allows_entry(mode: PmpInts, addr: PmpInts, r: PmpFlags, w: PmpFlags,
+                           x: PmpFlags, nc: int, pages: int, page: int) -> bool:
     """Per physical page, at any memory size: the 16-entry PMP priority scan, laid out by the
     monitor, grants read and write of a page exactly when the canonical isolation unit allows it
     (NC always, C only while the monitor's entry is open, nothing past the end of memory)."""
@@ -128,8 +132,8 @@ def isolation_allows_entry(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tupl
                    monitor_layout(mode, addr, r, w, x, nc, pages) and lnot(r[pmp.MONITOR_TOR] | w[pmp.MONITOR_TOR]))
 @icontract.ensure(lambda mode, addr, r, w, x, nc, pages, page, result: result == ((0 <= page) & (page < nc)),
                   "a closed layout lets S/U reach exactly the NC pages")
-def hypervisor_reach_entry(mode: Tuple[int, ...], addr: Tuple[int, ...], r: Tuple[bool, ...], w: Tuple[bool, ...],
-                           x: Tuple[bool, ...], nc: int, pages: int, page: int) -> bool:
+def hypervisor_reach_entry(mode: PmpInts, addr: PmpInts, r: PmpFlags, w: PmpFlags,
+                           x: PmpFlags, nc: int, pages: int, page: int) -> bool:
     """Per physical page, at any memory size: with the monitor's PMP layout closed (the
     hypervisor runs), S/U mode can read or write a page exactly when it is NC: no C page and
     nothing past the end of memory. `riscv/state/isolation` is this at the configured size."""
