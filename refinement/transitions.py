@@ -40,6 +40,10 @@ class Party(str, Enum):
 SBI_CODES = (abi.SUCCESS, abi.FAILED, abi.INVALID_PARAM, abi.INVALID_ADDRESS, abi.ALREADY_AVAILABLE)
 ACCESS_CODES = (abi.ACCESS_OK, abi.ACCESS_FAULT)
 REFUSED = (abi.INVALID_PARAM,)  # a catch-all row: every input it covers is refused
+DONE = (abi.SUCCESS,)
+DONE_OR_REFUSED = (abi.SUCCESS, abi.INVALID_PARAM)
+MEMORY_CODES = (abi.SUCCESS, abi.FAILED, abi.INVALID_ADDRESS)  # no room or a bad address
+CHECKED_CODES = MEMORY_CODES + (abi.INVALID_PARAM,)  # and a bad argument
 # Outcome names: SBI error codes; a guest fault's own codes share 0 with SUCCESS.
 CODE_NAMES = {abi.SUCCESS: "SUCCESS", abi.FAILED: "FAILED", abi.INVALID_PARAM: "INVALID_PARAM",
               abi.INVALID_ADDRESS: "INVALID_ADDRESS", abi.ALREADY_AVAILABLE: "ALREADY_AVAILABLE",
@@ -62,14 +66,17 @@ class Transition:
     shows_text: str = "nothing beyond the hypervisor's view"
     exempt: Callable = lambda s, regs, *x: -1   # the CVM slot party to the step (-1: none)
     keeps: Optional[Callable] = None      # (before, after, k, regs, *inputs): what the party CVM keeps
-    codes: Tuple[int, ...] = SBI_CODES
+    codes: Tuple[int, ...] = SBI_CODES   # exactly the answers the step can give (coverage: each reached)
     riscv_confidentiality: bool = False   # also noninterference on the RISC-V machine itself
     line: int = field(default=0, compare=False)
 
     @property
     def outcomes(self) -> Tuple[Tuple[int, str], ...]:
         """The codes the row's step may answer, named, its success (the first code) first."""
-        names = ACCESS_NAMES if self.codes == ACCESS_CODES else CODE_NAMES
+        # The hypervisor's and the hardware's memory steps answer ACCESS_OK or ACCESS_FAULT; a
+        # guest's page fault SUCCESS (a fresh page) or ACCESS_FAULT.
+        access = set(self.codes) <= set(ACCESS_CODES) and self.party is not Party.GUEST
+        names = ACCESS_NAMES if access else CODE_NAMES
         return tuple((code, names[code]) for code in self.codes)
 
     @property
@@ -168,6 +175,7 @@ def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
 
 
 def _exit(name: str, kind: int, **kw: Any) -> Transition:
+    kw.setdefault("codes", DONE)  # an exit always happens; the catch-all refuses
     return Transition(name, Party.GUEST, spec.vcpu_exit, canonical.vcpu_exit, rv.vcpu_exit, EXIT_INPUTS,
                       operation=name, select=exit_of(kind), exempt=running_cvm, keeps=state_kept, **kw)
 
@@ -178,7 +186,8 @@ def _fault(name: str, entry: str, hit: bool, cause: int, **kw: Any) -> Transitio
                  keeps=state_kept) if hit else {}
     return Transition(name, Party.GUEST, getattr(spec, entry), getattr(canonical, entry), getattr(rv, entry),
                       FAULT_INPUTS, operation="exit_mmio_" + entry[6:-6] if hit else "guest_page_fault",
-                      select=fault_in_region(hit), exempt=running_cvm, codes=SBI_CODES + ACCESS_CODES,
+                      select=fault_in_region(hit), exempt=running_cvm,
+                      codes=DONE if hit else ACCESS_CODES,  # an MMIO exit, or a page or a fault
                       **shows, **kw)
 
 
@@ -190,27 +199,27 @@ def _step(name: str, party: Party, inputs: Tuple[Tuple[str, Any], ...], **kw: An
 
 TRANSITIONS: Tuple[Transition, ...] = (
     # The hypervisor's ecall (scause 9), split by the call its a7/a6 name.
-    _hv_ecall("tsm_get_info", abi.CALL_TSM_GET_INFO),
-    _hv_ecall("promote_to_tvm", abi.CALL_PROMOTE_TO_TVM, inputs=PROMOTE_INPUTS),
-    _hv_ecall("destroy_tvm", abi.CALL_DESTROY_TVM, exempt=named_cvm),
-    _hv_ecall("tvm_vcpu_run", abi.CALL_TVM_VCPU_RUN, exempt=named_cvm, keeps=answered_only),
-    _hv_ecall("nacl_set_shmem", abi.CALL_NACL_SET_SHMEM),
+    _hv_ecall("tsm_get_info", abi.CALL_TSM_GET_INFO, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.INVALID_ADDRESS)),
+    _hv_ecall("promote_to_tvm", abi.CALL_PROMOTE_TO_TVM, codes=CHECKED_CODES, inputs=PROMOTE_INPUTS),
+    _hv_ecall("destroy_tvm", abi.CALL_DESTROY_TVM, codes=DONE_OR_REFUSED, exempt=named_cvm),
+    _hv_ecall("tvm_vcpu_run", abi.CALL_TVM_VCPU_RUN, codes=DONE_OR_REFUSED, exempt=named_cvm, keeps=answered_only),
+    _hv_ecall("nacl_set_shmem", abi.CALL_NACL_SET_SHMEM, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.INVALID_ADDRESS)),
     Transition("hypervisor_ecall_other", Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
                rv.hypervisor_ecall, operation="hypervisor_ecall", select=other_call(Party.HYPERVISOR), codes=REFUSED),
     # A vCPU's ecall handled in the monitor (scause 10), split likewise.
-    _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION),
-    _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION),
-    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, inputs=SHARE_INPUTS),
-    _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY),
-    _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT),
-    _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET),
-    _guest_ecall("hart_start", abi.CALL_HART_START),
-    _guest_ecall("hart_stop", abi.CALL_HART_STOP, riscv_confidentiality=True),
-    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, riscv_confidentiality=True),
-    _guest_ecall("hart_status", abi.CALL_HART_STATUS),
-    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, riscv_confidentiality=True),
-    _guest_ecall("send_ipi", abi.CALL_SEND_IPI),
-    _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE),
+    _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION, codes=MEMORY_CODES),
+    _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION, codes=(abi.SUCCESS, abi.INVALID_ADDRESS)),
+    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=MEMORY_CODES, inputs=SHARE_INPUTS),
+    _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=MEMORY_CODES),
+    _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
+    _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=CHECKED_CODES),
+    _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE)),
+    _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE, riscv_confidentiality=True),
+    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE, riscv_confidentiality=True),
+    _guest_ecall("hart_status", abi.CALL_HART_STATUS, codes=DONE_OR_REFUSED),
+    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, codes=DONE, riscv_confidentiality=True),
+    _guest_ecall("send_ipi", abi.CALL_SEND_IPI, codes=DONE_OR_REFUSED),
+    _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE, codes=DONE_OR_REFUSED),
     Transition("guest_ecall_other", Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
                operation="guest_ecall", select=other_call(Party.GUEST), shows=call_shown, shows_text=CALL_SHOWS,
                exempt=running_cvm, codes=REFUSED),
@@ -234,12 +243,12 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _step("hypervisor_write", Party.HYPERVISOR, (("addr", int), ("value", int)), codes=ACCESS_CODES),
     _step("nacl_write", Party.HYPERVISOR, (("slot", int), ("value", int)), codes=ACCESS_CODES),
     _step("inject_interrupt", Party.HYPERVISOR, (("cvm_id", int), ("vcpu", int), ("line", int)),
-          exempt=argument_cvm(0), keeps=state_kept),
+          exempt=argument_cvm(0), keeps=state_kept, codes=DONE_OR_REFUSED),
     # Hardware, and the other physical harts.
-    _step("tlb_fill", Party.HARDWARE, (("g", int),), codes=ACCESS_CODES),
+    _step("tlb_fill", Party.HARDWARE, (("g", int),), codes=(abi.ACCESS_OK,)),
     _step("other_hart_run", Party.OTHER_HART, (("phys", int), ("cvm_id", int), ("vcpu", int)),
-          exempt=argument_cvm(1), keeps=state_kept),
-    _step("other_hart_exit", Party.OTHER_HART, (("phys", int),)),
+          exempt=argument_cvm(1), keeps=state_kept, codes=DONE_OR_REFUSED),
+    _step("other_hart_exit", Party.OTHER_HART, (("phys", int),), codes=DONE_OR_REFUSED),
 )
 
 

@@ -50,6 +50,16 @@ def test_every_crosshair_proof_has_a_replayed_witness_for_its_success_outcome(fu
             assert first["reached"] and first["witness"], (r.id, first)
 
 
+def test_every_answer_a_row_declares_is_reached_by_a_replayed_witness(full_proof):
+    """A row declares exactly the answers its step can give (`Transition.codes`; totality proves
+    no other is given). Each must be reached by a path of each of the row's obligations, so a
+    check that can never fail, or a failure no input reaches, shows here."""
+    results, _ = full_proof
+    unreached = [(r.id, o["outcome"]) for r in results if r.transition and r.evidence.method == "crosshair"
+                 for o in r.evidence.outcomes if not o["reached"]]
+    assert not unreached, unreached
+
+
 def test_json_report_has_the_documented_shape(full_proof):
     _, path = full_proof
     data = json.loads(path.read_text())
