@@ -41,7 +41,7 @@ class Kind(str, Enum):
     INVARIANT = "invariant"     # the layer's local invariant is preserved
     INIT = "init"               # abs(init_L) == init_U and inv_L(init_L)
     NONVACUITY = "nonvacuity"   # some state satisfies the layer's invariant
-    TOTALITY = "totality"       # the spec op never raises, answers a defined code, keeps inv
+    TOTALITY = "totality"       # the spec step never raises, answers a declared code, keeps inv
     ENCODING = "encoding"       # a field encoding decodes and encodes consistently
     CONFIDENTIALITY = "confidentiality"  # low-equal states stay low-equal (noninterference)
     INTEGRITY = "integrity"     # other CVMs' private memory and registers are unchanged

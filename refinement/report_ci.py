@@ -16,7 +16,7 @@ KIND_HELP = {
     Kind.INVARIANT.value: "The lower layer's local invariant is preserved by the step.",
     Kind.INIT.value: "Initial states correspond and satisfy the invariants.",
     Kind.NONVACUITY.value: "Some state satisfies the layer's invariant.",
-    Kind.TOTALITY.value: "The spec operation is total, answers a defined code and keeps the invariant.",
+    Kind.TOTALITY.value: "The spec step is total, answers one of its row's declared codes and keeps the invariant.",
     Kind.ENCODING.value: "A RISC-V field encoding decodes and encodes consistently.",
     Kind.CONFIDENTIALITY.value: "Noninterference: low-equal states stay low-equal with equal answers.",
     Kind.INTEGRITY.value: "CVMs not party to the step keep their private memory and registers.",

@@ -10,7 +10,7 @@ for a declared state machine):
 | riscv->canonical simulation | abs(RISC-V step) == canonical step |
 | riscv->canonical invariant | the RISC-V local invariant is preserved |
 | riscv isolation | PMP is configured for who runs afterwards |
-| spec totality | the spec step answers a defined code and keeps the spec invariant |
+| spec totality | the spec step answers one of the row's declared codes and keeps the spec invariant |
 | spec integrity | every live CVM not party to the step keeps all it owns (`abstract/classes.py`); the party keeps what the row says |
 | spec confidentiality | states the hypervisor cannot tell apart, agreeing on what the row declassifies, stay so; its answers are equal |
 | riscv confidentiality | the same on the RISC-V machine itself (rows that hand the hart back to the hypervisor) |
@@ -193,7 +193,7 @@ def isolation(row: Transition, pre: Dict[str, Callable]) -> Callable:
 def totality(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.require(pre["spec"])
     @icontract.ensure(lambda result: result[1][0] in row.codes and spec_invariant(result[0]),
-                      "answers a defined code and preserves the spec invariant")
+                      "answers one of the row's declared codes and preserves the spec invariant")
     def ob(s: SpecState, x: Any) -> Tuple:
         return row.spec(s, *args(x))
     return ob
@@ -244,7 +244,7 @@ KINDS: Tuple[Tuple[Layers, Kind, str, Callable, str], ...] = (
     (Layers.RISCV, Kind.ISOLATION, "isolation", isolation,
      "after the step PMP is configured for who runs, so a running hypervisor reaches NC and never C"),
     (Layers.SPEC, Kind.TOTALITY, "totality", totality,
-     "the spec step is total, answers a defined code and keeps the spec invariant"),
+     "the spec step is total, answers one of the row's declared codes and keeps the spec invariant"),
     (Layers.SPEC, Kind.INTEGRITY, "integrity", integrity_statement,
      "every live CVM not party to the step keeps everything it owns"),
     (Layers.SPEC, Kind.CONFIDENTIALITY, "confidentiality", confidentiality,
