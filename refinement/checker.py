@@ -228,7 +228,8 @@ def _known_witness(ob: Obligation, options: CheckOptions):
     if not (cex.get("confirmed") and cex.get("failed")):  # a raise is no witness
         return None
     evidence = Evidence(ob.method.value, False, 1, round(time.monotonic() - started, 3), 1,
-                        "the named witness state was replayed")
+                        "the named witness state was replayed",
+                        outcomes=[{"outcome": "holds", "reached": True, "witness": ob.witness}])
     return Verdict.PROVEN, evidence, cex
 
 
@@ -336,7 +337,9 @@ def _judge_failure(ob: Obligation, failing: ConditionOutcome, options: CheckOpti
     if not cex.get("confirmed"):
         return Verdict.ERROR, evidence(f"replay disagrees with CrossHair: {cex.get('reason')}"), cex
     if ob.method is Method.WITNESS:
-        return Verdict.PROVEN, evidence("a witness state was found and replayed", exhaustive=False), cex
+        found = evidence("a witness state was found and replayed", exhaustive=False)
+        found.outcomes = [{"outcome": "holds", "reached": True, "witness": call}]
+        return Verdict.PROVEN, found, cex
     if failing.status is Status.EXEC_ERR:
         return Verdict.ERROR, evidence(f"the model raised on a replayed input: {cex.get('reason')}",
                                        exhaustive=False), cex
@@ -356,7 +359,9 @@ def _enumerate(ob: Obligation, options: CheckOptions):
                                        f"replay disagrees: {cex.get('reason')}"), cex
     if checked == 0:
         return Verdict.VACUOUS, Evidence("enumeration", True, 0, seconds, 1, note), None
-    return Verdict.PROVEN, Evidence("enumeration", True, checked, seconds, 1, note), None
+    # every value was run with its postconditions checked: the first is the outcome's witness
+    return Verdict.PROVEN, Evidence("enumeration", True, checked, seconds, 1, note,
+                                    outcomes=[{"outcome": "holds", "reached": True, "witness": answer["first"]}]), None
 
 
 def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 1,

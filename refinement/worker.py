@@ -61,6 +61,7 @@ def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
     fn = ob.function()
     domain = getattr(importlib.import_module(ob.module), ob.domain or "")
     checked = skipped = 0
+    first = None
     started = time.monotonic()
     for args in domain():
         values = bind(fn, args, {})
@@ -69,6 +70,7 @@ def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
             continue
         checked += 1
         call = f"{ob.qualname}({', '.join(repr(a) for a in args)})"
+        first = first or call
         try:
             result = fn.__wrapped__(*args) if hasattr(fn, "__wrapped__") else fn(*args)
         except Exception as exc:
@@ -77,7 +79,8 @@ def enumerate_domain(ob: registry.Obligation) -> Dict[str, Any]:
         if failing_postconditions(fn, values, result):
             return {"checked": checked, "skipped": skipped, "failure": call,
                     "seconds": time.monotonic() - started}
-    return {"checked": checked, "skipped": skipped, "failure": None, "seconds": time.monotonic() - started}
+    return {"checked": checked, "skipped": skipped, "failure": None, "seconds": time.monotonic() - started,
+            "first": first}
 
 
 def plain_arguments(fn: Any, variadic: tuple = ()) -> Dict[str, Any]:

@@ -39,13 +39,14 @@ def test_crosshair_proofs_exhausted_every_path(full_proof):
             assert r.evidence.paths >= 1, r.id
 
 
-def test_every_crosshair_proof_has_a_replayed_witness_for_its_success_outcome(full_proof):
-    """Branch coverage: the first outcome (success, or "holds" for a lemma) of every CrossHair
-    obligation was reached by one of its own paths, replayed in plain Python."""
+def test_every_proof_has_a_replayed_witness_for_its_success_outcome(full_proof):
+    """Branch coverage: the first outcome (success, or "holds" for a lemma) of every obligation
+    was reached by one of its own paths (an enumerated value, a replayed witness state),
+    replayed in plain Python."""
     results, _ = full_proof
     for r in results:
+        assert r.evidence.outcomes, r.id
         if r.evidence.method == "crosshair":
-            assert r.evidence.outcomes, r.id
             first = r.evidence.outcomes[0]
             assert first["reached"] and first["witness"], (r.id, first)
 
