@@ -41,12 +41,14 @@ class ResultCache:
         full = f"{salt(options)}\0{deps.prover_digest(self.root)}\0{faults}"
         return deps.fingerprints(self.root, deps.targets(obligations), full)
 
-    def get(self, key: str) -> Optional[ObligationResult]:
+    def get(self, key: str, ob_id: str) -> Optional[ObligationResult]:
         path = self.folder / f"{key}.json"
         try:
             result = ObligationResult.from_json(json.loads(path.read_text()))
         except (OSError, ValueError, TypeError, KeyError):
             return None  # missing or unreadable: prove again
+        if result.id != ob_id:
+            return None  # another obligation's verdict is never served
         result.cached = True
         return result
 

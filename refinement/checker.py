@@ -377,7 +377,7 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
     keys = cache.keys(obligations, options) if cache else {}
     todo = []
     for ob in obligations:
-        hit = cache.get(keys[ob.id]) if cache else None
+        hit = cache.get(keys[ob.id], ob.id) if cache else None
         if hit is not None:
             results[ob.id] = hit
             if on_done:

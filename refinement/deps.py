@@ -296,7 +296,9 @@ def fingerprints(root: Path, targets: Dict[str, Target], salt: str = "") -> Dict
     common = f"{salt}\0{loose(root)}"
     out = {}
     for ob_id, target in targets.items():
-        h = hashlib.sha256(common.encode())
+        # The id first: obligations of one row and layers reach the same code (a layer pair's
+        # kinds share their body), so without it their keys would collide.
+        h = hashlib.sha256(f"{ob_id}\0{common}".encode())
         for d in reach(defs, target):
             h.update(f"\0{d.file}\0{d.qualname}\0{d.source}".encode())
         out[ob_id] = h.hexdigest()

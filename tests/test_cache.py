@@ -111,3 +111,22 @@ def test_a_module_level_statement_that_defines_nothing_is_part_of_every_key(tmp_
     trap.write_text(trap.read_text() + "\n_EXITS.pop(abi.CAUSE_VIRTUAL_INSTRUCTION)\n")
     second = prove(tree, tmp_path / "2.json", selection=only)["riscv/trap_cause/encoding"]
     assert not second["cached"] and second["verdict"] == "REFUTED"
+
+
+def test_obligations_that_reach_the_same_code_have_their_own_keys():
+    """A layer pair's simulation and invariant share their body and reach the same code; the
+    cache once stored one's verdict under both (the invariant was reported as a second
+    simulation). Keys are per obligation, and a stored result is served only under its own id."""
+    keys = _keys(ROOT)
+    assert len(set(keys.values())) == len(keys)
+
+
+def test_a_stored_result_is_never_served_for_another_obligation(tmp_path):
+    from refinement.cache import ResultCache
+    from refinement.results import Evidence, ObligationResult, Verdict
+    cache = ResultCache(tmp_path, ROOT)
+    stored = ObligationResult("canonical->spec/destroy_tvm/simulation", "canonical->spec", "destroy_tvm",
+                              "destroy_tvm", "simulation", Verdict.REFUTED, Evidence("crosshair", False, 1, 0.1))
+    cache.put("k", stored)
+    assert cache.get("k", "canonical->spec/destroy_tvm/simulation").verdict is Verdict.REFUTED
+    assert cache.get("k", "canonical->spec/destroy_tvm/invariant") is None
