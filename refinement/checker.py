@@ -255,11 +255,10 @@ def _covered(ob: Obligation, judged, witnesses: Optional[Dict[str, str]]):
         return judged
     declared = ob.outcomes or ((None, "holds"),)
     labels = {("holds" if code is None else str(code)): name for code, name in declared}
-    reached = witnesses
-    evidence.outcomes = [{"outcome": name, "reached": label in reached, "witness": reached.get(label)}
+    evidence.outcomes = [{"outcome": name, "reached": label in witnesses, "witness": witnesses.get(label)}
                          for label, name in labels.items()]
     evidence.outcomes += [{"outcome": f"undeclared answer {label}", "reached": True, "witness": call}
-                          for label, call in reached.items() if label not in labels]
+                          for label, call in witnesses.items() if label not in labels]
     success = evidence.outcomes[0]
     if not success["reached"]:
         evidence.note = (f"every path is proven, but no replayed input reaches its success outcome "

@@ -174,12 +174,12 @@ class _Recorder:
                 for i, result in enumerate(results):
                     code = _at(result, self.answers[i])
                     if isinstance(code, SymbolicInt):
-                        model = model or context_statespace().witness()
+                        model = context_statespace().witness() if model is None else model
                         code = _concrete(code, model)
                     label = "holds" if self.answers[i] is None else str(code)
                     if label in self.seen[i]:
                         continue
-                    model = model or context_statespace().witness()
+                    model = context_statespace().witness() if model is None else model
                     args = ", ".join(f"{n}={_concrete(lcls[n], model)!r}" for n in self.params)
                     self.seen[i][label] = f"{self.names[i]}({args})"
             except _Unreadable:
