@@ -5,7 +5,7 @@ helpers combine symbolic booleans with `&`/`|` (no fork) and update tuples entry
 """
 from __future__ import annotations
 
-from typing import Iterable, Tuple, TypeVar
+from typing import Callable, Iterable, Tuple, TypeVar
 
 T = TypeVar("T")
 
@@ -35,6 +35,14 @@ def lnot(a: bool) -> bool:
 
 def implies(a: bool, b: bool) -> bool:
     return lnot(a) | b
+
+
+def each(f: Callable[..., T], n: int, columns: Tuple[Tuple, ...], *extra: object) -> Tuple[T, ...]:
+    """`f(c[i] for c in columns, *extra)` for i in range(n): the one way a step acts entry by
+    entry. A per-entry lemma proves `f` with the sizes free; a lift obligation
+    (`refinement/obligations/lifts.py`) proves, at the configured sizes, that the step is this
+    map over the entries the state's layout names, so a wrong range, offset or count is refuted."""
+    return tuple(f(*(c[i] for c in columns), *extra) for i in range(n))
 
 
 def set_at(t: Tuple[T, ...], i: int, v: T) -> Tuple[T, ...]:

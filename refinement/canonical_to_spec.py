@@ -10,7 +10,7 @@ from typing import Tuple
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
 from abstract.config import G, H, K, NC, NIRQ, NREGS, P, PAGES, R
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, implies, lnot
+from abstract.logic import all_of, each, implies, lnot
 from abstract.spec.state import SpecState, spec_invariant
 
 
@@ -21,11 +21,11 @@ def abs_entry(valid: bool, page: int, nc: int) -> Tuple[bool, bool]:
 
 
 def abs_private(hw: CanonHw) -> Tuple[bool, ...]:
-    return tuple(abs_entry(hw.t_valid[i], hw.t_page[i], NC)[0] for i in range(K * G))
+    return tuple(private for private, _ in each(abs_entry, K * G, (hw.t_valid, hw.t_page), NC))
 
 
 def abs_shared(hw: CanonHw) -> Tuple[bool, ...]:
-    return tuple(abs_entry(hw.t_valid[i], hw.t_page[i], NC)[1] for i in range(K * G))
+    return tuple(shared for _, shared in each(abs_entry, K * G, (hw.t_valid, hw.t_page), NC))
 
 
 def abs_hv_regs(s: CanonState) -> Tuple[int, ...]:

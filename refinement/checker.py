@@ -364,7 +364,8 @@ def _enumerate(ob: Obligation, options: CheckOptions):
 
 
 def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 1,
-              on_start=None, on_done=None, cache=None, executor=None) -> List[ObligationResult]:
+              on_start=None, on_done=None, cache=None, executor=None,
+              small_first: bool = False) -> List[ObligationResult]:
     """Check obligations `jobs` at a time; results come back in the input order. Each check is
     its own child process, so one crash or hang costs only its own obligation. `executor`, if
     given, is any concurrent.futures executor (a Dask client's, say) run in place of the local
@@ -387,7 +388,9 @@ def check_all(obligations: List[Obligation], options: CheckOptions, jobs: int = 
     workers = ServingWorkers() if executor is None else None  # a remote executor has its own processes
     futures: list = []
     units = [[ob] for ob in todo] if options.faults else shared_runs(todo)
-    units.sort(key=len, reverse=True)  # bigger runs first, so the last ones to finish are short
+    # Bigger runs first, so the last ones to finish are short; or, to reach a first failure
+    # soon (`--fail-fast`), the single lemmas first: they are the quick ones.
+    units.sort(key=len, reverse=not small_first)
     try:
         futures = [pool.submit(_checked, unit, options, on_start, workers) for unit in units]
         for fut in as_completed(futures):

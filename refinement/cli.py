@@ -6,6 +6,7 @@ model-definition error (the message names the fix).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import time
@@ -112,6 +113,7 @@ def prove_cmd(
                                             help="Seconds to wait for the Dask scheduler to answer."),
     cache_dir: Path = typer.Option(Path(".refine-cache"), "--cache", help="Reuse finished results whose code is unchanged."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Prove everything again; read and write no cache."),
+    fail_fast: bool = typer.Option(False, "--fail-fast", "-x", help="Stop at the first obligation not PROVEN."),
     nc_pages: Optional[int] = typer.Option(None, "--nc-pages", help="Hypervisor memory pages."),
     c_pages: Optional[int] = typer.Option(None, "--c-pages", help="Confidential memory pages."),
     cvms: Optional[int] = typer.Option(None, "--cvms", help="CVM slots."),
@@ -137,7 +139,7 @@ def prove_cmd(
                  "sarif": sarif_path}
         cache = None if no_cache else _cache(cache_dir)
         with _executor(executor_kind, scheduler, scheduler_timeout) as executor:
-            return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths, cache, executor)
+            return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths, cache, executor, fail_fast)
     code = _guard(body)
     raise typer.Exit(code)
 
@@ -243,6 +245,107 @@ def _print_replay(obligation_id: str, answer: dict, faults) -> None:
         out.print(table)
 
 
+@app.command("mutate")
+def mutate_cmd(
+    sample: Optional[int] = typer.Option(None, "--sample", min=1, help="Mutants to draw (default: every site)."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the draw: the same seed draws the same mutants."),
+    under: Optional[List[str]] = typer.Option(None, "--under",
+                                              help="Folder to mutate; repeatable (default: concrete/riscv and abstract/canonical)."),
+    operator: Optional[List[str]] = typer.Option(None, "--operator", help="Only this operator; repeatable."),
+    mutant: Optional[List[str]] = typer.Option(None, "--mutant", help="Only the mutant with this id (see --list); repeatable."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once per mutant."),
+    timeout: float = typer.Option(90.0, "--per-obligation-timeout", min=1.0,
+                                  help="CPU seconds CrossHair may spend on each postcondition."),
+    cache_dir: Path = typer.Option(Path(".refine-cache"), "--cache", help="The result cache shared with `refine prove`."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the mutants, their results and the score here."),
+    markdown_path: Optional[Path] = typer.Option(None, "--markdown", help="Write the Markdown mutation report here."),
+    list_only: bool = typer.Option(False, "--list", help="Print the drawn mutants and their diffs; prove nothing."),
+):
+    """Measure the proofs' strength: apply mutants of the model one at a time and prove each.
+
+    A mutant is killed when an obligation is not PROVEN; a survivor is behaviour no obligation
+    constrains. Exit 0 when every counted mutant is killed, 1 otherwise, 2 on a usage error."""
+    def body():
+        import refinement
+        from refinement import mutate
+        from refinement.mutants import OPERATORS
+        bad = [o for o in operator or [] if o not in OPERATORS]
+        if bad:
+            raise UsageProblem(f"unknown operator {bad[0]!r}: use one of {', '.join(OPERATORS)}")
+        root = Path(refinement.__file__).resolve().parent.parent
+        folders = list(under or mutate.SCORED)
+        try:
+            mutate.equivalents(root)
+            from refinement.mutants import sample as draw
+            found = list(mutate.pick(root, folders, operator or []))
+            if mutant:
+                missing = sorted(set(mutant) - {m.id for m in found})
+                if missing:
+                    raise UsageProblem(f"no mutant {missing[0]!r} under {', '.join(folders)}; "
+                                       "`refine mutate --list` prints the ids")
+                found = [m for m in found if m.id in mutant]
+            chosen = draw(found, sample, seed)
+        except mutate.MutateError as exc:
+            raise UsageProblem(str(exc)) from None
+        if list_only:
+            for m in chosen:
+                out.print(f"{m.id}\n{m.diff((root / m.file).read_text())}", highlight=False, soft_wrap=True)
+            return 0
+        _load_registry()  # a model that does not load is the user's to fix before mutating it
+        return _mutate(mutate, root, chosen, cache_dir, jobs, timeout,
+                       {"json": json_path, "markdown": markdown_path}, (seed, sample, folders))
+    raise typer.Exit(_guard(body))
+
+
+def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int:
+    runner = mutate.Runner(root, cache_dir.resolve(), jobs, timeout)
+    console.print(f"proving {len(chosen)} mutants ({jobs} job(s) each; unchanged obligations come from "
+                  f"{cache_dir})", highlight=False)
+    style = {"killed": "green", "survived": "bold red", "equivalent": "dim", "error": "red"}
+    outcomes = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("mutants", total=len(chosen))
+
+        def on_start(m):
+            progress.update(task, description=f"{m.file}:{m.line} {m.operator}")
+
+        def on_done(o):
+            outcomes.append(o)
+            progress.advance(task)
+            by = f" by {o.killed_by[0]}" if o.killed_by else (f": {o.note}" if o.note else "")
+            progress.console.print(f"[{style[o.result]}]{o.result:10}[/] {o.mutant.file}:{o.mutant.line} "
+                                   f"{o.mutant.operator}{by} ({o.seconds:.0f} s)", highlight=False, soft_wrap=True)
+        try:
+            runner.run(chosen, on_start, on_done)
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted: writing the mutants finished so far[/yellow]")
+    seed, sample, folders = drawn
+    data = mutate.as_json(outcomes, seed, sample, folders)
+    for kind, text in (("json", lambda: json.dumps(data, indent=2) + "\n"),
+                       ("markdown", lambda: mutate.as_markdown(outcomes, seed, sample, folders))):
+        if paths[kind] is not None:
+            _write_text(paths[kind], text())
+    counts, score = data["counts"], data["score"]
+    out.print(", ".join(f"{n} {r}" for r, n in counts.items())
+              + (f"; score {score:.1%}" if score is not None else ""), highlight=False)
+    for o in outcomes:
+        if o.result in ("survived", "error"):
+            out.print(f"[bold red]{o.result}[/] {o.mutant.id}\n{o.diff.rstrip()}", highlight=False)
+    return 0 if counts["survived"] == counts["error"] == 0 and len(outcomes) == len(chosen) else 1
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {path}: {exc.strerror}; choose a writable path") from None
+    console.print(f"wrote {path}")
+
+
 @contextlib.contextmanager
 def _executor(kind: str, scheduler: Optional[str], connect_timeout: float = 20.0):
     """None for the local pool, or a Dask client's concurrent.futures executor."""
@@ -276,7 +379,11 @@ def _cache(folder: Path):
     return ResultCache(folder, Path(refinement.__file__).resolve().parent.parent)
 
 
-def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=None) -> int:
+class _FirstFailure(Exception):
+    """`--fail-fast`: raised from the result callback to stop the run."""
+
+
+def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=None, fail_fast=False) -> int:
     from refinement.checker import CheckOptions, check_all
     from refinement.report import Report
     from refinement.results import all_proven
@@ -296,10 +403,16 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
             how = "cached" if result.cached else f"{result.evidence.seconds:.1f} s"
             progress.console.print(f"[{style}]{result.verdict.value:8}[/{style}] {result.id} ({how})",
                                    highlight=False)
+            if fail_fast and result.verdict.value != "PROVEN":
+                raise _FirstFailure(result.id)
         try:
-            check_all(chosen, options, jobs=jobs, on_done=on_done, cache=cache, executor=executor)
+            check_all(chosen, options, jobs=jobs, on_done=on_done, cache=cache, executor=executor,
+                      small_first=fail_fast)
         except KeyboardInterrupt:
             console.print("[yellow]interrupted: writing the partial report[/yellow]")
+        except _FirstFailure as stop:
+            console.print(f"[yellow]stopped at the first failure ({stop}): writing the partial report[/yellow]",
+                          highlight=False)
     order = {ob.id: i for i, ob in enumerate(chosen)}
     done.sort(key=lambda r: order[r.id])
     report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults)

@@ -31,7 +31,7 @@ PACKAGES = ("abstract", "concrete", "refinement")
 # name they share with the model (a table such as `ABI_ITEMS` is reached through a common name)
 # no longer re-proves obligations when a report changes.
 REPORTING = frozenset(f"refinement/{m}.py" for m in (
-    "__main__", "cli", "coverage", "report", "report_ci", "report_html", "snippets", "watch"))
+    "__main__", "cli", "coverage", "mutate", "mutants", "report", "report_ci", "report_html", "snippets", "watch"))
 # The prover: how a verdict is reached and recorded. Not resolved by name but hashed whole into
 # every cache key (`prover_digest`), so any change to it re-proves everything.
 PROVER = frozenset(f"refinement/{m}.py" for m in (

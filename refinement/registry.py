@@ -16,7 +16,8 @@ from typing import Callable, Dict, Optional, Tuple
 # the others are hand-written lemmas: initial states and non-vacuity, observation, encodings,
 # per-entry lemmas.
 OBLIGATION_MODULES = ("refinement.obligations.standard", "refinement.obligations.layers",
-                      "refinement.obligations.encoding", "refinement.obligations.entries")
+                      "refinement.obligations.encoding", "refinement.obligations.entries",
+                      "refinement.obligations.lifts")
 
 
 class Layers(str, Enum):
@@ -49,6 +50,7 @@ class Kind(str, Enum):
     OBSERVATION = "observation" # the hypervisor's view commutes with the abstraction
     PARTITION = "partition"     # the rows of an entry select each of its inputs exactly once
     ENTRY = "entry"             # a per-entry lemma over scalars, the sizes free: holds at every size
+    LIFT = "lift"               # a step is its per-entry function mapped over the right entries
 
 
 class Method(str, Enum):

@@ -23,6 +23,7 @@ KIND_HELP = {
     Kind.ISOLATION.value: "After the step, a running hypervisor's PMP reaches NC and never C.",
     Kind.OBSERVATION.value: "The hypervisor's view commutes with the abstraction.",
     Kind.ENTRY.value: "A per-entry lemma with the sizes as free variables: it holds at every size.",
+    Kind.LIFT.value: "At the configured sizes, a whole step is its per-entry function mapped over the right entries.",
     Kind.PARTITION.value: "The rows of an entry select each of its inputs exactly once.",
 }
 

@@ -8,7 +8,7 @@ from typing import Any, Tuple
 
 from abstract.domain import FREE, CVM_BASE
 from abstract.config import C, K, NC
-from abstract.logic import keep, put_at
+from abstract.logic import each, keep, put_at
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
@@ -44,7 +44,7 @@ def reclaimed(owner: int, data: int, tag: int) -> Tuple[int, int]:
 def release_all(s: Any, k: int) -> Any:
     """Zero and free every page CVM slot k owns: `reclaimed` mapped over the C pages."""
     tag = CVM_BASE + k
-    pages = tuple(reclaimed(s.owner[p], s.mem[NC + p], tag) for p in range(C))
+    pages = each(reclaimed, C, (s.owner, s.mem[NC:]), tag)
     return replace(s, owner=tuple(o for o, _ in pages), mem=s.mem[:NC] + tuple(d for _, d in pages))
 
 

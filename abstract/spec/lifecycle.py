@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R
-from abstract.logic import keep, lnot, read_at, set_at
+from abstract.logic import each, keep, lnot, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
@@ -87,6 +87,12 @@ def page_after_destroy(owner: int, data: int, tag: int) -> Tuple[int, int]:
     return keep(FREE, owned) + keep(owner, lnot(owned)), keep(data, lnot(owned))
 
 
+def memory_after_destroy(s: SpecState, k: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """The owners and the memory once CVM slot k is destroyed: `page_after_destroy` on every C page."""
+    freed = each(page_after_destroy, C, (s.owner, s.mem[NC:]), CVM_BASE + k)
+    return tuple(o for o, _ in freed), s.mem[:NC] + tuple(d for _, d in freed)
+
+
 def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     """Destroy CVM `cvm_id` (none of its vCPUs may run on any hart): every page it owns is zeroed and freed, its maps, harts and MMIO
     regions, allowed lines and pending interrupts go, and its vCPUs' registers, FPU and pcs are
@@ -96,12 +102,12 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     k = slot_of(s, cvm_id)
     if k < 0 or cvm_runs_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
-    freed = tuple(page_after_destroy(s.owner[p], s.mem[NC + p], CVM_BASE + k) for p in range(C))
+    owner, mem = memory_after_destroy(s, k)
     base = k * G
     return replace(
         s,
-        owner=tuple(o for o, _ in freed),
-        mem=s.mem[:NC] + tuple(d for _, d in freed),
+        owner=owner,
+        mem=mem,
         live=s.live[:k] + (False,) + s.live[k + 1:], ids=set_at(s.ids, k, 0),
         hart=s.hart[:k * H] + (POWERED_OFF,) * H + s.hart[(k + 1) * H:],
         private=s.private[:base] + (False,) * G + s.private[base + G:],

@@ -14,7 +14,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, keep, lnot, put_at, set_at
+from abstract.logic import any_of, each, keep, lnot, put_at, set_at
 from abstract.spec.state import SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -57,7 +57,7 @@ def mark_after_reset(mark: int, k: int, harts: int) -> int:
 
 def off_other_harts(s: SpecState, k: int) -> Tuple[int, ...]:
     """The other physical harts once CVM slot k's vCPUs are taken off them."""
-    return tuple(mark_after_reset(v, k, H) for v in s.other_harts)
+    return each(mark_after_reset, P - 1, (s.other_harts,), k, H)
 
 
 def cvm_runs_elsewhere(s: SpecState, k: int) -> bool:

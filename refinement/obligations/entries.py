@@ -5,7 +5,8 @@ per-entry function mapped over the entries, and the lemma here proves that funct
 scalars with the sizes (`nc`, `pages`, `harts`) free. Its proof therefore holds at every
 size and costs the same at 4 pages as at 64; the whole-state obligations of the same operations
 are proven at the configured sizes. `MAPPED_IN` names where each per-entry function is mapped
-over a whole state, and `tests/test_entries.py` checks that the mapping is still there.
+over a whole state (through `abstract.logic.each`), and the lift obligations (`lifts.py`) prove,
+at the configured sizes, that those steps are exactly the map over the right entries.
 
 The monitor's per-entry functions are called through their modules, so that a seeded fault
 swapped into a module (`refinement.faults`) reaches the lemma too.
@@ -37,7 +38,7 @@ PmpFlags = Tuple[(bool,) * pmp.ENTRIES]
 MAPPED_IN = {
     "canonical->spec/destroy_tvm/entry": (
         ("abstract.canonical.allocator", "release_all", "abstract.canonical.allocator.reclaimed"),
-        ("abstract.spec.lifecycle", "destroy_tvm", "abstract.spec.lifecycle.page_after_destroy"),
+        ("abstract.spec.lifecycle", "memory_after_destroy", "abstract.spec.lifecycle.page_after_destroy"),
     ),
     "canonical->spec/share_memory/entry": (
         ("refinement.canonical_to_spec", "abs_private", "refinement.canonical_to_spec.abs_entry"),

@@ -13,7 +13,7 @@ from abstract import abi
 from abstract.canonical.monitor import cvms
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, keep, lnot, put_at, set_at
+from abstract.logic import any_of, each, keep, lnot, put_at, set_at
 
 Result = Tuple[int, int]
 
@@ -61,7 +61,7 @@ def interrupted(mark: int, k: int, harts: int) -> int:
 
 def taken_off_other_harts(s: Any, k: int) -> Tuple[int, ...]:
     """The other harts' marks with CVM slot k's vCPUs removed (the monitor interrupts them)."""
-    return tuple(interrupted(v, k, H) for v in s.other_harts)
+    return each(interrupted, P - 1, (s.other_harts,), k, H)
 
 
 def tlb_fill(hwp: Any, s: Any, g: int) -> Tuple[Any, Result]:
