@@ -15,7 +15,6 @@ import ast
 import copy
 import difflib
 import hashlib
-import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
@@ -186,9 +185,12 @@ def find(root: Path, under: Sequence[str], skip: Sequence[str] = ()) -> List[Mut
 
 
 def sample(mutants: Sequence[Mutant], size: Optional[int], seed: int) -> List[Mutant]:
-    """`size` mutants drawn with `seed` (all of them when size is None or larger), in file order."""
+    """`size` mutants drawn with `seed` (all of them when size is None or larger), in file order.
+    The draw ranks each mutant by a hash of the seed and its id, so an edit that adds or removes
+    sites elsewhere leaves the rest of the draw as it was."""
     if size is None or size >= len(mutants):
         return list(mutants)
-    chosen = set(random.Random(seed).sample(range(len(mutants)), size))
-    return [m for i, m in enumerate(mutants) if i in chosen]
+    rank = sorted(mutants, key=lambda m: hashlib.sha256(f"{seed}\0{m.id}".encode()).hexdigest())
+    chosen = {m.id for m in rank[:size]}
+    return [m for m in mutants if m.id in chosen]
 

@@ -16,9 +16,9 @@ ASSUMPTIONS = (
     "Hardware behaves as the RISC-V model says (PMP priority scan, G-stage leaf PTEs, GPR file).",
     "Sizes are those in the configuration table: every obligation is proven at exactly these sizes, "
     "except the per-entry lemmas (kind `entry`), which take the sizes as free variables and so hold "
-    "at every size. That a whole step is its per-entry function mapped over the entries is checked "
-    "by reading the source (tests/test_entries.py), not proven: a claim about a whole step holds "
-    "at the configured sizes.",
+    "at every size. That a whole step is its per-entry function mapped over the right entries is "
+    "proven at the configured sizes by the lift obligations (kind `lift`): a claim about a whole "
+    "step holds at the configured sizes.",
     "Single-step obligations, one set per row of the transition table (refinement/transitions.py), "
     "which lists every way the state changes (tests/test_transitions.py checks that every public "
     "step function is in a row); refinement of whole traces follows by induction on steps.",

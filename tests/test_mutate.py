@@ -69,6 +69,9 @@ def test_sample_is_fixed_by_the_seed():
     found = _found()
     assert mutants.sample(found, 3, 1) == mutants.sample(found, 3, 1)
     assert mutants.sample(found, None, 1) == found
+    fewer = [m for m in found if m.line != 4]  # a site removed elsewhere does not reshuffle the draw
+    kept = {m.id for m in mutants.sample(found, 3, 1) if m.line != 4}
+    assert kept and kept <= {m.id for m in mutants.sample(fewer, 3, 1)}
 
 
 def test_score_counts_equivalents_out_and_errors_in():

@@ -21,8 +21,6 @@ HGATP_PPN_BITS = 44
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << b for b in range(8))
 PTE_PPN_SHIFT = 10
 PTE_PPN_BITS = 44
-PRIVATE_LEAF = PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D | PTE_V
-SHARED_LEAF = PTE_R | PTE_W | PTE_U | PTE_A | PTE_D | PTE_V
 
 Hgatp = Tuple[int, int, int]  # mode, vmid, ppn
 Pte = Tuple[bool, bool, bool, bool, bool, bool, bool, bool, int]  # v r w x u g a d, ppn
