@@ -74,7 +74,7 @@ CANON_FIELDS: Dict[str, Field] = {
     **{f: SPEC_FIELDS[f] for f in MONITOR_DATA},
     "hw.iso_open": Field(True, MONITOR, 0, "whether C is open follows from who runs"),
     "hw.t_valid": cvm(True, ENTRY, "the guest map (spec private/shared)"),
-    "hw.t_exec": cvm(True, ENTRY, "private entries are executable, shared ones not (spec private)"),
+    "hw.t_exec": cvm(False, ENTRY, "not observed: the invariant makes private entries executable and shared ones not, and the view reads the entry and its page"),
     "hw.t_page": cvm(True, ENTRY, "spec page"),
     "hw.regs": Field(False, MONITOR, 0, "live registers: the hypervisor's while it runs (seen), a vCPU's otherwise"),
     "hw.hv_saved": Field(True, HYPERVISOR, 0, "the hypervisor's registers saved while a vCPU runs"),

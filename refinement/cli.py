@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -289,7 +290,8 @@ def mutate_cmd(
             raise UsageProblem(str(exc)) from None
         if list_only:
             for m in chosen:
-                out.print(f"{m.id}\n{m.diff((root / m.file).read_text())}", highlight=False, soft_wrap=True)
+                out.print(f"{m.id}\n{m.diff((root / m.file).read_text())}", highlight=False, soft_wrap=True,
+                          markup=False)  # a diff's `[i - 1]` is code, not rich markup
             return 0
         _load_registry()  # a model that does not load is the user's to fix before mutating it
         return _mutate(mutate, root, chosen, cache_dir, jobs, timeout,
@@ -303,6 +305,7 @@ def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int
                   f"{cache_dir})", highlight=False)
     style = {"killed": "green", "survived": "bold red", "equivalent": "dim", "error": "red"}
     outcomes = []
+    started = time.monotonic()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task("mutants", total=len(chosen))
@@ -315,13 +318,14 @@ def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int
             progress.advance(task)
             by = f" by {o.killed_by[0]}" if o.killed_by else (f": {o.note}" if o.note else "")
             progress.console.print(f"[{style[o.result]}]{o.result:10}[/] {o.mutant.file}:{o.mutant.line} "
-                                   f"{o.mutant.operator}{by} ({o.seconds:.0f} s)", highlight=False, soft_wrap=True)
+                                   f"{o.mutant.operator}{escape(by)} ({o.seconds:.0f} s)", highlight=False, soft_wrap=True)
         try:
             runner.run(chosen, on_start, on_done)
         except KeyboardInterrupt:
             console.print("[yellow]interrupted: writing the mutants finished so far[/yellow]")
     seed, sample, folders = drawn
     data = mutate.as_json(outcomes, seed, sample, folders)
+    data["seconds"] = round(time.monotonic() - started, 1)
     for kind, text in (("json", lambda: json.dumps(data, indent=2) + "\n"),
                        ("markdown", lambda: mutate.as_markdown(outcomes, seed, sample, folders))):
         if paths[kind] is not None:
@@ -331,7 +335,7 @@ def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int
               + (f"; score {score:.1%}" if score is not None else ""), highlight=False)
     for o in outcomes:
         if o.result in ("survived", "error"):
-            out.print(f"[bold red]{o.result}[/] {o.mutant.id}\n{o.diff.rstrip()}", highlight=False)
+            out.print(f"[bold red]{o.result}[/] {escape(o.mutant.id)}\n{escape(o.diff.rstrip())}", highlight=False)
     return 0 if counts["survived"] == counts["error"] == 0 and len(outcomes) == len(chosen) else 1
 
 

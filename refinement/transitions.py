@@ -245,7 +245,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _step("inject_interrupt", Party.HYPERVISOR, (("cvm_id", int), ("vcpu", int), ("line", int)),
           exempt=argument_cvm(0), keeps=state_kept, codes=DONE_OR_REFUSED),
     # Hardware, and the other physical harts.
-    _step("tlb_fill", Party.HARDWARE, (("g", int),), codes=(abi.ACCESS_OK,)),
+    _step("tlb_fill", Party.HARDWARE, (("g", int),), exempt=running_cvm, keeps=state_kept, codes=(abi.ACCESS_OK,)),
     _step("other_hart_run", Party.OTHER_HART, (("phys", int), ("cvm_id", int), ("vcpu", int)),
           exempt=argument_cvm(1), keeps=state_kept, codes=DONE_OR_REFUSED),
     _step("other_hart_exit", Party.OTHER_HART, (("phys", int),), codes=DONE_OR_REFUSED),

@@ -8,6 +8,7 @@ so that equal maps have equal representations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
@@ -212,9 +213,10 @@ def ids_ok(s: SpecState) -> bool:
     return each & distinct
 
 
-def slot_of(s: SpecState, cvm_id: int) -> int:
+def slot_of(s: Any, cvm_id: int) -> int:
     """The slot of the live CVM with id `cvm_id`, -1 if there is none (one branch per slot:
-    `&` rather than `and`, which would fork twice)."""
+    `&` rather than `and`, which would fork twice). Any layer's state: each keeps the CVM table
+    (`live`, `ids`) as the spec does, and the RISC-V integrity obligations name the party by it."""
     for k in range(K):
         if s.live[k] & (s.ids[k] == cvm_id):
             return k

@@ -7,6 +7,7 @@ from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_D
 
 _PMP = Field(False, MONITOR, 0, "M-mode CSRs: the hypervisor can neither read nor write them")
 _PTE = cvm(True, ENTRY, "a CVM's G-stage leaf: the guest map the hypervisor observes (spec private/shared/page)")
+_PTE_BITS = cvm(False, ENTRY, "a leaf's permission bits: not observed; the invariant (ptes_ok) fixes them by V and the PPN, which the view reads")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
 
 RV_FIELDS: Dict[str, Field] = {
@@ -15,7 +16,8 @@ RV_FIELDS: Dict[str, Field] = {
     "hw.hgatp_mode": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
     "hw.hgatp_vmid": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
     "hw.hgatp_ppn": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
-    **{f"hw.pte_{x}": _PTE for x in ("v", "r", "w", "x", "u", "a", "d", "ppn")},
+    **{f"hw.pte_{x}": _PTE for x in ("v", "ppn")},
+    **{f"hw.pte_{x}": _PTE_BITS for x in ("r", "w", "x", "u", "a", "d")},
     "hw.tlb_v": _TLB,
     "hw.tlb_ppn": _TLB,
     "hw.regs": CANON_FIELDS["hw.regs"],

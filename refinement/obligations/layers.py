@@ -7,7 +7,13 @@ state as a candidate witness: replaying it takes a second, searching for one abo
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any, Callable, Dict, Iterator, Tuple
+
 import icontract
+
+from abstract.classes import CANON_FIELDS, MONITOR, Field
+from concrete.riscv.classes import RV_FIELDS
 
 from abstract.canonical.state import CanonHw, CanonState, canonical_initial
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
@@ -103,3 +109,74 @@ def riscv_state_isolation(s: RvState) -> bool:
     and writes. Each `riscv/<op>/isolation` proves an operation leaves PMP so configured; the
     scan is evaluated here once, not on every path of every operation."""
     return hypervisor_confined(s)
+
+
+# --- the classification tables against the views they describe ---------------------------------
+
+def _field(s: Any, name: str) -> Any:
+    for part in name.split("."):
+        s = getattr(s, part)
+    return s
+
+
+def _with_field(s: Any, name: str, value: Any) -> Any:
+    head, _, rest = name.partition(".")
+    return replace(s, **{head: _with_field(getattr(s, head), rest, value) if rest else value})
+
+
+def _nudged(value: Any) -> Any:
+    """`value` with its first scalar changed (an NC page, a first entry, a first register)."""
+    if isinstance(value, tuple):
+        return (_nudged(value[0]),) + value[1:]
+    return (not value) if isinstance(value, bool) else value + 1
+
+
+def visible(view: Callable, initial: Any, name: str) -> bool:
+    """Does changing field `name` change what the hypervisor observes, while it runs or while a
+    vCPU does? (The view reads some fields only in one of the two: its saved registers, say.)"""
+    states = (initial, replace(initial, run_cvm=0, run_vcpu=0))
+    return any(view(s) != view(_with_field(s, name, _nudged(_field(s, name)))) for s in states)
+
+
+# layer -> (its classification table, its initial state, its hand-written hypervisor view). The
+# spec's view is derived from SPEC_FIELDS, so it needs no such check.
+CLASSIFIED: Dict[str, Tuple[Dict[str, Field], Callable, Callable]] = {
+    "canonical": (CANON_FIELDS, canonical_initial, canonical_hypervisor_view),
+    "riscv": (RV_FIELDS, riscv_initial, riscv_hypervisor_view),
+}
+
+
+def _fields(layer: str) -> Iterator[Tuple[str, str]]:
+    """The fields whose class the view must match: all but the monitor's own (the live
+    registers are the hypervisor's or a vCPU's by who runs, the isolation unit by the step)."""
+    table = CLASSIFIED[layer][0]
+    return ((layer, name) for name, f in table.items() if f.owner != MONITOR)
+
+
+def canonical_fields() -> Iterator[Tuple[str, str]]:
+    return _fields("canonical")
+
+
+def riscv_fields() -> Iterator[Tuple[str, str]]:
+    return _fields("riscv")
+
+
+def _classes_match(layer: str, name: str) -> Tuple[bool, bool]:
+    table, initial, view = CLASSIFIED[layer]
+    return visible(view, initial(), name), table[name].seen
+
+
+@obligation(Layers.CANONICAL, "classes", Kind.OBSERVATION, Method.ENUMERATION, domain="canonical_fields")
+@icontract.ensure(lambda result: result[0] == result[1], "the field is visible exactly when classified seen")
+def canonical_classes_observation(layer: str, name: str) -> Tuple[bool, bool]:
+    """The canonical classification is the view: a field `abstract/classes.py` marks seen changes
+    what the hypervisor observes, and one it marks hidden does not (the monitor's own aside)."""
+    return _classes_match(layer, name)
+
+
+@obligation(Layers.RISCV, "classes", Kind.OBSERVATION, Method.ENUMERATION, domain="riscv_fields")
+@icontract.ensure(lambda result: result[0] == result[1], "the field is visible exactly when classified seen")
+def riscv_classes_observation(layer: str, name: str) -> Tuple[bool, bool]:
+    """The RISC-V classification is the view: a field `concrete/riscv/classes.py` marks seen
+    changes what the hypervisor observes, and one it marks hidden does not (the monitor's own aside)."""
+    return _classes_match(layer, name)

@@ -10,6 +10,7 @@ for a declared state machine):
 | riscv->canonical simulation | abs(RISC-V step) == canonical step |
 | riscv->canonical invariant | the RISC-V local invariant is preserved |
 | riscv isolation | PMP is configured for who runs afterwards |
+| riscv integrity | every live CVM not party to the step keeps the fields only the RISC-V machine has (`concrete/riscv/classes.py`: TLB entries, hgatp, leaf bits, saved pcs); the rest is the spec's integrity through the squares |
 | spec totality | the spec step answers one of the row's declared codes and keeps the spec invariant |
 | spec integrity | every live CVM not party to the step keeps all it owns (`abstract/classes.py`); the party keeps what the row says |
 | spec confidentiality | states the hypervisor cannot tell apart, agreeing on what the row declassifies, stay so; its answers are equal |
@@ -39,6 +40,7 @@ from abstract.domain import HYPERVISOR
 from abstract.spec.security import SpecSecrets, integrity, low_equal, with_secrets
 from abstract.shapes import Regs
 from abstract.spec.state import SpecState, spec_invariant
+from concrete.riscv.security import riscv_integrity
 from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
 from refinement.canonical_to_spec import abs_canonical, canonical_local, running_ok
 from refinement.registry import Kind, Layers, obligation
@@ -190,6 +192,17 @@ def isolation(row: Transition, pre: Dict[str, Callable]) -> Callable:
     return ob
 
 
+def integrity_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    step = layer_pair(row, "riscv")
+
+    @icontract.require(pre["riscv"])
+    @icontract.ensure(lambda s, x, result: riscv_integrity(s, result[2], row.exempt(s, live_regs(s), *args(x))),
+                      "every live CVM not party to the step keeps every RISC-V-only field it owns")
+    def ob(s: RvState, x: Any) -> Tuple:
+        return step(s, x)
+    return ob
+
+
 def totality(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.require(pre["spec"])
     @icontract.ensure(lambda result: result[1][0] in row.codes and spec_invariant(result[0]),
@@ -243,6 +256,8 @@ KINDS: Tuple[Tuple[Layers, Kind, str, Callable, str], ...] = (
      "the step preserves the RISC-V local invariant (PMP layout, PTE bits, hgatp, TLB coherence)"),
     (Layers.RISCV, Kind.ISOLATION, "isolation", isolation,
      "after the step PMP is configured for who runs, so a running hypervisor reaches NC and never C"),
+    (Layers.RISCV, Kind.INTEGRITY, "integrity_riscv", integrity_riscv,
+     "every live CVM not party to the step keeps the fields only the RISC-V machine has: its TLB entries, hgatp, leaf bits and saved pcs"),
     (Layers.SPEC, Kind.TOTALITY, "totality", totality,
      "the spec step is total, answers one of the row's declared codes and keeps the spec invariant"),
     (Layers.SPEC, Kind.INTEGRITY, "integrity", integrity_statement,
@@ -254,10 +269,9 @@ RISCV_CONFIDENTIALITY = (Layers.RISCV, Kind.CONFIDENTIALITY, "confidentiality_ri
                          "noninterference on the RISC-V machine itself")
 
 
-# Where each kind's result holds the step's answer code: a layer pair or a pair of runs answers
-# at [0][1][0], one run at [1][0]. The checker names each path's outcome by it (evidence.outcomes).
-ANSWER_AT = {Kind.SIMULATION: (0, 1, 0), Kind.INVARIANT: (0, 1, 0), Kind.ISOLATION: (0, 1, 0),
-             Kind.CONFIDENTIALITY: (0, 1, 0)}
+# Where each kind's result holds the step's answer code: one spec run answers at [1][0], a layer
+# pair or a pair of runs at [0][1][0]. The checker names each path's outcome by it (evidence.outcomes).
+ONE_RUN = {(Layers.SPEC, Kind.TOTALITY), (Layers.SPEC, Kind.INTEGRITY)}
 
 
 def kinds_of(row: Transition) -> Tuple[Tuple[Layers, Kind, str, Callable, str], ...]:
@@ -277,7 +291,8 @@ def _roots(row: Transition, builder: Callable) -> Tuple[Tuple[str, str], ...]:
         return os.path.relpath(inspect.getsourcefile(fn), ROOT).replace(os.sep, "/"), fn.__name__
     layers = {"simulation_canonical_spec": (row.spec, row.canonical), "invariant_canonical": (row.spec, row.canonical),
               "simulation_riscv_canonical": (row.canonical, row.riscv), "invariant_riscv": (row.canonical, row.riscv),
-              "isolation": (row.canonical, row.riscv), "confidentiality_riscv": (row.riscv,)}
+              "isolation": (row.canonical, row.riscv), "integrity_riscv": (row.canonical, row.riscv),
+              "confidentiality_riscv": (row.riscv,)}
     touched = layers.get(builder.__name__, (row.spec,))
     return OWN + tuple(where(fn) for fn in touched) + (("refinement/transitions.py", f"row:{row.name}"),)
 
@@ -295,7 +310,7 @@ def _generate(row: Transition, namespace: Dict[str, Any]) -> List[str]:
         inspect.unwrap(fn).__annotations__["x"] = row.input_type  # shared with the wrapper
         obligation(layers, row.name, kind, transition=row.name,
                    location=("refinement/transitions.py", row.line), roots=_roots(row, builder),
-                   answer=ANSWER_AT.get(kind, (1, 0)), outcomes=row.outcomes)(fn)
+                   answer=(1, 0) if (layers, kind) in ONE_RUN else (0, 1, 0), outcomes=row.outcomes)(fn)
         namespace[name] = fn
         made.append(name)
     return made
