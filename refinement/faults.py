@@ -129,6 +129,34 @@ def _wfi_not_dispatched(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> 
     return _REAL_VCPU_EXIT(hwp, s, cause, addr, instr)
 
 
+# Slips around a per-entry function and in the RISC-V-only state (issue 15): each is refuted by a
+# lift or a RISC-V integrity obligation, at sizes where the confused sizes differ.
+
+def _reclaim_at_wrong_offset(s: Any, k: int) -> Any:
+    """Destroy reclaims the C pages reading their contents from offset C, not NC: the same
+    memory whenever the two sizes coincide."""
+    from abstract.canonical import allocator
+    from abstract.config import C
+    from abstract.domain import CVM_BASE
+    from abstract.logic import each
+    pages = each(allocator.reclaimed, C, (s.owner, s.mem[C:]), CVM_BASE + k)
+    return replace(s, owner=tuple(o for o, _ in pages), mem=s.mem[:NC] + tuple(d for _, d in pages))
+
+
+def _srst_counts_slots(s: Any, k: int) -> Any:
+    """SRST takes vCPUs off the other harts counting CVM slots, not vCPUs per slot, per CVM."""
+    from abstract.canonical.monitor import physical
+    from abstract.config import K, P
+    from abstract.logic import each
+    return each(physical.interrupted, P - 1, (s.other_harts,), k, K)
+
+
+def _fill_next_cvm(self: Any, hw: Any, i: int) -> Any:
+    """The TLB fill caches the next CVM slot's entry, not the running CVM's."""
+    from abstract.config import G, K
+    return _REAL_TLB_FILL(self, hw, (i + G) % (K * G))
+
+
 def _spec_fault_leaks(s: Any, gpa: int) -> Any:
     """Spec: the page-fault path copies the faulting vCPU's registers into the exit area."""
     from abstract.spec import memory
@@ -173,6 +201,7 @@ def _real(module: str, name: str) -> Callable:
 
 _REAL_HYPERVISOR_ECALL = _real("abstract.canonical.monitor.ecall", "hypervisor_ecall")
 _REAL_VCPU_EXIT = _real("abstract.canonical.monitor.switch", "vcpu_exit")
+_REAL_TLB_FILL = _real("concrete.riscv.machine", "RiscvMachine").tlb_fill
 
 
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
@@ -235,6 +264,17 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           ("spec/remove_mmio_region/integrity",),
           also=(("abstract.canonical.monitor.mmio", "remove_mmio_region", _monitor_removes_any_region),),
           sizes=(("cvms", 2),)),
+    Fault(18, "reclaim-at-wrong-offset",
+          "DESTROY_TVM reclaims the C pages reading their contents at offset C instead of NC.",
+          "abstract.canonical.allocator", "release_all", _reclaim_at_wrong_offset,
+          ("canonical/destroy_tvm/lift",), sizes=(("nc_pages", 5),)),
+    Fault(19, "srst-counts-slots",
+          "SRST takes vCPUs off the other harts with the number of CVM slots as the vCPUs per slot.",
+          "abstract.canonical.monitor.physical", "taken_off_other_harts", _srst_counts_slots,
+          ("canonical/system_reset/lift",), sizes=(("cvms", 2), ("harts", 3), ("phys_harts", 2))),
+    Fault(20, "tlb-fill-next-cvm", "The hardware's TLB fill caches another CVM's translation.",
+          "concrete.riscv.machine", "RiscvMachine.tlb_fill", _fill_next_cvm,
+          ("riscv/tlb_fill/integrity",), sizes=(("cvms", 2),)),
 ), key=lambda f: f.number)}
 
 

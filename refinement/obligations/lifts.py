@@ -9,7 +9,8 @@ each entry before, the entries read off the state's layout as written here (C pa
 physical hart j is `other_harts[j]`). A wrong range, offset, count or size argument around the
 call is refuted here, at any configuration where the sizes differ (CI proves two).
 
-One generic statement, one row per lift.
+One generic statement, one row per lift. Steps and per-entry functions are called through their
+modules, so that a seeded fault swapped into a module (`refinement.faults`) reaches the lift.
 """
 from __future__ import annotations
 
@@ -75,11 +76,11 @@ LIFTS = (
          lambda s, k: (tuple(lifecycle.page_after_destroy(o, d, CVM_BASE + k) for o, d in _pages(s)), s.mem[:NC]),
          "the spec's destroy of slot k is `page_after_destroy` on every C page, NC memory untouched"),
     Lift(Layers.CANONICAL, "system_reset", "canonical->spec/system_reset/entry", CanonState, canonical_shapes_ok,
-         canonical_physical.taken_off_other_harts,
+         lambda s, k: canonical_physical.taken_off_other_harts(s, k),
          lambda s, k: tuple(canonical_physical.interrupted(s.other_harts[j], k, H) for j in range(P - 1)),
          "SRST of slot k on the canonical machine is `interrupted` on every other physical hart, H vCPUs per slot"),
     Lift(Layers.SPEC, "system_reset", "canonical->spec/system_reset/entry", SpecState, shapes_ok,
-         spec_physical.off_other_harts,
+         lambda s, k: spec_physical.off_other_harts(s, k),
          lambda s, k: tuple(spec_physical.mark_after_reset(s.other_harts[j], k, H) for j in range(P - 1)),
          "SRST of slot k in the spec is `mark_after_reset` on every other physical hart, H vCPUs per slot"),
     Lift(Layers.CANONICAL_SPEC, "share_memory", "canonical->spec/share_memory/entry", CanonHw, canon_hw_shapes_ok,
