@@ -327,7 +327,7 @@ def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int
     data = mutate.as_json(outcomes, seed, sample, folders)
     data["seconds"] = round(time.monotonic() - started, 1)
     for kind, text in (("json", lambda: json.dumps(data, indent=2) + "\n"),
-                       ("markdown", lambda: mutate.as_markdown(outcomes, seed, sample, folders))):
+                       ("markdown", lambda: mutate.as_markdown(outcomes, seed, sample, folders, data["seconds"]))):
         if paths[kind] is not None:
             _write_text(paths[kind], text())
     counts, score = data["counts"], data["score"]

@@ -157,13 +157,16 @@ def counts(outcomes: Sequence[Outcome]) -> Dict[str, int]:
     return {r: sum(o.result == r for o in outcomes) for r in ("killed", "survived", "equivalent", "error")}
 
 
-def as_markdown(outcomes: Sequence[Outcome], seed: int, sample: Optional[int], under: Sequence[str]) -> str:
+def as_markdown(outcomes: Sequence[Outcome], seed: int, sample: Optional[int], under: Sequence[str],
+                seconds: Optional[float] = None) -> str:
     c, s = counts(outcomes), score(outcomes)
     lines = ["# Mutation report", "",
              f"{len(outcomes)} mutants of {', '.join(under)} (seed {seed}"
              + (f", sample {sample}" if sample else ", all sites") + "): "
              + ", ".join(f"{n} {r}" for r, n in c.items())
-             + (f"; score {s:.1%} (killed / (total - equivalent))." if s is not None else "."), "",
+             + (f"; score {s:.1%} (killed / (total - equivalent))." if s is not None else ".")
+             + (f" Wall time {seconds:.0f} s (verdicts already in the result cache, a mutant's "
+                "included, are reused)." if seconds is not None else ""), "",
              "## Behaviour no obligation constrains", ""]
     survivors = [o for o in outcomes if o.result in ("survived", "error")]
     if not survivors:

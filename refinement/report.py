@@ -67,14 +67,16 @@ SECURITY_PROPERTIES = (
      "the secret's value), and agree on what the transition declassifies, stay indistinguishable "
      "to the hypervisor after every transition, with equal answers unless the answer goes to the "
      "guest; the hypervisor's view commutes with each abstraction, so this carries down to RISC-V, "
-     "where the steps that return the hart to the hypervisor are also proven noninterfering directly.",
+     "where the steps that return the hart to the hypervisor are also proven noninterfering directly; "
+     "the canonical and RISC-V field classifications match their views field by field.",
      ("confidentiality", "observation")),
     ("Integrity",
      "No transition changes anything a CVM that is not party to it owns (its C pages and their "
      "contents, and its part of every CVM-owned field: table entry, harts, guest map, registers, "
      "FPU, pcs, awaited answers, MMIO regions, interrupt lines, IPIs, secret); resuming a vCPU "
      "changes its registers only where the hypervisor's answer may write (a0/a1 after an SBI "
-     "call, rd after an MMIO load).",
+     "call, rd after an MMIO load). On the RISC-V machine, no transition changes the fields only it "
+     "has (TLB entries, hgatp, leaf permission bits, saved pcs) of a CVM not party to it.",
      ("integrity",)),
 )
 
