@@ -13,7 +13,7 @@ A class is (seen, owner, unit):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict
+from typing import Any, Dict
 
 from abstract.config import G, H, NIRQ, R
 
@@ -31,6 +31,14 @@ class Field:
 
 def cvm(seen: bool, unit: int, reason: str) -> Field:
     return Field(seen, CVM, unit, reason)
+
+
+def field_value(s: Any, name: str) -> Any:
+    """The value of a table's field `name` in state `s`; a dotted name reaches into a part
+    (`hw.regs`)."""
+    for part in name.split("."):
+        s = getattr(s, part)
+    return s
 
 
 SPEC_FIELDS: Dict[str, Field] = {

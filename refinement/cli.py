@@ -339,12 +339,17 @@ def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int
     return 0 if counts["survived"] == counts["error"] == 0 and len(outcomes) == len(chosen) else 1
 
 
+def _atomic_write(path: Path, text: str) -> None:
+    """Write through a temporary file, so a crash never leaves half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 def _write_text(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        _atomic_write(path, text)
     except OSError as exc:
         raise UsageProblem(f"cannot write {path}: {exc.strerror}; choose a writable path") from None
     console.print(f"wrote {path}")
@@ -447,10 +452,7 @@ def _write_reports(report, paths) -> None:
                 with open(path, "w") as stream:
                     stream.write(render(report))
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                tmp.write_text(render(report))
-                tmp.replace(path)  # never leave a half-written report
+                _atomic_write(path, render(report))
         except OSError as exc:
             console.print(f"[red]error:[/red] cannot write {path}: {exc.strerror}; choose a writable path")
         else:

@@ -133,8 +133,9 @@ class _Finder(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         # A dropped call: `x = f(..., x, ...)` becomes `x = x` (the state passes through).
         call, targets = node.value, {t.id for t in node.targets if isinstance(t, ast.Name)}
-        if isinstance(call, ast.Call) and any(isinstance(a, ast.Name) and a.id in targets for a in call.args):
-            kept = next(a for a in call.args if isinstance(a, ast.Name) and a.id in targets)
+        args = call.args if isinstance(call, ast.Call) else []
+        kept = next((a for a in args if isinstance(a, ast.Name) and a.id in targets), None)
+        if kept is not None:
             self._add(call, "call", ast.Name(kept.id))
         self.generic_visit(node)
 

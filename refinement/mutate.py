@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 from refinement.deps import PACKAGES
+from refinement import mutants
 from refinement.mutants import Mutant
 
 EQUIVALENT = "refinement/equivalent_mutants.txt"
@@ -182,7 +183,6 @@ def as_markdown(outcomes: Sequence[Outcome], seed: int, sample: Optional[int], u
 
 
 def pick(root: Path, under: Sequence[str], operators: Sequence[str]) -> Iterator[Mutant]:
-    from refinement import mutants
     for folder in under:
         if not (root / folder).is_dir():
             raise MutateError(f"{folder!r} is not a folder of the project; use a path such as concrete/riscv")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import typing
 from dataclasses import make_dataclass, replace
-from typing import Tuple
+from typing import Any, Tuple
 
-from abstract.classes import CVM, PAGES, SPEC_FIELDS
+from abstract.classes import CVM, PAGES, SPEC_FIELDS, field_value
 from abstract.config import C, H, K, NC, NREGS
 from abstract.shapes import ints
 from abstract.domain import CVM_BASE, HYPERVISOR
@@ -84,16 +84,21 @@ def pages_kept(before: SpecState, after: SpecState, k: int) -> bool:
     )
 
 
+def blocks_kept(before: Any, after: Any, owned: Tuple[Tuple[str, int], ...], k: int) -> bool:
+    """CVM slot k's block of every field in `owned` ((name, entries per slot), from a layer's
+    table) is unchanged. Any layer's state: the RISC-V integrity uses it too."""
+    # A field the step did not replace is kept by every CVM: skipping it keeps the term small
+    # (most steps touch a few fields). `is` on the field objects never forks.
+    changed = [(b, a, unit) for b, a, unit in ((field_value(before, n), field_value(after, n), u) for n, u in owned)
+               if b is not a]
+    return all_of(same(b[k * unit:(k + 1) * unit], a[k * unit:(k + 1) * unit]) for b, a, unit in changed)
+
+
 def cvm_fields_kept(before: SpecState, after: SpecState, k: int) -> bool:
     """Everything CVM slot k owns is unchanged: its pages (`pages_kept`) and its block of every
     field `SPEC_FIELDS` gives to a CVM: its table entry, harts, guest map, vCPU registers, FPU
     and pcs, pending answers, MMIO regions, interrupt lines, IPIs and secret."""
-    # A field the step did not replace is kept by every CVM: skipping it keeps the term small
-    # (most steps touch a few fields). `is` on the field objects never forks.
-    changed = [(getattr(before, name), getattr(after, name), unit) for name, unit in OWNED
-               if getattr(before, name) is not getattr(after, name)]
-    blocks = all_of(same(b[k * unit:(k + 1) * unit], a[k * unit:(k + 1) * unit]) for b, a, unit in changed)
-    return pages_kept(before, after, k) & blocks
+    return pages_kept(before, after, k) & blocks_kept(before, after, OWNED, k)
 
 
 def integrity(before: SpecState, after: SpecState, exempt: int) -> bool:

@@ -12,7 +12,8 @@ from typing import Any, Tuple
 
 from abstract.classes import CANON_FIELDS, CVM
 from abstract.config import K
-from abstract.logic import all_of, implies, same
+from abstract.logic import all_of, implies
+from abstract.spec.security import blocks_kept
 from concrete.riscv.classes import RV_FIELDS
 
 # (dotted field name, entries per CVM slot) of every RISC-V-only field a CVM owns.
@@ -20,20 +21,9 @@ OWNED: Tuple[Tuple[str, int], ...] = tuple((name, f.unit) for name, f in RV_FIEL
                                            if f.owner == CVM and name not in CANON_FIELDS)
 
 
-def _field(s: Any, name: str) -> Any:
-    for part in name.split("."):
-        s = getattr(s, part)
-    return s
-
-
 def riscv_fields_kept(before: Any, after: Any, k: int) -> bool:
     """Every RISC-V-only field CVM slot k owns is unchanged."""
-    # A field the step did not replace is kept by every CVM: `is` never forks, and skipping it
-    # keeps the term small.
-    changed = [(b, a, unit) for b, a, unit in ((_field(before, n), _field(after, n), u) for n, u in OWNED)
-               if b is not a]
-    blocks = all_of(same(b[k * unit:(k + 1) * unit], a[k * unit:(k + 1) * unit]) for b, a, unit in changed)
-    return blocks
+    return blocks_kept(before, after, OWNED, k)
 
 
 def riscv_integrity(before: Any, after: Any, exempt: int) -> bool:

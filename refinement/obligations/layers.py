@@ -12,12 +12,11 @@ from typing import Any, Callable, Dict, Iterator, Tuple
 
 import icontract
 
-from abstract.classes import CANON_FIELDS, MONITOR, Field
-from concrete.riscv.classes import RV_FIELDS
-
 from abstract.canonical.state import CanonHw, CanonState, canonical_initial
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from concrete.riscv.state import RvHw, RvState, riscv_initial  # noqa: F401  (witness reprs)
+from abstract.classes import CANON_FIELDS, MONITOR, Field, field_value
+from concrete.riscv.classes import RV_FIELDS
 from abstract.logic import same
 from abstract.spec.security import SpecSecrets, hypervisor_view, low_equal, secrets_of, with_secrets  # noqa: F401
 from refinement.canonical_to_spec import (
@@ -113,12 +112,6 @@ def riscv_state_isolation(s: RvState) -> bool:
 
 # --- the classification tables against the views they describe ---------------------------------
 
-def _field(s: Any, name: str) -> Any:
-    for part in name.split("."):
-        s = getattr(s, part)
-    return s
-
-
 def _with_field(s: Any, name: str, value: Any) -> Any:
     head, _, rest = name.partition(".")
     return replace(s, **{head: _with_field(getattr(s, head), rest, value) if rest else value})
@@ -135,7 +128,7 @@ def visible(view: Callable, initial: Any, name: str) -> bool:
     """Does changing field `name` change what the hypervisor observes, while it runs or while a
     vCPU does? (The view reads some fields only in one of the two: its saved registers, say.)"""
     states = (initial, replace(initial, run_cvm=0, run_vcpu=0))
-    return any(view(s) != view(_with_field(s, name, _nudged(_field(s, name)))) for s in states)
+    return any(view(s) != view(_with_field(s, name, _nudged(field_value(s, name)))) for s in states)
 
 
 # layer -> (its classification table, its initial state, its hand-written hypervisor view). The
