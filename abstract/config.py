@@ -18,18 +18,26 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Sizes:
-    nc_pages: int = 4      # hypervisor (non-confidential) memory pages
+    # Defaults differ where a slip could confuse two sizes (C for NC, K for H, H for G, P for
+    # H): where they coincide, indexing by the wrong one proves. Where these defaults coincide
+    # (harts, guest pages and physical harts; CVMs and FP registers), `SECOND` differs.
+    nc_pages: int = 5      # hypervisor (non-confidential) memory pages
     c_pages: int = 4       # confidential memory pages, including one page-table root per CVM slot
     cvms: int = 2          # CVM slots
-    harts: int = 2         # virtual harts per CVM
+    harts: int = 3         # virtual harts per CVM
     guest_pages: int = 3   # guest-physical pages per CVM
     levels: int = 1        # G-stage page-table levels below the root
-    mmio_regions: int = 2  # MMIO region slots per CVM (ACE allows 1024)
-    phys_harts: int = 2    # physical harts: the modelled one (0) and others that run vCPUs too
-    fp_registers: int = 1  # floating-point registers per file (f0..f31 has 32): see NFREGS below
+    mmio_regions: int = 1  # MMIO region slots per CVM (ACE allows 1024)
+    phys_harts: int = 3    # physical harts: the modelled one (0) and others that run vCPUs too
+    fp_registers: int = 2  # floating-point registers per file (f0..f31 has 32): see NFREGS below
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+# The second configuration CI proves in full: every pair of sizes equal at the defaults differs
+# here, and every pair equal here differs at the defaults (`tests/test_config.py` checks both).
+SECOND = dict(nc_pages=4, c_pages=4, cvms=2, harts=2, guest_pages=3, mmio_regions=2, phys_harts=4, fp_registers=1)
 
 
 LIMITS = {

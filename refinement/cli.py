@@ -56,14 +56,15 @@ def _select(patterns: Optional[List[str]]):
 
 
 def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None, phys_harts=None,
-           fp_registers=None):
-    """The REFINE_* environment variables, overridden by the command-line options given."""
-    from abstract.config import ConfigError, Sizes, from_env, validate
+           fp_registers=None, second=False):
+    """The REFINE_* environment variables (or, with `second`, the second configuration),
+    overridden by the command-line options given."""
+    from abstract.config import SECOND, ConfigError, Sizes, from_env, validate
     given = dict(nc_pages=nc_pages, c_pages=c_pages, cvms=cvms, harts=harts,
                  guest_pages=guest_pages, levels=levels, mmio_regions=mmio_regions,
                  phys_harts=phys_harts, fp_registers=fp_registers)
     try:
-        base = from_env().as_dict()
+        base = {**Sizes().as_dict(), **SECOND} if second else from_env().as_dict()
         return validate(Sizes(**{**base, **{k: v for k, v in given.items() if v is not None}}))
     except ConfigError as exc:
         raise UsageProblem(str(exc)) from None
@@ -125,10 +126,13 @@ def prove_cmd(
     phys_harts: Optional[int] = typer.Option(None, "--phys-harts", help="Physical harts (vCPUs run on any)."),
     fp_registers: Optional[int] = typer.Option(None, "--fp-registers",
                                                help="Floating-point registers per file (moved only whole; 32 is the real width)."),
+    second: bool = typer.Option(False, "--second",
+                                help="Start from the second size configuration CI proves (abstract.config.SECOND)."),
 ):
     """Prove the selected obligations, show progress, print a summary and write reports."""
     def body():
-        sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions, phys_harts, fp_registers)
+        sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions, phys_harts, fp_registers,
+                       second)
         from refinement.faults import FAULTS
         unknown = [f for f in fault or [] if f not in FAULTS]
         if unknown:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import time
+import types
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import crosshair.core
@@ -19,6 +20,9 @@ from crosshair.options import AnalysisKind, AnalysisOptionSet
 from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicInt
 from crosshair.statespace import MessageType, StateSpace, context_statespace
 from crosshair.tracers import NoTracing
+from crosshair import smt
+
+from abstract import logic
 
 from refinement.contracts import code_key
 from refinement.outcomes import ConditionOutcome, Status
@@ -270,3 +274,142 @@ def _condition_source(checkable: object) -> str:
     conditions = getattr(checkable, "conditions", None)
     post = getattr(conditions, "post", None) or []
     return post[0].expr_source if post else ""
+
+
+
+# --- the model's boolean combinators, built as one term ----------------------------------------
+# `abstract.logic`'s combinators are plain Python, so that the model runs without CrossHair.
+# Traced, each `&`, `|` and `^` is one symbolic operation through CrossHair's operator dispatch
+# (about 0.1 ms each); a spec invariant is about a thousand of them, evaluated on every path.
+# These patches give the same values built as one z3 term per call, with tracing off. Anything
+# else (an int, a symbolic container) takes the model's own definition, called through an
+# unregistered copy so that the patch does not intercept its own fallback.
+
+def _unpatched(fn: Callable) -> Callable:
+    return types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+def _bool_term(v: Any) -> Any:
+    """v's z3 term if v is a bool, plain or symbolic; None otherwise."""
+    if type(v) is SymbolicBool:
+        return v.var
+    if type(v) is bool:
+        return smt.bool_val(v)
+    return None
+
+
+def _fold(model_fn: Callable, join: Callable) -> Callable:
+    plain = _unpatched(model_fn)
+
+    def patched(bits: Any) -> Any:
+        values = list(bits)  # traced: the items are model code
+        with NoTracing():
+            terms = [_bool_term(v) for v in values]
+            symbolic = any(type(v) is SymbolicBool for v in values)
+            if symbolic and all(t is not None for t in terms):
+                return SymbolicBool(join(*terms))
+        return plain(values)
+    return patched
+
+
+def _patched_lnot(model_fn: Callable) -> Callable:
+    plain = _unpatched(model_fn)
+
+    def patched(a: Any) -> Any:
+        with NoTracing():
+            if type(a) is SymbolicBool:
+                return SymbolicBool(smt.not_(a.var))
+        return plain(a)
+    return patched
+
+
+def _patched_implies(model_fn: Callable) -> Callable:
+    plain = _unpatched(model_fn)
+
+    def patched(a: Any, b: Any) -> Any:
+        with NoTracing():
+            ta, tb = _bool_term(a), _bool_term(b)
+            if ta is not None and tb is not None and SymbolicBool in (type(a), type(b)):
+                return SymbolicBool(smt.or_(smt.not_(ta), tb))
+        return plain(a, b)
+    return patched
+
+
+def _patched_same(model_fn: Callable) -> Callable:
+    """`same` of two plain tuples as one conjunction of equalities over their leaves; entries
+    of other types are compared by the model's definition, traced."""
+    plain = _unpatched(model_fn)
+
+    def patched(a: Any, b: Any) -> Any:
+        rest: List[Tuple[Any, Any]] = []
+        with NoTracing():
+            tuples = type(a) is tuple and type(b) is tuple
+            if tuples:
+                terms = _equal_terms(a, b, rest)
+                if terms is False:
+                    return False
+                equal: Any = SymbolicBool(smt.and_(*terms)) if terms else True
+        if not tuples:
+            return plain(a, b)
+        for x, y in rest:
+            equal = equal & plain((x,), (y,))
+        return equal
+    return patched
+
+
+def _equal_terms(a: tuple, b: tuple, rest: List[Tuple[Any, Any]]) -> Any:
+    """Terms for `a == b` leaf by leaf (False when lengths or plain leaves differ); pairs of any
+    other types go to `rest`."""
+    if a is b:  # one object (confidentiality's two runs share what they keep): no term
+        return []
+    if len(a) != len(b):
+        return False
+    terms: List[Any] = []
+    for x, y in zip(a, b):
+        if x is y:
+            continue
+        tx, ty = type(x), type(y)
+        if tx is tuple and ty is tuple:
+            inner = _equal_terms(x, y, rest)
+            if inner is False:
+                return False
+            terms.extend(inner)
+        elif _int_like(x) and _int_like(y) and (tx is not int or ty is not int):
+            terms.append(smt.eq(_int_term(x), _int_term(y)))
+        elif tx in (bool, SymbolicBool) and ty in (bool, SymbolicBool) and SymbolicBool in (tx, ty):
+            terms.append(smt.eq(_bool_term(x), _bool_term(y)))
+        elif tx in (int, bool) and ty in (int, bool):
+            if x != y:
+                return False
+        else:
+            rest.append((x, y))
+    return terms
+
+
+def _int_like(v: Any) -> bool:
+    """A plain int or a symbolic one (SymbolicBoundedInt, from a bounded range, is one too)."""
+    return type(v) is int or isinstance(v, SymbolicInt)
+
+
+def _int_term(v: Any) -> Any:
+    return smt.int_val(v) if type(v) is int else v.var
+
+
+def _patched_keep(model_fn: Callable) -> Callable:
+    """`keep(value, flag)` as `ite(flag, value, 0)`: no multiplication for the solver either."""
+    plain = _unpatched(model_fn)
+
+    def patched(value: Any, flag: Any) -> Any:
+        with NoTracing():
+            if type(flag) is SymbolicBool and _int_like(value):
+                return SymbolicInt(smt.ite(flag.var, _int_term(value), smt.int_val(0)))
+        return plain(value, flag)
+    return patched
+
+
+crosshair.core.register_patch(logic.keep, _patched_keep(logic.keep))
+crosshair.core.register_patch(logic.all_of, _fold(logic.all_of, smt.and_))
+crosshair.core.register_patch(logic.any_of, _fold(logic.any_of, smt.or_))
+crosshair.core.register_patch(logic.lnot, _patched_lnot(logic.lnot))
+crosshair.core.register_patch(logic.implies, _patched_implies(logic.implies))
+crosshair.core.register_patch(logic.same, _patched_same(logic.same))

@@ -6,7 +6,7 @@ from typing import Tuple
 
 import icontract
 
-from abstract.logic import lnot
+from abstract.logic import all_of, any_of, implies, keep, lnot, same
 from concrete.riscv import pmp
 from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
@@ -126,3 +126,37 @@ def joint_wrong(x: int) -> int:
 def joint_other_precondition(x: int) -> int:
     """Same inputs, another precondition: never explored with the others."""
     return x
+
+
+# The prover builds the model's combinators as single z3 terms (`crosshair_adapter`'s patches).
+# Proven against plain `&`, `|`, `^` and `*`, which CrossHair traces as usual, they agree on
+# every input; the second obligation, which expects the wrong value, must be refuted.
+
+def _and_loop(bits: Tuple[bool, ...]) -> bool:
+    acc = True
+    for b in bits:
+        acc = acc & b
+    return acc
+
+
+def _or_loop(bits: Tuple[bool, ...]) -> bool:
+    acc = False
+    for b in bits:
+        acc = acc | b
+    return acc
+
+
+@obligation(Layers.SPEC, "fixture_combinators", Kind.SIMULATION)
+@icontract.ensure(lambda result: result)
+def combinators_agree(a: bool, b: bool, c: bool, i: int, j: int) -> bool:
+    bits = (a, b, c, True)
+    return ((all_of(bits) == _and_loop(bits)) & (any_of(bits) == _or_loop(bits))
+            & (lnot(a) == (a ^ True)) & (implies(a, b) == ((a ^ True) | b)) & (keep(i, c) == i * c)
+            & (same((i, (j, a)), (j, (i, b))) == ((i == j) & (a == b)))
+            & (same((i, a), (i, a, b)) == False))  # noqa: E712  (a bool from `same`, not a branch)
+
+
+@obligation(Layers.SPEC, "fixture_combinators_wrong", Kind.SIMULATION)
+@icontract.ensure(lambda result: result)
+def combinators_wrong(a: bool, b: bool, i: int) -> bool:
+    return (implies(a, b) == (a | b)) & (keep(i, a) == i)

@@ -212,3 +212,9 @@ def test_outcome_coverage_replays_each_witness_and_a_missing_success_is_vacuous(
     assert [(o["outcome"], o["reached"]) for o in evidence.outcomes] == [("ACCESS_OK", True), ("ACCESS_FAULT", True)]
     verdict, evidence, _ = checker._covered(ob, _proven(), {"1": fault})
     assert verdict is Verdict.VACUOUS and "ACCESS_OK" in evidence.note
+
+
+def test_the_provers_combinator_terms_agree_with_plain_python(fixtures):
+    assert _check(fixtures, "spec/fixture_combinators/simulation").verdict is Verdict.PROVEN
+    wrong = _check(fixtures, "spec/fixture_combinators_wrong/simulation")
+    assert wrong.verdict is Verdict.REFUTED and wrong.counterexample

@@ -14,7 +14,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, each, keep, lnot, put_at, set_at
+from abstract.logic import any_of, each, keep, lnot, put_at, read_at, set_at
 from abstract.spec.state import SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -24,18 +24,21 @@ def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[Spe
     """TVM_VCPU_RUN from the hypervisor on physical hart `phys`, which runs no vCPU: the same
     checks as on this hart, and a vCPU that runs anywhere (here or on another hart) is refused
     with INVALID_PARAM. A suspended vCPU resumes as started."""
-    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] != 0:
+    # `phys` and `vcpu` stay symbolic: `read_at` and `put_at` read and write at them without a
+    # fork per position (measured: at 2 CVMs, 3 vCPUs each and 3 physical harts, 262 paths for the spec's
+    # obligations with indexing, 92 with these)
+    if lnot((1 <= phys) & (phys < P)) or read_at(s.other_harts, phys - 1) != 0:
         return s, (abi.INVALID_PARAM, 0)
     k = slot_of(s, cvm_id)
     if (k < 0) | (vcpu < 0) | (vcpu >= H):  # `|`, not `or`: one branch instead of several
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
-    may_run = (s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)
+    state = read_at(s.hart, i)
+    may_run = (state == STARTED) | (state == SUSPENDED)
     runs = ((s.run_cvm == k) & (s.run_vcpu == vcpu)) | running_elsewhere(s, i)
     if lnot(may_run) | runs:
         return s, (abi.INVALID_PARAM, 0)
-    # `i` is still symbolic (the vCPU): `put_at` writes it without a fork per position
-    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
+    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=put_at(s.other_harts, phys - 1, i + 1)), \
         (abi.SUCCESS, 0)
 
 

@@ -13,7 +13,7 @@ from abstract import abi
 from abstract.canonical.monitor import cvms
 from abstract.config import H, P
 from abstract.domain import STARTED, SUSPENDED
-from abstract.logic import any_of, each, keep, lnot, put_at, set_at
+from abstract.logic import any_of, each, keep, lnot, put_at, read_at, set_at
 
 Result = Tuple[int, int]
 
@@ -25,18 +25,20 @@ def running_elsewhere(s: Any, i: int) -> bool:
 
 def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """TVM_VCPU_RUN on physical hart `phys`: mark the vCPU as running there."""
-    if lnot((1 <= phys) & (phys < P)) or (s.other_harts[phys - 1] != 0) | (vcpu < 0) | (vcpu >= H):
+    # `phys` and `vcpu` stay symbolic: `read_at` and `put_at` read and write at them without a
+    # fork per position (the spec's `other_hart_run` measures the difference)
+    if lnot((1 <= phys) & (phys < P)) or (read_at(s.other_harts, phys - 1) != 0) | (vcpu < 0) | (vcpu >= H):
         return s, (abi.INVALID_PARAM, 0)
     k = cvms.find_slot(s, cvm_id)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
-    refused = lnot((s.hart[i] == STARTED) | (s.hart[i] == SUSPENDED)) | running_elsewhere(s, i) \
+    state = read_at(s.hart, i)
+    refused = lnot((state == STARTED) | (state == SUSPENDED)) | running_elsewhere(s, i) \
         | ((s.run_cvm == k) & (s.run_vcpu == vcpu))
     if refused:
         return s, (abi.INVALID_PARAM, 0)
-    # `i` is still symbolic (the vCPU): `put_at` writes it without a fork per position
-    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=set_at(s.other_harts, phys - 1, i + 1)), \
+    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=put_at(s.other_harts, phys - 1, i + 1)), \
         (abi.SUCCESS, 0)
 
 

@@ -1,0 +1,28 @@
+"""The two size configurations CI proves: together they separate every pair of sizes."""
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import combinations
+
+from abstract.config import LIMITS, SECOND, Sizes, validate
+
+
+def _coinciding(sizes: Sizes):
+    values = {k: v for k, v in sizes.as_dict().items() if LIMITS[k][0] < LIMITS[k][1]}  # levels is pinned
+    return {(a, b) for a, b in combinations(sorted(values), 2) if values[a] == values[b]}
+
+
+def test_every_pair_of_sizes_differs_in_one_of_the_two_configurations():
+    both = _coinciding(Sizes()) & _coinciding(replace(Sizes(), **SECOND))
+    assert not both, f"sizes equal in both configurations (a slip between them cannot be refuted): {both}"
+
+
+def test_the_defaults_themselves_separate_the_sizes_the_issue_names():
+    d = Sizes()
+    assert d.nc_pages != d.c_pages and d.cvms != d.harts and d.harts != d.mmio_regions
+    assert d.fp_registers > 1, "a register file of width 1 hides a reversed copy"
+
+
+def test_both_configurations_are_valid():
+    validate(Sizes())
+    validate(replace(Sizes(), **SECOND))
