@@ -35,9 +35,9 @@ class ResultCache:
     root: Path
 
     def keys(self, obligations: Iterable[Obligation], options: CheckOptions) -> Dict[str, str]:
-        # The seeded faults' variants are swapped in by name at run time, so no closure reaches
-        # them: with faults on, their module is part of every key.
-        faults = deps.digest(self.root, ["refinement/faults.py"]) if options.faults else ""
+        # The seeded faults' and findings' variants are swapped in by name at run time, so no
+        # closure reaches them: with either on, their modules are part of every key.
+        faults = deps.digest(self.root, ["refinement/faults.py", "refinement/findings.py"]) if options.faults else ""
         full = f"{salt(options)}\0{deps.prover_digest(self.root)}\0{faults}"
         return deps.fingerprints(self.root, deps.targets(obligations), full)
 

@@ -97,6 +97,15 @@ def faults_cmd():
         out.print(f"{f.name}\t(reference fault {f.number}) {f.description}", highlight=False)
 
 
+@app.command("findings")
+def findings_cmd():
+    """List the findings against ACE that `prove --finding NAME` can swap in (docs/findings.md)."""
+    from refinement.findings import FINDINGS
+    for f in FINDINGS.values():
+        where = "; ".join(f"{path} {fn}" for path, fn in f.rust)
+        out.print(f"{f.name}\t{f.title}\t(ACE: {where}; refuted by {', '.join(f.refuted_by)})", highlight=False)
+
+
 @app.command("prove")
 def prove_cmd(
     only: Optional[List[str]] = typer.Option(None, "--only", help="Glob over obligation ids; repeatable."),
@@ -109,6 +118,8 @@ def prove_cmd(
                                   help="CPU seconds CrossHair may spend on each postcondition."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once."),
     fault: Optional[List[str]] = typer.Option(None, "--fault", help="Swap in a seeded fault (see `refine faults`)."),
+    finding: Optional[List[str]] = typer.Option(None, "--finding",
+                                                help="Swap in ACE's behaviour for a finding (see `refine findings`)."),
     executor_kind: str = typer.Option("local", "--executor", help="local (child processes here) or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
     scheduler_timeout: float = typer.Option(20.0, "--scheduler-timeout", min=0.1,
@@ -134,9 +145,13 @@ def prove_cmd(
         sizes = _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions, phys_harts, fp_registers,
                        second)
         from refinement.faults import FAULTS
+        from refinement.findings import FINDINGS
         unknown = [f for f in fault or [] if f not in FAULTS]
         if unknown:
             raise UsageProblem(f"unknown fault {unknown[0]!r}; `refine faults` lists them")
+        unknown = [f for f in finding or [] if f not in FINDINGS]
+        if unknown:
+            raise UsageProblem(f"unknown finding {unknown[0]!r}; `refine findings` lists them")
         from abstract.config import env_for
         os.environ.update(env_for(sizes))
         chosen = _select(only)
@@ -144,7 +159,10 @@ def prove_cmd(
                  "sarif": sarif_path}
         cache = None if no_cache else _cache(cache_dir)
         with _executor(executor_kind, scheduler, scheduler_timeout) as executor:
-            return _prove(chosen, sizes, timeout, jobs, list(fault or []), paths, cache, executor, fail_fast)
+            variants = list(fault or []) + list(finding or [])
+            # The whole model proven as it is: also check that each finding is still refuted.
+            with_findings = not only and not variants and not fail_fast
+            return _prove(chosen, sizes, timeout, jobs, variants, paths, cache, executor, fail_fast, with_findings)
     code = _guard(body)
     raise typer.Exit(code)
 
@@ -396,7 +414,8 @@ class _FirstFailure(Exception):
     """`--fail-fast`: raised from the result callback to stop the run."""
 
 
-def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=None, fail_fast=False) -> int:
+def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=None, fail_fast=False,
+           with_findings=False) -> int:
     from refinement.checker import CheckOptions, check_all
     from refinement.report import Report
     from refinement.results import all_proven
@@ -428,11 +447,30 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
                           highlight=False)
     order = {ob.id: i for i, ob in enumerate(chosen)}
     done.sort(key=lambda r: order[r.id])
-    report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults)
+    findings = _check_findings(sizes, timeout, jobs, cache, executor) if with_findings else []
+    report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults, findings)
     _write_reports(report, paths)
     # A report on standard output (`--json -`) keeps stdout clean: the summary goes to stderr.
     _print_summary(report, console if any(str(p) == "-" for p in paths.values() if p) else out)
     return 0 if len(done) == len(chosen) and all_proven(done) else 1
+
+
+def _check_findings(sizes, timeout, jobs, cache, executor) -> list:
+    """Each finding's refuting obligations, proven with the finding applied (cached like any
+    proof), as report rows; a finding whose obligations stop refuting it shows as not reproduced."""
+    from refinement.checker import CheckOptions, check_all
+    from refinement.findings import FINDINGS
+    from refinement.registry import load_all
+    from refinement.report import finding_row
+    obligations = load_all()
+    rows = []
+    for name, finding in FINDINGS.items():
+        console.print(f"checking finding {name} against ACE", highlight=False)
+        options = CheckOptions(sizes=sizes, timeout=timeout, faults=[name])
+        results = check_all([obligations[i] for i in finding.refuted_by], options, jobs=jobs, cache=cache,
+                            executor=executor)
+        rows.append(finding_row(name, sorted(results, key=lambda r: finding.refuted_by.index(r.id))))
+    return rows
 
 
 def _write_reports(report, paths) -> None:

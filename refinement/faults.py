@@ -282,14 +282,22 @@ class UnknownFault(KeyError):
     pass
 
 
+def variants() -> Dict[str, Any]:
+    """Everything `apply` can swap in by name: the seeded faults and the findings against ACE
+    (`refinement.findings`), which are applied the same way."""
+    from refinement.findings import FINDINGS
+    return {**FAULTS, **FINDINGS}
+
+
 def apply(names: Iterable[str]) -> List[Tuple[Any, str, Any]]:
     """Swap each named fault's variants into their model modules (in this process only);
     returns what was replaced, for `restore`."""
     replaced = []
+    known = variants()
     for name in names:
-        if name not in FAULTS:
-            raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
-        fault = FAULTS[name]
+        if name not in known:
+            raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(sorted(known))}")
+        fault = known[name]
         for module, attribute, variant in ((fault.module, fault.attribute, fault.variant), *fault.also):
             target: Any = importlib.import_module(module)
             *owners, attr = attribute.split(".")

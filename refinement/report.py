@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Dict, List
 
@@ -129,6 +129,22 @@ class Report:
     jobs: int
     wall_seconds: float
     faults: List[str]
+    findings: List[Dict[str, Any]] = field(default_factory=list)  # `finding_row`s, if they were checked
+
+
+def finding_row(name: str, results: List[ObligationResult]) -> Dict[str, Any]:
+    """One finding against ACE with the verdicts of its refuting obligations, each proven with
+    the finding applied. Reproduced: every one REFUTED with a replayed counterexample."""
+    from refinement.findings import ACE_COMMIT, FINDINGS
+    f = FINDINGS[name]
+    return {
+        "name": f.name, "title": f.title, "ace_commit": ACE_COMMIT,
+        "rust": [{"file": f"security-monitor/src/{path}", "function": fn} for path, fn in f.rust],
+        "attack": f.attack,
+        "obligations": [{"id": r.id, "verdict": r.verdict.value, "call": (r.counterexample or {}).get("call", ""),
+                         "differences": (r.counterexample or {}).get("differences") or []} for r in results],
+        "reproduced": bool(results) and all(r.verdict is Verdict.REFUTED and r.counterexample for r in results),
+    }
 
 
 def _crosshair_version() -> str:
@@ -149,6 +165,7 @@ def to_json(report: Report) -> Dict[str, Any]:
         "coverage": coverage_rows(report.results),
         "transitions": transition_rows(report.results),
         "wall_seconds": round(report.wall_seconds, 1),
+        "findings": report.findings,
     }
 
 
@@ -249,8 +266,33 @@ def render_markdown(report: Report) -> str:
         ids = ", ".join(f"`{i}`" for i in row["obligations"][:4]) + (" ..." if len(row["obligations"]) > 4 else "")
         lines.append(f"| {row['property']} | {row['claim']} | {ids} | {row['proven']} / {row['total']} |")
     lines += ["", "Assumed for the security properties:", ""] + [f"- {a}" for a in SECURITY_ASSUMPTIONS] + [""]
+    lines += findings_md(report.findings)
     lines += ["## Assumed and trusted", ""] + [f"- {a}" for a in ASSUMPTIONS] + [""]
     return "\n".join(lines)
+
+
+def findings_md(findings: List[Dict[str, Any]]) -> List[str]:
+    if not findings:
+        return []
+    lines = [f"## Findings against ACE {findings[0]['ace_commit']}", "",
+             "Where ACE's code is weaker than the model: ACE's behaviour swapped in as a variant "
+             "(`refine prove --finding NAME`) and refuted by the named obligations, each counterexample "
+             "replayed in plain Python. `docs/findings.md` explains each one, with a suggested fix.", "",
+             "| finding | ACE source | refuted by | reproduced |", "|---|---|---|---|"]
+    for f in findings:
+        where = "; ".join(f"`{r['file']}` `{r['function']}`" for r in f["rust"])
+        by = ", ".join(f"`{o['id']}` {o['verdict']}" for o in f["obligations"])
+        lines.append(f"| **{f['name']}**: {f['title']} | {where} | {by} | {'yes' if f['reproduced'] else '**no**'} |")
+    lines.append("")
+    for f in findings:
+        lines += [f"### {f['name']}", "", f["attack"], ""]
+        for o in f["obligations"]:
+            if o["call"]:
+                lines += [f"- `{o['id']}`: `{o['call'][:400]}`"]
+                lines += [f"  - `{d['path']}`: with ACE's code `{d['lower']}`, the layer above requires `{d['upper']}`"
+                          for d in o["differences"][:6]]
+        lines.append("")
+    return lines
 
 
 def _link(source: str) -> str:

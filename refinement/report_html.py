@@ -162,6 +162,24 @@ def _coverage(report: Report) -> List[str]:
     return out + ["</table>"]
 
 
+def _findings(report: Report) -> List[str]:
+    if not report.findings:
+        return []
+    out = [f'<h2 id="findings">Findings against ACE {_e(report.findings[0]["ace_commit"])}</h2>',
+           "<p>Where ACE's code is weaker than the model: ACE's behaviour swapped in as a variant and refuted "
+           "by the named obligations, each counterexample replayed in plain Python (docs/findings.md).</p>",
+           "<table><tr><th>finding</th><th>ACE source</th><th>refuted by</th><th>reproduced</th></tr>"]
+    for f in report.findings:
+        where = "<br>".join(f"<code>{_e(r['file'])}</code> <code>{_e(r['function'])}</code>" for r in f["rust"])
+        by = "<br>".join(f"{_badge(o['verdict'])} <code>{_e(o['id'])}</code>" for o in f["obligations"])
+        calls = "".join(f"<p><code>{_e(o['id'])}</code>: <code>{_e(o['call'][:400])}</code></p>"
+                        for o in f["obligations"] if o["call"])
+        out.append(f"<tr><td><b>{_e(f['name'])}</b>: {_e(f['title'])}<details><summary>attack</summary>"
+                   f"<p>{_e(f['attack'])}</p>{calls}</details></td><td>{where}</td><td>{by}</td>"
+                   f"<td>{_badge('REFUTED' if f['reproduced'] else 'ERROR')} {'yes' if f['reproduced'] else 'no'}</td></tr>")
+    return out + ["</table>"]
+
+
 def _assumptions(report: Report) -> List[str]:
     sizes = ", ".join(f"{k} = {v}" for k, v in report.sizes.as_dict().items())
     return ['<h2 id="assumptions">Assumed and trusted</h2>', "<ul>"] + [f"<li>{_e(a)}</li>" for a in ASSUMPTIONS] + [
@@ -186,7 +204,7 @@ def render_html(report: Report, link_base: str = "") -> str:
         "replayed. VACUOUS: precondition unsatisfiable. ERROR: the model or the checker failed.</p>",
     ]
     parts += _summary(report) + _table(report, link_base) + _chart(report.results)
-    parts += _counterexamples(report) + _coverage(report) + _security(report) + _assumptions(report)
+    parts += _counterexamples(report) + _coverage(report) + _security(report) + _findings(report) + _assumptions(report)
     parts.append(f'<script type="application/json" id="report-data">{_e(json.dumps(summary(report.results)))}</script>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
