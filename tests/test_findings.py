@@ -56,7 +56,13 @@ def test_reports_show_the_findings(checked):
     assert f"## Findings against ACE {ACE_COMMIT}" in md and "floating_point_unit.rs" in md
     html = render_html(report)
     assert 'id="findings"' in html and "ace-fpu-save-restore-inverted" in html
-    assert to_json(report)["findings"][0]["obligations"][0]["verdict"] == "REFUTED"
+    data = to_json(report)
+    assert data["findings"][0]["obligations"][0]["verdict"] == "REFUTED"
+    import json
+    from pathlib import Path
+    import jsonschema
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "report.schema.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(data)), schema)
 
 
 def test_findings_command_lists_them_and_prove_rejects_an_unknown_one():
