@@ -135,12 +135,13 @@ class Report:
 def finding_row(name: str, results: List[ObligationResult]) -> Dict[str, Any]:
     """One finding against ACE with the verdicts of its refuting obligations, each proven with
     the finding applied. Reproduced: every one REFUTED with a replayed counterexample."""
-    from refinement.findings import ACE_COMMIT, FINDINGS
+    from refinement.findings import ACE_COMMIT, FINDINGS, replay_scenario
     f = FINDINGS[name]
     return {
         "name": f.name, "title": f.title, "ace_commit": ACE_COMMIT,
         "rust": [{"file": f"security-monitor/src/{path}", "function": fn} for path, fn in f.rust],
         "attack": f.attack,
+        "scenario": replay_scenario(name),
         "obligations": [{"id": r.id, "verdict": r.verdict.value, "call": (r.counterexample or {}).get("call", ""),
                          "differences": (r.counterexample or {}).get("differences") or []} for r in results],
         "reproduced": bool(results) and all(r.verdict is Verdict.REFUTED and r.counterexample for r in results),
@@ -285,7 +286,11 @@ def findings_md(findings: List[Dict[str, Any]]) -> List[str]:
         lines.append(f"| **{f['name']}**: {f['title']} | {where} | {by} | {'yes' if f['reproduced'] else '**no**'} |")
     lines.append("")
     for f in findings:
-        lines += [f"### {f['name']}", "", f["attack"], ""]
+        lines += [f"### {f['name']}", "", f["attack"], "",
+                  "Replayed from power-on in plain Python (`refinement.findings.replay_scenario`):", "",
+                  "| | as modelled | with ACE's code |", "|---|---|---|"]
+        lines += [f"| {k} | `{v}` | `{f['scenario']['ace'].get(k)}` |" for k, v in f["scenario"]["model"].items()]
+        lines.append("")
         for o in f["obligations"]:
             if o["call"]:
                 lines += [f"- `{o['id']}`: `{o['call'][:400]}`"]

@@ -174,6 +174,9 @@ def _findings(report: Report) -> List[str]:
         by = "<br>".join(f"{_badge(o['verdict'])} <code>{_e(o['id'])}</code>" for o in f["obligations"])
         calls = "".join(f"<p><code>{_e(o['id'])}</code>: <code>{_e(o['call'][:400])}</code></p>"
                         for o in f["obligations"] if o["call"])
+        calls += "<table><tr><th>replayed from power-on</th><th>as modelled</th><th>with ACE's code</th></tr>" + "".join(
+            f"<tr><td>{_e(k)}</td><td><code>{_e(str(v))}</code></td><td><code>{_e(str(f['scenario']['ace'].get(k)))}</code></td></tr>"
+            for k, v in f["scenario"]["model"].items()) + "</table>"
         out.append(f"<tr><td><b>{_e(f['name'])}</b>: {_e(f['title'])}<details><summary>attack</summary>"
                    f"<p>{_e(f['attack'])}</p>{calls}</details></td><td>{where}</td><td>{by}</td>"
                    f"<td>{_badge('REFUTED' if f['reproduced'] else 'ERROR')} {'yes' if f['reproduced'] else 'no'}</td></tr>")

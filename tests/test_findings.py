@@ -41,6 +41,15 @@ def test_each_finding_names_the_rust_it_comes_from(name):
     assert f.refuted_by and set(f.refuted_by) <= set(load_all()), "refuted by obligations that exist"
 
 
+def test_the_fpu_attack_replays_from_power_on():
+    """The hypervisor's f0 reaches the resumed vCPU under ACE's code, and not in the model."""
+    from refinement.findings import replay_scenario
+    seen = replay_scenario("ace-fpu-save-restore-inverted")
+    assert seen["model"]["vCPU f0 after resuming"] == seen["model"]["vCPU f0 the CVM computed"]
+    assert seen["ace"]["vCPU f0 after resuming"] == hex(0x41)
+    assert seen["ace"]["promote"] == seen["model"]["promote"] == (0, 1), "the same CVM, promoted alike"
+
+
 def test_without_the_finding_its_obligations_are_proven():
     """The refutation is ACE's behaviour, not the model's: the same obligations prove without it."""
     f = FINDINGS["ace-fpu-save-restore-inverted"]
