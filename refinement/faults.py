@@ -178,6 +178,25 @@ def _monitor_fault_leaks(hwp: Any, s: Any, gpa: int) -> Any:
     return replace(s2, hw=hw), result
 
 
+def _spec_stop_shows_arguments(s: Any, state: int) -> Any:
+    """Spec: HSM stop and suspend leave as a forwarded SBI call, showing the vCPU's a0 and a1
+    (the model before it followed ACE's request, which carries zeros there)."""
+    from abstract.spec import switch
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + s.run_vcpu
+    return switch.exit_sbi_call(replace(s, hart=set_at(s.hart, i, state)))
+
+
+def _monitor_stop_shows_arguments(hwp: Any, s: Any, state: int) -> Any:
+    """Monitor: the same, publishing the vCPU's live a0 and a1."""
+    from abstract.canonical.monitor import switch
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    i = s.run_cvm * H + s.run_vcpu
+    return switch.exit_to_hypervisor(hwp, replace(s, hart=set_at(s.hart, i, state)), abi.CAUSE_ECALL_VS, 0, 0)
+
+
 def _spec_removes_any_region(s: Any, base: int, length: int) -> Any:
     """Spec: REMOVE_MMIO_REGION removes the overlapping regions of every CVM, not the caller's."""
     from abstract.spec.mmio import aligned_range
@@ -275,6 +294,11 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(20, "tlb-fill-next-cvm", "The hardware's TLB fill caches another CVM's translation.",
           "concrete.riscv.machine", "RiscvMachine.tlb_fill", _fill_next_cvm,
           ("riscv/tlb_fill/integrity",), sizes=(("cvms", 2),)),
+    Fault(21, "stop-shows-arguments",
+          "HSM stop and suspend show the vCPU's a0 and a1 to the hypervisor, in spec and monitor alike.",
+          "abstract.spec.hsm", "_leave", _spec_stop_shows_arguments,
+          ("spec/hart_stop/confidentiality", "riscv/hart_suspend/confidentiality"),
+          also=(("abstract.canonical.monitor.hsm", "_leave", _monitor_stop_shows_arguments),)),
 ), key=lambda f: f.number)}
 
 

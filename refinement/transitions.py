@@ -161,6 +161,12 @@ PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digest
                   ("secret", int), ("mode", int))
 SHARE_INPUTS = (("hv_err", int), ("hv_addr", int))
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
+ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"
+
+
+def call_id_shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
+    """The two callers made the same call (EID and FID); their arguments may differ."""
+    return (r1[abi.A7] == r2[abi.A7]) & (r1[abi.A6] == r2[abi.A6])
 
 
 def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
@@ -169,9 +175,10 @@ def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
 
 
 def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
+    kw.setdefault("shows", call_shown)  # the call and its arguments, unless the row says less
+    kw.setdefault("shows_text", CALL_SHOWS)
     return Transition(name, Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
-                      operation=name, select=call(Party.GUEST, code), shows=call_shown, shows_text=CALL_SHOWS,
-                      exempt=running_cvm, **kw)
+                      operation=name, select=call(Party.GUEST, code), exempt=running_cvm, **kw)
 
 
 def _exit(name: str, kind: int, **kw: Any) -> Transition:
@@ -214,10 +221,13 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
     _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=CHECKED_CODES),
     _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE)),
-    _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE, riscv_confidentiality=True),
-    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE, riscv_confidentiality=True),
+    _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
+                 shows_text=ID_SHOWS),
+    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
+                 shows_text=ID_SHOWS),
     _guest_ecall("hart_status", abi.CALL_HART_STATUS, codes=DONE_OR_REFUSED),
-    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, codes=DONE, riscv_confidentiality=True),
+    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
+                 shows_text=ID_SHOWS),
     _guest_ecall("send_ipi", abi.CALL_SEND_IPI, codes=DONE_OR_REFUSED),
     _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE, codes=DONE_OR_REFUSED),
     Transition("guest_ecall_other", Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,

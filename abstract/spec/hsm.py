@@ -2,7 +2,8 @@
 
 Start takes a Stopped hart to Started (any other state: ALREADY_AVAILABLE; a hart number out of
 range: INVALID_PARAM). Stop and suspend act on the calling hart, which then no longer runs: the
-hypervisor gets control back as on a forwarded SBI call, seeing exactly what such an exit shows.
+hypervisor gets control back with the monitor's request, which shows the call (a7, a6) and
+a0 = a1 = 0, as ACE's `SbiRequest` does, and nothing of the vCPU's other registers.
 Status answers the SBI's status value. The start address and opaque argument of hart_start set
 the started hart's pc and a1, which the model does not track.
 """
@@ -17,7 +18,7 @@ from abstract.domain import STARTED, STOPPED, SUSPENDED
 from abstract.logic import lnot, set_at
 from abstract.spec.state import HYPERVISOR, SpecState
 from abstract.spec.physical import off_other_harts
-from abstract.spec.switch import exit_sbi_call
+from abstract.spec.switch import exit_sbi_request
 
 Result = Tuple[int, int]
 
@@ -37,11 +38,12 @@ def hart_start(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
 
 
 def _leave(s: SpecState, state: int) -> Tuple[SpecState, Result]:
-    """The calling hart takes `state` and leaves the physical hart as on a forwarded SBI call."""
+    """The calling hart takes `state` and leaves the physical hart with the monitor's request
+    (the call, a0 = a1 = 0: ACE's `hart_stop.rs` and `hart_suspend.rs`)."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + s.run_vcpu
-    return exit_sbi_call(replace(s, hart=set_at(s.hart, i, state)))
+    return exit_sbi_request(replace(s, hart=set_at(s.hart, i, state)), 0, 0)
 
 
 def hart_stop(s: SpecState) -> Tuple[SpecState, Result]:
@@ -62,10 +64,11 @@ def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
 
 def system_reset(s: SpecState) -> Tuple[SpecState, Result]:
     """SRST from a vCPU: the CVM shuts down. Every one of its harts stops (those running on
-    other physical harts are taken off them) and the hypervisor gets the hart back as on a
-    forwarded SBI call; it may then destroy the CVM."""
+    other physical harts are taken off them) and the hypervisor gets the hart back with the
+    monitor's request (the call, a0 = a1 = 0: ACE's `shutdown_confidential_hart.rs`); it may then destroy
+    the CVM."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    return exit_sbi_call(replace(s, hart=harts, other_harts=off_other_harts(s, k)))
+    return exit_sbi_request(replace(s, hart=harts, other_harts=off_other_harts(s, k)), 0, 0)

@@ -140,6 +140,16 @@ def exit_sbi_call(s: SpecState) -> Tuple[SpecState, Result]:
     return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_ECALL_VS, 0, 0))
 
 
+def exit_sbi_request(s: SpecState, arg0: int, arg1: int) -> Tuple[SpecState, Result]:
+    """The running vCPU's call leaves as the monitor's own SBI request to the hypervisor (ACE's
+    `SbiRequest`): the call's a7 and a6, with a0 and a1 the monitor's `arg0` and `arg1`, not the
+    vCPU's registers."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    gprs, csrs = declassified(running_regs(s), abi.CAUSE_ECALL_VS, 0, 0)
+    return exit_to_hypervisor(s, set_at(set_at(gprs, abi.A0, arg0), abi.A1, arg1), csrs)
+
+
 def exit_mmio_load(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:
     """A guest load fault in an MMIO region is forwarded as an MMIO load request (cause 21)."""
     if s.run_cvm == HYPERVISOR:

@@ -24,11 +24,11 @@ def hart_start(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
 
 
 def _leave(hwp: Any, s: Any, state: int) -> Tuple[Any, Result]:
-    """The calling hart takes `state` and exits as a forwarded SBI call does."""
+    """The calling hart takes `state` and exits with the monitor's request: the call, a0 = a1 = 0."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + s.run_vcpu
-    return exit_to_hypervisor(hwp, replace(s, hart=set_at(s.hart, i, state)), abi.CAUSE_ECALL_VS, 0, 0)
+    return exit_to_hypervisor(hwp, replace(s, hart=set_at(s.hart, i, state)), abi.CAUSE_ECALL_VS, 0, 0, (0, 0))
 
 
 def hart_stop(hwp: Any, s: Any) -> Tuple[Any, Result]:
@@ -54,4 +54,4 @@ def system_reset(hwp: Any, s: Any) -> Tuple[Any, Result]:
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
     s = replace(s, hart=harts, other_harts=physical.taken_off_other_harts(s, k))
-    return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0, (0, 0))  # ACE: (SRST, 0, 0, 0)

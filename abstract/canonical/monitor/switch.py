@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
@@ -104,11 +104,16 @@ def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int) -> Tuple[T
     return gprs, ((cause, addr, instr) if mmio else (cause,) + (0,) * (NCSRS - 1))
 
 
-def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
+def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
+                       request: Optional[Tuple[int, int]] = None) -> Tuple[Any, Result]:
     """Leave the running vCPU on a trap that exits: publish the declassified record, save the
-    vCPU's state, restore the hypervisor's with TVM_VCPU_RUN's result, close confidential memory."""
+    vCPU's state, restore the hypervisor's with TVM_VCPU_RUN's result, close confidential memory.
+    A call the monitor turns into its own SBI request publishes `request` as a0 and a1, not the
+    vCPU's registers."""
     i = s.run_cvm * H + s.run_vcpu
     gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr)
+    if request is not None:
+        gprs = set_at(set_at(gprs, abi.A0, request[0]), abi.A1, request[1])
     hw = hwp.exit_publish(s.hw, gprs, csrs)
     hw = hwp.isolation_revoke(hwp.hart_exit(hw, i, abi.SUCCESS, 0))
     a, b, step = reply_for(hwp, hwp.trap_kind(cause), instr)
