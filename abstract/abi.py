@@ -74,7 +74,7 @@ INTERRUPT = 1 << 63
 
 # Kinds of exit to the hypervisor, each with its own declassification.
 EXIT_NONE = 0        # the trap is handled inside the monitor: no exit
-EXIT_SBI = 1         # a CVM's SBI call forwarded to the hypervisor
+EXIT_SBI = 1         # the monitor's own SBI request to the hypervisor (HSM stop, suspend; SRST)
 EXIT_MMIO_LOAD = 2
 EXIT_MMIO_STORE = 3
 EXIT_INTERRUPT = 4

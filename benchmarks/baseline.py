@@ -28,7 +28,7 @@ CALLS = st.one_of(
     st.tuples(st.just("other_hart_exit"), st.just(1)),
     st.tuples(st.just("tlb_fill"), st.integers(0, G - 1)),
     st.tuples(st.just("scribble"), st.integers(0, 3)),
-    st.tuples(st.just("exit_sbi_call")),
+    st.tuples(st.just("hart_suspend")),
     st.tuples(st.just("exit_mmio_store"), page_addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_interrupt"), st.integers(2 ** 63, 2 ** 64 - 1)),
     st.tuples(st.just("share_memory"), gpa, st.just(PAGE_SIZE), st.just(0),

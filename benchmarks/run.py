@@ -29,7 +29,7 @@ from refinement.registry import load_all  # noqa: E402
 
 # Proof time against sizes: C pages 4..32 at 2 harts, and harts 1, 2, 4 at 4 C pages.
 SIZE_POINTS = [(4, 2), (8, 2), (16, 2), (32, 2), (4, 1), (4, 4)]
-SIZES_PATTERNS = ["*/share_memory/simulation", "*/exit_sbi_call/*"]
+SIZES_PATTERNS = ["*/share_memory/simulation", "*/exit_interrupt/*"]
 ENTRY_PATTERNS = ["*/entry"]  # the per-entry lemmas: their sizes are free variables
 
 
@@ -224,7 +224,7 @@ def main() -> int:
         return 0
     jobs = os.cpu_count() or 1
     timeout = 90.0
-    selection = ["*/exit_sbi_call/*", "*/hypervisor_read/*"] if args.quick else None
+    selection = ["*/exit_interrupt/*", "*/hypervisor_read/*"] if args.quick else None
     obligations = find(load_all(), selection)
     print(f"{len(obligations)} obligations", flush=True)
     cold_1, results = cold(obligations, 1, timeout)

@@ -41,7 +41,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "hart mask and FID checked; the guest's own (VS-stage) translations and instruction fetches are not "
      "modelled, so there is nothing for these fences to flush (the G-stage TLB is the monitor's to fence)"),
     ("Unknown COVG/HSM calls: INVALID_PARAM", ("guest_ecall_other", "sbi_call"), "decoded from any a7/a6"),
-    ("Trap: forwarded SBI call exit (cause 10)", ("exit_sbi_call",), "declassifies a7, a6, a0, a1"),
+    ("Trap: ecall from VS (cause 10): never forwarded", ("vcpu_exit_other",),
+     "as ACE: guest_ecall answers every call, or leaves with the monitor's own request (HSM stop, suspend, "
+     "SRST: the call, a0 = a1 = 0)"),
     ("Trap: guest load page fault (cause 21) in an MMIO region", ("guest_load_fault_mmio", "exit_mmio_load", "trap_cause"),
      "forwarded as an MMIO load request, the region's last byte included"),
     ("Trap: guest store page fault (cause 23) in an MMIO region",

@@ -185,7 +185,8 @@ def _spec_stop_shows_arguments(s: Any, state: int) -> Any:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + s.run_vcpu
-    return switch.exit_sbi_call(replace(s, hart=set_at(s.hart, i, state)))
+    regs = s.vcpu_regs[i]
+    return switch.exit_sbi_request(replace(s, hart=set_at(s.hart, i, state)), regs[abi.A0], regs[abi.A1])
 
 
 def _monitor_stop_shows_arguments(hwp: Any, s: Any, state: int) -> Any:
@@ -239,11 +240,11 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           ("canonical->spec/promote_to_tvm/simulation",)),
     Fault(6, "pmp-open-after-exit", "The isolation unit is not reconfigured on the exit to the hypervisor.",
           "concrete.riscv.machine", "RiscvMachine.isolation_revoke", _keep_pmp_open,
-          ("riscv->canonical/exit_sbi_call/simulation", "riscv/exit_sbi_call/isolation")),
+          ("riscv->canonical/exit_interrupt/simulation", "riscv/exit_interrupt/isolation")),
     Fault(1, "exit-restores-registers-partially",
           "Exit to the hypervisor restores its registers incompletely, leaking CVM values.",
           "concrete.riscv.machine", "RiscvMachine.gprs_exit", _restore_gprs_partially,
-          ("riscv->canonical/exit_sbi_call/simulation", "riscv/exit_sbi_call/confidentiality")),
+          ("riscv->canonical/exit_interrupt/simulation", "riscv/exit_interrupt/confidentiality")),
     Fault(2, "mmio-store-wrong-register", "MMIO store declassifies a register other than the source register.",
           "concrete.riscv.machine", "RiscvMachine.trap_store_source", _store_source_from_rs1,
           ("riscv/store_source/encoding", "riscv->canonical/exit_mmio_store/simulation",

@@ -66,9 +66,9 @@ def _exit_with_fld_fsd(self: Any, hw: Any, vcpu: int) -> Any:
 
 
 def _fpu_injection() -> Dict[str, Any]:
-    """A CVM computes 7.0's bits into f0 and is interrupted; the hypervisor puts 0x41 into its
-    own f0 (then turns its FPU off, which the model need not show) and resumes the vCPU. What
-    is in the vCPU's f0 when it runs again?"""
+    """A CVM computes 7.0's bits into its f-registers and is interrupted; the hypervisor puts
+    0x41 into its own (then turns its FPU off, which the model need not show) and resumes the
+    vCPU. What is in the vCPU's f-registers when it runs again?"""
     import concrete.riscv as rv
     from abstract.config import G, NFREGS
     from concrete.riscv.state import riscv_initial
@@ -78,8 +78,9 @@ def _fpu_injection() -> Dict[str, Any]:
     s, _ = rv.exit_interrupt(s, 2 ** 63 + 7)                                 # a timer interrupt
     s = replace(s, hw=replace(s.hw, fregs=(0x41,) * NFREGS))                 # the hypervisor's choice
     s, _ = rv.tvm_vcpu_run(s, 1, 0)
-    return {"promote": promoted, "vCPU f0 after resuming": hex(s.hw.fregs[0]),
-            "vCPU f0 the CVM computed": hex(0x401C000000000000)}
+    # The whole file, never one register (`tests/test_fp_registers.py`: the model moves files whole).
+    return {"promote": promoted, "vCPU f-registers after resuming": " ".join(hex(v) for v in s.hw.fregs),
+            "vCPU f-registers the CVM computed": " ".join(hex(0x401C000000000000) for _ in range(NFREGS))}
 
 
 FINDINGS: Dict[str, Finding] = {f.name: f for f in (

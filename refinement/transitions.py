@@ -113,6 +113,12 @@ def exit_of(kind: int) -> Callable:
     return lambda s, regs, cause, addr, instr: runs(s, Party.GUEST) and abi.exit_kind(cause) == kind
 
 
+def no_exit(s: Any, regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> bool:
+    """A trap the dispatcher does not forward: no exit kind, or an ecall (`guest_ecall` answers
+    every ecall of a vCPU; ACE forwards none to the hypervisor)."""
+    return runs(s, Party.GUEST) and (abi.exit_kind(cause) == abi.EXIT_NONE) | (abi.exit_kind(cause) == abi.EXIT_SBI)
+
+
 def fault_in_region(hit: bool) -> Callable:
     return lambda s, regs, gpa, instr: runs(s, Party.GUEST) and in_mmio_region(s, gpa) == hit
 
@@ -183,8 +189,9 @@ def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
 
 def _exit(name: str, kind: int, **kw: Any) -> Transition:
     kw.setdefault("codes", DONE)  # an exit always happens; the catch-all refuses
+    kw.setdefault("select", exit_of(kind))
     return Transition(name, Party.GUEST, spec.vcpu_exit, canonical.vcpu_exit, rv.vcpu_exit, EXIT_INPUTS,
-                      operation=name, select=exit_of(kind), exempt=running_cvm, keeps=state_kept, **kw)
+                      operation=name, exempt=running_cvm, keeps=state_kept, **kw)
 
 
 def _fault(name: str, entry: str, hit: bool, cause: int, **kw: Any) -> Transition:
@@ -234,15 +241,13 @@ TRANSITIONS: Tuple[Transition, ...] = (
                operation="guest_ecall", select=other_call(Party.GUEST), shows=call_shown, shows_text=CALL_SHOWS,
                exempt=running_cvm, codes=REFUSED),
     # A vCPU's trap that exits to the hypervisor, through the dispatcher by scause.
-    _exit("exit_sbi_call", abi.EXIT_SBI, shows=exit_shown(lambda c, a, i: (c, a, i)), riscv_confidentiality=True,
-          shows_text="a7, a6, a0 and a1 of the vCPU; the cause"),
     _exit("exit_mmio_load", abi.EXIT_MMIO_LOAD, riscv_confidentiality=True,
           shows_text="cause, faulting address and instruction"),
     _exit("exit_mmio_store", abi.EXIT_MMIO_STORE, shows=exit_shown(lambda c, a, i: (c, a, i)),
           riscv_confidentiality=True, shows_text="the store's source register; cause, address and instruction"),
     _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="the cause"),
     _exit("exit_wfi", abi.EXIT_WFI, riscv_confidentiality=True, shows_text="the cause"),
-    _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED),
+    _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED, select=no_exit),
     # Guest page faults: an MMIO request inside a region, a fresh page (or a fault) outside.
     _fault("guest_load_fault_mmio", "guest_load_fault", True, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
     _fault("guest_load_fault_page", "guest_load_fault", False, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),

@@ -15,7 +15,7 @@ from refinement import deps
 
 pytestmark = pytest.mark.proof
 ROOT = Path(__file__).resolve().parents[1]
-SELECTION = ("--only", "*/exit_sbi_call/*", "--only", "*/hypervisor_read/*")
+SELECTION = ("--only", "*/exit_interrupt/*", "--only", "*/hypervisor_read/*")
 
 
 def prove(tree: Path, report: Path, *extra: str, selection: tuple = SELECTION) -> dict:
@@ -42,9 +42,9 @@ def test_unchanged_tree_reuses_everything_and_an_edit_reproves_only_what_it_reac
     third = prove(tree, tmp_path / "3.json")
     rerun = {i for i, o in third.items() if not o["cached"]}
     # only obligations that run RISC-V code can reach it; the spec's and canonical->spec's stay cached
-    assert rerun == {i for i in third if "/exit_sbi_call/" in i and i.startswith("riscv")}
-    assert third["riscv->canonical/exit_sbi_call/simulation"]["verdict"] == "REFUTED"  # no stale PROVEN
-    assert third["riscv/exit_sbi_call/isolation"]["verdict"] == "REFUTED"
+    assert rerun == {i for i in third if "/exit_interrupt/" in i and i.startswith("riscv")}
+    assert third["riscv->canonical/exit_interrupt/simulation"]["verdict"] == "REFUTED"  # no stale PROVEN
+    assert third["riscv/exit_interrupt/isolation"]["verdict"] == "REFUTED"
     assert all(third[i]["verdict"] == "PROVEN" for i in third if "/hypervisor_read/" in i)
 
 
@@ -52,14 +52,14 @@ def test_sizes_and_faults_are_part_of_the_key(tmp_path):
     tree = tmp_path / "tree"
     for package in deps.PACKAGES:
         shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
-    few = ("--only", "riscv/exit_sbi_call/isolation", "--only", "spec/hypervisor_read/totality")
+    few = ("--only", "riscv/exit_interrupt/isolation", "--only", "spec/hypervisor_read/totality")
     first = prove(tree, tmp_path / "1.json", selection=few)
     assert len(first) == 2 and not any(o["cached"] for o in first.values())
     other_sizes = prove(tree, tmp_path / "2.json", "--harts", "1", selection=few)
     assert not any(o["cached"] for o in other_sizes.values())
     with_fault = prove(tree, tmp_path / "3.json", "--fault", "pmp-open-after-exit", selection=few)
     assert not any(o["cached"] for o in with_fault.values())
-    assert with_fault["riscv/exit_sbi_call/isolation"]["verdict"] == "REFUTED"
+    assert with_fault["riscv/exit_interrupt/isolation"]["verdict"] == "REFUTED"
 
 
 def _keys(tree: Path, faults=()) -> dict:

@@ -57,21 +57,21 @@ def test_bad_size_in_environment_is_a_clear_error():
 @pytest.mark.proof
 def test_prove_writes_reports_and_exits_0_when_all_proven(tmp_path):
     js, md = tmp_path / "r.json", tmp_path / "r.md"
-    proc = refine("prove", "--only", "riscv/*/encoding", "--only", "*/exit_sbi_call/*",
+    proc = refine("prove", "--only", "riscv/*/encoding", "--only", "*/exit_interrupt/*",
                   "--json", str(js), "--markdown", str(md))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(js.read_text())
-    assert {o["id"] for o in data["obligations"]} >= {"riscv/pmpcfg/encoding", "riscv->canonical/exit_sbi_call/simulation"}
+    assert {o["id"] for o in data["obligations"]} >= {"riscv/pmpcfg/encoding", "riscv->canonical/exit_interrupt/simulation"}
     assert data["summary"]["PROVEN"] == len(data["obligations"])
     text = md.read_text()
-    assert "## Summary" in text and "exit_sbi_call/simulation" in text and "Assumed and trusted" in text
+    assert "## Summary" in text and "exit_interrupt/simulation" in text and "Assumed and trusted" in text
     assert "PROVEN" in proc.stderr  # progress lines
 
 
 @pytest.mark.proof
 def test_prove_exits_1_and_reports_a_refutation_under_a_seeded_fault(tmp_path):
     js = tmp_path / "r.json"
-    proc = refine("prove", "--only", "riscv->canonical/exit_sbi_call/simulation", "--fault", "pmp-open-after-exit",
+    proc = refine("prove", "--only", "riscv->canonical/exit_interrupt/simulation", "--fault", "pmp-open-after-exit",
                   "--json", str(js))
     assert proc.returncode == 1
     ob, = json.loads(js.read_text())["obligations"]

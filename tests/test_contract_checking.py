@@ -25,7 +25,7 @@ def test_wrong_state_shapes_fail_the_invariant_preconditions():
 
 def test_icontract_checks_obligation_preconditions():
     import icontract
-    from refinement.obligations.standard import exit_sbi_call_simulation_canonical_spec as exit_simulation
+    from refinement.obligations.standard import exit_interrupt_simulation_canonical_spec as exit_simulation
     from abstract.canonical.state import canonical_initial
     from dataclasses import replace
     bad = replace(canonical_initial(), run_cvm=7)  # no such CVM slot: precondition must fail

@@ -22,14 +22,14 @@ def cluster():
 
 def test_prove_on_a_local_dask_cluster(cluster, tmp_path):
     report = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "refinement", "prove", "--only", "*/exit_sbi_call/*",
+    proc = subprocess.run([sys.executable, "-m", "refinement", "prove", "--only", "*/exit_interrupt/*",
                            "--executor", "dask", "--scheduler", cluster.scheduler_address,
                            "--no-cache", "--json", str(report)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(report.read_text())
     from refinement.registry import load_all
-    assert len(data["obligations"]) == sum("/exit_sbi_call/" in i for i in load_all())
+    assert len(data["obligations"]) == sum("/exit_interrupt/" in i for i in load_all())
     assert all(o["verdict"] == "PROVEN" for o in data["obligations"])
 
 

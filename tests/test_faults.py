@@ -60,7 +60,7 @@ def test_destroy_without_zeroing_shows_the_leaked_page(refutations):
 
 
 def test_pmp_left_open_is_seen_as_isolation_open_for_the_hypervisor(refutations):
-    result = refutations[("pmp-open-after-exit", "riscv->canonical/exit_sbi_call/simulation")]
+    result = refutations[("pmp-open-after-exit", "riscv->canonical/exit_interrupt/simulation")]
     diffs = {d["path"]: (d["lower"], d["upper"]) for d in result.counterexample["differences"]}
     assert diffs.get("[0].hw.iso_open") == ("True", "False"), diffs
 
@@ -73,14 +73,14 @@ def test_fault_variants_are_not_applied_in_this_process():
 
 def test_pmp_left_open_is_refuted_by_the_isolation_security_obligation(refutations):
     """Seeded fault 6 breaks isolation itself, not only the refinement square."""
-    result = refutations[("pmp-open-after-exit", "riscv/exit_sbi_call/isolation")]
+    result = refutations[("pmp-open-after-exit", "riscv/exit_interrupt/isolation")]
     assert result.verdict is Verdict.REFUTED
     assert any("PMP is configured for who runs" in f for f in result.counterexample["failed"])
 
 
 
 @pytest.mark.parametrize("name, ob_id", [
-    ("exit-restores-registers-partially", "riscv/exit_sbi_call/confidentiality"),
+    ("exit-restores-registers-partially", "riscv/exit_interrupt/confidentiality"),
     ("mmio-store-wrong-register", "riscv/exit_mmio_store/confidentiality"),
     ("fpu-not-switched-on-exit", "riscv/exit_interrupt/confidentiality"),
 ])

@@ -47,7 +47,7 @@ def test_the_source_check_finds_a_register_read(tmp_path):
 
 
 @pytest.mark.proof
-@pytest.mark.parametrize("ob_id", ["riscv->canonical/exit_sbi_call/simulation", "spec/exit_sbi_call/integrity"])
+@pytest.mark.parametrize("ob_id", ["riscv->canonical/exit_interrupt/simulation", "spec/exit_interrupt/integrity"])
 def test_fp_switching_is_proven_at_the_real_width(ob_id):
     result = check(load_all()[ob_id], CheckOptions(sizes=Sizes(fp_registers=32), timeout=90))
     assert result.verdict is Verdict.PROVEN, (result.verdict, result.evidence.note)

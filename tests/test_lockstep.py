@@ -52,7 +52,7 @@ calls = st.one_of(
               st.sampled_from([0, 8, 16, 4096, 4097])),
     st.tuples(st.just("destroy_tvm"), st.integers(0, K + 1)),
     st.tuples(st.just("tvm_vcpu_run"), st.integers(0, K + 1), st.integers(-1, H)),
-    st.tuples(st.just("exit_sbi_call")),
+    st.tuples(st.just("hart_suspend")),
     st.tuples(st.just("exit_mmio_load"), addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_mmio_store"), addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_interrupt"), st.one_of(st.integers(2 ** 63, 2 ** 64 - 1), st.integers(0, 30))),
@@ -115,7 +115,7 @@ GUEST_CALLS = {"add_mmio_region": abi.CALL_ADD_MMIO_REGION, "remove_mmio_region"
                "hart_stop": abi.CALL_HART_STOP, "hart_suspend": abi.CALL_HART_SUSPEND,
                "hart_status": abi.CALL_HART_STATUS, "system_reset": abi.CALL_SYSTEM_RESET,
                "send_ipi": abi.CALL_SEND_IPI}
-EXITS = {"exit_sbi_call": lambda: (abi.CAUSE_ECALL_VS, 0, 0), "exit_wfi": lambda: (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0),
+EXITS = {"exit_wfi": lambda: (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0),
          "exit_mmio_load": lambda a, i: (abi.CAUSE_LOAD_GUEST_PAGE_FAULT, a, i),
          "exit_mmio_store": lambda a, i: (abi.CAUSE_STORE_GUEST_PAGE_FAULT, a, i),
          "exit_interrupt": lambda c: (c, 0, 0)}
@@ -236,9 +236,10 @@ def test_scenario_promote_run_fault_share_exit_destroy():
     s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
     assert err == 0 and s.hw.pte_v[1] and not s.hw.pte_x[1] and s.hw.pte_ppn[1] == 2
     s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), tuple(range(200, 200 + NFREGS))))
-    s, (err, _) = step_checked(s, ("exit_sbi_call",))
+    s, (err, _) = step_checked(s, ("hart_suspend",))
     assert err == 0 and s.hw.regs[9:11] == (0, 0) and s.hw.fregs == (0,) * NFREGS
-    assert s.hw.nacl_gprs[9:11] == (109, 110) and s.hw.nacl_gprs[11:15] == (0,) * 4, "a0, a1 shown; a2..a5 not"
+    assert s.hw.nacl_gprs[abi.A7] == abi.EID_HSM and s.hw.nacl_gprs[abi.A6] == abi.HSM_HART_SUSPEND
+    assert s.hw.nacl_gprs[9:15] == (0,) * 6, "ACE's request: the call, a0 = a1 = 0; the vCPU's 109, 110 not shown"
     assert rv.hypervisor_read(s, NC * PAGE_SIZE)[1][0] == 1, "C is closed to the hypervisor again"
     s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
     assert err == 0 and all(v == 0 for v in s.mem[NC:])
@@ -251,15 +252,16 @@ def test_contracts_reject_a_broken_square(monkeypatch):
     s = riscv_initial()
     s, _ = rv.promote_to_tvm(s, 1, (0,))
     s, _ = rv.tvm_vcpu_run(s, 1, 0)
-    exit_square = standard.exit_sbi_call_simulation_riscv_canonical
-    exit_square(s, (abi.CAUSE_ECALL_VS, 0, 0))  # holds on the real model
+    exit_square = standard.exit_interrupt_simulation_riscv_canonical
+    timer = (2 ** 63 + 5, 0, 0)
+    exit_square(s, timer)  # holds on the real model
     monkeypatch.setattr(RiscvMachine, "isolation_revoke", lambda self, hw: hw)
     with pytest.raises(icontract.ViolationError, match="abs\\(RISC-V step\\) == canonical step"):
-        exit_square(s, (abi.CAUSE_ECALL_VS, 0, 0))
+        exit_square(s, timer)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from([("promote_to_tvm", 1, (0,)), ("tvm_vcpu_run", 1, 0), ("exit_sbi_call",)]), max_size=4),
+@given(st.lists(st.sampled_from([("promote_to_tvm", 1, (0,)), ("tvm_vcpu_run", 1, 0), ("hart_suspend",)]), max_size=4),
        st.lists(register_file, min_size=1, max_size=6))
 def test_random_register_files_through_the_ecall_entries(setup, files):
     """Decoding robustness with contracts on: whatever the caller's registers hold, the ecall
@@ -320,7 +322,8 @@ def test_only_allowed_interrupt_lines_reach_a_vcpu():
 
 
 def test_the_answer_to_an_exit_reaches_only_a0_a1_or_rd_and_moves_the_pc():
-    """Hypervisor to CVM: after an SBI call only a0/a1 take the NACL slots and the pc moves 4;
+    """Hypervisor to CVM: after the monitor's SBI request (HSM suspend here) only a0/a1 take the
+    NACL slots and the pc moves 4;
     after an MMIO load only rd does and the pc moves by the instruction's length; after an
     interrupt nothing changes; an answer is taken once."""
     s = riscv_initial()
@@ -328,12 +331,13 @@ def test_the_answer_to_an_exit_reaches_only_a0_a1_or_rd_and_moves_the_pc():
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     mine = tuple(range(100, 131))
     s, _ = step_checked(s, ("scribble", mine, (0,) * NFREGS))
-    s, _ = step_checked(s, ("exit_sbi_call",))
+    s, _ = step_checked(s, ("hart_suspend",))
     for slot in range(31):
         s, (outcome, _) = step_checked(s, ("nacl_write", slot, 1000 + slot))
         assert outcome == abi.ACCESS_OK
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     expected = list(mine)
+    expected[abi.A7], expected[abi.A6] = abi.EID_HSM, abi.HSM_HART_SUSPEND  # the call it made
     expected[abi.A0], expected[abi.A1] = 1000 + abi.A0, 1000 + abi.A1
     assert s.hw.regs == tuple(expected) and s.hw.vcpu_mepc[0] == 4
 
@@ -379,7 +383,7 @@ def test_an_ipi_reaches_only_the_named_harts_of_the_callers_cvm():
     assert err == 0
     s, (err, _) = step_checked(s, ("remote_fence", 3, 0b1, 0))
     assert err == abi.INVALID_PARAM, "HFENCE variants are not offered to a CVM"
-    s, (err, _) = step_checked(s, ("exit_sbi_call",))
+    s, (err, _) = step_checked(s, ("hart_suspend",))
     s, (err, _) = step_checked(s, ("destroy_tvm", second))
     assert not any(s.ipi_pending), "destroy clears its pending IPIs"
 
@@ -408,7 +412,7 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
     assert err == abi.INVALID_ADDRESS and s.mem[2] == 0, "a shared page never receives the secret"
     s, (err, length) = step_checked(s, ("retrieve_secret", 8, 8))
     assert (err, length) == (0, abi.SECRET_LEN) and s.mem[abs_riscv(s).hw.t_page[0]] == 42
-    s, _ = step_checked(s, ("exit_sbi_call",))
+    s, _ = step_checked(s, ("hart_suspend",))
     s, _ = step_checked(s, ("destroy_tvm", cvm))
     assert not any(s.has_secret) and s.secret == (0,) * K
 

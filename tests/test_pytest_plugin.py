@@ -36,10 +36,10 @@ def test_k_selects_just_those_obligations(tmp_path):
 
 @pytest.mark.proof
 def test_obligations_run_under_xdist_and_pass_when_proven(tmp_path):
-    proc = run_pytest(tmp_path, "--refinement", "-k", "exit_sbi_call", "-n", "2", "-q")
+    proc = run_pytest(tmp_path, "--refinement", "-k", "exit_interrupt", "-n", "2", "-q")
     from refinement.registry import load_all
     assert proc.returncode == 0, proc.stdout[-2000:]
-    assert f"{sum('exit_sbi_call' in i for i in load_all())} passed" in proc.stdout
+    assert f"{sum('exit_interrupt' in i for i in load_all())} passed" in proc.stdout
 
 
 @pytest.mark.proof

@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.proof
 ROOT = Path(__file__).resolve().parents[1]
 SELECTION = ("--only", "canonical->spec/destroy_tvm/*", "--only", "riscv/pmpcfg/encoding",
-             "--only", "*/exit_sbi_call/simulation")
+             "--only", "*/exit_interrupt/simulation")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`crosshair watch` on one transition's obligations (REFINE_TRANSITIONS=exit_sbi_call, the
+"""`crosshair watch` on one transition's obligations (REFINE_TRANSITIONS=exit_interrupt, the
 generated module) reports a seeded fault within seconds.
 
 The fault is written into a copy of the model (the repository is never edited); the watcher
@@ -34,7 +34,7 @@ def _copy_with_fault(tmp: Path) -> Path:
 
 def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | None, bytes]:
     """Run the documented watch command until it reports a failure or `limit` seconds pass."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "REFINE_TRANSITIONS": "exit_sbi_call"}
+    env = {**os.environ, "PYTHONPATH": str(tree), "REFINE_TRANSITIONS": "exit_interrupt"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "crosshair", "watch", "--analysis_kind", "icontract", target],
         cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -44,7 +44,7 @@ def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | 
     try:
         while time.monotonic() - started < limit and proc.poll() is None:
             seen += proc.stdout.read() or b""
-            if FAILURE in seen and b"exit_sbi_call_simulation_riscv_canonical" in seen:
+            if FAILURE in seen and b"exit_interrupt_simulation_riscv_canonical" in seen:
                 found = time.monotonic() - started
                 break
             time.sleep(0.25)

@@ -70,7 +70,7 @@ def test_watch_reports_the_verdict_change_after_a_seeded_fault_is_saved(tmp_path
     for package in deps.PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "refinement", "watch", "--only", "*/exit_sbi_call/*",
+    proc = subprocess.Popen([sys.executable, "-m", "refinement", "watch", "--only", "*/exit_interrupt/*",
                              "--interval", "0.2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines: list = []
@@ -95,9 +95,9 @@ def test_watch_reports_the_verdict_change_after_a_seeded_fault_is_saved(tmp_path
         machine.write_text(machine.read_text().replace(
             "        return _tor_perms(hw, pmp.MONITOR_TOR, False)\n", "        return hw  # seeded fault 6\n"))
         # only those that run RISC-V code: neither the spec's nor canonical->spec's
-        wait_for(f"re-proving {sum('/exit_sbi_call/' in i and i.startswith('riscv') for i in load_all())} "
+        wait_for(f"re-proving {sum('/exit_interrupt/' in i and i.startswith('riscv') for i in load_all())} "
                  "obligation(s)", 30)
-        wait_for("CHANGED  riscv->canonical/exit_sbi_call/simulation: PROVEN -> REFUTED", 120)
+        wait_for("CHANGED  riscv->canonical/exit_interrupt/simulation: PROVEN -> REFUTED", 120)
         wait_for("ready: watching", 120)
     finally:
         proc.send_signal(signal.SIGINT)

@@ -87,10 +87,6 @@ def nacl_write(s: CanonState, slot: int, value: int) -> Step:
     return switch.nacl_write(CANONICAL, s, slot, value)
 
 
-def exit_sbi_call(s: CanonState) -> Step:
-    return switch.exit_sbi_call(CANONICAL, s)
-
-
 def exit_mmio_load(s: CanonState, addr: int, instr: int) -> Step:
     return switch.exit_mmio_load(CANONICAL, s, addr, instr)
 
@@ -179,7 +175,7 @@ __all__ = [
     "tlb_fill",
     "hypervisor_ecall", "guest_ecall",
     "CANONICAL", "CanonicalHardware", "CanonHw", "CanonState", "Primitives",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",

@@ -133,13 +133,6 @@ def running_regs(s: SpecState) -> Tuple[int, ...]:
     return s.vcpu_regs[s.run_cvm * H + s.run_vcpu]
 
 
-def exit_sbi_call(s: SpecState) -> Tuple[SpecState, Result]:
-    """The running vCPU's SBI call is forwarded to the hypervisor (ecall from VS, cause 10)."""
-    if s.run_cvm == HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_ECALL_VS, 0, 0))
-
-
 def exit_sbi_request(s: SpecState, arg0: int, arg1: int) -> Tuple[SpecState, Result]:
     """The running vCPU's call leaves as the monitor's own SBI request to the hypervisor (ACE's
     `SbiRequest`): the call's a7 and a6, with a0 and a1 the monitor's `arg0` and `arg1`, not the
@@ -184,8 +177,8 @@ def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecStat
     """The running vCPU traps with `cause` (faulting address `addr`, instruction `instr`): the
     exit of that kind, or, for a trap the monitor handles itself, no exit (INVALID_PARAM)."""
     kind = abi.exit_kind(cause)
-    if kind == abi.EXIT_SBI:
-        return exit_sbi_call(s)
+    # No ecall exits here: every ecall of a vCPU goes to `guest_ecall`, which answers it, or
+    # leaves with the monitor's own request (`exit_sbi_request`); ACE forwards none.
     if kind == abi.EXIT_MMIO_LOAD:
         return exit_mmio_load(s, addr, instr)
     if kind == abi.EXIT_MMIO_STORE:

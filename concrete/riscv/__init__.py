@@ -84,10 +84,6 @@ def nacl_write(s: RvState, slot: int, value: int) -> Step:
     return switch.nacl_write(RISCV, s, slot, value)
 
 
-def exit_sbi_call(s: RvState) -> Step:
-    return switch.exit_sbi_call(RISCV, s)
-
-
 def exit_mmio_load(s: RvState, addr: int, instr: int) -> Step:
     return switch.exit_mmio_load(RISCV, s, addr, instr)
 
@@ -184,7 +180,7 @@ def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
 __all__ = [
     "hypervisor_ecall", "guest_ecall",
     "RISCV", "RiscvMachine", "RvHw", "RvState",
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",

@@ -17,11 +17,11 @@ from abstract.canonical.monitor.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.canonical.monitor.switch import (
-    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_sbi_call, exit_wfi, tvm_vcpu_run, vcpu_exit,
+    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_wfi, tvm_vcpu_run, vcpu_exit,
 )
 
 __all__ = [
-    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_sbi_call", "exit_mmio_load", "exit_mmio_store",
+    "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",

@@ -121,12 +121,6 @@ def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
                    reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step)), (abi.SUCCESS, 0)
 
 
-def exit_sbi_call(hwp: Any, s: Any) -> Tuple[Any, Result]:
-    if s.run_cvm == HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0)
-
-
 def exit_mmio_load(hwp: Any, s: Any, addr: int, instr: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
@@ -154,9 +148,7 @@ def exit_wfi(hwp: Any, s: Any) -> Tuple[Any, Result]:
 def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
     """Dispatch a trap by its decoded kind; a trap handled inside the monitor is not an exit."""
     kind = hwp.trap_kind(cause)
-    if kind == abi.EXIT_SBI:
-        return exit_sbi_call(hwp, s)
-    if kind == abi.EXIT_MMIO_LOAD:
+    if kind == abi.EXIT_MMIO_LOAD:  # an ecall is never forwarded: `guest_ecall` handles it
         return exit_mmio_load(hwp, s, addr, instr)
     if kind == abi.EXIT_MMIO_STORE:
         return exit_mmio_store(hwp, s, addr, instr)
