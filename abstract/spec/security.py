@@ -112,7 +112,7 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
     """Resuming vCPU h of CVM slot k changes that CVM's private state only by the hypervisor's
     answer (the reference's "hypervisor to CVM" row): its pages, its other vCPUs and every FPU
     register are kept, and vCPU h's general registers change only in the registers its last
-    exit named for the answer (`reply_slots`: a0/a1 after an SBI call, rd after an MMIO load)."""
+    exit named for the answer (`reply_slots`: rd after an MMIO load; none after any other exit)."""
     if not (0 <= k < K and 0 <= h < H):
         return True
     i = k * H + h

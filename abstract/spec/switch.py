@@ -59,19 +59,18 @@ def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result
 def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:
     """What may cross back after an exit of `kind` (the reference's "hypervisor to CVM" row), as
     (register, second register, pc step); register numbers x1..x31, 0 for none:
-    - forwarded SBI call: a0 and a1, the pc past the ecall;
+    - the monitor's SBI request (HSM suspend; stop and SRST end the run): no register, the pc
+      past the ecall (ACE resumes a suspended hart with nothing of the hypervisor's either);
     - MMIO load: the load's destination rd (x0: none), the pc past the instruction (2 or 4);
     - MMIO store: no register, the pc past the instruction;
     - WFI: no register, the pc past it; interrupt: nothing (no instruction was interrupted).
     Fixed at the exit, so the answer itself is two plain register writes."""
-    if kind == abi.EXIT_SBI:
-        return abi.A0 + 1, abi.A1 + 1, abi.ECALL_LENGTH
+    if kind == abi.EXIT_SBI or kind == abi.EXIT_WFI:
+        return 0, 0, abi.ECALL_LENGTH
     if kind == abi.EXIT_MMIO_LOAD:
         return abi.load_dest(instr), 0, abi.instr_length(instr)
     if kind == abi.EXIT_MMIO_STORE:
         return 0, 0, abi.instr_length(instr)
-    if kind == abi.EXIT_WFI:
-        return 0, 0, abi.ECALL_LENGTH
     return 0, 0, 0
 
 

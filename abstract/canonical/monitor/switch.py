@@ -63,17 +63,16 @@ def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
 
 
 def reply_for(hwp: Any, kind: int, instr: int) -> Tuple[int, int, int]:
-    """(register, second register, pc step) the answer to an exit of `kind` will fill: a0 and
-    a1 after an SBI call, the trapped load's destination after an MMIO load; the pc past the
-    ecall, WFI or trapped access."""
-    if kind == abi.EXIT_SBI:
-        return abi.A0 + 1, abi.A1 + 1, abi.ECALL_LENGTH
+    """(register, second register, pc step) the answer to an exit of `kind` will fill: the
+    trapped load's destination after an MMIO load, nothing after the monitor's own SBI request
+    (ACE's `ResumableOperation` for HSM suspend takes nothing from the hypervisor); the pc past
+    the ecall, WFI or trapped access."""
+    if kind == abi.EXIT_SBI or kind == abi.EXIT_WFI:
+        return 0, 0, abi.ECALL_LENGTH
     if kind == abi.EXIT_MMIO_LOAD:
         return hwp.trap_load_dest(instr), 0, hwp.trap_instr_length(instr)
     if kind == abi.EXIT_MMIO_STORE:
         return 0, 0, hwp.trap_instr_length(instr)
-    if kind == abi.EXIT_WFI:
-        return 0, 0, abi.ECALL_LENGTH
     return 0, 0, 0
 
 
