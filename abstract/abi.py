@@ -78,7 +78,7 @@ EXIT_SBI = 1         # the monitor's own SBI request to the hypervisor (HSM stop
 EXIT_MMIO_LOAD = 2
 EXIT_MMIO_STORE = 3
 EXIT_INTERRUPT = 4
-EXIT_WFI = 5         # a virtual-instruction trap (WFI): the hypervisor may schedule another vCPU
+EXIT_WFI = 5         # a virtual-instruction trap (WFI): handled in the monitor, no exit (as ACE)
 
 # What a forwarded SBI call declassifies: the EID, FID and the first two arguments.
 SBI_FORWARDED = (A7, A6, A0, A1)

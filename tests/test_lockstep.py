@@ -56,7 +56,7 @@ calls = st.one_of(
     st.tuples(st.just("exit_mmio_load"), addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_mmio_store"), addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_interrupt"), st.one_of(st.integers(2 ** 63, 2 ** 64 - 1), st.integers(0, 30))),
-    st.tuples(st.just("exit_wfi")),
+    st.tuples(st.just("wfi")),
     st.tuples(st.just("allow_ext_interrupt"), st.one_of(st.integers(0, 15), word)),
     st.tuples(st.just("inject_interrupt"), st.integers(0, K + 1), st.integers(-1, H), st.integers(-1, 5)),
     st.tuples(st.just("add_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0, 100])),
@@ -115,7 +115,7 @@ GUEST_CALLS = {"add_mmio_region": abi.CALL_ADD_MMIO_REGION, "remove_mmio_region"
                "hart_stop": abi.CALL_HART_STOP, "hart_suspend": abi.CALL_HART_SUSPEND,
                "hart_status": abi.CALL_HART_STATUS, "system_reset": abi.CALL_SYSTEM_RESET,
                "send_ipi": abi.CALL_SEND_IPI}
-EXITS = {"exit_wfi": lambda: (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0),
+EXITS = {"wfi": lambda: (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0),
          "exit_mmio_load": lambda a, i: (abi.CAUSE_LOAD_GUEST_PAGE_FAULT, a, i),
          "exit_mmio_store": lambda a, i: (abi.CAUSE_STORE_GUEST_PAGE_FAULT, a, i),
          "exit_interrupt": lambda c: (c, 0, 0)}
@@ -421,7 +421,9 @@ def test_a_cvm_promoted_into_a_freed_slot_starts_without_the_old_cvms_registers(
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, _ = step_checked(s, ("scribble", tuple(range(1, 32)), tuple(range(1, 1 + NFREGS))))
-    s, _ = step_checked(s, ("exit_wfi",))
+    s, (err, _) = step_checked(s, ("wfi",))
+    assert err == 0 and s.run_cvm == 0, "WFI is handled in the monitor: the vCPU still runs"
+    s, _ = step_checked(s, ("exit_interrupt", 2 ** 63 + 5))
     assert s.hw.vcpu_saved[0] == tuple(range(1, 32)) and s.hw.vcpu_mepc[0] == 0
     s, _ = step_checked(s, ("destroy_tvm", cvm))
     s, (_, again) = step_checked(s, ("promote_to_tvm", 1, (0,)))

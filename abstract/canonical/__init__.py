@@ -143,8 +143,8 @@ def tsm_get_info(s: CanonState, buf: int, length: int) -> Step:
     return info.tsm_get_info(CANONICAL, s, buf, length)
 
 
-def exit_wfi(s: CanonState) -> Step:
-    return switch.exit_wfi(CANONICAL, s)
+def wfi(s: CanonState) -> Step:
+    return switch.wfi(CANONICAL, s)
 
 
 def add_mmio_region(s: CanonState, base: int, length: int) -> Step:
@@ -178,7 +178,7 @@ __all__ = [
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
     "other_hart_run", "other_hart_exit", "nacl_set_shmem",

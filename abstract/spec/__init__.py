@@ -14,7 +14,7 @@ from abstract.spec.physical import other_hart_exit, other_hart_run, tlb_fill
 from abstract.spec.ecall import guest_ecall, hypervisor_ecall
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from abstract.spec.switch import (
-    answer_exit, enter_vcpu, exit_interrupt, exit_mmio_load, exit_mmio_store, exit_wfi, nacl_write,
+    answer_exit, enter_vcpu, exit_interrupt, exit_mmio_load, exit_mmio_store, nacl_write, wfi,
     tvm_vcpu_run, vcpu_exit,
 )
 
@@ -24,7 +24,7 @@ __all__ = [
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "answer_exit", "enter_vcpu", "vcpu_exit", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt",
     "share_memory", "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
     "other_hart_run", "other_hart_exit", "nacl_set_shmem",

@@ -63,9 +63,9 @@ def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:
       past the ecall (ACE resumes a suspended hart with nothing of the hypervisor's either);
     - MMIO load: the load's destination rd (x0: none), the pc past the instruction (2 or 4);
     - MMIO store: no register, the pc past the instruction;
-    - WFI: no register, the pc past it; interrupt: nothing (no instruction was interrupted).
+    - interrupt: nothing (no instruction was interrupted; WFI does not exit: `wfi`).
     Fixed at the exit, so the answer itself is two plain register writes."""
-    if kind == abi.EXIT_SBI or kind == abi.EXIT_WFI:
+    if kind == abi.EXIT_SBI:
         return 0, 0, abi.ECALL_LENGTH
     if kind == abi.EXIT_MMIO_LOAD:
         return abi.load_dest(instr), 0, abi.instr_length(instr)
@@ -99,10 +99,11 @@ def nacl_write(s: SpecState, slot: int, value: int) -> Tuple[SpecState, Result]:
 
 def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """(registers, CSRs) an exit for `cause` shows the hypervisor of a vCPU with registers `regs`:
-    - forwarded SBI call: a7, a6, a0 and a1; a2..a5 and all else zero; the cause;
+    - an ecall (cause 10): a7, a6, a0 and a1; a2..a5 and all else zero; the cause (only the
+      monitor's own SBI request exits so, with its a0 and a1: `exit_sbi_request`);
     - MMIO load: no register; the cause, faulting address and instruction;
     - MMIO store: the one source register of the instruction; cause, address, instruction;
-    - interrupt or WFI: no register; the cause only."""
+    - interrupt: no register; the cause only (WFI does not exit: `wfi`)."""
     kind = abi.exit_kind(cause)
     zeros = (0,) * NREGS
     if kind == abi.EXIT_SBI:
@@ -164,12 +165,14 @@ def exit_interrupt(s: SpecState, cause: int) -> Tuple[SpecState, Result]:
     return exit_to_hypervisor(s, *declassified(running_regs(s), cause, 0, 0))
 
 
-def exit_wfi(s: SpecState) -> Tuple[SpecState, Result]:
-    """The vCPU executed WFI (virtual instruction, cause 22): it yields the hart; the cause is
-    all the hypervisor sees."""
+def wfi(s: SpecState) -> Tuple[SpecState, Result]:
+    """The vCPU executed WFI (virtual instruction, cause 22). As in ACE (`virtual_instructions`),
+    the monitor handles it: the vCPU goes on past it, with no exit, so the hypervisor learns
+    nothing. Its live pc is not modelled while it runs, so no field changes. (ACE panics on any
+    other virtual instruction; the model has no panic yet and treats cause 22 as WFI.)"""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0))
+    return s, (abi.SUCCESS, 0)
 
 
 def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecState, Result]:
@@ -185,5 +188,5 @@ def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecStat
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(s, cause)
     if kind == abi.EXIT_WFI:
-        return exit_wfi(s)
+        return wfi(s)
     return s, (abi.INVALID_PARAM, 0)

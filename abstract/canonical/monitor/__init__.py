@@ -17,14 +17,14 @@ from abstract.canonical.monitor.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.canonical.monitor.switch import (
-    exit_interrupt, exit_mmio_load, exit_mmio_store, exit_wfi, tvm_vcpu_run, vcpu_exit,
+    exit_interrupt, exit_mmio_load, exit_mmio_store, tvm_vcpu_run, vcpu_exit, wfi,
 )
 
 __all__ = [
     "promote_to_tvm", "destroy_tvm", "tvm_vcpu_run", "vcpu_exit", "exit_mmio_load", "exit_mmio_store",
     "exit_interrupt", "share_memory",
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
-    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "exit_wfi",
+    "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "inject_interrupt",
 ]

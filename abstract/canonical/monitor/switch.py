@@ -66,8 +66,8 @@ def reply_for(hwp: Any, kind: int, instr: int) -> Tuple[int, int, int]:
     """(register, second register, pc step) the answer to an exit of `kind` will fill: the
     trapped load's destination after an MMIO load, nothing after the monitor's own SBI request
     (ACE's `ResumableOperation` for HSM suspend takes nothing from the hypervisor); the pc past
-    the ecall, WFI or trapped access."""
-    if kind == abi.EXIT_SBI or kind == abi.EXIT_WFI:
+    the ecall or trapped access."""
+    if kind == abi.EXIT_SBI:
         return 0, 0, abi.ECALL_LENGTH
     if kind == abi.EXIT_MMIO_LOAD:
         return hwp.trap_load_dest(instr), 0, hwp.trap_instr_length(instr)
@@ -138,10 +138,11 @@ def exit_interrupt(hwp: Any, s: Any, cause: int) -> Tuple[Any, Result]:
     return exit_to_hypervisor(hwp, s, cause, 0, 0)
 
 
-def exit_wfi(hwp: Any, s: Any) -> Tuple[Any, Result]:
+def wfi(hwp: Any, s: Any) -> Tuple[Any, Result]:
+    """WFI is handled here, as in ACE: the vCPU goes on past it, with no exit."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(hwp, s, abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0)
+    return s, (abi.SUCCESS, 0)
 
 
 def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
@@ -154,5 +155,5 @@ def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any,
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(hwp, s, cause)
     if kind == abi.EXIT_WFI:
-        return exit_wfi(hwp, s)
+        return wfi(hwp, s)
     return s, (abi.INVALID_PARAM, 0)
