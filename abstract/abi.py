@@ -1,6 +1,8 @@
 """Numbers of the public ACE / SBI ABI shared by every layer (the ABI is part of the spec)."""
 from __future__ import annotations
 
+from typing import Tuple
+
 from abstract.logic import all_of, any_of, keep
 
 # SBI error codes.
@@ -222,6 +224,21 @@ CALLS = {
     (EID_RFENCE, RFENCE_SFENCE_VMA): CALL_REMOTE_FENCE,
     (EID_RFENCE, RFENCE_SFENCE_VMA_ASID): CALL_REMOTE_FENCE,
 }
+# The calls ACE completes with a request to the hypervisor (`ResumableOperation::SbiRequest`):
+# on success the caller is answered (SUCCESS, 0), as ACE does when it resumes, and leaves with
+# (EID, FID, a0, a1), the arguments past the count given here zeroed (HART_START: the hart;
+# ALLOW_EXT_INTERRUPT: the mask). A refused call is answered without an exit.
+REQUEST_ARGS = {CALL_ADD_MMIO_REGION: 2, CALL_REMOVE_MMIO_REGION: 2, CALL_UNSHARE_MEMORY: 2,
+                CALL_ALLOW_EXT_INTERRUPT: 1, CALL_HART_START: 1}
+
+
+def request_args(call: int, a0: int, a1: int) -> Tuple[int, int, bool]:
+    """(a0, a1) of the request that completes `call`, and whether it has one. Branch-free in
+    the (symbolic) call: at most one term of each sum is not zero."""
+    n = sum(keep(count, call == c) for c, count in REQUEST_ARGS.items())
+    return keep(a0, n >= 1), keep(a1, n >= 2), n > 0
+
+
 HYPERVISOR_CALLS = (CALL_TSM_GET_INFO, CALL_PROMOTE_TO_TVM, CALL_DESTROY_TVM, CALL_TVM_VCPU_RUN, CALL_NACL_SET_SHMEM)
 
 

@@ -183,6 +183,8 @@ def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
 def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
     kw.setdefault("shows", call_shown)  # the call and its arguments, unless the row says less
     kw.setdefault("shows_text", CALL_SHOWS)
+    # A call ACE completes with a request hands the hart back to the hypervisor on success.
+    kw.setdefault("riscv_confidentiality", code in abi.REQUEST_ARGS)
     return Transition(name, Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
                       operation=name, select=call(Party.GUEST, code), exempt=running_cvm, **kw)
 
@@ -227,8 +229,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=MEMORY_CODES),
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
     _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=CHECKED_CODES),
-    _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE),
-                 riscv_confidentiality=True),
+    _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE)),
     _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
                  shows_text=ID_SHOWS),
     _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,

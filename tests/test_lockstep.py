@@ -299,7 +299,10 @@ def test_a_fault_on_the_last_byte_of_an_mmio_region_is_an_mmio_request():
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, (err, _) = step_checked(s, ("add_mmio_region", PAGE_SIZE, PAGE_SIZE))
-    assert err == 0
+    assert err == 0 and s.run_cvm == -1, "ACE tells the hypervisor: the request exit"
+    assert s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (PAGE_SIZE, PAGE_SIZE) and s.hw.nacl_gprs[abi.A6] == abi.COVG_ADD_MMIO_REGION
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert s.hw.regs[abi.A0:abi.A1 + 1] == (0, 0), "the caller resumes with (SUCCESS, 0)"
     store = (12 << 20) | 0x23  # sw x12, 0(x?)
     after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE - 1, store))
     assert err == 0 and after.run_cvm == -1 and after.hw.exit_scause == 23 and after.hw.exit_stval == 2 * PAGE_SIZE - 1
@@ -314,7 +317,7 @@ def test_only_allowed_interrupt_lines_reach_a_vcpu():
     assert err == abi.INVALID_PARAM and not any(s.irq_pending), "a line the CVM never allowed is dropped"
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, (err, _) = step_checked(s, ("allow_ext_interrupt", 0b0100))
-    s, _ = step_checked(s, ("exit_interrupt", 1 << 63 | 9))
+    assert err == 0 and s.run_cvm == -1 and s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (0b0100, 0), "ACE's (mask, 0) request"
     s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 2))
     assert err == 0 and s.irq_pending[2]
     s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 1))

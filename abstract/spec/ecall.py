@@ -25,7 +25,7 @@ from abstract.spec.memory import share_memory, unshare_memory
 from abstract.spec.mmio import add_mmio_region, remove_mmio_region
 from abstract.spec.nacl import nacl_set_shmem
 from abstract.spec.state import HYPERVISOR, SpecState
-from abstract.spec.switch import tvm_vcpu_run
+from abstract.spec.switch import exit_sbi_request, tvm_vcpu_run
 
 Result = Tuple[int, int]
 Step = Tuple[SpecState, Result]
@@ -93,4 +93,8 @@ def guest_ecall(s: SpecState, hv_err: int = 0, hv_addr: int = 0) -> Step:
         s2, result = s, (abi.INVALID_PARAM, 0)
     if s2.run_cvm == HYPERVISOR:
         return s2, result
-    return replace(s2, vcpu_regs=set_at(s2.vcpu_regs, i, abi.sbi_answer(s2.vcpu_regs[i], result))), result
+    answered = replace(s2, vcpu_regs=set_at(s2.vcpu_regs, i, abi.sbi_answer(s2.vcpu_regs[i], result)))
+    r0, r1, requests = abi.request_args(call, a[0], a[1])
+    if requests & (result[0] == abi.SUCCESS):
+        return exit_sbi_request(answered, r0, r1)
+    return answered, result

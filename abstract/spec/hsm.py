@@ -34,13 +34,7 @@ def hart_start(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
     i = s.run_cvm * H + hart
     if s.hart[i] != STOPPED:
         return s, (abi.ALREADY_AVAILABLE, 0)
-    # As ACE's `hart_start.rs`: the caller gets (SUCCESS, 0) (applied on its resume there, now
-    # here: it cannot tell) and leaves with the request (HSM, HART_START, hart, 0), so that the
-    # hypervisor can schedule the started hart.
-    me = s.run_cvm * H + s.run_vcpu
-    started = replace(s, hart=set_at(s.hart, i, STARTED),
-                      vcpu_regs=set_at(s.vcpu_regs, me, abi.sbi_answer(s.vcpu_regs[me], (abi.SUCCESS, 0))))
-    return exit_sbi_request(started, hart, 0)
+    return replace(s, hart=set_at(s.hart, i, STARTED)), (abi.SUCCESS, 0)
 
 
 def _leave(s: SpecState, state: int) -> Tuple[SpecState, Result]:

@@ -77,4 +77,8 @@ def guest_ecall(hwp: Any, s: Any, hv_err: int = 0, hv_addr: int = 0) -> Tuple[An
         s2, result = s, (abi.INVALID_PARAM, 0)
     if s2.run_cvm == HYPERVISOR:
         return s2, result
-    return _answered(hwp, s2, result)
+    answered, _ = _answered(hwp, s2, result)
+    r0, r1, requests = abi.request_args(call, a[0], a[1])
+    if requests & (result[0] == abi.SUCCESS):  # ACE's `SbiRequest` exit (abi.REQUEST_ARGS)
+        return switch.exit_to_hypervisor(hwp, answered, abi.CAUSE_ECALL_VS, 0, 0, (r0, r1))
+    return answered, result
