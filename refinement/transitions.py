@@ -175,16 +175,28 @@ def call_id_shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
     return (r1[abi.A7] == r2[abi.A7]) & (r1[abi.A6] == r2[abi.A6])
 
 
+def request_shown(code: int) -> Callable:
+    """The call and the arguments its request to the hypervisor carries (`abi.REQUEST_ARGS`):
+    ACE shows nothing else of the caller, whether the call succeeds (and exits) or not."""
+    shown = (abi.A7, abi.A6) + tuple(abi.A0 + j for j in range(abi.REQUEST_ARGS[code]))
+
+    def same_request(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
+        return same(tuple(r1[j] for j in shown), tuple(r2[j] for j in shown))
+    return same_request
+
+
 def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
     return Transition(name, Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
                       rv.hypervisor_ecall, operation=name, select=call(Party.HYPERVISOR, code), **kw)
 
 
 def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
+    if code in abi.REQUEST_ARGS:  # ACE completes it with a request: that is all it shows
+        kw.setdefault("shows", request_shown(code))
+        kw.setdefault("shows_text", f"the call and its request's arguments (a0..a{abi.REQUEST_ARGS[code] - 1})")
+        kw.setdefault("riscv_confidentiality", True)  # success hands the hart back to the hypervisor
     kw.setdefault("shows", call_shown)  # the call and its arguments, unless the row says less
     kw.setdefault("shows_text", CALL_SHOWS)
-    # A call ACE completes with a request hands the hart back to the hypervisor on success.
-    kw.setdefault("riscv_confidentiality", code in abi.REQUEST_ARGS)
     return Transition(name, Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
                       operation=name, select=call(Party.GUEST, code), exempt=running_cvm, **kw)
 

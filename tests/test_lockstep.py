@@ -509,3 +509,19 @@ def test_promote_accepts_only_sv48x4_and_sv57x4_and_boots_vcpu_0_at_the_entry_pc
         assert err == abi.INVALID_PARAM and same_but_answer(after, s), mode
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 0, (0, 0), 0, abi.GSTAGE_SV57X4, 0x8000))
     assert err == abi.SUCCESS and s.hw.vcpu_mepc[:H] == (0x8000,) + (0,) * (H - 1)
+
+
+def test_calls_ace_completes_with_a_request_leave_with_exactly_its_arguments():
+    """ACE's `SbiRequest` exits (abi.REQUEST_ARGS): HSM hart_start leaves with (hart, 0), and the
+    caller resumes with (SUCCESS, 0); a refused start is answered without an exit."""
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    refused, (err, _) = step_checked(s, ("hart_start", 0))
+    assert err == abi.ALREADY_AVAILABLE and refused.run_cvm == 0, "a refused call stays in the CVM"
+    s, (err, _) = step_checked(s, ("hart_start", 1))
+    assert err == 0 and s.run_cvm == -1 and s.hart[1] == 0
+    assert (s.hw.nacl_gprs[abi.A7], s.hw.nacl_gprs[abi.A6]) == (abi.EID_HSM, abi.HSM_HART_START)
+    assert s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (1, 0), "the started hart, then 0"
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert s.hw.regs[abi.A0:abi.A1 + 1] == (0, 0)

@@ -57,7 +57,9 @@ def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) 
 
 
 def guest_ecall(s: SpecState, hv_err: int = 0, hv_addr: int = 0) -> Step:
-    """The running vCPU's ecall: a COVG, HSM, SRST, IPI or RFENCE call, else INVALID_PARAM."""
+    """The running vCPU's ecall: a COVG, HSM, SRST, IPI or RFENCE call, else INVALID_PARAM. A
+    call ACE completes with a request to the hypervisor (`abi.REQUEST_ARGS`) leaves with it on
+    success, its caller answered (SUCCESS, 0)."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + s.run_vcpu
