@@ -76,13 +76,13 @@ INTERRUPT = 1 << 63
 
 # Kinds of exit to the hypervisor, each with its own declassification.
 EXIT_NONE = 0        # the trap is handled inside the monitor: no exit
-EXIT_SBI = 1         # the monitor's own SBI request to the hypervisor (HSM stop, suspend; SRST)
+EXIT_SBI = 1         # the monitor's own SBI request to the hypervisor (ACE's `SbiRequest`)
 EXIT_MMIO_LOAD = 2
 EXIT_MMIO_STORE = 3
 EXIT_INTERRUPT = 4
 EXIT_WFI = 5         # a virtual-instruction trap (WFI): handled in the monitor, no exit (as ACE)
 
-# What a forwarded SBI call declassifies: the EID, FID and the first two arguments.
+# What an SBI request to the hypervisor shows: the EID, FID and two arguments (the monitor's).
 SBI_FORWARDED = (A7, A6, A0, A1)
 
 

@@ -146,12 +146,10 @@ def prove_cmd(
                        second)
         from refinement.faults import FAULTS
         from refinement.findings import FINDINGS
-        unknown = [f for f in fault or [] if f not in FAULTS]
-        if unknown:
-            raise UsageProblem(f"unknown fault {unknown[0]!r}; `refine faults` lists them")
-        unknown = [f for f in finding or [] if f not in FINDINGS]
-        if unknown:
-            raise UsageProblem(f"unknown finding {unknown[0]!r}; `refine findings` lists them")
+        for kind, given, known in (("fault", fault, FAULTS), ("finding", finding, FINDINGS)):
+            unknown = [f for f in given or [] if f not in known]
+            if unknown:
+                raise UsageProblem(f"unknown {kind} {unknown[0]!r}; `refine {kind}s` lists them")
         from abstract.config import env_for
         os.environ.update(env_for(sizes))
         chosen = _select(only)

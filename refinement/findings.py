@@ -29,7 +29,6 @@ class Finding:
     attack: str                         # what the hypervisor does, and what it learns or changes
     scenario: Callable[[], Dict[str, Any]]  # the attack from power-on, plain Python: what the victim sees
     also: Tuple[Tuple[str, str, Callable], ...] = ()
-    sizes: Tuple[Tuple[str, int], ...] = ()
 
 
 def replay_scenario(name: str) -> Dict[str, Dict[str, Any]]:

@@ -116,7 +116,10 @@ def exit_of(kind: int) -> Callable:
 def no_exit(s: Any, regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> bool:
     """A trap the dispatcher does not forward: no exit kind, or an ecall (`guest_ecall` answers
     every ecall of a vCPU; ACE forwards none to the hypervisor)."""
-    return runs(s, Party.GUEST) and (abi.exit_kind(cause) == abi.EXIT_NONE) | (abi.exit_kind(cause) == abi.EXIT_SBI)
+    if not runs(s, Party.GUEST):
+        return False
+    kind = abi.exit_kind(cause)
+    return (kind == abi.EXIT_NONE) | (kind == abi.EXIT_SBI)
 
 
 def fault_in_region(hit: bool) -> Callable:
@@ -125,8 +128,14 @@ def fault_in_region(hit: bool) -> Callable:
 
 # --- declassification: what a row lets the hypervisor learn beyond its view ---------------------
 
-def call_shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
-    return same(tuple(r1[j] for j in CALL_REGISTERS), tuple(r2[j] for j in CALL_REGISTERS))
+def registers_shown(registers: Tuple[int, ...]) -> Callable:
+    """The two callers agree on these registers (indices into x1..x31); the others may differ."""
+    def shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
+        return same(tuple(r1[j] for j in registers), tuple(r2[j] for j in registers))
+    return shown
+
+
+call_shown = registers_shown(CALL_REGISTERS)
 
 
 def exit_shown(cause_of: Callable) -> Callable:
@@ -168,21 +177,15 @@ PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digest
 SHARE_INPUTS = (("hv_err", int), ("hv_addr", int))
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"
+# The calls that always leave with ACE's request carrying no argument (the caller stops, is
+# suspended or shuts its CVM down); the calls that leave on success are `abi.REQUEST_ARGS`.
+LEAVING_CALLS = (abi.CALL_HART_STOP, abi.CALL_HART_SUSPEND, abi.CALL_SYSTEM_RESET)
 
 
-def call_id_shown(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
-    """The two callers made the same call (EID and FID); their arguments may differ."""
-    return (r1[abi.A7] == r2[abi.A7]) & (r1[abi.A6] == r2[abi.A6])
-
-
-def request_shown(code: int) -> Callable:
-    """The call and the arguments its request to the hypervisor carries (`abi.REQUEST_ARGS`):
-    ACE shows nothing else of the caller, whether the call succeeds (and exits) or not."""
-    shown = (abi.A7, abi.A6) + tuple(abi.A0 + j for j in range(abi.REQUEST_ARGS[code]))
-
-    def same_request(r1: Tuple[int, ...], r2: Tuple[int, ...], *x: Any) -> bool:
-        return same(tuple(r1[j] for j in shown), tuple(r2[j] for j in shown))
-    return same_request
+def request_shown(count: int) -> Callable:
+    """The call and the first `count` arguments its request to the hypervisor carries: ACE
+    shows nothing else of the caller, whether the call exits or not."""
+    return registers_shown((abi.A7, abi.A6) + tuple(abi.A0 + j for j in range(count)))
 
 
 def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
@@ -191,10 +194,11 @@ def _hv_ecall(name: str, code: int, **kw: Any) -> Transition:
 
 
 def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
-    if code in abi.REQUEST_ARGS:  # ACE completes it with a request: that is all it shows
-        kw.setdefault("shows", request_shown(code))
-        kw.setdefault("shows_text", f"the call and its request's arguments (a0..a{abi.REQUEST_ARGS[code] - 1})")
-        kw.setdefault("riscv_confidentiality", True)  # success hands the hart back to the hypervisor
+    if code in abi.REQUEST_ARGS or code in LEAVING_CALLS:  # ACE's request is all it shows
+        count = abi.REQUEST_ARGS.get(code, 0)
+        kw.setdefault("shows", request_shown(count))
+        kw.setdefault("shows_text", f"the call and its request's arguments (a0..a{count - 1})" if count else ID_SHOWS)
+        kw.setdefault("riscv_confidentiality", True)  # it can hand the hart back to the hypervisor
     kw.setdefault("shows", call_shown)  # the call and its arguments, unless the row says less
     kw.setdefault("shows_text", CALL_SHOWS)
     return Transition(name, Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
@@ -242,13 +246,10 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
     _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=CHECKED_CODES),
     _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE)),
-    _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
-                 shows_text=ID_SHOWS),
-    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
-                 shows_text=ID_SHOWS),
+    _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE),
+    _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE),
     _guest_ecall("hart_status", abi.CALL_HART_STATUS, codes=DONE_OR_REFUSED),
-    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, codes=DONE, riscv_confidentiality=True, shows=call_id_shown,
-                 shows_text=ID_SHOWS),
+    _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, codes=DONE),
     _guest_ecall("send_ipi", abi.CALL_SEND_IPI, codes=DONE_OR_REFUSED),
     _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE, codes=DONE_OR_REFUSED),
     Transition("guest_ecall_other", Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,

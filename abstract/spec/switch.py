@@ -140,7 +140,7 @@ def exit_sbi_request(s: SpecState, arg0: int, arg1: int) -> Tuple[SpecState, Res
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     gprs, csrs = declassified(running_regs(s), abi.CAUSE_ECALL_VS, 0, 0)
-    return exit_to_hypervisor(s, set_at(set_at(gprs, abi.A0, arg0), abi.A1, arg1), csrs)
+    return exit_to_hypervisor(s, abi.sbi_answer(gprs, (arg0, arg1)), csrs)
 
 
 def exit_mmio_load(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:

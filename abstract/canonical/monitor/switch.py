@@ -112,7 +112,7 @@ def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
     i = s.run_cvm * H + s.run_vcpu
     gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr)
     if request is not None:
-        gprs = set_at(set_at(gprs, abi.A0, request[0]), abi.A1, request[1])
+        gprs = abi.sbi_answer(gprs, request)
     hw = hwp.exit_publish(s.hw, gprs, csrs)
     hw = hwp.isolation_revoke(hwp.hart_exit(hw, i, abi.SUCCESS, 0))
     a, b, step = reply_for(hwp, hwp.trap_kind(cause), instr)
