@@ -9,8 +9,14 @@ ACE maintainer, with a suggested fix.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Tuple
+
+try:  # typeguard instruments the test suite only (a dev dependency)
+    from typeguard import suppress_type_checks
+except ImportError:  # pragma: no cover - a plain install runs no type checks to suppress
+    from contextlib import nullcontext as suppress_type_checks
 
 from abstract.logic import set_at
 
@@ -31,6 +37,7 @@ class Finding:
     also: Tuple[Tuple[str, str, Callable], ...] = ()
 
 
+@functools.lru_cache(maxsize=None)  # deterministic, and one attack takes 131071 rounds to set up
 def replay_scenario(name: str) -> Dict[str, Dict[str, Any]]:
     """A finding's attack run from power-on on the RISC-V model in plain Python, once as the
     model has it and once with ACE's behaviour swapped in: {"model": ..., "ace": ...}."""
@@ -82,6 +89,95 @@ def _fpu_injection() -> Dict[str, Any]:
             "vCPU f-registers the CVM computed": " ".join(hex(0x401C000000000000) for _ in range(NFREGS))}
 
 
+# --- the VMID as written --------------------------------------------------------------------------
+# `Hgatp::new(address, mode, vmid)` is `vmid << 44 | mode << 60 | ppn` with the VMID not masked to
+# its 14 bits, and `set_confidential_vm_id` passes the CVM id, which `unique_id` makes the largest
+# live id + 1 with no bound. From id 2^14 the VMID spills into bits 58-59 (reserved), from 2^16
+# into MODE: with Sv48x4 (9), an id with bit 17 set makes MODE 11, which no hart implements, and
+# writing such a word to hgatp has no effect at all.
+ACE_ATTACKER_ID = 1 << 17
+
+
+def _ace_hgatp_word(self: Any, k: int, cvm_id: int) -> int:
+    """ACE's word for slot k's root and VMID = the CVM id. The `|` of the Rust is written with
+    `//` and `%` (CrossHair finds no model for `|` terms); tests/test_findings.py checks that
+    the two agree."""
+    from concrete.riscv import gstage
+    from concrete.riscv.machine import root_ppn
+    high = cvm_id // (1 << 16)                       # the id's bits that land on MODE
+    mode = high + gstage.MODE_SV48X4 - high % 2 - 8 * (high // 8 % 2)  # high | 9, 9 = 0b1001
+    return root_ppn(k) + cvm_id % (1 << 16) * (1 << gstage.HGATP_VMID_SHIFT) + mode * (1 << gstage.HGATP_MODE_SHIFT)
+
+
+def _cross_cvm_translation() -> Dict[str, Any]:
+    """The hypervisor raises CVM ids to 2^17 by creating a CVM and destroying the previous one,
+    keeping the newest alive (131071 rounds), so a victim (id 2^17 - 1) and the attacker's CVM
+    (id 2^17) are live. It points its own hgatp at the victim's root table and runs the
+    attacker's vCPU. Where does the attacker's guest page 0 lead?"""
+    import concrete.riscv as rv
+    from abstract.config import G
+    from concrete.riscv import gstage
+    from concrete.riscv.machine import root_ppn
+    from concrete.riscv.state import riscv_initial
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    with suppress_type_checks():  # 262142 steps of two functions every other test type-checks
+        while victim + 1 < ACE_ATTACKER_ID:
+            s, (_, newer) = rv.promote_to_tvm(s, 1, (0,) * G)
+            s, _ = rv.destroy_tvm(s, victim)
+            victim = newer
+    s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
+    v, a = s.ids.index(victim), s.ids.index(attacker)
+    victim_page = s.hw.pte_ppn[v * G]
+    s = replace(s, mem=set_at(s.mem, victim_page, 0x5EC2E7))                 # the victim's data
+    s = replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(gstage.MODE_SV48X4, 0, root_ppn(v))))
+    s, _ = rv.tvm_vcpu_run(s, attacker, 0)
+    s, _ = rv.tlb_fill(s, 0)                                                  # the attacker's load
+    page = s.hw.tlb_ppn[a * G] if s.hw.tlb_v[a * G] else None
+    owner = "nobody" if page is None else ("the victim" if page == victim_page else
+                                           "the attacker" if page == s.hw.pte_ppn[a * G] else f"page owner {s.owner[page]}")
+    return {"victim id": victim, "attacker id": attacker,
+            "attacker's hgatp word": hex(s.hw.hgatp[a]), "mode of that word": gstage.decode_hgatp(s.hw.hgatp[a])[0],
+            "hart's hgatp while the attacker runs": hex(s.hw.hgatp_csr),
+            "attacker's guest page 0 reaches": owner,
+            "what the attacker reads there": None if page is None else hex(s.mem[page])}
+
+
+# --- the virtual-instruction handler as written ----------------------------------------------------
+# `VirtualInstruction::handle` continues past WFI and `panic!`s on any other instruction;
+# `core/panic.rs` then zeroes all of confidential memory and parks the hart for good.
+HSTATUS_READ = 0x60002573  # csrr a0, hstatus: from VS-mode, a virtual-instruction trap
+
+
+def _panic_unless_wfi(hwp: Any, s: Any, instr: int) -> Any:
+    """ACE's handler. The model has no halted state: the variant shows what the panic does to
+    memory (every C page zeroed) and answers as WFI would; that the hart never runs again, for
+    any CVM or the hypervisor, the model does not show."""
+    from abstract import abi
+    from abstract.config import NC
+    from abstract.domain import HYPERVISOR
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if instr == abi.WFI_INSTRUCTION:
+        return s, (abi.SUCCESS, 0)
+    return replace(s, mem=s.mem[:NC] + (0,) * (len(s.mem) - NC)), (abi.SUCCESS, 0)
+
+
+def _virtual_instruction_wipe() -> Dict[str, Any]:
+    """A victim CVM holds data in its page; the attacker's CVM, also running, reads hstatus."""
+    import concrete.riscv as rv
+    from abstract import abi
+    from abstract.config import G
+    from concrete.riscv.state import riscv_initial
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    page = s.hw.pte_ppn[s.ids.index(victim) * G]
+    s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
+    s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
+    s, _ = rv.tvm_vcpu_run(s, attacker, 0)
+    s, _ = rv.vcpu_exit(s, abi.CAUSE_VIRTUAL_INSTRUCTION, HSTATUS_READ, 0)
+    return {"attacker executes": f"csrr a0, hstatus ({hex(HSTATUS_READ)})",
+            "victim's page afterwards": hex(s.mem[page])}
+
+
 FINDINGS: Dict[str, Finding] = {f.name: f for f in (
     Finding(
         "ace-fpu-save-restore-inverted",
@@ -101,4 +197,36 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "f-registers unsaved.",
         _fpu_injection,
         also=(("concrete.riscv.machine", "RiscvMachine.fpu_exit", _exit_with_fld_fsd),)),
+    Finding(
+        "ace-vmid-unmasked",
+        "The VMID is the unmasked CVM id: from id 2^17 it turns hgatp's MODE reserved, and the CVM runs on the hypervisor's hgatp",
+        (("core/architecture/riscv/mmu/hgatp.rs", "Hgatp::new"),
+         ("core/memory_protector/confidential_vm_memory_protector.rs", "ConfidentialVmMemoryProtector::set_confidential_vm_id"),
+         ("core/control_data/storage.rs", "ControlDataStorage::unique_id")),
+        "concrete.riscv.machine", "RiscvMachine.hgatp_word", _ace_hgatp_word,
+        ("riscv/hgatp_word/encoding",),
+        "The hypervisor creates CVMs and destroys the previous one, keeping the newest alive, until "
+        "ids reach 2^17 (ids are the largest live id + 1, unbounded). ACE shifts the id into hgatp "
+        "without masking it to the 14-bit VMID field, so the new CVM's word has MODE 11, which is "
+        "reserved; writing it to hgatp has no effect, and the hart keeps the hypervisor's hgatp. "
+        "The hypervisor points its own hgatp at a victim CVM's root table before TVM_VCPU_RUN: its "
+        "CVM then translates through the victim's tables with confidential memory open, and reads "
+        "and writes the victim's pages. Ids from 2^14 already share VMIDs and set reserved bits. "
+        "The refutation shows an id whose word is not a well-formed Sv48x4 word, or two ids with "
+        "the same VMID.",
+        _cross_cvm_translation),
+    Finding(
+        "ace-panic-on-virtual-instruction",
+        "Any CVM wipes every CVM's memory and halts the machine by executing a virtual instruction other than WFI",
+        (("confidential_flow/handlers/virtual_instructions/mod.rs", "VirtualInstruction::handle"),
+         ("core/panic.rs", "panic")),
+        "abstract.canonical.monitor.switch", "wfi", _panic_unless_wfi,
+        ("canonical->spec/wfi/simulation",),
+        "A CVM, which the hypervisor may run with any image, executes an instruction that traps "
+        "from VS-mode as a virtual instruction, such as `csrr a0, hstatus`. ACE's handler accepts "
+        "only WFI and `panic!`s on anything else; the panic handler zeroes all of confidential "
+        "memory and parks the hart for good. Every other CVM loses its memory, and the machine "
+        "stops. The refutation shows the step zeroing C pages that the spec leaves alone; that "
+        "the hart then never runs again the model does not show (it has no halted state).",
+        _virtual_instruction_wipe),
 )}

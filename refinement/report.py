@@ -47,6 +47,8 @@ ASSUMPTIONS = (
     "assumed to behave as this hart's do.",
     "PROMOTE_TO_TVM takes the hypervisor's guest pages decoded (which NC page backs each guest page) "
     "rather than walking its hgatp tables: a page's contents are one abstract value.",
+    "G-stage tables are one level of leaves per CVM. The hardware walk decodes the hart's hgatp word, "
+    "but only CVMs' tables exist: a walk from any other root (the hypervisor's own tables) finds no leaf.",
     "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "
     "fields, not bytes.",
     "Not modelled: DMA isolation (IOPMP is a stub in ACE as well).",
@@ -142,10 +144,18 @@ def finding_row(name: str, results: List[ObligationResult]) -> Dict[str, Any]:
         "rust": [{"file": f"security-monitor/src/{path}", "function": fn} for path, fn in f.rust],
         "attack": f.attack,
         "scenario": replay_scenario(name),
-        "obligations": [{"id": r.id, "verdict": r.verdict.value, "call": (r.counterexample or {}).get("call", ""),
-                         "differences": (r.counterexample or {}).get("differences") or []} for r in results],
+        "obligations": [_finding_obligation(r) for r in results],
         "reproduced": bool(results) and all(r.verdict is Verdict.REFUTED and r.counterexample for r in results),
     }
+
+
+def _finding_obligation(r: ObligationResult) -> Dict[str, Any]:
+    """A refuting obligation's verdict and counterexample: the call, and what it breaks (the
+    fields that differ from the layer above, or for a lemma the conditions that fail)."""
+    cex = r.counterexample or {}
+    return {"id": r.id, "verdict": r.verdict.value, "call": cex.get("call", ""),
+            "differences": cex.get("differences") or [], "failed": cex.get("failed") or [],
+            "result": cex.get("result", "")}
 
 
 def _crosshair_version() -> str:
@@ -296,6 +306,8 @@ def findings_md(findings: List[Dict[str, Any]]) -> List[str]:
                 lines += [f"- `{o['id']}`: `{o['call'][:400]}`"]
                 lines += [f"  - `{d['path']}`: with ACE's code `{d['lower']}`, the layer above requires `{d['upper']}`"
                           for d in o["differences"][:6]]
+                if not o["differences"] and o.get("failed"):
+                    lines += [f"  - returns `{o['result'][:200]}`; fails: {', '.join(o['failed'])}"]
         lines.append("")
     return lines
 

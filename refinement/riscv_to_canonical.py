@@ -5,10 +5,10 @@ from __future__ import annotations
 from abstract.canonical.state import CanonHw, CanonState
 from abstract.config import G, H, K, NC, NFREGS, NREGS, PAGES
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, implies, lnot, same
+from abstract.logic import all_of, implies, keep, lnot, same
 from abstract.spec.switch import declassified
-from concrete.riscv import gstage, pmp
-from concrete.riscv.machine import root_ppn
+from concrete.riscv import pmp
+from concrete.riscv.machine import RISCV
 from concrete.riscv.state import RvHw, RvState
 from refinement.canonical_to_spec import canonical_invariant, running_ok
 
@@ -44,7 +44,7 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
             hw.tlb_v, hw.tlb_ppn)
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
-        and all(len(f) == K for f in (hw.hgatp_mode, hw.hgatp_vmid, hw.hgatp_ppn))
+        and len(hw.hgatp) == K
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
@@ -75,13 +75,12 @@ def tlb_ok(hw: RvHw) -> bool:
 
 
 def hgatp_ok(s: RvState) -> bool:
-    """A live slot's hgatp is Sv48x4 with VMID k + 1 and its root page; an empty slot's is Bare."""
+    """A live slot's hgatp word is Sv48x4 with VMID k + 1 and its root page, an empty slot's 0;
+    while a CVM runs, the hart's hgatp CSR holds its word (the hypervisor's own is free)."""
     hw = s.hw
     return all_of(
-        (s.live[k] & (hw.hgatp_mode[k] == gstage.MODE_SV48X4) & (hw.hgatp_vmid[k] == k + 1)
-         & (hw.hgatp_ppn[k] == root_ppn(k)))
-        | (lnot(s.live[k]) & (hw.hgatp_mode[k] == gstage.MODE_BARE) & (hw.hgatp_vmid[k] == 0)
-           & (hw.hgatp_ppn[k] == 0))
+        (hw.hgatp[k] == keep(RISCV.hgatp_word(k, s.ids[k]), s.live[k]))
+        & implies(s.run_cvm == k, hw.hgatp_csr == hw.hgatp[k])
         for k in range(K)
     )
 

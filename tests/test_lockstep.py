@@ -525,3 +525,25 @@ def test_calls_ace_completes_with_a_request_leave_with_exactly_its_arguments():
     assert s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (1, 0), "the started hart, then 0"
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert s.hw.regs[abi.A0:abi.A1 + 1] == (0, 0)
+
+
+def test_the_hart_runs_a_cvm_on_its_own_hgatp_and_gives_the_hypervisor_its_own_back():
+    """TVM_VCPU_RUN writes the CVM's hgatp word into the hart's CSR and the exit restores the
+    hypervisor's (no obligation sees the hypervisor's hgatp: the canonical layer has none)."""
+    from dataclasses import replace
+    from concrete.riscv import gstage
+    s, (_, cvm) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    own = gstage.encode_hgatp(gstage.MODE_SV39X4, 0, 7)
+    s = replace(s, hw=replace(s.hw, hgatp_csr=own))
+    s, _ = rv.tvm_vcpu_run(s, cvm, 0)
+    assert s.hw.hgatp_csr == s.hw.hgatp[s.run_cvm] and gstage.decode_hgatp(s.hw.hgatp_csr)[0] == gstage.MODE_SV48X4
+    s, _ = rv.exit_interrupt(s, 2 ** 63 + 7)
+    assert s.hw.hgatp_csr == own
+
+
+def test_a_write_of_an_unsupported_hgatp_mode_has_no_effect():
+    from concrete.riscv import gstage
+    old = gstage.encode_hgatp(gstage.MODE_SV48X4, 3, 5)
+    for mode in range(16):
+        new = gstage.encode_hgatp(mode, 1, 2)
+        assert gstage.csr_write_hgatp(old, new) == (new if mode in gstage.SUPPORTED_MODES else old)

@@ -143,8 +143,8 @@ def tsm_get_info(s: CanonState, buf: int, length: int) -> Step:
     return info.tsm_get_info(CANONICAL, s, buf, length)
 
 
-def wfi(s: CanonState) -> Step:
-    return switch.wfi(CANONICAL, s)
+def wfi(s: CanonState, instr: int) -> Step:
+    return switch.wfi(CANONICAL, s, instr)
 
 
 def add_mmio_region(s: CanonState, base: int, length: int) -> Step:

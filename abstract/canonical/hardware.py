@@ -30,7 +30,7 @@ class CanonicalHardware(SoftwareAllocator):
     def isolation_allows(self, hw: CanonHw, page: int) -> bool:
         return isolation_decides(hw.iso_open, page, NC, PAGES)
 
-    def translation_load(self, hw: CanonHw, k: int, pages: Tuple[int, ...]) -> CanonHw:
+    def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...]) -> CanonHw:
         n, base = len(pages), k * G
         pad = G - n
         return replace(
@@ -41,7 +41,7 @@ class CanonicalHardware(SoftwareAllocator):
         )
 
     def translation_clear(self, hw: CanonHw, k: int) -> CanonHw:
-        return self.translation_load(hw, k, ())
+        return self.translation_load(hw, k, 0, ())
 
     def translation_map(self, hw: CanonHw, i: int, page: int, private: bool) -> CanonHw:
         return replace(

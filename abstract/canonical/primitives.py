@@ -31,8 +31,9 @@ class IsolationUnit(Protocol[HW]):
 class SecondStageTranslation(Protocol[HW]):
     """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
 
-    def translation_load(self, hw: HW, k: int, pages: Tuple[int, ...]) -> HW:
-        """Create CVM k's translation: guest page g maps privately to pages[g], others unmapped."""
+    def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...]) -> HW:
+        """Create CVM k's translation (the CVM's id is there for a machine that would tag it by
+        the id): guest page g maps privately to pages[g], others unmapped."""
 
     def translation_clear(self, hw: HW, k: int) -> HW:
         """Remove CVM k's translation entirely (and its tag)."""

@@ -165,11 +165,12 @@ def exit_interrupt(s: SpecState, cause: int) -> Tuple[SpecState, Result]:
     return exit_to_hypervisor(s, *declassified(running_regs(s), cause, 0, 0))
 
 
-def wfi(s: SpecState) -> Tuple[SpecState, Result]:
-    """The vCPU executed WFI (virtual instruction, cause 22). As in ACE (`virtual_instructions`),
-    the monitor handles it: the vCPU goes on past it, with no exit, so the hypervisor learns
-    nothing. Its live pc is not modelled while it runs, so no field changes. (ACE panics on any
-    other virtual instruction; the model has no panic yet and treats cause 22 as WFI.)"""
+def wfi(s: SpecState, instr: int) -> Tuple[SpecState, Result]:
+    """The vCPU trapped on a virtual instruction (cause 22; `instr` is mtval, the instruction).
+    As in ACE (`virtual_instructions`), the monitor handles WFI: the vCPU goes on past it, with
+    no exit, so the hypervisor learns nothing. Its live pc is not modelled while it runs, so no
+    field changes. Any other virtual instruction the model treats alike; ACE panics on it, which
+    wipes every CVM (the finding ace-panic-on-virtual-instruction)."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     return s, (abi.SUCCESS, 0)
@@ -188,5 +189,5 @@ def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecStat
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(s, cause)
     if kind == abi.EXIT_WFI:
-        return wfi(s)
+        return wfi(s, addr)
     return s, (abi.INVALID_PARAM, 0)

@@ -140,8 +140,8 @@ def tsm_get_info(s: RvState, buf: int, length: int) -> Step:
     return info.tsm_get_info(RISCV, s, buf, length)
 
 
-def wfi(s: RvState) -> Step:
-    return switch.wfi(RISCV, s)
+def wfi(s: RvState, instr: int) -> Step:
+    return switch.wfi(RISCV, s, instr)
 
 
 def add_mmio_region(s: RvState, base: int, length: int) -> Step:

@@ -13,9 +13,9 @@ _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads t
 RV_FIELDS: Dict[str, Field] = {
     **{f: CANON_FIELDS[f] for f in MONITOR_DATA},
     **{f"hw.pmp_{x}": _PMP for x in ("mode", "r", "w", "x", "addr")},
-    "hw.hgatp_mode": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
-    "hw.hgatp_vmid": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
-    "hw.hgatp_ppn": cvm(False, SLOT, "hgatp is loaded by the monitor for the running CVM only"),
+    "hw.hgatp": cvm(False, SLOT, "the hgatp word the monitor keeps for a CVM: fixed by its slot (hgatp_ok)"),
+    "hw.hgatp_csr": Field(True, HYPERVISOR, 0, "the hart's hgatp: the hypervisor's own while it runs; while a CVM runs, that CVM's word, fixed by its slot (hgatp_ok)"),
+    "hw.hv_hgatp": Field(True, HYPERVISOR, 0, "the hypervisor's hgatp, which the monitor keeps while a CVM runs"),
     **{f"hw.pte_{x}": _PTE for x in ("v", "ppn")},
     **{f"hw.pte_{x}": _PTE_BITS for x in ("r", "w", "x", "u", "a", "d")},
     "hw.tlb_v": _TLB,

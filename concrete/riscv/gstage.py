@@ -1,11 +1,15 @@
 """hgatp and G-stage page-table entries: field layouts and their encodings.
 
-The model keeps tables as struct-of-arrays of decoded PTE fields (one tuple per field); words
-are only built and taken apart by `encode_*`/`decode_*`, each with its own obligation.
+hgatp is held as the word the hart holds: the monitor builds each CVM's word with
+`encode_hgatp`, the hart's CSR takes it through `csr_write_hgatp` (a WARL write) and the
+hardware walk reads it back with `decode_hgatp`. The model keeps tables as struct-of-arrays of
+decoded PTE fields (one tuple per field); PTE words are only built and taken apart by
+`encode_pte`/`decode_pte`, a format lemma no step runs yet.
 """
 from __future__ import annotations
 
 from abstract import abi
+from abstract.logic import any_of
 
 from typing import Tuple
 
@@ -32,11 +36,24 @@ def encode_hgatp(mode: int, vmid: int, ppn: int) -> int:
 
 
 def decode_hgatp(word: int) -> Hgatp:
+    """(MODE, VMID, PPN) as the hart reads them. `//` and `%` by powers of two, not shifts and
+    masks, keep CrossHair in linear integer arithmetic (it finds no model for `|`/`&` terms)."""
     return (
-        (word >> HGATP_MODE_SHIFT) & 0xF,
-        (word >> HGATP_VMID_SHIFT) & ((1 << HGATP_VMID_BITS) - 1),
-        word & ((1 << HGATP_PPN_BITS) - 1),
+        word // (1 << HGATP_MODE_SHIFT) % 16,
+        word // (1 << HGATP_VMID_SHIFT) % (1 << HGATP_VMID_BITS),
+        word % (1 << HGATP_PPN_BITS),
     )
+
+
+# The G-stage modes this hart implements; writing hgatp with any other MODE has no effect at
+# all (the privileged spec: "the entire write has no effect; no fields in hgatp are modified").
+SUPPORTED_MODES = (MODE_BARE, MODE_SV39X4, MODE_SV48X4, MODE_SV57X4)
+
+
+def csr_write_hgatp(old: int, new: int) -> int:
+    """`csrw hgatp, new` on a hart that holds `old`."""
+    mode = decode_hgatp(new)[0]
+    return new if any_of(mode == m for m in SUPPORTED_MODES) else old
 
 
 def pte_flags(v: bool, r: bool, w: bool, x: bool, u: bool, g: bool, a: bool, d: bool) -> int:

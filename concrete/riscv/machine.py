@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import flag_at, flag_put, keep, put_at, read_at, set_at
+from abstract.logic import any_of, flag_at, flag_put, keep, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw
 
@@ -43,20 +43,20 @@ class RiscvMachine(SoftwareAllocator):
     def isolation_allows(self, hw: RvHw, page: int) -> bool:
         return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
 
-    def translation_load(self, hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
-        """Point CVM k's hgatp (Sv48x4, VMID k + 1) at its root and fill the root with leaves."""
+    def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...]) -> RvHw:
+        """Point CVM k's hgatp word at its root and fill the root with leaves."""
         for g in range(G):
             hw = _leaf(hw, k * G + g, g < len(pages), True, pages[g] if g < len(pages) else 0)
-        live = len(pages) > 0
-        return replace(
-            self.translation_fence(hw, k),
-            hgatp_mode=set_at(hw.hgatp_mode, k, gstage.MODE_SV48X4 if live else gstage.MODE_BARE),
-            hgatp_vmid=set_at(hw.hgatp_vmid, k, k + 1 if live else 0),
-            hgatp_ppn=set_at(hw.hgatp_ppn, k, root_ppn(k) if live else 0),
-        )
+        word = self.hgatp_word(k, cvm_id) if len(pages) > 0 else 0
+        return replace(self.translation_fence(hw, k), hgatp=set_at(hw.hgatp, k, word))
+
+    def hgatp_word(self, k: int, cvm_id: int) -> int:
+        """Sv48x4 rooted at slot k's root, VMID k + 1: VMIDs come from the K slots, a bounded
+        pool, never from the CVM id, which grows without bound (ACE uses the id: a finding)."""
+        return gstage.encode_hgatp(gstage.MODE_SV48X4, k + 1, root_ppn(k))
 
     def translation_clear(self, hw: RvHw, k: int) -> RvHw:
-        return self.translation_load(hw, k, ())
+        return self.translation_load(hw, k, 0, ())
 
     def translation_map(self, hw: RvHw, i: int, page: int, private: bool) -> RvHw:
         return _leaf(hw, i, True, private, page)
@@ -73,29 +73,43 @@ class RiscvMachine(SoftwareAllocator):
         return replace(hw, tlb_v=hw.tlb_v[:lo] + (False,) * G + hw.tlb_v[hi:])
 
     def tlb_fill(self, hw: RvHw, i: int) -> RvHw:
-        """The hardware walk caches entry i when the guest touches its page (valid leaves only).
-        Branch-free in the symbolic index, like `put_at`."""
-        hit = tuple((j == i) & hw.pte_v[j] for j in range(len(hw.tlb_v)))
+        """The hardware walk of guest page g = i % G, started from the hart's hgatp, is cached
+        in TLB entry i, the one the running CVM (k = i // G) uses. Branch-free in the symbolic
+        index, like `put_at`."""
+        valid, ppn = self.walk(hw, i % G)
+        hit = tuple((j == i) & valid for j in range(len(hw.tlb_v)))
         return replace(hw, tlb_v=tuple(hw.tlb_v[j] | hit[j] for j in range(len(hit))),
-                       tlb_ppn=tuple(hw.tlb_ppn[j] + keep(hw.pte_ppn[j] - hw.tlb_ppn[j], hit[j])
-                                     for j in range(len(hit))))
+                       tlb_ppn=tuple(hw.tlb_ppn[j] + keep(ppn - hw.tlb_ppn[j], hit[j]) for j in range(len(hit))))
+
+    def walk(self, hw: RvHw, g: int) -> Tuple[bool, int]:
+        """(valid, PPN) of guest page g's leaf, walking from the hart's hgatp CSR: under Sv48x4
+        or Sv57x4, the table its PPN roots. Only CVMs' tables are modelled (one level; issue 17
+        adds the hypervisor's and real depth): a walk from any other root finds no leaf."""
+        mode, _, root = gstage.decode_hgatp(hw.hgatp_csr)
+        paged = (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4)
+        hits = tuple(paged & (root == root_ppn(e // G)) & (e % G == g) & hw.pte_v[e] for e in range(len(hw.pte_v)))
+        return any_of(hits), sum(keep(hw.pte_ppn[e], hits[e]) for e in range(len(hits)))
 
     def hart_boot(self, hw: RvHw, k: int, pc: int) -> RvHw:
         """The boot vCPU's mepc is the entry pc; the others wait for HSM hart_start."""
         return replace(hw, vcpu_mepc=hw.vcpu_mepc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_mepc[(k + 1) * H:])
 
     def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
+        """Save the hypervisor's registers and hgatp; load the vCPU's, and its CVM's hgatp word
+        into the CSR (`csrw`, so a word with an unsupported MODE would leave the old one)."""
+        word = read_at(hw.hgatp, vcpu // H)
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],
-                       hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu])
+                       hv_fregs=hw.fregs, fregs=hw.vcpu_fregs[vcpu],
+                       hv_hgatp=hw.hgatp_csr, hgatp_csr=gstage.csr_write_hgatp(hw.hgatp_csr, word))
 
     def hart_exit(self, hw: RvHw, vcpu: int, err: int, value: int) -> RvHw:
         return self.fpu_exit(self.gprs_exit(hw, vcpu, err, value), vcpu)
 
     def gprs_exit(self, hw: RvHw, vcpu: int, err: int, value: int) -> RvHw:
-        """Save x1..x31 of the vCPU, restore all of the hypervisor's; SBI return: a0 = error,
-        a1 = value."""
+        """Save x1..x31 of the vCPU, restore all of the hypervisor's and its hgatp; SBI return:
+        a0 = error, a1 = value."""
         back = sbi.sbi_return(hw.hv_saved, err, value)
-        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back)
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, hw.regs), regs=back, hgatp_csr=hw.hv_hgatp)
 
     def fpu_exit(self, hw: RvHw, vcpu: int) -> RvHw:
         """Save f0..f31 of the vCPU and restore the hypervisor's (the monitor switches the FPU

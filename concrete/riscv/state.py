@@ -22,10 +22,12 @@ class RvHw:
     pmp_w: PmpFlags
     pmp_x: PmpFlags
     pmp_addr: PmpInts
-    # hgatp of each CVM slot (K), decoded.
-    hgatp_mode: SlotInts
-    hgatp_vmid: SlotInts
-    hgatp_ppn: SlotInts
+    # The hgatp word the monitor keeps for each CVM slot (K), the hart's hgatp CSR (the
+    # hypervisor's own while it runs: it writes it at will), and the hypervisor's value that the
+    # monitor saves while a CVM runs.
+    hgatp: SlotInts
+    hgatp_csr: int
+    hv_hgatp: int
     # G-stage leaf PTEs, entry k * G + g, one tuple per field (struct of arrays).
     pte_v: EntryFlags
     pte_r: EntryFlags
@@ -101,7 +103,7 @@ def riscv_initial() -> RvState:
         **initial_monitor_data(),
         hw=RvHw(
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
-            hgatp_mode=(0,) * K, hgatp_vmid=(0,) * K, hgatp_ppn=(0,) * K,
+            hgatp=(0,) * K, hgatp_csr=0, hv_hgatp=0,
             pte_v=no, pte_r=no, pte_w=no, pte_x=no, pte_u=no, pte_a=no, pte_d=no,
             pte_ppn=(0,) * (K * G), tlb_v=no, tlb_ppn=(0,) * (K * G),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),

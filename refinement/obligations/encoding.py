@@ -2,13 +2,13 @@
 obligations prove that words and fields convert consistently (and that every register value
 decodes to something defined).
 
-Two kinds, and the report says which (in each statement's first line): the SBI
-and trap-cause decoders run in every step that reads a7/a6 or scause, so their lemmas are about
-code that runs; the pmpcfg, hgatp and PTE formats are not run by any step, because the model
-holds those registers as decoded fields (a word decoded on every path would cost CrossHair a
-bit-vector query per field). Their lemmas fix the formats for a later model that stores words
-(the issue on multi-level G-stage tables); until then they are format lemmas, not proofs about
-the monitor."""
+Two kinds, and the report says which (in each statement's first line): the SBI and
+trap-cause decoders run in every step that reads a7/a6 or scause, and hgatp is a word the
+monitor builds at promote, the hart's CSR takes on every entry and the hardware walk decodes,
+so their lemmas are about code that runs; the pmpcfg and PTE formats are not run by any step,
+because the model holds those registers as decoded fields. Their lemmas fix the formats for a
+later model that stores words (the issue on multi-level G-stage tables); until then they are
+format lemmas, not proofs about the monitor."""
 from __future__ import annotations
 
 import itertools
@@ -17,10 +17,10 @@ from typing import Iterator, Tuple
 import icontract
 
 from abstract.canonical.monitor.memory import decode_guest_page
-from abstract.config import G, PAGE_SIZE
+from abstract.config import G, K, PAGE_SIZE
 from abstract import abi
 from concrete.riscv import gstage, pmp, sbi, trap
-from concrete.riscv.machine import RISCV
+from concrete.riscv.machine import RISCV, root_ppn
 from refinement.registry import Kind, Layers, Method, obligation
 
 
@@ -43,8 +43,26 @@ def pmpcfg_roundtrip(byte: int) -> int:
                    and 0 <= ppn < (1 << gstage.HGATP_PPN_BITS))
 @icontract.ensure(lambda mode, vmid, ppn, result: result == (mode, vmid, ppn), "decode(encode(f)) == f")
 def hgatp_roundtrip(mode: int, vmid: int, ppn: int) -> Tuple[int, int, int]:
-    """hgatp fields (MODE 63..60, VMID from bit 44, PPN in the low 44 bits) survive encoding (a format lemma: no step runs this code)."""
+    """hgatp fields (MODE 63..60, VMID from bit 44, PPN in the low 44 bits) survive the encoding the monitor builds words with and the decoding the hardware walk reads them with."""
     return gstage.decode_hgatp(gstage.encode_hgatp(mode, vmid, ppn))
+
+
+def hgatp_well_formed(word: int, k: int) -> bool:
+    """Sv48x4, rooted at slot k's root, a nonzero VMID inside its 14-bit field, no other bit."""
+    mode, vmid, ppn = gstage.decode_hgatp(word)
+    return (mode == gstage.MODE_SV48X4) & (ppn == root_ppn(k)) & (vmid >= 1) & (gstage.encode_hgatp(mode, vmid, ppn) == word)
+
+
+@obligation(Layers.RISCV, "hgatp_word", Kind.ENCODING)
+@icontract.require(lambda k, j, id_k, id_j: 0 <= k < K and 0 <= j < K and k != j and id_k >= 1 and id_j >= 1
+                   and id_k != id_j, "two live CVMs, whatever their ids (they grow without bound)")
+@icontract.ensure(lambda k, j, id_k, id_j, result: hgatp_well_formed(result[0], k) and hgatp_well_formed(result[1], j),
+                  "each word is well formed")
+@icontract.ensure(lambda result: gstage.decode_hgatp(result[0])[1] != gstage.decode_hgatp(result[1])[1],
+                  "their VMIDs differ")
+def hgatp_words(k: int, j: int, id_k: int, id_j: int) -> Tuple[int, int]:
+    """The hgatp words the monitor builds at promote for two CVMs are well-formed Sv48x4 words with their own roots and distinct VMIDs, so the hart's CSR takes them (a word with a reserved MODE would not be written at all) and no TLB entry of one serves the other."""
+    return RISCV.hgatp_word(k, id_k), RISCV.hgatp_word(j, id_j)
 
 
 def all_flag_bits() -> Iterator[Tuple[bool, ...]]:

@@ -49,7 +49,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         reply_step=s.reply_step[:slot * H] + (0,) * H + s.reply_step[(slot + 1) * H:],
         has_secret=set_at(s.has_secret, slot, granted),
         secret=set_at(s.secret, slot, keep(secret, granted)),
-        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, guest_backing(pages, src)), slot, entry_pc),
+        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(pages, src)), slot, entry_pc),
     ), (abi.SUCCESS, cvm_id)
 
 

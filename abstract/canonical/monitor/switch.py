@@ -138,8 +138,9 @@ def exit_interrupt(hwp: Any, s: Any, cause: int) -> Tuple[Any, Result]:
     return exit_to_hypervisor(hwp, s, cause, 0, 0)
 
 
-def wfi(hwp: Any, s: Any) -> Tuple[Any, Result]:
-    """WFI is handled here, as in ACE: the vCPU goes on past it, with no exit."""
+def wfi(hwp: Any, s: Any, instr: int) -> Tuple[Any, Result]:
+    """A virtual instruction (`instr`, from mtval) is handled here, as ACE handles WFI: the vCPU
+    goes on past it, with no exit. No instruction a CVM executes stops the monitor."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     return s, (abi.SUCCESS, 0)
@@ -155,5 +156,5 @@ def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any,
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(hwp, s, cause)
     if kind == abi.EXIT_WFI:
-        return wfi(hwp, s)
+        return wfi(hwp, s, addr)
     return s, (abi.INVALID_PARAM, 0)
