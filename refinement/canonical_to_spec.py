@@ -59,7 +59,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
         irq_allowed=s.irq_allowed, irq_pending=s.irq_pending,
         hv_regs=abs_hv_regs(s), vcpu_regs=abs_vcpu_regs(s),
-        hv_fpu=abs_hv_fpu(s), vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
+        hv_fpu=abs_hv_fpu(s), hv_stage2=s.hw.hv_stage2, vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
         vcpu_pc=s.hw.vcpu_pc, reply_a=s.reply_a, reply_b=s.reply_b,
         reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
         nacl_page=s.nacl_page, other_harts=s.other_harts,
@@ -113,10 +113,10 @@ def canonical_invariant(s: CanonState) -> bool:
 def canonical_hypervisor_view(s: CanonState) -> tuple:
     """What the hypervisor observes of the canonical machine, read off its own fields: NC memory,
     its registers (live on the hart while it runs, saved otherwise), the monitor's tables, the
-    translation entries, who runs, its FPU registers and the exit area. Compared with the spec's `hypervisor_view` of the
+    translation entries, who runs, its FPU and second-stage registers and the exit area. Compared with the spec's `hypervisor_view` of the
     abstraction by the observation obligation."""
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, abs_private(s.hw), abs_shared(s.hw), s.hw.t_page,
-            s.run_cvm, s.run_vcpu, abs_hv_regs(s), abs_hv_fpu(s), s.hw.x_gprs, s.hw.x_csrs, s.mmio_base,
+            s.run_cvm, s.run_vcpu, abs_hv_regs(s), abs_hv_fpu(s), s.hw.hv_stage2, s.hw.x_gprs, s.hw.x_csrs, s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
 
 

@@ -18,12 +18,15 @@ def abs_iso_open(hw: RvHw) -> bool:
     return hw.pmp_r[pmp.MONITOR_TOR] & hw.pmp_w[pmp.MONITOR_TOR] & hw.pmp_x[pmp.MONITOR_TOR]
 
 
-def abs_hw(hw: RvHw) -> CanonHw:
+def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
+    # The hypervisor's hgatp: live while it runs, saved by the monitor otherwise (branch-free).
+    hv_stage2 = hw.hv_hgatp + keep(hw.hgatp_csr - hw.hv_hgatp, hypervisor_runs)
     return CanonHw(
         iso_open=abs_iso_open(hw),
         t_valid=hw.pte_v, t_exec=hw.pte_x, t_page=hw.pte_ppn,
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
+        hv_stage2=hv_stage2,
         x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htinst), vcpu_pc=hw.vcpu_mepc,
     )
 
@@ -34,7 +37,7 @@ def abs_riscv(s: RvState) -> CanonState:
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
         irq_allowed=s.irq_allowed, irq_pending=s.irq_pending, reply_a=s.reply_a,
         reply_b=s.reply_b, reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret,
-        secret=s.secret, nacl_page=s.nacl_page, other_harts=s.other_harts, hw=abs_hw(s.hw),
+        secret=s.secret, nacl_page=s.nacl_page, other_harts=s.other_harts, hw=abs_hw(s.hw, s.run_cvm == HYPERVISOR),
     )
 
 
@@ -115,16 +118,17 @@ def hypervisor_confined(s: RvState) -> bool:
 def riscv_hypervisor_view(s: RvState) -> tuple:
     """What the hypervisor observes of the RISC-V model, read off RISC-V fields: NC memory, its
     GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
-    G-stage leaves (private = a leaf into C), who runs, its FPU registers, the NACL GPR image
-    and the trap CSRs the monitor set on the last exit."""
+    G-stage leaves (private = a leaf into C), who runs, its FPU registers and hgatp (likewise
+    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit."""
     hw = s.hw
     hv = s.run_cvm == HYPERVISOR
     regs = hw.regs if hv else hw.hv_saved
     fregs = hw.fregs if hv else hw.hv_fregs
+    hgatp = hw.hgatp_csr if hv else hw.hv_hgatp
     private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
-            regs, fregs, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base,
+            regs, fregs, hgatp, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
 
 

@@ -29,6 +29,7 @@ class CanonHw:
     fregs: Fregs            # the physical hart's live floating-point registers
     hv_fregs: Fregs         # the hypervisor's, saved while a CVM runs
     vcpu_fregs: VcpuFregs   # each vCPU's saved floating-point registers
+    hv_stage2: int          # the hypervisor's second-stage translation register: no monitor step changes it
     x_gprs: Regs            # the exit area shared with the hypervisor: declassified registers
     x_csrs: ExitCsrs        # ... and the exit's cause, address and instruction
     vcpu_pc: HartInts       # each vCPU's saved pc
@@ -104,7 +105,7 @@ def canonical_initial() -> CanonState:
             iso_open=False, t_valid=(False,) * (K * G), t_exec=(False,) * (K * G),
             t_page=(0,) * (K * G), regs=zero_regs, hv_saved=zero_regs,
             vcpu_saved=(zero_regs,) * (K * H),
-            fregs=zero_fregs, hv_fregs=zero_fregs, vcpu_fregs=(zero_fregs,) * (K * H),
+            fregs=zero_fregs, hv_fregs=zero_fregs, vcpu_fregs=(zero_fregs,) * (K * H), hv_stage2=0,
             x_gprs=zero_regs, x_csrs=(0,) * NCSRS, vcpu_pc=(0,) * (K * H),
         ),
     )

@@ -37,6 +37,7 @@ class SpecState:
     hv_regs: Regs          # the hypervisor's general registers
     vcpu_regs: VcpuRegs    # each vCPU's general registers
     hv_fpu: Fregs          # the hypervisor's floating-point registers
+    hv_stage2: int         # the hypervisor's own second-stage translation register (RISC-V hgatp)
     vcpu_fpu: VcpuFregs    # each vCPU's floating-point registers
     exit_gprs: Regs        # what the last exit declassified of the vCPU's registers (others 0)
     exit_csrs: ExitCsrs    # the last exit's cause, faulting address and instruction (or 0)
@@ -248,6 +249,7 @@ def spec_initial() -> SpecState:
         hv_regs=(0,) * NREGS,
         vcpu_regs=((0,) * NREGS,) * (K * H),
         hv_fpu=(0,) * NFREGS,
+        hv_stage2=0,
         vcpu_fpu=((0,) * NFREGS,) * (K * H),
         exit_gprs=(0,) * NREGS,
         exit_csrs=(0,) * NCSRS,

@@ -102,7 +102,7 @@ ISOLATION_LIFT = Lift(
     Layers.RISCV_CANONICAL, "isolation_allows", "riscv->canonical/isolation_allows/entry", RvHw,
     lambda hw: riscv_shapes_ok(hw) and pmp_layout_ok(hw),
     lambda hw, k: tuple(RISCV.isolation_allows(hw, p) for p in range(PAGES + 1)),
-    lambda hw, k: tuple(CANONICAL.isolation_allows(abs_hw(hw), p) for p in range(PAGES + 1)),
+    lambda hw, k: tuple(CANONICAL.isolation_allows(abs_hw(hw, True), p) for p in range(PAGES + 1)),  # who runs: irrelevant to isolation
     "on every page and the end of memory, PMP laid out for NC and PAGES grants what the isolation unit allows")
 LIFTS = (DESTROY_CANONICAL_LIFT, DESTROY_SPEC_LIFT, SRST_CANONICAL_LIFT, SRST_SPEC_LIFT, SHARE_LIFT, UNSHARE_LIFT,
          ISOLATION_LIFT)
