@@ -12,7 +12,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info",), "the record is one abstract value per NC page"),
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
-     "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; vCPU 0 boots at the entry pc; the new id is the largest live id + 1; "
+     "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
+     "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc; the new id is the largest live id + 1; "
      "the hypervisor's tables reach the model decoded (page contents are abstract)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),
@@ -25,9 +26,12 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "three pages, wholly in NC (spec invariant); all ones disables; the exit area's bytes are not modelled"),
     ("COVG ADD/REMOVE_MMIO_REGION (FID 0, 1)", ("add_mmio_region", "remove_mmio_region"),
      "region slots per CVM come from the configuration (ACE: 1024)"),
-    ("COVG SHARE_MEMORY (FID 2)", ("share_memory",), "one step: the hypervisor's answer to the request is an input of the guest's ecall"),
+    ("COVG SHARE_MEMORY (FID 2)", ("share_memory",),
+     "one step: the hypervisor's answer to the request is an input of the guest's ecall; ACE's codes in ACE's order "
+     "(gpa 0 or a size other than 4 KiB INVALID_PARAM, misaligned INVALID_ADDRESS), and a gpa beyond the model's "
+     "guest memory INVALID_ADDRESS"),
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory",),
-     "unmapped, then the CVM's translations fenced (hfence.gvma) before the hypervisor is told"),
+     "checks as SHARE; unmapped, then the CVM's translations fenced (hfence.gvma) before the hypervisor is told"),
     ("G-stage TLB: hardware fill, fences after share and unshare", ("tlb_fill", "share_memory", "unshare_memory"),
      "RISC-V only: every step keeps the TLB coherent with the tables"),
     ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt",), "lines 0..3 of the mask modelled"),
@@ -52,8 +56,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      ("guest_load_fault_page", "guest_store_fault_page"), ""),
     ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "declassifies the cause only"),
     ("Trap: virtual instruction (WFI, cause 22)", ("wfi", "trap_cause"),
-     "handled in the monitor with no exit, as in ACE; ACE panics on any other virtual instruction, "
-     "which the model (no panic yet) treats as WFI"),
+     "handled in the monitor with no exit, as ACE handles WFI, for any instruction; ACE panics on any other "
+     "(finding ace-panic-on-virtual-instruction)"),
     ("Trap: any other cause: no exit, INVALID_PARAM", ("vcpu_exit_other", "trap_cause"), ""),
     ("Hypervisor memory accesses (PMP)", ("hypervisor_read", "hypervisor_write"), ""),
     ("Answer to an exit: hypervisor to CVM on TVM_VCPU_RUN", ("nacl_write", "tvm_vcpu_run", "load_dest", "instr_length"),

@@ -241,8 +241,8 @@ TRANSITIONS: Tuple[Transition, ...] = (
     # A vCPU's ecall handled in the monitor (scause 10), split likewise.
     _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION, codes=MEMORY_CODES),
     _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION, codes=(abi.SUCCESS, abi.INVALID_ADDRESS)),
-    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=MEMORY_CODES, inputs=SHARE_INPUTS),
-    _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=MEMORY_CODES),
+    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=CHECKED_CODES, inputs=SHARE_INPUTS),
+    _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=CHECKED_CODES),
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
     _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=CHECKED_CODES),
     _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE)),

@@ -14,10 +14,18 @@ Result = Tuple[int, int]
 
 
 def guest_page(gpa: int, size: int) -> int:
-    """The guest page named by a (gpa, size) request, or -1 when the ABI rejects it with
-    INVALID_ADDRESS: gpa non-zero, 4 KiB aligned, inside guest memory; size exactly 4 KiB."""
-    if (size != PAGE_SIZE) | (gpa <= 0) | (gpa % PAGE_SIZE != 0) | (gpa >= G * PAGE_SIZE):
-        return -1
+    """The guest page named by a (gpa, size) request, or the error ACE answers (negative):
+    INVALID_PARAM for gpa 0, then INVALID_ADDRESS if it is not 4 KiB aligned, then INVALID_PARAM
+    for a size other than 4 KiB. The model's guest memory is G pages, so a gpa beyond it (ACE
+    has no bound) is INVALID_ADDRESS as well."""
+    if gpa == 0:
+        return abi.INVALID_PARAM
+    if gpa % PAGE_SIZE != 0:
+        return abi.INVALID_ADDRESS
+    if size != PAGE_SIZE:
+        return abi.INVALID_PARAM
+    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
+        return abi.INVALID_ADDRESS
     return gpa // PAGE_SIZE
 
 
@@ -34,7 +42,7 @@ def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -
         return s, (abi.INVALID_PARAM, 0)
     g = guest_page(gpa, size)
     if g < 0:
-        return s, (abi.INVALID_ADDRESS, 0)
+        return s, (g, 0)
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
     if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
@@ -56,7 +64,7 @@ def unshare_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result
         return s, (abi.INVALID_PARAM, 0)
     g = guest_page(gpa, size)
     if g < 0:
-        return s, (abi.INVALID_ADDRESS, 0)
+        return s, (g, 0)
     i = s.run_cvm * G + g
     if not flag_at(s.shared, i):
         return s, (abi.FAILED, 0)

@@ -137,9 +137,14 @@ def sbi_call_decoding(eid: int, fid: int) -> int:
                                                            and size == PAGE_SIZE), "a decoded page is exact")
 @icontract.ensure(lambda gpa, size, result: result >= 0 or size != PAGE_SIZE or gpa % PAGE_SIZE != 0
                   or not 0 < gpa < G * PAGE_SIZE, "every well-formed request decodes")
+@icontract.ensure(lambda gpa, size, result: (result == abi.INVALID_PARAM) == ((gpa == 0) or (gpa % PAGE_SIZE == 0 and size != PAGE_SIZE)),
+                  "INVALID_PARAM exactly for gpa 0, or an aligned gpa with a size other than 4 KiB (ACE's order)")
+@icontract.ensure(lambda result: result >= 0 or result in (abi.INVALID_PARAM, abi.INVALID_ADDRESS),
+                  "any other refusal is INVALID_ADDRESS")
 def guest_address_decoding(gpa: int, size: int) -> int:
     """A (gpa, size) request decodes to its guest page exactly when it is aligned, non-zero,
-    inside guest memory and one page long; otherwise INVALID_ADDRESS."""
+    inside guest memory and one page long; otherwise to ACE's error for it
+    (`share_page_request.rs`, `unshare_page_request.rs`)."""
     return decode_guest_page(gpa, size)
 
 

@@ -13,9 +13,16 @@ Result = Tuple[int, int]
 
 
 def decode_guest_page(gpa: int, size: int) -> int:
-    """Guest page of a (gpa, size) request, -1 if misaligned, zero, outside or not 4 KiB."""
-    if (size != PAGE_SIZE) | (gpa <= 0) | (gpa % PAGE_SIZE != 0) | (gpa >= G * PAGE_SIZE):
-        return -1
+    """The guest page of a (gpa, size) request, or its error code (negative), checked in ACE's
+    order: gpa 0, misaligned, not 4 KiB; then, the model's own bound, outside guest memory."""
+    if gpa == 0:
+        return abi.INVALID_PARAM
+    if gpa % PAGE_SIZE != 0:
+        return abi.INVALID_ADDRESS
+    if size != PAGE_SIZE:
+        return abi.INVALID_PARAM
+    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
+        return abi.INVALID_ADDRESS
     return gpa // PAGE_SIZE
 
 
@@ -24,7 +31,7 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: in
         return s, (abi.INVALID_PARAM, 0)
     g = decode_guest_page(gpa, size)
     if g < 0:
-        return s, (abi.INVALID_ADDRESS, 0)
+        return s, (g, 0)
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
     if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
@@ -54,7 +61,7 @@ def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
         return s, (abi.INVALID_PARAM, 0)
     g = decode_guest_page(gpa, size)
     if g < 0:
-        return s, (abi.INVALID_ADDRESS, 0)
+        return s, (g, 0)
     i = s.run_cvm * G + g
     mapped, page = hwp.translation_entry(s.hw, i)
     if not holds_shared_page(mapped, page):
