@@ -154,16 +154,15 @@ HART_MASK_ALL_XLEN = 2 ** 64 - 1  # ... as the register holds it
 
 
 def hart_mask(mask: int, base: int, harts: int) -> tuple:
-    """(valid, targets) of an SBI hart mask naming harts base + j for each set bit j, with
-    `harts` harts in the caller's VM: base -1 names them all; a mask naming a hart that does
-    not exist is invalid; an empty mask names none. Bits are read by division by constants."""
+    """The harts of the caller's VM (`harts` of them) an SBI hart mask names: hart h when bit
+    h - base is set, every hart when base is -1. As ACE (`Ipi::is_hart_selected`), no mask is
+    refused: a bit naming a hart the VM does not have names nothing. Bits are read by division
+    by constants."""
     every = (base == HART_MASK_ALL) | (base == HART_MASK_ALL_XLEN)
-    targets = tuple(
+    return tuple(
         every | any_of((base == b) & ((mask // (1 << (h - b))) % 2 == 1) for b in range(h + 1))
         for h in range(harts)
     )
-    fits = any_of((base == b) & (mask < (1 << (harts - b))) for b in range(harts))
-    return every | (mask == 0) | ((mask > 0) & fits), targets
 
 
 # HSM (hart state management) function ids, and the SBI's hart status values.
