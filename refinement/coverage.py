@@ -25,7 +25,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("NACL SET_SHMEM (FID 1)", ("nacl_set_shmem",),
      "three pages, wholly in NC (spec invariant); all ones disables; the exit area's bytes are not modelled"),
     ("COVG ADD/REMOVE_MMIO_REGION (FID 0, 1)", ("add_mmio_region", "remove_mmio_region"),
-     "region slots per CVM come from the configuration (ACE: 1024)"),
+     "ACE's checks in ACE's order (misaligned INVALID_ADDRESS, then base 0 INVALID_PARAM); an empty region is "
+     "refused (INVALID_ADDRESS) where ACE accepts it, since a free slot has size 0; region slots per CVM come "
+     "from the configuration (ACE: 1024)"),
     ("COVG SHARE_MEMORY (FID 2)", ("share_memory",),
      "one step: the hypervisor's answer to the request is an input of the guest's ecall; ACE's codes in ACE's order "
      "(gpa 0 or a size other than 4 KiB INVALID_PARAM, misaligned INVALID_ADDRESS), and a gpa beyond the model's "

@@ -239,8 +239,8 @@ TRANSITIONS: Tuple[Transition, ...] = (
     Transition("hypervisor_ecall_other", Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
                rv.hypervisor_ecall, operation="hypervisor_ecall", select=other_call(Party.HYPERVISOR), codes=REFUSED),
     # A vCPU's ecall handled in the monitor (scause 10), split likewise.
-    _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION, codes=MEMORY_CODES),
-    _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION, codes=(abi.SUCCESS, abi.INVALID_ADDRESS)),
+    _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION, codes=CHECKED_CODES),
+    _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION, codes=(abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM)),
     _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=CHECKED_CODES, inputs=SHARE_INPUTS),
     _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=CHECKED_CODES),
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),

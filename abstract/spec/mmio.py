@@ -21,11 +21,15 @@ def aligned_range(base: int, length: int) -> bool:
 
 def add_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState, Result]:
     """Register [base, base + length) for the calling CVM: misaligned or empty gives
-    INVALID_ADDRESS; an overlap with one of its regions, or no free slot, gives FAILED."""
+    INVALID_ADDRESS, then base 0 INVALID_PARAM (ACE's order); an overlap with one of its
+    regions, or no free slot, gives FAILED. (ACE accepts an empty region; the model refuses it:
+    a free slot is one of size 0.)"""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if not aligned_range(base, length):
         return s, (abi.INVALID_ADDRESS, 0)
+    if base == 0:
+        return s, (abi.INVALID_PARAM, 0)
     first = s.run_cvm * R
     slots = range(first, first + R)
     if any_of((s.mmio_size[j] > 0) & regions_overlap(base, length, s.mmio_base[j], s.mmio_size[j]) for j in slots):
@@ -39,11 +43,14 @@ def add_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState, Re
 
 
 def remove_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState, Result]:
-    """Remove every region of the calling CVM that overlaps [base, base + length)."""
+    """Remove every region of the calling CVM that overlaps [base, base + length); the request
+    is checked as ADD's is."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if not aligned_range(base, length):
         return s, (abi.INVALID_ADDRESS, 0)
+    if base == 0:
+        return s, (abi.INVALID_PARAM, 0)
     mine = tuple(j // R == s.run_cvm for j in range(len(s.mmio_size)))
     gone = tuple(mine[j] & (s.mmio_size[j] > 0) & regions_overlap(base, length, s.mmio_base[j], s.mmio_size[j])
                  for j in range(len(mine)))

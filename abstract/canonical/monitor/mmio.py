@@ -29,6 +29,8 @@ def add_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, Resu
         return s, (abi.INVALID_PARAM, 0)
     if _misaligned(base, length):
         return s, (abi.INVALID_ADDRESS, 0)
+    if base == 0:  # ACE: `ConfidentialVmPhysicalAddress::new` refuses address 0, after alignment
+        return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     if any_of(_overlaps(s, k * R + r, base, length) for r in range(R)):
         return s, (abi.FAILED, 0)
@@ -45,6 +47,8 @@ def remove_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, R
         return s, (abi.INVALID_PARAM, 0)
     if _misaligned(base, length):
         return s, (abi.INVALID_ADDRESS, 0)
+    if base == 0:  # ACE: `ConfidentialVmPhysicalAddress::new` refuses address 0, after alignment
+        return s, (abi.INVALID_PARAM, 0)
     stay = tuple(((j // R) != s.run_cvm) | (_overlaps(s, j, base, length) ^ True) for j in range(K * R))
     return replace(s, mmio_base=tuple(keep(v, stay[j]) for j, v in enumerate(s.mmio_base)),
                    mmio_size=tuple(keep(v, stay[j]) for j, v in enumerate(s.mmio_size))), (abi.SUCCESS, 0)
