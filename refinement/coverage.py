@@ -38,7 +38,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "RISC-V only: every step keeps the TLB coherent with the tables"),
     ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt",), "lines 0..3 of the mask modelled"),
     ("Interrupt injection into a vCPU, filtered by the allowed mask", ("inject_interrupt",), "delivery through hvip not modelled"),
-    ("COVG RETRIEVE_SECRET (FID 9)", ("retrieve_secret",), "into one private page only; a buffer across pages is refused"),
+    ("COVG RETRIEVE_SECRET (FID 9)", ("retrieve_secret",),
+     "ACE's checks, codes and order; into a private page only; the secret is one 8-byte word (ACE: any length, "
+     "and its loop overruns its buffer from 9 bytes, a panic the model cannot reach)"),
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
      ("hart_start", "hart_stop", "hart_suspend", "hart_status"), ""),
     ("SRST system reset", ("system_reset",), "every hart of the CVM stops; the hypervisor runs"),

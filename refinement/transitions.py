@@ -244,7 +244,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=CHECKED_CODES, inputs=SHARE_INPUTS),
     _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=CHECKED_CODES),
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
-    _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=CHECKED_CODES),
+    _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=(abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM)),
     _guest_ecall("hart_start", abi.CALL_HART_START, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.ALREADY_AVAILABLE)),
     _guest_ecall("hart_stop", abi.CALL_HART_STOP, codes=DONE),
     _guest_ecall("hart_suspend", abi.CALL_HART_SUSPEND, codes=DONE),

@@ -405,8 +405,12 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, (err, _) = step_checked(s, ("retrieve_secret", 4, 8))
     assert err == abi.INVALID_ADDRESS, "8-byte alignment"
-    s, (err, _) = step_checked(s, ("retrieve_secret", 0, 4))
-    assert err == abi.INVALID_PARAM, "smaller than the secret"
+    s, (err, _) = step_checked(s, ("retrieve_secret", 0, 8))
+    assert err == abi.INVALID_PARAM, "address 0 (ACE: ConfidentialVmPhysicalAddress::new)"
+    s, (err, _) = step_checked(s, ("retrieve_secret", 8, 4))
+    assert err == abi.INVALID_ADDRESS, "smaller than the secret (ACE's AddressNotAligned)"
+    s, (err, _) = step_checked(s, ("retrieve_secret", 8, 2 * PAGE_SIZE))
+    assert err == abi.INVALID_ADDRESS, "a buffer above 4 KiB"
     s, (err, _) = step_checked(s, ("retrieve_secret", PAGE_SIZE, 8))
     assert err == abi.INVALID_ADDRESS, "guest page 1 is not mapped: never written there"
     s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))

@@ -29,21 +29,24 @@ def released(copied: Tuple[int, ...], ndigests: int, digests: Tuple[int, ...]) -
 
 
 def retrieve_secret(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result]:
-    """The running vCPU asks for its CVM's secret into the buffer at guest address `gpa`: the
-    buffer must be 8-byte aligned (INVALID_ADDRESS), `size` at most 4096 and at least the
-    secret's length (INVALID_PARAM); a CVM without a released secret gets FAILED; the buffer
-    must lie in one private page of the CVM (INVALID_ADDRESS), which then holds the secret.
-    Answers the secret's length."""
+    """The running vCPU asks for its CVM's secret into the buffer at guest address `gpa`. As ACE
+    (`retrieve_secret.rs`), in its order: gpa 0 is INVALID_PARAM; a gpa not 8-byte aligned or a
+    `size` above 4096 INVALID_ADDRESS; a CVM without a released secret INVALID_PARAM; a buffer
+    shorter than the secret INVALID_ADDRESS; the secret's page must be a private page of the CVM
+    (INVALID_ADDRESS), which then holds the secret. Answers the secret's length. (The secret is
+    one aligned 8-byte word, so it never crosses a page.)"""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if (gpa < 0) | (gpa % abi.SECRET_ALIGN != 0):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if (size < abi.SECRET_LEN) | (size > abi.SECRET_MAX_BUFFER):
+    if gpa == 0:
         return s, (abi.INVALID_PARAM, 0)
+    if (gpa < 0) | (gpa % abi.SECRET_ALIGN != 0) | (size > abi.SECRET_MAX_BUFFER):
+        return s, (abi.INVALID_ADDRESS, 0)
     if not flag_at(s.has_secret, s.run_cvm):
-        return s, (abi.FAILED, 0)
+        return s, (abi.INVALID_PARAM, 0)
+    if size < abi.SECRET_LEN:
+        return s, (abi.INVALID_ADDRESS, 0)
     g = gpa // PAGE_SIZE
-    if (g >= G) | (gpa - g * PAGE_SIZE + size > PAGE_SIZE):
+    if g >= G:
         return s, (abi.INVALID_ADDRESS, 0)
     i = s.run_cvm * G + g
     page = read_at(s.page, i)

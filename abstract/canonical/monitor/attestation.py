@@ -22,14 +22,16 @@ def attest(hwp: Any, copied: Tuple[int, ...], ndigests: int, digests: Tuple[int,
 def retrieve_secret(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if (gpa < 0) | (gpa % abi.SECRET_ALIGN != 0):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if lnot((abi.SECRET_LEN <= size) & (size <= abi.SECRET_MAX_BUFFER)):
+    if gpa == 0:  # ACE's order: address 0, alignment and size, the secret, its length
         return s, (abi.INVALID_PARAM, 0)
+    if (gpa < 0) | (gpa % abi.SECRET_ALIGN != 0) | (size > abi.SECRET_MAX_BUFFER):
+        return s, (abi.INVALID_ADDRESS, 0)
     if not flag_at(s.has_secret, s.run_cvm):
-        return s, (abi.FAILED, 0)
+        return s, (abi.INVALID_PARAM, 0)
+    if size < abi.SECRET_LEN:
+        return s, (abi.INVALID_ADDRESS, 0)
     g = gpa // PAGE_SIZE
-    if (g >= G) | (gpa % PAGE_SIZE + size > PAGE_SIZE):
+    if g >= G:
         return s, (abi.INVALID_ADDRESS, 0)
     valid, page = hwp.translation_entry(s.hw, s.run_cvm * G + g)
     if lnot(valid & (page >= NC)):  # a shared page is the hypervisor's: never write it there
