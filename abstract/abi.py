@@ -144,11 +144,13 @@ def attested(measurement: int, ndigests: int, digests: tuple) -> bool:
     return named & all_of((j >= ndigests) | (digests[j] == measurement) for j in range(ATTEST_DIGESTS))
 
 
-# IPI and RFENCE function ids a CVM may call (a CVM has no H extension: no HFENCE variants).
+# IPI and RFENCE function ids a CVM may call. A CVM has no H extension, so the HFENCE variants
+# (3-6) have nothing to fence; ACE answers them SUCCESS without doing anything (`NoOperation`).
 IPI_SEND_IPI = 0
 RFENCE_FENCE_I = 0
 RFENCE_SFENCE_VMA = 1
 RFENCE_SFENCE_VMA_ASID = 2
+RFENCE_HFENCES = (3, 4, 5, 6)  # HFENCE.GVMA with VMID, HFENCE.GVMA, HFENCE.VVMA with ASID, HFENCE.VVMA
 HART_MASK_ALL = -1       # hart_mask_base = -1: every hart, the mask ignored ...
 HART_MASK_ALL_XLEN = 2 ** 64 - 1  # ... as the register holds it
 
@@ -223,6 +225,7 @@ CALLS = {
     (EID_RFENCE, RFENCE_FENCE_I): CALL_REMOTE_FENCE,
     (EID_RFENCE, RFENCE_SFENCE_VMA): CALL_REMOTE_FENCE,
     (EID_RFENCE, RFENCE_SFENCE_VMA_ASID): CALL_REMOTE_FENCE,
+    **{(EID_RFENCE, fid): CALL_REMOTE_FENCE for fid in RFENCE_HFENCES},
 }
 # The calls ACE completes with a request to the hypervisor (`ResumableOperation::SbiRequest`):
 # on success the caller is answered (SUCCESS, 0), as ACE does when it resumes, and leaves with

@@ -48,7 +48,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "marks the named harts of the caller's CVM; as ACE, no mask is refused (bits naming no hart are ignored); "
      "delivery through hvip not modelled"),
     ("RFENCE remote FENCE.I, SFENCE.VMA(.ASID)", ("remote_fence",),
-     "FID checked, the mask not (as ACE); FIDs 3-6 (HFENCE) INVALID_PARAM where ACE answers SUCCESS; the guest's own (VS-stage) translations and instruction fetches are not "
+     "FID checked, the mask not (as ACE); FIDs 3-6 (HFENCE) answered SUCCESS with nothing to do, as ACE; the guest's own (VS-stage) translations and instruction fetches are not "
      "modelled, so there is nothing for these fences to flush (the G-stage TLB is the monitor's to fence)"),
     ("Unknown COVG/HSM calls: INVALID_PARAM", ("guest_ecall_other", "sbi_call"), "decoded from any a7/a6"),
     ("Trap: ecall from VS (cause 10): never forwarded", ("vcpu_exit_other",),

@@ -112,6 +112,10 @@ SPECIFIED_CALLS = (
     (0x52464E43, 0, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_fence_i
     (0x52464E43, 1, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_sfence_vma
     (0x52464E43, 2, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_sfence_vma_asid
+    (0x52464E43, 3, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_gvma_vmid
+    (0x52464E43, 4, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_gvma
+    (0x52464E43, 5, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_vvma_asid
+    (0x52464E43, 6, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_vvma
 )
 _SPECIFIED = tuple((e, f, getattr(abi, name)) for e, f, name in SPECIFIED_CALLS)
 
