@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from abstract.config import G, PAGE_SIZE
 from abstract.logic import all_of, any_of, keep
 
 # SBI error codes.
@@ -151,6 +152,7 @@ RFENCE_FENCE_I = 0
 RFENCE_SFENCE_VMA = 1
 RFENCE_SFENCE_VMA_ASID = 2
 RFENCE_HFENCES = (3, 4, 5, 6)  # HFENCE.GVMA with VMID, HFENCE.GVMA, HFENCE.VVMA with ASID, HFENCE.VVMA
+RFENCE_FIDS = (RFENCE_FENCE_I, RFENCE_SFENCE_VMA, RFENCE_SFENCE_VMA_ASID) + RFENCE_HFENCES
 HART_MASK_ALL = -1       # hart_mask_base = -1: every hart, the mask ignored ...
 HART_MASK_ALL_XLEN = 2 ** 64 - 1  # ... as the register holds it
 
@@ -222,10 +224,7 @@ CALLS = {
     (EID_HSM, HSM_HART_SUSPEND): CALL_HART_SUSPEND,
     (EID_SRST, SRST_SYSTEM_RESET): CALL_SYSTEM_RESET,
     (EID_IPI, IPI_SEND_IPI): CALL_SEND_IPI,
-    (EID_RFENCE, RFENCE_FENCE_I): CALL_REMOTE_FENCE,
-    (EID_RFENCE, RFENCE_SFENCE_VMA): CALL_REMOTE_FENCE,
-    (EID_RFENCE, RFENCE_SFENCE_VMA_ASID): CALL_REMOTE_FENCE,
-    **{(EID_RFENCE, fid): CALL_REMOTE_FENCE for fid in RFENCE_HFENCES},
+    **{(EID_RFENCE, fid): CALL_REMOTE_FENCE for fid in RFENCE_FIDS},
 }
 # The calls ACE completes with a request to the hypervisor (`ResumableOperation::SbiRequest`):
 # on success the caller is answered (SUCCESS, 0), as ACE does when it resumes, and leaves with
@@ -254,6 +253,23 @@ def decode_call(eid: int, fid: int) -> int:
     is_eid = {e: eid == e for e in sorted({e for e, _ in CALLS})}
     is_fid = {f: fid == f for f in sorted({f for _, f in CALLS})}
     return sum(keep(call, is_eid[e] & is_fid[f]) for (e, f), call in CALLS.items())
+
+
+def guest_page(gpa: int, size: int) -> int:
+    """The guest page a COVG SHARE/UNSHARE_MEMORY request (gpa, size) names, or the error ACE
+    answers (negative), in ACE's order (`share_page_request.rs`, `unshare_page_request.rs`):
+    INVALID_PARAM for gpa 0, INVALID_ADDRESS if it is not 4 KiB aligned, INVALID_PARAM for a
+    size other than 4 KiB. The model's guest memory is G pages, so a gpa beyond it (ACE has no
+    bound) is INVALID_ADDRESS as well. `canonical/guest_address/encoding` proves it so."""
+    if gpa == 0:
+        return INVALID_PARAM
+    if gpa % PAGE_SIZE != 0:
+        return INVALID_ADDRESS
+    if size != PAGE_SIZE:
+        return INVALID_PARAM
+    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
+        return INVALID_ADDRESS
+    return gpa // PAGE_SIZE
 
 
 def sbi_answer(regs: tuple, result: tuple) -> tuple:

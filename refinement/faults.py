@@ -202,11 +202,12 @@ def _monitor_stop_shows_arguments(hwp: Any, s: Any, state: int) -> Any:
 
 def _spec_removes_any_region(s: Any, base: int, length: int) -> Any:
     """Spec: REMOVE_MMIO_REGION removes the overlapping regions of every CVM, not the caller's."""
-    from abstract.spec.mmio import aligned_range
+    from abstract.spec.mmio import region_error
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not aligned_range(base, length):
-        return s, (abi.INVALID_ADDRESS, 0)
+    refused = region_error(base, length)
+    if refused:
+        return s, (refused, 0)
     gone = tuple((n > 0) & (base < b + n) & (b < base + length) for b, n in zip(s.mmio_base, s.mmio_size))
     return replace(s, mmio_base=tuple(keep(b, lnot(g)) for b, g in zip(s.mmio_base, gone)),
                    mmio_size=tuple(keep(n, lnot(g)) for n, g in zip(s.mmio_size, gone))), (abi.SUCCESS, 0)

@@ -16,7 +16,6 @@ from abstract.config import H, K
 from abstract.spec.state import HYPERVISOR, SpecState
 
 Result = Tuple[int, int]
-FENCES = (abi.RFENCE_FENCE_I, abi.RFENCE_SFENCE_VMA, abi.RFENCE_SFENCE_VMA_ASID) + abi.RFENCE_HFENCES
 
 
 def send_ipi(s: SpecState, mask: int, base: int) -> Tuple[SpecState, Result]:
@@ -33,6 +32,6 @@ def remote_fence(s: SpecState, fid: int, mask: int, base: int) -> Tuple[SpecStat
     """The running vCPU asks for a remote fence on harts of its CVM: FENCE.I, SFENCE.VMA(.ASID),
     or an HFENCE variant (nothing to fence for a CVM; ACE answers it all the same). Accepted
     whatever the mask names (ACE validates none), INVALID_PARAM for another FID."""
-    if (s.run_cvm == HYPERVISOR) | lnot(any_of(fid == f for f in FENCES)):
+    if (s.run_cvm == HYPERVISOR) | lnot(any_of(fid == f for f in abi.RFENCE_FIDS)):
         return s, (abi.INVALID_PARAM, 0)
     return s, (abi.SUCCESS, 0)

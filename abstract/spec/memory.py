@@ -13,22 +13,6 @@ from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
 Result = Tuple[int, int]
 
 
-def guest_page(gpa: int, size: int) -> int:
-    """The guest page named by a (gpa, size) request, or the error ACE answers (negative):
-    INVALID_PARAM for gpa 0, then INVALID_ADDRESS if it is not 4 KiB aligned, then INVALID_PARAM
-    for a size other than 4 KiB. The model's guest memory is G pages, so a gpa beyond it (ACE
-    has no bound) is INVALID_ADDRESS as well."""
-    if gpa == 0:
-        return abi.INVALID_PARAM
-    if gpa % PAGE_SIZE != 0:
-        return abi.INVALID_ADDRESS
-    if size != PAGE_SIZE:
-        return abi.INVALID_PARAM
-    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
-        return abi.INVALID_ADDRESS
-    return gpa // PAGE_SIZE
-
-
 def _free_page(s: SpecState, p: int) -> SpecState:
     """Zero confidential page p (global index) and give it back to the allocator."""
     return replace(s, owner=put_at(s.owner, p - NC, FREE), mem=put_at(s.mem, p, 0))
@@ -40,7 +24,7 @@ def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -
     page that was there is zeroed and freed."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    g = guest_page(gpa, size)
+    g = abi.guest_page(gpa, size)
     if g < 0:
         return s, (g, 0)
     if hv_err != abi.SUCCESS:
@@ -62,7 +46,7 @@ def unshare_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result
     """The running CVM stops sharing guest page gpa, which must hold a shared page (FAILED)."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    g = guest_page(gpa, size)
+    g = abi.guest_page(gpa, size)
     if g < 0:
         return s, (g, 0)
     i = s.run_cvm * G + g

@@ -15,8 +15,14 @@ from abstract.spec.switch import exit_mmio_load, exit_mmio_store
 Result = Tuple[int, int]
 
 
-def aligned_range(base: int, length: int) -> bool:
-    return (base >= 0) & (length > 0) & (base % PAGE_SIZE == 0) & (length % PAGE_SIZE == 0)
+def region_error(base: int, length: int) -> int:
+    """What ACE answers a region request [base, base + length) before looking at the regions,
+    in its order: misaligned (or, in the model, empty) INVALID_ADDRESS, then base 0
+    INVALID_PARAM; 0 when it passes."""
+    aligned = (base >= 0) & (length > 0) & (base % PAGE_SIZE == 0) & (length % PAGE_SIZE == 0)
+    if not aligned:
+        return abi.INVALID_ADDRESS
+    return abi.INVALID_PARAM if base == 0 else 0
 
 
 def add_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState, Result]:
@@ -26,10 +32,9 @@ def add_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState, Re
     a free slot is one of size 0.)"""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not aligned_range(base, length):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if base == 0:
-        return s, (abi.INVALID_PARAM, 0)
+    refused = region_error(base, length)
+    if refused:
+        return s, (refused, 0)
     first = s.run_cvm * R
     slots = range(first, first + R)
     if any_of((s.mmio_size[j] > 0) & regions_overlap(base, length, s.mmio_base[j], s.mmio_size[j]) for j in slots):
@@ -47,10 +52,9 @@ def remove_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState,
     is checked as ADD's is."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if not aligned_range(base, length):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if base == 0:
-        return s, (abi.INVALID_PARAM, 0)
+    refused = region_error(base, length)
+    if refused:
+        return s, (refused, 0)
     mine = tuple(j // R == s.run_cvm for j in range(len(s.mmio_size)))
     gone = tuple(mine[j] & (s.mmio_size[j] > 0) & regions_overlap(base, length, s.mmio_base[j], s.mmio_size[j])
                  for j in range(len(mine)))

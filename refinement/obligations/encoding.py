@@ -16,7 +16,6 @@ from typing import Iterator, Tuple
 
 import icontract
 
-from abstract.canonical.monitor.memory import decode_guest_page
 from abstract.config import G, K, PAGE_SIZE
 from abstract import abi
 from concrete.riscv import gstage, pmp, sbi, trap
@@ -149,7 +148,7 @@ def guest_address_decoding(gpa: int, size: int) -> int:
     """A (gpa, size) request decodes to its guest page exactly when it is aligned, non-zero,
     inside guest memory and one page long; otherwise to ACE's error for it
     (`share_page_request.rs`, `unshare_page_request.rs`)."""
-    return decode_guest_page(gpa, size)
+    return abi.guest_page(gpa, size)
 
 
 @obligation(Layers.RISCV, "trap_cause", Kind.ENCODING)

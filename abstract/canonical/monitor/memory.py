@@ -12,24 +12,10 @@ from abstract.logic import put_at
 Result = Tuple[int, int]
 
 
-def decode_guest_page(gpa: int, size: int) -> int:
-    """The guest page of a (gpa, size) request, or its error code (negative), checked in ACE's
-    order: gpa 0, misaligned, not 4 KiB; then, the model's own bound, outside guest memory."""
-    if gpa == 0:
-        return abi.INVALID_PARAM
-    if gpa % PAGE_SIZE != 0:
-        return abi.INVALID_ADDRESS
-    if size != PAGE_SIZE:
-        return abi.INVALID_PARAM
-    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
-        return abi.INVALID_ADDRESS
-    return gpa // PAGE_SIZE
-
-
 def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    g = decode_guest_page(gpa, size)
+    g = abi.guest_page(gpa, size)
     if g < 0:
         return s, (g, 0)
     if hv_err != abi.SUCCESS:
@@ -59,7 +45,7 @@ def holds_shared_page(mapped: bool, page: int, nc: int = NC) -> bool:
 def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    g = decode_guest_page(gpa, size)
+    g = abi.guest_page(gpa, size)
     if g < 0:
         return s, (g, 0)
     i = s.run_cvm * G + g

@@ -14,8 +14,12 @@ from abstract.canonical.monitor.switch import exit_mmio_load, exit_mmio_store
 Result = Tuple[int, int]
 
 
-def _misaligned(base: int, length: int) -> bool:
-    return (base < 0) | (length <= 0) | (base % PAGE_SIZE != 0) | (length % PAGE_SIZE != 0)
+def _refused(base: int, length: int) -> int:
+    """ACE's answer to a misaligned or empty request (INVALID_ADDRESS), then to base 0, which
+    `ConfidentialVmPhysicalAddress::new` refuses (INVALID_PARAM); 0 when it passes."""
+    if (base < 0) | (length <= 0) | (base % PAGE_SIZE != 0) | (length % PAGE_SIZE != 0):
+        return abi.INVALID_ADDRESS
+    return abi.INVALID_PARAM if base == 0 else 0
 
 
 def _overlaps(s: Any, j: int, base: int, length: int) -> bool:
@@ -27,10 +31,9 @@ def _overlaps(s: Any, j: int, base: int, length: int) -> bool:
 def add_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if _misaligned(base, length):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if base == 0:  # ACE: `ConfidentialVmPhysicalAddress::new` refuses address 0, after alignment
-        return s, (abi.INVALID_PARAM, 0)
+    refused = _refused(base, length)
+    if refused:
+        return s, (refused, 0)
     k = s.run_cvm
     if any_of(_overlaps(s, k * R + r, base, length) for r in range(R)):
         return s, (abi.FAILED, 0)
@@ -45,10 +48,9 @@ def add_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, Resu
 def remove_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if _misaligned(base, length):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if base == 0:  # ACE: `ConfidentialVmPhysicalAddress::new` refuses address 0, after alignment
-        return s, (abi.INVALID_PARAM, 0)
+    refused = _refused(base, length)
+    if refused:
+        return s, (refused, 0)
     stay = tuple(((j // R) != s.run_cvm) | (_overlaps(s, j, base, length) ^ True) for j in range(K * R))
     return replace(s, mmio_base=tuple(keep(v, stay[j]) for j, v in enumerate(s.mmio_base)),
                    mmio_size=tuple(keep(v, stay[j]) for j, v in enumerate(s.mmio_size))), (abi.SUCCESS, 0)
