@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Tuple, TypeVar
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 def all_of(bits: Iterable[bool]) -> bool:
@@ -18,6 +19,15 @@ def all_of(bits: Iterable[bool]) -> bool:
     for b in bits:
         acc = acc & b
     return acc
+
+
+def holds_all(parts: Tuple[Callable[[S], bool], ...], s: S) -> bool:
+    """`part(s)` for every part, conjoined. Each part must read the state only through its
+    argument (fields of `s`, which are immutable): then its value is a function of the fields it
+    read. The prover relies on that (`refinement.crosshair_adapter`): on one path it evaluates a
+    part once per set of field objects, so a step's post-state that kept the fields a part read
+    reuses the pre-state's value instead of rebuilding it."""
+    return all_of(part(s) for part in parts)
 
 
 def any_of(bits: Iterable[bool]) -> bool:

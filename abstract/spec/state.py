@@ -15,7 +15,7 @@ from abstract.shapes import (
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract import abi
-from abstract.logic import all_of, any_of, implies, keep, lnot
+from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
     CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED,
@@ -204,7 +204,7 @@ def regions_overlap(b1: int, n1: int, b2: int, n2: int) -> bool:
 
 def spec_invariant(s: SpecState) -> bool:
     """Shapes first (a real fork: the rest indexes by them), then one symbolic conjunction."""
-    return shapes_ok(s) and (owners_ok(s) & maps_ok(s) & harts_ok(s) & regions_ok(s) & irqs_ok(s) & ids_ok(s))
+    return shapes_ok(s) and holds_all(SPEC_PARTS, s)
 
 
 def ids_ok(s: SpecState) -> bool:
@@ -212,6 +212,9 @@ def ids_ok(s: SpecState) -> bool:
     each = all_of(implies(s.live[k], s.ids[k] >= 1) & implies(lnot(s.live[k]), s.ids[k] == 0) for k in range(K))
     distinct = all_of(lnot(s.live[k] & s.live[j] & (s.ids[k] == s.ids[j])) for k in range(K) for j in range(k + 1, K))
     return each & distinct
+
+
+SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok)
 
 
 def slot_of(s: Any, cvm_id: int) -> int:

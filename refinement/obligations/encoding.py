@@ -162,25 +162,25 @@ def trap_cause_decoding(scause: int) -> int:
 
 @obligation(Layers.RISCV, "store_source", Kind.ENCODING)
 @icontract.ensure(lambda instr, result: result == abi.store_source(instr), "rs2(instr) == the reference's source register")
-@icontract.ensure(lambda result: 0 <= result < 32, "a register number")
+@icontract.ensure(lambda instr, result: result == (instr >> 20) & 0x1F, "rs2(instr) is bits 24..20 of instr, shifted and masked")
 def store_source_decoding(instr: int) -> int:
-    """The RISC-V machine's store-source primitive (rs2, read with shifts and masks) is the
+    """The RISC-V machine's store-source primitive is the rs2 field, bit for bit, and the
     reference's store source register, for every integer the trapped-instruction CSR can hold."""
     return RISCV.trap_store_source(instr)
 
 
 @obligation(Layers.RISCV, "load_dest", Kind.ENCODING)
 @icontract.ensure(lambda instr, result: result == abi.load_dest(instr), "rd(instr) == the reference's destination register")
-@icontract.ensure(lambda result: 0 <= result < 32, "a register number")
+@icontract.ensure(lambda instr, result: result == (instr >> 7) & 0x1F, "rd(instr) is bits 11..7 of instr, shifted and masked")
 def load_dest_decoding(instr: int) -> int:
-    """The rd field read with shifts and masks is the reference's load destination register,
-    where an MMIO load's result goes, for every integer htinst can hold."""
+    """The rd field, bit for bit, is the reference's load destination register, where an MMIO
+    load's result goes, for every integer htinst can hold."""
     return RISCV.trap_load_dest(instr)
 
 
 @obligation(Layers.RISCV, "instr_length", Kind.ENCODING)
 @icontract.ensure(lambda instr, result: result == abi.instr_length(instr), "length(instr) == the reference's length")
-@icontract.ensure(lambda result: result == 2 or result == 4, "2 or 4 bytes")
+@icontract.ensure(lambda instr, result: result == (4 if (instr >> 1) & 1 else 2), "4 exactly when bit 1 of instr is set, shifted and masked")
 def instr_length_decoding(instr: int) -> int:
     """Bit 1 of the transformed instruction gives the trapped instruction's length, as the
     reference computes it, for every integer htinst can hold."""
