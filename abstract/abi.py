@@ -88,6 +88,16 @@ WFI_INSTRUCTION = 0x10500073  # what mtval holds after a virtual-instruction tra
 SBI_FORWARDED = (A7, A6, A0, A1)
 
 
+def exit_scause(cause: int) -> int:
+    """The scause an exit for `cause` shows the hypervisor. For an interrupt, only bit 63: ACE
+    (`handle_interrupt.rs`) sets that bit in the hypervisor's own scause and copies nothing of
+    the interrupt; the model keeps no hypervisor scause, so the low bits are 0 here. Any other
+    exit shows its cause."""
+    if cause >= INTERRUPT:
+        return INTERRUPT
+    return cause
+
+
 def exit_kind(cause: int) -> int:
     """The kind of exit a trap cause leads to (the reference's declassification table)."""
     if cause >= INTERRUPT:

@@ -60,7 +60,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      ("guest_store_fault_mmio", "exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only"),
     ("Trap: guest page fault outside MMIO: fresh zeroed page or access fault",
      ("guest_load_fault_page", "guest_store_fault_page"), ""),
-    ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "declassifies the cause only"),
+    ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "shows only that it is an interrupt (scause bit 63, as ACE's handle_interrupt.rs; ACE's low bits are the hypervisor's own scause, which the model does not keep: 0 here)"),
     ("Trap: virtual instruction (WFI, cause 22)", ("wfi", "trap_cause"),
      "handled in the monitor with no exit, as ACE handles WFI, for any instruction; ACE panics on any other "
      "(finding ace-panic-on-virtual-instruction)"),

@@ -260,7 +260,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
           shows_text="cause, faulting address and instruction"),
     _exit("exit_mmio_store", abi.EXIT_MMIO_STORE, shows=exit_shown(lambda c, a, i: (c, a, i)),
           riscv_confidentiality=True, shows_text="the store's source register; cause, address and instruction"),
-    _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="the cause"),
+    _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="nothing: the exit shows only that it is an interrupt (bit 63), as ACE"),
     _exit("wfi", abi.EXIT_WFI),  # handled in the monitor, as in ACE: no exit, nothing shown
     _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED, select=no_exit),
     # Guest page faults: an MMIO request inside a region, a fresh page (or a fault) outside.

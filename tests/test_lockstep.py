@@ -353,6 +353,7 @@ def test_the_answer_to_an_exit_reaches_only_rd_and_moves_the_pc():
     assert s.hw.regs == tuple(expected) and s.hw.vcpu_mepc[0] == 6, "x12 (slot 11) only, pc + 2"
 
     s, _ = step_checked(s, ("exit_interrupt", 1 << 63 | 5))
+    assert s.hw.exit_scause == 1 << 63, "the exit shows that it is an interrupt, not which (as ACE)"
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert s.hw.regs == tuple(expected) and s.hw.vcpu_mepc[0] == 6, "an interrupt is answered with nothing"
     s, (outcome, _) = step_checked(s, ("nacl_write", 0, 1))

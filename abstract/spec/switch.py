@@ -103,7 +103,8 @@ def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tu
       monitor's own SBI request exits so, with its a0 and a1: `exit_sbi_request`);
     - MMIO load: no register; the cause, faulting address and instruction;
     - MMIO store: the one source register of the instruction; cause, address, instruction;
-    - interrupt: no register; the cause only (WFI does not exit: `wfi`)."""
+    - interrupt: no register; that it is an interrupt, not which (`abi.exit_scause`; WFI
+      does not exit: `wfi`)."""
     kind = abi.exit_kind(cause)
     zeros = (0,) * NREGS
     if kind == abi.EXIT_SBI:
@@ -113,7 +114,7 @@ def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tu
     if kind == abi.EXIT_MMIO_STORE:
         src = abi.store_source(instr)  # x0 reads as zero, and x1..x31 sit at index 0..30
         return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), (cause, addr, instr)
-    return zeros, (cause,) + (0,) * (NCSRS - 1)
+    return zeros, (abi.exit_scause(cause),) + (0,) * (NCSRS - 1)
 
 
 def exit_to_hypervisor(s: SpecState, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> Tuple[SpecState, Result]:

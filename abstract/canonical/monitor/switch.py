@@ -100,7 +100,7 @@ def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int) -> Tuple[T
     live = hwp.hart_regs(hw)
     gprs = tuple(keep(live[j], shown[j]) for j in range(NREGS))
     mmio = kind == abi.EXIT_MMIO_LOAD or kind == abi.EXIT_MMIO_STORE
-    return gprs, ((cause, addr, instr) if mmio else (cause,) + (0,) * (NCSRS - 1))
+    return gprs, ((cause, addr, instr) if mmio else (abi.exit_scause(cause),) + (0,) * (NCSRS - 1))
 
 
 def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
