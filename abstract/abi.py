@@ -26,6 +26,7 @@ EID_HSM = 0x48534D
 EID_IPI = 0x735049
 EID_RFENCE = 0x52464E43
 EID_SRST = 0x53525354
+EID_BASE = 0x10
 
 COVH_TSM_GET_INFO = 0
 COVH_PROMOTE_TO_TVM = 7
@@ -60,6 +61,8 @@ CALL_SEND_IPI = 15
 CALL_REMOTE_FENCE = 16
 CALL_RETRIEVE_SECRET = 17
 CALL_NACL_SET_SHMEM = 18
+CALL_SBI_BASE = 19          # the SBI Base extension: any of its FIDs 0..6
+CALL_NACL_PROBE_FEATURE = 20
 
 
 # Result registers of the calling convention, as indices into the x1..x31 tuple.
@@ -201,6 +204,7 @@ GSTAGE_SV57X4 = 10
 # NACL (SBI nested acceleration): the hypervisor hands the monitor the shared memory of the
 # calling hart with SET_SHMEM(lo, hi, flags); all-ones in lo and hi disables it. Its size on
 # RV64 is 4096 + 1024 * XLEN/8 bytes, i.e. three pages, 4 KiB aligned.
+NACL_PROBE_FEATURE = 0
 NACL_SET_SHMEM = 1
 NACL_SHMEM_PAGES = 3
 NACL_NONE = -1            # no shared memory set up (the monitor's record)
@@ -213,6 +217,34 @@ def all_ones(value: int) -> bool:
 
 # SRST (system reset) function id.
 SRST_SYSTEM_RESET = 0
+
+
+# SBI Base extension (SBI v2.0 ch. 4): FIDs 0..6 are get_spec_version, get_impl_id,
+# get_impl_version, probe_extension, get_mvendorid, get_marchid, get_mimpid.
+BASE_FIDS = tuple(range(7))
+BASE_PROBE_EXTENSION = 3
+SBI_SPEC_VERSION = 2 << 24   # SBI v2.0: major in bits 30..24, minor 0 (`get_spec_version.rs`)
+IMPL_ID = 1                  # ACE's get_impl_id.rs and get_impl_version.rs answer 1
+IMPL_VERSION = 1
+MACHINE_IDS = (0, 0, 0)      # mvendorid, marchid, mimpid: the platform's constants (0 on QEMU virt)
+# What a probe answers 1 for: a CVM's extensions (`extension_probe.rs`), the hypervisor's
+# (`probe_sbi_extension.rs`: ACE hands every other probe of the hypervisor to OpenSBI).
+GUEST_EXTENSIONS = (EID_BASE, EID_IPI, EID_RFENCE, EID_HSM, EID_SRST, EID_COVG)
+HOST_EXTENSIONS = (EID_COVH, EID_NACL)
+
+
+def sbi_base(fid: int, a0: int, guest: bool) -> Tuple[int, int]:
+    """The answer to a Base call (FID `fid`, a0 the probed extension). A CVM gets every FID
+    answered in the monitor, as ACE's `sbi_base_extension` handlers do. The hypervisor gets a
+    probe of COVH or NACL answered 1; ACE hands all its other Base calls to OpenSBI, which the
+    model does not have, so they are INVALID_PARAM here (a deliberate difference, in coverage)."""
+    probed = any_of(a0 == e for e in (GUEST_EXTENSIONS if guest else HOST_EXTENSIONS))
+    if not guest:
+        if (fid == BASE_PROBE_EXTENSION) & probed:
+            return SUCCESS, 1
+        return INVALID_PARAM, 0
+    answers = (SBI_SPEC_VERSION, IMPL_ID, IMPL_VERSION, keep(1, probed)) + MACHINE_IDS
+    return SUCCESS, sum(keep(v, fid == f) for f, v in zip(BASE_FIDS, answers))
 
 
 # (EID, FID) -> call. The hypervisor's entry carries COVH and NACL, a CVM's entry the rest.
@@ -235,6 +267,8 @@ CALLS = {
     (EID_SRST, SRST_SYSTEM_RESET): CALL_SYSTEM_RESET,
     (EID_IPI, IPI_SEND_IPI): CALL_SEND_IPI,
     **{(EID_RFENCE, fid): CALL_REMOTE_FENCE for fid in RFENCE_FIDS},
+    **{(EID_BASE, fid): CALL_SBI_BASE for fid in BASE_FIDS},
+    (EID_NACL, NACL_PROBE_FEATURE): CALL_NACL_PROBE_FEATURE,
 }
 # The calls ACE completes with a request to the hypervisor (`ResumableOperation::SbiRequest`):
 # on success the caller is answered (SUCCESS, 0), as ACE does when it resumes, and leaves with
@@ -251,7 +285,12 @@ def request_args(call: int, a0: int, a1: int) -> Tuple[int, int, bool]:
     return keep(a0, n >= 1), keep(a1, n >= 2), n > 0
 
 
-HYPERVISOR_CALLS = (CALL_TSM_GET_INFO, CALL_PROMOTE_TO_TVM, CALL_DESTROY_TVM, CALL_TVM_VCPU_RUN, CALL_NACL_SET_SHMEM)
+# The calls each entry handles; any other is INVALID_PARAM. The Base extension is on both.
+HYPERVISOR_CALLS = (CALL_TSM_GET_INFO, CALL_PROMOTE_TO_TVM, CALL_DESTROY_TVM, CALL_TVM_VCPU_RUN, CALL_NACL_SET_SHMEM,
+                    CALL_SBI_BASE, CALL_NACL_PROBE_FEATURE)
+GUEST_CALLS = (CALL_ADD_MMIO_REGION, CALL_REMOVE_MMIO_REGION, CALL_SHARE_MEMORY, CALL_UNSHARE_MEMORY,
+               CALL_ALLOW_EXT_INTERRUPT, CALL_RETRIEVE_SECRET, CALL_HART_START, CALL_HART_STOP, CALL_HART_STATUS,
+               CALL_HART_SUSPEND, CALL_SYSTEM_RESET, CALL_SEND_IPI, CALL_REMOTE_FENCE, CALL_SBI_BASE)
 
 
 def decode_call(eid: int, fid: int) -> int:

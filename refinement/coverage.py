@@ -21,7 +21,17 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH TVM_VCPU_RUN on other physical harts", ("other_hart_run", "other_hart_exit", "tvm_vcpu_run", "destroy_tvm"),
      "where each vCPU runs: never on two harts at once; a CVM running anywhere cannot be destroyed; "
      "the other harts' registers and PMP are not modelled"),
-    ("COVH other FIDs: INVALID_PARAM", ("hypervisor_ecall_other", "sbi_call"), "decoded from any a7/a6"),
+    ("COVH other FIDs: INVALID_PARAM", ("hypervisor_ecall_other", "sbi_call"),
+     "decoded from any a7/a6; ACE answers other COVH and NACL FIDs so too, but hands every other EID of the "
+     "hypervisor to OpenSBI, which the model does not have: INVALID_PARAM stands for OpenSBI's answer"),
+    ("NACL PROBE_FEATURE (FID 0)", ("nacl_probe_feature",), "SUCCESS, 0: no feature (ACE's nacl_probe_feature.rs)"),
+    ("Base probe_extension from the hypervisor (EID 0x10, FID 3)", ("hypervisor_sbi_base",),
+     "1 for COVH and NACL (probe_sbi_extension.rs); ACE hands every other Base call of the hypervisor to OpenSBI, "
+     "which the model does not have: INVALID_PARAM there"),
+    ("Base extension from a CVM (EID 0x10, FIDs 0-6)", ("sbi_base", "sbi_call"),
+     "answered in the monitor as ACE's sbi_base_extension handlers: spec version 2.0, implementation id and "
+     "version 1, probe 1 for Base, IPI, RFENCE, HSM, SRST and COVG; mvendorid, marchid and mimpid are the "
+     "platform's constants (0 here, as on QEMU virt)"),
     ("NACL SET_SHMEM (FID 1)", ("nacl_set_shmem",),
      "three pages, wholly in NC (spec invariant); all ones disables; the exit area's bytes are not modelled"),
     ("COVG ADD/REMOVE_MMIO_REGION (FID 0, 1)", ("add_mmio_region", "remove_mmio_region"),

@@ -97,7 +97,7 @@ def names_call(regs: Tuple[int, ...], calls: Tuple[int, ...]) -> bool:
 
 
 HV_CALLS = abi.HYPERVISOR_CALLS
-GUEST_CALLS = tuple(c for c in set(abi.CALLS.values()) if c not in HV_CALLS)
+GUEST_CALLS = abi.GUEST_CALLS
 
 
 def call(party: Party, code: int) -> Callable:
@@ -236,6 +236,8 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _hv_ecall("destroy_tvm", abi.CALL_DESTROY_TVM, codes=DONE_OR_REFUSED, exempt=named_cvm),
     _hv_ecall("tvm_vcpu_run", abi.CALL_TVM_VCPU_RUN, codes=DONE_OR_REFUSED, exempt=named_cvm, keeps=answered_only),
     _hv_ecall("nacl_set_shmem", abi.CALL_NACL_SET_SHMEM, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.INVALID_ADDRESS)),
+    _hv_ecall("nacl_probe_feature", abi.CALL_NACL_PROBE_FEATURE, codes=DONE),
+    _hv_ecall("hypervisor_sbi_base", abi.CALL_SBI_BASE, codes=DONE_OR_REFUSED),
     Transition("hypervisor_ecall_other", Party.HYPERVISOR, spec.hypervisor_ecall, canonical.hypervisor_ecall,
                rv.hypervisor_ecall, operation="hypervisor_ecall", select=other_call(Party.HYPERVISOR), codes=REFUSED),
     # A vCPU's ecall handled in the monitor (scause 10), split likewise.
@@ -252,6 +254,8 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _guest_ecall("system_reset", abi.CALL_SYSTEM_RESET, codes=DONE),
     _guest_ecall("send_ipi", abi.CALL_SEND_IPI, codes=DONE),
     _guest_ecall("remote_fence", abi.CALL_REMOTE_FENCE, codes=DONE),
+    _guest_ecall("sbi_base", abi.CALL_SBI_BASE, codes=DONE, shows=registers_shown((abi.A7,)),
+                 shows_text="the extension called (a7), as every call's exit or not depends on it; the answer stays in the CVM"),
     Transition("guest_ecall_other", Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
                operation="guest_ecall", select=other_call(Party.GUEST), shows=call_shown, shows_text=CALL_SHOWS,
                exempt=running_cvm, codes=REFUSED),

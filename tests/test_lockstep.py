@@ -554,3 +554,36 @@ def test_a_write_of_an_unsupported_hgatp_mode_has_no_effect():
     for mode in range(16):
         new = gstage.encode_hgatp(mode, 1, 2)
         assert gstage.csr_write_hgatp(old, new) == (new if mode in gstage.SUPPORTED_MODES else old)
+
+
+def _raw_call(s, eid, fid, a0=0):
+    from dataclasses import replace
+    regs = list(s.hw.regs)
+    regs[abi.A7], regs[abi.A6], regs[abi.A0] = eid, fid, a0
+    return replace(s, hw=replace(s.hw, regs=tuple(regs)))
+
+
+def test_base_extension_is_answered_as_ace_on_both_entries():
+    """The hypervisor's probe says 1 for COVH and NACL only (ACE hands the rest to OpenSBI,
+    INVALID_PARAM here); NACL PROBE_FEATURE finds none; a CVM's Base calls are answered in the
+    monitor with ACE's values, and each raw call is selected by its own row."""
+    s = riscv_initial()
+    for eid, fid, a0, answer in ((abi.EID_BASE, 3, abi.EID_COVH, (0, 1)), (abi.EID_BASE, 3, abi.EID_NACL, (0, 1)),
+                                 (abi.EID_BASE, 3, abi.EID_HSM, (-3, 0)), (abi.EID_BASE, 0, 0, (-3, 0)),
+                                 (abi.EID_NACL, 0, 0, (0, 0))):
+        raw = _raw_call(s, eid, fid, a0)
+        row = row_of(raw, "hypervisor_ecall", ())
+        after, result = rv.hypervisor_ecall(raw)
+        assert result == answer and after.hw.regs[abi.A0:abi.A1 + 1] == answer, (eid, fid, a0)
+        assert row.name == ("nacl_probe_feature" if eid == abi.EID_NACL else "hypervisor_sbi_base")
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    expected = {0: 2 << 24, 1: 1, 2: 1, 4: 0, 5: 0, 6: 0}
+    for fid, value in expected.items():
+        assert rv.guest_ecall(_raw_call(s, abi.EID_BASE, fid))[1] == (0, value), fid
+    for eid in (abi.EID_BASE, abi.EID_IPI, abi.EID_RFENCE, abi.EID_HSM, abi.EID_SRST, abi.EID_COVG, abi.EID_COVH, 0x42):
+        probed = rv.guest_ecall(_raw_call(s, abi.EID_BASE, 3, eid))
+        assert probed[1] == (0, int(eid not in (abi.EID_COVH, 0x42))) and probed[0].run_cvm == s.run_cvm, hex(eid)
+    assert row_of(_raw_call(s, abi.EID_BASE, 3), "guest_ecall", ()).name == "sbi_base"
+    assert rv.guest_ecall(_raw_call(s, abi.EID_BASE, 7))[1] == (abi.INVALID_PARAM, 0), "FID 7 is no Base call"
+    assert rv.guest_ecall(_raw_call(s, abi.EID_NACL, 0))[1] == (abi.INVALID_PARAM, 0), "NACL is the hypervisor's"

@@ -34,7 +34,8 @@ Step = Tuple[SpecState, Result]
 def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                      mode: int = abi.GSTAGE_SV48X4) -> Step:
-    """The hypervisor's ecall: a COVH call or NACL SET_SHMEM, else INVALID_PARAM."""
+    """The hypervisor's ecall: a COVH call, NACL SET_SHMEM or PROBE_FEATURE, a Base probe,
+    else INVALID_PARAM."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     regs = s.hv_regs
@@ -49,6 +50,10 @@ def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) 
         s2, result = tvm_vcpu_run(s, a[0], a[1])
     elif call == abi.CALL_NACL_SET_SHMEM:
         s2, result = nacl_set_shmem(s, a[0], a[1], a[2])
+    elif call == abi.CALL_SBI_BASE:
+        s2, result = s, abi.sbi_base(regs[abi.A6], a[0], False)
+    elif call == abi.CALL_NACL_PROBE_FEATURE:  # ACE's nacl_probe_feature.rs: no feature
+        s2, result = s, (abi.SUCCESS, 0)
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     if s2.run_cvm != HYPERVISOR:
@@ -57,7 +62,7 @@ def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) 
 
 
 def guest_ecall(s: SpecState, hv_err: int = 0, hv_addr: int = 0) -> Step:
-    """The running vCPU's ecall: a COVG, HSM, SRST, IPI or RFENCE call, else INVALID_PARAM. A
+    """The running vCPU's ecall: a COVG, HSM, SRST, IPI, RFENCE or Base call, else INVALID_PARAM. A
     call ACE completes with a request to the hypervisor (`abi.REQUEST_ARGS`) leaves with it on
     success, its caller answered (SUCCESS, 0)."""
     if s.run_cvm == HYPERVISOR:
@@ -91,6 +96,8 @@ def guest_ecall(s: SpecState, hv_err: int = 0, hv_addr: int = 0) -> Step:
         s2, result = send_ipi(s, a[0], a[1])
     elif call == abi.CALL_REMOTE_FENCE:
         s2, result = remote_fence(s, regs[abi.A6], a[0], a[1])
+    elif call == abi.CALL_SBI_BASE:
+        s2, result = s, abi.sbi_base(regs[abi.A6], a[0], True)
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     if s2.run_cvm == HYPERVISOR:

@@ -88,8 +88,8 @@ def pte_word_roundtrip(flags: int, ppn: int) -> Tuple[int, int]:
 
 
 # The calls the model handles, written from the specifications and not from the model's own
-# table (`abi.CALLS`): RISC-V SBI v2.0 (HSM ch. 9, IPI ch. 7, RFENCE ch. 8, SRST ch. 10, NACL
-# ch. 15) and the CoVE specification (COVH, COVG). Extension ids are the ASCII of their names.
+# table (`abi.CALLS`): RISC-V SBI v2.0 (Base ch. 4, HSM ch. 9, IPI ch. 7, RFENCE ch. 8, SRST
+# ch. 10, NACL ch. 15) and the CoVE specification (COVH, COVG). Extension ids are the ASCII of their names.
 SPECIFIED_CALLS = (
     (0x434F5648, 0, "CALL_TSM_GET_INFO"),        # "COVH" sbi_covh_get_tsm_info
     (0x434F5648, 7, "CALL_PROMOTE_TO_TVM"),      # "COVH" sbi_covh_promote_to_tvm
@@ -115,6 +115,14 @@ SPECIFIED_CALLS = (
     (0x52464E43, 4, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_gvma
     (0x52464E43, 5, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_vvma_asid
     (0x52464E43, 6, "CALL_REMOTE_FENCE"),        # "RFNC" sbi_remote_hfence_vvma
+    (0x10, 0, "CALL_SBI_BASE"),                  # Base sbi_get_spec_version
+    (0x10, 1, "CALL_SBI_BASE"),                  # Base sbi_get_sbi_impl_id
+    (0x10, 2, "CALL_SBI_BASE"),                  # Base sbi_get_sbi_impl_version
+    (0x10, 3, "CALL_SBI_BASE"),                  # Base sbi_probe_extension
+    (0x10, 4, "CALL_SBI_BASE"),                  # Base sbi_get_mvendorid
+    (0x10, 5, "CALL_SBI_BASE"),                  # Base sbi_get_marchid
+    (0x10, 6, "CALL_SBI_BASE"),                  # Base sbi_get_mimpid
+    (0x4E41434C, 0, "CALL_NACL_PROBE_FEATURE"),  # "NACL" sbi_nacl_probe_feature
 )
 _SPECIFIED = tuple((e, f, getattr(abi, name)) for e, f, name in SPECIFIED_CALLS)
 
@@ -185,3 +193,29 @@ def instr_length_decoding(instr: int) -> int:
     """Bit 1 of the transformed instruction gives the trapped instruction's length, as the
     reference computes it, for every integer htinst can hold."""
     return trap.length(instr)
+
+
+# ACE's Base answers, written from its handlers (`confidential_flow/handlers/sbi_base_extension/`,
+# `non_confidential_flow/handlers/supervisor_binary_interface/probe_sbi_extension.rs`) and the SBI
+# v2.0 spec (ch. 4: spec version 2.0 is major 2 in bits 30..24), not from `abi.sbi_base`'s tables.
+ACE_GUEST_BASE = {0: 0x2000000, 1: 1, 2: 1, 4: 0, 5: 0, 6: 0}  # FID -> value; 3 is the probe
+ACE_GUEST_PROBED = (0x10, 0x735049, 0x52464E43, 0x48534D, 0x53525354, 0x434F5647)  # Base IPI RFNC HSM SRST COVG
+ACE_HOST_PROBED = (0x434F5648, 0x4E41434C)  # COVH, NACL
+
+
+def _ace_guest_base(fid: int, a0: int) -> Tuple[int, int]:
+    if fid == 3:
+        return abi.SUCCESS, int(any(a0 == e for e in ACE_GUEST_PROBED))
+    return abi.SUCCESS, ACE_GUEST_BASE[fid]
+
+
+@obligation(Layers.CANONICAL, "sbi_base", Kind.ENCODING)
+@icontract.require(lambda fid: 0 <= fid <= 6, "a Base FID (the decoder sends no other here)")
+@icontract.ensure(lambda fid, a0, result: result[0] == _ace_guest_base(fid, a0), "a CVM gets ACE's answer")
+@icontract.ensure(lambda fid, a0, result: result[1] == ((abi.SUCCESS, 1) if fid == 3 and a0 in ACE_HOST_PROBED
+                                                        else (abi.INVALID_PARAM, 0)),
+                  "the hypervisor's probe finds COVH and NACL; the rest is OpenSBI's (INVALID_PARAM here)")
+def sbi_base_answers(fid: int, a0: int) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """Every Base call a CVM or the hypervisor can make is answered as ACE answers it (the
+    monitor's one `abi.sbi_base`, which every layer calls, against ACE's handlers' values)."""
+    return abi.sbi_base(fid, a0, True), abi.sbi_base(fid, a0, False)

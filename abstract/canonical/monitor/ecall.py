@@ -20,7 +20,8 @@ def _answered(hwp: Any, s: Any, result: Result) -> Tuple[Any, Result]:
 def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                      mode: int = abi.GSTAGE_SV48X4) -> Tuple[Any, Result]:
-    """The hypervisor's ecall: a COVH call or NACL SET_SHMEM, else INVALID_PARAM."""
+    """The hypervisor's ecall: a COVH call, NACL SET_SHMEM or PROBE_FEATURE, a Base probe,
+    else INVALID_PARAM."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     call, a = hwp.trap_call(hwp.hart_regs(s.hw))
@@ -34,6 +35,10 @@ def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (
         s2, result = switch.tvm_vcpu_run(hwp, s, a[0], a[1])
     elif call == abi.CALL_NACL_SET_SHMEM:
         s2, result = nacl.nacl_set_shmem(hwp, s, a[0], a[1], a[2])
+    elif call == abi.CALL_SBI_BASE:
+        s2, result = s, abi.sbi_base(hwp.hart_regs(s.hw)[abi.A6], a[0], False)
+    elif call == abi.CALL_NACL_PROBE_FEATURE:
+        s2, result = s, (abi.SUCCESS, 0)
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     if s2.run_cvm != HYPERVISOR:
@@ -42,7 +47,7 @@ def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (
 
 
 def guest_ecall(hwp: Any, s: Any, hv_err: int = 0, hv_addr: int = 0) -> Tuple[Any, Result]:
-    """The running vCPU's ecall: a COVG, HSM, SRST, IPI or RFENCE call, else INVALID_PARAM."""
+    """The running vCPU's ecall: a COVG, HSM, SRST, IPI, RFENCE or Base call, else INVALID_PARAM."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     regs = hwp.hart_regs(s.hw)
@@ -73,6 +78,8 @@ def guest_ecall(hwp: Any, s: Any, hv_err: int = 0, hv_addr: int = 0) -> Tuple[An
         s2, result = ipi.send_ipi(hwp, s, a[0], a[1])
     elif call == abi.CALL_REMOTE_FENCE:
         s2, result = ipi.remote_fence(hwp, s, regs[abi.A6], a[0], a[1])
+    elif call == abi.CALL_SBI_BASE:
+        s2, result = s, abi.sbi_base(regs[abi.A6], a[0], True)
     else:
         s2, result = s, (abi.INVALID_PARAM, 0)
     if s2.run_cvm == HYPERVISOR:
