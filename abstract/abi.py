@@ -91,6 +91,16 @@ WFI_INSTRUCTION = 0x10500073  # what mtval holds after a virtual-instruction tra
 SBI_FORWARDED = (A7, A6, A0, A1)
 
 
+HTINST = 3  # the exit CSR record: (scause, stval, htval, htinst)
+
+
+def mmio_csrs(cause: int, gpa: int, instr: int, gva: int) -> Tuple[int, int, int, int]:
+    """The CSRs an MMIO exit shows, as ACE's `mmio_load_request.rs` / `mmio_store_request.rs`
+    write them: scause = the cause, stval = the guest *virtual* address (mtval), htval = the
+    guest physical address >> 2 (mtval2), htinst = the transformed instruction (mtinst)."""
+    return cause, gva, gpa // 4, instr
+
+
 def exit_scause(cause: int) -> int:
     """The scause an exit for `cause` shows the hypervisor. For an interrupt, only bit 63: ACE
     (`handle_interrupt.rs`) sets that bit in the hypervisor's own scause and copies nothing of

@@ -109,4 +109,4 @@ NREGS = 31  # general registers x1..x31; index i holds x(i+1)
 # obligations measured; `--fp-registers 32` proves the real width.
 NFREGS = SIZES.fp_registers
 NIRQ = 4    # external interrupt lines modelled: bits 0..3 of the 64-bit masks
-NCSRS = 3   # exit CSRs the hypervisor reads: cause, faulting address, trapped instruction
+NCSRS = 4   # exit CSRs the hypervisor reads: scause, stval, htval, htinst (abi.HTINST: the last)

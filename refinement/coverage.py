@@ -65,9 +65,10 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "as ACE: guest_ecall answers every call, or leaves with the monitor's own request (HSM stop, suspend, "
      "SRST: the call, a0 = a1 = 0)"),
     ("Trap: guest load page fault (cause 21) in an MMIO region", ("guest_load_fault_mmio", "exit_mmio_load", "trap_cause"),
-     "forwarded as an MMIO load request, the region's last byte included"),
+     "forwarded as an MMIO load request, the region's last byte included (ACE: not its last 8 bytes); "
+     "scause, stval = guest virtual address, htval = guest physical address >> 2, htinst, as ACE"),
     ("Trap: guest store page fault (cause 23) in an MMIO region",
-     ("guest_store_fault_mmio", "exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only"),
+     ("guest_store_fault_mmio", "exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only, and the CSRs of the load"),
     ("Trap: guest page fault outside MMIO: fresh zeroed page or access fault",
      ("guest_load_fault_page", "guest_store_fault_page"), ""),
     ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "shows only that it is an interrupt (scause bit 63, as ACE's handle_interrupt.rs; ACE's low bits are the hypervisor's own scause, which the model does not keep: 0 here)"),

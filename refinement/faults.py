@@ -90,7 +90,7 @@ def _unmap_without_fence(hwp: Any, hw: Any, k: int, i: int) -> Any:
 # obligation, never trusted. Variants call the real code where they can, so they differ from it
 # in exactly the bug.
 
-def _exit_dispatch_inverted(hwp: Any, s: Any, gpa: int, instr: int) -> Any:
+def _exit_dispatch_inverted(hwp: Any, s: Any, gpa: int, instr: int, gva: int = 0) -> Any:
     """A guest load fault inside an MMIO region maps a page, and outside one exits as an MMIO
     request: the region test of the dispatcher inverted."""
     from abstract.canonical.monitor import mmio
@@ -98,7 +98,7 @@ def _exit_dispatch_inverted(hwp: Any, s: Any, gpa: int, instr: int) -> Any:
         return s, (abi.INVALID_PARAM, 0)
     if mmio._hits_region(s, gpa):
         return mmio.guest_page_fault(hwp, s, gpa)
-    return mmio.exit_mmio_load(hwp, s, gpa, instr)
+    return mmio.exit_mmio_load(hwp, s, gpa, instr, gva)
 
 
 def _run_arguments_swapped(hwp: Any, s: Any, *inputs: Any) -> Any:
@@ -122,13 +122,13 @@ def _answer_to_hypervisor(hwp: Any, s: Any, result: Tuple[int, int]) -> Any:
     return replace(s, hw=replace(s.hw, hv_saved=abi.sbi_answer(s.hw.hv_saved, result))), result
 
 
-def _wfi_exits(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Any:
+def _wfi_exits(hwp: Any, s: Any, cause: int, addr: int, instr: int, gva: int = 0) -> Any:
     """The trap dispatcher sends WFI to the hypervisor (as the model did before it followed ACE,
     which handles WFI in the monitor): an exit the specification does not have."""
     from abstract.canonical.monitor import switch
     if hwp.trap_kind(cause) == abi.EXIT_WFI and s.run_cvm != HYPERVISOR:
         return switch.exit_to_hypervisor(hwp, s, cause, 0, 0)
-    return _REAL_VCPU_EXIT(hwp, s, cause, addr, instr)
+    return _REAL_VCPU_EXIT(hwp, s, cause, addr, instr, gva)
 
 
 # Slips around a per-entry function and in the RISC-V-only state (issue 15): each is refuted by a

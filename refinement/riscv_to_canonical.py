@@ -27,7 +27,7 @@ def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
         hv_stage2=hv_stage2,
-        x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htinst), vcpu_pc=hw.vcpu_mepc,
+        x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htval, hw.exit_htinst), vcpu_pc=hw.vcpu_mepc,
     )
 
 
@@ -128,7 +128,7 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
-            regs, fregs, hgatp, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htinst), s.mmio_base,
+            regs, fregs, hgatp, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htval, hw.exit_htinst), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
 
 

@@ -110,10 +110,10 @@ def other_call(party: Party) -> Callable:
 
 
 def exit_of(kind: int) -> Callable:
-    return lambda s, regs, cause, addr, instr: runs(s, Party.GUEST) and abi.exit_kind(cause) == kind
+    return lambda s, regs, cause, addr, instr, gva: runs(s, Party.GUEST) and abi.exit_kind(cause) == kind
 
 
-def no_exit(s: Any, regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> bool:
+def no_exit(s: Any, regs: Tuple[int, ...], cause: int, addr: int, instr: int, gva: int) -> bool:
     """A trap the dispatcher does not forward: no exit kind, or an ecall (`guest_ecall` answers
     every ecall of a vCPU; ACE forwards none to the hypervisor)."""
     if not runs(s, Party.GUEST):
@@ -123,7 +123,7 @@ def no_exit(s: Any, regs: Tuple[int, ...], cause: int, addr: int, instr: int) ->
 
 
 def fault_in_region(hit: bool) -> Callable:
-    return lambda s, regs, gpa, instr: runs(s, Party.GUEST) and in_mmio_region(s, gpa) == hit
+    return lambda s, regs, gpa, instr, gva: runs(s, Party.GUEST) and in_mmio_region(s, gpa) == hit
 
 
 # --- declassification: what a row lets the hypervisor learn beyond its view ---------------------
@@ -170,8 +170,8 @@ def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: An
 
 # --- the table ----------------------------------------------------------------------------------
 
-EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int))
-FAULT_INPUTS = (("gpa", int), ("instr", int))
+EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
+FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
 PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digests", Digests),
                   ("secret", int), ("mode", int))
 SHARE_INPUTS = (("hv_err", int), ("hv_addr", int))
@@ -213,8 +213,8 @@ def _exit(name: str, kind: int, **kw: Any) -> Transition:
 
 
 def _fault(name: str, entry: str, hit: bool, cause: int, **kw: Any) -> Transition:
-    shows = dict(shows=exit_shown(lambda gpa, instr: (cause, gpa, instr)),
-                 shows_text="the MMIO request: cause, address, instruction and, for a store, its source register",
+    shows = dict(shows=exit_shown(lambda gpa, instr, gva: (cause, gpa, instr)),
+                 shows_text="the MMIO request: cause, guest virtual address (stval), guest physical address >> 2 (htval), instruction and, for a store, its source register",
                  keeps=state_kept) if hit else {}
     return Transition(name, Party.GUEST, getattr(spec, entry), getattr(canonical, entry), getattr(rv, entry),
                       FAULT_INPUTS, operation="exit_mmio_" + entry[6:-6] if hit else "guest_page_fault",
@@ -261,9 +261,9 @@ TRANSITIONS: Tuple[Transition, ...] = (
                exempt=running_cvm, codes=REFUSED),
     # A vCPU's trap that exits to the hypervisor, through the dispatcher by scause.
     _exit("exit_mmio_load", abi.EXIT_MMIO_LOAD, riscv_confidentiality=True,
-          shows_text="cause, faulting address and instruction"),
-    _exit("exit_mmio_store", abi.EXIT_MMIO_STORE, shows=exit_shown(lambda c, a, i: (c, a, i)),
-          riscv_confidentiality=True, shows_text="the store's source register; cause, address and instruction"),
+          shows_text="cause, guest virtual address (stval), guest physical address >> 2 (htval) and instruction"),
+    _exit("exit_mmio_store", abi.EXIT_MMIO_STORE, shows=exit_shown(lambda c, a, i, v: (c, a, i)),
+          riscv_confidentiality=True, shows_text="the store's source register; cause, guest virtual and physical (>> 2) address, instruction"),
     _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="nothing: the exit shows only that it is an interrupt (bit 63), as ACE"),
     _exit("wfi", abi.EXIT_WFI),  # handled in the monitor, as in ACE: no exit, nothing shown
     _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED, select=no_exit),

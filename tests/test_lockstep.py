@@ -115,10 +115,11 @@ GUEST_CALLS = {"add_mmio_region": abi.CALL_ADD_MMIO_REGION, "remove_mmio_region"
                "hart_stop": abi.CALL_HART_STOP, "hart_suspend": abi.CALL_HART_SUSPEND,
                "hart_status": abi.CALL_HART_STATUS, "system_reset": abi.CALL_SYSTEM_RESET,
                "send_ipi": abi.CALL_SEND_IPI}
-EXITS = {"wfi": lambda: (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0),
-         "exit_mmio_load": lambda a, i: (abi.CAUSE_LOAD_GUEST_PAGE_FAULT, a, i),
-         "exit_mmio_store": lambda a, i: (abi.CAUSE_STORE_GUEST_PAGE_FAULT, a, i),
-         "exit_interrupt": lambda c: (c, 0, 0)}
+EXITS = {"wfi": lambda: (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0, 0),
+         "exit_mmio_load": lambda a, i, gva=0: (abi.CAUSE_LOAD_GUEST_PAGE_FAULT, a, i, gva),
+         "exit_mmio_store": lambda a, i, gva=0: (abi.CAUSE_STORE_GUEST_PAGE_FAULT, a, i, gva),
+         "exit_interrupt": lambda c: (c, 0, 0, 0)}
+FAULTS = ("guest_load_fault", "guest_store_fault")  # (gpa, instr, gva): gva 0 unless given
 
 
 def _in_registers(s, call, args):
@@ -151,7 +152,9 @@ def as_raw_step(s, name, args):
     if name in EXITS:
         return s, "vcpu_exit", EXITS[name](*args)
     if name == "guest_page_fault":  # reached through a load fault outside every MMIO region
-        return s, "guest_load_fault", (args[0], 0)
+        return s, "guest_load_fault", (args[0], 0, 0)
+    if name in FAULTS:
+        return s, name, (tuple(args) + (0,))[:3]
     return s, name, tuple(args)
 
 
@@ -253,7 +256,7 @@ def test_contracts_reject_a_broken_square(monkeypatch):
     s, _ = rv.promote_to_tvm(s, 1, (0,))
     s, _ = rv.tvm_vcpu_run(s, 1, 0)
     exit_square = standard.exit_interrupt_simulation_riscv_canonical
-    timer = (2 ** 63 + 5, 0, 0)
+    timer = (2 ** 63 + 5, 0, 0, 0)
     exit_square(s, timer)  # holds on the real model
     monkeypatch.setattr(RiscvMachine, "isolation_revoke", lambda self, hw: hw)
     with pytest.raises(icontract.ViolationError, match="abs\\(RISC-V step\\) == canonical step"):
@@ -304,8 +307,11 @@ def test_a_fault_on_the_last_byte_of_an_mmio_region_is_an_mmio_request():
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert s.hw.regs[abi.A0:abi.A1 + 1] == (0, 0), "the caller resumes with (SUCCESS, 0)"
     store = (12 << 20) | 0x23  # sw x12, 0(x?)
-    after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE - 1, store))
-    assert err == 0 and after.run_cvm == -1 and after.hw.exit_scause == 23 and after.hw.exit_stval == 2 * PAGE_SIZE - 1
+    gva = 0xFFFF_FFC0_1234_5FFF  # where the guest's own page tables put the access
+    after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE - 1, store, gva))
+    assert err == 0 and after.run_cvm == -1 and after.hw.exit_scause == 23
+    assert (after.hw.exit_stval, after.hw.exit_htval, after.hw.exit_htinst) == (gva, (2 * PAGE_SIZE - 1) >> 2, store), \
+        "as ACE: stval the guest virtual address, htval the guest physical address >> 2, htinst the instruction"
     after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE, store))
     assert after.run_cvm == 0, "one byte past the region is an ordinary page fault"
 

@@ -80,7 +80,7 @@ def test_exit_rows_partition_every_cause():
     from dataclasses import replace
     s = replace(spec_initial(), run_cvm=0)
     for cause in (0, 9, 10, 20, 21, 22, 23, 24, abi.INTERRUPT, abi.INTERRUPT + 5, 2 ** 64 - 1):
-        hits = [row.name for row in rows if row.select(s, (), cause, 0, 0)]
+        hits = [row.name for row in rows if row.select(s, (), cause, 0, 0, 0)]
         assert len(hits) == 1, (cause, hits)
 
 
@@ -102,5 +102,5 @@ def test_a_partition_obligation_fails_on_an_overlapping_selector(monkeypatch):
     s = replace(spec_initial(), run_cvm=0)
     import icontract
     with pytest.raises(icontract.ViolationError, match="exactly one row"):
-        ob(s, (0,) * 31, (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0))
-    assert standard.partition(rows, type(s))(s, (0,) * 31, (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0)) == 1
+        ob(s, (0,) * 31, (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0, 0))
+    assert standard.partition(rows, type(s))(s, (0,) * 31, (abi.CAUSE_VIRTUAL_INSTRUCTION, 0, 0, 0)) == 1

@@ -71,8 +71,8 @@ def enter_vcpu(s: CanonState, cvm_id: int, vcpu: int) -> Step:
     return switch.enter_vcpu(CANONICAL, s, cvm_id, vcpu)
 
 
-def vcpu_exit(s: CanonState, cause: int, addr: int, instr: int) -> Step:
-    return switch.vcpu_exit(CANONICAL, s, cause, addr, instr)
+def vcpu_exit(s: CanonState, cause: int, addr: int, instr: int, gva: int = 0) -> Step:
+    return switch.vcpu_exit(CANONICAL, s, cause, addr, instr, gva)
 
 
 def send_ipi(s: CanonState, mask: int, base: int) -> Step:
@@ -87,12 +87,12 @@ def nacl_write(s: CanonState, slot: int, value: int) -> Step:
     return switch.nacl_write(CANONICAL, s, slot, value)
 
 
-def exit_mmio_load(s: CanonState, addr: int, instr: int) -> Step:
-    return switch.exit_mmio_load(CANONICAL, s, addr, instr)
+def exit_mmio_load(s: CanonState, addr: int, instr: int, gva: int = 0) -> Step:
+    return switch.exit_mmio_load(CANONICAL, s, addr, instr, gva)
 
 
-def exit_mmio_store(s: CanonState, addr: int, instr: int) -> Step:
-    return switch.exit_mmio_store(CANONICAL, s, addr, instr)
+def exit_mmio_store(s: CanonState, addr: int, instr: int, gva: int = 0) -> Step:
+    return switch.exit_mmio_store(CANONICAL, s, addr, instr, gva)
 
 
 def exit_interrupt(s: CanonState, cause: int) -> Step:
@@ -155,12 +155,12 @@ def remove_mmio_region(s: CanonState, base: int, length: int) -> Step:
     return mmio.remove_mmio_region(CANONICAL, s, base, length)
 
 
-def guest_load_fault(s: CanonState, gpa: int, instr: int) -> Step:
-    return mmio.guest_load_fault(CANONICAL, s, gpa, instr)
+def guest_load_fault(s: CanonState, gpa: int, instr: int, gva: int = 0) -> Step:
+    return mmio.guest_load_fault(CANONICAL, s, gpa, instr, gva)
 
 
-def guest_store_fault(s: CanonState, gpa: int, instr: int) -> Step:
-    return mmio.guest_store_fault(CANONICAL, s, gpa, instr)
+def guest_store_fault(s: CanonState, gpa: int, instr: int, gva: int = 0) -> Step:
+    return mmio.guest_store_fault(CANONICAL, s, gpa, instr, gva)
 
 
 def allow_ext_interrupt(s: CanonState, mask: int) -> Step:

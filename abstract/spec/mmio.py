@@ -71,21 +71,21 @@ def in_mmio_region(s: Any, gpa: int) -> bool:
                   for j in range(first, first + R))
 
 
-def guest_load_fault(s: SpecState, gpa: int, instr: int) -> Tuple[SpecState, Result]:
+def guest_load_fault(s: SpecState, gpa: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
     """A guest load page fault (cause 21): an MMIO load request inside a region, else the page
     fault handling of `guest_page_fault`."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if in_mmio_region(s, gpa):
-        return exit_mmio_load(s, gpa, instr)
+        return exit_mmio_load(s, gpa, instr, gva)
     return guest_page_fault(s, gpa)
 
 
-def guest_store_fault(s: SpecState, gpa: int, instr: int) -> Tuple[SpecState, Result]:
+def guest_store_fault(s: SpecState, gpa: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
     """A guest store page fault (cause 23): an MMIO store request inside a region, else the
     page fault handling of `guest_page_fault`."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if in_mmio_region(s, gpa):
-        return exit_mmio_store(s, gpa, instr)
+        return exit_mmio_store(s, gpa, instr, gva)
     return guest_page_fault(s, gpa)

@@ -97,23 +97,25 @@ def nacl_write(s: SpecState, slot: int, value: int) -> Tuple[SpecState, Result]:
     return replace(s, exit_gprs=put_at(s.exit_gprs, slot, value)), (abi.ACCESS_OK, 0)
 
 
-def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int,
+                 gva: int = 0) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """(registers, CSRs) an exit for `cause` shows the hypervisor of a vCPU with registers `regs`:
     - an ecall (cause 10): a7, a6, a0 and a1; a2..a5 and all else zero; the cause (only the
       monitor's own SBI request exits so, with its a0 and a1: `exit_sbi_request`);
-    - MMIO load: no register; the cause, faulting address and instruction;
-    - MMIO store: the one source register of the instruction; cause, address, instruction;
+    - MMIO load: no register; the cause, the guest virtual address `gva`, the guest physical
+      address >> 2 and the instruction (`abi.mmio_csrs`);
+    - MMIO store: the one source register of the instruction; the same CSRs;
     - interrupt: no register; that it is an interrupt, not which (`abi.exit_scause`; WFI
       does not exit: `wfi`)."""
     kind = abi.exit_kind(cause)
     zeros = (0,) * NREGS
     if kind == abi.EXIT_SBI:
-        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), (cause, 0, 0)
+        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), (cause,) + (0,) * (NCSRS - 1)
     if kind == abi.EXIT_MMIO_LOAD:
-        return zeros, (cause, addr, instr)
+        return zeros, abi.mmio_csrs(cause, addr, instr, gva)
     if kind == abi.EXIT_MMIO_STORE:
         src = abi.store_source(instr)  # x0 reads as zero, and x1..x31 sit at index 0..30
-        return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), (cause, addr, instr)
+        return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), abi.mmio_csrs(cause, addr, instr, gva)
     return zeros, (abi.exit_scause(cause),) + (0,) * (NCSRS - 1)
 
 
@@ -123,7 +125,7 @@ def exit_to_hypervisor(s: SpecState, gprs: Tuple[int, ...], csrs: Tuple[int, ...
     result (success, 0). The vCPU now awaits the answer to this exit (`reply_slots`)."""
     regs = set_at(set_at(s.hv_regs, abi.A0, abi.SUCCESS), abi.A1, 0)
     i = s.run_cvm * H + s.run_vcpu
-    a, b, step = reply_slots(abi.exit_kind(csrs[0]), csrs[2])
+    a, b, step = reply_slots(abi.exit_kind(csrs[0]), csrs[abi.HTINST])
     return replace(
         s, run_cvm=HYPERVISOR, run_vcpu=0, hv_regs=regs, exit_gprs=gprs, exit_csrs=csrs,
         reply_a=set_at(s.reply_a, i, a), reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step),
@@ -144,18 +146,20 @@ def exit_sbi_request(s: SpecState, arg0: int, arg1: int) -> Tuple[SpecState, Res
     return exit_to_hypervisor(s, abi.sbi_answer(gprs, (arg0, arg1)), csrs)
 
 
-def exit_mmio_load(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:
-    """A guest load fault in an MMIO region is forwarded as an MMIO load request (cause 21)."""
+def exit_mmio_load(s: SpecState, addr: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
+    """A guest load fault in an MMIO region is forwarded as an MMIO load request (cause 21).
+    `gva` is the guest virtual address the vCPU used (mtval): the model has no VS-stage tables,
+    so it is an input of the trap, and ACE shows it to the hypervisor."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_LOAD_GUEST_PAGE_FAULT, addr, instr))
+    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_LOAD_GUEST_PAGE_FAULT, addr, instr, gva))
 
 
-def exit_mmio_store(s: SpecState, addr: int, instr: int) -> Tuple[SpecState, Result]:
+def exit_mmio_store(s: SpecState, addr: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
     """A guest store fault in an MMIO region is forwarded as an MMIO store request (cause 23)."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr))
+    return exit_to_hypervisor(s, *declassified(running_regs(s), abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr, gva))
 
 
 def exit_interrupt(s: SpecState, cause: int) -> Tuple[SpecState, Result]:
@@ -177,16 +181,17 @@ def wfi(s: SpecState, instr: int) -> Tuple[SpecState, Result]:
     return s, (abi.SUCCESS, 0)
 
 
-def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int) -> Tuple[SpecState, Result]:
-    """The running vCPU traps with `cause` (faulting address `addr`, instruction `instr`): the
-    exit of that kind, or, for a trap the monitor handles itself, no exit (INVALID_PARAM)."""
+def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
+    """The running vCPU traps with `cause` (guest physical address `addr`, instruction `instr`,
+    guest virtual address `gva`): the exit of that kind, or, for a trap the monitor handles
+    itself, no exit (INVALID_PARAM)."""
     kind = abi.exit_kind(cause)
     # No ecall exits here: every ecall of a vCPU goes to `guest_ecall`, which answers it, or
     # leaves with the monitor's own request (`exit_sbi_request`); ACE forwards none.
     if kind == abi.EXIT_MMIO_LOAD:
-        return exit_mmio_load(s, addr, instr)
+        return exit_mmio_load(s, addr, instr, gva)
     if kind == abi.EXIT_MMIO_STORE:
-        return exit_mmio_store(s, addr, instr)
+        return exit_mmio_store(s, addr, instr, gva)
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(s, cause)
     if kind == abi.EXIT_WFI:

@@ -68,8 +68,8 @@ def enter_vcpu(s: RvState, cvm_id: int, vcpu: int) -> Step:
     return switch.enter_vcpu(RISCV, s, cvm_id, vcpu)
 
 
-def vcpu_exit(s: RvState, cause: int, addr: int, instr: int) -> Step:
-    return switch.vcpu_exit(RISCV, s, cause, addr, instr)
+def vcpu_exit(s: RvState, cause: int, addr: int, instr: int, gva: int = 0) -> Step:
+    return switch.vcpu_exit(RISCV, s, cause, addr, instr, gva)
 
 
 def send_ipi(s: RvState, mask: int, base: int) -> Step:
@@ -84,12 +84,12 @@ def nacl_write(s: RvState, slot: int, value: int) -> Step:
     return switch.nacl_write(RISCV, s, slot, value)
 
 
-def exit_mmio_load(s: RvState, addr: int, instr: int) -> Step:
-    return switch.exit_mmio_load(RISCV, s, addr, instr)
+def exit_mmio_load(s: RvState, addr: int, instr: int, gva: int = 0) -> Step:
+    return switch.exit_mmio_load(RISCV, s, addr, instr, gva)
 
 
-def exit_mmio_store(s: RvState, addr: int, instr: int) -> Step:
-    return switch.exit_mmio_store(RISCV, s, addr, instr)
+def exit_mmio_store(s: RvState, addr: int, instr: int, gva: int = 0) -> Step:
+    return switch.exit_mmio_store(RISCV, s, addr, instr, gva)
 
 
 def exit_interrupt(s: RvState, cause: int) -> Step:
@@ -152,12 +152,12 @@ def remove_mmio_region(s: RvState, base: int, length: int) -> Step:
     return mmio.remove_mmio_region(RISCV, s, base, length)
 
 
-def guest_load_fault(s: RvState, gpa: int, instr: int) -> Step:
-    return mmio.guest_load_fault(RISCV, s, gpa, instr)
+def guest_load_fault(s: RvState, gpa: int, instr: int, gva: int = 0) -> Step:
+    return mmio.guest_load_fault(RISCV, s, gpa, instr, gva)
 
 
-def guest_store_fault(s: RvState, gpa: int, instr: int) -> Step:
-    return mmio.guest_store_fault(RISCV, s, gpa, instr)
+def guest_store_fault(s: RvState, gpa: int, instr: int, gva: int = 0) -> Step:
+    return mmio.guest_store_fault(RISCV, s, gpa, instr, gva)
 
 
 def allow_ext_interrupt(s: RvState, mask: int) -> Step:

@@ -29,6 +29,7 @@ RV_FIELDS: Dict[str, Field] = {
     "hw.nacl_gprs": Field(True, HYPERVISOR, 0, "the GPR image in the NACL shared memory (spec exit_gprs)"),
     "hw.exit_scause": Field(True, HYPERVISOR, 0, "the hypervisor's scause after an exit"),
     "hw.exit_stval": Field(True, HYPERVISOR, 0, "the hypervisor's stval after an exit"),
+    "hw.exit_htval": Field(True, HYPERVISOR, 0, "the hypervisor's htval after an exit"),
     "hw.exit_htinst": Field(True, HYPERVISOR, 0, "the hypervisor's htinst after an exit"),
     "hw.vcpu_mepc": cvm(False, VCPU, "a vCPU's saved pc (spec vcpu_pc)"),
 }

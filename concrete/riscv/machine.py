@@ -124,8 +124,9 @@ class RiscvMachine(SoftwareAllocator):
         return replace(hw, regs=sbi.sbi_return(hw.regs, err, value))
 
     def exit_publish(self, hw: RvHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> RvHw:
-        """The GPR image into the NACL shared memory; scause, stval and htinst for the hypervisor."""
-        return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htinst=csrs[2])
+        """The GPR image into the NACL shared memory; scause, stval, htval and htinst for the hypervisor."""
+        return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htval=csrs[2],
+                       exit_htinst=csrs[3])
 
     def exit_area_write(self, hw: RvHw, slot: int, value: int) -> RvHw:
         """The hypervisor's store into a GPR slot of its NACL shared memory."""

@@ -55,6 +55,7 @@ class RvHw:
     nacl_gprs: Regs
     exit_scause: int
     exit_stval: int
+    exit_htval: int
     exit_htinst: int
     # Each vCPU's saved pc (mepc at its last trap, advanced when its exit is answered).
     vcpu_mepc: HartInts
@@ -108,6 +109,6 @@ def riscv_initial() -> RvState:
             pte_ppn=(0,) * (K * G), tlb_v=no, tlb_ppn=(0,) * (K * G),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
             fregs=(0,) * NFREGS, hv_fregs=(0,) * NFREGS, vcpu_fregs=((0,) * NFREGS,) * (K * H),
-            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htinst=0, vcpu_mepc=(0,) * (K * H),
+            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htval=0, exit_htinst=0, vcpu_mepc=(0,) * (K * H),
         ),
     )

@@ -62,17 +62,17 @@ def _hits_region(s: Any, gpa: int) -> bool:
     return any_of(_overlaps(s, k * R + r, gpa, 1) for r in range(R))
 
 
-def guest_load_fault(hwp: Any, s: Any, gpa: int, instr: int) -> Tuple[Any, Result]:
+def guest_load_fault(hwp: Any, s: Any, gpa: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if _hits_region(s, gpa):
-        return exit_mmio_load(hwp, s, gpa, instr)
+        return exit_mmio_load(hwp, s, gpa, instr, gva)
     return guest_page_fault(hwp, s, gpa)
 
 
-def guest_store_fault(hwp: Any, s: Any, gpa: int, instr: int) -> Tuple[Any, Result]:
+def guest_store_fault(hwp: Any, s: Any, gpa: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if _hits_region(s, gpa):
-        return exit_mmio_store(hwp, s, gpa, instr)
+        return exit_mmio_store(hwp, s, gpa, instr, gva)
     return guest_page_fault(hwp, s, gpa)

@@ -93,24 +93,25 @@ def shown_registers(hwp: Any, kind: int, instr: int) -> Tuple[bool, ...]:
     return (False,) * NREGS
 
 
-def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int,
+                gva: int = 0) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """(registers, CSRs) the exit publishes: the shown registers' values, zero elsewhere."""
     kind = hwp.trap_kind(cause)
     shown = shown_registers(hwp, kind, instr)
     live = hwp.hart_regs(hw)
     gprs = tuple(keep(live[j], shown[j]) for j in range(NREGS))
     mmio = kind == abi.EXIT_MMIO_LOAD or kind == abi.EXIT_MMIO_STORE
-    return gprs, ((cause, addr, instr) if mmio else (abi.exit_scause(cause),) + (0,) * (NCSRS - 1))
+    return gprs, (abi.mmio_csrs(cause, addr, instr, gva) if mmio else (abi.exit_scause(cause),) + (0,) * (NCSRS - 1))
 
 
 def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
-                       request: Optional[Tuple[int, int]] = None) -> Tuple[Any, Result]:
+                       request: Optional[Tuple[int, int]] = None, gva: int = 0) -> Tuple[Any, Result]:
     """Leave the running vCPU on a trap that exits: publish the declassified record, save the
     vCPU's state, restore the hypervisor's with TVM_VCPU_RUN's result, close confidential memory.
     A call the monitor turns into its own SBI request publishes `request` as a0 and a1, not the
     vCPU's registers."""
     i = s.run_cvm * H + s.run_vcpu
-    gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr)
+    gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr, gva)
     if request is not None:
         gprs = abi.sbi_answer(gprs, request)
     hw = hwp.exit_publish(s.hw, gprs, csrs)
@@ -120,16 +121,16 @@ def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
                    reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step)), (abi.SUCCESS, 0)
 
 
-def exit_mmio_load(hwp: Any, s: Any, addr: int, instr: int) -> Tuple[Any, Result]:
+def exit_mmio_load(hwp: Any, s: Any, addr: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(hwp, s, abi.CAUSE_LOAD_GUEST_PAGE_FAULT, addr, instr)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_LOAD_GUEST_PAGE_FAULT, addr, instr, gva=gva)
 
 
-def exit_mmio_store(hwp: Any, s: Any, addr: int, instr: int) -> Tuple[Any, Result]:
+def exit_mmio_store(hwp: Any, s: Any, addr: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    return exit_to_hypervisor(hwp, s, abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr)
+    return exit_to_hypervisor(hwp, s, abi.CAUSE_STORE_GUEST_PAGE_FAULT, addr, instr, gva=gva)
 
 
 def exit_interrupt(hwp: Any, s: Any, cause: int) -> Tuple[Any, Result]:
@@ -146,13 +147,13 @@ def wfi(hwp: Any, s: Any, instr: int) -> Tuple[Any, Result]:
     return s, (abi.SUCCESS, 0)
 
 
-def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int) -> Tuple[Any, Result]:
+def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
     """Dispatch a trap by its decoded kind; a trap handled inside the monitor is not an exit."""
     kind = hwp.trap_kind(cause)
     if kind == abi.EXIT_MMIO_LOAD:  # an ecall is never forwarded: `guest_ecall` handles it
-        return exit_mmio_load(hwp, s, addr, instr)
+        return exit_mmio_load(hwp, s, addr, instr, gva)
     if kind == abi.EXIT_MMIO_STORE:
-        return exit_mmio_store(hwp, s, addr, instr)
+        return exit_mmio_store(hwp, s, addr, instr, gva)
     if kind == abi.EXIT_INTERRUPT:
         return exit_interrupt(hwp, s, cause)
     if kind == abi.EXIT_WFI:
