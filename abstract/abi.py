@@ -68,6 +68,7 @@ CALL_NACL_PROBE_FEATURE = 20
 # Result registers of the calling convention, as indices into the x1..x31 tuple.
 A0 = 9   # x10
 A1 = 10  # x11
+A2 = 11  # x12
 A6 = 15  # x16
 A7 = 16  # x17
 

@@ -52,7 +52,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks, codes and order; into a private page only; the secret is one 8-byte word (ACE: any length, "
      "and its loop overruns its buffer from 9 bytes, a panic the model cannot reach)"),
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
-     ("hart_start", "hart_stop", "hart_suspend", "hart_status"), ""),
+     ("hart_start", "hart_stop", "hart_suspend", "hart_status", "tvm_vcpu_run"),
+     "a suspended vCPU resumes on the next TVM_VCPU_RUN as ACE's ResumeHart: at the suspend call's a1, with a1 = "
+     "its a2; the suspend type (a0) is ignored, as in ACE, so a retentive suspend is not honoured either"),
     ("SRST system reset", ("system_reset",), "every hart of the CVM stops; the hypervisor runs"),
     ("IPI send_ipi", ("send_ipi",),
      "marks the named harts of the caller's CVM; as ACE, no mask is refused (bits naming no hart are ignored); "

@@ -104,8 +104,10 @@ class CanonicalHardware(SoftwareAllocator):
         return hw.vcpu_saved[vcpu]
 
     def hart_resume(self, hw: CanonHw, vcpu: int, regs: Tuple[int, ...], step: int) -> CanonHw:
-        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs),
-                       vcpu_pc=set_at(hw.vcpu_pc, vcpu, hw.vcpu_pc[vcpu] + step))
+        return self.hart_resume_at(hw, vcpu, regs, hw.vcpu_pc[vcpu] + step)
+
+    def hart_resume_at(self, hw: CanonHw, vcpu: int, regs: Tuple[int, ...], pc: int) -> CanonHw:
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs), vcpu_pc=set_at(hw.vcpu_pc, vcpu, pc))
 
     def trap_call(self, regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
         return abi.decode_call(regs[abi.A7], regs[abi.A6]), regs[abi.A0:abi.A0 + 6]

@@ -95,6 +95,10 @@ class HartStateSwitch(Protocol[HW]):
         """Replace vCPU `vcpu`'s saved general registers by `regs` and move its saved pc `step`
         bytes on: how an answer to an exit is delivered before the vCPU runs again."""
 
+    def hart_resume_at(self, hw: HW, vcpu: int, regs: Tuple[int, ...], pc: int) -> HW:
+        """Replace vCPU `vcpu`'s saved general registers by `regs` and set its saved pc to `pc`:
+        how a suspended vCPU resumes at the address it chose."""
+
 
 class TrapInformation(Protocol):
     """What a trap tells the monitor (primitive 6), decoded from the processor's own encoding."""

@@ -17,7 +17,8 @@ from typing import Any, Tuple
 from abstract.classes import CVM, PAGES, SPEC_FIELDS, field_value
 from abstract.config import C, H, K, NC, NREGS
 from abstract.shapes import ints
-from abstract.domain import CVM_BASE, HYPERVISOR
+from abstract import abi
+from abstract.domain import CVM_BASE, HYPERVISOR, SUSPENDED
 from abstract.logic import all_of, implies, lnot, same
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
@@ -112,15 +113,21 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
     """Resuming vCPU h of CVM slot k changes that CVM's private state only by the hypervisor's
     answer (the reference's "hypervisor to CVM" row): its pages, its other vCPUs and every FPU
     register are kept, and vCPU h's general registers change only in the registers its last
-    exit named for the answer (`reply_slots`: rd after an MMIO load; none after any other exit)."""
+    exit named for the answer (`reply_slots`: rd after an MMIO load; none after any other exit).
+    A suspended vCPU takes nothing of the hypervisor's: its registers become its own with a1 =
+    its a2 (ACE's ResumeHart)."""
     if not (0 <= k < K and 0 <= h < H):
         return True
     i = k * H + h
     named = (before.reply_a[i], before.reply_b[i])
-    regs_i = all_of(
-        implies(lnot((j + 1 == named[0]) | (j + 1 == named[1])), before.vcpu_regs[i][j] == after.vcpu_regs[i][j])
+    own = before.vcpu_regs[i]
+    answered = all_of(
+        implies(lnot((j + 1 == named[0]) | (j + 1 == named[1])), own[j] == after.vcpu_regs[i][j])
         for j in range(NREGS)
     )
+    suspended = before.hart[i] == SUSPENDED
+    resumed = same(after.vcpu_regs[i], own[:abi.A1] + (own[abi.A2],) + own[abi.A1 + 1:])
+    regs_i = (suspended & resumed) | (lnot(suspended) & answered)
     others = all_of(
         same(before.vcpu_regs[q], after.vcpu_regs[q]) & (before.vcpu_pc[q] == after.vcpu_pc[q])
         for q in range(k * H, k * H + H) if q != i

@@ -59,8 +59,8 @@ def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result
 def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:
     """What may cross back after an exit of `kind` (the reference's "hypervisor to CVM" row), as
     (register, second register, pc step); register numbers x1..x31, 0 for none:
-    - the monitor's SBI request (HSM suspend; stop and SRST end the run): no register, the pc
-      past the ecall (ACE resumes a suspended hart with nothing of the hypervisor's either);
+    - the monitor's SBI request: no register, the pc past the ecall (a suspended hart resumes
+      as its suspend call asked instead: `respond`; stop and SRST end the run);
     - MMIO load: the load's destination rd (x0: none), the pc past the instruction (2 or 4);
     - MMIO store: no register, the pc past the instruction;
     - interrupt: nothing (no instruction was interrupted; WFI does not exit: `wfi`).
@@ -77,13 +77,19 @@ def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:
 def respond(s: SpecState, i: int) -> SpecState:
     """vCPU i receives the hypervisor's answer to its last exit, read from the exit area where
     the hypervisor left it (`nacl_write`): only the registers `reply_slots` named at the exit
-    take the area's values, the pc moves on, and the exit counts as answered (nothing named)."""
+    take the area's values, the pc moves on, and the exit counts as answered (nothing named).
+    A suspended vCPU instead resumes as ACE's `ResumeHart` has it (`hart_resume.rs`): at the
+    address its suspend call gave in a1, with a1 the call's opaque a2; nothing of the
+    hypervisor's crosses."""
     a, b = s.reply_a[i], s.reply_b[i]
-    regs = tuple(
-        r + keep(x - r, (j + 1 == a) | (j + 1 == b)) for j, (r, x) in enumerate(zip(s.vcpu_regs[i], s.exit_gprs))
-    )
+    own = s.vcpu_regs[i]
+    if s.hart[i] == SUSPENDED:
+        regs, pc = set_at(own, abi.A1, own[abi.A2]), own[abi.A1]
+    else:
+        regs = tuple(r + keep(x - r, (j + 1 == a) | (j + 1 == b)) for j, (r, x) in enumerate(zip(own, s.exit_gprs)))
+        pc = s.vcpu_pc[i] + s.reply_step[i]
     return replace(
-        s, vcpu_regs=set_at(s.vcpu_regs, i, regs), vcpu_pc=set_at(s.vcpu_pc, i, s.vcpu_pc[i] + s.reply_step[i]),
+        s, vcpu_regs=set_at(s.vcpu_regs, i, regs), vcpu_pc=set_at(s.vcpu_pc, i, pc),
         reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0), reply_step=set_at(s.reply_step, i, 0),
     )
 

@@ -149,8 +149,12 @@ class RiscvMachine(SoftwareAllocator):
     def hart_resume(self, hw: RvHw, vcpu: int, regs: Tuple[int, ...], step: int) -> RvHw:
         """The vCPU's saved x1..x31 with the answer in them, and its saved mepc moved past the
         trapped instruction (loaded into the hart on entry)."""
-        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs),
-                       vcpu_mepc=set_at(hw.vcpu_mepc, vcpu, hw.vcpu_mepc[vcpu] + step))
+        return self.hart_resume_at(hw, vcpu, regs, hw.vcpu_mepc[vcpu] + step)
+
+    def hart_resume_at(self, hw: RvHw, vcpu: int, regs: Tuple[int, ...], pc: int) -> RvHw:
+        """The vCPU's saved x1..x31, and its saved mepc set to `pc` (ACE's
+        `transition_from_suspended_to_started` writes mepc so)."""
+        return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs), vcpu_mepc=set_at(hw.vcpu_mepc, vcpu, pc))
 
     def trap_call(self, regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
         """x17 = EID, x16 = FID, x10..x15 the arguments."""

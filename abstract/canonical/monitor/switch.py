@@ -48,16 +48,20 @@ def enter_vcpu(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
 
 def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """Copy the hypervisor's answer to the vCPU's last exit from the exit area into the
-    registers that exit named, move its saved pc on, and mark the exit answered."""
+    registers that exit named, move its saved pc on, and mark the exit answered; a suspended
+    vCPU resumes where its suspend call asked, with nothing of the hypervisor's."""
     k = _runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
     a, b = s.reply_a[i], s.reply_b[i]
     saved, area = hwp.hart_saved_regs(s.hw, i), hwp.exit_area_regs(s.hw)
-    named = tuple((j + 1 == a) | (j + 1 == b) for j in range(NREGS))  # x1..x31 sit at 0..30
-    regs = tuple(saved[j] + keep(area[j] - saved[j], named[j]) for j in range(NREGS))
-    hw = hwp.hart_resume(s.hw, i, regs, s.reply_step[i])
+    if s.hart[i] == SUSPENDED:  # ACE's ResumeHart: at the suspend call's a1, with a1 its a2
+        hw = hwp.hart_resume_at(s.hw, i, set_at(saved, abi.A1, saved[abi.A2]), saved[abi.A1])
+    else:
+        named = tuple((j + 1 == a) | (j + 1 == b) for j in range(NREGS))  # x1..x31 sit at 0..30
+        regs = tuple(saved[j] + keep(area[j] - saved[j], named[j]) for j in range(NREGS))
+        hw = hwp.hart_resume(s.hw, i, regs, s.reply_step[i])
     return replace(s, hw=hw, reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0),
                    reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
 
