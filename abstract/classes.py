@@ -64,6 +64,8 @@ SPEC_FIELDS: Dict[str, Field] = {
     "irq_allowed": cvm(True, IRQ, "the lines the hypervisor may inject"),
     "irq_pending": cvm(True, VCPU_IRQ, "the lines the hypervisor injected"),
     "vcpu_pc": cvm(False, VCPU, "a vCPU's saved pc: confidential"),
+    "vcpu_vsie": cvm(False, VCPU, "a vCPU's enabled interrupts: confidential except on an exit, which shows the running vCPU's"),
+    "vcpu_vstimecmp": cvm(False, VCPU, "a vCPU's timer compare: confidential except on an exit, which shows the running vCPU's"),
     "reply_a": cvm(False, VCPU, "which register the next answer writes: decides what the hypervisor may change"),
     "reply_b": cvm(False, VCPU, "the second register the next answer writes"),
     "reply_step": cvm(False, VCPU, "how far the answer moves the vCPU's pc"),
@@ -95,4 +97,6 @@ CANON_FIELDS: Dict[str, Field] = {
     "hw.x_gprs": Field(True, HYPERVISOR, 0, "spec exit_gprs"),
     "hw.x_csrs": Field(True, HYPERVISOR, 0, "spec exit_csrs"),
     "hw.vcpu_pc": cvm(False, VCPU, "spec vcpu_pc"),
+    "hw.vcpu_vsie": cvm(False, VCPU, "spec vcpu_vsie"),
+    "hw.vcpu_vstimecmp": cvm(False, VCPU, "spec vcpu_vstimecmp"),
 }

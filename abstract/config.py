@@ -109,4 +109,5 @@ NREGS = 31  # general registers x1..x31; index i holds x(i+1)
 # obligations measured; `--fp-registers 32` proves the real width.
 NFREGS = SIZES.fp_registers
 NIRQ = 4    # external interrupt lines modelled: bits 0..3 of the 64-bit masks
-NCSRS = 4   # exit CSRs the hypervisor reads: scause, stval, htval, htinst (abi.HTINST: the last)
+NTRAP_CSRS = 4  # the trap CSRs an exit shows: scause, stval, htval, htinst (abi.HTINST: the last)
+NCSRS = NTRAP_CSRS + 3  # then, on every exit, vsie, vstimecmp and hvip (ACE's expose_enabled_interrupts.rs)

@@ -60,7 +60,8 @@ def abs_canonical(s: CanonState) -> SpecState:
         irq_allowed=s.irq_allowed, irq_pending=s.irq_pending,
         hv_regs=abs_hv_regs(s), vcpu_regs=abs_vcpu_regs(s),
         hv_fpu=abs_hv_fpu(s), hv_stage2=s.hw.hv_stage2, vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
-        vcpu_pc=s.hw.vcpu_pc, reply_a=s.reply_a, reply_b=s.reply_b,
+        vcpu_pc=s.hw.vcpu_pc, vcpu_vsie=s.hw.vcpu_vsie, vcpu_vstimecmp=s.hw.vcpu_vstimecmp,
+        reply_a=s.reply_a, reply_b=s.reply_b,
         reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
         nacl_page=s.nacl_page, other_harts=s.other_harts,
     )

@@ -316,6 +316,10 @@ def _vacuous_or_error(ob: Obligation, options: CheckOptions, evidence):
         probe = run_worker({"id": ob.id, "action": "witness", "faults": list(options.faults)}, options, 120)
     except WorkerFailed as exc:
         probe = {"checked": False, "reason": str(exc)}
+    if probe.get("raised"):
+        return Verdict.ERROR, evidence(
+            f"the precondition raised {probe['raised']} on the plain input {probe['call'][:200]}: "
+            "CrossHair counts a raising precondition as unsatisfied, so this is a model error, not VACUOUS"), None
     if probe.get("checked") and probe.get("holds"):
         return Verdict.ERROR, evidence(
             "CrossHair found no input past the precondition, but the plain input "

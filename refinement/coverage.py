@@ -73,6 +73,11 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      ("guest_store_fault_mmio", "exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only, and the CSRs of the load"),
     ("Trap: guest page fault outside MMIO: fresh zeroed page or access fault",
      ("guest_load_fault_page", "guest_store_fault_page"), ""),
+    ("Every exit: the vCPU's vsie and vstimecmp, hvip 0 (expose_enabled_interrupts.rs)",
+     ("exit_interrupt", "exit_mmio_load", "exit_mmio_store", "hart_stop", "hart_suspend", "system_reset"),
+     "declassified by every row that may exit; ACE's hvip and stimecmp flowing into the vCPU on TVM_VCPU_RUN "
+     "are not modelled, and nothing in the model writes vsie or vstimecmp (the guest's own CSR writes are "
+     "arbitrary state to the proofs)"),
     ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "shows only that it is an interrupt (scause bit 63, as ACE's handle_interrupt.rs; ACE's low bits are the hypervisor's own scause, which the model does not keep: 0 here)"),
     ("Trap: virtual instruction (WFI, cause 22)", ("wfi", "trap_cause"),
      "handled in the monitor with no exit, as ACE handles WFI, for any instruction; ACE panics on any other "

@@ -2,6 +2,8 @@
 invariant (PMP layout, PTE bit patterns, hgatp of each slot)."""
 from __future__ import annotations
 
+from typing import Tuple
+
 from abstract.canonical.state import CanonHw, CanonState
 from abstract.config import G, H, K, NC, NFREGS, NREGS, PAGES
 from abstract.domain import HYPERVISOR
@@ -18,6 +20,12 @@ def abs_iso_open(hw: RvHw) -> bool:
     return hw.pmp_r[pmp.MONITOR_TOR] & hw.pmp_w[pmp.MONITOR_TOR] & hw.pmp_x[pmp.MONITOR_TOR]
 
 
+def exit_csrs(hw: RvHw) -> Tuple[int, ...]:
+    """The CSRs the last exit showed: the hypervisor's trap CSRs, then the NACL CSR area's."""
+    return (hw.exit_scause, hw.exit_stval, hw.exit_htval, hw.exit_htinst, hw.exit_vsie, hw.exit_vstimecmp,
+            hw.exit_hvip)
+
+
 def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
     # The hypervisor's hgatp: live while it runs, saved by the monitor otherwise (branch-free).
     hv_stage2 = hw.hv_hgatp + keep(hw.hgatp_csr - hw.hv_hgatp, hypervisor_runs)
@@ -27,7 +35,8 @@ def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
         hv_stage2=hv_stage2,
-        x_gprs=hw.nacl_gprs, x_csrs=(hw.exit_scause, hw.exit_stval, hw.exit_htval, hw.exit_htinst), vcpu_pc=hw.vcpu_mepc,
+        x_gprs=hw.nacl_gprs, x_csrs=exit_csrs(hw), vcpu_pc=hw.vcpu_mepc,
+        vcpu_vsie=hw.vcpu_vsie, vcpu_vstimecmp=hw.vcpu_vstimecmp,
     )
 
 
@@ -54,6 +63,7 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
         and len(hw.fregs) == NFREGS and len(hw.hv_fregs) == NFREGS
         and len(hw.vcpu_fregs) == K * H and all(len(r) == NFREGS for r in hw.vcpu_fregs)
         and len(hw.nacl_gprs) == NREGS and len(hw.vcpu_mepc) == K * H
+        and len(hw.vcpu_vsie) == K * H and len(hw.vcpu_vstimecmp) == K * H
     )
 
 
@@ -128,7 +138,7 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
     shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
-            regs, fregs, hgatp, hw.nacl_gprs, (hw.exit_scause, hw.exit_stval, hw.exit_htval, hw.exit_htinst), s.mmio_base,
+            regs, fregs, hgatp, hw.nacl_gprs, exit_csrs(hw), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
 
 

@@ -68,7 +68,12 @@ class Transition:
     keeps: Optional[Callable] = None      # (before, after, k, regs, *inputs): what the party CVM keeps
     codes: Tuple[int, ...] = SBI_CODES   # exactly the answers the step can give (coverage: each reached)
     riscv_confidentiality: bool = False   # also noninterference on the RISC-V machine itself
+    exits: bool = False      # the step may hand the hart to the hypervisor: it then shows EXIT_SHOWS
     line: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.exits and EXIT_SHOWS not in self.shows_text:  # said wherever the row's declassification is
+            object.__setattr__(self, "shows_text", f"{self.shows_text}; {EXIT_SHOWS}")
 
     @property
     def outcomes(self) -> Tuple[Tuple[int, str], ...]:
@@ -176,6 +181,7 @@ PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digest
                   ("secret", int), ("mode", int))
 SHARE_INPUTS = (("hv_err", int), ("hv_addr", int))
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
+EXIT_SHOWS = "as every exit, the vCPU's vsie and vstimecmp (ACE's expose_enabled_interrupts.rs)"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"
 # The calls that always leave with ACE's request carrying no argument (the caller stops, is
 # suspended or shuts its CVM down); the calls that leave on success are `abi.REQUEST_ARGS`.
@@ -199,6 +205,7 @@ def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
         kw.setdefault("shows", request_shown(count))
         kw.setdefault("shows_text", f"the call and its request's arguments (a0..a{count - 1})" if count else ID_SHOWS)
         kw.setdefault("riscv_confidentiality", True)  # it can hand the hart back to the hypervisor
+        kw.setdefault("exits", True)
     kw.setdefault("shows", call_shown)  # the call and its arguments, unless the row says less
     kw.setdefault("shows_text", CALL_SHOWS)
     return Transition(name, Party.GUEST, spec.guest_ecall, canonical.guest_ecall, rv.guest_ecall,
@@ -213,7 +220,7 @@ def _exit(name: str, kind: int, **kw: Any) -> Transition:
 
 
 def _fault(name: str, entry: str, hit: bool, cause: int, **kw: Any) -> Transition:
-    shows = dict(shows=exit_shown(lambda gpa, instr, gva: (cause, gpa, instr)),
+    shows = dict(shows=exit_shown(lambda gpa, instr, gva: (cause, gpa, instr)), exits=True,
                  shows_text="the MMIO request: cause, guest virtual address (stval), guest physical address >> 2 (htval), instruction and, for a store, its source register",
                  keeps=state_kept) if hit else {}
     return Transition(name, Party.GUEST, getattr(spec, entry), getattr(canonical, entry), getattr(rv, entry),
@@ -260,11 +267,12 @@ TRANSITIONS: Tuple[Transition, ...] = (
                operation="guest_ecall", select=other_call(Party.GUEST), shows=call_shown, shows_text=CALL_SHOWS,
                exempt=running_cvm, codes=REFUSED),
     # A vCPU's trap that exits to the hypervisor, through the dispatcher by scause.
-    _exit("exit_mmio_load", abi.EXIT_MMIO_LOAD, riscv_confidentiality=True,
+    _exit("exit_mmio_load", abi.EXIT_MMIO_LOAD, riscv_confidentiality=True, exits=True,
           shows_text="cause, guest virtual address (stval), guest physical address >> 2 (htval) and instruction"),
     _exit("exit_mmio_store", abi.EXIT_MMIO_STORE, shows=exit_shown(lambda c, a, i, v: (c, a, i)),
-          riscv_confidentiality=True, shows_text="the store's source register; cause, guest virtual and physical (>> 2) address, instruction"),
-    _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, shows_text="nothing: the exit shows only that it is an interrupt (bit 63), as ACE"),
+          riscv_confidentiality=True, exits=True,
+          shows_text="the store's source register; cause, guest virtual and physical (>> 2) address, instruction"),
+    _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, exits=True, shows_text="nothing: the exit shows only that it is an interrupt (bit 63), as ACE"),
     _exit("wfi", abi.EXIT_WFI),  # handled in the monitor, as in ACE: no exit, nothing shown
     _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED, select=no_exit),
     # Guest page faults: an MMIO request inside a region, a fresh page (or a fault) outside.

@@ -119,7 +119,10 @@ def default_witness(ob: registry.Obligation) -> Dict[str, Any]:
     except LookupError as exc:
         return {"checked": False, "reason": str(exc)}
     call = f"{ob.qualname}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
-    return {"checked": True, "holds": precondition_holds(fn, args), "call": call}
+    try:
+        return {"checked": True, "holds": precondition_holds(fn, args), "call": call}
+    except Exception as exc:  # noqa: BLE001  (a precondition that raises is a model error, not VACUOUS)
+        return {"checked": True, "holds": False, "raised": f"{type(exc).__name__}: {exc}", "call": call}
 
 
 def run(job: Dict[str, Any]) -> Dict[str, Any]:

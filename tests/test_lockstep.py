@@ -443,12 +443,16 @@ def test_a_cvm_promoted_into_a_freed_slot_starts_without_the_old_cvms_registers(
     s, _ = step_checked(s, ("scribble", tuple(range(1, 32)), tuple(range(1, 1 + NFREGS))))
     s, (err, _) = step_checked(s, ("wfi",))
     assert err == 0 and s.run_cvm == 0, "WFI is handled in the monitor: the vCPU still runs"
+    from dataclasses import replace
+    s = replace(s, hw=replace(s.hw, vcpu_vsie=(0x222,) + s.hw.vcpu_vsie[1:], vcpu_vstimecmp=(77,) + s.hw.vcpu_vstimecmp[1:]))
     s, _ = step_checked(s, ("exit_interrupt", 2 ** 63 + 5))
     assert s.hw.vcpu_saved[0] == tuple(range(1, 32)) and s.hw.vcpu_mepc[0] == 0
+    assert (s.hw.exit_vsie, s.hw.exit_vstimecmp, s.hw.exit_hvip) == (0x222, 77, 0), "every exit shows them, as ACE"
     s, _ = step_checked(s, ("destroy_tvm", cvm))
     s, (_, again) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     assert again == cvm, "the same slot"
     assert s.hw.vcpu_saved[0] == (0,) * 31 and s.hw.vcpu_fregs[0] == (0,) * NFREGS and s.hw.vcpu_mepc[0] == 0
+    assert (s.hw.vcpu_vsie[0], s.hw.vcpu_vstimecmp[0]) == (0, 0), "nor its interrupt state, which an exit would show"
 
 
 def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():

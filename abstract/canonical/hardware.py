@@ -95,7 +95,12 @@ class CanonicalHardware(SoftwareAllocator):
         lo, hi = k * H, (k + 1) * H
         return replace(hw, vcpu_saved=hw.vcpu_saved[:lo] + ((0,) * NREGS,) * H + hw.vcpu_saved[hi:],
                        vcpu_fregs=hw.vcpu_fregs[:lo] + ((0,) * NFREGS,) * H + hw.vcpu_fregs[hi:],
-                       vcpu_pc=hw.vcpu_pc[:lo] + (0,) * H + hw.vcpu_pc[hi:])
+                       vcpu_pc=hw.vcpu_pc[:lo] + (0,) * H + hw.vcpu_pc[hi:],
+                       vcpu_vsie=hw.vcpu_vsie[:lo] + (0,) * H + hw.vcpu_vsie[hi:],
+                       vcpu_vstimecmp=hw.vcpu_vstimecmp[:lo] + (0,) * H + hw.vcpu_vstimecmp[hi:])
+
+    def hart_vs_interrupts(self, hw: CanonHw, vcpu: int) -> Tuple[int, int]:
+        return hw.vcpu_vsie[vcpu], hw.vcpu_vstimecmp[vcpu]
 
     def exit_area_regs(self, hw: CanonHw) -> Tuple[int, ...]:
         return hw.x_gprs

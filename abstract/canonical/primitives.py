@@ -95,6 +95,9 @@ class HartStateSwitch(Protocol[HW]):
         """Replace vCPU `vcpu`'s saved general registers by `regs` and move its saved pc `step`
         bytes on: how an answer to an exit is delivered before the vCPU runs again."""
 
+    def hart_vs_interrupts(self, hw: HW, vcpu: int) -> Tuple[int, int]:
+        """vCPU `vcpu`'s (vsie, vstimecmp): the interrupts it enables and its timer compare."""
+
     def hart_resume_at(self, hw: HW, vcpu: int, regs: Tuple[int, ...], pc: int) -> HW:
         """Replace vCPU `vcpu`'s saved general registers by `regs` and set its saved pc to `pc`:
         how a suspended vCPU resumes at the address it chose."""

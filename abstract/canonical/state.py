@@ -31,8 +31,10 @@ class CanonHw:
     vcpu_fregs: VcpuFregs   # each vCPU's saved floating-point registers
     hv_stage2: int          # the hypervisor's second-stage translation register: no monitor step changes it
     x_gprs: Regs            # the exit area shared with the hypervisor: declassified registers
-    x_csrs: ExitCsrs        # ... and the exit's cause, address and instruction
+    x_csrs: ExitCsrs        # ... and its trap CSRs, the vCPU's vsie and vstimecmp, hvip
     vcpu_pc: HartInts       # each vCPU's saved pc
+    vcpu_vsie: HartInts     # each vCPU's vsie and vstimecmp (spec vcpu_vsie, vcpu_vstimecmp)
+    vcpu_vstimecmp: HartInts
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def canon_hw_shapes_ok(hw: CanonHw) -> bool:
         and len(hw.fregs) == NFREGS and len(hw.hv_fregs) == NFREGS and len(hw.vcpu_fregs) == K * H
         and all(len(r) == NFREGS for r in hw.vcpu_fregs)
         and len(hw.x_gprs) == NREGS and len(hw.x_csrs) == NCSRS and len(hw.vcpu_pc) == K * H
+        and len(hw.vcpu_vsie) == K * H and len(hw.vcpu_vstimecmp) == K * H
     )
 
 
@@ -107,5 +110,6 @@ def canonical_initial() -> CanonState:
             vcpu_saved=(zero_regs,) * (K * H),
             fregs=zero_fregs, hv_fregs=zero_fregs, vcpu_fregs=(zero_fregs,) * (K * H), hv_stage2=0,
             x_gprs=zero_regs, x_csrs=(0,) * NCSRS, vcpu_pc=(0,) * (K * H),
+            vcpu_vsie=(0,) * (K * H), vcpu_vstimecmp=(0,) * (K * H),
         ),
     )

@@ -123,4 +123,6 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         vcpu_regs=s.vcpu_regs[:k * H] + ((0,) * NREGS,) * H + s.vcpu_regs[(k + 1) * H:],
         vcpu_fpu=s.vcpu_fpu[:k * H] + ((0,) * NFREGS,) * H + s.vcpu_fpu[(k + 1) * H:],
         vcpu_pc=s.vcpu_pc[:k * H] + (0,) * H + s.vcpu_pc[(k + 1) * H:],
+        vcpu_vsie=s.vcpu_vsie[:k * H] + (0,) * H + s.vcpu_vsie[(k + 1) * H:],
+        vcpu_vstimecmp=s.vcpu_vstimecmp[:k * H] + (0,) * H + s.vcpu_vstimecmp[(k + 1) * H:],
     ), (abi.SUCCESS, 0)

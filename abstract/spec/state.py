@@ -40,12 +40,14 @@ class SpecState:
     hv_stage2: int         # the hypervisor's own second-stage translation register (RISC-V hgatp)
     vcpu_fpu: VcpuFregs    # each vCPU's floating-point registers
     exit_gprs: Regs        # what the last exit declassified of the vCPU's registers (others 0)
-    exit_csrs: ExitCsrs    # the last exit's cause, faulting address and instruction (or 0)
+    exit_csrs: ExitCsrs    # the last exit's trap CSRs, then the vCPU's vsie and vstimecmp and hvip (or 0)
     mmio_base: RegionInts  # MMIO region slot k*R+r of CVM k: guest-physical base ...
     mmio_size: RegionInts  # ... and size in bytes, 0 for a free slot
     irq_allowed: IrqFlags  # external interrupt lines each CVM allows (ALLOW_EXT_INTERRUPT)
     irq_pending: PendingFlags  # lines the hypervisor injected into each vCPU, allowed ones only
     vcpu_pc: HartInts      # each vCPU's pc (saved in the monitor while it does not run)
+    vcpu_vsie: HartInts    # each vCPU's vsie (interrupts it enables) and vstimecmp (its timer):
+    vcpu_vstimecmp: HartInts  # ACE shows both to the hypervisor on every exit
     reply_a: HartInts      # register number (x1..x31) the answer to a vCPU's last exit writes, 0: none
     reply_b: HartInts      # ... a second one (a1 after an SBI call), 0: none
     reply_step: HartInts   # ... and how far its pc then moves (bytes)
@@ -72,7 +74,8 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.exit_gprs) == NREGS and len(s.exit_csrs) == NCSRS
         and len(s.mmio_base) == K * R and len(s.mmio_size) == K * R
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ
-        and len(s.vcpu_pc) == K * H and len(s.reply_a) == K * H and len(s.reply_b) == K * H
+        and len(s.vcpu_pc) == K * H and len(s.vcpu_vsie) == K * H and len(s.vcpu_vstimecmp) == K * H
+        and len(s.reply_a) == K * H and len(s.reply_b) == K * H
         and len(s.reply_step) == K * H
         and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K
         and len(s.other_harts) == P - 1
@@ -261,6 +264,8 @@ def spec_initial() -> SpecState:
         irq_allowed=(False,) * (K * NIRQ),
         irq_pending=(False,) * (K * H * NIRQ),
         vcpu_pc=(0,) * (K * H),
+        vcpu_vsie=(0,) * (K * H),
+        vcpu_vstimecmp=(0,) * (K * H),
         reply_a=(0,) * (K * H),
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, NCSRS, NREGS
+from abstract.config import H, NREGS, NTRAP_CSRS
 from abstract.logic import keep, lnot, put_at, set_at
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
@@ -116,24 +116,26 @@ def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int,
     kind = abi.exit_kind(cause)
     zeros = (0,) * NREGS
     if kind == abi.EXIT_SBI:
-        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), (cause,) + (0,) * (NCSRS - 1)
+        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), (cause,) + (0,) * (NTRAP_CSRS - 1)
     if kind == abi.EXIT_MMIO_LOAD:
         return zeros, abi.mmio_csrs(cause, addr, instr, gva)
     if kind == abi.EXIT_MMIO_STORE:
         src = abi.store_source(instr)  # x0 reads as zero, and x1..x31 sit at index 0..30
         return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), abi.mmio_csrs(cause, addr, instr, gva)
-    return zeros, (abi.exit_scause(cause),) + (0,) * (NCSRS - 1)
+    return zeros, (abi.exit_scause(cause),) + (0,) * (NTRAP_CSRS - 1)
 
 
 def exit_to_hypervisor(s: SpecState, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> Tuple[SpecState, Result]:
-    """The running vCPU exits, showing the hypervisor `gprs` and `csrs` and nothing else; the
+    """The running vCPU exits, showing the hypervisor `gprs`, the trap CSRs `csrs` and, as ACE
+    does on every exit (`expose_enabled_interrupts.rs`), its vsie and vstimecmp with hvip 0; the
     hypervisor's registers come back as it left them except a0/a1, which carry TVM_VCPU_RUN's
     result (success, 0). The vCPU now awaits the answer to this exit (`reply_slots`)."""
     regs = set_at(set_at(s.hv_regs, abi.A0, abi.SUCCESS), abi.A1, 0)
     i = s.run_cvm * H + s.run_vcpu
     a, b, step = reply_slots(abi.exit_kind(csrs[0]), csrs[abi.HTINST])
+    shown = csrs + (s.vcpu_vsie[i], s.vcpu_vstimecmp[i], 0)  # every exit: vsie, vstimecmp, hvip = 0
     return replace(
-        s, run_cvm=HYPERVISOR, run_vcpu=0, hv_regs=regs, exit_gprs=gprs, exit_csrs=csrs,
+        s, run_cvm=HYPERVISOR, run_vcpu=0, hv_regs=regs, exit_gprs=gprs, exit_csrs=shown,
         reply_a=set_at(s.reply_a, i, a), reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step),
     ), (abi.SUCCESS, 0)
 

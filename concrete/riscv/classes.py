@@ -31,5 +31,10 @@ RV_FIELDS: Dict[str, Field] = {
     "hw.exit_stval": Field(True, HYPERVISOR, 0, "the hypervisor's stval after an exit"),
     "hw.exit_htval": Field(True, HYPERVISOR, 0, "the hypervisor's htval after an exit"),
     "hw.exit_htinst": Field(True, HYPERVISOR, 0, "the hypervisor's htinst after an exit"),
+    "hw.exit_vsie": Field(True, HYPERVISOR, 0, "the NACL CSR area's vsie after an exit"),
+    "hw.exit_vstimecmp": Field(True, HYPERVISOR, 0, "the NACL CSR area's vstimecmp after an exit"),
+    "hw.exit_hvip": Field(True, HYPERVISOR, 0, "the NACL CSR area's hvip after an exit (0)"),
     "hw.vcpu_mepc": cvm(False, VCPU, "a vCPU's saved pc (spec vcpu_pc)"),
+    "hw.vcpu_vsie": CANON_FIELDS["hw.vcpu_vsie"],
+    "hw.vcpu_vstimecmp": CANON_FIELDS["hw.vcpu_vstimecmp"],
 }

@@ -126,18 +126,23 @@ class RiscvMachine(SoftwareAllocator):
     def exit_publish(self, hw: RvHw, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> RvHw:
         """The GPR image into the NACL shared memory; scause, stval, htval and htinst for the hypervisor."""
         return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htval=csrs[2],
-                       exit_htinst=csrs[3])
+                       exit_htinst=csrs[3], exit_vsie=csrs[4], exit_vstimecmp=csrs[5], exit_hvip=csrs[6])
+
+    def hart_vs_interrupts(self, hw: RvHw, vcpu: int) -> Tuple[int, int]:
+        return hw.vcpu_vsie[vcpu], hw.vcpu_vstimecmp[vcpu]
 
     def exit_area_write(self, hw: RvHw, slot: int, value: int) -> RvHw:
         """The hypervisor's store into a GPR slot of its NACL shared memory."""
         return replace(hw, nacl_gprs=put_at(hw.nacl_gprs, slot, value))
 
     def harts_clear(self, hw: RvHw, k: int) -> RvHw:
-        """Zero the monitor's saved x1..x31, f0..f31 and mepc of CVM slot k's vCPUs."""
+        """Zero the monitor's saved x1..x31, f0..f31, mepc, vsie and vstimecmp of CVM slot k's vCPUs."""
         lo, hi = k * H, (k + 1) * H
         return replace(hw, vcpu_saved=hw.vcpu_saved[:lo] + ((0,) * NREGS,) * H + hw.vcpu_saved[hi:],
                        vcpu_fregs=hw.vcpu_fregs[:lo] + ((0,) * NFREGS,) * H + hw.vcpu_fregs[hi:],
-                       vcpu_mepc=hw.vcpu_mepc[:lo] + (0,) * H + hw.vcpu_mepc[hi:])
+                       vcpu_mepc=hw.vcpu_mepc[:lo] + (0,) * H + hw.vcpu_mepc[hi:],
+                       vcpu_vsie=hw.vcpu_vsie[:lo] + (0,) * H + hw.vcpu_vsie[hi:],
+                       vcpu_vstimecmp=hw.vcpu_vstimecmp[:lo] + (0,) * H + hw.vcpu_vstimecmp[hi:])
 
     def exit_area_regs(self, hw: RvHw) -> Tuple[int, ...]:
         """The GPR slots of the NACL shared memory."""

@@ -57,8 +57,15 @@ class RvHw:
     exit_stval: int
     exit_htval: int
     exit_htinst: int
+    # What every exit shows in the NACL CSR area (ACE's expose_enabled_interrupts.rs).
+    exit_vsie: int
+    exit_vstimecmp: int
+    exit_hvip: int
     # Each vCPU's saved pc (mepc at its last trap, advanced when its exit is answered).
     vcpu_mepc: HartInts
+    # Each vCPU's vsie and vstimecmp, saved by the monitor (its VS-level interrupt state).
+    vcpu_vsie: HartInts
+    vcpu_vstimecmp: HartInts
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,8 @@ def riscv_initial() -> RvState:
             pte_ppn=(0,) * (K * G), tlb_v=no, tlb_ppn=(0,) * (K * G),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
             fregs=(0,) * NFREGS, hv_fregs=(0,) * NFREGS, vcpu_fregs=((0,) * NFREGS,) * (K * H),
-            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htval=0, exit_htinst=0, vcpu_mepc=(0,) * (K * H),
+            nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htval=0, exit_htinst=0,
+            exit_vsie=0, exit_vstimecmp=0, exit_hvip=0, vcpu_mepc=(0,) * (K * H),
+            vcpu_vsie=(0,) * (K * H), vcpu_vstimecmp=(0,) * (K * H),
         ),
     )

@@ -38,6 +38,7 @@ from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counter
 from abstract.config import H
 from abstract.domain import HYPERVISOR
 from abstract.spec.security import SpecSecrets, integrity, low_equal, with_secrets
+from abstract.logic import same
 from abstract.shapes import Regs
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.security import riscv_integrity
@@ -78,8 +79,18 @@ def chosen(row: Transition, regs: Callable, s: Any, x: Optional[Tuple]) -> bool:
 
 
 def shown_equal(row: Transition, regs: Callable, s1: Any, s2: Any, x: Optional[Tuple]) -> bool:
-    """The two states agree on what the row declassifies."""
-    return True if row.shows is None else row.shows(regs(s1), regs(s2), *args(x))
+    """The two states agree on what the row declassifies: what its `shows` says of the caller's
+    registers and, for a row that may exit, the running vCPU's vsie and vstimecmp."""
+    shown = True if row.shows is None else row.shows(regs(s1), regs(s2), *args(x))
+    return shown if not row.exits else shown & same(vs_interrupts(s1), vs_interrupts(s2))
+
+
+def vs_interrupts(s: Any) -> Tuple[int, int]:
+    """The running vCPU's (vsie, vstimecmp): every exit shows them (`transitions.EXIT_SHOWS`).
+    The spec keeps them per vCPU, the lower layers in their hardware part."""
+    per_vcpu = s if isinstance(s, SpecState) else s.hw
+    i = s.run_cvm * H + s.run_vcpu
+    return per_vcpu.vcpu_vsie[i], per_vcpu.vcpu_vstimecmp[i]
 
 
 def riscv_sim_ok(s: RvState) -> bool:

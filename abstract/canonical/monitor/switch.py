@@ -6,7 +6,7 @@ from typing import Any, Optional, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
-from abstract.config import H, NCSRS, NREGS
+from abstract.config import H, NREGS, NTRAP_CSRS
 from abstract.logic import keep, lnot, set_at
 from abstract.canonical.monitor import cvms, physical
 
@@ -105,7 +105,7 @@ def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int,
     live = hwp.hart_regs(hw)
     gprs = tuple(keep(live[j], shown[j]) for j in range(NREGS))
     mmio = kind == abi.EXIT_MMIO_LOAD or kind == abi.EXIT_MMIO_STORE
-    return gprs, (abi.mmio_csrs(cause, addr, instr, gva) if mmio else (abi.exit_scause(cause),) + (0,) * (NCSRS - 1))
+    return gprs, (abi.mmio_csrs(cause, addr, instr, gva) if mmio else (abi.exit_scause(cause),) + (0,) * (NTRAP_CSRS - 1))
 
 
 def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
@@ -116,6 +116,7 @@ def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
     vCPU's registers."""
     i = s.run_cvm * H + s.run_vcpu
     gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr, gva)
+    csrs = csrs + hwp.hart_vs_interrupts(s.hw, i) + (0,)  # every exit, as ACE: vsie, vstimecmp, hvip = 0
     if request is not None:
         gprs = abi.sbi_answer(gprs, request)
     hw = hwp.exit_publish(s.hw, gprs, csrs)
