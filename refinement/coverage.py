@@ -25,10 +25,10 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "decoded from any a7/a6; ACE answers other COVH and NACL FIDs so too, but hands every other EID of the "
      "hypervisor to OpenSBI, which the model does not have: INVALID_PARAM stands for OpenSBI's answer"),
     ("NACL PROBE_FEATURE (FID 0)", ("nacl_probe_feature",), "SUCCESS, 0: no feature (ACE's nacl_probe_feature.rs)"),
-    ("Base probe_extension from the hypervisor (EID 0x10, FID 3)", ("hypervisor_sbi_base",),
+    ("Base probe_extension from the hypervisor (EID 0x10, FID 3)", ("hypervisor_sbi_base", "sbi_base_answers"),
      "1 for COVH and NACL (probe_sbi_extension.rs); ACE hands every other Base call of the hypervisor to OpenSBI, "
      "which the model does not have: INVALID_PARAM there"),
-    ("Base extension from a CVM (EID 0x10, FIDs 0-6)", ("sbi_base", "sbi_call"),
+    ("Base extension from a CVM (EID 0x10, FIDs 0-6)", ("sbi_base", "sbi_base_answers", "sbi_call"),
      "answered in the monitor as ACE's sbi_base_extension handlers: spec version 2.0, implementation id and "
      "version 1, probe 1 for Base, IPI, RFENCE, HSM, SRST and COVG; mvendorid, marchid and mimpid are the "
      "platform's constants (0 here, as on QEMU virt)"),

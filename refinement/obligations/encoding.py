@@ -209,7 +209,7 @@ def _ace_guest_base(fid: int, a0: int) -> Tuple[int, int]:
     return abi.SUCCESS, ACE_GUEST_BASE[fid]
 
 
-@obligation(Layers.CANONICAL, "sbi_base", Kind.ENCODING)
+@obligation(Layers.CANONICAL, "sbi_base_answers", Kind.ENCODING)
 @icontract.require(lambda fid: 0 <= fid <= 6, "a Base FID (the decoder sends no other here)")
 @icontract.ensure(lambda fid, a0, result: result[0] == _ace_guest_base(fid, a0), "a CVM gets ACE's answer")
 @icontract.ensure(lambda fid, a0, result: result[1] == ((abi.SUCCESS, 1) if fid == 3 and a0 in ACE_HOST_PROBED
