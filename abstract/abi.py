@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.config import G, PAGE_SIZE
+from abstract.config import G, NTRAP_CSRS, PAGE_SIZE
 from abstract.logic import all_of, any_of, keep
 
 # SBI error codes.
@@ -95,21 +95,18 @@ SBI_FORWARDED = (A7, A6, A0, A1)
 HTINST = 3  # the exit CSR record: (scause, stval, htval, htinst)
 
 
-def mmio_csrs(cause: int, gpa: int, instr: int, gva: int) -> Tuple[int, int, int, int]:
-    """The CSRs an MMIO exit shows, as ACE's `mmio_load_request.rs` / `mmio_store_request.rs`
-    write them: scause = the cause, stval = the guest *virtual* address (mtval), htval = the
-    guest physical address >> 2 (mtval2), htinst = the transformed instruction (mtinst)."""
-    return cause, gva, gpa // 4, instr
-
-
-def exit_scause(cause: int) -> int:
-    """The scause an exit for `cause` shows the hypervisor. For an interrupt, only bit 63: ACE
-    (`handle_interrupt.rs`) sets that bit in the hypervisor's own scause and copies nothing of
-    the interrupt; the model keeps no hypervisor scause, so the low bits are 0 here. Any other
-    exit shows its cause."""
-    if cause >= INTERRUPT:
-        return INTERRUPT
-    return cause
+def trap_csrs(kind: int, cause: int, gpa: int, instr: int, gva: int) -> Tuple[int, ...]:
+    """(scause, stval, htval, htinst) an exit of `kind` for `cause` shows the hypervisor:
+    - MMIO load or store, as ACE's `mmio_load_request.rs` / `mmio_store_request.rs` write them:
+      the cause, the guest *virtual* address (mtval), the guest physical address >> 2 (mtval2),
+      the transformed instruction (mtinst);
+    - interrupt: only bit 63. ACE (`handle_interrupt.rs`) sets that bit in the hypervisor's own
+      scause and copies nothing of the interrupt; the model keeps no hypervisor scause, so the
+      low bits are 0 here;
+    - the monitor's SBI request: its cause."""
+    if (kind == EXIT_MMIO_LOAD) | (kind == EXIT_MMIO_STORE):
+        return cause, gva, gpa // 4, instr
+    return (INTERRUPT if kind == EXIT_INTERRUPT else cause,) + (0,) * (NTRAP_CSRS - 1)
 
 
 def exit_kind(cause: int) -> int:

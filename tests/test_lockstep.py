@@ -125,13 +125,7 @@ FAULTS = ("guest_load_fault", "guest_store_fault")  # (gpa, instr, gva): gva 0 u
 def _in_registers(s, call, args):
     """`s` with the live registers holding `call` and its arguments in a0.. (a call the hart's
     current runner cannot make is made anyway: its entry's other row answers it)."""
-    from dataclasses import replace
-    eid, fid = CALL_OF[call]
-    regs = list(s.hw.regs)
-    regs[abi.A7], regs[abi.A6] = eid, fid
-    for j, value in enumerate(args):
-        regs[abi.A0 + j] = value
-    return replace(s, hw=replace(s.hw, regs=tuple(regs)))
+    return _raw_call(s, *CALL_OF[call], *args)
 
 
 def as_raw_step(s, name, args):
@@ -570,10 +564,13 @@ def test_a_write_of_an_unsupported_hgatp_mode_has_no_effect():
         assert gstage.csr_write_hgatp(old, new) == (new if mode in gstage.SUPPORTED_MODES else old)
 
 
-def _raw_call(s, eid, fid, a0=0):
+def _raw_call(s, eid, fid, *args):
+    """`s` with the live registers holding a7 = eid, a6 = fid and `args` in a0.."""
     from dataclasses import replace
     regs = list(s.hw.regs)
-    regs[abi.A7], regs[abi.A6], regs[abi.A0] = eid, fid, a0
+    regs[abi.A7], regs[abi.A6] = eid, fid
+    for j, value in enumerate(args):
+        regs[abi.A0 + j] = value
     return replace(s, hw=replace(s.hw, regs=tuple(regs)))
 
 

@@ -19,7 +19,7 @@ from abstract.config import C, H, K, NC, NREGS
 from abstract.shapes import ints
 from abstract import abi
 from abstract.domain import CVM_BASE, HYPERVISOR, SUSPENDED
-from abstract.logic import all_of, implies, lnot, same
+from abstract.logic import all_of, implies, lnot, same, set_at
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
 
@@ -126,7 +126,7 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
         for j in range(NREGS)
     )
     suspended = before.hart[i] == SUSPENDED
-    resumed = same(after.vcpu_regs[i], own[:abi.A1] + (own[abi.A2],) + own[abi.A1 + 1:])
+    resumed = same(after.vcpu_regs[i], set_at(own, abi.A1, own[abi.A2]))
     regs_i = (suspended & resumed) | (lnot(suspended) & answered)
     others = all_of(
         same(before.vcpu_regs[q], after.vcpu_regs[q]) & (before.vcpu_pc[q] == after.vcpu_pc[q])

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, NREGS, NTRAP_CSRS
+from abstract.config import H, NREGS
 from abstract.logic import keep, lnot, put_at, set_at
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
@@ -109,20 +109,18 @@ def declassified(regs: Tuple[int, ...], cause: int, addr: int, instr: int,
     - an ecall (cause 10): a7, a6, a0 and a1; a2..a5 and all else zero; the cause (only the
       monitor's own SBI request exits so, with its a0 and a1: `exit_sbi_request`);
     - MMIO load: no register; the cause, the guest virtual address `gva`, the guest physical
-      address >> 2 and the instruction (`abi.mmio_csrs`);
+      address >> 2 and the instruction;
     - MMIO store: the one source register of the instruction; the same CSRs;
-    - interrupt: no register; that it is an interrupt, not which (`abi.exit_scause`; WFI
-      does not exit: `wfi`)."""
+    - interrupt: no register; that it is an interrupt, not which (WFI does not exit: `wfi`).
+    The CSRs are `abi.trap_csrs`'s."""
     kind = abi.exit_kind(cause)
-    zeros = (0,) * NREGS
+    csrs = abi.trap_csrs(kind, cause, addr, instr, gva)
     if kind == abi.EXIT_SBI:
-        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), (cause,) + (0,) * (NTRAP_CSRS - 1)
-    if kind == abi.EXIT_MMIO_LOAD:
-        return zeros, abi.mmio_csrs(cause, addr, instr, gva)
+        return tuple(regs[j] if j in abi.SBI_FORWARDED else 0 for j in range(NREGS)), csrs
     if kind == abi.EXIT_MMIO_STORE:
         src = abi.store_source(instr)  # x0 reads as zero, and x1..x31 sit at index 0..30
-        return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), abi.mmio_csrs(cause, addr, instr, gva)
-    return zeros, (abi.exit_scause(cause),) + (0,) * (NTRAP_CSRS - 1)
+        return tuple(keep(regs[j], j == src - 1) for j in range(NREGS)), csrs
+    return (0,) * NREGS, csrs
 
 
 def exit_to_hypervisor(s: SpecState, gprs: Tuple[int, ...], csrs: Tuple[int, ...]) -> Tuple[SpecState, Result]:

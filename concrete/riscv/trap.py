@@ -34,8 +34,9 @@ def decode_exit(scause: int) -> int:
 def field(word: int, lo: int, width: int) -> int:
     """Bits lo..lo+width-1 of `word`, as the manual numbers them. Written as floor division and
     remainder by powers of two, which equal the shift and mask on every integer
-    (`riscv/*/encoding` check it bit by bit) but give the solver linear terms that it matches
-    against the reference's: with shifts and masks, the MMIO exits' squares took 4 times longer."""
+    (`riscv/*/encoding` check it against the shift-and-mask reading) but give the solver terms it
+    matches against the reference's: with shifts and masks, the MMIO exits' squares took about
+    4 times longer."""
     return (word // (1 << lo)) % (1 << width)
 
 

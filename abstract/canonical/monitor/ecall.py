@@ -24,7 +24,8 @@ def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (
     else INVALID_PARAM."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    call, a = hwp.trap_call(hwp.hart_regs(s.hw))
+    regs = hwp.hart_regs(s.hw)
+    call, a = hwp.trap_call(regs)
     if call == abi.CALL_TSM_GET_INFO:
         s2, result = info.tsm_get_info(hwp, s, a[0], a[1])
     elif call == abi.CALL_PROMOTE_TO_TVM:
@@ -36,7 +37,7 @@ def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (
     elif call == abi.CALL_NACL_SET_SHMEM:
         s2, result = nacl.nacl_set_shmem(hwp, s, a[0], a[1], a[2])
     elif call == abi.CALL_SBI_BASE:
-        s2, result = s, abi.sbi_base(hwp.hart_regs(s.hw)[abi.A6], a[0], False)
+        s2, result = s, abi.sbi_base(regs[abi.A6], a[0], False)
     elif call == abi.CALL_NACL_PROBE_FEATURE:
         s2, result = s, (abi.SUCCESS, 0)
     else:

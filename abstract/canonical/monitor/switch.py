@@ -6,7 +6,7 @@ from typing import Any, Optional, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
-from abstract.config import H, NREGS, NTRAP_CSRS
+from abstract.config import H, NREGS
 from abstract.logic import keep, lnot, set_at
 from abstract.canonical.monitor import cvms, physical
 
@@ -104,8 +104,7 @@ def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int,
     shown = shown_registers(hwp, kind, instr)
     live = hwp.hart_regs(hw)
     gprs = tuple(keep(live[j], shown[j]) for j in range(NREGS))
-    mmio = kind == abi.EXIT_MMIO_LOAD or kind == abi.EXIT_MMIO_STORE
-    return gprs, (abi.mmio_csrs(cause, addr, instr, gva) if mmio else (abi.exit_scause(cause),) + (0,) * (NTRAP_CSRS - 1))
+    return gprs, abi.trap_csrs(kind, cause, addr, instr, gva)
 
 
 def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
