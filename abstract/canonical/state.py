@@ -7,6 +7,7 @@ spec. `CanonHw` is the processor-agnostic hardware of the canonical architecture
 from __future__ import annotations
 
 from dataclasses import dataclass
+from abstract.logic import immutable
 
 from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, P, PAGES, R
 from abstract.abi import NACL_NONE
@@ -17,6 +18,7 @@ from abstract.shapes import (
 )
 
 
+@immutable
 @dataclass(frozen=True)
 class CanonHw:
     iso_open: bool          # the isolation unit lets the running domain reach C memory
@@ -37,6 +39,7 @@ class CanonHw:
     vcpu_vstimecmp: HartInts
 
 
+@immutable
 @dataclass(frozen=True)
 class CanonState:
     mem: PageData

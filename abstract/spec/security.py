@@ -19,7 +19,7 @@ from abstract.config import C, H, K, NC, NREGS
 from abstract.shapes import ints
 from abstract import abi
 from abstract.domain import CVM_BASE, HYPERVISOR, SUSPENDED
-from abstract.logic import all_of, implies, lnot, same, set_at
+from abstract.logic import all_of, immutable, implies, lnot, same, set_at
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
 
@@ -42,9 +42,9 @@ HIDDEN = tuple(name for name, f in SPEC_FIELDS.items() if not f.seen)
 # are low-equal exactly when one is the other with its secrets replaced (`spec/secrets/observation`
 # proves it), so a confidentiality obligation can take one state and a second set of secrets
 # instead of two states constrained to be low-equal: half the symbolic values, no precondition.
-SpecSecrets = make_dataclass(
+SpecSecrets = immutable(make_dataclass(
     "SpecSecrets", [("c_mem", ints(C))] + [(name, typing.get_type_hints(SpecState)[name]) for name in HIDDEN],
-    frozen=True)
+    frozen=True))
 SpecSecrets.__module__ = __name__
 
 

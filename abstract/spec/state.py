@@ -15,13 +15,14 @@ from abstract.shapes import (
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract import abi
-from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot
+from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
     CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED,
 )
 
 
+@immutable
 @dataclass(frozen=True)
 class SpecState:
     mem: PageData          # abstract page contents (0 = zeroed)

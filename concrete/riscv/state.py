@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from abstract.logic import immutable
 from typing import Tuple
 
 from abstract.shapes import (
@@ -14,6 +15,7 @@ PmpInts = Tuple[(int,) * ENTRIES]
 PmpFlags = Tuple[(bool,) * ENTRIES]
 
 
+@immutable
 @dataclass(frozen=True)
 class RvHw:
     # PMP, 16 entries, decoded pmpcfg fields and pmpaddr (byte address >> 2).
@@ -68,6 +70,7 @@ class RvHw:
     vcpu_vstimecmp: HartInts
 
 
+@immutable
 @dataclass(frozen=True)
 class RvState:
     mem: PageData
