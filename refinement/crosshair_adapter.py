@@ -17,7 +17,7 @@ from crosshair.condition_parser import POSTCONDITION, CompositeConditionParser, 
 from crosshair.core_and_libs import analyze_function  # noqa: E402  (see module docstring)
 from crosshair.fnutil import FunctionInfo
 from crosshair.options import AnalysisKind, AnalysisOptionSet
-from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicBoundedInt, SymbolicInt
+from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicInt
 from crosshair.statespace import MessageType, StateSpace, context_statespace
 from crosshair.tracers import NoTracing
 from crosshair import smt
@@ -126,21 +126,8 @@ def _cached_fn_conditions(self: CompositeConditionParser, info: FunctionInfo) ->
         return _uncached_fn_conditions(self, info)
 
 
-def _symbolic(cls: type) -> Callable:
-    """CrossHair's creator for ints and bools, less its premature-realisation coin: by default
-    it may, by a weighted fork per value, make a value concrete to speed up a search, and weighs
-    that on statistics summed anew for each of the hundreds of values a state has. A proof wants
-    every value symbolic, which is also what that coin chooses while nothing goes wrong."""
-    return lambda creator, *type_args: cls(creator.varname, creator.pytype)
-
-
-if hasattr(crosshair.core, "_SIMPLE_PROXIES") and hasattr(CompositeConditionParser, "get_fn_conditions"):
+if hasattr(CompositeConditionParser, "get_fn_conditions"):
     CompositeConditionParser.get_fn_conditions = _cached_fn_conditions  # type: ignore[method-assign]
-    if not crosshair.core._SIMPLE_PROXIES:
-        from crosshair.core_and_libs import _make_registrations
-        _make_registrations()
-    crosshair.core._SIMPLE_PROXIES[int] = _symbolic(SymbolicBoundedInt)
-    crosshair.core._SIMPLE_PROXIES[bool] = _symbolic(SymbolicBool)
 
 
 Answer = Optional[Tuple[int, ...]]  # where a result holds the step's answer code; None: no code
