@@ -86,6 +86,7 @@ EXIT_MMIO_LOAD = 2
 EXIT_MMIO_STORE = 3
 EXIT_INTERRUPT = 4
 EXIT_WFI = 5         # a virtual-instruction trap (WFI): handled in the monitor, no exit (as ACE)
+MMIO_ACCESS = 8  # bytes an MMIO fault must fit, region end excluded (ACE's `contains(fault_address, 8)`)
 WFI_INSTRUCTION = 0x10500073  # what mtval holds after a virtual-instruction trap on WFI
 
 # What an SBI request to the hypervisor shows: the EID, FID and two arguments (the monitor's).

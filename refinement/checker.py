@@ -302,6 +302,10 @@ def _judge(ob: Obligation, outcomes: List[ConditionOutcome], options: CheckOptio
     if all(o.status is Status.CONFIRMED for o in outcomes) and exhausted:
         return Verdict.PROVEN, evidence(), None
     unsat = [o for o in outcomes if o.status is Status.PRE_UNSAT]
+    undecided = sum(o.undecided for o in unsat)
+    if unsat and undecided:
+        return Verdict.BOUNDED, evidence(f"no path passed the precondition, but {undecided} ended undecided "
+                                         "(the solver answered unknown or a path ran out of time)", False), None
     if unsat and all(o.exhausted for o in unsat):
         return _vacuous_or_error(ob, options, evidence)
     if unsat:

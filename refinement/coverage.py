@@ -67,7 +67,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "as ACE: guest_ecall answers every call, or leaves with the monitor's own request (HSM stop, suspend, "
      "SRST: the call, a0 = a1 = 0)"),
     ("Trap: guest load page fault (cause 21) in an MMIO region", ("guest_load_fault_mmio", "exit_mmio_load", "trap_cause"),
-     "forwarded as an MMIO load request, the region's last byte included (ACE: not its last 8 bytes); "
+     "forwarded as an MMIO load request when 8 bytes at the address end strictly inside a region, as ACE "
+     "(a fault in a region's last 8 bytes is a page fault); "
      "scause, stval = guest virtual address, htval = guest physical address >> 2, htinst, as ACE"),
     ("Trap: guest store page fault (cause 23) in an MMIO region",
      ("guest_store_fault_mmio", "exit_mmio_store", "trap_cause", "store_source"), "declassifies rs2 only, and the CSRs of the load"),

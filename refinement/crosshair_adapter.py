@@ -17,7 +17,8 @@ from crosshair.condition_parser import POSTCONDITION, CompositeConditionParser, 
 from crosshair.core_and_libs import analyze_function  # noqa: E402  (see module docstring)
 from crosshair.fnutil import FunctionInfo
 from crosshair.options import AnalysisKind, AnalysisOptionSet
-from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicInt
+from crosshair.statespace import VerificationStatus
+from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicBoundedInt, SymbolicInt
 from crosshair.statespace import MessageType, StateSpace, context_statespace
 from crosshair.tracers import NoTracing
 from crosshair import smt
@@ -59,9 +60,9 @@ def analyze(fn: Callable, timeout: float) -> List[ConditionOutcome]:
                 checkable, options=dataclasses.replace(checkable.options, stats=stats)
             )
         condition = _condition_source(checkable)
-        started = time.monotonic()
+        started, undecided = time.monotonic(), _UNDECIDED[0]
         messages = list(checkable.analyze())
-        seconds = time.monotonic() - started
+        seconds, undecided = time.monotonic() - started, _UNDECIDED[0] - undecided
         for m in messages:
             outcomes.append(ConditionOutcome(
                 status=_STATUS.get(m.state, Status.SYNTAX_ERR),
@@ -72,6 +73,7 @@ def analyze(fn: Callable, timeout: float) -> List[ConditionOutcome]:
                 exhausted=stats.get("exhaustion", 0) > 0,
                 seconds=seconds,
                 traceback=m.traceback or "",
+                undecided=undecided,
             ))
     return outcomes
 
@@ -126,8 +128,39 @@ def _cached_fn_conditions(self: CompositeConditionParser, info: FunctionInfo) ->
         return _uncached_fn_conditions(self, info)
 
 
-if hasattr(CompositeConditionParser, "get_fn_conditions"):
+def _symbolic(cls: type) -> Callable:
+    """CrossHair's creator for ints and bools, less its premature-realisation coin: by default
+    it may, by a weighted fork per value, make a value concrete to speed up a search, weighing
+    that on statistics summed anew for each of the hundreds of values a state has (a sixth of a
+    spec confidentiality run). A proof wants every value symbolic. Where z3 then answers unknown
+    (nonlinear arithmetic), the paths end undecided and the verdict is BOUNDED (`_UNDECIDED`)."""
+    return lambda creator, *type_args: cls(creator.varname, creator.pytype)
+
+
+if hasattr(crosshair.core, "_SIMPLE_PROXIES") and hasattr(CompositeConditionParser, "get_fn_conditions"):
     CompositeConditionParser.get_fn_conditions = _cached_fn_conditions  # type: ignore[method-assign]
+    if not crosshair.core._SIMPLE_PROXIES:
+        from crosshair.core_and_libs import _make_registrations
+        _make_registrations()
+    crosshair.core._SIMPLE_PROXIES[int] = _symbolic(SymbolicBoundedInt)
+    crosshair.core._SIMPLE_PROXIES[bool] = _symbolic(SymbolicBool)
+
+
+# Paths that ended UNKNOWN: z3 answered unknown, or a path ran out of time. CrossHair's search
+# can still end "exhausted" with such paths, and then reports "Unable to meet precondition" when
+# none of them got past it, which without this count would read as VACUOUS (seen with ints that
+# are never made concrete on a nonlinear fixture: every path unknown, none decided).
+_UNDECIDED = [0]
+_bubble_status = StateSpace.bubble_status
+
+
+def _counting_bubble_status(self: StateSpace, analysis: Any) -> Any:
+    if analysis.verification_status == VerificationStatus.UNKNOWN:
+        _UNDECIDED[0] += 1
+    return _bubble_status(self, analysis)
+
+
+StateSpace.bubble_status = _counting_bubble_status  # type: ignore[method-assign]
 
 
 Answer = Optional[Tuple[int, ...]]  # where a result holds the step's answer code; None: no code

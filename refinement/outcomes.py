@@ -25,6 +25,7 @@ class ConditionOutcome:
     exhausted: bool
     seconds: float
     traceback: str = ""
+    undecided: int = 0   # paths that ended unknown (solver gave up, path timed out), not decided
 
     def to_json(self) -> dict:
         d = asdict(self)

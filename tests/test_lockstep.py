@@ -291,7 +291,7 @@ def test_ecall_entries_decode_the_registers_and_answer_in_a0_a1():
     assert s.hw.regs[abi.A1 + 1] == 7, "other registers untouched"
 
 
-def test_a_fault_on_the_last_byte_of_an_mmio_region_is_an_mmio_request():
+def test_an_mmio_request_needs_eight_bytes_ending_strictly_inside_a_region():
     s = riscv_initial()
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
@@ -301,13 +301,15 @@ def test_a_fault_on_the_last_byte_of_an_mmio_region_is_an_mmio_request():
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert s.hw.regs[abi.A0:abi.A1 + 1] == (0, 0), "the caller resumes with (SUCCESS, 0)"
     store = (12 << 20) | 0x23  # sw x12, 0(x?)
-    gva = 0xFFFF_FFC0_1234_5FFF  # where the guest's own page tables put the access
-    after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE - 1, store, gva))
+    gva = 0xFFFF_FFC0_1234_5FF7  # where the guest's own page tables put the access
+    last = 2 * PAGE_SIZE - abi.MMIO_ACCESS - 1  # [last, last + 8) ends one byte before the region
+    after, (err, _) = step_checked(s, ("guest_store_fault", last, store, gva))
     assert err == 0 and after.run_cvm == -1 and after.hw.exit_scause == 23
-    assert (after.hw.exit_stval, after.hw.exit_htval, after.hw.exit_htinst) == (gva, (2 * PAGE_SIZE - 1) >> 2, store), \
+    assert (after.hw.exit_stval, after.hw.exit_htval, after.hw.exit_htinst) == (gva, last >> 2, store), \
         "as ACE: stval the guest virtual address, htval the guest physical address >> 2, htinst the instruction"
-    after, (err, _) = step_checked(s, ("guest_store_fault", 2 * PAGE_SIZE, store))
-    assert after.run_cvm == 0, "one byte past the region is an ordinary page fault"
+    for gpa in (last + 1, 2 * PAGE_SIZE - 1, 2 * PAGE_SIZE):
+        after, (err, _) = step_checked(s, ("guest_store_fault", gpa, store))
+        assert after.run_cvm == 0, f"{gpa:#x}: within the last 8 bytes or past the region, an ordinary page fault (ACE)"
 
 
 def test_only_allowed_interrupt_lines_reach_a_vcpu():

@@ -63,11 +63,13 @@ def remove_mmio_region(s: SpecState, base: int, length: int) -> Tuple[SpecState,
 
 
 def in_mmio_region(s: Any, gpa: int) -> bool:
-    """Does gpa lie in one of the running CVM's regions, its last byte included? (Any layer's
-    state: the region table is the monitor's data on every layer, and the transition table
-    selects the guest-fault rows with this.)"""
+    """Does an access of `abi.MMIO_ACCESS` bytes at gpa lie in one of the running CVM's
+    regions, ending strictly before the region does? As ACE's `contains(fault_address, 8)`, so a
+    fault in a region's last 8 bytes is an ordinary page fault. (Any layer's state: the region
+    table is the monitor's data on every layer, and the transition table selects the
+    guest-fault rows with this.)"""
     first = s.run_cvm * R
-    return any_of((s.mmio_size[j] > 0) & (s.mmio_base[j] <= gpa) & (gpa <= s.mmio_base[j] + s.mmio_size[j] - 1)
+    return any_of((s.mmio_base[j] <= gpa) & (gpa + abi.MMIO_ACCESS < s.mmio_base[j] + s.mmio_size[j])
                   for j in range(first, first + R))
 
 

@@ -57,9 +57,11 @@ def remove_mmio_region(hwp: Any, s: Any, base: int, length: int) -> Tuple[Any, R
 
 
 def _hits_region(s: Any, gpa: int) -> bool:
-    """gpa lies in one of the running CVM's regions; a region's last byte is base + size - 1."""
-    k = s.run_cvm
-    return any_of(_overlaps(s, k * R + r, gpa, 1) for r in range(R))
+    """An MMIO access at gpa lies in one of the running CVM's regions: [gpa, gpa + 8) inside
+    it, ending strictly before the region's end (ACE's `contains(fault_address, 8)`)."""
+    first = s.run_cvm * R
+    return any_of((s.mmio_base[j] <= gpa) & (gpa + abi.MMIO_ACCESS < s.mmio_base[j] + s.mmio_size[j])
+                  for j in range(first, first + R))
 
 
 def guest_load_fault(hwp: Any, s: Any, gpa: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
