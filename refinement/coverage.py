@@ -13,7 +13,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
-     "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc; the new id is the largest live id + 1; "
+     "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
+     "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
      "the hypervisor's tables reach the model decoded (page contents are abstract)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - a plain install runs no type checks to
     from contextlib import nullcontext as suppress_type_checks
 
 from abstract.logic import set_at
+from abstract.spec.state import slot_of
 
 ACE_COMMIT = "b64f6c8"
 
@@ -79,11 +80,12 @@ def _fpu_injection() -> Dict[str, Any]:
     from abstract.config import G, NFREGS
     from concrete.riscv.state import riscv_initial
     s, promoted = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
-    s, _ = rv.tvm_vcpu_run(s, 1, 0)
+    cvm = promoted[1]
+    s, _ = rv.tvm_vcpu_run(s, cvm, 0)
     s = replace(s, hw=replace(s.hw, fregs=(0x401C000000000000,) * NFREGS))  # the CVM's computation
     s, _ = rv.exit_interrupt(s, 2 ** 63 + 7)                                 # a timer interrupt
     s = replace(s, hw=replace(s.hw, fregs=(0x41,) * NFREGS))                 # the hypervisor's choice
-    s, _ = rv.tvm_vcpu_run(s, 1, 0)
+    s, _ = rv.tvm_vcpu_run(s, cvm, 0)
     # The whole file, never one register (`tests/test_fp_registers.py`: the model moves files whole).
     return {"promote": promoted, "vCPU f-registers after resuming": " ".join(hex(v) for v in s.hw.fregs),
             "vCPU f-registers the CVM computed": " ".join(hex(0x401C000000000000) for _ in range(NFREGS))}
@@ -111,7 +113,7 @@ def _ace_hgatp_word(self: Any, k: int, cvm_id: int) -> int:
 
 def _cross_cvm_translation() -> Dict[str, Any]:
     """The hypervisor raises CVM ids to 2^17 by creating a CVM and destroying the previous one,
-    keeping the newest alive (131071 rounds), so a victim (id 2^17 - 1) and the attacker's CVM
+    keeping the newest alive (131072 rounds from id 0), so a victim (id 2^17 - 1) and the attacker's CVM
     (id 2^17) are live. It points its own hgatp at the victim's root table and runs the
     attacker's vCPU. Where does the attacker's guest page 0 lead?"""
     import concrete.riscv as rv
@@ -126,7 +128,7 @@ def _cross_cvm_translation() -> Dict[str, Any]:
             s, _ = rv.destroy_tvm(s, victim)
             victim = newer
     s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
-    v, a = s.ids.index(victim), s.ids.index(attacker)
+    v, a = slot_of(s, victim), slot_of(s, attacker)
     victim_page = s.hw.pte_ppn[v * G]
     s = replace(s, mem=set_at(s.mem, victim_page, 0x5EC2E7))                 # the victim's data
     s = replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(gstage.MODE_SV48X4, 0, root_ppn(v))))
@@ -169,7 +171,7 @@ def _virtual_instruction_wipe() -> Dict[str, Any]:
     from abstract.config import G
     from concrete.riscv.state import riscv_initial
     s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
-    page = s.hw.pte_ppn[s.ids.index(victim) * G]
+    page = s.hw.pte_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
     s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)

@@ -48,7 +48,7 @@ def test_the_fpu_attack_replays_from_power_on():
     seen = replay_scenario("ace-fpu-save-restore-inverted")
     assert seen["model"]["vCPU f-registers after resuming"] == seen["model"]["vCPU f-registers the CVM computed"]
     assert set(seen["ace"]["vCPU f-registers after resuming"].split()) == {hex(0x41)}
-    assert seen["ace"]["promote"] == seen["model"]["promote"] == (0, 1), "the same CVM, promoted alike"
+    assert seen["ace"]["promote"] == seen["model"]["promote"] == (0, 0), "the same CVM (id 0), promoted alike"
 
 
 @pytest.mark.parametrize("name", sorted(FINDINGS))

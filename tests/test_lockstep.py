@@ -224,7 +224,7 @@ def test_scenario_promote_run_fault_share_exit_destroy():
     s = riscv_initial()
     s = rv.hypervisor_write(s, 1 * PAGE_SIZE, 77)[0]
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (1,)))
-    assert (err, cvm) == (0, 1)
+    assert (err, cvm) == (0, 0), "ids from 0, as ACE's unique_id"
     assert s.mem[abs_riscv(s).hw.t_page[0]] == 77, "the guest got a copy of the hypervisor page"
     s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert err == 0 and s.run_cvm == 0
@@ -247,8 +247,8 @@ def test_contracts_reject_a_broken_square(monkeypatch):
     patched for this test only) the concrete exit square fails its postcondition."""
     from concrete.riscv.machine import RiscvMachine
     s = riscv_initial()
-    s, _ = rv.promote_to_tvm(s, 1, (0,))
-    s, _ = rv.tvm_vcpu_run(s, 1, 0)
+    s, (_, cvm) = rv.promote_to_tvm(s, 1, (0,))
+    s, _ = rv.tvm_vcpu_run(s, cvm, 0)
     exit_square = standard.exit_interrupt_simulation_riscv_canonical
     timer = (2 ** 63 + 5, 0, 0, 0)
     exit_square(s, timer)  # holds on the real model
@@ -258,7 +258,7 @@ def test_contracts_reject_a_broken_square(monkeypatch):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from([("promote_to_tvm", 1, (0,)), ("tvm_vcpu_run", 1, 0), ("hart_suspend",)]), max_size=4),
+@given(st.lists(st.sampled_from([("promote_to_tvm", 1, (0,)), ("tvm_vcpu_run", 0, 0), ("hart_suspend",)]), max_size=4),
        st.lists(register_file, min_size=1, max_size=6))
 def test_random_register_files_through_the_ecall_entries(setup, files):
     """Decoding robustness with contracts on: whatever the caller's registers hold, the ecall
@@ -410,7 +410,7 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
         after, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), ndigests, digests, 42))
         assert err == 0 and not any(after.has_secret) and after.secret == (0,) * K, (ndigests, digests)
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 2, (measurement, measurement), 42))
-    assert err == 0 and s.has_secret[cvm - 1] and s.secret[cvm - 1] == 42
+    assert err == 0 and s.has_secret[cvm] and s.secret[cvm] == 42
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, (err, _) = step_checked(s, ("retrieve_secret", 4, 8))
     assert err == abi.INVALID_ADDRESS, "8-byte alignment"
@@ -459,7 +459,7 @@ def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
     s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
     assert err == abi.SUCCESS
     s, _ = step_checked(s, ("tlb_fill", 1))
-    i = (cvm - 1) * G + 1
+    i = cvm * G + 1
     assert s.hw.tlb_v[i] and s.hw.tlb_ppn[i] == 2
     after, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
     assert err == abi.SUCCESS and not after.hw.tlb_v[i] and not after.hw.pte_v[i]
@@ -473,7 +473,7 @@ def test_a_vcpu_runs_on_one_physical_hart_at_a_time_and_fault_8_breaks_that():
     s = riscv_initial()
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, (err, _) = step_checked(s, ("other_hart_run", 1, cvm, 0))
-    assert err == abi.SUCCESS and s.other_harts[0] == (cvm - 1) * H + 1
+    assert err == abi.SUCCESS and s.other_harts[0] == cvm * H + 1
     for call in (("tvm_vcpu_run", cvm, 0), ("destroy_tvm", cvm), ("other_hart_run", 1, cvm, 0)):
         after, (err, _) = step_checked(s, call)
         from dataclasses import replace
@@ -508,15 +508,26 @@ def test_a_new_cvm_takes_the_largest_live_id_plus_one_whatever_slot_it_gets():
     s = riscv_initial()
     s, (_, first) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, (_, second) = step_checked(s, ("promote_to_tvm", 1, (1,)))
-    assert (first, second) == (1, 2)
+    assert (first, second) == (0, 1), "ACE's unique_id: 0 when no CVM exists"
     s, (err, _) = step_checked(s, ("destroy_tvm", first))
     assert err == abi.SUCCESS
     s, (err, third) = step_checked(s, ("promote_to_tvm", 1, (2,)))
-    assert err == abi.SUCCESS and third == 3 and s.ids[0] == 3  # slot 0 again, a new id
+    assert err == abi.SUCCESS and third == 2 and s.ids[0] == 2  # slot 0 again, a new id
     after, (err, _) = step_checked(s, ("tvm_vcpu_run", first, 0))
     assert err == abi.INVALID_PARAM and same_but_answer(after, s)  # the destroyed id names nothing
     s, (err, _) = step_checked(s, ("tvm_vcpu_run", third, 0))
     assert err == abi.SUCCESS and s.run_cvm == 0
+
+
+def test_with_no_cvm_left_ids_start_again_from_0():
+    s = riscv_initial()
+    s, (_, first) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, (_, second) = step_checked(s, ("promote_to_tvm", 1, (1,)))
+    for cvm in (second, first):
+        s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
+        assert err == abi.SUCCESS
+    s, (err, again) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    assert (err, again) == (abi.SUCCESS, 0), "as ACE: the largest existing id + 1, or 0 when there is none"
 
 
 def test_promote_accepts_only_sv48x4_and_sv57x4_and_boots_vcpu_0_at_the_entry_pc():

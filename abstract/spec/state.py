@@ -212,8 +212,9 @@ def spec_invariant(s: SpecState) -> bool:
 
 
 def ids_ok(s: SpecState) -> bool:
-    """A live CVM has a positive id no other live CVM has; an empty slot has id 0."""
-    each = all_of(implies(s.live[k], s.ids[k] >= 1) & implies(lnot(s.live[k]), s.ids[k] == 0) for k in range(K))
+    """A live CVM has an id (from 0, as ACE's) no other live CVM has; an empty slot has id 0,
+    so a CVM is found by id among the live slots only (`slot_of`)."""
+    each = all_of(implies(s.live[k], s.ids[k] >= 0) & implies(lnot(s.live[k]), s.ids[k] == 0) for k in range(K))
     distinct = all_of(lnot(s.live[k] & s.live[j] & (s.ids[k] == s.ids[j])) for k in range(K) for j in range(k + 1, K))
     return each & distinct
 
@@ -232,9 +233,10 @@ def slot_of(s: Any, cvm_id: int) -> int:
 
 
 def next_id(s: SpecState) -> int:
-    """A new CVM's id: the largest id of a live CVM plus one (the reference's rule). Branch-free,
-    so that promote does not fork once per slot on the comparison."""
-    largest = 0
+    """A new CVM's id: the largest id of a live CVM plus one, 0 when none is live (the
+    reference's `unique_id`). Branch-free, so that promote does not fork once per slot on the
+    comparison."""
+    largest = -1
     for k in range(K):
         largest = largest + keep(s.ids[k] - largest, s.live[k] & (s.ids[k] > largest))
     return largest + 1

@@ -53,7 +53,7 @@ def hgatp_well_formed(word: int, k: int) -> bool:
 
 
 @obligation(Layers.RISCV, "hgatp_word", Kind.ENCODING)
-@icontract.require(lambda k, j, id_k, id_j: 0 <= k < K and 0 <= j < K and k != j and id_k >= 1 and id_j >= 1
+@icontract.require(lambda k, j, id_k, id_j: 0 <= k < K and 0 <= j < K and k != j and id_k >= 0 and id_j >= 0
                    and id_k != id_j, "two live CVMs, whatever their ids (they grow without bound)")
 @icontract.ensure(lambda k, j, id_k, id_j, result: hgatp_well_formed(result[0], k) and hgatp_well_formed(result[1], j),
                   "each word is well formed")

@@ -17,10 +17,11 @@ def find_slot(s: Any, cvm_id: int) -> int:
 
 
 def new_id(s: Any) -> int:
-    """One more than the largest id of a live CVM (1 for the first). An empty slot's id is 0,
-    but `keep` does not rely on it; no branch, so promote does not fork on the comparison."""
+    """One more than the largest id of a live CVM, 0 when none is live (ACE's `unique_id`): the
+    largest of id + 1 over the live slots. An empty slot's id is 0, but `keep` does not rely on
+    it; no branch, so promote does not fork on the comparison."""
     best = 0
     for k in range(K):
-        candidate = keep(s.ids[k], s.live[k])
+        candidate = keep(s.ids[k] + 1, s.live[k])
         best = best + keep(candidate - best, candidate > best)
-    return best + 1
+    return best
