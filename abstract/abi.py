@@ -179,6 +179,20 @@ HART_MASK_ALL = -1       # hart_mask_base = -1: every hart, the mask ignored ...
 HART_MASK_ALL_XLEN = 2 ** 64 - 1  # ... as the register holds it
 
 
+# TVM_VCPU_RUN (ACE's RunConfidentialHart::declassify_to_confidential_hart): the vCPU's timer is
+# the hypervisor's stimecmp plus a delay against single-stepping ("TODO: generate random number"
+# in ACE: a constant 10), and its hvip the hypervisor's, less VSSIP and VSTIP, masked by what
+# the CVM allowed. Interrupt lines are hvip bits; VSSIP is bit 2 and VSTIP bit 6.
+RUN_TIMER_DELAY = 10
+HVIP_VSSIP, HVIP_VSTIP = 2, 6
+
+
+def hvip_line(hvip: int, line: int) -> bool:
+    """Does the hypervisor's hvip ask TVM_VCPU_RUN to raise `line` (concrete) in the vCPU? The
+    remainder first: CrossHair forks `x // y` on the sign of x, and hvip is any value."""
+    return (line != HVIP_VSSIP) & (line != HVIP_VSTIP) & (hvip % (1 << (line + 1)) >= 1 << line)
+
+
 def hart_mask(mask: int, base: int, harts: int) -> tuple:
     """The harts of the caller's VM (`harts` of them) an SBI hart mask names: hart h when bit
     h - base is set, every hart when base is -1. As ACE (`Ipi::is_hart_selected`), no mask is

@@ -61,8 +61,8 @@ SPEC_FIELDS: Dict[str, Field] = {
     "exit_csrs": Field(True, HYPERVISOR, 0, "the hypervisor's trap CSRs after an exit"),
     "mmio_base": cvm(True, REGION, "MMIO regions the hypervisor serves requests for"),
     "mmio_size": cvm(True, REGION, "MMIO regions the hypervisor serves requests for"),
-    "irq_allowed": cvm(True, IRQ, "the lines the hypervisor may inject"),
-    "irq_pending": cvm(True, VCPU_IRQ, "the lines the hypervisor injected"),
+    "irq_allowed": cvm(True, IRQ, "the lines the hypervisor may raise in the CVM's vCPUs (it is told by the ALLOW request)"),
+    "irq_pending": cvm(True, VCPU_IRQ, "the lines the hypervisor's hvip raised at the vCPU's last run: its hvip and the allowed lines"),
     "vcpu_pc": cvm(False, VCPU, "a vCPU's saved pc: confidential"),
     "vcpu_vsie": cvm(False, VCPU, "a vCPU's enabled interrupts: confidential except on an exit, which shows the running vCPU's"),
     "vcpu_vstimecmp": cvm(False, VCPU, "a vCPU's timer compare: confidential except on an exit, which shows the running vCPU's"),
@@ -74,13 +74,15 @@ SPEC_FIELDS: Dict[str, Field] = {
     "secret": cvm(False, SLOT, "the secret itself"),
     "nacl_page": Field(True, HYPERVISOR, 0, "where the hypervisor's shared memory is: it chose it"),
     "other_harts": Field(True, HYPERVISOR, 0, "what the other physical harts run: their hypervisor scheduled it"),
+    "hv_hvip": Field(True, HYPERVISOR, 0, "the hypervisor's own hvip: what it asks TVM_VCPU_RUN to inject"),
+    "hv_stimecmp": Field(True, HYPERVISOR, 0, "the hypervisor's own stimecmp: TVM_VCPU_RUN sets the vCPU's timer from it"),
 }
 
 # The monitor's data is the same on the canonical and RISC-V machines as in the spec; the
 # hardware parts differ.
 MONITOR_DATA = ("mem", "owner", "live", "ids", "hart", "run_cvm", "run_vcpu", "mmio_base", "mmio_size",
                 "irq_allowed", "irq_pending", "reply_a", "reply_b", "reply_step", "ipi_pending", "has_secret",
-                "secret", "nacl_page", "other_harts")
+                "secret", "nacl_page", "other_harts", "hv_hvip", "hv_stimecmp")
 CANON_FIELDS: Dict[str, Field] = {
     **{f: SPEC_FIELDS[f] for f in MONITOR_DATA},
     "hw.iso_open": Field(True, MONITOR, 0, "whether C is open follows from who runs"),

@@ -63,7 +63,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         vcpu_pc=s.hw.vcpu_pc, vcpu_vsie=s.hw.vcpu_vsie, vcpu_vstimecmp=s.hw.vcpu_vstimecmp,
         reply_a=s.reply_a, reply_b=s.reply_b,
         reply_step=s.reply_step, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
-        nacl_page=s.nacl_page, other_harts=s.other_harts,
+        nacl_page=s.nacl_page, other_harts=s.other_harts, hv_hvip=s.hv_hvip, hv_stimecmp=s.hv_stimecmp,
     )
 
 
@@ -118,7 +118,7 @@ def canonical_hypervisor_view(s: CanonState) -> tuple:
     abstraction by the observation obligation."""
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, abs_private(s.hw), abs_shared(s.hw), s.hw.t_page,
             s.run_cvm, s.run_vcpu, abs_hv_regs(s), abs_hv_fpu(s), s.hw.hv_stage2, s.hw.x_gprs, s.hw.x_csrs, s.mmio_base,
-            s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts)
+            s.mmio_size, s.irq_allowed, s.irq_pending, s.has_secret, s.nacl_page, s.other_harts, s.hv_hvip, s.hv_stimecmp)
 
 
 def canonical_confined(s: CanonState) -> bool:

@@ -48,7 +48,10 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("G-stage TLB: hardware fill, fences after share and unshare", ("tlb_fill", "share_memory", "unshare_memory"),
      "RISC-V only: every step keeps the TLB coherent with the tables"),
     ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt",), "lines 0..3 of the mask modelled"),
-    ("Interrupt injection into a vCPU, filtered by the allowed mask", ("inject_interrupt",), "delivery through hvip not modelled"),
+    ("TVM_VCPU_RUN: the hypervisor's hvip and stimecmp into the vCPU (run_confidential_hart.rs)", ("tvm_vcpu_run",),
+     "as ACE: the vCPU's pending lines become the hypervisor's hvip lines the CVM allowed, less VSSIP and VSTIP, and "
+     "its vstimecmp the hypervisor's stimecmp + 10; lines 0-3 of the masks are modelled, and the sum does not wrap "
+     "at 64 bits; ACE has no other injection, nor has the model"),
     ("COVG RETRIEVE_SECRET (FID 9)", ("retrieve_secret",),
      "ACE's checks, codes and order; into a private page only; the secret is one 8-byte word (ACE: any length, "
      "and its loop overruns its buffer from 9 bytes, a panic the model cannot reach)"),
@@ -77,9 +80,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      ("guest_load_fault_page", "guest_store_fault_page"), ""),
     ("Every exit: the vCPU's vsie and vstimecmp, hvip 0 (expose_enabled_interrupts.rs)",
      ("exit_interrupt", "exit_mmio_load", "exit_mmio_store", "hart_stop", "hart_suspend", "system_reset"),
-     "declassified by every row that may exit; ACE's hvip and stimecmp flowing into the vCPU on TVM_VCPU_RUN "
-     "are not modelled, and nothing in the model writes vsie or vstimecmp (the guest's own CSR writes are "
-     "arbitrary state to the proofs)"),
+     "declassified by every row that may exit; TVM_VCPU_RUN writes vstimecmp (above); nothing in the model "
+     "writes vsie (the guest's own CSR writes are arbitrary state to the proofs)"),
     ("Trap: interrupt exit", ("exit_interrupt", "trap_cause"), "shows only that it is an interrupt (scause bit 63, as ACE's handle_interrupt.rs; ACE's low bits are the hypervisor's own scause, which the model does not keep: 0 here)"),
     ("Trap: virtual instruction (WFI, cause 22)", ("wfi", "trap_cause"),
      "handled in the monitor with no exit, as ACE handles WFI, for any instruction; ACE panics on any other "

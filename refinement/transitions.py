@@ -280,12 +280,10 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _fault("guest_load_fault_page", "guest_load_fault", False, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
     _fault("guest_store_fault_mmio", "guest_store_fault", True, abi.CAUSE_STORE_GUEST_PAGE_FAULT),
     _fault("guest_store_fault_page", "guest_store_fault", False, abi.CAUSE_STORE_GUEST_PAGE_FAULT),
-    # The hypervisor's own steps: its memory accesses, its answer in the exit area, injection.
+    # The hypervisor's own steps: its memory accesses and its answer in the exit area.
     _step("hypervisor_read", Party.HYPERVISOR, (("addr", int),), codes=ACCESS_CODES),
     _step("hypervisor_write", Party.HYPERVISOR, (("addr", int), ("value", int)), codes=ACCESS_CODES),
     _step("nacl_write", Party.HYPERVISOR, (("slot", int), ("value", int)), codes=ACCESS_CODES),
-    _step("inject_interrupt", Party.HYPERVISOR, (("cvm_id", int), ("vcpu", int), ("line", int)),
-          exempt=argument_cvm(0), keeps=state_kept, codes=DONE_OR_REFUSED),
     # Hardware, and the other physical harts.
     _step("tlb_fill", Party.HARDWARE, (("g", int),), exempt=running_cvm, keeps=state_kept, codes=(abi.ACCESS_OK,)),
     _step("other_hart_run", Party.OTHER_HART, (("phys", int), ("cvm_id", int), ("vcpu", int)),

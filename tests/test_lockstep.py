@@ -58,7 +58,7 @@ calls = st.one_of(
     st.tuples(st.just("exit_interrupt"), st.one_of(st.integers(2 ** 63, 2 ** 64 - 1), st.integers(0, 30))),
     st.tuples(st.just("wfi")),
     st.tuples(st.just("allow_ext_interrupt"), st.one_of(st.integers(0, 15), word)),
-    st.tuples(st.just("inject_interrupt"), st.integers(0, K + 1), st.integers(-1, H), st.integers(-1, 5)),
+    st.tuples(st.just("hypervisor_csrs"), st.one_of(st.integers(0, 2 ** 11), word), st.one_of(st.integers(0, 100), word)),
     st.tuples(st.just("add_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0, 100])),
     st.tuples(st.just("remove_mmio_region"), gpa, st.sampled_from([PAGE_SIZE, 2 * PAGE_SIZE, 0])),
     st.tuples(st.just("guest_load_fault"), st.one_of(gpa, gpa.map(lambda a: a + PAGE_SIZE - 1)), st.integers(0, 2 ** 32 - 1)),
@@ -102,6 +102,12 @@ def scribble(s, regs, fregs):
     """Whatever runs on the hart (hypervisor or vCPU) fills its registers with arbitrary values."""
     from dataclasses import replace
     return replace(s, hw=replace(s.hw, regs=regs, fregs=fregs))
+
+
+def hypervisor_csrs(s, hvip, stimecmp):
+    """The hypervisor sets its own hvip and stimecmp (held with its hart's state by the monitor)."""
+    from dataclasses import replace
+    return replace(s, hv_hvip=hvip, hv_stimecmp=stimecmp)
 
 
 # Decoded calls as the raw steps of the transition table: the registers a call travels in (a7,
@@ -173,6 +179,8 @@ def step_checked(s, call):
         args[1] = (tuple(args[1]) + (0,) * G)[:G]
     if name == "scribble":
         return scribble(s, *args), (0, 0)
+    if name == "hypervisor_csrs":
+        return hypervisor_csrs(s, *args), (0, 0)
     if name in ("hypervisor_ecall", "guest_ecall"):  # whatever the registers already hold
         s, entry, inputs = s, name, ((0, 0) if name == "guest_ecall" and _calls_share(s) else
                                      _promote_defaults() if name == "hypervisor_ecall" and _calls_promote(s) else ())
@@ -312,18 +320,28 @@ def test_an_mmio_request_needs_eight_bytes_ending_strictly_inside_a_region():
         assert after.run_cvm == 0, f"{gpa:#x}: within the last 8 bytes or past the region, an ordinary page fault (ACE)"
 
 
-def test_only_allowed_interrupt_lines_reach_a_vcpu():
+def test_tvm_vcpu_run_passes_in_the_allowed_hvip_lines_and_the_timer_plus_10():
     s = riscv_initial()
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
-    s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 2))
-    assert err == abi.INVALID_PARAM and not any(s.irq_pending), "a line the CVM never allowed is dropped"
+    s, _ = step_checked(s, ("hypervisor_csrs", 0b1111, 5000))
+    s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert err == 0 and not any(s.irq_pending), "lines the CVM never allowed are dropped"
+    assert s.hw.vcpu_vstimecmp[0] == 5010, "ACE: the hypervisor's stimecmp + 10 (its fixed 'random' delay)"
+    s, (err, _) = step_checked(s, ("allow_ext_interrupt", 0b1101))
+    assert err == 0 and s.run_cvm == -1 and s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (0b1101, 0), "ACE's (mask, 0) request"
+    s, _ = step_checked(s, ("hypervisor_csrs", 0b0110, 7))
+    s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert err == 0 and s.irq_pending[:4] == (False, False, False, False), \
+        "line 1 is not allowed; line 2 is VSSIP, which ACE never takes from the hypervisor"
+    s, _ = step_checked(s, ("exit_interrupt", 2 ** 63 + 5))
+    assert s.hw.exit_vstimecmp == 17, "the timer the hypervisor set comes back out on the exit"
+    s, _ = step_checked(s, ("hypervisor_csrs", 0b1001, 7))
+    s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    assert err == 0 and s.irq_pending[:4] == (True, False, False, True), "allowed lines 0 and 3 are raised"
+    s, _ = step_checked(s, ("exit_interrupt", 2 ** 63 + 5))
+    s, _ = step_checked(s, ("hypervisor_csrs", 0, 7))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
-    s, (err, _) = step_checked(s, ("allow_ext_interrupt", 0b0100))
-    assert err == 0 and s.run_cvm == -1 and s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (0b0100, 0), "ACE's (mask, 0) request"
-    s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 2))
-    assert err == 0 and s.irq_pending[2]
-    s, (err, _) = step_checked(s, ("inject_interrupt", cvm, 0, 1))
-    assert err == abi.INVALID_PARAM and not s.irq_pending[1]
+    assert not any(s.irq_pending), "each run sets the lines anew, as ACE writes hvip"
 
 
 def test_the_answer_to_an_exit_reaches_only_rd_and_moves_the_pc():

@@ -167,10 +167,6 @@ def allow_ext_interrupt(s: CanonState, mask: int) -> Step:
     return interrupts.allow_ext_interrupt(CANONICAL, s, mask)
 
 
-def inject_interrupt(s: CanonState, cvm_id: int, vcpu: int, line: int) -> Step:
-    return interrupts.inject_interrupt(CANONICAL, s, cvm_id, vcpu, line)
-
-
 __all__ = [
     "tlb_fill",
     "hypervisor_ecall", "guest_ecall",
@@ -180,6 +176,6 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
+    "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
     "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ]

@@ -99,6 +99,9 @@ class CanonicalHardware(SoftwareAllocator):
                        vcpu_vsie=hw.vcpu_vsie[:lo] + (0,) * H + hw.vcpu_vsie[hi:],
                        vcpu_vstimecmp=hw.vcpu_vstimecmp[:lo] + (0,) * H + hw.vcpu_vstimecmp[hi:])
 
+    def hart_timer_in(self, hw: CanonHw, vcpu: int, stimecmp: int) -> CanonHw:
+        return replace(hw, vcpu_vstimecmp=put_at(hw.vcpu_vstimecmp, vcpu, stimecmp))
+
     def hart_vs_interrupts(self, hw: CanonHw, vcpu: int) -> Tuple[int, int]:
         return hw.vcpu_vsie[vcpu], hw.vcpu_vstimecmp[vcpu]
 

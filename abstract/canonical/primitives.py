@@ -98,6 +98,9 @@ class HartStateSwitch(Protocol[HW]):
     def hart_vs_interrupts(self, hw: HW, vcpu: int) -> Tuple[int, int]:
         """vCPU `vcpu`'s (vsie, vstimecmp): the interrupts it enables and its timer compare."""
 
+    def hart_timer_in(self, hw: HW, vcpu: int, stimecmp: int) -> HW:
+        """Set vCPU `vcpu`'s timer compare (vstimecmp) to `stimecmp`."""
+
     def hart_resume_at(self, hw: HW, vcpu: int, regs: Tuple[int, ...], pc: int) -> HW:
         """Replace vCPU `vcpu`'s saved general registers by `regs` and set its saved pc to `pc`:
         how a suspended vCPU resumes at the address it chose."""

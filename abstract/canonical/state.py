@@ -61,6 +61,8 @@ class CanonState:
     secret: SlotInts        # ... its value
     nacl_page: int          # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts  # the vCPU (index + 1) each other physical hart runs, 0: none
+    hv_hvip: int            # the hypervisor's hvip and stimecmp, kept with its hart's state
+    hv_stimecmp: int
     hw: CanonHw
 
 
@@ -99,6 +101,8 @@ def initial_monitor_data() -> dict:
         other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
         secret=(0,) * K,
+        hv_hvip=0,
+        hv_stimecmp=0,
     )
 
 

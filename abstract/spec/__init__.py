@@ -2,7 +2,7 @@
 from abstract.spec.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
 from abstract.spec.info import tsm_get_info
 from abstract.spec.attestation import retrieve_secret
-from abstract.spec.interrupts import allow_ext_interrupt, inject_interrupt
+from abstract.spec.interrupts import allow_ext_interrupt
 from abstract.spec.ipi import remote_fence, send_ipi
 from abstract.spec.mmio import add_mmio_region, guest_load_fault, guest_store_fault, remove_mmio_region
 from abstract.spec.lifecycle import destroy_tvm, promote_to_tvm
@@ -26,6 +26,6 @@ __all__ = [
     "share_memory", "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
+    "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
     "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ]

@@ -1,15 +1,14 @@
 """Spec: external interrupts. A CVM allows lines (COVG ALLOW_EXT_INTERRUPT ORs a mask into its
-allowed set); the hypervisor injects interrupts into a vCPU, and only allowed lines get through.
-Lines 0..NIRQ-1 of the 64-bit masks are modelled."""
+allowed set); TVM_VCPU_RUN raises in the vCPU the lines of the hypervisor's hvip that the CVM
+allowed (`switch.run_inputs`). Lines 0..NIRQ-1 of the 64-bit masks are modelled."""
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, K, NIRQ
-from abstract.logic import flag_put, lnot
-from abstract.spec.state import HYPERVISOR, SpecState, slot_of
+from abstract.config import K, NIRQ
+from abstract.spec.state import HYPERVISOR, SpecState
 
 Result = Tuple[int, int]
 
@@ -27,16 +26,3 @@ def allow_ext_interrupt(s: SpecState, mask: int) -> Tuple[SpecState, Result]:
         s.irq_allowed[j] | ((j // NIRQ == s.run_cvm) & mask_bit(mask, j % NIRQ)) for j in range(K * NIRQ)
     )
     return replace(s, irq_allowed=allowed), (abi.SUCCESS, 0)
-
-
-def inject_interrupt(s: SpecState, cvm_id: int, vcpu: int, line: int) -> Tuple[SpecState, Result]:
-    """The hypervisor asks for external interrupt `line` on vCPU `vcpu` of CVM `cvm_id`: an
-    unknown CVM, vCPU or line, or a line the CVM does not allow, gives INVALID_PARAM and
-    nothing is injected."""
-    if (s.run_cvm != HYPERVISOR) | lnot((0 <= vcpu) & (vcpu < H) & (0 <= line) & (line < NIRQ)):
-        return s, (abi.INVALID_PARAM, 0)
-    k = slot_of(s, cvm_id)
-    if k < 0 or not s.irq_allowed[k * NIRQ + line]:
-        return s, (abi.INVALID_PARAM, 0)
-    i = k * H + vcpu
-    return replace(s, irq_pending=flag_put(s.irq_pending, i * NIRQ + line, True)), (abi.SUCCESS, 0)

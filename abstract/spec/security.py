@@ -15,11 +15,11 @@ from dataclasses import make_dataclass, replace
 from typing import Any, Tuple
 
 from abstract.classes import CVM, PAGES, SPEC_FIELDS, field_value
-from abstract.config import C, H, K, NC, NREGS
+from abstract.config import C, H, K, NC, NIRQ, NREGS
 from abstract.shapes import ints
 from abstract import abi
 from abstract.domain import CVM_BASE, HYPERVISOR, SUSPENDED
-from abstract.logic import all_of, immutable, implies, lnot, same, set_at
+from abstract.logic import all_of, immutable, implies, keep, lnot, same, set_at
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
 
@@ -115,7 +115,9 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
     register are kept, and vCPU h's general registers change only in the registers its last
     exit named for the answer (`reply_slots`: rd after an MMIO load; none after any other exit).
     A suspended vCPU takes nothing of the hypervisor's: its registers become its own with a1 =
-    its a2 (ACE's ResumeHart)."""
+    its a2 (ACE's ResumeHart). If it runs, its pending lines become the hypervisor's hvip lines
+    the CVM allowed, and its timer the hypervisor's stimecmp + 10 (ACE's RunConfidentialHart);
+    the CVM's other vCPUs keep theirs."""
     if not (0 <= k < K and 0 <= h < H):
         return True
     i = k * H + h
@@ -133,7 +135,22 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
         for q in range(k * H, k * H + H) if q != i
     )
     fpu = all_of(same(before.vcpu_fpu[q], after.vcpu_fpu[q]) for q in range(k * H, k * H + H))
-    return regs_i & others & fpu & pages_kept(before, after, k)
+    return regs_i & others & fpu & pages_kept(before, after, k) & run_inputs_only(before, after, k, h)
+
+
+def run_inputs_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
+    """What TVM_VCPU_RUN passes into vCPU h of CVM slot k, if it ran, and nothing else of the
+    CVM's interrupt lines and timers changes."""
+    i = k * H + h
+    ran = (after.run_cvm == k) & (after.run_vcpu == h)
+    lines = all_of(after.irq_pending[i * NIRQ + j] == ((abi.hvip_line(before.hv_hvip, j) & before.irq_allowed[k * NIRQ + j]
+                                                        & ran) | (before.irq_pending[i * NIRQ + j] & lnot(ran)))
+                   for j in range(NIRQ))
+    timer = after.vcpu_vstimecmp[i] == before.vcpu_vstimecmp[i] + keep(
+        before.hv_stimecmp + abi.RUN_TIMER_DELAY - before.vcpu_vstimecmp[i], ran)
+    others = all_of(same(before.irq_pending[q * NIRQ:(q + 1) * NIRQ], after.irq_pending[q * NIRQ:(q + 1) * NIRQ])
+                    & (before.vcpu_vstimecmp[q] == after.vcpu_vstimecmp[q]) for q in range(k * H, k * H + H) if q != i)
+    return lines & timer & others
 
 
 def exit_declassification_equal(s1: SpecState, s2: SpecState, cause: int, addr: int, instr: int) -> bool:

@@ -45,7 +45,7 @@ class SpecState:
     mmio_base: RegionInts  # MMIO region slot k*R+r of CVM k: guest-physical base ...
     mmio_size: RegionInts  # ... and size in bytes, 0 for a free slot
     irq_allowed: IrqFlags  # external interrupt lines each CVM allows (ALLOW_EXT_INTERRUPT)
-    irq_pending: PendingFlags  # lines the hypervisor injected into each vCPU, allowed ones only
+    irq_pending: PendingFlags  # lines the hypervisor's hvip raised in each vCPU at its last run, allowed ones only
     vcpu_pc: HartInts      # each vCPU's pc (saved in the monitor while it does not run)
     vcpu_vsie: HartInts    # each vCPU's vsie (interrupts it enables) and vstimecmp (its timer):
     vcpu_vstimecmp: HartInts  # ACE shows both to the hypervisor on every exit
@@ -57,6 +57,8 @@ class SpecState:
     secret: SlotInts        # ... its value (0 when none)
     nacl_page: int          # first NC page of this hart's NACL shared memory, NACL_NONE when none
     other_harts: OtherHarts  # what physical harts 1..P-1 run: vCPU k*H+h as k*H+h+1, 0: their hypervisor
+    hv_hvip: int            # the hypervisor's hvip and stimecmp as its hart holds them: TVM_VCPU_RUN
+    hv_stimecmp: int        # passes both into the vCPU (ACE's RunConfidentialHart)
 
 
 def root_page(k: int) -> int:
@@ -277,4 +279,6 @@ def spec_initial() -> SpecState:
         other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
         secret=(0,) * K,
+        hv_hvip=0,
+        hv_stimecmp=0,
     )

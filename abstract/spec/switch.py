@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import H, NREGS
+from abstract.config import H, K, NIRQ, NREGS
 from abstract.logic import keep, lnot, put_at, set_at
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
@@ -40,11 +40,25 @@ def runnable_slot(s: SpecState, cvm_id: int, vcpu: int) -> int:
 
 def enter_vcpu(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
     """Run vCPU `vcpu` of CVM `cvm_id`: unknown ids and harts neither started nor suspended
-    give INVALID_PARAM; a suspended hart resumes as started. No register crosses."""
+    give INVALID_PARAM; a suspended hart resumes as started. No register crosses; the
+    hypervisor's hvip and stimecmp do (`run_inputs`)."""
     k = runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    s = run_inputs(s, k, k * H + vcpu)
     return replace(s, hart=set_at(s.hart, k * H + vcpu, STARTED), run_cvm=k, run_vcpu=vcpu), (abi.SUCCESS, 0)
+
+
+def run_inputs(s: SpecState, k: int, i: int) -> SpecState:
+    """What crosses into vCPU i of CVM slot k as it runs (ACE's declassify_to_confidential_hart):
+    its pending external interrupts become the lines the hypervisor's hvip raises among those the
+    CVM allowed, and its timer the hypervisor's stimecmp plus `abi.RUN_TIMER_DELAY`."""
+    def pending(e: int) -> bool:
+        mine = e // NIRQ == i
+        wanted = abi.hvip_line(s.hv_hvip, e % NIRQ) & s.irq_allowed[k * NIRQ + e % NIRQ]
+        return (s.irq_pending[e] & lnot(mine)) | (wanted & mine)
+    return replace(s, irq_pending=tuple(pending(e) for e in range(K * H * NIRQ)),
+                   vcpu_vstimecmp=put_at(s.vcpu_vstimecmp, i, s.hv_stimecmp + abi.RUN_TIMER_DELAY))
 
 
 def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:

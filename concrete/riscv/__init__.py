@@ -173,10 +173,6 @@ def tlb_fill(s: RvState, g: int) -> Step:
     return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g)), (ACCESS_OK, 0)
 
 
-def inject_interrupt(s: RvState, cvm_id: int, vcpu: int, line: int) -> Step:
-    return interrupts.inject_interrupt(RISCV, s, cvm_id, vcpu, line)
-
-
 __all__ = [
     "hypervisor_ecall", "guest_ecall",
     "RISCV", "RiscvMachine", "RvHw", "RvState",
@@ -185,6 +181,6 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
+    "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
     "tlb_fill", "other_hart_run", "other_hart_exit", "nacl_set_shmem",
 ]

@@ -128,6 +128,11 @@ class RiscvMachine(SoftwareAllocator):
         return replace(hw, nacl_gprs=gprs, exit_scause=csrs[0], exit_stval=csrs[1], exit_htval=csrs[2],
                        exit_htinst=csrs[3], exit_vsie=csrs[4], exit_vstimecmp=csrs[5], exit_hvip=csrs[6])
 
+    def hart_timer_in(self, hw: RvHw, vcpu: int, stimecmp: int) -> RvHw:
+        """The monitor writes vCPU `vcpu`'s vstimecmp (ACE: the CVM's stimecmp, which the hart
+        holds as vstimecmp while the vCPU runs)."""
+        return replace(hw, vcpu_vstimecmp=put_at(hw.vcpu_vstimecmp, vcpu, stimecmp))
+
     def hart_vs_interrupts(self, hw: RvHw, vcpu: int) -> Tuple[int, int]:
         return hw.vcpu_vsie[vcpu], hw.vcpu_vstimecmp[vcpu]
 

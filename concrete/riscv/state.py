@@ -83,7 +83,7 @@ class RvState:
     mmio_base: RegionInts
     mmio_size: RegionInts
     irq_allowed: IrqFlags
-    irq_pending: PendingFlags   # the monitor's table; written to hvip on entry (not modelled)
+    irq_pending: PendingFlags   # each vCPU's hvip lines, set on TVM_VCPU_RUN (ACE keeps them with its hart state)
     reply_a: HartInts           # register number the answer to a vCPU's last exit writes, 0: none
     reply_b: HartInts           # ... a second one, 0: none
     reply_step: HartInts        # ... and how far its mepc then moves
@@ -92,6 +92,8 @@ class RvState:
     secret: SlotInts            # ... its value
     nacl_page: int              # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts     # the vCPU (index + 1) each other physical hart runs, 0: none
+    hv_hvip: int                # the hypervisor hart's hvip and stimecmp (ACE's HypervisorHart)
+    hv_stimecmp: int
     hw: RvHw
 
 

@@ -8,7 +8,7 @@ primitives refine the canonical ones carries the monitor's correctness over.
 """
 from abstract.canonical.monitor.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
 from abstract.canonical.monitor.info import tsm_get_info
-from abstract.canonical.monitor.interrupts import allow_ext_interrupt, inject_interrupt
+from abstract.canonical.monitor.interrupts import allow_ext_interrupt
 from abstract.canonical.monitor.mmio import (
     add_mmio_region, guest_load_fault, guest_store_fault, remove_mmio_region,
 )
@@ -26,5 +26,5 @@ __all__ = [
     "unshare_memory", "guest_page_fault", "hypervisor_read", "hypervisor_write",
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
-    "allow_ext_interrupt", "inject_interrupt",
+    "allow_ext_interrupt",
 ]

@@ -6,7 +6,7 @@ from typing import Any, Optional, Tuple
 
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
-from abstract.config import H, NREGS
+from abstract.config import H, NIRQ, NREGS
 from abstract.logic import keep, lnot, set_at
 from abstract.canonical.monitor import cvms, physical
 
@@ -42,8 +42,11 @@ def enter_vcpu(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
-    hw = hwp.isolation_grant(hwp.hart_enter(s.hw, i))
-    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu, hw=hw), (abi.SUCCESS, 0)
+    hw = hwp.isolation_grant(hwp.hart_timer_in(hwp.hart_enter(s.hw, i), i, s.hv_stimecmp + abi.RUN_TIMER_DELAY))
+    lines = tuple(abi.hvip_line(s.hv_hvip, j) & s.irq_allowed[k * NIRQ + j] for j in range(NIRQ))
+    pending = s.irq_pending[:i * NIRQ] + lines + s.irq_pending[(i + 1) * NIRQ:]
+    return replace(s, hart=set_at(s.hart, i, STARTED), run_cvm=k, run_vcpu=vcpu, irq_pending=pending,
+                   hw=hw), (abi.SUCCESS, 0)
 
 
 def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
