@@ -85,10 +85,13 @@ SECURITY_PROPERTIES = (
 SECURITY_ASSUMPTIONS = (
     "The observation function is derived from the field classification (abstract/classes.py): "
     "everything but C page contents, vCPU registers, FPU and pcs, awaited answers, IPIs and the "
-    "secret's value is observable; exits declassify exactly the reference's table "
-    "(abstract/spec/switch.py `declassified`): a7, a6, a0, a1 of a forwarded SBI call; cause, "
-    "address and instruction of an MMIO request, plus the source register of a store; the cause "
-    "of an interrupt or WFI.",
+    "secret's value is observable. Exits declassify the reference's table (abstract/spec/switch.py "
+    "`declassified`, `exit_to_hypervisor`): the monitor's own SBI request shows the call (a7, a6) "
+    "and the request's a0, a1 (0, 0 for HSM stop, suspend and SRST); an MMIO request shows scause, "
+    "the guest virtual address, the guest physical address >> 2 and the instruction, and a store "
+    "its one source register; an interrupt shows that it is one (scause bit 63); every exit shows "
+    "the vCPU's vsie and vstimecmp. Into a CVM flow only the hypervisor's answer to its last exit "
+    "and, on TVM_VCPU_RUN, the allowed lines of the hypervisor's hvip and its stimecmp + 10.",
     "The measurement's hash is abstract (a linear digest, not SHA3-384): no obligation relies on "
     "collision resistance. Whether a CVM holds a secret is observable; the secret's value is not.",
     "A vCPU's ecall declassifies the call: its a7, a6 and a0..a5 count as public.",
