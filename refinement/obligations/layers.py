@@ -26,6 +26,10 @@ from refinement.registry import Kind, Layers, Method, obligation
 from refinement.riscv_to_canonical import (
     abs_riscv, hypervisor_confined, pmp_configured, riscv_hypervisor_view, riscv_invariant, riscv_local,
 )
+from abstract.canonical.hardware import CANONICAL
+from abstract.config import G
+from abstract.domain import HYPERVISOR
+from concrete.riscv.machine import RISCV
 
 _ = CanonHw  # witness reprs name it
 
@@ -173,3 +177,13 @@ def riscv_classes_observation(layer: str, name: str) -> Tuple[bool, bool]:
     """The RISC-V classification is the view: a field `concrete/riscv/classes.py` marks seen
     changes what the hypervisor observes, and one it marks hidden does not (the monitor's own aside)."""
     return _classes_match(layer, name)
+
+
+@obligation(Layers.RISCV_CANONICAL, "walk", Kind.SIMULATION)
+@icontract.require(lambda s, g: riscv_invariant(s) and s.run_cvm != HYPERVISOR and 0 <= g < G)
+@icontract.ensure(lambda result: result[0] == result[1], "the hart's walk == the canonical translation entry")
+def walk_simulation(s: RvState, g: int) -> Tuple[Tuple[bool, int], Tuple[bool, int]]:
+    """While a CVM runs, the hardware's G-stage walk of its guest page g, from the hart's hgatp,
+    finds the leaf of the canonical translation entry of that CVM: the TLB fill caches the
+    translation the abstraction has, no other CVM's and none missing."""
+    return RISCV.walk(s.hw, g), CANONICAL.translation_entry(abs_riscv(s).hw, s.run_cvm * G + g)
