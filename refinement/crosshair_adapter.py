@@ -137,8 +137,10 @@ def _symbolic(cls: type) -> Callable:
     return lambda creator, *type_args: cls(creator.varname, creator.pytype)
 
 
-if hasattr(crosshair.core, "_SIMPLE_PROXIES") and hasattr(CompositeConditionParser, "get_fn_conditions"):
+# CrossHair is pinned (pyproject.toml); should these internals move, keep CrossHair's own way.
+if hasattr(CompositeConditionParser, "get_fn_conditions"):
     CompositeConditionParser.get_fn_conditions = _cached_fn_conditions  # type: ignore[method-assign]
+if hasattr(crosshair.core, "_SIMPLE_PROXIES"):
     if not crosshair.core._SIMPLE_PROXIES:
         from crosshair.core_and_libs import _make_registrations
         _make_registrations()

@@ -53,10 +53,11 @@ def run_inputs(s: SpecState, k: int, i: int) -> SpecState:
     """What crosses into vCPU i of CVM slot k as it runs (ACE's declassify_to_confidential_hart):
     its pending external interrupts become the lines the hypervisor's hvip raises among those the
     CVM allowed, and its timer the hypervisor's stimecmp plus `abi.RUN_TIMER_DELAY`."""
+    wanted = tuple(abi.hvip_line(s.hv_hvip, j) & s.irq_allowed[k * NIRQ + j] for j in range(NIRQ))
+
     def pending(e: int) -> bool:
         mine = e // NIRQ == i
-        wanted = abi.hvip_line(s.hv_hvip, e % NIRQ) & s.irq_allowed[k * NIRQ + e % NIRQ]
-        return (s.irq_pending[e] & lnot(mine)) | (wanted & mine)
+        return (s.irq_pending[e] & lnot(mine)) | (wanted[e % NIRQ] & mine)
     return replace(s, irq_pending=tuple(pending(e) for e in range(K * H * NIRQ)),
                    vcpu_vstimecmp=put_at(s.vcpu_vstimecmp, i, s.hv_stimecmp + abi.RUN_TIMER_DELAY))
 
