@@ -296,8 +296,10 @@ CALLS = {
 # The calls ACE completes with a request to the hypervisor (`ResumableOperation::SbiRequest`):
 # on success the caller is answered (SUCCESS, 0), as ACE does when it resumes, and leaves with
 # (EID, FID, a0, a1), the arguments past the count given here zeroed (HART_START: the hart;
-# ALLOW_EXT_INTERRUPT: the mask). A refused call is answered without an exit.
-REQUEST_ARGS = {CALL_ADD_MMIO_REGION: 2, CALL_REMOVE_MMIO_REGION: 2, CALL_UNSHARE_MEMORY: 2,
+# ALLOW_EXT_INTERRUPT: the mask). A refused call is answered without an exit. SHARE_MEMORY's
+# request (`ResumableOperation::SharePage`) is answered instead when the hypervisor's reply
+# completes it, on the next TVM_VCPU_RUN.
+REQUEST_ARGS = {CALL_ADD_MMIO_REGION: 2, CALL_REMOVE_MMIO_REGION: 2, CALL_SHARE_MEMORY: 2, CALL_UNSHARE_MEMORY: 2,
                 CALL_ALLOW_EXT_INTERRUPT: 1, CALL_HART_START: 1}
 
 
@@ -342,6 +344,14 @@ def guest_page(gpa: int, size: int) -> int:
     if (gpa < 0) | (gpa >= G * PAGE_SIZE):
         return INVALID_ADDRESS
     return gpa // PAGE_SIZE
+
+
+def requested_page(request: int) -> int:
+    """The guest page a vCPU's pending SHARE request names (kept as the page + 1, 0 for none), or
+    -1 when it names none: only a page `guest_page` can give (1..G-1, gpa 0 being refused), as
+    ACE's completion checks the request's address again (`ConfidentialVmPhysicalAddress::new`)."""
+    page = request - 1
+    return keep(page + 1, (1 <= page) & (page < G)) - 1
 
 
 def sbi_answer(regs: tuple, result: tuple) -> tuple:

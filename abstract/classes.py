@@ -69,6 +69,7 @@ SPEC_FIELDS: Dict[str, Field] = {
     "reply_a": cvm(False, VCPU, "which register the next answer writes: decides what the hypervisor may change"),
     "reply_b": cvm(False, VCPU, "the second register the next answer writes"),
     "reply_step": cvm(False, VCPU, "how far the answer moves the vCPU's pc"),
+    "share_req": cvm(True, VCPU, "the guest page a vCPU's pending SHARE request names: the request showed it to the hypervisor"),
     "ipi_pending": cvm(False, VCPU, "IPIs between a CVM's own vCPUs"),
     "has_secret": cvm(True, SLOT, "whether attestation at promote released the secret: the hypervisor chose the payload"),
     "secret": cvm(False, SLOT, "the secret itself"),
@@ -76,13 +77,14 @@ SPEC_FIELDS: Dict[str, Field] = {
     "other_harts": Field(True, HYPERVISOR, 0, "what the other physical harts run: their hypervisor scheduled it"),
     "hv_hvip": Field(True, HYPERVISOR, 0, "the hypervisor's own hvip: what it asks TVM_VCPU_RUN to inject"),
     "hv_stimecmp": Field(True, HYPERVISOR, 0, "the hypervisor's own stimecmp: TVM_VCPU_RUN sets the vCPU's timer from it"),
+    "halted": Field(True, MONITOR, 0, "whether the monitor has stopped: the hypervisor sees its hart never come back"),
 }
 
 # The monitor's data is the same on the canonical and RISC-V machines as in the spec; the
 # hardware parts differ.
 MONITOR_DATA = ("mem", "owner", "live", "ids", "hart", "run_cvm", "run_vcpu", "mmio_base", "mmio_size",
-                "irq_allowed", "irq_pending", "reply_a", "reply_b", "reply_step", "ipi_pending", "has_secret",
-                "secret", "nacl_page", "other_harts", "hv_hvip", "hv_stimecmp")
+                "irq_allowed", "irq_pending", "reply_a", "reply_b", "reply_step", "share_req", "ipi_pending", "has_secret",
+                "secret", "nacl_page", "other_harts", "hv_hvip", "hv_stimecmp", "halted")
 CANON_FIELDS: Dict[str, Field] = {
     **{f: SPEC_FIELDS[f] for f in MONITOR_DATA},
     "hw.iso_open": Field(True, MONITOR, 0, "whether C is open follows from who runs"),

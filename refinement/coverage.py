@@ -39,10 +39,14 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order (misaligned INVALID_ADDRESS, then base 0 INVALID_PARAM); an empty region is "
      "refused (INVALID_ADDRESS) where ACE accepts it, since a free slot has size 0; region slots per CVM come "
      "from the configuration (ACE: 1024)"),
-    ("COVG SHARE_MEMORY (FID 2)", ("share_memory",),
-     "one step: the hypervisor's answer to the request is an input of the guest's ecall; ACE's codes in ACE's order "
-     "(gpa 0 or a size other than 4 KiB INVALID_PARAM, misaligned INVALID_ADDRESS), and a gpa beyond the model's "
-     "guest memory INVALID_ADDRESS"),
+    ("COVG SHARE_MEMORY (FID 2): request, then completion on the next TVM_VCPU_RUN", ("share_memory", "tvm_vcpu_run"),
+     "as ACE's share_page_request.rs and share_page_complete.rs: the request checks in ACE's order (gpa 0 or a size "
+     "other than 4 KiB INVALID_PARAM, misaligned INVALID_ADDRESS; a gpa beyond the model's guest memory INVALID_ADDRESS, "
+     "where ACE has no bound), is kept as the vCPU's pending request, leaves with (COVG, 2, gpa, size) and maps nothing; "
+     "the hypervisor's a0/a1 in the exit area complete it when it next runs the vCPU (a0 not 0 FAILED, a1 not a whole "
+     "NC page INVALID_ADDRESS, else mapped shared, a private page there zeroed and freed, the CVM fenced), the result in "
+     "the vCPU's a0 with a1 = 0; SRST and DESTROY drop a pending request; ACE's huge-leaf error is not modelled "
+     "(one-level tables); a run on another physical hart does not complete it (the other harts are abstract)"),
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory",),
      "checks as SHARE; unmapped, then the CVM's translations fenced (hfence.gvma) before the hypervisor is told"),
     ("G-stage TLB: hardware fill, fences after share and unshare", ("tlb_fill", "share_memory", "unshare_memory"),
@@ -87,9 +91,16 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "handled in the monitor with no exit, as ACE handles WFI, for any instruction; ACE panics on any other "
      "(finding ace-panic-on-virtual-instruction)"),
     ("Trap: any other cause: no exit, INVALID_PARAM", ("vcpu_exit_other", "trap_cause"), ""),
+    ("Monitor panic (core/panic.rs): the halted monitor", ("halt",),
+     "no row halts (the secure monitor never panics; the spec invariant says it runs, so a halted monitor takes no "
+     "step); a halt zeroes C memory and with it every CVM and the monitor's data, keeps the hypervisor's own state, "
+     "and depends on no CVM's data; the findings ace-panic-on-* reach it; ACE's handler does not yet halt the other "
+     "harts (its TODO), which the model's other harts, being abstract, cannot show"),
     ("Hypervisor memory accesses (PMP)", ("hypervisor_read", "hypervisor_write"), ""),
     ("Answer to an exit: hypervisor to CVM on TVM_VCPU_RUN", ("nacl_write", "tvm_vcpu_run", "load_dest", "instr_length"),
-     "a0/a1 after an SBI call, rd after an MMIO load, pc past the trapped instruction; read from the NACL GPR slots"),
+     "as ACE's ResumableOperation: nothing after the monitor's own SBI request (the caller left answered (0, 0)), "
+     "the completion's result after SHARE, rd after an MMIO load; the pc past the ecall or trapped instruction; "
+     "the hypervisor's values read from the NACL GPR slots"),
 )
 
 

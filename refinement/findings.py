@@ -151,17 +151,17 @@ HSTATUS_READ = 0x60002573  # csrr a0, hstatus: from VS-mode, a virtual-instructi
 
 
 def _panic_unless_wfi(hwp: Any, s: Any, instr: int) -> Any:
-    """ACE's handler. The model has no halted state: the variant shows what the panic does to
-    memory (every C page zeroed) and answers as WFI would; that the hart never runs again, for
-    any CVM or the hypervisor, the model does not show."""
+    """ACE's handler: WFI goes on, anything else panics, and the panic handler halts the monitor
+    (`failure.halt`: confidential memory zeroed, the hart parked for good). The answer code is
+    never delivered; it is SUCCESS as WFI's so that only the halt differs."""
     from abstract import abi
-    from abstract.config import NC
+    from abstract.canonical.monitor import failure
     from abstract.domain import HYPERVISOR
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if instr == abi.WFI_INSTRUCTION:
         return s, (abi.SUCCESS, 0)
-    return replace(s, mem=s.mem[:NC] + (0,) * (len(s.mem) - NC)), (abi.SUCCESS, 0)
+    return failure.halt(hwp, s), (abi.SUCCESS, 0)
 
 
 def _virtual_instruction_wipe() -> Dict[str, Any]:
@@ -177,7 +177,49 @@ def _virtual_instruction_wipe() -> Dict[str, Any]:
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
     s, _ = rv.vcpu_exit(s, abi.CAUSE_VIRTUAL_INSTRUCTION, HSTATUS_READ, 0)
     return {"attacker executes": f"csrr a0, hstatus ({hex(HSTATUS_READ)})",
-            "victim's page afterwards": hex(s.mem[page])}
+            "victim's page afterwards": hex(s.mem[page]), "monitor halted": s.halted,
+            "victim CVM still exists": bool(s.live[slot_of(s, victim)]) if slot_of(s, victim) >= 0 else False}
+
+
+# --- the MMIO load handler as written --------------------------------------------------------------
+# `MmioLoadRequest::handle` asserts `mtinst & 1 > 0` once the fault is known to hit an MMIO region.
+# The privileged spec lets mtinst be 0 on any trap, and makes it a pseudoinstruction with bit 0
+# clear for an implicit access of the VS-stage walk (0x3000: a 64-bit page-table read). The
+# model forwards every such fault as an MMIO load request.
+VS_WALK_READ = 0x3000  # htinst's pseudoinstruction for a VS-stage page-table read (RV64)
+from abstract.canonical.monitor.switch import exit_mmio_load as _model_mmio_load  # noqa: E402  (before any variant)
+
+
+def _assert_transformed_htinst(hwp: Any, s: Any, addr: int, instr: int, gva: int = 0) -> Any:
+    """ACE's MMIO load handler: a fault in a region whose htinst (the model's `instr`) has bit 0
+    clear fails the assert, and the panic halts the monitor; otherwise the model's MMIO exit."""
+    from abstract import abi
+    from abstract.canonical.monitor import failure
+    from abstract.domain import HYPERVISOR
+    if (s.run_cvm != HYPERVISOR) & (instr % 2 == 0):
+        return failure.halt(hwp, s), (abi.SUCCESS, 0)
+    return _model_mmio_load(hwp, s, addr, instr, gva)
+
+
+def _mmio_walk_wipe() -> Dict[str, Any]:
+    """A victim CVM holds data in its page. The attacker's CVM registers an MMIO region and
+    points its own VS-stage page table into it: the hart's walk faults there with htinst 0x3000."""
+    import concrete.riscv as rv
+    from abstract import abi
+    from abstract.config import G, PAGE_SIZE
+    from concrete.riscv.state import riscv_initial
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    page = s.hw.pte_ppn[slot_of(s, victim) * G]
+    s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
+    s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
+    s, _ = rv.tvm_vcpu_run(s, attacker, 0)
+    region = (G + 1) * PAGE_SIZE                                              # beyond its memory
+    s, _ = rv.add_mmio_region(s, region, PAGE_SIZE)                           # leaves with ACE's request
+    s, _ = rv.tvm_vcpu_run(s, attacker, 0)
+    s, _ = rv.guest_load_fault(s, region, VS_WALK_READ, 0)                    # satp points into the region
+    return {"attacker's VS-stage walk reads": hex(region), "htinst": hex(VS_WALK_READ),
+            "victim's page afterwards": hex(s.mem[page]), "monitor halted": s.halted,
+            "hypervisor saw an MMIO request": s.hw.exit_scause == abi.CAUSE_LOAD_GUEST_PAGE_FAULT}
 
 
 FINDINGS: Dict[str, Finding] = {f.name: f for f in (
@@ -228,7 +270,23 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "from VS-mode as a virtual instruction, such as `csrr a0, hstatus`. ACE's handler accepts "
         "only WFI and `panic!`s on anything else; the panic handler zeroes all of confidential "
         "memory and parks the hart for good. Every other CVM loses its memory, and the machine "
-        "stops. The refutation shows the step zeroing C pages that the spec leaves alone; that "
-        "the hart then never runs again the model does not show (it has no halted state).",
+        "stops. The refutation shows the step halting the monitor (`failure.halt`: C zeroed, no "
+        "CVM left, halted) where the spec goes on past the instruction.",
         _virtual_instruction_wipe),
+    Finding(
+        "ace-panic-on-mmio-load-htinst",
+        "Any CVM with an MMIO region wipes every CVM's memory and halts the machine by a load fault whose htinst has bit 0 clear",
+        (("confidential_flow/handlers/mmio/mmio_load_request.rs", "MmioLoadRequest::handle"),
+         ("core/panic.rs", "panic")),
+        "abstract.canonical.monitor.mmio", "exit_mmio_load", _assert_transformed_htinst,
+        ("canonical->spec/guest_load_fault_mmio/simulation", "canonical->spec/exit_mmio_load/simulation"),
+        "A CVM registers an MMIO region (ADD_MMIO_REGION, which the hypervisor cannot refuse) and "
+        "points its own VS-stage page table into it. The hart's implicit page-table read faults at "
+        "the G-stage inside the region, and the privileged spec reports it with htinst = 0x3000, a "
+        "pseudoinstruction with bit 0 clear (a hart may also write htinst = 0 on any trap). ACE "
+        "asserts `mtinst & 1 > 0` after finding the fault in a region, so the monitor panics: every "
+        "CVM's memory is zeroed and the hart parked. The refutations show the step halting the "
+        "monitor where the spec forwards an MMIO load request.",
+        _mmio_walk_wipe,
+        also=(("abstract.canonical.monitor.switch", "exit_mmio_load", _assert_transformed_htinst),)),
 )}

@@ -17,7 +17,7 @@ from typing import Callable, Dict, Optional, Tuple
 # per-entry lemmas.
 OBLIGATION_MODULES = ("refinement.obligations.standard", "refinement.obligations.layers",
                       "refinement.obligations.encoding", "refinement.obligations.entries",
-                      "refinement.obligations.lifts")
+                      "refinement.obligations.lifts", "refinement.obligations.failure")
 
 
 class Layers(str, Enum):
@@ -51,6 +51,7 @@ class Kind(str, Enum):
     PARTITION = "partition"     # the rows of an entry select each of its inputs exactly once
     ENTRY = "entry"             # a per-entry lemma over scalars, the sizes free: holds at every size
     LIFT = "lift"               # a step is its per-entry function mapped over the right entries
+    ERASURE = "erasure"         # nothing of a CVM survives the step: its result is the same whatever the secrets were
 
 
 class Method(str, Enum):

@@ -179,7 +179,6 @@ EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
 FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
 PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digests", Digests),
                   ("secret", int), ("mode", int))
-SHARE_INPUTS = (("hv_err", int), ("hv_addr", int))
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
 EXIT_SHOWS = "as every exit, the vCPU's vsie and vstimecmp (ACE's expose_enabled_interrupts.rs)"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"
@@ -250,7 +249,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     # A vCPU's ecall handled in the monitor (scause 10), split likewise.
     _guest_ecall("add_mmio_region", abi.CALL_ADD_MMIO_REGION, codes=CHECKED_CODES),
     _guest_ecall("remove_mmio_region", abi.CALL_REMOVE_MMIO_REGION, codes=(abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM)),
-    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=CHECKED_CODES, inputs=SHARE_INPUTS),
+    _guest_ecall("share_memory", abi.CALL_SHARE_MEMORY, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.INVALID_ADDRESS)),
     _guest_ecall("unshare_memory", abi.CALL_UNSHARE_MEMORY, codes=CHECKED_CODES),
     _guest_ecall("allow_ext_interrupt", abi.CALL_ALLOW_EXT_INTERRUPT, codes=DONE),
     _guest_ecall("retrieve_secret", abi.CALL_RETRIEVE_SECRET, codes=(abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM)),

@@ -70,6 +70,16 @@ def test_ace_vmid_word_is_the_rust_formula(k, cvm_id):
     assert _ace_hgatp_word(None, k, cvm_id) == rust
 
 
+@pytest.mark.parametrize("name", ["ace-panic-on-virtual-instruction", "ace-panic-on-mmio-load-htinst"])
+def test_a_panic_attack_halts_the_monitor_and_wipes_the_victim(name):
+    """Under ACE's handler the attacker's trap halts the monitor and zeroes the victim's page; in
+    the model the victim keeps it and the monitor goes on."""
+    from refinement.findings import replay_scenario
+    seen = replay_scenario(name)
+    assert seen["model"]["victim's page afterwards"] == hex(0x5EC2E7) and not seen["model"]["monitor halted"]
+    assert seen["ace"]["victim's page afterwards"] == hex(0) and seen["ace"]["monitor halted"]
+
+
 def test_the_vmid_attack_replays_from_power_on():
     """With ACE's VMID the attacker's CVM reads the victim's page through the hypervisor's
     hgatp; in the model its page 0 is its own."""

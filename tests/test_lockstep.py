@@ -16,6 +16,7 @@ from abstract import abi
 from concrete.riscv import ecall
 from refinement.obligations import standard
 from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
+from abstract.domain import HYPERVISOR
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
 from refinement.transitions import TRANSITIONS
@@ -74,8 +75,7 @@ calls = st.one_of(
     st.tuples(st.just("scribble"), register_file, st.just((0,) * NFREGS)),
     st.tuples(st.just("scribble"), st.lists(st.integers(-2 ** 64, 2 ** 64), min_size=31, max_size=31).map(tuple),
               st.lists(st.integers(0, 2 ** 64 - 1), min_size=NFREGS, max_size=NFREGS).map(tuple)),
-    st.tuples(st.just("share_memory"), gpa, size, st.sampled_from([0, 0, -1]),
-              st.one_of(st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE), addr)),
+    st.tuples(st.just("share_memory"), gpa, size),
     st.tuples(st.just("unshare_memory"), gpa, size),
     st.tuples(st.just("guest_page_fault"), gpa),
     st.tuples(st.just("hypervisor_read"), addr),
@@ -116,7 +116,7 @@ CALL_OF = {c: (e, f) for (e, f), c in abi.CALLS.items()}
 HV_CALLS = {"tsm_get_info": abi.CALL_TSM_GET_INFO, "destroy_tvm": abi.CALL_DESTROY_TVM,
             "tvm_vcpu_run": abi.CALL_TVM_VCPU_RUN, "nacl_set_shmem": abi.CALL_NACL_SET_SHMEM}
 GUEST_CALLS = {"add_mmio_region": abi.CALL_ADD_MMIO_REGION, "remove_mmio_region": abi.CALL_REMOVE_MMIO_REGION,
-               "unshare_memory": abi.CALL_UNSHARE_MEMORY, "allow_ext_interrupt": abi.CALL_ALLOW_EXT_INTERRUPT,
+               "share_memory": abi.CALL_SHARE_MEMORY, "unshare_memory": abi.CALL_UNSHARE_MEMORY, "allow_ext_interrupt": abi.CALL_ALLOW_EXT_INTERRUPT,
                "retrieve_secret": abi.CALL_RETRIEVE_SECRET, "hart_start": abi.CALL_HART_START,
                "hart_stop": abi.CALL_HART_STOP, "hart_suspend": abi.CALL_HART_SUSPEND,
                "hart_status": abi.CALL_HART_STATUS, "system_reset": abi.CALL_SYSTEM_RESET,
@@ -136,11 +136,9 @@ def _in_registers(s, call, args):
 
 def as_raw_step(s, name, args):
     """(state, entry, inputs) of the raw step that performs decoded call `name`."""
-    if name in HV_CALLS or name == "promote_to_tvm" or name in GUEST_CALLS or name in ("share_memory", "remote_fence"):
+    if name in HV_CALLS or name == "promote_to_tvm" or name in GUEST_CALLS or name == "remote_fence":
         if name == "promote_to_tvm":  # the VM from hgatp is an input; the entry pc travels in a2
             return _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0, 0, args[6])), "hypervisor_ecall", tuple(args[:6])
-        if name == "share_memory":  # the hypervisor's answer to the request is an input
-            return _in_registers(s, abi.CALL_SHARE_MEMORY, args[:2]), "guest_ecall", tuple(args[2:])
         if name == "remote_fence":
             from dataclasses import replace
             s = _in_registers(s, abi.CALL_REMOTE_FENCE, args[1:])
@@ -182,8 +180,7 @@ def step_checked(s, call):
     if name == "hypervisor_csrs":
         return hypervisor_csrs(s, *args), (0, 0)
     if name in ("hypervisor_ecall", "guest_ecall"):  # whatever the registers already hold
-        s, entry, inputs = s, name, ((0, 0) if name == "guest_ecall" and _calls_share(s) else
-                                     _promote_defaults() if name == "hypervisor_ecall" and _calls_promote(s) else ())
+        s, entry, inputs = s, name, (_promote_defaults() if name == "hypervisor_ecall" and _calls_promote(s) else ())
     else:
         s, entry, inputs = as_raw_step(s, name, args)
     row = row_of(s, entry, inputs)
@@ -191,10 +188,6 @@ def step_checked(s, call):
         return s, (abi.INVALID_PARAM, 0)
     check_obligations(s, row, inputs)
     return row.riscv(s, *inputs)
-
-
-def _calls_share(s):
-    return abi.decode_call(s.hw.regs[abi.A7], s.hw.regs[abi.A6]) == abi.CALL_SHARE_MEMORY
 
 
 def _calls_promote(s):
@@ -228,6 +221,23 @@ def test_random_call_sequences_keep_every_square_commuting(sequence):
         assert canonical_invariant(abs_riscv(s))
 
 
+def shared(s, cvm, gpa, hv_err, hv_addr, vcpu=0, answered=False):
+    """vCPU `vcpu` of `cvm` (running) asks to share guest address gpa (unless its request has
+    left already: `answered`); the hypervisor answers (hv_err, hv_addr) in the exit area's a0/a1
+    and runs the vCPU again. The state, and the result the vCPU finds in its a0."""
+    if not answered:
+        s, (err, _) = step_checked(s, ("share_memory", gpa, PAGE_SIZE))
+        if err != abi.SUCCESS or s.run_cvm != HYPERVISOR:
+            return s, err
+    assert s.hw.nacl_gprs[abi.A7] == abi.EID_COVG and s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (gpa, PAGE_SIZE), "ACE's request"
+    s, _ = step_checked(s, ("nacl_write", abi.A0, hv_err))
+    s, _ = step_checked(s, ("nacl_write", abi.A1, hv_addr))
+    s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, vcpu))
+    assert err == abi.SUCCESS and s.run_cvm != HYPERVISOR
+    assert s.hw.regs[abi.A1] == 0
+    return s, s.hw.regs[abi.A0]
+
+
 def test_scenario_promote_run_fault_share_exit_destroy():
     s = riscv_initial()
     s = rv.hypervisor_write(s, 1 * PAGE_SIZE, 77)[0]
@@ -238,7 +248,7 @@ def test_scenario_promote_run_fault_share_exit_destroy():
     assert err == 0 and s.run_cvm == 0
     s, (outcome, _) = step_checked(s, ("guest_page_fault", PAGE_SIZE))
     assert outcome == 0 and s.hw.pte_v[1] and s.hw.pte_x[1]
-    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
     assert err == 0 and s.hw.pte_v[1] and not s.hw.pte_x[1] and s.hw.pte_ppn[1] == 2
     s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), tuple(range(200, 200 + NFREGS))))
     s, (err, _) = step_checked(s, ("hart_suspend",))
@@ -440,7 +450,7 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
     assert err == abi.INVALID_ADDRESS, "a buffer above 4 KiB"
     s, (err, _) = step_checked(s, ("retrieve_secret", PAGE_SIZE, 8))
     assert err == abi.INVALID_ADDRESS, "guest page 1 is not mapped: never written there"
-    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
     s, (err, _) = step_checked(s, ("retrieve_secret", PAGE_SIZE, 8))
     assert err == abi.INVALID_ADDRESS and s.mem[2] == 0, "a shared page never receives the secret"
     s, (err, length) = step_checked(s, ("retrieve_secret", 8, 8))
@@ -474,7 +484,7 @@ def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
     s = riscv_initial()
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
-    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE, 0, 2 * PAGE_SIZE))
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
     assert err == abi.SUCCESS
     s, _ = step_checked(s, ("tlb_fill", 1))
     i = cvm * G + 1
@@ -629,3 +639,37 @@ def test_base_extension_is_answered_as_ace_on_both_entries():
     assert row_of(_raw_call(s, abi.EID_BASE, 3), "guest_ecall", ()).name == "sbi_base"
     assert rv.guest_ecall(_raw_call(s, abi.EID_BASE, 7))[1] == (abi.INVALID_PARAM, 0), "FID 7 is no Base call"
     assert rv.guest_ecall(_raw_call(s, abi.EID_NACL, 0))[1] == (abi.INVALID_PARAM, 0), "NACL is the hypervisor's"
+
+
+def test_share_is_a_request_and_a_completion_on_the_next_run_as_ace():
+    """SHARE leaves with ACE's request and maps nothing; the hypervisor's a0/a1 in the exit
+    area complete it on the next TVM_VCPU_RUN, its result in the vCPU's a0."""
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 2, (0, 0)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    i = cvm * G + 1
+    old = abs_riscv(s).hw.t_page[i]
+    assert old >= NC, "guest page 1 holds a private page"
+    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE))
+    assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR and s.share_req[cvm * H] == 2
+    assert s.hw.pte_ppn[i] == old, "nothing is mapped before the hypervisor answers"
+    refused = s
+    for hv_err, hv_addr, expected in ((-1, 2 * PAGE_SIZE, abi.FAILED), (0, 2 * PAGE_SIZE + 8, abi.INVALID_ADDRESS),
+                                      (0, NC * PAGE_SIZE, abi.INVALID_ADDRESS)):
+        s2, _ = step_checked(refused, ("nacl_write", abi.A0, hv_err))
+        s2, _ = step_checked(s2, ("nacl_write", abi.A1, hv_addr))
+        s2, _ = step_checked(s2, ("tvm_vcpu_run", cvm, 0))
+        assert s2.hw.regs[abi.A0] == expected and s2.hw.pte_ppn[i] == old and s2.share_req[cvm * H] == 0
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE, answered=True)
+    assert err == abi.SUCCESS and s.hw.pte_ppn[i] == 3 and not s.hw.pte_x[i]
+    assert s.owner[old - NC] == 0 and s.mem[old] == 0, "the private page it replaced is zeroed and freed"
+
+
+def test_destroy_between_a_share_request_and_its_answer_drops_the_request():
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE))
+    assert err == abi.SUCCESS and s.share_req[cvm * H] == 2
+    s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
+    assert err == abi.SUCCESS and s.share_req == (0,) * (K * H)

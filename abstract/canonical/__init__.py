@@ -9,7 +9,7 @@ from typing import Tuple
 from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4
 from abstract.config import G
 from abstract.canonical.monitor import (
-    attestation, ecall, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
+    attestation, ecall, failure, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
 from abstract.canonical.hardware import CANONICAL, CanonicalHardware
 from abstract.canonical.primitives import Primitives
@@ -31,8 +31,8 @@ def hypervisor_ecall(s: CanonState, npages: int = 0, src: Tuple[int, ...] = (0,)
     return ecall.hypervisor_ecall(CANONICAL, s, npages, src, ndigests, digests, secret, mode)
 
 
-def guest_ecall(s: CanonState, hv_err: int = 0, hv_addr: int = 0) -> Step:
-    return ecall.guest_ecall(CANONICAL, s, hv_err, hv_addr)
+def guest_ecall(s: CanonState) -> Step:
+    return ecall.guest_ecall(CANONICAL, s)
 
 
 def tlb_fill(s: CanonState, g: int) -> Step:
@@ -99,8 +99,8 @@ def exit_interrupt(s: CanonState, cause: int) -> Step:
     return switch.exit_interrupt(CANONICAL, s, cause)
 
 
-def share_memory(s: CanonState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Step:
-    return memory.share_memory(CANONICAL, s, gpa, size, hv_err, hv_addr)
+def share_memory(s: CanonState, gpa: int, size: int) -> Step:
+    return memory.share_memory(CANONICAL, s, gpa, size)
 
 
 def unshare_memory(s: CanonState, gpa: int, size: int) -> Step:
@@ -161,6 +161,11 @@ def guest_load_fault(s: CanonState, gpa: int, instr: int, gva: int = 0) -> Step:
 
 def guest_store_fault(s: CanonState, gpa: int, instr: int, gva: int = 0) -> Step:
     return mmio.guest_store_fault(CANONICAL, s, gpa, instr, gva)
+
+
+def halt(s: CanonState) -> CanonState:
+    """The failure mode: no row reaches it (`monitor/failure.py`)."""
+    return failure.halt(CANONICAL, s)
 
 
 def allow_ext_interrupt(s: CanonState, mask: int) -> Step:

@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.canonical.state import CanonHw
+from abstract.canonical.state import CanonHw, canonical_initial
 from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
 
 
@@ -116,6 +116,11 @@ class CanonicalHardware(SoftwareAllocator):
 
     def hart_resume_at(self, hw: CanonHw, vcpu: int, regs: Tuple[int, ...], pc: int) -> CanonHw:
         return replace(hw, vcpu_saved=set_at(hw.vcpu_saved, vcpu, regs), vcpu_pc=set_at(hw.vcpu_pc, vcpu, pc))
+
+    def machine_halt(self, hw: CanonHw, hypervisor_runs: bool) -> CanonHw:
+        return replace(canonical_initial().hw, regs=hw.regs if hypervisor_runs else hw.hv_saved,
+                       fregs=hw.fregs if hypervisor_runs else hw.hv_fregs, hv_stage2=hw.hv_stage2,
+                       x_gprs=hw.x_gprs, x_csrs=hw.x_csrs)
 
     def trap_call(self, regs: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
         return abi.decode_call(regs[abi.A7], regs[abi.A6]), regs[abi.A0:abi.A0 + 6]

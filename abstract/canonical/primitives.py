@@ -106,6 +106,15 @@ class HartStateSwitch(Protocol[HW]):
         how a suspended vCPU resumes at the address it chose."""
 
 
+class Failure(Protocol[HW]):
+    """What is left of the hardware when the monitor stops for good (its panic handler)."""
+
+    def machine_halt(self, hw: HW, hypervisor_runs: bool) -> HW:
+        """The hardware once confidential memory is zeroed and the hart parked: no translation,
+        no saved vCPU state, C closed; the hypervisor's own registers, translation register,
+        CSRs and exit area as they were (live while it ran, saved otherwise)."""
+
+
 class TrapInformation(Protocol):
     """What a trap tells the monitor (primitive 6), decoded from the processor's own encoding."""
 
@@ -150,6 +159,6 @@ class ConfidentialPageAllocator(Protocol):
         """Zero and free every page CVM slot k owns."""
 
 
-class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW],
+class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW], Failure[HW],
                  TrapInformation, RootOfTrust, ConfidentialPageAllocator, Protocol[HW]):
     """Everything a processor must provide to run the canonical monitor."""

@@ -56,6 +56,7 @@ class CanonState:
     reply_a: HartInts       # register number the answer to a vCPU's last exit writes, 0: none
     reply_b: HartInts       # ... a second one, 0: none
     reply_step: HartInts    # ... and how far its pc then moves
+    share_req: HartInts     # guest page + 1 of a SHARE request awaiting its answer (ACE's SharePage), 0: none
     ipi_pending: HartFlags  # a software interrupt from a sibling vCPU is pending
     has_secret: SlotFlags   # attestation released a secret to the CVM
     secret: SlotInts        # ... its value
@@ -63,6 +64,7 @@ class CanonState:
     other_harts: OtherHarts  # the vCPU (index + 1) each other physical hart runs, 0: none
     hv_hvip: int            # the hypervisor's hvip and stimecmp, kept with its hart's state
     hv_stimecmp: int
+    halted: bool            # the monitor has stopped for good (`monitor.failure.halt`)
     hw: CanonHw
 
 
@@ -96,6 +98,7 @@ def initial_monitor_data() -> dict:
         reply_a=(0,) * (K * H),
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
+        share_req=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
         nacl_page=NACL_NONE,
         other_harts=(0,) * (P - 1),
@@ -103,6 +106,7 @@ def initial_monitor_data() -> dict:
         secret=(0,) * K,
         hv_hvip=0,
         hv_stimecmp=0,
+        halted=False,
     )
 
 

@@ -1,4 +1,5 @@
 """The abstract specification of the security monitor (pure, total functions over SpecState)."""
+from abstract.spec import failure  # noqa: F401  (the failure mode: no row reaches it)
 from abstract.spec.hsm import hart_start, hart_status, hart_stop, hart_suspend, system_reset
 from abstract.spec.info import tsm_get_info
 from abstract.spec.attestation import retrieve_secret

@@ -4,8 +4,7 @@ The hypervisor's ecall (cause 9) and a CVM vCPU's (cause 10) carry the call in a
 a6 (FID) and its arguments in a0..a5 (`abi.decode_call`); the answer (error, value) goes to
 the caller's a0/a1 if the caller still runs afterwards (a run or a stop hands the hart over).
 Unknown calls are INVALID_PARAM. Inputs the registers do not carry are the entry's arguments:
-for PROMOTE_TO_TVM, the VM the hypervisor's hgatp describes (`promote_to_tvm`'s inputs); for
-SHARE_MEMORY, the hypervisor's answer to the share request.
+for PROMOTE_TO_TVM, the VM the hypervisor's hgatp describes (`promote_to_tvm`'s inputs).
 """
 from __future__ import annotations
 
@@ -61,7 +60,7 @@ def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) 
     return replace(s2, hv_regs=abi.sbi_answer(s2.hv_regs, result)), result
 
 
-def guest_ecall(s: SpecState, hv_err: int = 0, hv_addr: int = 0) -> Step:
+def guest_ecall(s: SpecState) -> Step:
     """The running vCPU's ecall: a COVG, HSM, SRST, IPI, RFENCE or Base call, else INVALID_PARAM. A
     call ACE completes with a request to the hypervisor (`abi.REQUEST_ARGS`) leaves with it on
     success, its caller answered (SUCCESS, 0)."""
@@ -75,7 +74,7 @@ def guest_ecall(s: SpecState, hv_err: int = 0, hv_addr: int = 0) -> Step:
     elif call == abi.CALL_REMOVE_MMIO_REGION:
         s2, result = remove_mmio_region(s, a[0], a[1])
     elif call == abi.CALL_SHARE_MEMORY:
-        s2, result = share_memory(s, a[0], a[1], hv_err, hv_addr)
+        s2, result = share_memory(s, a[0], a[1])
     elif call == abi.CALL_UNSHARE_MEMORY:
         s2, result = unshare_memory(s, a[0], a[1])
     elif call == abi.CALL_ALLOW_EXT_INTERRUPT:

@@ -71,4 +71,5 @@ def system_reset(s: SpecState) -> Tuple[SpecState, Result]:
         return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    return exit_sbi_request(replace(s, hart=harts, other_harts=off_other_harts(s, k)), 0, 0)
+    dropped = s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:]  # no stopped hart awaits an answer
+    return exit_sbi_request(replace(s, hart=harts, share_req=dropped, other_harts=off_other_harts(s, k)), 0, 0)

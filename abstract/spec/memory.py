@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, K, NC, PAGE_SIZE
+from abstract.config import C, G, H, K, NC, PAGE_SIZE
 from abstract.logic import flag_at, flag_put, put_at, read_at
 from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
 
@@ -18,27 +18,40 @@ def _free_page(s: SpecState, p: int) -> SpecState:
     return replace(s, owner=put_at(s.owner, p - NC, FREE), mem=put_at(s.mem, p, 0))
 
 
-def share_memory(s: SpecState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[SpecState, Result]:
-    """The running CVM shares guest page gpa; the hypervisor answered (hv_err, hv_addr). The
-    answer must be success and a whole NC page; it is mapped shared (never executable). A private
-    page that was there is zeroed and freed."""
+def share_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result]:
+    """The running vCPU asks to share guest page gpa (ACE's `share_page_request.rs`). A valid
+    request is remembered as the vCPU's pending one and leaves with it to the hypervisor
+    (`guest_ecall`: the call, gpa and size); nothing is mapped until the hypervisor answers on
+    the next TVM_VCPU_RUN (`share_complete`). An invalid one is answered at once."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     g = abi.guest_page(gpa, size)
     if g < 0:
         return s, (g, 0)
+    return replace(s, share_req=put_at(s.share_req, s.run_cvm * H + s.run_vcpu, g + 1)), (abi.SUCCESS, 0)
+
+
+def share_complete(s: SpecState, k: int, i: int) -> Tuple[SpecState, Result]:
+    """vCPU i (of CVM slot k)'s pending SHARE request is answered by the hypervisor's a0 (error) and a1 (its
+    page's address) in the exit area (ACE's `share_page_complete.rs`), and is no longer pending.
+    The answer must be success and a whole NC page; that page is mapped shared (never
+    executable) at the requested guest page, and a private page that was there is zeroed and
+    freed. The result is the vCPU's, not the hypervisor's."""
+    g = abi.requested_page(read_at(s.share_req, i))
+    hv_err, hv_addr = s.exit_gprs[abi.A0], s.exit_gprs[abi.A1]
+    s = replace(s, share_req=put_at(s.share_req, i, 0))
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
     if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
-    i = s.run_cvm * G + g
-    if flag_at(s.private, i):
-        s = _free_page(s, read_at(s.page, i))
+    e = k * G + g
+    if flag_at(s.private, e):
+        s = _free_page(s, read_at(s.page, e))
     return replace(
         s,
-        private=flag_put(s.private, i, False),
-        shared=flag_put(s.shared, i, True),
-        page=put_at(s.page, i, hv_addr // PAGE_SIZE),
+        private=flag_put(s.private, e, False),
+        shared=flag_put(s.shared, e, True),
+        page=put_at(s.page, e, hv_addr // PAGE_SIZE),
     ), (abi.SUCCESS, 0)
 
 

@@ -15,11 +15,11 @@ from dataclasses import make_dataclass, replace
 from typing import Any, Tuple
 
 from abstract.classes import CVM, PAGES, SPEC_FIELDS, field_value
-from abstract.config import C, H, K, NC, NIRQ, NREGS
+from abstract.config import C, G, H, K, NC, NIRQ, NREGS
 from abstract.shapes import ints
 from abstract import abi
-from abstract.domain import CVM_BASE, HYPERVISOR, SUSPENDED
-from abstract.logic import all_of, immutable, implies, keep, lnot, same, set_at
+from abstract.domain import CVM_BASE, FREE, HYPERVISOR, SUSPENDED
+from abstract.logic import all_of, flag_at, immutable, implies, keep, lnot, read_at, same, set_at
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
 
@@ -74,13 +74,14 @@ def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
     return pages_kept(before, after, k) & regs
 
 
-def pages_kept(before: SpecState, after: SpecState, k: int) -> bool:
+def pages_kept(before: SpecState, after: SpecState, k: int, freed: int = -1) -> bool:
     """Every C page CVM slot k owned is still its own, with the same contents, and it owns no
-    page it did not own."""
+    page it did not own; page `freed` (a global index, -1: none) may instead be free and zero."""
     tag = CVM_BASE + k
     return all_of(
-        ((before.owner[p] == tag) == (after.owner[p] == tag))
-        & implies(before.owner[p] == tag, after.mem[NC + p] == before.mem[NC + p])
+        (((before.owner[p] == tag) == (after.owner[p] == tag))
+         & implies(before.owner[p] == tag, after.mem[NC + p] == before.mem[NC + p]))
+        | ((NC + p == freed) & (after.owner[p] == FREE) & (after.mem[NC + p] == 0))
         for p in range(C)
     )
 
@@ -117,14 +118,16 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
     A suspended vCPU takes nothing of the hypervisor's: its registers become its own with a1 =
     its a2 (ACE's ResumeHart). If it runs, its pending lines become the hypervisor's hvip lines
     the CVM allowed, and its timer the hypervisor's stimecmp + 10 (ACE's RunConfidentialHart);
-    the CVM's other vCPUs keep theirs."""
+    the CVM's other vCPUs keep theirs. A pending SHARE request completes as `share_only` says."""
     if not (0 <= k < K and 0 <= h < H):
         return True
     i = k * H + h
     named = (before.reply_a[i], before.reply_b[i])
     own = before.vcpu_regs[i]
+    sharing = abi.requested_page(read_at(before.share_req, i)) >= 0
     answered = all_of(
-        implies(lnot((j + 1 == named[0]) | (j + 1 == named[1])), own[j] == after.vcpu_regs[i][j])
+        implies(lnot((j + 1 == named[0]) | (j + 1 == named[1]) | (sharing & ((j == abi.A0) | (j == abi.A1)))),
+                own[j] == after.vcpu_regs[i][j])
         for j in range(NREGS)
     )
     suspended = before.hart[i] == SUSPENDED
@@ -135,7 +138,31 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
         for q in range(k * H, k * H + H) if q != i
     )
     fpu = all_of(same(before.vcpu_fpu[q], after.vcpu_fpu[q]) for q in range(k * H, k * H + H))
-    return regs_i & others & fpu & pages_kept(before, after, k) & run_inputs_only(before, after, k, h)
+    return regs_i & others & fpu & share_only(before, after, k, i) & run_inputs_only(before, after, k, h)
+
+
+def share_only(before: SpecState, after: SpecState, k: int, i: int) -> bool:
+    """What the answer to vCPU i's pending SHARE request (guest page g) may change in CVM slot
+    k, and only if one is pending: entry g becomes a shared NC page, a private page it held is
+    freed and zeroed, and the vCPU's a0 is a share result with a1 = 0. Every other page and
+    guest map entry of the CVM is kept."""
+    g = abi.requested_page(read_at(before.share_req, i))
+    sharing = g >= 0
+    e = k * G + g
+    freed = keep(read_at(before.page, e) + 1, sharing & flag_at(before.private, e)) - 1
+    entries = all_of(
+        implies(lnot(sharing) | (q != e), (before.private[q] == after.private[q]) & (before.shared[q] == after.shared[q])
+                & (before.page[q] == after.page[q]))
+        for q in range(k * G, k * G + G)
+    )
+    entry_e = implies(sharing, (flag_at(after.private, e) == flag_at(before.private, e)) & (read_at(after.page, e) == read_at(before.page, e))
+                      & (flag_at(after.shared, e) == flag_at(before.shared, e))
+                      | lnot(flag_at(after.private, e)) & flag_at(after.shared, e) & (read_at(after.page, e) < NC))
+    result = after.vcpu_regs[i][abi.A0]
+    unchanged = (result == before.vcpu_regs[i][abi.A0]) & (after.vcpu_regs[i][abi.A1] == before.vcpu_regs[i][abi.A1])
+    answer = implies(sharing, unchanged | (((result == abi.SUCCESS) | (result == abi.FAILED) | (result == abi.INVALID_ADDRESS))
+                                           & (after.vcpu_regs[i][abi.A1] == 0)))
+    return pages_kept(before, after, k, freed) & entries & entry_e & answer
 
 
 def run_inputs_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:

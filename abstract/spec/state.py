@@ -52,6 +52,7 @@ class SpecState:
     reply_a: HartInts      # register number (x1..x31) the answer to a vCPU's last exit writes, 0: none
     reply_b: HartInts      # ... a second one (a1 after an SBI call), 0: none
     reply_step: HartInts   # ... and how far its pc then moves (bytes)
+    share_req: HartInts    # guest page + 1 of the vCPU's SHARE request awaiting the hypervisor's answer, 0: none
     ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
     has_secret: SlotFlags   # attestation at promote released a secret to the CVM
     secret: SlotInts        # ... its value (0 when none)
@@ -59,6 +60,7 @@ class SpecState:
     other_harts: OtherHarts  # what physical harts 1..P-1 run: vCPU k*H+h as k*H+h+1, 0: their hypervisor
     hv_hvip: int            # the hypervisor's hvip and stimecmp as its hart holds them: TVM_VCPU_RUN
     hv_stimecmp: int        # passes both into the vCPU (ACE's RunConfidentialHart)
+    halted: bool            # the monitor has stopped for good (`failure.halt`); never, while it is correct
 
 
 def root_page(k: int) -> int:
@@ -79,7 +81,7 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ
         and len(s.vcpu_pc) == K * H and len(s.vcpu_vsie) == K * H and len(s.vcpu_vstimecmp) == K * H
         and len(s.reply_a) == K * H and len(s.reply_b) == K * H
-        and len(s.reply_step) == K * H
+        and len(s.reply_step) == K * H and len(s.share_req) == K * H
         and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K
         and len(s.other_harts) == P - 1
     )
@@ -221,7 +223,23 @@ def ids_ok(s: SpecState) -> bool:
     return each & distinct
 
 
-SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok)
+def requests_ok(s: SpecState) -> bool:
+    """A pending SHARE request names a guest page + 1 (never page 0: ACE refuses gpa 0), and only
+    a started vCPU that does not run here awaits one (suspending, stopping or running answers
+    it first; SRST and destroy drop it)."""
+    return all_of(
+        (s.share_req[i] == 0) | ((2 <= s.share_req[i]) & (s.share_req[i] <= G) & (s.hart[i] == STARTED)
+                                 & lnot((s.run_cvm == i // H) & (s.run_vcpu == i % H)))
+        for i in range(K * H)
+    )
+
+
+def running(s: SpecState) -> bool:
+    """The monitor has not halted: a halted monitor takes no step (no row's precondition holds)."""
+    return lnot(s.halted)
+
+
+SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok, requests_ok, running)
 
 
 def slot_of(s: Any, cvm_id: int) -> int:
@@ -274,6 +292,7 @@ def spec_initial() -> SpecState:
         reply_a=(0,) * (K * H),
         reply_b=(0,) * (K * H),
         reply_step=(0,) * (K * H),
+        share_req=(0,) * (K * H),
         ipi_pending=(False,) * (K * H),
         nacl_page=abi.NACL_NONE,
         other_harts=(0,) * (P - 1),
@@ -281,4 +300,5 @@ def spec_initial() -> SpecState:
         secret=(0,) * K,
         hv_hvip=0,
         hv_stimecmp=0,
+        halted=False,
     )

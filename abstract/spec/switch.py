@@ -10,7 +10,8 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import H, K, NIRQ, NREGS
-from abstract.logic import keep, lnot, put_at, set_at
+from abstract.logic import keep, lnot, put_at, read_at, set_at
+from abstract.spec.memory import share_complete
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -64,11 +65,18 @@ def run_inputs(s: SpecState, k: int, i: int) -> SpecState:
 
 def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
     """TVM_VCPU_RUN's first half: a runnable vCPU receives the answer to its last exit
-    (`respond`); anything else is INVALID_PARAM and changes nothing."""
+    (`respond`) and, if it awaits the answer to a SHARE request, the request completes
+    (`share_complete`) with its result in the vCPU's a0/a1; anything else is INVALID_PARAM and
+    changes nothing."""
     k = runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
-    return respond(s, k * H + vcpu), (abi.SUCCESS, 0)
+    i = k * H + vcpu
+    s = respond(s, i)
+    if abi.requested_page(read_at(s.share_req, i)) >= 0:  # ACE's SharePage: its completion answers the vCPU
+        s, shared = share_complete(s, k, i)
+        s = replace(s, vcpu_regs=set_at(s.vcpu_regs, i, abi.sbi_answer(s.vcpu_regs[i], shared)))
+    return s, (abi.SUCCESS, 0)
 
 
 def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:

@@ -8,7 +8,7 @@ from abstract.abi import ACCESS_OK, ATTEST_DIGESTS, GSTAGE_SV48X4
 from abstract.config import G
 from abstract.domain import HYPERVISOR
 from abstract.canonical.monitor import (
-    attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
+    attestation, failure, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
 from abstract.canonical.monitor import ecall as monitor_ecall  # not `ecall`: concrete.riscv.ecall is a submodule
 from concrete.riscv.machine import RISCV, RiscvMachine
@@ -31,9 +31,9 @@ def hypervisor_ecall(s: RvState, npages: int = 0, src: Tuple[int, ...] = (0,) * 
     return monitor_ecall.hypervisor_ecall(RISCV, s, npages, src, ndigests, digests, secret, mode)
 
 
-def guest_ecall(s: RvState, hv_err: int = 0, hv_addr: int = 0) -> Step:
+def guest_ecall(s: RvState) -> Step:
     """A vCPU's ecall (scause 10) handled in the monitor: decoded from its live x17/x16."""
-    return monitor_ecall.guest_ecall(RISCV, s, hv_err, hv_addr)
+    return monitor_ecall.guest_ecall(RISCV, s)
 
 
 def retrieve_secret(s: RvState, gpa: int, size: int) -> Step:
@@ -96,8 +96,8 @@ def exit_interrupt(s: RvState, cause: int) -> Step:
     return switch.exit_interrupt(RISCV, s, cause)
 
 
-def share_memory(s: RvState, gpa: int, size: int, hv_err: int, hv_addr: int) -> Step:
-    return memory.share_memory(RISCV, s, gpa, size, hv_err, hv_addr)
+def share_memory(s: RvState, gpa: int, size: int) -> Step:
+    return memory.share_memory(RISCV, s, gpa, size)
 
 
 def unshare_memory(s: RvState, gpa: int, size: int) -> Step:
@@ -158,6 +158,11 @@ def guest_load_fault(s: RvState, gpa: int, instr: int, gva: int = 0) -> Step:
 
 def guest_store_fault(s: RvState, gpa: int, instr: int, gva: int = 0) -> Step:
     return mmio.guest_store_fault(RISCV, s, gpa, instr, gva)
+
+
+def halt(s: RvState) -> RvState:
+    """The failure mode, ACE's panic handler: no row reaches it (`monitor/failure.py`)."""
+    return failure.halt(RISCV, s)
 
 
 def allow_ext_interrupt(s: RvState, mask: int) -> Step:

@@ -9,7 +9,7 @@ from abstract.config import G, H, NC, NFREGS, NREGS
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.logic import any_of, flag_at, flag_put, keep, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
-from concrete.riscv.state import RvHw
+from concrete.riscv.state import RvHw, riscv_initial
 
 _PTE_FIELDS = ("pte_v", "pte_r", "pte_w", "pte_x", "pte_u", "pte_a", "pte_d")
 
@@ -148,6 +148,16 @@ class RiscvMachine(SoftwareAllocator):
                        vcpu_mepc=hw.vcpu_mepc[:lo] + (0,) * H + hw.vcpu_mepc[hi:],
                        vcpu_vsie=hw.vcpu_vsie[:lo] + (0,) * H + hw.vcpu_vsie[hi:],
                        vcpu_vstimecmp=hw.vcpu_vstimecmp[:lo] + (0,) * H + hw.vcpu_vstimecmp[hi:])
+
+    def machine_halt(self, hw: RvHw, hypervisor_runs: bool) -> RvHw:
+        """Boot's PMP (C closed), no G-stage tables or TLB entries, no saved vCPU state; the
+        hypervisor's registers and hgatp live, its NACL area and trap CSRs as they were."""
+        return replace(riscv_initial().hw, regs=hw.regs if hypervisor_runs else hw.hv_saved,
+                       fregs=hw.fregs if hypervisor_runs else hw.hv_fregs,
+                       hgatp_csr=hw.hgatp_csr if hypervisor_runs else hw.hv_hgatp, nacl_gprs=hw.nacl_gprs,
+                       exit_scause=hw.exit_scause, exit_stval=hw.exit_stval, exit_htval=hw.exit_htval,
+                       exit_htinst=hw.exit_htinst, exit_vsie=hw.exit_vsie, exit_vstimecmp=hw.exit_vstimecmp,
+                       exit_hvip=hw.exit_hvip)
 
     def exit_area_regs(self, hw: RvHw) -> Tuple[int, ...]:
         """The GPR slots of the NACL shared memory."""

@@ -87,6 +87,7 @@ class RvState:
     reply_a: HartInts           # register number the answer to a vCPU's last exit writes, 0: none
     reply_b: HartInts           # ... a second one, 0: none
     reply_step: HartInts        # ... and how far its mepc then moves
+    share_req: HartInts         # guest page + 1 of a SHARE request awaiting its answer (ACE's SharePage), 0: none
     ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
     has_secret: SlotFlags       # attestation released a secret to the CVM
     secret: SlotInts            # ... its value
@@ -94,6 +95,7 @@ class RvState:
     other_harts: OtherHarts     # the vCPU (index + 1) each other physical hart runs, 0: none
     hv_hvip: int                # the hypervisor hart's hvip and stimecmp (ACE's HypervisorHart)
     hv_stimecmp: int
+    halted: bool                # the monitor has stopped for good (ACE's panic handler)
     hw: RvHw
 
 

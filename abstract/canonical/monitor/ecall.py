@@ -47,7 +47,7 @@ def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (
     return _answered(hwp, s2, result)
 
 
-def guest_ecall(hwp: Any, s: Any, hv_err: int = 0, hv_addr: int = 0) -> Tuple[Any, Result]:
+def guest_ecall(hwp: Any, s: Any) -> Tuple[Any, Result]:
     """The running vCPU's ecall: a COVG, HSM, SRST, IPI, RFENCE or Base call, else INVALID_PARAM."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
@@ -58,7 +58,7 @@ def guest_ecall(hwp: Any, s: Any, hv_err: int = 0, hv_addr: int = 0) -> Tuple[An
     elif call == abi.CALL_REMOVE_MMIO_REGION:
         s2, result = mmio.remove_mmio_region(hwp, s, a[0], a[1])
     elif call == abi.CALL_SHARE_MEMORY:
-        s2, result = memory.share_memory(hwp, s, a[0], a[1], hv_err, hv_addr)
+        s2, result = memory.share_memory(hwp, s, a[0], a[1])
     elif call == abi.CALL_UNSHARE_MEMORY:
         s2, result = memory.unshare_memory(hwp, s, a[0], a[1])
     elif call == abi.CALL_ALLOW_EXT_INTERRUPT:

@@ -53,5 +53,6 @@ def system_reset(hwp: Any, s: Any) -> Tuple[Any, Result]:
         return s, (abi.INVALID_PARAM, 0)
     k = s.run_cvm
     harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    s = replace(s, hart=harts, other_harts=physical.taken_off_other_harts(s, k))
+    dropped = s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:]  # no stopped hart awaits an answer
+    s = replace(s, hart=harts, share_req=dropped, other_harts=physical.taken_off_other_harts(s, k))
     return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0, (0, 0))  # ACE: (SRST, 0, 0, 0)

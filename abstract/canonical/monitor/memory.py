@@ -6,28 +6,38 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import HYPERVISOR
-from abstract.config import G, NC, PAGE_SIZE
-from abstract.logic import put_at
+from abstract.config import G, H, NC, PAGE_SIZE
+from abstract.logic import put_at, read_at
 
 Result = Tuple[int, int]
 
 
-def share_memory(hwp: Any, s: Any, gpa: int, size: int, hv_err: int, hv_addr: int) -> Tuple[Any, Result]:
+def share_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
+    """The request half (ACE's SharePageRequest): a valid request is kept as the vCPU's pending
+    one, and the caller leaves with it; the page is mapped by `share_complete`."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     g = abi.guest_page(gpa, size)
     if g < 0:
         return s, (g, 0)
+    return replace(s, share_req=put_at(s.share_req, s.run_cvm * H + s.run_vcpu, g + 1)), (abi.SUCCESS, 0)
+
+
+def share_complete(hwp: Any, s: Any, k: int, i: int, hv_err: int, hv_addr: int) -> Tuple[Any, Result]:
+    """ACE's SharePageComplete for vCPU i of CVM slot k: the hypervisor answered its pending
+    request with (hv_err, hv_addr); the request is no longer pending."""
+    g = abi.requested_page(read_at(s.share_req, i))
+    s = replace(s, share_req=put_at(s.share_req, i, 0))
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
     if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
-    i = s.run_cvm * G + g
-    mapped, page = hwp.translation_entry(s.hw, i)
+    e = k * G + g
+    mapped, page = hwp.translation_entry(s.hw, e)
     if holds_private_page(mapped, page):
         s = hwp.release(s, page)
     # The old leaf may be cached, so the new one is fenced in before the CVM runs again.
-    hw = hwp.translation_fence(hwp.translation_map(s.hw, i, hv_addr // PAGE_SIZE, False), s.run_cvm)
+    hw = hwp.translation_fence(hwp.translation_map(s.hw, e, hv_addr // PAGE_SIZE, False), k)
     return replace(s, hw=hw), (abi.SUCCESS, 0)
 
 

@@ -7,8 +7,8 @@ from typing import Any, Optional, Tuple
 from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
 from abstract.config import H, NIRQ, NREGS
-from abstract.logic import keep, lnot, set_at
-from abstract.canonical.monitor import cvms, physical
+from abstract.logic import keep, lnot, read_at, set_at
+from abstract.canonical.monitor import cvms, memory, physical
 
 Result = Tuple[int, int]
 
@@ -51,20 +51,27 @@ def enter_vcpu(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
 
 def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     """Copy the hypervisor's answer to the vCPU's last exit from the exit area into the
-    registers that exit named, move its saved pc on, and mark the exit answered; a suspended
-    vCPU resumes where its suspend call asked, with nothing of the hypervisor's."""
+    registers that exit named, complete its pending SHARE request if it has one, move its saved
+    pc on, and mark the exit answered; a suspended vCPU resumes where its suspend call asked,
+    with nothing of the hypervisor's."""
     k = _runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
     i = k * H + vcpu
     a, b = s.reply_a[i], s.reply_b[i]
     saved, area = hwp.hart_saved_regs(s.hw, i), hwp.exit_area_regs(s.hw)
+    shared = None
+    if abi.requested_page(read_at(s.share_req, i)) >= 0:  # ACE's SharePage: the completion's result is the answer
+        s, shared = memory.share_complete(hwp, s, k, i, area[abi.A0], area[abi.A1])
+
+    def answered(regs: Tuple[int, ...]) -> Tuple[int, ...]:
+        return regs if shared is None else abi.sbi_answer(regs, shared)
     if s.hart[i] == SUSPENDED:  # ACE's ResumeHart: at the suspend call's a1, with a1 its a2
-        hw = hwp.hart_resume_at(s.hw, i, set_at(saved, abi.A1, saved[abi.A2]), saved[abi.A1])
+        hw = hwp.hart_resume_at(s.hw, i, answered(set_at(saved, abi.A1, saved[abi.A2])), saved[abi.A1])
     else:
         named = tuple((j + 1 == a) | (j + 1 == b) for j in range(NREGS))  # x1..x31 sit at 0..30
         regs = tuple(saved[j] + keep(area[j] - saved[j], named[j]) for j in range(NREGS))
-        hw = hwp.hart_resume(s.hw, i, regs, s.reply_step[i])
+        hw = hwp.hart_resume(s.hw, i, answered(regs), s.reply_step[i])
     return replace(s, hw=hw, reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0),
                    reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
 
