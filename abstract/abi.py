@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.config import G, NTRAP_CSRS, PAGE_SIZE
+from abstract.config import G, NC, NTRAP_CSRS, PAGE_SIZE
 from abstract.logic import all_of, any_of, keep
 
 # SBI error codes.
@@ -344,6 +344,12 @@ def guest_page(gpa: int, size: int) -> int:
     if (gpa < 0) | (gpa >= G * PAGE_SIZE):
         return INVALID_ADDRESS
     return gpa // PAGE_SIZE
+
+
+def in_nc(addr: int) -> bool:
+    """Is byte address `addr` in NC memory, the pages below the first C page (ACE's
+    `NonConfidentialMemoryAddress::new`: the NC end itself is not)?"""
+    return (0 <= addr) & (addr < NC * PAGE_SIZE)
 
 
 def requested_page(request: int) -> int:

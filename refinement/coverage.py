@@ -9,7 +9,10 @@ from refinement.results import ObligationResult, Verdict
 
 # (ABI item, obligation subjects that cover it, note)
 ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
-    ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info",), "the record is one abstract value per NC page"),
+    ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info",),
+     "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
+     "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's wraps: finding "
+     "ace-tsm-info-length-wraps); the record is one abstract value per NC page it touches"),
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
@@ -61,8 +64,11 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "and its loop overruns its buffer from 9 bytes, a panic the model cannot reach)"),
     ("HSM hart_start / hart_stop / hart_suspend / hart_get_status",
      ("hart_start", "hart_stop", "hart_suspend", "hart_status", "tvm_vcpu_run"),
-     "a suspended vCPU resumes on the next TVM_VCPU_RUN as ACE's ResumeHart: at the suspend call's a1, with a1 = "
-     "its a2; the suspend type (a0) is ignored, as in ACE, so a retentive suspend is not honoured either"),
+     "start as ACE's transition_from_stopped_to_started: a running target (the caller, or on another physical hart) "
+     "INVALID_PARAM, one not Stopped ALREADY_AVAILABLE, else it begins at a1 with a0 = its number and a1 = the "
+     "opaque a2, no earlier answer awaited; a suspended vCPU resumes on the next TVM_VCPU_RUN as ACE's ResumeHart: "
+     "at the suspend call's a1, with a1 = its a2; the suspend type (a0) is ignored, as in ACE, so a retentive "
+     "suspend is not honoured either"),
     ("SRST system reset", ("system_reset",), "every hart of the CVM stops; the hypervisor runs"),
     ("IPI send_ipi", ("send_ipi",),
      "marks the named harts of the caller's CVM; as ACE, no mask is refused (bits naming no hart are ignored); "

@@ -237,7 +237,7 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(4, "map-over-private-without-free",
           "Mapping a new page over a private leaf without freeing the old page.",
           "abstract.canonical.monitor.memory", "holds_private_page", _private_page_not_freed,
-          ("canonical->spec/share_memory/entry", "canonical->spec/share_memory/simulation")),
+          ("canonical->spec/share_memory/entry", "canonical->spec/tvm_vcpu_run/simulation")),
     Fault(7, "promote-maps-originals", "Promote maps the hypervisor's original pages instead of the copies.",
           "abstract.canonical.monitor.lifecycle", "guest_backing", _map_originals,
           ("canonical->spec/promote_to_tvm/simulation",)),

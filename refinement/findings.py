@@ -18,7 +18,7 @@ try:  # typeguard instruments the test suite only (a dev dependency)
 except ImportError:  # pragma: no cover - a plain install runs no type checks to suppress
     from contextlib import nullcontext as suppress_type_checks
 
-from abstract.logic import set_at
+from abstract.logic import lnot, set_at
 from abstract.spec.state import slot_of
 
 ACE_COMMIT = "b64f6c8"
@@ -222,6 +222,46 @@ def _mmio_walk_wipe() -> Dict[str, Any]:
             "hypervisor saw an MMIO request": s.hw.exit_scause == abi.CAUSE_LOAD_GUEST_PAGE_FAULT}
 
 
+# --- TSM_GET_INFO as written ----------------------------------------------------------------------
+# `fill_tsm_info_state` checks that `tsm_info_address` and `tsm_info_address + tsm_info_len` are NC
+# addresses and that the length holds the 48-byte record, then writes it at the address. The sum
+# is a usize addition: in a release build it wraps, in a debug build it panics.
+WORD = 1 << 64
+
+
+def _tsm_info_wrapping(hwp: Any, s: Any, buf: int, length: int) -> Any:
+    """ACE's checks with the end computed modulo 2^64 (a release build), then the record written
+    at buf: 48 bytes, reaching the page of buf + 47 whatever it is."""
+    from abstract import abi
+    from abstract.canonical.monitor.info import nc_address
+    from abstract.domain import HYPERVISOR
+    from abstract.logic import put_at
+    from abstract.config import PAGE_SIZE
+    if s.run_cvm != HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    if lnot(nc_address(buf)) | lnot(nc_address((buf + length) % WORD)):
+        return s, (abi.INVALID_ADDRESS, 0)
+    if length < abi.TSM_INFO_SIZE:
+        return s, (abi.INVALID_PARAM, 0)
+    mem = put_at(put_at(s.mem, buf // PAGE_SIZE, abi.TSM_INFO_WORD), (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE,
+                 abi.TSM_INFO_WORD)
+    return replace(s, mem=mem), (abi.SUCCESS, abi.TSM_INFO_SIZE)
+
+
+def _tsm_info_overrun() -> Dict[str, Any]:
+    """The hypervisor asks for the TSM info record 8 bytes before the end of NC memory, with
+    length 2^64 - 1. What is in the first confidential page (the monitor's translation root of
+    CVM slot 0) afterwards?"""
+    import concrete.riscv as rv
+    from abstract.config import NC, PAGE_SIZE
+    from concrete.riscv.state import riscv_initial
+    s = riscv_initial()
+    buf = NC * PAGE_SIZE - 8
+    s, answer = rv.tsm_get_info(s, buf, WORD - 1)
+    return {"TSM_GET_INFO a0, a1": (hex(buf), hex(WORD - 1)), "answer": answer,
+            "first C page afterwards": hex(s.mem[NC])}
+
+
 FINDINGS: Dict[str, Finding] = {f.name: f for f in (
     Finding(
         "ace-fpu-save-restore-inverted",
@@ -289,4 +329,20 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "monitor where the spec forwards an MMIO load request.",
         _mmio_walk_wipe,
         also=(("abstract.canonical.monitor.switch", "exit_mmio_load", _assert_transformed_htinst),)),
+    Finding(
+        "ace-tsm-info-length-wraps",
+        "TSM_GET_INFO's end address wraps: the hypervisor makes the monitor write its 48-byte record across the NC end into confidential memory",
+        (("non_confidential_flow/handlers/cove_host_extension/get_security_monitor_info.rs",
+          "GetSecurityMonitorInfo::fill_tsm_info_state"),),
+        "abstract.canonical.monitor.info", "tsm_get_info", _tsm_info_wrapping,
+        ("canonical->spec/tsm_get_info/simulation",),
+        "The hypervisor calls TSM_GET_INFO with a0 = 8 bytes before the end of NC memory and a1 = "
+        "2^64 - 1. ACE checks that a0 and a0 + a1 are NC addresses, but the sum is a usize addition: "
+        "in a release build it wraps to a0 - 1, which is in NC, and the length is at least 48, so "
+        "the monitor, in M-mode where PMP does not confine it, writes the 48-byte record from a0: "
+        "40 bytes land at the start of confidential memory (ACE lays C right after NC), over "
+        "whatever the monitor keeps there. In a debug build the addition panics instead, and the "
+        "monitor halts. The refutation shows the record reaching a C page where the spec refuses "
+        "the call.",
+        _tsm_info_overrun),
 )}

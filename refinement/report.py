@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 from abstract.config import Sizes
 from refinement import __version__
 from refinement.coverage import coverage_rows, coverage_status
+from refinement.divergences import divergence_counts, divergence_rows
 from refinement.results import ObligationResult, Verdict, summary
 
 ASSUMPTIONS = (
@@ -168,6 +169,17 @@ def _crosshair_version() -> str:
         return "not installed"
 
 
+def divergences_md() -> List[str]:
+    counts = ", ".join(f"{n} {status}" for status, n in divergence_counts().items())
+    lines = ["## Divergences from ACE b64f6c8", "",
+             f"Every divergence the audit of ACE's source found, call by call ({counts}; "
+             "`refinement/divergences.py`).", "", "| audit row | status | the model now | evidence |", "|---|---|---|---|"]
+    for row in divergence_rows():
+        evidence = ", ".join(f"`{e}`" for e in row["evidence"]) or "-"
+        lines.append(f"| {row['row']} | {row['status']} | {row['note']} | {evidence} |")
+    return lines + [""]
+
+
 def to_json(report: Report) -> Dict[str, Any]:
     return {
         "tool": {"name": "refine", "version": __version__, "crosshair": _crosshair_version(),
@@ -177,6 +189,7 @@ def to_json(report: Report) -> Dict[str, Any]:
         "obligations": [r.to_json() for r in report.results],
         "summary": summary(report.results),
         "coverage": coverage_rows(report.results),
+        "divergences": divergence_rows(),
         "transitions": transition_rows(report.results),
         "wall_seconds": round(report.wall_seconds, 1),
         "findings": report.findings,
@@ -274,7 +287,7 @@ def render_markdown(report: Report) -> str:
     lines += ["## ABI coverage", "", "| call or trap | obligations | proven | status | note |", "|---|---|---|---|---|"]
     for row in coverage_rows(report.results):
         lines.append(f"| {row['item']} | {row['total']} | {row['proven']} | {coverage_status(row)} | {row['note']} |")
-    lines += [""]
+    lines += [""] + divergences_md()
     lines += ["## Security properties", "", "| property | claim | obligations | proven |", "|---|---|---|---|"]
     for row in security_rows(report.results):
         ids = ", ".join(f"`{i}`" for i in row["obligations"][:4]) + (" ..." if len(row["obligations"]) > 4 else "")

@@ -6,6 +6,7 @@ import json
 from typing import List
 
 from refinement.coverage import coverage_rows, coverage_status
+from refinement.divergences import divergence_counts, divergence_rows
 from refinement.report import (
     ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, outcomes_text, proven_at, security_rows,
 )
@@ -162,6 +163,19 @@ def _coverage(report: Report) -> List[str]:
     return out + ["</table>"]
 
 
+def _divergences() -> List[str]:
+    counts = ", ".join(f"{n} {status}" for status, n in divergence_counts().items())
+    out = ['<h2 id="divergences">Divergences from ACE b64f6c8</h2>',
+           f"<p>Every divergence the audit of ACE's source found, call by call ({_e(counts)}).</p>",
+           "<table><tr><th>audit row</th><th>status</th><th>the model now</th><th>evidence</th></tr>"]
+    for row in divergence_rows():
+        badge = _badge({"as ACE": "PROVEN", "deliberate": "BOUNDED", "finding": "REFUTED"}.get(row["status"], "ERROR"))
+        evidence = " ".join(f"<code>{_e(e)}</code>" for e in row["evidence"])
+        out.append(f"<tr><td>{_e(row['row'])}</td><td>{badge} {_e(row['status'])}</td><td>{_e(row['note'])}</td>"
+                   f"<td>{evidence}</td></tr>")
+    return out + ["</table>"]
+
+
 def _findings(report: Report) -> List[str]:
     if not report.findings:
         return []
@@ -207,7 +221,7 @@ def render_html(report: Report, link_base: str = "") -> str:
         "replayed. VACUOUS: precondition unsatisfiable. ERROR: the model or the checker failed.</p>",
     ]
     parts += _summary(report) + _table(report, link_base) + _chart(report.results)
-    parts += _counterexamples(report) + _coverage(report) + _security(report) + _findings(report) + _assumptions(report)
+    parts += _counterexamples(report) + _coverage(report) + _divergences() + _security(report) + _findings(report) + _assumptions(report)
     parts.append(f'<script type="application/json" id="report-data">{_e(json.dumps(summary(report.results)))}</script>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -66,7 +66,7 @@ calls = st.one_of(
     st.tuples(st.just("guest_store_fault"), st.one_of(gpa, gpa.map(lambda a: a + PAGE_SIZE - 1)), st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("system_reset")),
     st.tuples(st.just("tsm_get_info"), addr, st.sampled_from([0, 47, 48, 4096])),
-    st.tuples(st.just("hart_start"), st.integers(-1, H)),
+    st.tuples(st.just("hart_start"), st.integers(-1, H), st.sampled_from([0, 0x2000]), word),
     st.tuples(st.just("hart_stop")),
     st.tuples(st.just("hart_suspend")),
     st.tuples(st.just("hart_status"), st.integers(-1, H)),
@@ -574,13 +574,18 @@ def test_calls_ace_completes_with_a_request_leave_with_exactly_its_arguments():
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     refused, (err, _) = step_checked(s, ("hart_start", 0))
-    assert err == abi.ALREADY_AVAILABLE and refused.run_cvm == 0, "a refused call stays in the CVM"
-    s, (err, _) = step_checked(s, ("hart_start", 1))
+    assert err == abi.INVALID_PARAM and refused.run_cvm == 0, "the caller runs (ACE's HartAlreadyRunning); no exit"
+    s, (err, _) = step_checked(s, ("hart_start", 1, 0x2000, 77))
     assert err == 0 and s.run_cvm == -1 and s.hart[1] == 0
     assert (s.hw.nacl_gprs[abi.A7], s.hw.nacl_gprs[abi.A6]) == (abi.EID_HSM, abi.HSM_HART_START)
     assert s.hw.nacl_gprs[abi.A0:abi.A1 + 1] == (1, 0), "the started hart, then 0"
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert s.hw.regs[abi.A0:abi.A1 + 1] == (0, 0)
+    started = cvm * H + 1
+    assert s.hw.vcpu_mepc[started] == 0x2000 and s.hw.vcpu_saved[started][abi.A0:abi.A1 + 1] == (1, 77), \
+        "the started hart begins at its start address with a0 = its number, a1 = opaque"
+    s, (err, _) = step_checked(s, ("hart_start", 1, 0x3000, 5))
+    assert err == abi.ALREADY_AVAILABLE, "started already"
 
 
 def test_the_hart_runs_a_cvm_on_its_own_hgatp_and_gives_the_hypervisor_its_own_back():
@@ -673,3 +678,14 @@ def test_destroy_between_a_share_request_and_its_answer_drops_the_request():
     assert err == abi.SUCCESS and s.share_req[cvm * H] == 2
     s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
     assert err == abi.SUCCESS and s.share_req == (0,) * (K * H)
+
+
+def test_tsm_get_info_checks_as_ace_address_first_and_the_nc_end_refused():
+    s = riscv_initial()
+    end = NC * PAGE_SIZE
+    for buf, length, expected in ((end, 8, abi.INVALID_ADDRESS), (0, 8, abi.INVALID_PARAM),
+                                  (end - 48, 48, abi.INVALID_ADDRESS), (end - 49, 48, abi.SUCCESS),
+                                  (end - 8, 2 ** 64 - 1, abi.INVALID_ADDRESS)):
+        _, (err, value) = step_checked(s, ("tsm_get_info", buf, length))
+        assert err == expected, (buf, length, err)
+        assert value == (abi.TSM_INFO_SIZE if err == abi.SUCCESS else 0)

@@ -119,8 +119,8 @@ def hypervisor_write(s: CanonState, addr: int, value: int) -> Step:
     return memory.hypervisor_write(CANONICAL, s, addr, value)
 
 
-def hart_start(s: CanonState, hart: int) -> Step:
-    return hsm.hart_start(CANONICAL, s, hart)
+def hart_start(s: CanonState, hart: int, start: int = 0, opaque: int = 0) -> Step:
+    return hsm.hart_start(CANONICAL, s, hart, start, opaque)
 
 
 def hart_stop(s: CanonState) -> Step:

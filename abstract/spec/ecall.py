@@ -82,7 +82,7 @@ def guest_ecall(s: SpecState) -> Step:
     elif call == abi.CALL_RETRIEVE_SECRET:
         s2, result = retrieve_secret(s, a[0], a[1])
     elif call == abi.CALL_HART_START:
-        s2, result = hart_start(s, a[0])
+        s2, result = hart_start(s, a[0], a[1], a[2])
     elif call == abi.CALL_HART_STOP:
         s2, result = hart_stop(s)
     elif call == abi.CALL_HART_SUSPEND:

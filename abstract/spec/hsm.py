@@ -4,8 +4,8 @@ Start takes a Stopped hart to Started (any other state: ALREADY_AVAILABLE; a har
 range: INVALID_PARAM). Stop and suspend act on the calling hart, which then no longer runs: the
 hypervisor gets control back with the monitor's request, which shows the call (a7, a6) and
 a0 = a1 = 0, as ACE's `SbiRequest` does, and nothing of the vCPU's other registers.
-Status answers the SBI's status value. The start address and opaque argument of hart_start set
-the started hart's pc and a1, which the model does not track.
+Status answers the SBI's status value. Start sets the started hart's pc to the start address,
+its a0 to its hart number and its a1 to the opaque argument.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from abstract import abi
 from abstract.config import H
 from abstract.domain import STARTED, STOPPED, SUSPENDED
 from abstract.logic import lnot, set_at
-from abstract.spec.state import HYPERVISOR, SpecState
+from abstract.spec.state import HYPERVISOR, SpecState, running_elsewhere
 from abstract.spec.physical import off_other_harts
 from abstract.spec.switch import exit_sbi_request
 
@@ -28,13 +28,22 @@ def sbi_hart_status(state: int) -> int:
     return abi.HSM_STATUS_SUSPENDED if state == SUSPENDED else state
 
 
-def hart_start(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
+def hart_start(s: SpecState, hart: int, start: int, opaque: int) -> Tuple[SpecState, Result]:
+    """As ACE's `transition_from_stopped_to_started`: a hart that runs (the caller itself, or on
+    another physical hart) is INVALID_PARAM, one not Stopped ALREADY_AVAILABLE; else it is
+    Started, to begin at `start` with a0 = its hart number and a1 = `opaque`, and nothing of an
+    earlier exit awaits an answer (ACE's stop leaves no resumable operation)."""
     if (s.run_cvm == HYPERVISOR) | lnot((0 <= hart) & (hart < H)):
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + hart
+    if (hart == s.run_vcpu) | running_elsewhere(s, i):
+        return s, (abi.INVALID_PARAM, 0)
     if s.hart[i] != STOPPED:
         return s, (abi.ALREADY_AVAILABLE, 0)
-    return replace(s, hart=set_at(s.hart, i, STARTED)), (abi.SUCCESS, 0)
+    regs = set_at(set_at(s.vcpu_regs[i], abi.A0, hart), abi.A1, opaque)
+    return replace(s, hart=set_at(s.hart, i, STARTED), vcpu_regs=set_at(s.vcpu_regs, i, regs),
+                   vcpu_pc=set_at(s.vcpu_pc, i, start), reply_a=set_at(s.reply_a, i, 0),
+                   reply_b=set_at(s.reply_b, i, 0), reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
 
 
 def _leave(s: SpecState, state: int) -> Tuple[SpecState, Result]:

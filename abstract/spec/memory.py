@@ -70,10 +70,11 @@ def unshare_memory(s: SpecState, gpa: int, size: int) -> Tuple[SpecState, Result
 
 def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
     """A guest load/store page fault at gpa outside MMIO: an unmapped guest page gets a fresh
-    zeroed private page; with no free page, or outside guest memory, an access fault."""
+    zeroed private page; with no free page, outside guest memory, or at address 0 exactly (ACE's
+    `ConfidentialVmPhysicalAddress::new` refuses 0, `mmio_access_fault.rs`), an access fault."""
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
+    if (gpa <= 0) | (gpa >= G * PAGE_SIZE):
         return s, (abi.ACCESS_FAULT, 0)
     i = s.run_cvm * G + gpa // PAGE_SIZE
     if flag_at(s.private, i) | flag_at(s.shared, i):

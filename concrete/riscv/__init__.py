@@ -116,8 +116,8 @@ def hypervisor_write(s: RvState, addr: int, value: int) -> Step:
     return memory.hypervisor_write(RISCV, s, addr, value)
 
 
-def hart_start(s: RvState, hart: int) -> Step:
-    return hsm.hart_start(RISCV, s, hart)
+def hart_start(s: RvState, hart: int, start: int = 0, opaque: int = 0) -> Step:
+    return hsm.hart_start(RISCV, s, hart, start, opaque)
 
 
 def hart_stop(s: RvState) -> Step:

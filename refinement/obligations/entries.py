@@ -42,7 +42,7 @@ MAPPED_IN = {
     ),
     "canonical->spec/share_memory/entry": (
         ("refinement.canonical_to_spec", "abs_private", "refinement.canonical_to_spec.abs_entry"),
-        ("abstract.canonical.monitor.memory", "share_memory", "abstract.canonical.monitor.memory.holds_private_page"),
+        ("abstract.canonical.monitor.memory", "share_complete", "abstract.canonical.monitor.memory.holds_private_page"),
     ),
     "canonical->spec/unshare_memory/entry": (
         ("refinement.canonical_to_spec", "abs_shared", "refinement.canonical_to_spec.abs_entry"),
@@ -82,7 +82,7 @@ def _entry_form(valid: bool, page: int, nc: int) -> bool:
 @icontract.ensure(lambda valid, page, nc, result: result == abs_entry(valid, page, nc)[0],
                   "frees exactly the entries the spec sees as private")
 def share_memory_entry(valid: bool, page: int, nc: int) -> bool:
-    """Per translation entry, at any memory size: SHARE_MEMORY frees the old page exactly when
+    """Per translation entry, at any memory size: SHARE_MEMORY's completion frees the old page exactly when
     the spec sees the entry as private (a valid entry into C)."""
     return memory.holds_private_page(valid, page, nc)
 

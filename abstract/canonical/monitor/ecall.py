@@ -66,7 +66,7 @@ def guest_ecall(hwp: Any, s: Any) -> Tuple[Any, Result]:
     elif call == abi.CALL_RETRIEVE_SECRET:
         s2, result = attestation.retrieve_secret(hwp, s, a[0], a[1])
     elif call == abi.CALL_HART_START:
-        s2, result = hsm.hart_start(hwp, s, a[0])
+        s2, result = hsm.hart_start(hwp, s, a[0], a[1], a[2])
     elif call == abi.CALL_HART_STOP:
         s2, result = hsm.hart_stop(hwp, s)
     elif call == abi.CALL_HART_SUSPEND:

@@ -14,13 +14,20 @@ from abstract.canonical.monitor.switch import exit_to_hypervisor
 Result = Tuple[int, int]
 
 
-def hart_start(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
+def hart_start(hwp: Any, s: Any, hart: int, start: int, opaque: int) -> Tuple[Any, Result]:
+    """A running target (here or on another hart) is INVALID_PARAM, one not Stopped
+    ALREADY_AVAILABLE; a Stopped one starts at `start` with a0 = its number, a1 = `opaque`."""
     if (s.run_cvm == HYPERVISOR) | lnot((0 <= hart) & (hart < H)):
         return s, (abi.INVALID_PARAM, 0)
     i = s.run_cvm * H + hart
+    if (hart == s.run_vcpu) | physical.running_elsewhere(s, i):
+        return s, (abi.INVALID_PARAM, 0)
     if s.hart[i] != STOPPED:
         return s, (abi.ALREADY_AVAILABLE, 0)
-    return replace(s, hart=set_at(s.hart, i, STARTED)), (abi.SUCCESS, 0)
+    regs = set_at(set_at(hwp.hart_saved_regs(s.hw, i), abi.A0, hart), abi.A1, opaque)
+    return replace(s, hart=set_at(s.hart, i, STARTED), hw=hwp.hart_resume_at(s.hw, i, regs, start),
+                   reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0),
+                   reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
 
 
 def _leave(hwp: Any, s: Any, state: int) -> Tuple[Any, Result]:

@@ -7,18 +7,24 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.config import NC, PAGE_SIZE
 from abstract.domain import HYPERVISOR
-from abstract.logic import put_at
+from abstract.logic import lnot, put_at
 
 Result = Tuple[int, int]
 
 
+def nc_address(addr: int) -> bool:
+    """Is byte address `addr` in NC memory (ACE's `NonConfidentialMemoryAddress::new`)?"""
+    return (0 <= addr) & (addr < NC * PAGE_SIZE)
+
+
 def tsm_get_info(hwp: Any, s: Any, buf: int, length: int) -> Tuple[Any, Result]:
     """The record goes to NC memory through the monitor's own view of memory, never to C."""
-    if (s.run_cvm != HYPERVISOR) | (length < abi.TSM_INFO_SIZE):
+    if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    end = buf + length
-    if (buf < 0) | (end > NC * PAGE_SIZE):
+    if lnot(nc_address(buf)) | lnot(nc_address(buf + length)):
         return s, (abi.INVALID_ADDRESS, 0)
+    if length < abi.TSM_INFO_SIZE:
+        return s, (abi.INVALID_PARAM, 0)
     mem = s.mem
     for page in (buf // PAGE_SIZE, (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE):
         mem = put_at(mem, page, abi.TSM_INFO_WORD)

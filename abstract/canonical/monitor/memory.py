@@ -74,7 +74,7 @@ def unmap_fenced(hwp: Any, hw: Any, k: int, i: int) -> Any:
 def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
     if s.run_cvm == HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if (gpa < 0) | (gpa >= G * PAGE_SIZE):
+    if (gpa <= 0) | (gpa >= G * PAGE_SIZE):  # ACE refuses the address 0 itself
         return s, (abi.ACCESS_FAULT, 0)
     i = s.run_cvm * G + gpa // PAGE_SIZE
     mapped, _ = hwp.translation_entry(s.hw, i)

@@ -1,0 +1,138 @@
+"""The model against ACE b64f6c8, row by row of the audit (`ace-audit.md`, "call by call"): for
+each divergence the audit found, whether it is gone (the model now does as ACE, and the rows
+named prove it), deliberate (the model differs on purpose, and says why), a finding (ACE is
+weaker than the model: `refinement/findings.py` refutes ACE's behaviour) or open (still to do,
+and where). The reports print this table beside the ABI coverage table, so a certifier sees every
+difference from the code the model describes.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+GONE, DELIBERATE, FINDING, OPEN = "as ACE", "deliberate", "finding", "open"
+STATUSES = (GONE, DELIBERATE, FINDING, OPEN)
+
+# (audit row, status, what the model does now and why, obligation subjects or finding names)
+DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
+    ("COVH TSM_GET_INFO: checks", GONE,
+     "ACE's order (both addresses in NC, the NC end refused, then the length); the misaligned M-mode store is not "
+     "modelled (page contents are abstract); ACE's wrapping end is a finding", ("tsm_get_info",)),
+    ("COVH PROMOTE_TO_TVM: entry", OPEN,
+     "reached through the hypervisor's ecall with the entry pc in a2; the VM its hgatp describes still arrives "
+     "decoded, and the FDT and TAP addresses and the NACL boot state are absent (issue 17: tables in memory)",
+     ("promote_to_tvm",)),
+    ("PROMOTE: copying the hypervisor's tables", OPEN,
+     "one level of decoded 4 KiB leaves; the recursive copy, huge leaves, malformed entries and the leaked partial "
+     "copy are issue 17's", ()),
+    ("PROMOTE: hgatp / VMID", FINDING,
+     "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
+     "the hypervisor's mode is not kept, as one-level tables make the mode immaterial (issue 17)",
+     ("ace-vmid-unmasked", "hgatp_word")),
+    ("PROMOTE: measurement / attestation", DELIBERATE,
+     "an abstract digest of the copied pages in guest order stands for SHA3-384 PCRs; what the proofs need is that "
+     "the secret is released only on a match, which holds of any digest", ("promote_to_tvm", "retrieve_secret")),
+    ("PROMOTE: FDT and vCPU count", DELIBERATE,
+     "the vCPU count is the configuration's H (every proof quantifies over all H vCPUs); the FDT is not parsed",
+     ()),
+    ("PROMOTE: boot state", DELIBERATE,
+     "vCPU 0 boots at the entry pc with zero registers: the hypervisor's chosen boot registers (measured by ACE) "
+     "are one special case the model does not take, and no obligation depends on them", ("promote_to_tvm",)),
+    ("PROMOTE: error precedence", DELIBERATE,
+     "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page", ()),
+    ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
+     ("promote_to_tvm",)),
+    ("COVH DESTROY_TVM", DELIBERATE,
+     "ACE's checks and codes; the model also zeroes the vCPUs' saved state (stronger); SRST's removal: open (SRST)",
+     ("destroy_tvm",)),
+    ("TVM_VCPU_RUN: what crosses into the CVM", GONE,
+     "the allowed hvip lines less VSSIP and VSTIP, and stimecmp + 10; no other injection", ("tvm_vcpu_run",)),
+    ("TVM_VCPU_RUN: answer to the last exit", GONE,
+     "ACE's ResumableOperation: nothing after an SBI request, SHARE's completion, rd after an MMIO load, ResumeHart",
+     ("tvm_vcpu_run",)),
+    ("Exit: \"forwarded SBI call\" (cause 10)", GONE, "no ecall of a vCPU is forwarded", ("vcpu_exit_other",)),
+    ("Exit: values in each SbiRequest", GONE, "stop, suspend and SRST show (EID, FID, 0, 0)",
+     ("hart_stop", "hart_suspend", "system_reset")),
+    ("Exits the model omits", GONE,
+     "ADD/REMOVE_MMIO_REGION, ALLOW_EXT_INTERRUPT, UNSHARE and hart_start exit with ACE's request; SHARE is a "
+     "request and a completion", ("add_mmio_region", "remove_mmio_region", "allow_ext_interrupt", "unshare_memory",
+                                  "hart_start", "share_memory")),
+    ("Every exit: enabled interrupts", GONE, "vsie and vstimecmp declassified on every exit, hvip 0",
+     ("exit_interrupt", "exit_mmio_load", "exit_mmio_store")),
+    ("Exit: MMIO load / store", GONE, "stval = the guest virtual address, htval = GPA >> 2, htinst",
+     ("exit_mmio_load", "exit_mmio_store")),
+    ("MMIO region hit test", GONE, "8 bytes ending strictly inside a region", ("guest_load_fault_mmio",)),
+    ("MMIO decode failure", FINDING,
+     "the assert on htinst bit 0 is ace-panic-on-mmio-load-htinst; ACE's exit with -1 for an instruction whose "
+     "register cannot be decoded is not modelled, as the model's decoding of a transformed load always names one",
+     ("ace-panic-on-mmio-load-htinst",)),
+    ("Guest page fault outside MMIO", DELIBERATE,
+     "address 0 itself faults, as ACE; the faultable space is the model's G guest pages (ACE: any GPA, so one CVM "
+     "can take all of C memory); a fault on a mapped page answers without change; the injected fault is the "
+     "ACCESS_FAULT code", ("guest_load_fault_page", "guest_store_fault_page")),
+    ("Interrupt exit", GONE, "scause bit 63 only", ("exit_interrupt",)),
+    ("Virtual instruction (cause 22)", FINDING,
+     "WFI is handled in the monitor with no exit; ACE's panic on anything else is ace-panic-on-virtual-instruction",
+     ("wfi", "ace-panic-on-virtual-instruction")),
+    ("Other traps", OPEN, "no exit and no change; ACE's shutdown path for an unexpected trap is not modelled",
+     ("vcpu_exit_other",)),
+    ("COVG ADD_MMIO_REGION", DELIBERATE,
+     "ACE's codes and order; an empty region is refused (a free slot has size 0), where ACE accepts it",
+     ("add_mmio_region",)),
+    ("COVG REMOVE_MMIO_REGION", DELIBERATE, "as ADD", ("remove_mmio_region",)),
+    ("COVG SHARE_MEMORY: request", DELIBERATE,
+     "ACE's codes and order; a gpa beyond the model's G guest pages is INVALID_ADDRESS (ACE has no bound)",
+     ("share_memory",)),
+    ("COVG SHARE_MEMORY: completion", GONE,
+     "on the next TVM_VCPU_RUN from the exit area's a0/a1, as share_page_complete.rs; the huge-leaf error needs "
+     "multi-level tables (issue 17)", ("tvm_vcpu_run",)),
+    ("COVG UNSHARE_MEMORY", GONE, "ACE's codes; unmapped, fenced, then the exit", ("unshare_memory",)),
+    ("COVG ALLOW_EXT_INTERRUPT", DELIBERATE,
+     "lines 0..NIRQ-1 of the mask are modelled (a configuration bound); VSSIP and VSTIP never pass in; the pending "
+     "lines are replaced at each run", ("allow_ext_interrupt", "tvm_vcpu_run")),
+    ("COVG RETRIEVE_SECRET", DELIBERATE,
+     "ACE's checks, codes and order; the secret is one 8-byte word, the only length ACE's loop handles (from 9 "
+     "bytes it overruns its buffer and panics, which needs secrets of several lengths)", ("retrieve_secret",)),
+    ("HSM hart_start", GONE,
+     "ACE's checks and codes (a running target INVALID_PARAM, one not Stopped ALREADY_AVAILABLE); the started hart "
+     "begins at the start address with a0 = its number, a1 = opaque, nothing awaited; exits with ACE's request",
+     ("hart_start",)),
+    ("HSM hart_stop / hart_suspend", GONE, "(EID, FID, 0, 0); a suspended hart resumes as ResumeHart",
+     ("hart_stop", "hart_suspend", "tvm_vcpu_run")),
+    ("HSM hart_get_status", GONE, "matches", ("hart_status",)),
+    ("SRST system_reset", OPEN,
+     "the request shows (EID, FID, 0, 0) and every hart stops; ACE also removes the CVM (DESTROY then gets -3), "
+     "which the model leaves to DESTROY", ("system_reset",)),
+    ("IPI send_ipi", GONE, "no mask refused, bits naming no hart ignored", ("send_ipi",)),
+    ("RFENCE", GONE, "FID checked, the mask not; HFENCE FIDs answered SUCCESS", ("remote_fence",)),
+    ("NACL SET_SHMEM", DELIBERATE,
+     "the SBI NACL checks (all ones disables, reserved flags and misalignment refused, hi 0), stricter than ACE's "
+     "(a0 only, no alignment); both keep the area wholly in NC, the property the proofs need", ("nacl_set_shmem",)),
+    ("NACL exit area", DELIBERATE,
+     "the exit area is the hypervisor's own state, apart from NC memory: its aliasing with NC pages and other "
+     "harts' races are not modelled", ("nacl_write",)),
+    ("Other hypervisor ecalls", DELIBERATE, "INVALID_PARAM stands for OpenSBI's answer, which the model does not have",
+     ("hypervisor_ecall_other",)),
+    ("Guest Base extension", GONE, "answered in the monitor as ACE", ("sbi_base",)),
+    ("Guest ecall return", DELIBERATE,
+     "a0/a1 answered; the running vCPU's live pc is not modelled (its saved pc is, and moves past the ecall on "
+     "the next run after an exit)", ("guest_ecall_other",)),
+    ("PMP", DELIBERATE, "entries 0-1 for C, firmware at 14-15; the sfence.vma after each change is not modelled",
+     ("isolation_allows",)),
+    ("TLB / fences", OPEN, "one TLB, fenced synchronously; per-hart TLBs and queued remote fences are issue 17's",
+     ("tlb_fill",)),
+    ("FPU switch", FINDING, "the model saves and restores exactly; ACE's inverted fld/fsd is ace-fpu-save-restore-inverted",
+     ("ace-fpu-save-restore-inverted",)),
+    ("Vector state", DELIBERATE, "not modelled, as ACE does not switch it either", ()),
+    ("Multi-hart", OPEN,
+     "where each vCPU runs, never on two harts; the other harts' exits, NACL areas and fences are issue 17's",
+     ("other_hart_run", "other_hart_exit")),
+)
+
+
+def divergence_rows() -> List[Dict[str, Any]]:
+    return [{"row": row, "status": status, "note": note, "evidence": list(evidence)}
+            for row, status, note, evidence in DIVERGENCES]
+
+
+def divergence_counts() -> Dict[str, int]:
+    return {status: sum(s == status for _, s, _, _ in DIVERGENCES) for status in STATUSES}
