@@ -360,6 +360,11 @@ def requested_page(request: int) -> int:
     return keep(page + 1, (1 <= page) & (page < G)) - 1
 
 
+def sbi_request(regs: tuple, eid: int, fid: int, arg0: int, arg1: int) -> tuple:
+    """A register file x1..x31 carrying the SBI call (eid, fid) with arguments arg0, arg1."""
+    return sbi_answer(regs[:A6] + (fid, eid) + regs[A7 + 1:], (arg0, arg1))
+
+
 def sbi_answer(regs: tuple, result: tuple) -> tuple:
     """A register file x1..x31 after an SBI call returns (error, value) in a0, a1."""
     return regs[:A0] + (result[0], result[1]) + regs[A1 + 1:]

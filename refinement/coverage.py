@@ -11,8 +11,8 @@ from refinement.results import ObligationResult, Verdict
 ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH TSM_GET_INFO (FID 0)", ("tsm_get_info",),
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
-     "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's wraps: finding "
-     "ace-tsm-info-length-wraps); the record is one abstract value per NC page it touches"),
+     "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
+     "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
@@ -57,8 +57,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt",), "lines 0..3 of the mask modelled"),
     ("TVM_VCPU_RUN: the hypervisor's hvip and stimecmp into the vCPU (run_confidential_hart.rs)", ("tvm_vcpu_run",),
      "as ACE: the vCPU's pending lines become the hypervisor's hvip lines the CVM allowed, less VSSIP and VSTIP, and "
-     "its vstimecmp the hypervisor's stimecmp + 10; lines 0-3 of the masks are modelled, and the sum does not wrap "
-     "at 64 bits; ACE has no other injection, nor has the model"),
+     "its vstimecmp the hypervisor's stimecmp + 10; lines 0-3 of the masks are modelled, and the sum is unbounded "
+     "(ACE's panics from 2^64 - 10: finding ace-stimecmp-overflow-panic); ACE has no other injection, nor has the model"),
     ("COVG RETRIEVE_SECRET (FID 9)", ("retrieve_secret",),
      "ACE's checks, codes and order; into a private page only; the secret is one 8-byte word (ACE: any length, "
      "and its loop overruns its buffer from 9 bytes, a panic the model cannot reach)"),
@@ -69,7 +69,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "opaque a2, no earlier answer awaited; a suspended vCPU resumes on the next TVM_VCPU_RUN as ACE's ResumeHart: "
      "at the suspend call's a1, with a1 = its a2; the suspend type (a0) is ignored, as in ACE, so a retentive "
      "suspend is not honoured either"),
-    ("SRST system reset", ("system_reset",), "every hart of the CVM stops; the hypervisor runs"),
+    ("SRST system reset", ("system_reset",),
+     "the hypervisor gets the hart back with ACE's request (SRST, 0, 0, 0) and the CVM is removed, as ACE's "
+     "remove_confidential_vm once every hart is back: pages zeroed and freed, the id gone"),
     ("IPI send_ipi", ("send_ipi",),
      "marks the named harts of the caller's CVM; as ACE, no mask is refused (bits naming no hart are ignored); "
      "delivery through hvip not modelled"),
@@ -77,7 +79,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "FID checked, the mask not (as ACE); FIDs 3-6 (HFENCE) answered SUCCESS with nothing to do, as ACE; the guest's own (VS-stage) translations and instruction fetches are not "
      "modelled, so there is nothing for these fences to flush (the G-stage TLB is the monitor's to fence)"),
     ("Unknown COVG/HSM calls: INVALID_PARAM", ("guest_ecall_other", "sbi_call"), "decoded from any a7/a6"),
-    ("Trap: ecall from VS (cause 10): never forwarded", ("vcpu_exit_other",),
+    ("Trap: ecall from VS (cause 10): never forwarded", ("vcpu_exit_ecall",),
      "as ACE: guest_ecall answers every call, or leaves with the monitor's own request (HSM stop, suspend, "
      "SRST: the call, a0 = a1 = 0)"),
     ("Trap: guest load page fault (cause 21) in an MMIO region", ("guest_load_fault_mmio", "exit_mmio_load", "trap_cause"),
@@ -96,7 +98,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("Trap: virtual instruction (WFI, cause 22)", ("wfi", "trap_cause"),
      "handled in the monitor with no exit, as ACE handles WFI, for any instruction; ACE panics on any other "
      "(finding ace-panic-on-virtual-instruction)"),
-    ("Trap: any other cause: no exit, INVALID_PARAM", ("vcpu_exit_other", "trap_cause"), ""),
+    ("Trap: any other cause: the CVM shuts down", ("vcpu_shutdown", "trap_cause"),
+     "as ACE's route_trap_from_confidential_hart: ShutdownRequest, the request (SRST, SYSTEM_RESET, 0, 0) whatever "
+     "the vCPU's registers hold, and the CVM removed"),
     ("Monitor panic (core/panic.rs): the halted monitor", ("halt",),
      "no row halts (the secure monitor never panics; the spec invariant says it runs, so a halted monitor takes no "
      "step); a halt zeroes C memory and with it every CVM and the monitor's data, keeps the hypervisor's own state, "

@@ -18,7 +18,7 @@ try:  # typeguard instruments the test suite only (a dev dependency)
 except ImportError:  # pragma: no cover - a plain install runs no type checks to suppress
     from contextlib import nullcontext as suppress_type_checks
 
-from abstract.logic import lnot, set_at
+from abstract.logic import set_at
 from abstract.spec.state import slot_of
 
 ACE_COMMIT = "b64f6c8"
@@ -222,44 +222,63 @@ def _mmio_walk_wipe() -> Dict[str, Any]:
             "hypervisor saw an MMIO request": s.hw.exit_scause == abi.CAUSE_LOAD_GUEST_PAGE_FAULT}
 
 
-# --- TSM_GET_INFO as written ----------------------------------------------------------------------
-# `fill_tsm_info_state` checks that `tsm_info_address` and `tsm_info_address + tsm_info_len` are NC
-# addresses and that the length holds the 48-byte record, then writes it at the address. The sum
-# is a usize addition: in a release build it wraps, in a debug build it panics.
+# --- integer overflow as built -------------------------------------------------------------------
+# ACE's release profile sets `overflow-checks = true` (security-monitor/Cargo.toml): an arithmetic
+# overflow panics, and the panic handler halts the monitor (`failure.halt`). Two sums take their
+# operands from the hypervisor's registers and CSRs, which are 64-bit words.
 WORD = 1 << 64
 
 
-def _tsm_info_wrapping(hwp: Any, s: Any, buf: int, length: int) -> Any:
-    """ACE's checks with the end computed modulo 2^64 (a release build), then the record written
-    at buf: 48 bytes, reaching the page of buf + 47 whatever it is."""
+def _tsm_info_overflow(hwp: Any, s: Any, buf: int, length: int) -> Any:
+    """`fill_tsm_info_state` computes `tsm_info_address + tsm_info_len` on usize: a sum of 2^64 or
+    more panics; otherwise the model's checks, which are ACE's."""
     from abstract import abi
-    from abstract.canonical.monitor.info import nc_address
+    from abstract.canonical.monitor import failure
     from abstract.domain import HYPERVISOR
-    from abstract.logic import put_at
-    from abstract.config import PAGE_SIZE
-    if s.run_cvm != HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    if lnot(nc_address(buf)) | lnot(nc_address((buf + length) % WORD)):
-        return s, (abi.INVALID_ADDRESS, 0)
-    if length < abi.TSM_INFO_SIZE:
-        return s, (abi.INVALID_PARAM, 0)
-    mem = put_at(put_at(s.mem, buf // PAGE_SIZE, abi.TSM_INFO_WORD), (buf + abi.TSM_INFO_SIZE - 1) // PAGE_SIZE,
-                 abi.TSM_INFO_WORD)
-    return replace(s, mem=mem), (abi.SUCCESS, abi.TSM_INFO_SIZE)
+    if (s.run_cvm == HYPERVISOR) & (buf % WORD + length % WORD >= WORD):
+        return failure.halt(hwp, s), (abi.SUCCESS, 0)
+    return _model_tsm_get_info(hwp, s, buf, length)
 
 
-def _tsm_info_overrun() -> Dict[str, Any]:
-    """The hypervisor asks for the TSM info record 8 bytes before the end of NC memory, with
-    length 2^64 - 1. What is in the first confidential page (the monitor's translation root of
-    CVM slot 0) afterwards?"""
+def _enter_with_timer_overflow(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Any:
+    """`RunConfidentialHart::declassify_to_confidential_hart` writes `self.stimecmp + delay`
+    (delay 10) on usize: a hypervisor stimecmp of 2^64 - 10 or more panics as the vCPU is entered."""
+    from abstract import abi
+    from abstract.canonical.monitor import failure, switch
+    if (switch._runnable_slot(s, cvm_id, vcpu) >= 0) & (s.hv_stimecmp % WORD + abi.RUN_TIMER_DELAY >= WORD):
+        return failure.halt(hwp, s), (abi.SUCCESS, 0)
+    return _model_enter_vcpu(hwp, s, cvm_id, vcpu)
+
+
+def _tsm_info_panic() -> Dict[str, Any]:
+    """A victim CVM holds data; the hypervisor asks for the TSM info record with a1 = 2^64 - 1."""
     import concrete.riscv as rv
-    from abstract.config import NC, PAGE_SIZE
+    from abstract.config import G, NC, PAGE_SIZE
     from concrete.riscv.state import riscv_initial
-    s = riscv_initial()
-    buf = NC * PAGE_SIZE - 8
-    s, answer = rv.tsm_get_info(s, buf, WORD - 1)
-    return {"TSM_GET_INFO a0, a1": (hex(buf), hex(WORD - 1)), "answer": answer,
-            "first C page afterwards": hex(s.mem[NC])}
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    page = s.hw.pte_ppn[slot_of(s, victim) * G]
+    s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))
+    s, answer = rv.tsm_get_info(s, NC * PAGE_SIZE - 8, WORD - 1)
+    return {"TSM_GET_INFO a0, a1": (hex(NC * PAGE_SIZE - 8), hex(WORD - 1)), "monitor halted": s.halted,
+            "victim's page afterwards": hex(s.mem[page])}
+
+
+def _timer_off_panic() -> Dict[str, Any]:
+    """A victim CVM holds data; the hypervisor has turned its own timer off the usual way
+    (stimecmp = all ones) and runs the victim's vCPU."""
+    import concrete.riscv as rv
+    from abstract.config import G
+    from concrete.riscv.state import riscv_initial
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    page = s.hw.pte_ppn[slot_of(s, victim) * G]
+    s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7), hv_stimecmp=WORD - 1)
+    s, answer = rv.tvm_vcpu_run(s, victim, 0)
+    return {"hypervisor's stimecmp": hex(WORD - 1), "monitor halted": s.halted,
+            "victim's page afterwards": hex(s.mem[page]), "victim runs": s.run_cvm == slot_of(s, victim) >= 0}
+
+
+from abstract.canonical.monitor.info import tsm_get_info as _model_tsm_get_info  # noqa: E402  (before any variant)
+from abstract.canonical.monitor.switch import enter_vcpu as _model_enter_vcpu  # noqa: E402
 
 
 FINDINGS: Dict[str, Finding] = {f.name: f for f in (
@@ -330,19 +349,30 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         _mmio_walk_wipe,
         also=(("abstract.canonical.monitor.switch", "exit_mmio_load", _assert_transformed_htinst),)),
     Finding(
-        "ace-tsm-info-length-wraps",
-        "TSM_GET_INFO's end address wraps: the hypervisor makes the monitor write its 48-byte record across the NC end into confidential memory",
+        "ace-tsm-info-overflow-panic",
+        "TSM_GET_INFO adds the hypervisor's address and length with overflow checks on: the hypervisor halts the monitor and wipes every CVM",
         (("non_confidential_flow/handlers/cove_host_extension/get_security_monitor_info.rs",
           "GetSecurityMonitorInfo::fill_tsm_info_state"),),
-        "abstract.canonical.monitor.info", "tsm_get_info", _tsm_info_wrapping,
+        "abstract.canonical.monitor.info", "tsm_get_info", _tsm_info_overflow,
         ("canonical->spec/tsm_get_info/simulation",),
-        "The hypervisor calls TSM_GET_INFO with a0 = 8 bytes before the end of NC memory and a1 = "
-        "2^64 - 1. ACE checks that a0 and a0 + a1 are NC addresses, but the sum is a usize addition: "
-        "in a release build it wraps to a0 - 1, which is in NC, and the length is at least 48, so "
-        "the monitor, in M-mode where PMP does not confine it, writes the 48-byte record from a0: "
-        "40 bytes land at the start of confidential memory (ACE lays C right after NC), over "
-        "whatever the monitor keeps there. In a debug build the addition panics instead, and the "
-        "monitor halts. The refutation shows the record reaching a C page where the spec refuses "
-        "the call.",
-        _tsm_info_overrun),
+        "The hypervisor calls TSM_GET_INFO with a1 = 2^64 - 1. ACE computes a0 + a1 to check the "
+        "buffer's end; its release profile sets overflow-checks = true (Cargo.toml), so the addition panics and the "
+        "panic handler zeroes all confidential memory and parks the hart. (Without the checks the "
+        "sum would wrap into NC and the 48-byte record would be written across the NC end into "
+        "confidential memory.) The refutation shows the step halting the monitor where the spec "
+        "answers INVALID_ADDRESS.",
+        _tsm_info_panic),
+    Finding(
+        "ace-stimecmp-overflow-panic",
+        "TVM_VCPU_RUN adds 10 to the hypervisor's stimecmp with overflow checks on: a hypervisor with its timer off halts the monitor",
+        (("non_confidential_flow/handlers/cove_host_extension/run_confidential_hart.rs",
+          "RunConfidentialHart::declassify_to_confidential_hart"),),
+        "abstract.canonical.monitor.switch", "enter_vcpu", _enter_with_timer_overflow,
+        ("canonical->spec/tvm_vcpu_run/simulation",),
+        "A hypervisor turns its own timer off the usual way, stimecmp = 2^64 - 1 (all ones), and "
+        "runs a vCPU. ACE writes stimecmp + 10 into the vCPU's timer; its release profile sets "
+        "overflow-checks = true (Cargo.toml), so the addition panics, and every CVM's memory is zeroed and the hart parked. "
+        "Any stimecmp from 2^64 - 10 does it. The refutation shows the step halting the monitor "
+        "where the spec runs the vCPU.",
+        _timer_off_panic)
 )}

@@ -118,15 +118,6 @@ def exit_of(kind: int) -> Callable:
     return lambda s, regs, cause, addr, instr, gva: runs(s, Party.GUEST) and abi.exit_kind(cause) == kind
 
 
-def no_exit(s: Any, regs: Tuple[int, ...], cause: int, addr: int, instr: int, gva: int) -> bool:
-    """A trap the dispatcher does not forward: no exit kind, or an ecall (`guest_ecall` answers
-    every ecall of a vCPU; ACE forwards none to the hypervisor)."""
-    if not runs(s, Party.GUEST):
-        return False
-    kind = abi.exit_kind(cause)
-    return (kind == abi.EXIT_NONE) | (kind == abi.EXIT_SBI)
-
-
 def fault_in_region(hit: bool) -> Callable:
     return lambda s, regs, gpa, instr, gva: runs(s, Party.GUEST) and in_mmio_region(s, gpa) == hit
 
@@ -214,8 +205,9 @@ def _guest_ecall(name: str, code: int, **kw: Any) -> Transition:
 def _exit(name: str, kind: int, **kw: Any) -> Transition:
     kw.setdefault("codes", DONE)  # an exit always happens; the catch-all refuses
     kw.setdefault("select", exit_of(kind))
+    kw.setdefault("keeps", state_kept)  # the vCPU's CVM keeps its state, unless the row says otherwise
     return Transition(name, Party.GUEST, spec.vcpu_exit, canonical.vcpu_exit, rv.vcpu_exit, EXIT_INPUTS,
-                      operation=name, exempt=running_cvm, keeps=state_kept, **kw)
+                      operation=name, exempt=running_cvm, **kw)
 
 
 def _fault(name: str, entry: str, hit: bool, cause: int, **kw: Any) -> Transition:
@@ -273,7 +265,9 @@ TRANSITIONS: Tuple[Transition, ...] = (
           shows_text="the store's source register; cause, guest virtual and physical (>> 2) address, instruction"),
     _exit("exit_interrupt", abi.EXIT_INTERRUPT, riscv_confidentiality=True, exits=True, shows_text="nothing: the exit shows only that it is an interrupt (bit 63), as ACE"),
     _exit("wfi", abi.EXIT_WFI),  # handled in the monitor, as in ACE: no exit, nothing shown
-    _exit("vcpu_exit_other", abi.EXIT_NONE, codes=REFUSED, select=no_exit),
+    _exit("vcpu_exit_ecall", abi.EXIT_SBI, codes=REFUSED),  # `guest_ecall` answers every ecall; ACE forwards none
+    _exit("vcpu_shutdown", abi.EXIT_NONE, keeps=None, riscv_confidentiality=True, exits=True,
+          shows_text="nothing of the vCPU: the request (SRST, SYSTEM_RESET, 0, 0), as ACE's ShutdownRequest; the CVM is removed"),
     # Guest page faults: an MMIO request inside a region, a fresh page (or a fault) outside.
     _fault("guest_load_fault_mmio", "guest_load_fault", True, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
     _fault("guest_load_fault_page", "guest_load_fault", False, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),

@@ -70,7 +70,8 @@ def test_ace_vmid_word_is_the_rust_formula(k, cvm_id):
     assert _ace_hgatp_word(None, k, cvm_id) == rust
 
 
-@pytest.mark.parametrize("name", ["ace-panic-on-virtual-instruction", "ace-panic-on-mmio-load-htinst"])
+@pytest.mark.parametrize("name", ["ace-panic-on-virtual-instruction", "ace-panic-on-mmio-load-htinst",
+                                  "ace-tsm-info-overflow-panic", "ace-stimecmp-overflow-panic"])
 def test_a_panic_attack_halts_the_monitor_and_wipes_the_victim(name):
     """Under ACE's handler the attacker's trap halts the monitor and zeroes the victim's page; in
     the model the victim keeps it and the monitor goes on."""

@@ -17,6 +17,7 @@ from concrete.riscv import ecall
 from refinement.obligations import standard
 from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
 from abstract.domain import HYPERVISOR
+from abstract.spec.state import slot_of
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
 from refinement.transitions import TRANSITIONS
@@ -689,3 +690,34 @@ def test_tsm_get_info_checks_as_ace_address_first_and_the_nc_end_refused():
         _, (err, value) = step_checked(s, ("tsm_get_info", buf, length))
         assert err == expected, (buf, length, err)
         assert value == (abi.TSM_INFO_SIZE if err == abi.SUCCESS else 0)
+
+
+def test_srst_removes_the_cvm_once_its_harts_are_back_as_ace():
+    """SRST leaves with ACE's request and removes the CVM (`remove_confidential_vm`): its pages
+    are zeroed and freed, and DESTROY_TVM then finds no such id."""
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    page = abs_riscv(s).hw.t_page[slot_of(s, cvm) * G]
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("system_reset",))
+    assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR and not any(s.live)
+    assert (s.hw.nacl_gprs[abi.A7], s.hw.nacl_gprs[abi.A6]) == (abi.EID_SRST, 0)
+    assert s.owner[page - NC] == 0 and s.mem[page] == 0, "its page is zeroed and free"
+    _, (err, _) = step_checked(s, ("destroy_tvm", cvm))
+    assert err == abi.INVALID_PARAM, "the id is gone"
+
+
+def test_a_trap_the_monitor_does_not_handle_shuts_the_cvm_down_showing_nothing_of_it():
+    """ACE routes any other trap to ShutdownRequest: the request (SRST, SYSTEM_RESET, 0, 0), not the
+    vCPU's a7/a6/a0/a1, and the CVM removed."""
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), (0,) * NFREGS))
+    entry, inputs = "vcpu_exit", (2, 0, 0, 0)                       # illegal instruction
+    row = row_of(s, entry, inputs)
+    assert row.name == "vcpu_shutdown"
+    check_obligations(s, row, inputs)
+    s, (err, _) = row.riscv(s, *inputs)
+    assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR and not any(s.live)
+    assert s.hw.nacl_gprs[abi.A0:abi.A7 + 1] == (0, 0, 0, 0, 0, 0, abi.SRST_SYSTEM_RESET, abi.EID_SRST)

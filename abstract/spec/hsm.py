@@ -17,8 +17,7 @@ from abstract.config import H
 from abstract.domain import STARTED, STOPPED, SUSPENDED
 from abstract.logic import lnot, set_at
 from abstract.spec.state import HYPERVISOR, SpecState, running_elsewhere
-from abstract.spec.physical import off_other_harts
-from abstract.spec.switch import exit_sbi_request
+from abstract.spec.switch import exit_sbi_request, shutdown
 
 Result = Tuple[int, int]
 
@@ -72,13 +71,6 @@ def hart_status(s: SpecState, hart: int) -> Tuple[SpecState, Result]:
 
 
 def system_reset(s: SpecState) -> Tuple[SpecState, Result]:
-    """SRST from a vCPU: the CVM shuts down. Every one of its harts stops (those running on
-    other physical harts are taken off them) and the hypervisor gets the hart back with the
-    monitor's request (the call, a0 = a1 = 0: ACE's `shutdown_confidential_hart.rs`); it may then destroy
-    the CVM."""
-    if s.run_cvm == HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    k = s.run_cvm
-    harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    dropped = s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:]  # no stopped hart awaits an answer
-    return exit_sbi_request(replace(s, hart=harts, share_req=dropped, other_harts=off_other_harts(s, k)), 0, 0)
+    """SRST from a vCPU: the CVM shuts down (`switch.shutdown`: the request (SRST, 0, 0, 0), then
+    the CVM removed, its id gone)."""
+    return shutdown(s)

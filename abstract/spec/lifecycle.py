@@ -103,6 +103,13 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
     k = slot_of(s, cvm_id)
     if k < 0 or cvm_runs_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
+    return remove_cvm(s, k), (abi.SUCCESS, 0)
+
+
+def remove_cvm(s: SpecState, k: int) -> SpecState:
+    """CVM slot k is gone: its pages zeroed and freed, its slot, maps, harts, regions, lines,
+    pending requests and secret cleared, its vCPUs' saved state zeroed. DESTROY_TVM does it, and
+    so does SRST (ACE's `remove_confidential_vm` once every hart is back)."""
     owner, mem = memory_after_destroy(s, k)
     base = k * G
     return replace(
@@ -127,4 +134,4 @@ def destroy_tvm(s: SpecState, cvm_id: int) -> Tuple[SpecState, Result]:
         vcpu_pc=s.vcpu_pc[:k * H] + (0,) * H + s.vcpu_pc[(k + 1) * H:],
         vcpu_vsie=s.vcpu_vsie[:k * H] + (0,) * H + s.vcpu_vsie[(k + 1) * H:],
         vcpu_vstimecmp=s.vcpu_vstimecmp[:k * H] + (0,) * H + s.vcpu_vstimecmp[(k + 1) * H:],
-    ), (abi.SUCCESS, 0)
+    )

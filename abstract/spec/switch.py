@@ -11,7 +11,9 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import H, K, NIRQ, NREGS
 from abstract.logic import keep, lnot, put_at, read_at, set_at
+from abstract.spec.lifecycle import remove_cvm
 from abstract.spec.memory import share_complete
+from abstract.spec.physical import off_other_harts
 from abstract.spec.state import HYPERVISOR, STARTED, SUSPENDED, SpecState, running_elsewhere, slot_of
 
 Result = Tuple[int, int]
@@ -175,6 +177,20 @@ def exit_sbi_request(s: SpecState, arg0: int, arg1: int) -> Tuple[SpecState, Res
     return exit_to_hypervisor(s, abi.sbi_answer(gprs, (arg0, arg1)), csrs)
 
 
+def shutdown(s: SpecState) -> Tuple[SpecState, Result]:
+    """The running vCPU's CVM shuts down (ACE's `ShutdownRequest`, for SRST and for any trap the
+    monitor does not handle): it comes off the other physical harts, the hypervisor gets this
+    hart back with the request (SRST, SYSTEM_RESET, 0, 0), whatever the vCPU's a7/a6 held, and,
+    every hart being back, the CVM is removed as DESTROY_TVM would (`remove_confidential_vm`)."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    k = s.run_cvm
+    gprs, csrs = declassified(running_regs(s), abi.CAUSE_ECALL_VS, 0, 0)
+    request = abi.sbi_request(gprs, abi.EID_SRST, abi.SRST_SYSTEM_RESET, 0, 0)
+    s, result = exit_to_hypervisor(replace(s, other_harts=off_other_harts(s, k)), request, csrs)
+    return remove_cvm(s, k), result
+
+
 def exit_mmio_load(s: SpecState, addr: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
     """A guest load fault in an MMIO region is forwarded as an MMIO load request (cause 21).
     `gva` is the guest virtual address the vCPU used (mtval): the model has no VS-stage tables,
@@ -212,8 +228,9 @@ def wfi(s: SpecState, instr: int) -> Tuple[SpecState, Result]:
 
 def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int, gva: int = 0) -> Tuple[SpecState, Result]:
     """The running vCPU traps with `cause` (guest physical address `addr`, instruction `instr`,
-    guest virtual address `gva`): the exit of that kind, or, for a trap the monitor handles
-    itself, no exit (INVALID_PARAM)."""
+    guest virtual address `gva`): the exit of that kind; for a trap the monitor does not know,
+    the CVM's shutdown (ACE's `route_trap_from_confidential_hart`); an ecall is not this entry's
+    (`guest_ecall` answers it): INVALID_PARAM, no change."""
     kind = abi.exit_kind(cause)
     # No ecall exits here: every ecall of a vCPU goes to `guest_ecall`, which answers it, or
     # leaves with the monitor's own request (`exit_sbi_request`); ACE forwards none.
@@ -225,4 +242,6 @@ def vcpu_exit(s: SpecState, cause: int, addr: int, instr: int, gva: int = 0) -> 
         return exit_interrupt(s, cause)
     if kind == abi.EXIT_WFI:
         return wfi(s, addr)
+    if kind == abi.EXIT_NONE:  # a trap the monitor does not handle: ACE shuts the CVM down
+        return shutdown(s)
     return s, (abi.INVALID_PARAM, 0)

@@ -9,7 +9,7 @@ from abstract.config import H
 from abstract.domain import HYPERVISOR, STARTED, STOPPED, SUSPENDED
 from abstract.canonical.monitor import physical
 from abstract.logic import lnot, set_at
-from abstract.canonical.monitor.switch import exit_to_hypervisor
+from abstract.canonical.monitor.switch import exit_to_hypervisor, shutdown
 
 Result = Tuple[int, int]
 
@@ -54,12 +54,6 @@ def hart_status(hwp: Any, s: Any, hart: int) -> Tuple[Any, Result]:
 
 
 def system_reset(hwp: Any, s: Any) -> Tuple[Any, Result]:
-    """SRST: every hart of the caller's CVM stops, on every physical hart; this hart goes
-    back to the hypervisor."""
-    if s.run_cvm == HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    k = s.run_cvm
-    harts = s.hart[:k * H] + (STOPPED,) * H + s.hart[(k + 1) * H:]
-    dropped = s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:]  # no stopped hart awaits an answer
-    s = replace(s, hart=harts, share_req=dropped, other_harts=physical.taken_off_other_harts(s, k))
-    return exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0, (0, 0))  # ACE: (SRST, 0, 0, 0)
+    """SRST: the caller's CVM comes off every physical hart, this hart goes back to the
+    hypervisor, and the CVM is removed (ACE's `remove_confidential_vm`)."""
+    return shutdown(hwp, s)

@@ -68,6 +68,11 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
     k = cvms.find_slot(s, cvm_id)
     if k < 0 or physical.any_vcpu_elsewhere(s, k):
         return s, (abi.INVALID_PARAM, 0)
+    return remove_cvm(hwp, s, k), (abi.SUCCESS, 0)
+
+
+def remove_cvm(hwp: Any, s: Any, k: int) -> Any:
+    """Tear CVM slot k down (DESTROY_TVM, and SRST once every hart is back)."""
     s = hwp.release_all(s, k)
     return replace(
         s,
@@ -82,4 +87,4 @@ def destroy_tvm(hwp: Any, s: Any, cvm_id: int) -> Tuple[Any, Result]:
         has_secret=set_at(s.has_secret, k, False),
         secret=set_at(s.secret, k, 0),
         hw=hwp.harts_clear(hwp.translation_clear(s.hw, k), k),
-    ), (abi.SUCCESS, 0)
+    )

@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.domain import STARTED, SUSPENDED, HYPERVISOR
 from abstract.config import H, NIRQ, NREGS
 from abstract.logic import keep, lnot, read_at, set_at
-from abstract.canonical.monitor import cvms, memory, physical
+from abstract.canonical.monitor import cvms, lifecycle, memory, physical
 
 Result = Tuple[int, int]
 
@@ -118,21 +118,36 @@ def exit_record(hwp: Any, hw: Any, cause: int, addr: int, instr: int,
 
 
 def exit_to_hypervisor(hwp: Any, s: Any, cause: int, addr: int, instr: int,
-                       request: Optional[Tuple[int, int]] = None, gva: int = 0) -> Tuple[Any, Result]:
+                       request: Optional[Tuple[int, int]] = None, gva: int = 0,
+                       call: Optional[Tuple[int, int]] = None) -> Tuple[Any, Result]:
     """Leave the running vCPU on a trap that exits: publish the declassified record, save the
     vCPU's state, restore the hypervisor's with TVM_VCPU_RUN's result, close confidential memory.
     A call the monitor turns into its own SBI request publishes `request` as a0 and a1, not the
-    vCPU's registers."""
+    vCPU's registers, and (eid, fid) `call` as a7 and a6 when the request is not the vCPU's call."""
     i = s.run_cvm * H + s.run_vcpu
     gprs, csrs = exit_record(hwp, s.hw, cause, addr, instr, gva)
     csrs = csrs + hwp.hart_vs_interrupts(s.hw, i) + (0,)  # every exit, as ACE: vsie, vstimecmp, hvip = 0
-    if request is not None:
+    if call is not None:
+        gprs = abi.sbi_request(gprs, call[0], call[1], *request)
+    elif request is not None:
         gprs = abi.sbi_answer(gprs, request)
     hw = hwp.exit_publish(s.hw, gprs, csrs)
     hw = hwp.isolation_revoke(hwp.hart_exit(hw, i, abi.SUCCESS, 0))
     a, b, step = reply_for(hwp, hwp.trap_kind(cause), instr)
     return replace(s, run_cvm=HYPERVISOR, run_vcpu=0, hw=hw, reply_a=set_at(s.reply_a, i, a),
                    reply_b=set_at(s.reply_b, i, b), reply_step=set_at(s.reply_step, i, step)), (abi.SUCCESS, 0)
+
+
+def shutdown(hwp: Any, s: Any) -> Tuple[Any, Result]:
+    """ACE's ShutdownRequest (SRST, or a trap the monitor does not handle): the CVM comes off
+    every physical hart, this hart goes back to the hypervisor with (SRST, SYSTEM_RESET, 0, 0)
+    in place of the vCPU's a7/a6/a0/a1, and the CVM is removed (`remove_confidential_vm`)."""
+    if s.run_cvm == HYPERVISOR:
+        return s, (abi.INVALID_PARAM, 0)
+    k = s.run_cvm
+    s = replace(s, other_harts=physical.taken_off_other_harts(s, k))
+    s, result = exit_to_hypervisor(hwp, s, abi.CAUSE_ECALL_VS, 0, 0, (0, 0), call=(abi.EID_SRST, abi.SRST_SYSTEM_RESET))
+    return lifecycle.remove_cvm(hwp, s, k), result
 
 
 def exit_mmio_load(hwp: Any, s: Any, addr: int, instr: int, gva: int = 0) -> Tuple[Any, Result]:
@@ -172,4 +187,6 @@ def vcpu_exit(hwp: Any, s: Any, cause: int, addr: int, instr: int, gva: int = 0)
         return exit_interrupt(hwp, s, cause)
     if kind == abi.EXIT_WFI:
         return wfi(hwp, s, addr)
+    if kind == abi.EXIT_NONE:  # a trap the monitor does not handle: ACE shuts the CVM down
+        return shutdown(hwp, s)
     return s, (abi.INVALID_PARAM, 0)
