@@ -69,8 +69,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      ("ace-panic-on-mmio-load-htinst",)),
     ("Guest page fault outside MMIO", DELIBERATE,
      "address 0 itself faults, as ACE; the faultable space is the model's G guest pages (ACE: any GPA, so one CVM "
-     "can take all of C memory); a fault on a mapped page answers without change; the injected fault is the "
-     "ACCESS_FAULT code", ("guest_load_fault_page", "guest_store_fault_page")),
+     "can take all of C memory); a fault on a mapped page answers without change (ACE maps a fresh page over it, "
+     "freeing the old one: reachable when two harts fault on one page at once, which the one modelled guest hart "
+     "cannot show); the injected fault is the ACCESS_FAULT code", ("guest_load_fault_page", "guest_store_fault_page")),
     ("Interrupt exit", GONE, "scause bit 63 only", ("exit_interrupt",)),
     ("Virtual instruction (cause 22)", FINDING,
      "WFI is handled in the monitor with no exit; ACE's panic on anything else is ace-panic-on-virtual-instruction",
