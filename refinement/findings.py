@@ -9,9 +9,14 @@ ACE maintainer, with a suggested fix.
 """
 from __future__ import annotations
 
+import ast
 import functools
+import hashlib
+import os
+import platform
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Tuple
 
 try:  # typeguard instruments the test suite only (a dev dependency)
     from typeguard import suppress_type_checks
@@ -41,13 +46,53 @@ class Finding:
 @functools.lru_cache(maxsize=None)  # deterministic, and one attack takes 131071 rounds to set up
 def replay_scenario(name: str) -> Dict[str, Dict[str, Any]]:
     """A finding's attack run from power-on on the RISC-V model in plain Python, once as the
-    model has it and once with ACE's behaviour swapped in: {"model": ..., "ace": ...}."""
+    model has it and once with ACE's behaviour swapped in: {"model": ..., "ace": ...}. The
+    outcome is kept on disk under the hash of every source file it can depend on, as a proof's
+    verdict is, so that the VMID attack's rounds run once per version of the model and not in
+    every process that reports it."""
     from refinement.faults import applied
+    path = _scenario_file(name)
+    try:
+        return ast.literal_eval(path.read_text()) if path else _replay_now(name, applied)
+    except (OSError, ValueError, SyntaxError):
+        pass
+    outcome = _replay_now(name, applied)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(repr(outcome))
+        tmp.replace(path)  # atomic: a crash never leaves half an entry
+    except OSError:
+        pass  # a read-only tree replays every time
+    return outcome
+
+
+def _replay_now(name: str, applied: Callable) -> Dict[str, Dict[str, Any]]:
     finding = FINDINGS[name]
     model = finding.scenario()
     with applied([name]):
         ace = finding.scenario()
     return {"model": model, "ace": ace}
+
+
+SCENARIO_CACHE_ENV = "REFINE_SCENARIO_CACHE"  # a folder, or "off"; default .refine-cache/scenarios in the tree
+
+
+def _scenario_file(name: str) -> Optional[Path]:
+    """Where the replay of finding `name` is kept: named by the hash of the model's and the
+    variants' source (abstract/, concrete/, refinement/findings.py and faults.py) and Python's
+    version, so any edit replays it again. None when caching is off."""
+    root = Path(__file__).resolve().parents[1]
+    setting = os.environ.get(SCENARIO_CACHE_ENV, "")
+    if setting == "off":
+        return None
+    files = sorted(p for d in ("abstract", "concrete") for p in (root / d).rglob("*.py"))
+    files += [root / "refinement" / "findings.py", root / "refinement" / "faults.py"]
+    h = hashlib.sha256(f"{name}\0{platform.python_version()}".encode())
+    for p in files:
+        h.update(f"\0{p.relative_to(root)}\0".encode() + p.read_bytes())
+    folder = Path(setting) if setting else root / ".refine-cache" / "scenarios"
+    return folder / f"{name}-{h.hexdigest()[:32]}.txt"
 
 
 # --- the FPU primitives as written -----------------------------------------------------------------

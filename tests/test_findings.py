@@ -117,3 +117,23 @@ def test_findings_command_lists_them_and_prove_rejects_an_unknown_one():
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown finding 'no-such'" in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def test_a_replay_is_kept_under_the_hash_of_the_source_and_read_back(tmp_path, monkeypatch):
+    """The VMID attack takes minutes to replay, so a replay is kept on disk, named by the hash of
+    the source it can depend on: a second process reads it back instead of replaying."""
+    from refinement import findings
+    monkeypatch.setenv(findings.SCENARIO_CACHE_ENV, str(tmp_path))
+    findings.replay_scenario.cache_clear()
+    name = "ace-panic-on-virtual-instruction"
+    first = findings.replay_scenario(name)
+    kept = findings._scenario_file(name)
+    assert kept.parent == tmp_path and kept.exists() and eval(kept.read_text()) == first
+    kept.write_text(repr({"model": {"marker": 1}, "ace": {}}))       # what a later process finds
+    findings.replay_scenario.cache_clear()
+    assert findings.replay_scenario(name) == {"model": {"marker": 1}, "ace": {}}
+    assert findings._scenario_file("ace-vmid-unmasked").name != kept.name
+    monkeypatch.setenv(findings.SCENARIO_CACHE_ENV, "off")
+    findings.replay_scenario.cache_clear()
+    assert findings.replay_scenario(name) == first, "caching off: replayed again"
+    findings.replay_scenario.cache_clear()

@@ -42,7 +42,8 @@ def hart_start(s: SpecState, hart: int, start: int, opaque: int) -> Tuple[SpecSt
     regs = set_at(set_at(s.vcpu_regs[i], abi.A0, hart), abi.A1, opaque)
     return replace(s, hart=set_at(s.hart, i, STARTED), vcpu_regs=set_at(s.vcpu_regs, i, regs),
                    vcpu_pc=set_at(s.vcpu_pc, i, start), reply_a=set_at(s.reply_a, i, 0),
-                   reply_b=set_at(s.reply_b, i, 0), reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
+                   reply_b=set_at(s.reply_b, i, 0), reply_step=set_at(s.reply_step, i, 0),
+                   share_req=set_at(s.share_req, i, 0)), (abi.SUCCESS, 0)
 
 
 def _leave(s: SpecState, state: int) -> Tuple[SpecState, Result]:

@@ -125,14 +125,15 @@ def answer_only(before: SpecState, after: SpecState, k: int, h: int) -> bool:
     named = (before.reply_a[i], before.reply_b[i])
     own = before.vcpu_regs[i]
     sharing = abi.requested_page(read_at(before.share_req, i)) >= 0
-    answered = all_of(
-        implies(lnot((j + 1 == named[0]) | (j + 1 == named[1]) | (sharing & ((j == abi.A0) | (j == abi.A1)))),
-                own[j] == after.vcpu_regs[i][j])
+    suspended = before.hart[i] == SUSPENDED
+    resumed = set_at(own, abi.A1, own[abi.A2])
+    after_i = after.vcpu_regs[i]
+    regs_i = all_of(  # a share's completion may write a0 and a1 (`share_only` says with what)
+        (sharing & ((j == abi.A0) | (j == abi.A1)))
+        | (suspended & (after_i[j] == resumed[j]))
+        | (lnot(suspended) & implies(lnot((j + 1 == named[0]) | (j + 1 == named[1])), own[j] == after_i[j]))
         for j in range(NREGS)
     )
-    suspended = before.hart[i] == SUSPENDED
-    resumed = same(after.vcpu_regs[i], set_at(own, abi.A1, own[abi.A2]))
-    regs_i = (suspended & resumed) | (lnot(suspended) & answered)
     others = all_of(
         same(before.vcpu_regs[q], after.vcpu_regs[q]) & (before.vcpu_pc[q] == after.vcpu_pc[q])
         for q in range(k * H, k * H + H) if q != i

@@ -223,23 +223,12 @@ def ids_ok(s: SpecState) -> bool:
     return each & distinct
 
 
-def requests_ok(s: SpecState) -> bool:
-    """A pending SHARE request names a guest page + 1 (never page 0: ACE refuses gpa 0), and only
-    a started vCPU that does not run here awaits one (suspending, stopping or running answers
-    it first; SRST and destroy drop it)."""
-    return all_of(
-        (s.share_req[i] == 0) | ((2 <= s.share_req[i]) & (s.share_req[i] <= G) & (s.hart[i] == STARTED)
-                                 & lnot((s.run_cvm == i // H) & (s.run_vcpu == i % H)))
-        for i in range(K * H)
-    )
-
-
 def running(s: SpecState) -> bool:
     """The monitor has not halted: a halted monitor takes no step (no row's precondition holds)."""
     return lnot(s.halted)
 
 
-SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok, requests_ok, running)
+SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok, running)
 
 
 def slot_of(s: Any, cvm_id: int) -> int:
