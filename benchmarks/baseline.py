@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import concrete.riscv as rv
-from abstract import canonical, spec
+from abstract import abi, canonical, spec
 from abstract.config import G, H, K, NC, NFREGS, PAGE_SIZE, PAGES
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical
@@ -31,8 +31,9 @@ CALLS = st.one_of(
     st.tuples(st.just("hart_suspend")),
     st.tuples(st.just("exit_mmio_store"), page_addr, st.integers(0, 2 ** 32 - 1)),
     st.tuples(st.just("exit_interrupt"), st.integers(2 ** 63, 2 ** 64 - 1)),
-    st.tuples(st.just("share_memory"), gpa, st.just(PAGE_SIZE), st.just(0),
-              st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE)),
+    st.tuples(st.just("share_memory"), gpa, st.just(PAGE_SIZE)),  # the request; TVM_VCPU_RUN completes it
+    st.tuples(st.just("nacl_write"), st.just(abi.A0), st.just(0)),  # the hypervisor's answer: success ...
+    st.tuples(st.just("nacl_write"), st.just(abi.A1), st.integers(0, NC - 1).map(lambda p: p * PAGE_SIZE)),  # ... and its page
     st.tuples(st.just("unshare_memory"), gpa, st.just(PAGE_SIZE)),
     st.tuples(st.just("guest_page_fault"), gpa),
     st.tuples(st.just("hypervisor_read"), page_addr),
