@@ -52,10 +52,12 @@ def replay_scenario(name: str) -> Dict[str, Dict[str, Any]]:
     every process that reports it."""
     from refinement.faults import applied
     path = _scenario_file(name)
+    if path is None:
+        return _replay_now(name, applied)
     try:
-        return ast.literal_eval(path.read_text()) if path else _replay_now(name, applied)
+        return ast.literal_eval(path.read_text())
     except (OSError, ValueError, SyntaxError):
-        pass
+        pass  # not kept yet, or unreadable: replay
     outcome = _replay_now(name, applied)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,17 +84,26 @@ def _scenario_file(name: str) -> Optional[Path]:
     """Where the replay of finding `name` is kept: named by the hash of the model's and the
     variants' source (abstract/, concrete/, refinement/findings.py and faults.py) and Python's
     version, so any edit replays it again. None when caching is off."""
-    root = Path(__file__).resolve().parents[1]
     setting = os.environ.get(SCENARIO_CACHE_ENV, "")
     if setting == "off":
         return None
-    files = sorted(p for d in ("abstract", "concrete") for p in (root / d).rglob("*.py"))
-    files += [root / "refinement" / "findings.py", root / "refinement" / "faults.py"]
-    h = hashlib.sha256(f"{name}\0{platform.python_version()}".encode())
+    digest = hashlib.sha256(f"{name}\0{platform.python_version()}\0{_source_digest()}".encode()).hexdigest()
+    folder = Path(setting) if setting else ROOT / ".refine-cache" / "scenarios"
+    return folder / f"{name}-{digest[:32]}.txt"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=None)  # the tree does not change under a running process
+def _source_digest() -> str:
+    """The hash of every source a replay can depend on, read once per process."""
+    files = sorted(p for d in ("abstract", "concrete") for p in (ROOT / d).rglob("*.py"))
+    files += [ROOT / "refinement" / "findings.py", ROOT / "refinement" / "faults.py"]
+    h = hashlib.sha256()
     for p in files:
-        h.update(f"\0{p.relative_to(root)}\0".encode() + p.read_bytes())
-    folder = Path(setting) if setting else root / ".refine-cache" / "scenarios"
-    return folder / f"{name}-{h.hexdigest()[:32]}.txt"
+        h.update(f"\0{p.relative_to(ROOT)}\0".encode() + p.read_bytes())
+    return h.hexdigest()
 
 
 # --- the FPU primitives as written -----------------------------------------------------------------

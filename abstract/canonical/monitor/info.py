@@ -13,7 +13,9 @@ Result = Tuple[int, int]
 
 
 def nc_address(addr: int) -> bool:
-    """Is byte address `addr` in NC memory (ACE's `NonConfidentialMemoryAddress::new`)?"""
+    """Is byte address `addr` in NC memory (ACE's `NonConfidentialMemoryAddress::new`)? Written
+    here, not taken from the spec's `abi.in_nc`, so that the square compares two statements of
+    ACE's check: with one shared formula an off-by-one at the NC end would prove."""
     return (0 <= addr) & (addr < NC * PAGE_SIZE)
 
 
