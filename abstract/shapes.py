@@ -36,3 +36,6 @@ Fregs = ints(NFREGS)
 VcpuFregs = Tuple[(Fregs,) * (K * H)]
 ExitCsrs = ints(NCSRS)
 OtherHarts = ints(P - 1)     # what physical harts 1..P-1 run: vCPU index + 1, or 0 (their hypervisor)
+OtherTlbFlags = bools(K * (P - 1) * G)  # hart p's cached translation of CVM k's guest page g: entry (k*(P-1)+p-1)*G+g
+OtherTlbInts = ints(K * (P - 1) * G)
+OtherFences = bools(K * (P - 1))  # a fence of CVM k's VMID queued for hart p: entry k*(P-1)+p-1

@@ -26,7 +26,7 @@ CALLS = st.one_of(
     st.tuples(st.just("tvm_vcpu_run"), st.integers(1, K + 1), st.integers(0, H - 1)),
     st.tuples(st.just("other_hart_run"), st.just(1), st.integers(1, K + 1), st.integers(0, H - 1)),
     st.tuples(st.just("other_hart_exit"), st.just(1)),
-    st.tuples(st.just("tlb_fill"), st.integers(0, G - 1)),
+    st.tuples(st.just("tlb_fill"), st.integers(0, G - 1), st.integers(0, 1)),
     st.tuples(st.just("scribble"), st.integers(0, 3)),
     st.tuples(st.just("hart_suspend")),
     st.tuples(st.just("exit_mmio_store"), page_addr, st.integers(0, 2 ** 32 - 1)),

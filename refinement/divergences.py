@@ -122,13 +122,19 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "the next run after an exit)", ("guest_ecall_other",)),
     ("PMP", DELIBERATE, "entries 0-1 for C, firmware at 14-15; the sfence.vma after each change is not modelled",
      ("isolation_allows",)),
-    ("TLB / fences", OPEN, "one TLB, fenced synchronously; per-hart TLBs and queued remote fences are issue 17's",
-     ("tlb_fill",)),
+    ("TLB / fences", FINDING,
+     "a G-stage TLB per physical hart, filled by the hardware (tlb_fill on any hart) and emptied at each of its "
+     "switches, as ACE's clear_hart_tlbs; a fence that frees nothing (UNSHARE) runs here and is queued for the other "
+     "harts, as ACE; one that frees a page is a shootdown the monitor waits for before the free (deliberate: ACE "
+     "frees first, finding ace-free-before-remote-fence); a queued fence runs when its hart next switches, not on an "
+     "IPI trap without an exit, and is queued for every other hart, not only those of the CVM (a superset)",
+     ("tlb_fill", "tvm_vcpu_run", "unshare_memory", "ace-free-before-remote-fence")),
     ("FPU switch", FINDING, "the model saves and restores exactly; ACE's inverted fld/fsd is ace-fpu-save-restore-inverted",
      ("ace-fpu-save-restore-inverted",)),
     ("Vector state", DELIBERATE, "not modelled, as ACE does not switch it either", ()),
     ("Multi-hart", OPEN,
-     "where each vCPU runs, never on two harts; the other harts' exits, NACL areas and fences are issue 17's",
+     "where each vCPU runs, never on two harts, and each hart's TLB and queued fences; the other harts' exits, "
+     "NACL areas and in-monitor traps are still absent",
      ("other_hart_run", "other_hart_exit")),
 )
 

@@ -218,6 +218,12 @@ def _monitor_removes_any_region(hwp: Any, s: Any, base: int, length: int) -> Any
     return _spec_removes_any_region(s, base, length)
 
 
+def _shootdown_here_only(self: Any, hw: Any, k: int) -> Any:
+    """The monitor fences CVM k on its own hart and queues the fence for the others, without
+    waiting for them, where it must wait (ACE's broadcast everywhere)."""
+    return self.translation_fence(hw, k)
+
+
 def _real(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
@@ -303,6 +309,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "abstract.spec.hsm", "_leave", _spec_stop_shows_arguments,
           ("spec/hart_stop/confidentiality", "riscv/hart_suspend/confidentiality"),
           also=(("abstract.canonical.monitor.hsm", "_leave", _monitor_stop_shows_arguments),)),
+    Fault(22, "shootdown-without-remote-fence",
+          "Before freeing a page, the monitor fences only its own hart and leaves the other harts' fences queued.",
+          "concrete.riscv.machine", "RiscvMachine.translation_shootdown", _shootdown_here_only,
+          ("riscv->canonical/tvm_vcpu_run/invariant",), sizes=(("phys_harts", 2),)),
 ), key=lambda f: f.number)}
 
 

@@ -333,6 +333,66 @@ def _timer_off_panic() -> Dict[str, Any]:
             "victim's page afterwards": hex(s.mem[page]), "victim runs": s.run_cvm == slot_of(s, victim) >= 0}
 
 
+# --- remapping a shared page as written ------------------------------------------------------------
+# `PageTable::set_entry` releases the replaced private page to the allocator at once; only then does
+# `SharePageComplete::map_shared_page` broadcast `RemoteHfenceGvmaVmid`: the sender fences, the other
+# confidential harts get it queued and an IPI, and nobody waits for them
+# (`ConfidentialFlow::broadcast_remote_command`, `ConfidentialVm::broadcast_remote_command`).
+
+def _free_then_queue_fence(hwp: Any, s: Any, k: int, e: int, nc_page: int) -> Any:
+    """ACE's order: free the old private page, write the new leaf, fence here and queue the
+    fence for the other harts."""
+    from abstract.canonical.monitor.memory import holds_private_page
+    mapped, page = hwp.translation_entry(s.hw, e)
+    if holds_private_page(mapped, page):
+        s = hwp.release(s, page)
+    return replace(s, hw=hwp.translation_fence(hwp.translation_map(s.hw, e, nc_page, False), k))
+
+
+def _stale_translation() -> Dict[str, Any]:
+    """CVM A runs vCPU 0 on hart 0 and vCPU 1 on hart 1, which has touched A's guest page 1.
+    vCPU 0 shares guest page 1 (the hypervisor answers with an NC page); the hypervisor then
+    creates CVM B, which gets the page A gave up and keeps data in it. Where does hart 1's
+    cached translation of A's guest page 1 lead while vCPU 1 runs on?"""
+    import concrete.riscv as rv
+    from abstract import abi
+    from abstract.config import G, P, PAGE_SIZE
+    from concrete.riscv.state import riscv_initial
+
+    def call(s: Any, eid_fid: Tuple[int, int], *args: int) -> Any:  # a7, a6, a0.. then the ecall
+        regs = list(s.hw.regs)
+        regs[abi.A7], regs[abi.A7 - 1] = eid_fid
+        for j, a in enumerate(args):
+            regs[abi.A0 + j] = a
+        return rv.guest_ecall(replace(s, hw=replace(s.hw, regs=tuple(regs))))[0]
+
+    calls = {c: ef for ef, c in abi.CALLS.items()}
+    s, (_, a) = rv.promote_to_tvm(riscv_initial(), 2, (0,) * G)
+    ka = slot_of(s, a)
+    page = s.hw.pte_ppn[ka * G + 1]                                           # A's guest page 1
+    s, _ = rv.tvm_vcpu_run(s, a, 0)
+    s = call(s, calls[abi.CALL_HART_START], 1, 0, 0)                          # A starts vCPU 1
+    s, _ = rv.other_hart_run(s, 1, a, 1)                                      # ... on hart 1
+    s, _ = rv.tlb_fill(s, 1, 1)                                               # which touches page 1
+    s, _ = rv.tvm_vcpu_run(s, a, 0)
+    s = call(s, calls[abi.CALL_SHARE_MEMORY], PAGE_SIZE, PAGE_SIZE)          # vCPU 0 shares page 1
+    s, _ = rv.nacl_write(s, abi.A0, 0)
+    s, _ = rv.nacl_write(s, abi.A1, 0)                                        # NC page 0
+    s, _ = rv.tvm_vcpu_run(s, a, 0)                                           # the completion
+    s, _ = rv.exit_interrupt(s, abi.INTERRUPT | 5)                           # back to the hypervisor
+    s, (_, b) = rv.promote_to_tvm(s, 1, (0,) * G)
+    kb = slot_of(s, b)
+    b_page = s.hw.pte_ppn[kb * G]
+    s = replace(s, mem=set_at(s.mem, b_page, 0x5EC2E7))                      # B's data
+    e = (ka * (P - 1) + 0) * G + 1                                         # hart 1, A, page 1
+    cached = s.hw.other_tlb_ppn[e] if s.hw.other_tlb_v[e] else None
+    reaches = "nothing" if cached is None else ("CVM B's page" if cached == b_page else f"page {cached}")
+    return {"A's page given up": page, "B's first page": b_page,
+            "hart 1 (A's vCPU 1) still caches A's guest page 1 ->": reaches,
+            "what A's vCPU 1 reads there": None if cached is None else hex(s.mem[cached]),
+            "fence still queued for hart 1": bool(s.hw.other_fence[ka * (P - 1)])}
+
+
 from abstract.canonical.monitor.info import tsm_get_info as _model_tsm_get_info  # noqa: E402  (before any variant)
 from abstract.canonical.monitor.switch import enter_vcpu as _model_enter_vcpu  # noqa: E402
 
@@ -430,5 +490,23 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "overflow-checks = true (Cargo.toml), so the addition panics, and every CVM's memory is zeroed and the hart parked. "
         "Any stimecmp from 2^64 - 10 does it. The refutation shows the step halting the monitor "
         "where the spec runs the vCPU.",
-        _timer_off_panic)
+        _timer_off_panic),
+    Finding(
+        "ace-free-before-remote-fence",
+        "Sharing a page frees the private page before the other harts fence: a sibling vCPU keeps reaching it after another CVM gets it",
+        (("core/architecture/riscv/mmu/page_table.rs", "PageTable::set_entry"),
+         ("confidential_flow/handlers/shared_page/share_page_complete.rs", "SharePageComplete::map_shared_page"),
+         ("confidential_flow/finite_state_machine.rs", "ConfidentialFlow::broadcast_remote_command")),
+        "abstract.canonical.monitor.memory", "remap_shared", _free_then_queue_fence,
+        ("riscv->canonical/tvm_vcpu_run/invariant",),
+        "A CVM runs two vCPUs on two harts, and the second has touched a private page, so that hart "
+        "caches the translation. The first shares that guest page; on the next TVM_VCPU_RUN ACE "
+        "maps the hypervisor's page there and `set_entry` frees the private page to the allocator at "
+        "once, then broadcasts the G-stage fence: it fences its own hart and only queues the fence "
+        "for the other, with an IPI, and nobody waits. Until that hart next traps into the monitor, "
+        "its TLB still leads to the freed page. The hypervisor, which decides when that hart is "
+        "interrupted, creates another CVM meanwhile, which gets the page and keeps its data there: "
+        "the first CVM's vCPU reads and writes it. The refutation shows a hart's cached "
+        "translation reaching a C page the CVM no longer owns.",
+        _stale_translation)
 )}

@@ -32,9 +32,12 @@ ASSUMPTIONS = (
     "indexes into one), so each register is moved as register 0 is and one register stands for all "
     "(data independence); the FP-switching obligations are also proven at width 32 in the test suite.",
     "G-stage tables are one level of leaf PTEs per CVM with a monitor-owned root page; multi-level "
-    "walks are not modelled. The G-stage TLB is one VMID-tagged entry per guest page, filled by the "
-    "hardware while a guest runs (`tlb_fill`) and emptied per VMID by hfence.gvma; the RISC-V local "
-    "invariant requires it to agree with the tables.",
+    "walks are not modelled. Each physical hart has a G-stage TLB, VMID-tagged, one entry per guest "
+    "page, filled by the hardware while a guest runs there (`tlb_fill`) and emptied by hfence.gvma: "
+    "on the monitor's hart at once, on the others when they next switch (a queued fence, as ACE), "
+    "or at once on every hart before a page is freed (a shootdown). The RISC-V local invariant "
+    "(`tlb_ok`) requires every cached entry to be the current leaf, or an NC page while a fence is "
+    "queued for its hart.",
     "The exit area is fields the hypervisor reads (NACL GPR image, scause/stval/htinst), not bytes "
     "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
     "The answer to an exit is read from the NACL GPR slots the hypervisor wrote (`nacl_write`); a "

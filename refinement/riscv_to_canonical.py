@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import G, H, K, NC, NFREGS, NREGS, PAGES
+from abstract.config import G, H, K, NC, NFREGS, NREGS, P, PAGES
 from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, keep, lnot, same
 from abstract.spec.switch import declassified
@@ -65,6 +65,8 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
         and len(hw.vcpu_fregs) == K * H and all(len(r) == NFREGS for r in hw.vcpu_fregs)
         and len(hw.nacl_gprs) == NREGS and len(hw.vcpu_mepc) == K * H
         and len(hw.vcpu_vsie) == K * H and len(hw.vcpu_vstimecmp) == K * H
+        and len(hw.other_tlb_v) == K * (P - 1) * G and len(hw.other_tlb_ppn) == K * (P - 1) * G
+        and len(hw.other_fence) == K * (P - 1)
     )
 
 
@@ -82,10 +84,26 @@ def ptes_ok(hw: RvHw) -> bool:
     )
 
 
-def tlb_ok(hw: RvHw) -> bool:
-    """Every cached G-stage translation is the current leaf: no stale translation survives
-    a change to a CVM's tables (the monitor fences after it)."""
-    return all_of(implies(hw.tlb_v[i], hw.pte_v[i] & (hw.tlb_ppn[i] == hw.pte_ppn[i])) for i in range(K * G))
+def tlb_ok(s: RvState) -> bool:
+    """No hart reaches a page through its TLB that the CVM's tables do not give it: this hart's
+    cached translations are the current leaves (it fences at once); another hart caches only
+    the CVM whose vCPU it runs (it empties its TLB at each switch), and only the current leaves,
+    or, while a fence of the CVM is queued for it, NC pages. So no cached translation reaches a
+    C page the CVM does not own: none that was freed, and none that another CVM got since."""
+    hw = s.hw
+    here = all_of(implies(hw.tlb_v[i], hw.pte_v[i] & (hw.tlb_ppn[i] == hw.pte_ppn[i])) for i in range(K * G))
+    return here & all_of(other_entry_ok(hw, s.other_harts[q], k, q, g)
+                         for k in range(K) for q in range(P - 1) for g in range(G))
+
+
+def other_entry_ok(hw: RvHw, mark: int, k: int, q: int, g: int) -> bool:
+    """Hart q + 1, which runs vCPU `mark` - 1 (0: none): its cached translation of CVM k's
+    guest page g (see `tlb_ok`)."""
+    e, i = (k * (P - 1) + q) * G + g, k * G + g
+    runs_k = (k * H < mark) & (mark <= (k + 1) * H)
+    current = hw.pte_v[i] & (hw.other_tlb_ppn[e] == hw.pte_ppn[i])
+    queued_nc = hw.other_fence[k * (P - 1) + q] & (hw.other_tlb_ppn[e] < NC)
+    return implies(hw.other_tlb_v[e], runs_k & (current | queued_nc))
 
 
 def hgatp_ok(s: RvState) -> bool:
@@ -102,7 +120,7 @@ def hgatp_ok(s: RvState) -> bool:
 def riscv_local(s: RvState) -> bool:
     """What the RISC-V layer adds, inductive on its own: PMP layout, PTE bit patterns, a TLB
     coherent with the tables, hgatp."""
-    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s.hw) & tlb_ok(s.hw) & hgatp_ok(s))
+    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s.hw) & tlb_ok(s) & hgatp_ok(s))
 
 
 def riscv_invariant(s: RvState) -> bool:

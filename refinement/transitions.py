@@ -20,9 +20,9 @@ from typing import Any, Callable, Optional, Tuple
 
 import concrete.riscv as rv
 from abstract import abi, canonical, spec
-from abstract.config import G
+from abstract.config import G, H, P
 from abstract.domain import HYPERVISOR
-from abstract.logic import any_of, lnot, same
+from abstract.logic import any_of, lnot, read_at, same
 from abstract.shapes import Digests, ints
 from abstract.spec.mmio import in_mmio_region
 from abstract.spec.security import answer_only, cvm_state_kept
@@ -146,6 +146,16 @@ def exit_shown(cause_of: Callable) -> Callable:
 
 def running_cvm(s: Any, regs: Tuple[int, ...], *x: Any) -> int:
     return s.run_cvm
+
+
+def filling_cvm(s: Any, regs: Tuple[int, ...], g: int, phys: int) -> int:
+    """The CVM whose vCPU runs on physical hart `phys` (-1: none, or no such hart)."""
+    if phys == 0:
+        return s.run_cvm
+    if (phys < 0) | (phys >= P):
+        return -1
+    mark = read_at(s.other_harts, phys - 1)
+    return (mark - 1) // H if mark > 0 else -1
 
 
 def named_cvm(s: Any, regs: Tuple[int, ...], *x: Any) -> int:
@@ -278,7 +288,8 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _step("hypervisor_write", Party.HYPERVISOR, (("addr", int), ("value", int)), codes=ACCESS_CODES),
     _step("nacl_write", Party.HYPERVISOR, (("slot", int), ("value", int)), codes=ACCESS_CODES),
     # Hardware, and the other physical harts.
-    _step("tlb_fill", Party.HARDWARE, (("g", int),), exempt=running_cvm, keeps=state_kept, codes=(abi.ACCESS_OK,)),
+    _step("tlb_fill", Party.HARDWARE, (("g", int), ("phys", int)), exempt=filling_cvm, keeps=state_kept,
+          codes=(abi.ACCESS_OK,)),
     _step("other_hart_run", Party.OTHER_HART, (("phys", int), ("cvm_id", int), ("vcpu", int)),
           exempt=argument_cvm(1), keeps=state_kept, codes=DONE_OR_REFUSED),
     _step("other_hart_exit", Party.OTHER_HART, (("phys", int),), codes=DONE_OR_REFUSED),

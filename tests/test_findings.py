@@ -51,6 +51,17 @@ def test_the_fpu_attack_replays_from_power_on():
     assert seen["ace"]["promote"] == seen["model"]["promote"] == (0, 0), "the same CVM (id 0), promoted alike"
 
 
+def test_the_stale_translation_attack_replays_from_power_on():
+    """Under ACE's order a sibling hart still reaches the freed page once another CVM holds
+    data there; in the model that hart caches nothing after the completion."""
+    from refinement.findings import replay_scenario
+    seen = replay_scenario("ace-free-before-remote-fence")
+    reach = "hart 1 (A's vCPU 1) still caches A's guest page 1 ->"
+    assert seen["model"][reach] == "nothing" and seen["model"]["what A's vCPU 1 reads there"] is None
+    assert seen["ace"][reach] == "CVM B's page" and seen["ace"]["what A's vCPU 1 reads there"] == hex(0x5EC2E7)
+    assert seen["ace"]["A's page given up"] == seen["ace"]["B's first page"], "B got the page A gave up"
+
+
 @pytest.mark.parametrize("name", sorted(FINDINGS))
 def test_without_the_finding_its_obligations_are_proven(name):
     """The refutation is ACE's behaviour, not the model's: the same obligations prove without it."""

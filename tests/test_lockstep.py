@@ -83,7 +83,7 @@ calls = st.one_of(
     st.tuples(st.just("hypervisor_write"), addr, st.integers(-5, 5)),
     st.tuples(st.just("nacl_write"), st.integers(-1, 31), word),
     st.tuples(st.just("send_ipi"), st.one_of(st.integers(0, 2 ** H), word), st.sampled_from([0, 1, H, -1, 2 ** 64 - 1, 5])),
-    st.tuples(st.just("tlb_fill"), st.integers(-1, G)),
+    st.tuples(st.just("tlb_fill"), st.integers(-1, G), st.integers(-1, P)),
     st.tuples(st.just("other_hart_run"), st.integers(0, P), st.integers(0, K + 1), st.integers(-1, H)),
     st.tuples(st.just("other_hart_exit"), st.integers(0, P)),
     st.tuples(st.just("nacl_set_shmem"), st.one_of(st.integers(-1, NC).map(lambda p: p * PAGE_SIZE), addr),
@@ -487,7 +487,7 @@ def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
     assert err == abi.SUCCESS
-    s, _ = step_checked(s, ("tlb_fill", 1))
+    s, _ = step_checked(s, ("tlb_fill", 1, 0))
     i = cvm * G + 1
     assert s.hw.tlb_v[i] and s.hw.tlb_ppn[i] == 2
     after, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
@@ -721,3 +721,42 @@ def test_a_trap_the_monitor_does_not_handle_shuts_the_cvm_down_showing_nothing_o
     s, (err, _) = row.riscv(s, *inputs)
     assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR and not any(s.live)
     assert s.hw.nacl_gprs[abi.A0:abi.A7 + 1] == (0, 0, 0, 0, 0, 0, abi.SRST_SYSTEM_RESET, abi.EID_SRST)
+
+
+def _two_harts_running(s, cvm):
+    """vCPU 0 of `cvm` runs on this hart and has started vCPU 1, which runs on hart 1."""
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, (err, _) = step_checked(s, ("hart_start", 1, 0, 0))
+    assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR, "hart_start exits with ACE's request"
+    s, (err, _) = step_checked(s, ("other_hart_run", 1, cvm, 1))
+    assert err == abi.SUCCESS
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    return s
+
+
+def test_a_remote_fence_is_queued_as_ace_and_the_freeing_one_waits():
+    from refinement import faults
+    s = riscv_initial()
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 2, (0, 0)))
+    k = slot_of(s, cvm)
+    s = _two_harts_running(s, cvm)
+    s, _ = step_checked(s, ("tlb_fill", 1, 1))         # hart 1 caches guest page 1, a private page
+    e = (k * (P - 1) + 0) * G + 1
+    private = s.hw.pte_ppn[k * G + 1]
+    assert s.hw.other_tlb_v[e] and s.hw.other_tlb_ppn[e] == private >= NC
+    before_share = s
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
+    assert err == abi.SUCCESS and s.owner[private - NC] == 0, "the private page is freed"
+    assert not s.hw.other_tlb_v[e] and not s.hw.other_fence[k * (P - 1)], "hart 1 fenced before the free"
+    # Unsharing frees nothing: the fence is queued for hart 1, which may reach the NC page until it switches.
+    s, _ = step_checked(s, ("tlb_fill", 1, 1))
+    assert s.hw.other_tlb_v[e] and s.hw.other_tlb_ppn[e] == 2
+    s, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
+    assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR
+    assert s.hw.other_tlb_v[e] and s.hw.other_fence[k * (P - 1)] and not s.hw.pte_v[k * G + 1]
+    s, (err, _) = step_checked(s, ("other_hart_exit", 1))
+    assert err == abi.SUCCESS and not s.hw.other_tlb_v[e] and not s.hw.other_fence[k * (P - 1)], "the switch ran it"
+    # ACE's order, free then queue: hart 1 still reaches the freed page.
+    with faults.applied(["ace-free-before-remote-fence"]):
+        with pytest.raises(icontract.ViolationError, match="riscv_local"):
+            shared(before_share, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)

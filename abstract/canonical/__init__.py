@@ -35,8 +35,8 @@ def guest_ecall(s: CanonState) -> Step:
     return ecall.guest_ecall(CANONICAL, s)
 
 
-def tlb_fill(s: CanonState, g: int) -> Step:
-    return physical.tlb_fill(CANONICAL, s, g)
+def tlb_fill(s: CanonState, g: int, phys: int = 0) -> Step:
+    return physical.tlb_fill(CANONICAL, s, g, phys)
 
 
 def retrieve_secret(s: CanonState, gpa: int, size: int) -> Step:

@@ -67,6 +67,14 @@ class CanonicalHardware(SoftwareAllocator):
         model's TLB is where a missing fence shows."""
         return hw
 
+    def translation_shootdown(self, hw: CanonHw, k: int) -> CanonHw:
+        """No cache to drop here either (RISC-V: every hart's TLB entries of CVM k)."""
+        return hw
+
+    def hart_tlb_clear(self, hw: CanonHw, phys: int) -> CanonHw:
+        """No cache to drop (RISC-V: physical hart `phys`'s TLB and its queued fences)."""
+        return hw
+
     def hart_boot(self, hw: CanonHw, k: int, pc: int) -> CanonHw:
         return replace(hw, vcpu_pc=hw.vcpu_pc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_pc[(k + 1) * H:])
 

@@ -48,10 +48,22 @@ class SecondStageTranslation(Protocol[HW]):
         """(mapped, page) of entry i."""
 
     def translation_fence(self, hw: HW, k: int) -> HW:
-        """Drop every cached translation of CVM k on all its harts, so a changed entry takes
-        effect (RISC-V: hfence.gvma for its VMID). Loading or clearing a CVM's translation
-        fences it as part of the primitive; after `translation_map` or `translation_unmap`
-        of a live entry the monitor must fence."""
+        """Drop every cached translation of CVM k on this hart, and ask every other hart to drop
+        its own when it next switches, without waiting (RISC-V: hfence.gvma for its VMID here, a
+        queued remote fence and an IPI there, as ACE's broadcast). After `translation_unmap` of
+        a live entry the monitor must fence."""
+
+    def translation_shootdown(self, hw: HW, k: int) -> HW:
+        """Drop every cached translation of CVM k on every hart, waiting until the others have
+        (RISC-V: the remote hfence.gvma run before the monitor goes on). Required before a page
+        the old translation reached is freed: a hart that still caches it would reach the page
+        after its next owner has it. Loading or clearing a CVM's translation shoots it down as
+        part of the primitive."""
+
+    def hart_tlb_clear(self, hw: HW, phys: int) -> HW:
+        """Physical hart `phys` (1..P-1) switches between its hypervisor and a vCPU: every
+        translation it caches is dropped, which performs any fence queued for it (ACE clears a
+        hart's TLBs at every switch)."""
 
 
 class HartStateSwitch(Protocol[HW]):

@@ -68,7 +68,8 @@ def cvm_runs_elsewhere(s: SpecState, k: int) -> bool:
     return any_of(running_elsewhere(s, k * H + h) for h in range(H))
 
 
-def tlb_fill(s: SpecState, g: int) -> Tuple[SpecState, Tuple[int, int]]:
-    """A processor caching a translation while a guest runs: the spec has no TLB, so nothing it
-    describes changes (a stutter step; the RISC-V model's TLB must stay coherent)."""
+def tlb_fill(s: SpecState, g: int, phys: int = 0) -> Tuple[SpecState, Tuple[int, int]]:
+    """Physical hart `phys` caching a translation while a guest runs there: the spec has no
+    TLB, so nothing it describes changes (a stutter step; the RISC-V model's TLBs may reach
+    nothing but the current leaves, and NC pages a queued fence will drop)."""
     return s, (abi.ACCESS_OK, 0)

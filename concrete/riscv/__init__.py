@@ -5,8 +5,9 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract.abi import ACCESS_OK, ATTEST_DIGESTS, GSTAGE_SV48X4
-from abstract.config import G
+from abstract.config import G, H, P
 from abstract.domain import HYPERVISOR
+from abstract.logic import read_at
 from abstract.canonical.monitor import (
     attestation, failure, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
@@ -169,13 +170,21 @@ def allow_ext_interrupt(s: RvState, mask: int) -> Step:
     return interrupts.allow_ext_interrupt(RISCV, s, mask)
 
 
-def tlb_fill(s: RvState, g: int) -> Step:
-    """Hardware, not the monitor: the running vCPU touches guest page g, and the G-stage walk
-    caches its leaf in the TLB. Nothing is cached while the hypervisor runs or for a page
-    outside guest memory. A TLB entry the monitor fails to fence is what fault 9 leaves."""
-    if s.run_cvm == HYPERVISOR or not 0 <= g < G:
+def tlb_fill(s: RvState, g: int, phys: int = 0) -> Step:
+    """Hardware, not the monitor: the vCPU running on physical hart `phys` (0, the modelled
+    hart, or another) touches guest page g, and the G-stage walk caches its leaf in that hart's
+    TLB. Nothing is cached on a hart that runs its hypervisor or for a page outside guest
+    memory. A TLB entry the monitor fails to fence is what fault 9 leaves."""
+    if not ((0 <= g) & (g < G) & (0 <= phys) & (phys < P)):
         return s, (ACCESS_OK, 0)
-    return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g)), (ACCESS_OK, 0)
+    if phys == 0:
+        if s.run_cvm == HYPERVISOR:
+            return s, (ACCESS_OK, 0)
+        return replace(s, hw=RISCV.tlb_fill(s.hw, s.run_cvm * G + g)), (ACCESS_OK, 0)
+    mark = read_at(s.other_harts, phys - 1)  # vCPU index + 1, or 0
+    if mark == 0:
+        return s, (ACCESS_OK, 0)
+    return replace(s, hw=RISCV.other_tlb_fill(s.hw, phys, (mark - 1) // H, g)), (ACCESS_OK, 0)
 
 
 __all__ = [

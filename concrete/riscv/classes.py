@@ -9,6 +9,8 @@ _PMP = Field(False, MONITOR, 0, "M-mode CSRs: the hypervisor can neither read no
 _PTE = cvm(True, ENTRY, "a CVM's G-stage leaf: the guest map the hypervisor observes (spec private/shared/page)")
 _PTE_BITS = cvm(False, ENTRY, "a leaf's permission bits: not observed; the invariant (ptes_ok) fixes them by V and the PPN, which the view reads")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
+_OTHER_TLB = Field(False, MONITOR, 0, "another hart's cached translations and its queued fences: no instruction reads them "
+                   "back; a switch empties the hart's TLB whatever CVM it held, and tlb_ok bounds what an entry may reach")
 
 RV_FIELDS: Dict[str, Field] = {
     **{f: CANON_FIELDS[f] for f in MONITOR_DATA},
@@ -20,6 +22,9 @@ RV_FIELDS: Dict[str, Field] = {
     **{f"hw.pte_{x}": _PTE_BITS for x in ("r", "w", "x", "u", "a", "d")},
     "hw.tlb_v": _TLB,
     "hw.tlb_ppn": _TLB,
+    "hw.other_tlb_v": _OTHER_TLB,
+    "hw.other_tlb_ppn": _OTHER_TLB,
+    "hw.other_fence": _OTHER_TLB,
     "hw.regs": CANON_FIELDS["hw.regs"],
     "hw.hv_saved": CANON_FIELDS["hw.hv_saved"],
     "hw.vcpu_saved": CANON_FIELDS["hw.vcpu_saved"],

@@ -5,9 +5,9 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import G, H, NC, NFREGS, NREGS
+from abstract.config import G, H, NC, NFREGS, NREGS, P
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import any_of, flag_at, flag_put, keep, put_at, read_at, set_at
+from abstract.logic import any_of, flag_at, flag_put, keep, lnot, put_at, read_at, set_at
 from concrete.riscv import gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw, riscv_initial
 
@@ -48,7 +48,7 @@ class RiscvMachine(SoftwareAllocator):
         for g in range(G):
             hw = _leaf(hw, k * G + g, g < len(pages), True, pages[g] if g < len(pages) else 0)
         word = self.hgatp_word(k, cvm_id) if len(pages) > 0 else 0
-        return replace(self.translation_fence(hw, k), hgatp=set_at(hw.hgatp, k, word))
+        return replace(self.translation_shootdown(hw, k), hgatp=set_at(hw.hgatp, k, word))
 
     def hgatp_word(self, k: int, cvm_id: int) -> int:
         """Sv48x4 rooted at slot k's root, VMID k + 1: VMIDs come from the K slots, a bounded
@@ -68,9 +68,42 @@ class RiscvMachine(SoftwareAllocator):
         return flag_at(hw.pte_v, i), read_at(hw.pte_ppn, i)
 
     def translation_fence(self, hw: RvHw, k: int) -> RvHw:
-        """hfence.gvma with CVM k's VMID, on every hart: its TLB entries are invalidated."""
+        """ACE's broadcast of a remote hfence.gvma: the fence with CVM k's VMID runs on this
+        hart, and is queued for every other hart, which runs it when it next switches; nobody
+        waits, so until then another hart may still reach what the old translation reached."""
         lo, hi = k * G, (k + 1) * G
-        return replace(hw, tlb_v=hw.tlb_v[:lo] + (False,) * G + hw.tlb_v[hi:])
+        queued = tuple(hw.other_fence[j] | (j // (P - 1) == k) for j in range(len(hw.other_fence)))
+        return replace(hw, tlb_v=hw.tlb_v[:lo] + (False,) * G + hw.tlb_v[hi:], other_fence=queued)
+
+    def translation_shootdown(self, hw: RvHw, k: int) -> RvHw:
+        """hfence.gvma with CVM k's VMID on every hart, the monitor waiting until the others have
+        run it (an IPI each, and their acknowledgement): no hart caches CVM k's translation, and
+        no fence of it is left queued."""
+        lo, hi = k * G, (k + 1) * G
+        olo, ohi = k * (P - 1) * G, (k + 1) * (P - 1) * G
+        flo, fhi = k * (P - 1), (k + 1) * (P - 1)
+        return replace(hw, tlb_v=hw.tlb_v[:lo] + (False,) * G + hw.tlb_v[hi:],
+                       other_tlb_v=hw.other_tlb_v[:olo] + (False,) * (ohi - olo) + hw.other_tlb_v[ohi:],
+                       other_fence=hw.other_fence[:flo] + (False,) * (fhi - flo) + hw.other_fence[fhi:])
+
+    def hart_tlb_clear(self, hw: RvHw, phys: int) -> RvHw:
+        """hfence.gvma (every VMID) on physical hart `phys` at a switch, as ACE's
+        `clear_hart_tlbs`: its entries of every CVM go, and so do the fences queued for it.
+        Branch-free in the symbolic `phys`."""
+        entry_on = tuple((j // G) % (P - 1) == phys - 1 for j in range(len(hw.other_tlb_v)))
+        fence_on = tuple(j % (P - 1) == phys - 1 for j in range(len(hw.other_fence)))
+        return replace(hw, other_tlb_v=tuple(hw.other_tlb_v[j] & lnot(entry_on[j]) for j in range(len(entry_on))),
+                       other_fence=tuple(hw.other_fence[j] & lnot(fence_on[j]) for j in range(len(fence_on))))
+
+    def other_tlb_fill(self, hw: RvHw, phys: int, k: int, g: int) -> RvHw:
+        """Physical hart `phys`, running a vCPU of CVM slot k, walks guest page g from CVM k's
+        hgatp word (its hgatp CSR while it runs the vCPU) and caches the leaf in its TLB."""
+        valid, ppn = self.walk_word(hw, read_at(hw.hgatp, k), g)
+        i = (k * (P - 1) + phys - 1) * G + g
+        hit = tuple((j == i) & valid for j in range(len(hw.other_tlb_v)))
+        return replace(hw, other_tlb_v=tuple(hw.other_tlb_v[j] | hit[j] for j in range(len(hit))),
+                       other_tlb_ppn=tuple(hw.other_tlb_ppn[j] + keep(ppn - hw.other_tlb_ppn[j], hit[j])
+                                           for j in range(len(hit))))
 
     def tlb_fill(self, hw: RvHw, i: int) -> RvHw:
         """The hardware walk of guest page g = i % G, started from the hart's hgatp, is cached
@@ -82,10 +115,14 @@ class RiscvMachine(SoftwareAllocator):
                        tlb_ppn=tuple(hw.tlb_ppn[j] + keep(ppn - hw.tlb_ppn[j], hit[j]) for j in range(len(hit))))
 
     def walk(self, hw: RvHw, g: int) -> Tuple[bool, int]:
-        """(valid, PPN) of guest page g's leaf, walking from the hart's hgatp CSR: under Sv48x4
+        """(valid, PPN) of guest page g's leaf, walking from the hart's hgatp CSR."""
+        return self.walk_word(hw, hw.hgatp_csr, g)
+
+    def walk_word(self, hw: RvHw, word: int, g: int) -> Tuple[bool, int]:
+        """(valid, PPN) of guest page g's leaf, walking from the hgatp word `word`: under Sv48x4
         or Sv57x4, the table its PPN roots. Only CVMs' tables are modelled (one level; issue 17
         adds the hypervisor's and real depth): a walk from any other root finds no leaf."""
-        mode, _, root = gstage.decode_hgatp(hw.hgatp_csr)
+        mode, _, root = gstage.decode_hgatp(word)
         paged = (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4)
         hits = tuple(paged & (root == root_ppn(e // G)) & (e % G == g) & hw.pte_v[e] for e in range(len(hw.pte_v)))
         return any_of(hits), sum(keep(hw.pte_ppn[e], hits[e]) for e in range(len(hits)))

@@ -6,8 +6,8 @@ from abstract.logic import immutable
 from typing import Tuple
 
 from abstract.shapes import (
-    EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs, SlotFlags,
-    SlotInts, VcpuFregs, VcpuRegs,
+    EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, OtherFences, OtherHarts, OtherTlbFlags, OtherTlbInts, Owners,
+    PageData, PendingFlags, RegionInts, Regs, SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from concrete.riscv.pmp import ENTRIES
 
@@ -43,6 +43,13 @@ class RvHw:
     # page g (hardware fills it as the guest runs; hfence.gvma empties a VMID's entries).
     tlb_v: EntryFlags
     tlb_ppn: EntryInts
+    # The other physical harts' G-stage TLBs, entry (k * (P-1) + p-1) * G + g for hart p, and
+    # the fences of a CVM's VMID queued for them (ACE's remote commands: the monitor that changes
+    # a CVM's tables fences its own hart, queues the fence for the others and sends an IPI; a
+    # hart runs what is queued for it when it next switches, and nobody waits).
+    other_tlb_v: OtherTlbFlags
+    other_tlb_ppn: OtherTlbInts
+    other_fence: OtherFences
     # General registers x1..x31 of the hart, and the copies the monitor keeps.
     regs: Regs
     hv_saved: Regs
@@ -103,7 +110,7 @@ def riscv_initial() -> RvState:
     """Boot: firmware's all-memory entry 15 (base from entry 14), the monitor's entries 0-1
     covering C with no permission, every hgatp Bare, no PTEs, the hypervisor running."""
     from abstract.canonical.state import initial_monitor_data
-    from abstract.config import G, H, K, NFREGS, NREGS
+    from abstract.config import G, H, K, NFREGS, NREGS, P
     from concrete.riscv import pmp
 
     mode = [pmp.OFF] * ENTRIES
@@ -121,6 +128,8 @@ def riscv_initial() -> RvState:
             hgatp=(0,) * K, hgatp_csr=0, hv_hgatp=0,
             pte_v=no, pte_r=no, pte_w=no, pte_x=no, pte_u=no, pte_a=no, pte_d=no,
             pte_ppn=(0,) * (K * G), tlb_v=no, tlb_ppn=(0,) * (K * G),
+            other_tlb_v=(False,) * (K * (P - 1) * G), other_tlb_ppn=(0,) * (K * (P - 1) * G),
+            other_fence=(False,) * (K * (P - 1)),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
             fregs=(0,) * NFREGS, hv_fregs=(0,) * NFREGS, vcpu_fregs=((0,) * NFREGS,) * (K * H),
             nacl_gprs=zero_regs, exit_scause=0, exit_stval=0, exit_htval=0, exit_htinst=0,

@@ -42,7 +42,7 @@ MAPPED_IN = {
     ),
     "canonical->spec/share_memory/entry": (
         ("refinement.canonical_to_spec", "abs_private", "refinement.canonical_to_spec.abs_entry"),
-        ("abstract.canonical.monitor.memory", "share_complete", "abstract.canonical.monitor.memory.holds_private_page"),
+        ("abstract.canonical.monitor.memory", "remap_shared", "abstract.canonical.monitor.memory.holds_private_page"),
     ),
     "canonical->spec/unshare_memory/entry": (
         ("refinement.canonical_to_spec", "abs_shared", "refinement.canonical_to_spec.abs_entry"),

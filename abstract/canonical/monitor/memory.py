@@ -32,13 +32,17 @@ def share_complete(hwp: Any, s: Any, k: int, i: int, hv_err: int, hv_addr: int) 
         return s, (abi.FAILED, 0)
     if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
         return s, (abi.INVALID_ADDRESS, 0)
-    e = k * G + g
+    return remap_shared(hwp, s, k, k * G + g, hv_addr // PAGE_SIZE), (abi.SUCCESS, 0)
+
+
+def remap_shared(hwp: Any, s: Any, k: int, e: int, nc_page: int) -> Any:
+    """Entry e of CVM k leads to NC page `nc_page`. The old leaf may be cached on any hart
+    running one of the CVM's vCPUs: every hart drops it before its page, if private, is freed,
+    or a hart could reach the page once its next owner has it (ACE frees first and only queues
+    the remote fences: finding ace-free-before-remote-fence)."""
     mapped, page = hwp.translation_entry(s.hw, e)
-    if holds_private_page(mapped, page):
-        s = hwp.release(s, page)
-    # The old leaf may be cached, so the new one is fenced in before the CVM runs again.
-    hw = hwp.translation_fence(hwp.translation_map(s.hw, e, hv_addr // PAGE_SIZE, False), k)
-    return replace(s, hw=hw), (abi.SUCCESS, 0)
+    s = replace(s, hw=hwp.translation_shootdown(hwp.translation_map(s.hw, e, nc_page, False), k))
+    return hwp.release(s, page) if holds_private_page(mapped, page) else s
 
 
 def holds_private_page(mapped: bool, page: int, nc: int = NC) -> bool:
@@ -66,8 +70,10 @@ def unshare_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
 
 
 def unmap_fenced(hwp: Any, hw: Any, k: int, i: int) -> Any:
-    """Unmap entry i of CVM k, then fence CVM k on all its harts, before the hypervisor is
-    told: without the fence a stale translation of the page would survive."""
+    """Unmap entry i of CVM k, then fence CVM k here and queue the fence for the other harts,
+    as ACE does: without the fence a stale translation of the page would survive. Not waiting
+    is safe here because the page is the hypervisor's (NC) and nothing is freed: a sibling vCPU
+    may reach it until its hart next switches, which is the guest's own race."""
     return hwp.translation_fence(hwp.translation_unmap(hw, i), k)
 
 

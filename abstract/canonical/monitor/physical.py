@@ -38,15 +38,16 @@ def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple
         | ((s.run_cvm == k) & (s.run_vcpu == vcpu))
     if refused:
         return s, (abi.INVALID_PARAM, 0)
-    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=put_at(s.other_harts, phys - 1, i + 1)), \
-        (abi.SUCCESS, 0)
+    return replace(s, hart=put_at(s.hart, i, STARTED), other_harts=put_at(s.other_harts, phys - 1, i + 1),
+                   hw=hwp.hart_tlb_clear(s.hw, phys)), (abi.SUCCESS, 0)
 
 
 def other_hart_exit(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
     """The vCPU on physical hart `phys` exits to that hart's hypervisor: clear the mark."""
     if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
         return s, (abi.INVALID_PARAM, 0)
-    return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
+    return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0), hw=hwp.hart_tlb_clear(s.hw, phys)), \
+        (abi.SUCCESS, 0)
 
 
 def any_vcpu_elsewhere(s: Any, k: int) -> bool:
@@ -66,7 +67,7 @@ def taken_off_other_harts(s: Any, k: int) -> Tuple[int, ...]:
     return each(interrupted, P - 1, (s.other_harts,), k, H)
 
 
-def tlb_fill(hwp: Any, s: Any, g: int) -> Tuple[Any, Result]:
-    """A processor caching a translation while a guest runs: the canonical machine has no TLB,
-    so it does not move (RISC-V's fill is its own `concrete.riscv.tlb_fill`)."""
+def tlb_fill(hwp: Any, s: Any, g: int, phys: int = 0) -> Tuple[Any, Result]:
+    """Physical hart `phys` caching a translation while a guest runs there: the canonical
+    machine has no TLB, so it does not move (RISC-V's fill is its own `concrete.riscv.tlb_fill`)."""
     return s, (abi.ACCESS_OK, 0)
