@@ -224,6 +224,19 @@ def _shootdown_here_only(self: Any, hw: Any, k: int) -> Any:
     return self.translation_fence(hw, k)
 
 
+def _pointer_into_c_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:
+    """ACE's entry check with the NC bound off by one: a pointer to the first C page passes."""
+    from concrete.riscv import pagetable
+    if (kind == pagetable.POINTER) & (ppn == nc) & (not bottom):
+        return abi.SUCCESS, 1
+    return _REAL_COPY_ENTRY(kind, ppn, bottom, span, nc)
+
+
+def _pointer_at_last_level_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:
+    """The entry check forgets the level: a pointer at the last level is followed."""
+    return _REAL_COPY_ENTRY(kind, ppn, False, span, nc)
+
+
 def _real(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
@@ -231,6 +244,7 @@ def _real(module: str, name: str) -> Callable:
 _REAL_HYPERVISOR_ECALL = _real("abstract.canonical.monitor.ecall", "hypervisor_ecall")
 _REAL_VCPU_EXIT = _real("abstract.canonical.monitor.switch", "vcpu_exit")
 _REAL_TLB_FILL = _real("concrete.riscv.machine", "RiscvMachine").tlb_fill
+_REAL_COPY_ENTRY = _real("concrete.riscv.pagetable", "copy_entry")
 
 
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
@@ -312,7 +326,15 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(22, "shootdown-without-remote-fence",
           "Before freeing a page, the monitor fences only its own hart and leaves the other harts' fences queued.",
           "concrete.riscv.machine", "RiscvMachine.translation_shootdown", _shootdown_here_only,
-          ("riscv->canonical/tvm_vcpu_run/invariant",), sizes=(("phys_harts", 2),)),
+          ("riscv->canonical/tvm_vcpu_run/invariant",), sizes=(("phys_harts", 2), ("harts", 2))),
+    Fault(23, "pt-pointer-into-c",
+          "Copying the hypervisor's tables, a pointer to the first confidential page is followed.",
+          "concrete.riscv.pagetable", "copy_entry", _pointer_into_c_accepted,
+          ("riscv/pt_walk_level/entry",)),
+    Fault(24, "pt-pointer-at-last-level",
+          "Copying the hypervisor's tables, a pointer at the last level is accepted.",
+          "concrete.riscv.pagetable", "copy_entry", _pointer_at_last_level_accepted,
+          ("riscv/pt_walk_level/entry",)),
 ), key=lambda f: f.number)}
 
 

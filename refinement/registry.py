@@ -17,7 +17,8 @@ from typing import Callable, Dict, Optional, Tuple
 # per-entry lemmas.
 OBLIGATION_MODULES = ("refinement.obligations.standard", "refinement.obligations.layers",
                       "refinement.obligations.encoding", "refinement.obligations.entries",
-                      "refinement.obligations.lifts", "refinement.obligations.failure")
+                      "refinement.obligations.lifts", "refinement.obligations.failure",
+                      "refinement.obligations.pagetable")
 
 
 class Layers(str, Enum):

@@ -67,11 +67,13 @@ def test_the_whole_state_functions_still_apply_the_per_entry_function(ob_id):
 def test_every_lemma_about_a_whole_step_is_lifted():
     """A per-entry lemma speaks for a whole step only with a lift obligation (kind `lift`) that
     proves the step is the map. `riscv/hypervisor_reach/entry` is about PMP alone; its
-    whole-state form is proven directly (`riscv/state/isolation`)."""
+    whole-state form is proven directly (`riscv/state/isolation`). `riscv/pt_walk_level/entry`
+    is about the copy of the hypervisor's tables, which no step runs yet: the whole copy is
+    checked by tests (tests/test_pagetable.py), not lifted, and the report does not call it proven."""
     from refinement.obligations.lifts import LIFTS
     obligations = load_all()
     lifted = {row.lemma for row in LIFTS}
-    assert lifted == set(MAPPED_IN) - {"riscv/hypervisor_reach/entry"}
+    assert lifted == set(MAPPED_IN) - {"riscv/hypervisor_reach/entry", "riscv/pt_walk_level/entry"}
     assert {ob.kind for ob in obligations.values()} >= {Kind.LIFT}
     assert sum(ob.kind is Kind.LIFT for ob in obligations.values()) == len(LIFTS)
 

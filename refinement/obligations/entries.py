@@ -57,6 +57,11 @@ MAPPED_IN = {
         ("abstract.canonical.hardware", "CanonicalHardware.isolation_allows", "abstract.canonical.hardware.isolation_decides"),
         ("refinement.riscv_to_canonical", "pmp_layout_ok", "concrete.riscv.pmp.layout_ok"),
     ),
+    "riscv/pt_walk_level/entry": (
+        ("concrete.riscv.pagetable", "walk", "concrete.riscv.pagetable.walk_level"),
+        ("concrete.riscv.pagetable", "copy_tables", "concrete.riscv.pagetable.copy_entry"),
+        ("concrete.riscv.pagetable", "copy_tables", "concrete.riscv.pagetable.copied_entry"),
+    ),
     "riscv/hypervisor_reach/entry": (
         ("refinement.riscv_to_canonical", "hypervisor_confined", "concrete.riscv.pmp.grants_r_or_w"),
         ("refinement.riscv_to_canonical", "pmp_layout_ok", "concrete.riscv.pmp.layout_ok"),

@@ -1,0 +1,76 @@
+"""Per-level lemmas of the G-stage walk and of ACE's copy of the hypervisor's tables, with the
+level and the table size free (`concrete/riscv/pagetable.py`).
+
+A level is described by scalars only: whether it is the last (`bottom`), how many guest pages a
+leaf there maps (`span`: W^(level-1) for tables of W entries), and where the guest page lies in
+the entry's span (`offset`). So each lemma holds for Sv48x4's 4 levels, Sv57x4's 5 and any
+table width at once. Not yet run by any step: the PROMOTE row still receives the guest pages
+decoded, and the whole copy is checked by tests (`tests/test_pagetable.py`), not proven.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Tuple
+
+import icontract
+
+from abstract import abi
+from abstract.logic import implies, lnot
+from concrete.riscv import pagetable
+from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER
+from refinement.registry import Kind, Layers, Method, obligation
+
+# ACE's constants (`core/architecture/riscv/mmu/specification.rs`), written apart from the model's.
+ACE_VALID, ACE_TYPE_MASK = 1 << 0, (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3)
+
+
+def all_flag_bytes() -> Iterator[Tuple[int]]:
+    """The finite domain of a PTE's flag byte."""
+    return ((b,) for b in range(256))
+
+
+@obligation(Layers.RISCV, "pt_entry", Kind.ENCODING, Method.ENUMERATION, domain="all_flag_bytes")
+@icontract.ensure(lambda flags, result: result == (NOT_MAPPED if flags & ACE_TYPE_MASK == 0 else
+                                                    POINTER if flags & ACE_TYPE_MASK == ACE_VALID else LEAF),
+                  "ACE's deserialize: type bits 0 unmapped, V alone a pointer, anything else a leaf")
+def pt_entry_decoding(flags: int) -> int:
+    """Every flag byte of a hypervisor's table entry decodes as ACE's PageTableEntry::deserialize does (a format lemma: no step runs this code yet)."""
+    return pagetable.entry_kind(flags)
+
+
+def _level(kind: int, span: int, offset: int, nc: int, fresh: int) -> bool:
+    """A decoded entry at a level whose leaves map `span` >= 1 pages, a guest page inside the
+    span, memory with NC pages, and fresh C pages acquired from page `fresh` on."""
+    return (0 <= kind) & (kind <= LEAF) & (1 <= span) & (0 <= offset) & (offset < span) & (1 <= nc) & (nc <= fresh)
+
+
+def _accepted(result: Tuple) -> bool:
+    return result[0]
+
+
+@obligation(Layers.RISCV, "pt_walk_level", Kind.ENTRY)
+@icontract.require(lambda kind, ppn, bottom, span, offset, nc, fresh: _level(kind, span, offset, nc, fresh))
+@icontract.ensure(lambda kind, ppn, bottom, span, nc, result:
+                  implies(_accepted(result), implies(kind != NOT_MAPPED, (0 <= ppn) & (ppn < nc))
+                          & implies(kind == POINTER, lnot(bottom)) & implies(kind == LEAF, ppn + span <= nc)),
+                  "accepted only if what the entry leads to lies in NC, and no pointer at the last level")
+@icontract.ensure(lambda kind, ppn, bottom, nc, result:
+                  implies(lnot(_accepted(result)), (result[4] == abi.INVALID_PARAM) == ((kind == POINTER) & bottom & (0 <= ppn) & (ppn < nc))
+                          & ((result[4] == abi.INVALID_PARAM) | (result[4] == abi.INVALID_ADDRESS) | (result[4] == abi.SUCCESS))),
+                  "refused with ACE's codes: PageTableCorrupted (INVALID_PARAM) for a pointer at the last level, else INVALID_ADDRESS")
+@icontract.ensure(lambda result: implies(_accepted(result), result[1][0] == result[2][0]),
+                  "the copied entry steps as the source entry: same outcome")
+@icontract.ensure(lambda result: implies(_accepted(result), result[1][0] != CORRUPT),
+                  "an accepted table has no pointer at its last level")
+@icontract.ensure(lambda nc, fresh, result: implies(_accepted(result) & (result[1][0] == DESCEND),
+                                                    (0 <= result[1][1]) & (result[1][1] < nc) & (result[2][1] == fresh)),
+                  "a pointer: read from an NC table, copied into the fresh page")
+@icontract.ensure(lambda offset, nc, fresh, result: implies(_accepted(result) & (result[1][0] == MAPPED),
+                                                            (0 <= result[1][1]) & (result[1][1] < nc)
+                                                            & (result[2][1] == fresh + offset) & (offset < result[3])),
+                  "a leaf: its page read from NC, the copy the same page of the fresh run acquired for it")
+def walk_level_copied(kind: int, ppn: int, bottom: bool, span: int, offset: int, nc: int, fresh: int) -> Tuple:
+    """One level of the walk, at any level and table width: an entry ACE's copy accepts leads the walk on the copied table exactly as on the hypervisor's (down to the next table, to the same place in a leaf's span, or to nothing), reading only NC and landing only in the fresh C pages acquired for it; a pointer at the last level, or anything leading outside NC, is refused with ACE's code (a lemma about code no step runs yet)."""
+    err, need = pagetable.copy_entry(kind, ppn, bottom, span, nc)
+    accepted = (err == abi.SUCCESS) & ((kind != LEAF) | pagetable.leaf_in_nc(ppn, need, nc))
+    ck, cp = pagetable.copied_entry(kind, fresh)
+    return accepted, pagetable.walk_level(kind, ppn, bottom, offset), pagetable.walk_level(ck, cp, bottom, offset), need, err
