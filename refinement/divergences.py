@@ -129,8 +129,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "a G-stage TLB per physical hart, filled by the hardware (tlb_fill on any hart) and emptied at each of its "
      "switches, as ACE's clear_hart_tlbs; a fence that frees nothing (UNSHARE) runs here and is queued for the other "
      "harts, as ACE; one that frees a page is a shootdown the monitor waits for before the free (deliberate: ACE "
-     "frees first, finding ace-free-before-remote-fence); a queued fence runs when its hart next switches, not on an "
-     "IPI trap without an exit, and is queued for every other hart, not only those of the CVM (a superset)",
+     "frees first, finding ace-free-before-remote-fence); a queued fence runs when its hart takes the IPI "
+     "(other_hart_interrupt, no exit, as ACE's handle_interrupt) or next switches, and is queued for every other "
+     "hart, not only those running the CVM (a superset)",
      ("tlb_fill", "tvm_vcpu_run", "unshare_memory", "ace-free-before-remote-fence")),
     ("FPU switch", FINDING, "the model saves and restores exactly; ACE's inverted fld/fsd is ace-fpu-save-restore-inverted",
      ("ace-fpu-save-restore-inverted",)),
@@ -138,7 +139,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
     ("Multi-hart", OPEN,
      "where each vCPU runs, never on two harts, and each hart's TLB and queued fences; the other harts' exits, "
      "NACL areas and in-monitor traps are still absent",
-     ("other_hart_run", "other_hart_exit")),
+     ("other_hart_run", "other_hart_exit", "other_hart_interrupt")),
 )
 
 

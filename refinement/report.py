@@ -45,9 +45,10 @@ ASSUMPTIONS = (
     "Measurement is an abstract linear digest of the copied pages (ACE: SHA3-384 over kernel, initrd, "
     "device tree and boot hart); the payload holds up to two digests; a secret is one abstract value "
     "written into one private page.",
-    "One physical hart is modelled in full (registers, PMP, exits). Of the other physical harts only "
-    "which vCPU each runs is modelled (`other_hart_run`, `other_hart_exit`), so that a vCPU never runs "
-    "on two harts at once and a CVM running anywhere cannot be destroyed; their registers and PMP are "
+    "One physical hart is modelled in full (registers, PMP, exits). Of the other physical harts, "
+    "which vCPU each runs (`other_hart_run`, `other_hart_exit`), so that a vCPU never runs on two harts "
+    "at once and a CVM running anywhere cannot be destroyed, and each one's G-stage TLB with the "
+    "fences queued for it (`tlb_fill`, `other_hart_interrupt`); their registers, PMP and exits are "
     "assumed to behave as this hart's do.",
     "PROMOTE_TO_TVM takes the hypervisor's guest pages decoded (which NC page backs each guest page) "
     "rather than walking its hgatp tables: a page's contents are one abstract value.",

@@ -293,6 +293,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _step("other_hart_run", Party.OTHER_HART, (("phys", int), ("cvm_id", int), ("vcpu", int)),
           exempt=argument_cvm(1), keeps=state_kept, codes=DONE_OR_REFUSED),
     _step("other_hart_exit", Party.OTHER_HART, (("phys", int),), codes=DONE_OR_REFUSED),
+    _step("other_hart_interrupt", Party.HARDWARE, (("phys", int),), codes=DONE_OR_REFUSED),
 )
 
 

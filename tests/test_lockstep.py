@@ -84,6 +84,7 @@ calls = st.one_of(
     st.tuples(st.just("nacl_write"), st.integers(-1, 31), word),
     st.tuples(st.just("send_ipi"), st.one_of(st.integers(0, 2 ** H), word), st.sampled_from([0, 1, H, -1, 2 ** 64 - 1, 5])),
     st.tuples(st.just("tlb_fill"), st.integers(-1, G), st.integers(-1, P)),
+    st.tuples(st.just("other_hart_interrupt"), st.integers(0, P)),
     st.tuples(st.just("other_hart_run"), st.integers(0, P), st.integers(0, K + 1), st.integers(-1, H)),
     st.tuples(st.just("other_hart_exit"), st.integers(0, P)),
     st.tuples(st.just("nacl_set_shmem"), st.one_of(st.integers(-1, NC).map(lambda p: p * PAGE_SIZE), addr),
@@ -754,6 +755,10 @@ def test_a_remote_fence_is_queued_as_ace_and_the_freeing_one_waits():
     s, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
     assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR
     assert s.hw.other_tlb_v[e] and s.hw.other_fence[k * (P - 1)] and not s.hw.pte_v[k * G + 1]
+    after_ipi, (err, _) = step_checked(s, ("other_hart_interrupt", 1))
+    assert err == abi.SUCCESS and after_ipi.other_harts == s.other_harts, "the IPI resumes the vCPU: no exit"
+    assert not after_ipi.hw.other_tlb_v[e] and not after_ipi.hw.other_fence[k * (P - 1)], "the IPI ran hart 1's fence"
+    assert after_ipi.hw.other_fence[k * (P - 1) + 1] == s.hw.other_fence[k * (P - 1) + 1], "and only hart 1's"
     s, (err, _) = step_checked(s, ("other_hart_exit", 1))
     assert err == abi.SUCCESS and not s.hw.other_tlb_v[e] and not s.hw.other_fence[k * (P - 1)], "the switch ran it"
     # ACE's order, free then queue: hart 1 still reaches the freed page.

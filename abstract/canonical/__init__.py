@@ -51,6 +51,10 @@ def other_hart_exit(s: CanonState, phys: int) -> Step:
     return physical.other_hart_exit(CANONICAL, s, phys)
 
 
+def other_hart_interrupt(s: CanonState, phys: int) -> Step:
+    return physical.other_hart_interrupt(CANONICAL, s, phys)
+
+
 def nacl_set_shmem(s: CanonState, lo: int, hi: int, flags: int) -> Step:
     return nacl.nacl_set_shmem(CANONICAL, s, lo, hi, flags)
 
@@ -182,5 +186,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit", "nacl_set_shmem",
+    "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem",
 ]

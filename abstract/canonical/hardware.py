@@ -71,6 +71,10 @@ class CanonicalHardware(SoftwareAllocator):
         """No cache to drop here either (RISC-V: every hart's TLB entries of CVM k)."""
         return hw
 
+    def hart_fences_run(self, hw: CanonHw, phys: int) -> CanonHw:
+        """No cache, so no fence to run (RISC-V: the fences queued for hart `phys`)."""
+        return hw
+
     def hart_tlb_clear(self, hw: CanonHw, phys: int) -> CanonHw:
         """No cache to drop (RISC-V: physical hart `phys`'s TLB and its queued fences)."""
         return hw

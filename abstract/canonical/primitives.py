@@ -60,6 +60,10 @@ class SecondStageTranslation(Protocol[HW]):
         after its next owner has it. Loading or clearing a CVM's translation shoots it down as
         part of the primitive."""
 
+    def hart_fences_run(self, hw: HW, phys: int) -> HW:
+        """Physical hart `phys` (1..P-1) runs the fences queued for it: each drops its cached
+        translations of the CVM it names (ACE's queued RemoteHfenceGvmaVmid, run on the IPI)."""
+
     def hart_tlb_clear(self, hw: HW, phys: int) -> HW:
         """Physical hart `phys` (1..P-1) switches between its hypervisor and a vCPU: every
         translation it caches is dropped, which performs any fence queued for it (ACE clears a

@@ -11,7 +11,7 @@ from abstract.spec.memory import (
     guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.spec.nacl import nacl_set_shmem
-from abstract.spec.physical import other_hart_exit, other_hart_run, tlb_fill
+from abstract.spec.physical import other_hart_exit, other_hart_interrupt, other_hart_run, tlb_fill
 from abstract.spec.ecall import guest_ecall, hypervisor_ecall
 from abstract.spec.state import SpecState, spec_initial, spec_invariant
 from abstract.spec.switch import (
@@ -28,5 +28,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit", "nacl_set_shmem",
+    "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem",
 ]

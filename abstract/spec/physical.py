@@ -50,6 +50,15 @@ def other_hart_exit(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
     return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
 
 
+def other_hart_interrupt(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
+    """The vCPU on physical hart `phys` takes the monitor's IPI, which resumes it without an
+    exit (ACE runs the hart's queued remote commands there): nothing the spec describes
+    changes; a hart running no vCPU (or no such hart) gives INVALID_PARAM."""
+    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
+        return s, (abi.INVALID_PARAM, 0)
+    return s, (abi.SUCCESS, 0)
+
+
 def mark_after_reset(mark: int, k: int, harts: int) -> int:
     """What another physical hart runs (vCPU index + 1, or 0) after CVM slot k shuts down, with
     `harts` vCPUs per CVM: nothing if it ran one of k's vCPUs (k*harts+1 .. k*harts+harts),

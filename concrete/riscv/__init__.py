@@ -49,6 +49,10 @@ def other_hart_exit(s: RvState, phys: int) -> Step:
     return physical.other_hart_exit(RISCV, s, phys)
 
 
+def other_hart_interrupt(s: RvState, phys: int) -> Step:
+    return physical.other_hart_interrupt(RISCV, s, phys)
+
+
 def nacl_set_shmem(s: RvState, lo: int, hi: int, flags: int) -> Step:
     return nacl.nacl_set_shmem(RISCV, s, lo, hi, flags)
 
@@ -196,5 +200,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "tlb_fill", "other_hart_run", "other_hart_exit", "nacl_set_shmem",
+    "tlb_fill", "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem",
 ]

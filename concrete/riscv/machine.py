@@ -95,6 +95,14 @@ class RiscvMachine(SoftwareAllocator):
         return replace(hw, other_tlb_v=tuple(hw.other_tlb_v[j] & lnot(entry_on[j]) for j in range(len(entry_on))),
                        other_fence=tuple(hw.other_fence[j] & lnot(fence_on[j]) for j in range(len(fence_on))))
 
+    def hart_fences_run(self, hw: RvHw, phys: int) -> RvHw:
+        """Physical hart `phys` runs the hfence.gvma queued for it: its entries of every CVM with
+        a queued fence go, the others stay, and its queue empties. Branch-free in `phys`."""
+        on = tuple(j % (P - 1) == phys - 1 for j in range(len(hw.other_fence)))
+        fenced = tuple(hw.other_fence[j] & on[j] for j in range(len(on)))
+        return replace(hw, other_tlb_v=tuple(hw.other_tlb_v[j] & lnot(fenced[j // G]) for j in range(len(hw.other_tlb_v))),
+                       other_fence=tuple(hw.other_fence[j] & lnot(on[j]) for j in range(len(on))))
+
     def other_tlb_fill(self, hw: RvHw, phys: int, k: int, g: int) -> RvHw:
         """Physical hart `phys`, running a vCPU of CVM slot k, walks guest page g from CVM k's
         hgatp word (its hgatp CSR while it runs the vCPU) and caches the leaf in its TLB."""

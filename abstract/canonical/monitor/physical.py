@@ -50,6 +50,14 @@ def other_hart_exit(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
         (abi.SUCCESS, 0)
 
 
+def other_hart_interrupt(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
+    """The vCPU on physical hart `phys` takes the monitor's IPI: the fences queued for the hart
+    run and the vCPU resumes, with no exit (ACE's handle_interrupt with MSIP set)."""
+    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
+        return s, (abi.INVALID_PARAM, 0)
+    return replace(s, hw=hwp.hart_fences_run(s.hw, phys)), (abi.SUCCESS, 0)
+
+
 def any_vcpu_elsewhere(s: Any, k: int) -> bool:
     """Does another physical hart run a vCPU of CVM slot k?"""
     return any_of(running_elsewhere(s, k * H + h) for h in range(H))
