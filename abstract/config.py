@@ -26,7 +26,7 @@ class Sizes:
     cvms: int = 2          # CVM slots
     harts: int = 3         # virtual harts per CVM
     guest_pages: int = 3   # guest-physical pages per CVM
-    levels: int = 1        # G-stage page-table levels below the root
+    levels: int = 2        # levels of the hypervisor's G-stage tables PROMOTE's copy reads (Sv48x4: 4)
     mmio_regions: int = 1  # MMIO region slots per CVM (ACE allows 1024)
     phys_harts: int = 3    # physical harts: the modelled one (0) and others that run vCPUs too
     fp_registers: int = 2  # floating-point registers per file (f0..f31 has 32): see NFREGS below
@@ -46,7 +46,7 @@ LIMITS = {
     "cvms": (1, 8),
     "harts": (1, 8),
     "guest_pages": (2, 64),
-    "levels": (1, 1),
+    "levels": (2, 5),
     "mmio_regions": (1, 16),
     "phys_harts": (1, 4),
     "fp_registers": (1, 32),
@@ -60,7 +60,6 @@ def validate(sizes: Sizes) -> Sizes:
         if not isinstance(value, int) or not lo <= value <= hi:
             raise ConfigError(
                 f"size {name}={value!r} is out of range: use an integer from {lo} to {hi}"
-                + (" (only single-level G-stage tables are modelled so far)" if name == "levels" else "")
             )
     if sizes.c_pages <= sizes.cvms:
         raise ConfigError(

@@ -132,7 +132,7 @@ def prove_cmd(
     cvms: Optional[int] = typer.Option(None, "--cvms", help="CVM slots."),
     harts: Optional[int] = typer.Option(None, "--harts", help="vCPUs per CVM."),
     guest_pages: Optional[int] = typer.Option(None, "--guest-pages", help="Guest-physical pages per CVM."),
-    levels: Optional[int] = typer.Option(None, "--levels", help="G-stage levels (1 so far)."),
+    levels: Optional[int] = typer.Option(None, "--levels", help="Levels of the hypervisor's G-stage tables the copy reads (2..5; Sv48x4 has 4)."),
     mmio_regions: Optional[int] = typer.Option(None, "--mmio-regions", help="MMIO region slots per CVM."),
     phys_harts: Optional[int] = typer.Option(None, "--phys-harts", help="Physical harts (vCPUs run on any)."),
     fp_registers: Optional[int] = typer.Option(None, "--fp-registers",

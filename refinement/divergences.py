@@ -23,11 +23,12 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "decoded, and the FDT and TAP addresses and the NACL boot state are absent (issue 17: tables in memory)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
-     "the PROMOTE row still receives one level of decoded 4 KiB leaves. ACE's recursive copy is written "
-     "(concrete/riscv/pagetable.py: 16 KiB root, huge leaves, ACE's decoding and codes, the partial copy given back "
-     "on error where ACE leaks it) and its per-level lemma proven at any level and width (pt_walk_level), the whole "
-     "copy checked by tests at 2 to 5 levels, not proven; running it in PROMOTE is issue 17's",
-     ("pt_walk_level", "pt_entry")),
+     "the PROMOTE row still receives one level of decoded 4 KiB leaves. ACE's copy is written apart "
+     "(concrete/riscv/pagetable.py: 16 KiB root, huge leaves, ACE's decoding, checks, codes and order) and proven: "
+     "per level at any level and width (pt_walk_level), whole at the configured levels (2 by default; at 3 the "
+     "translation obligation does not finish) for confinement and translation (pt_copy); ACE keeps a partial copy "
+     "on error (finding ace-promote-leaks-partial-copy), the model gives it back; running it in PROMOTE is issue 17's",
+     ("pt_walk_level", "pt_entry", "pt_copy", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, as one-level tables make the mode immaterial (issue 17)",

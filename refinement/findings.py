@@ -393,6 +393,40 @@ def _stale_translation() -> Dict[str, Any]:
             "fence still queued for hart 1": bool(s.hw.other_fence[ka * (P - 1)])}
 
 
+# --- the copy of the hypervisor's tables as written ---------------------------------------------------
+# `PageTable::copy_from_non_confidential_memory` returns the first error with `?`: the pages it
+# acquired so far are dropped with the partial tables, and `Page` has no `Drop` that would give
+# them back to the `PageAllocator`, so they are gone for good, with the hypervisor's data in them.
+from concrete.riscv.pagetable import copy_tables as _model_copy_tables  # noqa: E402  (before any variant)
+
+
+def _copy_keeping_on_error(src: Any, mem: Any, nc: int, root: int, levels: int, base: int, capacity: int,
+                           free_on_error: bool = True) -> Any:
+    """ACE's copy: on an error, what it acquired stays taken."""
+    return _model_copy_tables(src, mem, nc, root, levels, base, capacity, free_on_error=False)
+
+
+def _leaked_copies() -> Dict[str, Any]:
+    """The hypervisor points PROMOTE at tables whose root maps a 2-page leaf and then points into
+    C memory, eight times. How much of a free run of 48 C pages is left?"""
+    from abstract import abi
+    from concrete.riscv import pagetable as pt
+    nc, free, w = 8, 48, 2
+    kinds, ppns = [pt.NOT_MAPPED] * (nc * w), [0] * (nc * w)
+    kinds[0], ppns[0], kinds[1], ppns[1] = pt.LEAF, 2, pt.POINTER, nc       # a leaf, then a pointer into C
+    mem = tuple(range(0x100, 0x100 + nc)) + (0,) * free
+    base, left, answers = nc, free, []
+    with suppress_type_checks():
+        for _ in range(8):
+            out = pt.copy_tables(pt.Tables(tuple(kinds), tuple(ppns), w), mem, nc, 0, 2, base, left)
+            answers.append(out.error)
+            base, left, mem = base + out.used, left - out.used, out.mem
+        last = pt.copy_tables(pt.Tables((pt.NOT_MAPPED,) * (nc * w), (0,) * (nc * w), w), mem, nc, 0, 2, base, left)
+    return {"each PROMOTE answers": sorted(set(answers)), "C pages the failed copies keep": free - left,
+            "free C pages left": left, "hypervisor data left in them": sorted({hex(v) for v in mem[nc:] if v}),
+            "a well-formed PROMOTE then answers": "FAILED (no memory)" if last.error == abi.FAILED else last.error}
+
+
 from abstract.canonical.monitor.info import tsm_get_info as _model_tsm_get_info  # noqa: E402  (before any variant)
 from abstract.canonical.monitor.switch import enter_vcpu as _model_enter_vcpu  # noqa: E402
 
@@ -508,5 +542,23 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "interrupted, creates another CVM meanwhile, which gets the page and keeps its data there: "
         "the first CVM's vCPU reads and writes it. The refutation shows a hart's cached "
         "translation reaching a C page the CVM no longer owns.",
-        _stale_translation)
+        _stale_translation),
+    Finding(
+        "ace-promote-leaks-partial-copy",
+        "A PROMOTE whose tables fail half-way keeps every page it copied: a few malformed PROMOTEs exhaust confidential memory",
+        (("core/architecture/riscv/mmu/page_table.rs", "PageTable::copy_from_non_confidential_memory"),
+         ("core/page_allocator/page.rs", "Page (no Drop)")),
+        "concrete.riscv.pagetable", "copy_tables", _copy_keeping_on_error,
+        ("riscv/pt_copy/isolation",),
+        "The hypervisor calls PROMOTE with G-stage tables whose root first maps a leaf and then "
+        "holds a pointer into confidential memory. ACE copies depth first: it acquires the 16 KiB "
+        "root and the leaf's pages and copies the hypervisor's data into them, then meets the bad "
+        "pointer and returns the error with `?`. The pages acquired so far are dropped with the "
+        "partial tables, and `Page` has no `Drop` that would give them back, so they stay taken "
+        "for good. Each such PROMOTE costs six C pages here (a 2 MiB leaf, 512 pages, on real "
+        "tables); a few of them exhaust confidential memory, after which no CVM can be created "
+        "and no running CVM can fault in a page. The refutation shows a failed copy keeping "
+        "pages. The model's copy, which no step runs yet (PROMOTE's row takes decoded pages), "
+        "gives them back.",
+        _leaked_copies)
 )}

@@ -231,7 +231,7 @@ def proven_at(r: ObligationResult) -> str:
         return "any size"
     z = r.sizes or {}
     return (f"{z.get('nc_pages')}+{z.get('c_pages')} pages, {z.get('cvms')} CVMs x {z.get('harts')} harts, "
-            f"{z.get('guest_pages')} guest pages, {z.get('levels')} G-stage level, {z.get('mmio_regions')} MMIO regions, "
+            f"{z.get('guest_pages')} guest pages, {z.get('levels')} table levels, {z.get('mmio_regions')} MMIO regions, "
             f"{z.get('phys_harts')} physical harts, {z.get('fp_registers')} FP registers")
 
 

@@ -36,7 +36,7 @@ def test_list_only_filters_by_glob():
     (("prove", "--c-pages", "1"), "raise c_pages"),
     (("prove", "--harts", "0"), "harts=0"),
     (("prove", "--fp-registers", "33"), "fp_registers=33"),
-    (("prove", "--levels", "2"), "single-level"),
+    (("prove", "--levels", "6"), "levels=6"),
     (("prove", "--fault", "nope"), "refine faults"),
     (("prove", "--per-obligation-timeout", "0"), "timeout"),
 ])

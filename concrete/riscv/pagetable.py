@@ -10,15 +10,17 @@ slots of pages p .. p + ROOT_PAGES - 1 in order. Levels are ACE's: the root is l
 a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consecutive pages.
 
 Not yet run by any step: the PROMOTE row still receives the guest pages decoded (`src`). The
-per-level lemmas (`refinement/obligations/pagetable.py`) are proven at any level and width; the
-whole copy is checked by tests (`tests/test_pagetable.py`), not proven.
+per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
+whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import List, Optional, Tuple
+import functools
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
 
 from abstract import abi
+from abstract.logic import keep, lnot, read_at
 from concrete.riscv.gstage import PTE_R, PTE_V, PTE_W, PTE_X
 
 NOT_MAPPED, POINTER, LEAF = 0, 1, 2
@@ -41,12 +43,12 @@ def entry_kind(flags: int) -> int:
 def walk_level(kind: int, ppn: int, bottom: bool, offset: int) -> Tuple[int, int]:
     """One level of the walk: an entry (kind, ppn) at a level whose leaves map pages, `offset`
     the guest page's place inside this entry's span; `bottom`: the last level. The outcome and
-    the page: the next table's, or the page found."""
-    if kind == POINTER:
-        return (CORRUPT, 0) if bottom else (DESCEND, ppn)
-    if kind == LEAF:
-        return MAPPED, ppn + offset
-    return UNMAPPED, 0
+    the page: the next table's, or the page found. Branch-free (`keep`), so that a walk of many
+    guest pages does not fork on every entry's kind."""
+    pointer, leaf = kind == POINTER, kind == LEAF
+    outcome = keep(CORRUPT, pointer & bottom) + keep(DESCEND, pointer & lnot(bottom)) \
+        + keep(MAPPED, leaf) + keep(UNMAPPED, lnot(pointer | leaf))
+    return outcome, keep(ppn, pointer & lnot(bottom)) + keep(ppn + offset, leaf)
 
 
 def copy_entry(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[int, int]:
@@ -54,14 +56,12 @@ def copy_entry(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[i
     pages to acquire). What an entry leads to must start in NC (INVALID_ADDRESS), and a pointer
     must not sit at the last level (INVALID_PARAM, ACE's PageTableCorrupted). A pointer needs one
     page for the next table, a leaf `span` for its data, an unmapped entry none; a leaf's whole
-    span is checked once its pages are acquired (`leaf_in_nc`)."""
-    if kind == NOT_MAPPED:
-        return abi.SUCCESS, 0
-    if (ppn < 0) | (ppn >= nc):
-        return abi.INVALID_ADDRESS, 0
-    if kind == POINTER:
-        return (abi.INVALID_PARAM, 0) if bottom else (abi.SUCCESS, 1)
-    return abi.SUCCESS, span
+    span is checked once its pages are acquired (`leaf_in_nc`). Branch-free, as `walk_level`."""
+    mapped, pointer = kind != NOT_MAPPED, kind == POINTER
+    outside = (ppn < 0) | (ppn >= nc)
+    error = keep(abi.INVALID_ADDRESS, mapped & outside) + keep(abi.INVALID_PARAM, pointer & lnot(outside) & bottom)
+    need = keep(1, pointer & lnot(outside) & lnot(bottom)) + keep(span, mapped & lnot(pointer) & lnot(outside))
+    return error, need
 
 
 def leaf_in_nc(ppn: int, span: int, nc: int) -> bool:
@@ -72,7 +72,7 @@ def leaf_in_nc(ppn: int, span: int, nc: int) -> bool:
 def copied_entry(kind: int, fresh: int) -> Tuple[int, int]:
     """The entry ACE writes into the copied table once the source entry passed `copy_entry`:
     the same kind, leading to the fresh C page(s) it acquired (`LogicalPageTableEntry::serialize`)."""
-    return (kind, fresh) if kind != NOT_MAPPED else (NOT_MAPPED, 0)
+    return kind, keep(fresh, kind != NOT_MAPPED)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ class Tables:
     base: int = 0
 
     def entry(self, page: int, slot: int) -> Tuple[int, int]:
+        """Slot `slot` of page `page`; not mapped outside these pages. Branch-free in `page`."""
         i = (page - self.base) * self.width + slot
-        return (self.kind[i], self.ppn[i]) if 0 <= i < len(self.kind) else (NOT_MAPPED, 0)
+        return read_at(self.kind, i), read_at(self.ppn, i)
 
 
 def span_of(level: int, width: int) -> int:
@@ -94,84 +95,139 @@ def span_of(level: int, width: int) -> int:
     return width ** (level - 1)
 
 
+def entries_at(level: int, levels: int, width: int) -> int:
+    """Entries of a table at `level`: the root spans ROOT_PAGES pages."""
+    return (ROOT_PAGES if level == levels else 1) * width
+
+
 def guest_pages(levels: int, width: int) -> int:
     """Guest pages a table tree of `levels` levels translates: the root's entries times the span of each."""
-    return ROOT_PAGES * width * span_of(levels, width)
+    return entries_at(levels, levels, width) * span_of(levels, width)
 
 
 def walk(tables: Tables, root: int, levels: int, g: int) -> Tuple[int, int]:
     """The walk of guest page g from the root at page `root`: `walk_level` composed from the
-    root's level down, each level's index the guest page's digit there."""
-    page, w = root, tables.width
+    root's level down, each level's index the guest page's digit there. Branch-free: every level
+    is read, and the first outcome other than DESCEND is the walk's."""
+    w = tables.width
+    page, outcome, found, done = root, UNMAPPED, 0, False
     for level in range(levels, 0, -1):
         span = span_of(level, w)
-        entries = (ROOT_PAGES if level == levels else 1) * w
-        index = g // span % entries
+        index = g // span % entries_at(level, levels, w)
         kind, ppn = tables.entry(page + index // w, index % w)
-        outcome, page = walk_level(kind, ppn, level == 1, g % span)
-        if outcome != DESCEND:
-            return outcome, page
-    raise AssertionError("a walk ends by level 1")  # pragma: no cover - walk_level stops at bottom
+        step, page = walk_level(kind, ppn, level == 1, g % span)
+        ends = lnot(done) & (step != DESCEND)
+        outcome, found, done = outcome + keep(step - outcome, ends), found + keep(page - found, ends), done | ends
+    return outcome, found
 
 
 @dataclass(frozen=True)
 class Copy:
-    """The C side of a copy: which C pages it acquired (in order), the copied tables, and the
-    contents of C memory; `error` is ACE's code for the copy as a whole (SUCCESS: all copied)."""
+    """The C side of a copy: how many pages it took from the free run [base, base + used), the
+    copied tables (on those pages), all of memory afterwards, the copied root's page, and
+    `error`, ACE's code for the copy as a whole (SUCCESS: all copied)."""
     error: int
-    acquired: Tuple[int, ...]
+    used: int
     tables: Tables
     mem: Tuple[int, ...]
-    root: int = -1
+    root: int
 
 
-def copy_tables(src: Tables, mem: Tuple[int, ...], free: Tuple[bool, ...], nc: int, root: int,
-                levels: int, free_on_error: bool = True) -> Copy:
-    """ACE's copy of the hypervisor's tables rooted at NC page `root` into the free C pages
-    (`free[c]`: C page nc + c is free; `mem` all of memory): depth first, each table's page
-    acquired before its entries are read, every entry through `copy_entry`. On an error the
-    model gives back every page it took (zeroed), where ACE keeps them: `free_on_error=False`."""
-    w = src.width
-    state = {"free": list(free), "mem": list(mem), "acquired": [],
-             "kind": [0] * (len(free) * w), "ppn": [0] * (len(free) * w)}
+@dataclass(frozen=True)
+class Event:
+    """One step of ACE's depth-first copy, in the order it runs: entering table `node` (its page
+    acquired, its source checked; `entry` -1), or copying entry `entry` of it. A node's parent
+    is the (node, entry) whose pointer leads to it."""
+    node: int
+    level: int
+    entry: int
+    parent: Tuple[int, int] = (-1, -1)
 
-    def acquire(n: int) -> int:
-        """First fit: the lowest run of n free C pages (a huge page is contiguous), or -1."""
-        for c in range(len(state["free"]) - n + 1):
-            if all(state["free"][c:c + n]):
-                state["free"][c:c + n] = [False] * n
-                state["acquired"].extend(range(nc + c, nc + c + n))
-                return nc + c
-        return -1
 
-    def table(level: int, source: int) -> Tuple[int, int]:
-        pages = ROOT_PAGES if level == levels else 1
-        dst = acquire(pages)
-        if dst < 0:
-            return abi.FAILED, -1
-        if (source < 0) | (source + pages > nc):
-            return abi.INVALID_ADDRESS, -1
-        for j in range(pages * w):
-            kind, ppn = src.entry(source + j // w, j % w)
-            err, need = copy_entry(kind, ppn, level == 1, span_of(level, w), nc)
-            if err != abi.SUCCESS:
-                return err, -1
-            fresh = 0
-            if kind == POINTER:
-                err, fresh = table(level - 1, ppn)
-            elif kind == LEAF:
-                fresh = acquire(need)
-                err = abi.FAILED if fresh < 0 else abi.SUCCESS if leaf_in_nc(ppn, need, nc) else abi.INVALID_ADDRESS
-                for d in range(need if err == abi.SUCCESS else 0):
-                    state["mem"][fresh + d] = state["mem"][ppn + d]
-            if err != abi.SUCCESS:
-                return err, -1
-            slot = (dst - nc) * w + j
-            state["kind"][slot], state["ppn"][slot] = copied_entry(kind, fresh)
-        return abi.SUCCESS, dst
+@functools.lru_cache(maxsize=None)  # the same few shapes, asked for by every copy
+def events(levels: int, width: int) -> Tuple[Event, ...]:
+    """Every step the copy of a full tree would take, depth first: a node's enter, then each of
+    its entries, each followed by the subtree its pointer would lead to."""
+    out: List[Event] = []
 
-    error, top = table(levels, root)
-    copied = Tables(tuple(state["kind"]), tuple(state["ppn"]), w, nc)
-    if error == abi.SUCCESS or not free_on_error:
-        return Copy(error, tuple(state["acquired"]), copied, tuple(state["mem"]), top)
-    return Copy(error, (), Tables((0,) * len(state["kind"]), (0,) * len(state["ppn"]), w, nc), tuple(mem))
+    def visit(node: int, level: int, parent: Tuple[int, int]) -> None:
+        out.append(Event(node, level, -1, parent))
+        for j in range(entries_at(level, levels, width)):
+            out.append(Event(node, level, j))
+            if level > 1:
+                visit(sum(e.entry < 0 for e in out), level - 1, (node, j))
+
+    visit(0, levels, (-1, -1))
+    return tuple(out)
+
+
+def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: int, base: int, capacity: int,
+                free_on_error: bool = True) -> Copy:
+    """ACE's copy of the hypervisor's tables rooted at NC page `root`: depth first, each table's
+    pages acquired before its entries are read, every entry through `copy_entry`, a leaf's data
+    pages acquired and then checked to lie in NC. Pages come in order from the free run [base,
+    base + capacity) of C memory. Unrolled over `events` and written without a branch on
+    anything symbolic, so CrossHair explores it as one path: a step acts when its table was
+    reached and no earlier step failed. On an error the model gives back every page it took
+    (memory as before), where ACE keeps them: `free_on_error=False`."""
+    w, failed, error, cursor = src.width, False, abi.SUCCESS, 0
+    table_page: Dict[int, int] = {}
+    table_src: Dict[int, int] = {}
+    live: Dict[int, bool] = {}
+    entry_at: Dict[Tuple[int, int], Tuple[int, int, int]] = {}   # (node, j) -> (kind, ppn, its fresh page)
+    writes: List[Tuple[bool, int, int, int]] = []   # a leaf's data: (copied, first C page, first NC page, pages)
+    for e in events(levels, w):
+        if e.entry < 0:
+            pages = entries_at(e.level, levels, w) // w
+            source = root if e.node == 0 else entry_at[e.parent][1]
+            go = (True if e.node == 0 else live[e.parent[0]] & (entry_at[e.parent][0] == POINTER)) & lnot(failed)
+            # The root's address is checked before anything is acquired (`mmu/mod.rs`); a lower
+            # table's was checked as its parent's pointer.
+            start_bad = (e.node == 0) & ((source < 0) | (source >= nc))
+            oom = lnot(start_bad) & (cursor + pages > capacity)
+            code = keep(abi.INVALID_ADDRESS, start_bad | (lnot(oom) & (source + pages > nc))) + keep(abi.FAILED, oom)
+            table_page[e.node], table_src[e.node] = base + cursor, source
+            cursor = cursor + keep(pages, go & lnot(oom) & lnot(start_bad))
+            live[e.node] = go & (code == abi.SUCCESS)
+        else:
+            go = live[e.node] & lnot(failed)
+            kind, ppn = src.entry(table_src[e.node] + e.entry // w, e.entry % w)
+            err, need = copy_entry(kind, ppn, e.level == 1, span_of(e.level, w), nc)
+            leaf = (err == abi.SUCCESS) & (kind == LEAF)
+            oom = leaf & (cursor + need > capacity)
+            code = err + keep(abi.FAILED, oom) + keep(abi.INVALID_ADDRESS, leaf & lnot(oom) & lnot(leaf_in_nc(ppn, need, nc)))
+            entry_at[(e.node, e.entry)] = (kind, ppn, base + cursor)
+            writes.append((go & leaf & (code == abi.SUCCESS), base + cursor, ppn, span_of(e.level, w)))
+            cursor = cursor + keep(need, go & leaf & lnot(oom))
+        fails = go & (code != abi.SUCCESS)
+        error, failed = error + keep(code, fails), failed | fails
+    kept = lnot(failed) | lnot(free_on_error)
+    tables = _copied_tables(events(levels, w), entry_at, table_page, live, nc, len(mem) - nc, w, kept)
+    after = _copied_data(mem, nc, writes, kept)
+    return Copy(error, keep(cursor, kept), tables, after, table_page[0])
+
+
+def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,
+                   w: int, kept: bool) -> Tables:
+    """The copied entries on the C pages their tables took: a pointer leads to its child's table
+    page, a leaf to its data's first page (`copied_entry`); nothing if the copy is not kept."""
+    child = {e.parent: e.node for e in steps if e.entry < 0 and e.node != 0}
+    kind, ppn = [0] * (c_pages * w), [0] * (c_pages * w)
+    for (node, j), (k, _, fresh) in entry_at.items():
+        below = table_page[child[(node, j)]] if (node, j) in child else fresh  # a pointer's: the next table's page
+        ck, cp = copied_entry(k, fresh + keep(below - fresh, k == POINTER))
+        slot = (table_page[node] - nc) * w + j
+        for i in range(c_pages * w):
+            hit = kept & live[node] & (slot == i)
+            kind[i], ppn[i] = kind[i] + keep(ck - kind[i], hit), ppn[i] + keep(cp - ppn[i], hit)
+    return Tables(tuple(kind), tuple(ppn), w, nc)
+
+
+def _copied_data(mem: Tuple[int, ...], nc: int, writes: List[Tuple[bool, int, int, int]], kept: bool) -> Tuple[int, ...]:
+    """Memory once each copied leaf's NC pages are in its fresh C pages (NC is only read)."""
+    out = list(mem)
+    for c in range(nc, len(mem)):
+        for copied, first, source, pages in writes:
+            for d in range(pages):
+                out[c] = out[c] + keep(read_at(mem, source + d) - out[c], kept & copied & (first + d == c))
+    return tuple(out)

@@ -60,7 +60,7 @@ MAPPED_IN = {
     "riscv/pt_walk_level/entry": (
         ("concrete.riscv.pagetable", "walk", "concrete.riscv.pagetable.walk_level"),
         ("concrete.riscv.pagetable", "copy_tables", "concrete.riscv.pagetable.copy_entry"),
-        ("concrete.riscv.pagetable", "copy_tables", "concrete.riscv.pagetable.copied_entry"),
+        ("concrete.riscv.pagetable", "_copied_tables", "concrete.riscv.pagetable.copied_entry"),
     ),
     "riscv/hypervisor_reach/entry": (
         ("refinement.riscv_to_canonical", "hypervisor_confined", "concrete.riscv.pmp.grants_r_or_w"),

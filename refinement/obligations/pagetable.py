@@ -1,11 +1,15 @@
 """Per-level lemmas of the G-stage walk and of ACE's copy of the hypervisor's tables, with the
-level and the table size free (`concrete/riscv/pagetable.py`).
+level and the table size free, and the whole copy at the configured number of levels
+(`concrete/riscv/pagetable.py`).
 
 A level is described by scalars only: whether it is the last (`bottom`), how many guest pages a
 leaf there maps (`span`: W^(level-1) for tables of W entries), and where the guest page lies in
 the entry's span (`offset`). So each lemma holds for Sv48x4's 4 levels, Sv57x4's 5 and any
-table width at once. Not yet run by any step: the PROMOTE row still receives the guest pages
-decoded, and the whole copy is checked by tests (`tests/test_pagetable.py`), not proven.
+table width at once. The whole copy (`pt_copy`) is proven at `levels` (2 by default), from
+tables of PT_WIDTH entries per page in the NC pages, into a free run of up to PT_FREE C pages.
+Not yet run by any step: the PROMOTE row still receives the guest pages decoded. The tables are
+entries of NC pages only, so a table read from C cannot be expressed: that the copy never reads
+one rests on its checks (the per-level lemma for pointers, a test for a root spanning into C).
 """
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ from typing import Iterator, Tuple
 import icontract
 
 from abstract import abi
-from abstract.logic import implies, lnot
+from abstract.config import NC, SIZES
+from abstract.logic import all_of, implies, lnot, read_at, same
+from abstract.shapes import ints
 from concrete.riscv import pagetable
 from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER
 from refinement.registry import Kind, Layers, Method, obligation
@@ -74,3 +80,60 @@ def walk_level_copied(kind: int, ppn: int, bottom: bool, span: int, offset: int,
     accepted = (err == abi.SUCCESS) & ((kind != LEAF) | pagetable.leaf_in_nc(ppn, need, nc))
     ck, cp = pagetable.copied_entry(kind, fresh)
     return accepted, pagetable.walk_level(kind, ppn, bottom, offset), pagetable.walk_level(ck, cp, bottom, offset), need, err
+
+
+# The whole copy, at the configured depth: the hypervisor's tables in the NC pages (PT_WIDTH
+# entries per page), and a free run of PT_FREE C pages after them for the copy to take from.
+PT_WIDTH = 2
+PT_FREE = 8
+PT_LEVELS = SIZES.levels  # 2 by default; at 3 the simulation no longer finishes (BOUNDED)
+SrcInts = ints(NC * PT_WIDTH)
+PtMemory = ints(NC + PT_FREE)
+
+
+def _source(kinds: Tuple[int, ...], mem: Tuple[int, ...], capacity: int) -> bool:
+    """Decoded entries (ACE's three kinds) in NC, and free C pages, zero, from NC on."""
+    return all_of((0 <= k) & (k <= LEAF) for k in kinds) & (0 <= capacity) & (capacity <= PT_FREE) \
+        & all_of(mem[c] == 0 for c in range(NC, NC + PT_FREE))
+
+
+def _kept_outside(mem: Tuple[int, ...], out: pagetable.Copy) -> bool:
+    """NC is only read; no C page past the ones taken changes; an error leaves memory as it was."""
+    return same(out.mem[:NC], mem[:NC]) & all_of(implies(c >= NC + out.used, out.mem[c] == mem[c])
+                                                 for c in range(NC, NC + PT_FREE)) \
+        & implies(out.error != abi.SUCCESS, same(out.mem, mem) & (out.used == 0))
+
+
+@obligation(Layers.RISCV, "pt_copy", Kind.ISOLATION)
+@icontract.require(lambda kinds, ppns, mem, root, capacity: _source(kinds, mem, capacity))
+@icontract.ensure(lambda capacity, result: (0 <= result.used) & (result.used <= capacity), "only pages of the free run")
+@icontract.ensure(lambda mem, result: _kept_outside(mem, result),
+                  "NC only read, no C page beyond those taken written, nothing kept on an error")
+def copy_confined(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int, capacity: int) -> pagetable.Copy:
+    """Whatever tables the hypervisor points PROMOTE at (malformed, cyclic, into C, a pointer at the last level), ACE's copy takes only pages of the free run, writes no other C page, only reads NC, and on an error gives back all it took (a lemma about code no step runs yet)."""
+    return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
+
+
+def _walks_agree(kinds: Tuple[int, ...], ppns: Tuple[int, ...], mem: Tuple[int, ...], root: int,
+                 out: pagetable.Copy) -> bool:
+    """Every guest page the copy translates as the hypervisor's tables did: same outcome, and a
+    page found is a page of NC there and a taken C page holding the same data here."""
+    src = pagetable.Tables(kinds, ppns, PT_WIDTH)
+    ok = True
+    for g in range(pagetable.guest_pages(PT_LEVELS, PT_WIDTH)):
+        (s_out, s_page), (c_out, c_page) = pagetable.walk(src, root, PT_LEVELS, g), \
+            pagetable.walk(out.tables, out.root, PT_LEVELS, g)
+        found = (0 <= s_page) & (s_page < NC) & (NC <= c_page) & (c_page < NC + out.used) \
+            & (read_at(out.mem, c_page) == read_at(mem, s_page))
+        ok = ok & (s_out == c_out) & implies(s_out == MAPPED, found)
+    return ok
+
+
+@obligation(Layers.RISCV, "pt_copy", Kind.SIMULATION)
+@icontract.require(lambda kinds, ppns, mem, root, capacity: _source(kinds, mem, capacity))
+@icontract.ensure(lambda kinds, ppns, mem, root, result: implies(result.error == abi.SUCCESS,
+                                                                 _walks_agree(kinds, ppns, mem, root, result)),
+                  "a copy that succeeds translates every guest page as the hypervisor's tables, into fresh pages")
+def copy_translates(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int, capacity: int) -> pagetable.Copy:
+    """A copy that succeeds walks every guest page as the hypervisor's tables do, each page found a fresh C page with the NC page's data, none shared with the hypervisor (a lemma about code no step runs yet)."""
+    return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
