@@ -42,10 +42,15 @@ def other_hart_run(s: SpecState, phys: int, cvm_id: int, vcpu: int) -> Tuple[Spe
         (abi.SUCCESS, 0)
 
 
+def runs_vcpu(s: SpecState, phys: int) -> bool:
+    """Is `phys` another physical hart, and does it run a vCPU?"""
+    return (1 <= phys) & (phys < P) and s.other_harts[phys - 1] != 0
+
+
 def other_hart_exit(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
     """The vCPU on physical hart `phys` exits to that hart's hypervisor; a hart running no vCPU
     (or no such hart) gives INVALID_PARAM."""
-    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
+    if lnot(runs_vcpu(s, phys)):
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0)), (abi.SUCCESS, 0)
 
@@ -54,7 +59,7 @@ def other_hart_interrupt(s: SpecState, phys: int) -> Tuple[SpecState, Result]:
     """The vCPU on physical hart `phys` takes the monitor's IPI, which resumes it without an
     exit (ACE runs the hart's queued remote commands there): nothing the spec describes
     changes; a hart running no vCPU (or no such hart) gives INVALID_PARAM."""
-    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
+    if lnot(runs_vcpu(s, phys)):
         return s, (abi.INVALID_PARAM, 0)
     return s, (abi.SUCCESS, 0)
 

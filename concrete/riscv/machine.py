@@ -31,6 +31,13 @@ def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
     return replace(hw, **changes)
 
 
+def _cached(tlb_v: Tuple[bool, ...], tlb_ppn: Tuple[int, ...], i: int, valid: bool, ppn: int) -> Tuple[tuple, tuple]:
+    """A TLB with entry i caching a walk's (valid, ppn); branch-free in the symbolic index."""
+    hit = tuple((j == i) & valid for j in range(len(tlb_v)))
+    return (tuple(tlb_v[j] | hit[j] for j in range(len(hit))),
+            tuple(tlb_ppn[j] + keep(ppn - tlb_ppn[j], hit[j]) for j in range(len(hit))))
+
+
 class RiscvMachine(SoftwareAllocator):
     """Implements `Primitives[RvHw]`."""
 
@@ -107,20 +114,15 @@ class RiscvMachine(SoftwareAllocator):
         """Physical hart `phys`, running a vCPU of CVM slot k, walks guest page g from CVM k's
         hgatp word (its hgatp CSR while it runs the vCPU) and caches the leaf in its TLB."""
         valid, ppn = self.walk_word(hw, read_at(hw.hgatp, k), g)
-        i = (k * (P - 1) + phys - 1) * G + g
-        hit = tuple((j == i) & valid for j in range(len(hw.other_tlb_v)))
-        return replace(hw, other_tlb_v=tuple(hw.other_tlb_v[j] | hit[j] for j in range(len(hit))),
-                       other_tlb_ppn=tuple(hw.other_tlb_ppn[j] + keep(ppn - hw.other_tlb_ppn[j], hit[j])
-                                           for j in range(len(hit))))
+        v, p = _cached(hw.other_tlb_v, hw.other_tlb_ppn, (k * (P - 1) + phys - 1) * G + g, valid, ppn)
+        return replace(hw, other_tlb_v=v, other_tlb_ppn=p)
 
     def tlb_fill(self, hw: RvHw, i: int) -> RvHw:
         """The hardware walk of guest page g = i % G, started from the hart's hgatp, is cached
         in TLB entry i, the one the running CVM (k = i // G) uses. Branch-free in the symbolic
         index, like `put_at`."""
-        valid, ppn = self.walk(hw, i % G)
-        hit = tuple((j == i) & valid for j in range(len(hw.tlb_v)))
-        return replace(hw, tlb_v=tuple(hw.tlb_v[j] | hit[j] for j in range(len(hit))),
-                       tlb_ppn=tuple(hw.tlb_ppn[j] + keep(ppn - hw.tlb_ppn[j], hit[j]) for j in range(len(hit))))
+        v, p = _cached(hw.tlb_v, hw.tlb_ppn, i, *self.walk(hw, i % G))
+        return replace(hw, tlb_v=v, tlb_ppn=p)
 
     def walk(self, hw: RvHw, g: int) -> Tuple[bool, int]:
         """(valid, PPN) of guest page g's leaf, walking from the hart's hgatp CSR."""

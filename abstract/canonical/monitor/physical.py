@@ -42,9 +42,14 @@ def other_hart_run(hwp: Any, s: Any, phys: int, cvm_id: int, vcpu: int) -> Tuple
                    hw=hwp.hart_tlb_clear(s.hw, phys)), (abi.SUCCESS, 0)
 
 
+def runs_vcpu(s: Any, phys: int) -> bool:
+    """Is `phys` another physical hart, and does it run a vCPU?"""
+    return (1 <= phys) & (phys < P) and s.other_harts[phys - 1] != 0
+
+
 def other_hart_exit(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
     """The vCPU on physical hart `phys` exits to that hart's hypervisor: clear the mark."""
-    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
+    if lnot(runs_vcpu(s, phys)):
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, other_harts=set_at(s.other_harts, phys - 1, 0), hw=hwp.hart_tlb_clear(s.hw, phys)), \
         (abi.SUCCESS, 0)
@@ -53,7 +58,7 @@ def other_hart_exit(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
 def other_hart_interrupt(hwp: Any, s: Any, phys: int) -> Tuple[Any, Result]:
     """The vCPU on physical hart `phys` takes the monitor's IPI: the fences queued for the hart
     run and the vCPU resumes, with no exit (ACE's handle_interrupt with MSIP set)."""
-    if lnot((1 <= phys) & (phys < P)) or s.other_harts[phys - 1] == 0:
+    if lnot(runs_vcpu(s, phys)):
         return s, (abi.INVALID_PARAM, 0)
     return replace(s, hw=hwp.hart_fences_run(s.hw, phys)), (abi.SUCCESS, 0)
 
