@@ -25,8 +25,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
     ("PROMOTE: copying the hypervisor's tables", OPEN,
      "the PROMOTE row still receives one level of decoded 4 KiB leaves. ACE's copy is written apart "
      "(concrete/riscv/pagetable.py: 16 KiB root, huge leaves, ACE's decoding, checks, codes and order) and proven: "
-     "per level at any level and width (pt_walk_level), whole at the configured levels (2 by default; at 3 the "
-     "translation obligation does not finish) for confinement and translation (pt_copy); ACE keeps a partial copy "
+     "per level at any level and width (pt_walk_level), whole at the configured levels for confinement and "
+     "translation (pt_copy: 2 levels of width 2 by default, 3 to 5 levels of width 1 with --levels); ACE keeps a partial copy "
      "on error (finding ace-promote-leaks-partial-copy), the model gives it back; running it in PROMOTE is issue 17's",
      ("pt_walk_level", "pt_entry", "pt_copy", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,

@@ -28,3 +28,14 @@ def test_the_defaults_themselves_separate_the_sizes_the_issue_names():
 def test_both_configurations_are_valid():
     validate(Sizes())
     validate(replace(Sizes(), **SECOND))
+
+
+def test_the_cli_reference_gives_every_size_its_default_and_range():
+    """docs/cli.md's table of sizes is what `abstract.config` holds (it once said one table level)."""
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    rows = {m[1]: (int(m[2]), int(m[3]), int(m[4]))
+            for m in re.finditer(r"^\| `--([a-z-]+)` \| `REFINE_\w+` \| (\d+) \| (\d+)–(\d+)", text, re.M)}
+    expected = {k.replace("_", "-"): (v, *LIMITS[k]) for k, v in Sizes().as_dict().items()}
+    assert rows == expected

@@ -124,13 +124,16 @@ def walk(tables: Tables, root: int, levels: int, g: int) -> Tuple[int, int]:
 @dataclass(frozen=True)
 class Copy:
     """The C side of a copy: how many pages it took from the free run [base, base + used), the
-    copied tables (on those pages), all of memory afterwards, the copied root's page, and
-    `error`, ACE's code for the copy as a whole (SUCCESS: all copied)."""
+    copied tables (on those pages), all of memory afterwards, the copied root's page, `error`,
+    ACE's code for the copy as a whole (SUCCESS: all copied), and `origin`: for each C page
+    (page nc + i at i), the NC page whose data the copy put there, -1 for none. The data is
+    written from `origin`, so that what was copied where is said with page numbers, not data."""
     error: int
     used: int
     tables: Tables
     mem: Tuple[int, ...]
     root: int
+    origin: Tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -203,8 +206,8 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
         error, failed = error + keep(code, fails), failed | fails
     kept = lnot(failed) | lnot(free_on_error)
     tables = _copied_tables(events(levels, w), entry_at, table_page, live, nc, len(mem) - nc, w, kept)
-    after = _copied_data(mem, nc, writes, kept)
-    return Copy(error, keep(cursor, kept), tables, after, table_page[0])
+    origin = _origins(len(mem) - nc, nc, writes, kept)
+    return Copy(error, keep(cursor, kept), tables, _copied_data(mem, nc, origin), table_page[0], origin)
 
 
 def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,
@@ -223,11 +226,16 @@ def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, l
     return Tables(tuple(kind), tuple(ppn), w, nc)
 
 
-def _copied_data(mem: Tuple[int, ...], nc: int, writes: List[Tuple[bool, int, int, int]], kept: bool) -> Tuple[int, ...]:
-    """Memory once each copied leaf's NC pages are in its fresh C pages (NC is only read)."""
-    out = list(mem)
-    for c in range(nc, len(mem)):
+def _origins(c_pages: int, nc: int, writes: List[Tuple[bool, int, int, int]], kept: bool) -> Tuple[int, ...]:
+    """For each C page, the NC page a copied leaf's data came from, or -1."""
+    out = [-1] * c_pages
+    for i in range(c_pages):
         for copied, first, source, pages in writes:
             for d in range(pages):
-                out[c] = out[c] + keep(read_at(mem, source + d) - out[c], kept & copied & (first + d == c))
+                out[i] = out[i] + keep(source + d - out[i], kept & copied & (first + d == nc + i))
     return tuple(out)
+
+
+def _copied_data(mem: Tuple[int, ...], nc: int, origin: Tuple[int, ...]) -> Tuple[int, ...]:
+    """Memory once each C page with an origin holds that NC page's data (NC is only read)."""
+    return mem[:nc] + tuple(mem[nc + i] + keep(read_at(mem, o) - mem[nc + i], o >= 0) for i, o in enumerate(origin))
