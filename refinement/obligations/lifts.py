@@ -6,8 +6,10 @@ names a step that acts entry by entry (through `abstract.logic.each`) and states
 configured sizes, that the step's entries afterwards are the per-entry function applied to
 each entry before, the entries read off the state's layout as written here (C page p is
 `owner[p]` and `mem[NC + p]`; translation entry i of CVM slot k is `k * G + g`; other
-physical hart j is `other_harts[j]`). A wrong range, offset, count or size argument around the
-call is refuted here, at any configuration where the sizes differ (CI proves two).
+physical hart j is `other_harts[j]`; guest page g's entry at each level of the hypervisor's
+tables is the one its address's digit there selects). A wrong range, offset, count or size
+argument around the call is refuted here, at any configuration where the sizes differ (CI
+proves two; the walk's at 2 to 5 levels, `tests/test_proof.py`).
 
 One generic statement, one row per lift. Steps and per-entry functions are called through their
 modules, so that a seeded fault swapped into a module (`refinement.faults`) reaches the lift.
@@ -28,8 +30,10 @@ from abstract.config import C, G, H, K, NC, P, PAGES
 from abstract.domain import CVM_BASE
 from abstract.spec import lifecycle, physical as spec_physical
 from abstract.spec.state import SpecState, shapes_ok
+from concrete.riscv import pagetable
 from concrete.riscv.machine import RISCV
 from concrete.riscv.state import RvHw
+from refinement.obligations.pagetable import PT_LEVELS, PT_WIDTH, WalkInput, walk_by_digits, walk_input_ok
 from refinement.canonical_to_spec import abs_entry, abs_private, abs_shared, canonical_shapes_ok
 from refinement.registry import Kind, Layers, obligation
 from refinement.riscv_to_canonical import abs_hw, pmp_layout_ok, riscv_shapes_ok
@@ -104,8 +108,14 @@ ISOLATION_LIFT = Lift(
     lambda hw, k: tuple(RISCV.isolation_allows(hw, p) for p in range(PAGES + 1)),
     lambda hw, k: tuple(CANONICAL.isolation_allows(abs_hw(hw, True), p) for p in range(PAGES + 1)),  # who runs: irrelevant to isolation
     "on every page and the end of memory, PMP laid out for NC and PAGES grants what the isolation unit allows")
+PT_WALK_LIFT = Lift(
+    Layers.RISCV, "pt_walk", "riscv/pt_walk_level/entry", WalkInput, walk_input_ok,
+    lambda t, k: pagetable.walk(pagetable.Tables(t.kinds, t.ppns, PT_WIDTH), t.root, PT_LEVELS, t.g),
+    lambda t, k: walk_by_digits(t),  # no CVM slot: the hypervisor's tables
+    "the walk of any guest page from any root is `walk_level` at each level on the entry its address's digit "
+    "selects, down while it says DESCEND")
 LIFTS = (DESTROY_CANONICAL_LIFT, DESTROY_SPEC_LIFT, SRST_CANONICAL_LIFT, SRST_SPEC_LIFT, SHARE_LIFT, UNSHARE_LIFT,
-         ISOLATION_LIFT)
+         ISOLATION_LIFT, PT_WALK_LIFT)
 
 
 def lift(row: Lift) -> Callable:

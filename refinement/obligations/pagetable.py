@@ -14,6 +14,7 @@ one rests on its checks (the per-level lemma for pointers, a test for a root spa
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator, Tuple
 
 import icontract
@@ -23,7 +24,7 @@ from abstract.config import NC, SIZES
 from abstract.logic import all_of, implies, lnot, read_at, same
 from abstract.shapes import ints
 from concrete.riscv import pagetable
-from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER
+from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, UNMAPPED
 from refinement.registry import Kind, Layers, Method, obligation
 
 # ACE's constants (`core/architecture/riscv/mmu/specification.rs`), written apart from the model's.
@@ -101,6 +102,48 @@ SrcInts = ints(NC * PT_WIDTH)
 PtMemory = ints(NC + PT_FREE)
 
 
+@dataclass(frozen=True)
+class WalkInput:
+    """What the whole walk reads: the hypervisor's tables in the NC pages, the root's page, and
+    a guest page (the state of the walk's lift, `riscv/pt_walk/lift`)."""
+    kinds: SrcInts
+    ppns: SrcInts
+    root: int
+    g: int
+
+
+def walk_input_ok(t: WalkInput) -> bool:
+    return all_of((0 <= k) & (k <= LEAF) for k in t.kinds) & (0 <= t.g) \
+        & (t.g < pagetable.guest_pages(PT_LEVELS, PT_WIDTH))
+
+
+def address_digits(g: int, levels: int, width: int) -> Tuple[int, ...]:
+    """Guest page g's table indices, the last level's first, as the guest-physical address lays
+    them out: one digit of `width` per level below the root, and what is left for the root
+    (which spans ROOT_PAGES pages, so its digit runs to ROOT_PAGES * width)."""
+    digits = []
+    for _ in range(levels - 1):
+        digits.append(g % width)
+        g = g // width
+    return tuple(digits) + (g,)
+
+
+def walk_by_digits(t: WalkInput) -> Tuple[int, int]:
+    """The walk written as the per-level step recursed on the address's digits: at each level
+    the entry the digit selects (slot digit % W of page digit // W of the table), `walk_level`
+    on it, down while it says DESCEND. Independent of `pagetable.walk`'s index arithmetic."""
+    digits = address_digits(t.g, PT_LEVELS, PT_WIDTH)
+    tables, page = pagetable.Tables(t.kinds, t.ppns, PT_WIDTH), t.root
+    for level in range(PT_LEVELS, 0, -1):
+        d = digits[level - 1]
+        kind, ppn = tables.entry(page + d // PT_WIDTH, d % PT_WIDTH)
+        below = t.g % pagetable.span_of(level, PT_WIDTH)  # the guest page's place in a leaf here
+        outcome, page = pagetable.walk_level(kind, ppn, level == 1, below)
+        if outcome != DESCEND:
+            return outcome, page
+    return UNMAPPED, 0  # not reached: the last level never says DESCEND
+
+
 def _source(kinds: Tuple[int, ...], mem: Tuple[int, ...], capacity: int) -> bool:
     """Decoded entries (ACE's three kinds) in NC, and free C pages, zero, from NC on."""
     return all_of((0 <= k) & (k <= LEAF) for k in kinds) & (0 <= capacity) & (capacity <= PT_FREE) \
@@ -120,6 +163,12 @@ def _holds_origins(mem: Tuple[int, ...], out: pagetable.Copy) -> bool:
     return all_of(implies(o >= 0, (o < NC) & (out.mem[NC + i] == read_at(mem, o))) for i, o in enumerate(out.origin))
 
 
+def _copy_points_into_taken_pages(out: pagetable.Copy) -> bool:
+    """Every entry of the copied tables that maps anything leads into the pages the copy took:
+    no copied table shares a page with the hypervisor, reachable from the root or not."""
+    return all_of(implies(k != NOT_MAPPED, (NC <= p) & (p < NC + out.used)) for k, p in zip(out.tables.kind, out.tables.ppn))
+
+
 @obligation(Layers.RISCV, "pt_copy", Kind.ISOLATION)
 @icontract.require(lambda kinds, ppns, mem, root, capacity: _source(kinds, mem, capacity))
 @icontract.ensure(lambda capacity, result: (0 <= result.used) & (result.used <= capacity), "only pages of the free run")
@@ -127,8 +176,10 @@ def _holds_origins(mem: Tuple[int, ...], out: pagetable.Copy) -> bool:
                   "NC only read, no C page beyond those taken written, nothing kept on an error")
 @icontract.ensure(lambda mem, result: _holds_origins(mem, result),
                   "a C page the copy records as holding an NC page's data holds it")
+@icontract.ensure(lambda result: _copy_points_into_taken_pages(result),
+                  "every mapped entry of the copied tables leads into the pages the copy took")
 def copy_confined(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int, capacity: int) -> pagetable.Copy:
-    """Whatever tables the hypervisor points PROMOTE at (malformed, cyclic, into C, a pointer at the last level), ACE's copy takes only pages of the free run, writes no other C page, only reads NC, and on an error gives back all it took (a lemma about code no step runs yet)."""
+    """Whatever tables the hypervisor points PROMOTE at (malformed, cyclic, into C, a pointer at the last level), ACE's copy takes only pages of the free run, writes no other C page, only reads NC, leaves no copied entry leading outside the pages it took, and on an error gives back all it took (a lemma about code no step runs yet)."""
     return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
 
 
