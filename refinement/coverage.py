@@ -54,9 +54,11 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "(one-level tables); a run on another physical hart does not complete it (the other harts are abstract)"),
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory",),
      "checks as SHARE; unmapped, then the CVM's translations fenced (hfence.gvma) before the hypervisor is told"),
-    ("G-stage TLBs: hardware fill on each hart, fences after share and unshare", ("tlb_fill", "tvm_vcpu_run", "unshare_memory"),
-     "RISC-V only: a TLB per physical hart; every step keeps each hart's entries the current leaves, or NC pages "
-     "while a fence is queued for that hart; a page is freed only once every hart has dropped it"),
+    ("G-stage TLBs: hardware fill on each hart, fences after share and unshare",
+     ("tlb_fill", "tvm_vcpu_run", "unshare_memory", "guest_load", "guest_store"),
+     "RISC-V only: a TLB per physical hart, consulted by the running vCPU's loads and stores (a miss walks and "
+     "caches); every step keeps each hart's entries the current leaves, or NC pages while a fence is queued for "
+     "that hart; a page is freed only once every hart has dropped it"),
     ("COVG ALLOW_EXT_INTERRUPT (FID 4)", ("allow_ext_interrupt",), "lines 0..3 of the mask modelled"),
     ("TVM_VCPU_RUN: the hypervisor's hvip and stimecmp into the vCPU (run_confidential_hart.rs)", ("tvm_vcpu_run",),
      "as ACE: the vCPU's pending lines become the hypervisor's hvip lines the CVM allowed, less VSSIP and VSTIP, and "

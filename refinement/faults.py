@@ -224,6 +224,13 @@ def _shootdown_here_only(self: Any, hw: Any, k: int) -> Any:
     return self.translation_fence(hw, k)
 
 
+def _tlb_entry_unchecked(self: Any, hw: Any, i: int) -> Any:
+    """The hart answers the vCPU's access from TLB entry i without checking that it is valid:
+    a miss reaches whatever page the entry last held, and walks nothing."""
+    from abstract.logic import read_at
+    return hw, True, read_at(hw.tlb_ppn, i)
+
+
 def _pointer_into_c_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:
     """ACE's entry check with the NC bound off by one: a pointer to the first C page passes."""
     from concrete.riscv import pagetable
@@ -335,6 +342,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "Copying the hypervisor's tables, a pointer at the last level is accepted.",
           "concrete.riscv.pagetable", "copy_entry", _pointer_at_last_level_accepted,
           ("riscv/pt_walk_level/entry",)),
+    Fault(25, "tlb-entry-unchecked",
+          "The hart answers a vCPU's load or store from its TLB entry without checking that it is valid.",
+          "concrete.riscv.machine", "RiscvMachine.guest_translate", _tlb_entry_unchecked,
+          ("riscv->canonical/guest_store/simulation",)),
 ), key=lambda f: f.number)}
 
 

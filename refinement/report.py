@@ -35,13 +35,16 @@ ASSUMPTIONS = (
     "walks are not modelled. Each physical hart has a G-stage TLB, VMID-tagged, one entry per guest "
     "page, filled by the hardware while a guest runs there (`tlb_fill`) and emptied by hfence.gvma: "
     "on the monitor's hart at once, on the others when they next switch (a queued fence, as ACE), "
-    "or at once on every hart before a page is freed (a shootdown). The RISC-V local invariant "
+    "or at once on every hart before a page is freed (a shootdown). The running vCPU's loads and "
+    "stores (`guest_load`, `guest_store`) consult this hart's TLB: a hit answers from it, a miss walks "
+    "and caches the leaf. The RISC-V local invariant "
     "(`tlb_ok`) requires every cached entry to be the current leaf, or an NC page while a fence is "
     "queued for its hart.",
     "The exit area is fields the hypervisor reads (NACL GPR image, scause/stval/htinst), not bytes "
     "in an NC page; other CSRs (mstatus, S/HS/VS CSRs, timers) and fcsr are not modelled.",
     "The answer to an exit is read from the NACL GPR slots the hypervisor wrote (`nacl_write`); a "
-    "vCPU's pc is its saved mepc, moved only by answers (the guest's own execution is not modelled).",
+    "vCPU's pc is its saved mepc, moved only by answers (of the guest's own execution, only its loads "
+    "and stores of whole guest pages are modelled).",
     "Measurement is an abstract linear digest of the copied pages (ACE: SHA3-384 over kernel, initrd, "
     "device tree and boot hart); the payload holds up to two digests; a secret is one abstract value "
     "written into one private page.",

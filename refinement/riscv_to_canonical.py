@@ -108,11 +108,12 @@ def other_entry_ok(hw: RvHw, mark: int, k: int, q: int, g: int) -> bool:
 
 def hgatp_ok(s: RvState) -> bool:
     """A live slot's hgatp word is Sv48x4 with VMID k + 1 and its root page, an empty slot's 0;
-    while a CVM runs, the hart's hgatp CSR holds its word (the hypervisor's own is free)."""
+    only a live CVM runs, and while it does the hart's hgatp CSR holds its word (the
+    hypervisor's own is free), so the hart's own walks translate by the CVM's tables."""
     hw = s.hw
     return all_of(
         (hw.hgatp[k] == keep(RISCV.hgatp_word(k, s.ids[k]), s.live[k]))
-        & implies(s.run_cvm == k, hw.hgatp_csr == hw.hgatp[k])
+        & implies(s.run_cvm == k, s.live[k] & (hw.hgatp_csr == hw.hgatp[k]))
         for k in range(K)
     )
 

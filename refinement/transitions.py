@@ -22,7 +22,7 @@ import concrete.riscv as rv
 from abstract import abi, canonical, spec
 from abstract.config import G, H, P
 from abstract.domain import HYPERVISOR
-from abstract.logic import any_of, lnot, read_at, same
+from abstract.logic import any_of, implies, lnot, read_at, same
 from abstract.shapes import Digests, ints
 from abstract.spec.mmio import in_mmio_region
 from abstract.spec.security import answer_only, cvm_state_kept
@@ -140,6 +140,13 @@ def exit_shown(cause_of: Callable) -> Callable:
         cause, addr, instr = cause_of(*x)
         return same(declassified(r1, cause, addr, instr)[0], declassified(r2, cause, addr, instr)[0])
     return shown
+
+
+def stored_register_shown(r1: Tuple[int, ...], r2: Tuple[int, ...], g: int, reg: int) -> bool:
+    """A guest store's source register x`reg` is equal: stored into a page the CVM shares, it is
+    the hypervisor's to read (the CVM's own choice). Declassified for every store, private or
+    shared, since what a row shows cannot depend on the state; a private store shows nothing."""
+    return implies((1 <= reg) & (reg <= len(r1)), read_at(r1, reg - 1) == read_at(r2, reg - 1))
 
 
 # --- who is party to a step ---------------------------------------------------------------------
@@ -283,6 +290,11 @@ TRANSITIONS: Tuple[Transition, ...] = (
     _fault("guest_load_fault_page", "guest_load_fault", False, abi.CAUSE_LOAD_GUEST_PAGE_FAULT),
     _fault("guest_store_fault_mmio", "guest_store_fault", True, abi.CAUSE_STORE_GUEST_PAGE_FAULT),
     _fault("guest_store_fault_page", "guest_store_fault", False, abi.CAUSE_STORE_GUEST_PAGE_FAULT),
+    # The running vCPU's own loads and stores: the hart translates them (RISC-V: through its
+    # TLB), the monitor takes no part; an unmapped page traps instead (the fault rows above).
+    _step("guest_load", Party.GUEST, (("g", int), ("reg", int)), exempt=running_cvm, codes=ACCESS_CODES),
+    _step("guest_store", Party.GUEST, (("g", int), ("reg", int)), exempt=running_cvm, codes=ACCESS_CODES,
+          shows=stored_register_shown, shows_text="the stored register, which a page the CVM shares passes to the hypervisor"),
     # The hypervisor's own steps: its memory accesses and its answer in the exit area.
     _step("hypervisor_read", Party.HYPERVISOR, (("addr", int),), codes=ACCESS_CODES),
     _step("hypervisor_write", Party.HYPERVISOR, (("addr", int), ("value", int)), codes=ACCESS_CODES),

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import concrete.riscv as rv
 from abstract import abi
-from concrete.riscv import ecall
 from refinement.obligations import standard
 from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
 from abstract.domain import HYPERVISOR
@@ -84,6 +83,8 @@ calls = st.one_of(
     st.tuples(st.just("nacl_write"), st.integers(-1, 31), word),
     st.tuples(st.just("send_ipi"), st.one_of(st.integers(0, 2 ** H), word), st.sampled_from([0, 1, H, -1, 2 ** 64 - 1, 5])),
     st.tuples(st.just("tlb_fill"), st.integers(-1, G), st.integers(-1, P)),
+    st.tuples(st.just("guest_load"), st.integers(-1, G), st.integers(0, 32)),
+    st.tuples(st.just("guest_store"), st.integers(-1, G), st.integers(0, 32)),
     st.tuples(st.just("other_hart_interrupt"), st.integers(0, P)),
     st.tuples(st.just("other_hart_run"), st.integers(0, P), st.integers(0, K + 1), st.integers(-1, H)),
     st.tuples(st.just("other_hart_exit"), st.integers(0, P)),

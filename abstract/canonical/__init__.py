@@ -115,6 +115,14 @@ def guest_page_fault(s: CanonState, gpa: int) -> Step:
     return memory.guest_page_fault(CANONICAL, s, gpa)
 
 
+def guest_load(s: CanonState, g: int, reg: int) -> Step:
+    return memory.guest_load(CANONICAL, s, g, reg)
+
+
+def guest_store(s: CanonState, g: int, reg: int) -> Step:
+    return memory.guest_store(CANONICAL, s, g, reg)
+
+
 def hypervisor_read(s: CanonState, addr: int) -> Step:
     return memory.hypervisor_read(CANONICAL, s, addr)
 
@@ -186,5 +194,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem",
+    "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem", "guest_load", "guest_store",
 ]

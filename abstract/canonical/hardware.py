@@ -62,6 +62,9 @@ class CanonicalHardware(SoftwareAllocator):
     def translation_entry(self, hw: CanonHw, i: int) -> Tuple[bool, int]:
         return flag_at(hw.t_valid, i), read_at(hw.t_page, i)
 
+    def guest_translate(self, hw: CanonHw, i: int) -> Tuple[CanonHw, bool, int]:
+        return (hw,) + self.translation_entry(hw, i)
+
     def translation_fence(self, hw: CanonHw, k: int) -> CanonHw:
         """The canonical translation has no cache, so there is nothing to drop; the RISC-V
         model's TLB is where a missing fence shows."""
@@ -93,6 +96,9 @@ class CanonicalHardware(SoftwareAllocator):
 
     def hart_regs(self, hw: CanonHw) -> Tuple[int, ...]:
         return hw.regs
+
+    def hart_reg_set(self, hw: CanonHw, r: int, value: int) -> CanonHw:
+        return replace(hw, regs=put_at(hw.regs, r, value))
 
     def hart_answer(self, hw: CanonHw, err: int, value: int) -> CanonHw:
         return replace(hw, regs=abi.sbi_answer(hw.regs, (err, value)))

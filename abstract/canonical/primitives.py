@@ -47,6 +47,11 @@ class SecondStageTranslation(Protocol[HW]):
     def translation_entry(self, hw: HW, i: int) -> Tuple[bool, int]:
         """(mapped, page) of entry i."""
 
+    def guest_translate(self, hw: HW, i: int) -> Tuple[HW, bool, int]:
+        """The hart translates the running CVM's access through entry i, as the hardware does
+        on its own: (hw, mapped, page), hw with whatever the hart cached on the way (RISC-V: a
+        TLB hit answers from the TLB, a miss walks the tables and caches the leaf)."""
+
     def translation_fence(self, hw: HW, k: int) -> HW:
         """Drop every cached translation of CVM k on this hart, and ask every other hart to drop
         its own when it next switches, without waiting (RISC-V: hfence.gvma for its VMID here, a
@@ -83,6 +88,9 @@ class HartStateSwitch(Protocol[HW]):
 
     def hart_regs(self, hw: HW) -> Tuple[int, ...]:
         """The general registers live on the hart (x1..x31)."""
+
+    def hart_reg_set(self, hw: HW, r: int, value: int) -> HW:
+        """The live general register at index r (x(r + 1)) takes `value`: a guest load."""
 
     def hart_answer(self, hw: HW, err: int, value: int) -> HW:
         """Return (err, value) from the call the hart's live caller made (SBI: a0, a1)."""

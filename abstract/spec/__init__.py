@@ -8,7 +8,7 @@ from abstract.spec.ipi import remote_fence, send_ipi
 from abstract.spec.mmio import add_mmio_region, guest_load_fault, guest_store_fault, remove_mmio_region
 from abstract.spec.lifecycle import destroy_tvm, promote_to_tvm
 from abstract.spec.memory import (
-    guest_page_fault, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
+    guest_load, guest_page_fault, guest_store, hypervisor_read, hypervisor_write, share_memory, unshare_memory,
 )
 from abstract.spec.nacl import nacl_set_shmem
 from abstract.spec.physical import other_hart_exit, other_hart_interrupt, other_hart_run, tlb_fill
@@ -28,5 +28,5 @@ __all__ = [
     "hart_start", "hart_stop", "hart_suspend", "hart_status", "system_reset", "tsm_get_info", "wfi",
     "add_mmio_region", "remove_mmio_region", "guest_load_fault", "guest_store_fault",
     "allow_ext_interrupt", "nacl_write", "send_ipi", "remote_fence", "retrieve_secret",
-    "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem",
+    "other_hart_run", "other_hart_exit", "other_hart_interrupt", "nacl_set_shmem", "guest_load", "guest_store",
 ]

@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, PAGE_SIZE
-from abstract.logic import flag_at, flag_put, put_at, read_at
+from abstract.config import C, G, H, K, NC, NREGS, PAGE_SIZE
+from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
 from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
 
 Result = Tuple[int, int]
@@ -112,3 +112,34 @@ def hypervisor_write(s: SpecState, addr: int, value: int) -> Tuple[SpecState, Re
     if p < 0:
         return s, (abi.ACCESS_FAULT, 0)
     return replace(s, mem=put_at(s.mem, p, value)), (abi.ACCESS_OK, 0)
+
+
+def _guest_access(s: SpecState, g: int, reg: int) -> Tuple[int, int]:
+    """(vCPU, physical page) of the running vCPU's access to guest page g with register x`reg`
+    (1..31), the page -1 where there is no access: the hypervisor runs, the page is outside guest
+    memory or unmapped (the hardware traps: `guest_load_fault` and `guest_store_fault`)."""
+    if (s.run_cvm == HYPERVISOR) | (g < 0) | (g >= G) | (reg < 1) | (reg > NREGS):
+        return -1, -1
+    i = s.run_cvm * G + g
+    if not (flag_at(s.private, i) | flag_at(s.shared, i)):
+        return -1, -1
+    return s.run_cvm * H + s.run_vcpu, read_at(s.page, i)
+
+
+def guest_load(s: SpecState, g: int, reg: int) -> Tuple[SpecState, Result]:
+    """The running vCPU loads guest page g's contents into x`reg`: its own private page or the
+    NC page it shares. The monitor takes no part; the answer is the guest's."""
+    v, p = _guest_access(s, g, reg)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    regs = put_at(s.vcpu_regs[v], reg - 1, read_at(s.mem, p))
+    return replace(s, vcpu_regs=set_at(s.vcpu_regs, v, regs)), (abi.ACCESS_OK, 0)
+
+
+def guest_store(s: SpecState, g: int, reg: int) -> Tuple[SpecState, Result]:
+    """The running vCPU stores x`reg` into guest page g: its own private page or the NC page it
+    shares, nothing else."""
+    v, p = _guest_access(s, g, reg)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, mem=put_at(s.mem, p, read_at(s.vcpu_regs[v], reg - 1))), (abi.ACCESS_OK, 0)

@@ -113,6 +113,14 @@ def guest_page_fault(s: RvState, gpa: int) -> Step:
     return memory.guest_page_fault(RISCV, s, gpa)
 
 
+def guest_load(s: RvState, g: int, reg: int) -> Step:
+    return memory.guest_load(RISCV, s, g, reg)
+
+
+def guest_store(s: RvState, g: int, reg: int) -> Step:
+    return memory.guest_store(RISCV, s, g, reg)
+
+
 def hypervisor_read(s: RvState, addr: int) -> Step:
     return memory.hypervisor_read(RISCV, s, addr)
 

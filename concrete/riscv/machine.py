@@ -117,6 +117,14 @@ class RiscvMachine(SoftwareAllocator):
         v, p = _cached(hw.other_tlb_v, hw.other_tlb_ppn, (k * (P - 1) + phys - 1) * G + g, valid, ppn)
         return replace(hw, other_tlb_v=v, other_tlb_ppn=p)
 
+    def guest_translate(self, hw: RvHw, i: int) -> Tuple[RvHw, bool, int]:
+        """The running CVM's access through TLB entry i: a hit answers from the TLB and walks
+        nothing; a miss walks from the hart's hgatp and caches the leaf (`tlb_fill`)."""
+        if flag_at(hw.tlb_v, i):
+            return hw, True, read_at(hw.tlb_ppn, i)
+        valid, ppn = self.walk(hw, i % G)
+        return self.tlb_fill(hw, i), valid, ppn
+
     def tlb_fill(self, hw: RvHw, i: int) -> RvHw:
         """The hardware walk of guest page g = i % G, started from the hart's hgatp, is cached
         in TLB entry i, the one the running CVM (k = i // G) uses. Branch-free in the symbolic
@@ -165,6 +173,9 @@ class RiscvMachine(SoftwareAllocator):
 
     def hart_regs(self, hw: RvHw) -> Tuple[int, ...]:
         return hw.regs
+
+    def hart_reg_set(self, hw: RvHw, r: int, value: int) -> RvHw:
+        return replace(hw, regs=put_at(hw.regs, r, value))
 
     def hart_answer(self, hw: RvHw, err: int, value: int) -> RvHw:
         """SBI return: a0 = error, a1 = value."""

@@ -6,7 +6,7 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import HYPERVISOR
-from abstract.config import G, H, NC, PAGE_SIZE
+from abstract.config import G, H, NC, NREGS, PAGE_SIZE
 from abstract.logic import put_at, read_at
 
 Result = Tuple[int, int]
@@ -113,3 +113,28 @@ def hypervisor_write(hwp: Any, s: Any, addr: int, value: int) -> Tuple[Any, Resu
     if p < 0:
         return s, (abi.ACCESS_FAULT, 0)
     return replace(s, mem=put_at(s.mem, p, value)), (abi.ACCESS_OK, 0)
+
+
+def _guest_access(hwp: Any, s: Any, g: int, reg: int) -> Tuple[Any, int]:
+    """The hardware's half of the running vCPU's access to guest page g with x`reg`: the hart
+    translates it (on RISC-V through its TLB, walking and caching on a miss) and gives the
+    physical page, -1 where the access traps instead (`guest_load_fault`, `guest_store_fault`)
+    or is no access (the hypervisor runs, no such page or register). The monitor takes no part."""
+    if (s.run_cvm == HYPERVISOR) | (g < 0) | (g >= G) | (reg < 1) | (reg > NREGS):
+        return s, -1
+    hw, valid, page = hwp.guest_translate(s.hw, s.run_cvm * G + g)
+    return replace(s, hw=hw), page if valid else -1
+
+
+def guest_load(hwp: Any, s: Any, g: int, reg: int) -> Tuple[Any, Result]:
+    s, p = _guest_access(hwp, s, g, reg)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, hw=hwp.hart_reg_set(s.hw, reg - 1, read_at(s.mem, p))), (abi.ACCESS_OK, 0)
+
+
+def guest_store(hwp: Any, s: Any, g: int, reg: int) -> Tuple[Any, Result]:
+    s, p = _guest_access(hwp, s, g, reg)
+    if p < 0:
+        return s, (abi.ACCESS_FAULT, 0)
+    return replace(s, mem=put_at(s.mem, p, read_at(hwp.hart_regs(s.hw), reg - 1))), (abi.ACCESS_OK, 0)
