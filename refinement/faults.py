@@ -231,6 +231,13 @@ def _tlb_entry_unchecked(self: Any, hw: Any, i: int) -> Any:
     return hw, True, read_at(hw.tlb_ppn, i)
 
 
+def _leaf_permissions_ignored(flags: int) -> int:
+    """The copy decodes an entry by its V bit alone, R, W and X unread: every valid entry is
+    taken for a pointer (a leaf's data page is then read as a table), every other one as unmapped."""
+    from concrete.riscv.pagetable import NOT_MAPPED, POINTER
+    return POINTER if flags % 2 == 1 else NOT_MAPPED
+
+
 def _pointer_into_c_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:
     """ACE's entry check with the NC bound off by one: a pointer to the first C page passes."""
     from concrete.riscv import pagetable
@@ -346,6 +353,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "The hart answers a vCPU's load or store from its TLB entry without checking that it is valid.",
           "concrete.riscv.machine", "RiscvMachine.guest_translate", _tlb_entry_unchecked,
           ("riscv->canonical/guest_store/simulation",)),
+    Fault(26, "pt-leaf-permissions-ignored",
+          "The decoding of the hypervisor's table entries reads the V bit alone, a leaf's R, W and X bits unread.",
+          "concrete.riscv.pagetable", "entry_kind", _leaf_permissions_ignored,
+          ("riscv/pt_entry/encoding",)),
 ), key=lambda f: f.number)}
 
 

@@ -8,21 +8,12 @@ import pytest
 
 from refinement.checker import CheckOptions, check_all
 from refinement.registry import load_all
-from refinement.report import Report, to_json
 from refinement.results import Verdict
 
 pytestmark = pytest.mark.proof
 
 
-@pytest.fixture(scope="module")
-def full_proof(tmp_path_factory):
-    from abstract.config import Sizes
-    obligations = list(load_all().values())
-    results = check_all(obligations, CheckOptions(timeout=90), jobs=os.cpu_count() or 1)
-    report = Report(results, Sizes(), 90, os.cpu_count() or 1, 0.0, [])
-    out = tmp_path_factory.mktemp("proof") / "report.json"
-    out.write_text(json.dumps(to_json(report)))
-    return results, out
+# `full_proof` (tests/conftest.py): the whole proof at the default sizes, run once per session.
 
 
 def test_every_obligation_is_proven_at_default_sizes(full_proof):

@@ -201,10 +201,10 @@ def _walks_agree(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out: 
 
 
 @obligation(Layers.RISCV, "pt_copy", Kind.SIMULATION)
-@icontract.require(lambda kinds, ppns, mem, root, capacity: _source(kinds, mem, capacity))
+@icontract.require(lambda kinds, ppns, mem, root: _source(kinds, mem, PT_FREE))
 @icontract.ensure(lambda kinds, ppns, root, result: implies(result.error == abi.SUCCESS,
                                                            _walks_agree(kinds, ppns, root, result)),
                   "a copy that succeeds translates every guest page as the hypervisor's tables, into fresh pages copied from theirs")
-def copy_translates(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int, capacity: int) -> pagetable.Copy:
-    """A copy that succeeds walks every guest page as the hypervisor's tables do, each page found a fresh C page recorded as the NC page's copy (pt_copy/isolation: holding its data), none shared with the hypervisor (a lemma about code no step runs yet)."""
-    return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
+def copy_translates(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int) -> pagetable.Copy:
+    """A copy that succeeds walks every guest page as the hypervisor's tables do, each page found a fresh C page recorded as the NC page's copy (pt_copy/isolation: holding its data), none shared with the hypervisor (a lemma about code no step runs yet). The whole free run is offered: a smaller one only makes more copies fail, and a copy that succeeds takes the same pages from any run it fits in (pages come in order)."""
+    return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, PT_FREE)
