@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import icontract
 import pytest
@@ -35,3 +37,22 @@ def full_proof(tmp_path_factory):
     out = tmp_path_factory.mktemp("proof") / "report.json"
     out.write_text(json.dumps(to_json(report)))
     return results, out
+
+
+_BACKGROUND_REPLAY = "from refinement.findings import replay_scenario; replay_scenario('ace-vmid-unmasked')"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def vmid_replay_in_background():
+    """The VMID attack's replay from power-on (131072 rounds, about two minutes of one core)
+    starts in a child process with the session, so that it runs beside the single-threaded
+    tests on the otherwise idle core. It keeps its outcome on disk under the hash of the source
+    (`refinement.findings.replay_scenario`), where the findings tests read it once it is done
+    (`tests/test_findings.py` waits for it); a session that ends first stops it, and an
+    unfinished replay leaves nothing behind."""
+    child = subprocess.Popen([sys.executable, "-c", _BACKGROUND_REPLAY], cwd=Path(__file__).resolve().parents[1],
+                             stdout=subprocess.DEVNULL)
+    yield child
+    if child.poll() is None:
+        child.kill()
+        child.wait()

@@ -19,6 +19,13 @@ from refinement.results import Verdict
 pytestmark = pytest.mark.proof
 
 
+@pytest.fixture(autouse=True, scope="module")
+def replays_kept(vmid_replay_in_background):
+    """The VMID replay started with the session (tests/conftest.py) has kept its outcome: the
+    tests here read it instead of replaying (if it failed, they replay and show why)."""
+    vmid_replay_in_background.wait()
+
+
 @pytest.fixture(scope="module")
 def checked():
     obligations = load_all()
