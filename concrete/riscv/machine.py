@@ -38,8 +38,10 @@ def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
     valid = tuple(g < len(pages) for g in range(G))
     ppn = tuple(pages[g] if g < len(pages) else 0 for g in range(G))
     slot = tuple(q == k for q in range(len(hw.pte_v) // G))
-    changes = {f: tuple((old[j] & lnot(slot[j // G])) | (valid[j % G] & slot[j // G]) for j in range(len(old)))
-               for f, old in ((f, getattr(hw, f)) for f in _PTE_FIELDS)}
+
+    def flags(old: Tuple[bool, ...]) -> Tuple[bool, ...]:
+        return tuple((old[j] & lnot(slot[j // G])) | (valid[j % G] & slot[j // G]) for j in range(len(old)))
+    changes = {f: flags(getattr(hw, f)) for f in _PTE_FIELDS}
     changes["pte_ppn"] = tuple(hw.pte_ppn[j] + keep(ppn[j % G] - hw.pte_ppn[j], slot[j // G]) for j in range(len(hw.pte_ppn)))
     return replace(hw, **changes)
 
@@ -131,11 +133,11 @@ class RiscvMachine(SoftwareAllocator):
 
     def guest_translate(self, hw: RvHw, i: int) -> Tuple[RvHw, bool, int]:
         """The running CVM's access through TLB entry i: a hit answers from the TLB and walks
-        nothing; a miss walks from the hart's hgatp and caches the leaf (`tlb_fill`)."""
-        if flag_at(hw.tlb_v, i):
-            return hw, True, read_at(hw.tlb_ppn, i)
-        valid, ppn = self.walk(hw, i % G)
-        return self.tlb_fill(hw, i), valid, ppn
+        nothing; a miss walks from the hart's hgatp, caches the leaf (`tlb_fill`) and answers
+        from the entry it filled (still invalid if the walk found no leaf)."""
+        if not flag_at(hw.tlb_v, i):
+            hw = self.tlb_fill(hw, i)
+        return hw, flag_at(hw.tlb_v, i), read_at(hw.tlb_ppn, i)
 
     def tlb_fill(self, hw: RvHw, i: int) -> RvHw:
         """The hardware walk of guest page g = i % G, started from the hart's hgatp, is cached

@@ -112,8 +112,13 @@ class WalkInput:
     g: int
 
 
+def _decoded(kinds: Tuple[int, ...]) -> bool:
+    """Every entry is one of ACE's three decoded kinds."""
+    return all_of((0 <= k) & (k <= LEAF) for k in kinds)
+
+
 def walk_input_ok(t: WalkInput) -> bool:
-    return all_of((0 <= k) & (k <= LEAF) for k in t.kinds) & (0 <= t.g) \
+    return _decoded(t.kinds) & (0 <= t.g) \
         & (t.g < pagetable.guest_pages(PT_LEVELS, PT_WIDTH))
 
 
@@ -146,7 +151,7 @@ def walk_by_digits(t: WalkInput) -> Tuple[int, int]:
 
 def _source(kinds: Tuple[int, ...], mem: Tuple[int, ...], capacity: int) -> bool:
     """Decoded entries (ACE's three kinds) in NC, and free C pages, zero, from NC on."""
-    return all_of((0 <= k) & (k <= LEAF) for k in kinds) & (0 <= capacity) & (capacity <= PT_FREE) \
+    return _decoded(kinds) & (0 <= capacity) & (capacity <= PT_FREE) \
         & all_of(mem[c] == 0 for c in range(NC, NC + PT_FREE))
 
 
