@@ -1,5 +1,10 @@
 """The dependency closure is sound: every model function an obligation runs is in it. A function
-missing from the closure would let the cache serve a stale PROVEN after that function changed."""
+missing from the closure would let the cache serve a stale PROVEN after that function changed.
+
+Two sets of runs are checked: each obligation on the worker's plain inputs (each layer's initial
+state: fast, but many preconditions stop it early, and it has none for some signatures), and on
+every witness of the full proof (one replayed input per outcome the proof reached, for every
+obligation), which runs the paths the proof itself explored to each answer."""
 from __future__ import annotations
 
 import sys
@@ -9,6 +14,7 @@ import pytest
 
 from refinement import deps
 from refinement.registry import load_all
+from refinement.replay import parse_arguments
 from refinement.worker import plain_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,23 +29,27 @@ def _arguments(fn) -> dict | None:
         return None
 
 
-def _executed(fn, args) -> set:
-    """(file, first line) of every model function run by the call, contracts included."""
-    seen = set()
-    model = {p.resolve() for p in deps.model_files(ROOT)}
+def _executed(fn, args: dict, positional: tuple = ()) -> set:
+    """(file, first line) of every model function run by the call, contracts included. The hook
+    only collects code objects (a call trace, no line events); paths are resolved afterwards,
+    once per code object."""
+    codes = set()
 
-    def profile(frame, event, _arg):
-        if event == "call":
-            path = Path(frame.f_code.co_filename)
-            if path.is_absolute() and path.resolve() in model:
-                seen.add((path.resolve().relative_to(ROOT).as_posix(), frame.f_code.co_firstlineno))
-    sys.setprofile(profile)
+    def trace(frame, event, _arg):
+        codes.add(frame.f_code)  # called on "call" events only; returning None traces no lines
+    sys.settrace(trace)
     try:
-        fn(**args)
+        fn(*positional, **args)
     except Exception:  # noqa: BLE001  (a failing precondition still ran its functions)
         pass
     finally:
-        sys.setprofile(None)
+        sys.settrace(None)
+    model = {p.resolve() for p in deps.model_files(ROOT)}
+    seen = set()
+    for code in codes:
+        path = Path(code.co_filename)
+        if path.is_absolute() and path.resolve() in model:
+            seen.add((path.resolve().relative_to(ROOT).as_posix(), code.co_firstlineno))
     return seen
 
 
@@ -67,20 +77,47 @@ def idx() -> deps.Index:
     return deps.index(ROOT)
 
 
-@pytest.mark.parametrize("ob_id", sorted(load_all()))
-def test_every_function_an_obligation_runs_is_in_its_closure(ob_id, idx):
+def _outside_closure(idx: deps.Index, ob_id: str, executed: set) -> list:
+    """The model functions in `executed` that obligation `ob_id`'s closure does not reach."""
     ob = load_all()[ob_id]
-    fn = ob.function()
-    args = _arguments(fn)
-    if args is None:
-        pytest.skip("no plain input for this signature")
     reached = {(d.file, d.qualname) for d in deps.reach(idx, deps.targets([ob])[ob_id])}
-    missing = []
-    for run_file, line in _executed(fn, args):
+    missing = set()
+    for run_file, line in executed:
         owner = _owner(idx, run_file, line)
         if owner is not None and (owner.file, owner.qualname) not in reached:
-            missing.append(f"{owner.file}:{owner.qualname}")
-    assert not missing, f"{ob_id} runs functions outside its dependency closure: {sorted(set(missing))}"
+            missing.add(f"{owner.file}:{owner.qualname}")
+    return sorted(missing)
+
+
+@pytest.mark.parametrize("ob_id", sorted(load_all()))
+def test_every_function_an_obligation_runs_is_in_its_closure(ob_id, idx):
+    fn = load_all()[ob_id].function()
+    args = _arguments(fn)
+    if args is None:
+        pytest.skip("no plain input for this signature (the witness test below covers it)")
+    missing = _outside_closure(idx, ob_id, _executed(fn, args))
+    assert not missing, f"{ob_id} runs functions outside its dependency closure: {missing}"
+
+
+@pytest.fixture(scope="module")
+def witnesses(full_proof) -> dict:
+    """Every replayed witness of the full proof, by obligation: the calls that reach its outcomes."""
+    results, _ = full_proof
+    return {r.id: [o["witness"] for o in r.evidence.outcomes if o.get("witness")] for r in results}
+
+
+@pytest.mark.proof
+@pytest.mark.parametrize("ob_id", sorted(load_all()))
+def test_every_function_a_witness_runs_is_in_its_closure(ob_id, idx, witnesses):
+    calls = witnesses.get(ob_id)
+    assert calls, f"{ob_id}: the full proof kept no witness to run"
+    fn = load_all()[ob_id].function()
+    executed: set = set()
+    for call in calls:
+        positional, args = parse_arguments(call, fn)
+        executed |= _executed(fn, args, positional)
+    missing = _outside_closure(idx, ob_id, executed)
+    assert not missing, f"{ob_id}'s witnesses run functions outside its dependency closure: {missing}"
 
 
 def test_the_soundness_check_catches_a_missed_dependency(monkeypatch):
@@ -93,3 +130,19 @@ def test_the_soundness_check_catches_a_missed_dependency(monkeypatch):
     reached = {(d.file, d.qualname) for d in deps.reach(idx, deps.targets([ob])[ob_id])}
     ran = {_owner(idx, f, line) for f, line in _executed(ob.function(), _arguments(ob.function()))}
     assert any(d is not None and (d.file, d.qualname) not in reached for d in ran)
+
+
+@pytest.mark.proof
+def test_the_witness_check_catches_a_missed_dependency(monkeypatch, witnesses):
+    """The same for the witness runs, on an obligation without a plain input (the walk's lift):
+    with names no longer followed through imports, its witnesses run functions it would miss."""
+    ob_id = "riscv/pt_walk/lift"
+    fn = load_all()[ob_id].function()
+    assert _arguments(fn) is None, "this check is meant for an obligation only witnesses can run"
+    monkeypatch.setattr(deps, "_in_module", lambda *a, **k: [])
+    idx = deps.index(ROOT)
+    executed: set = set()
+    for call in witnesses[ob_id]:
+        positional, args = parse_arguments(call, fn)
+        executed |= _executed(fn, args, positional)
+    assert _outside_closure(idx, ob_id, executed)
