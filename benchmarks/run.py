@@ -1,7 +1,7 @@
 """Benchmarks (not tests): proof times, caching, sizes, and time to refute each seeded fault,
 side by side with a random-testing baseline. Writes benchmarks/results.json and results.md.
 
-    .venv/bin/python benchmarks/run.py            # the full set (about 35 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # the full set (about 70 minutes on 2 cores at 452 obligations)
     .venv/bin/python benchmarks/run.py --quick    # a small selection, to try the script
 """
 from __future__ import annotations
