@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.interrupt import sigint_default
+
 pytestmark = pytest.mark.proof
 ROOT = Path(__file__).resolve().parents[1]
 FAILURE = b"I was able to make your postcondition return False"
@@ -37,7 +39,7 @@ def watch_until_failure(tree: Path, target: str, limit: float) -> tuple[float | 
     env = {**os.environ, "PYTHONPATH": str(tree), "REFINE_TRANSITIONS": "exit_interrupt"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "crosshair", "watch", "--analysis_kind", "icontract", target],
-        cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=sigint_default,
     )
     os.set_blocking(proc.stdout.fileno(), False)
     started, seen, found = time.monotonic(), b"", None

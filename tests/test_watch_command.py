@@ -16,6 +16,7 @@ import pytest
 
 from refinement import deps
 from refinement.registry import load_all
+from tests.interrupt import sigint_default
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,7 +73,7 @@ def test_watch_reports_the_verdict_change_after_a_seeded_fault_is_saved(tmp_path
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "200"}
     proc = subprocess.Popen([sys.executable, "-m", "refinement", "watch", "--only", "*/exit_interrupt/*",
                              "--interval", "0.2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=sigint_default)
     lines: list = []
     incoming: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [incoming.put(line) for line in proc.stdout], daemon=True).start()
