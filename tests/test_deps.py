@@ -7,6 +7,7 @@ every witness of the full proof (one replayed input per outcome the proof reache
 obligation), which runs the paths the proof itself explored to each answer."""
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -29,10 +30,25 @@ def _arguments(fn) -> dict | None:
         return None
 
 
+@functools.lru_cache(maxsize=None)
+def _model_file(filename: str) -> str | None:
+    """The model file a code object's filename names, relative to the root, or None."""
+    path = Path(filename)
+    if not path.is_absolute():
+        return None
+    resolved = path.resolve()
+    return resolved.relative_to(ROOT).as_posix() if resolved in _model_paths() else None
+
+
+@functools.lru_cache(maxsize=None)
+def _model_paths() -> frozenset:
+    return frozenset(p.resolve() for p in deps.model_files(ROOT))
+
+
 def _executed(fn, args: dict, positional: tuple = ()) -> set:
     """(file, first line) of every model function run by the call, contracts included. The hook
-    only collects code objects (a call trace, no line events); paths are resolved afterwards,
-    once per code object."""
+    only collects code objects (a call trace, no line events); their files are resolved
+    afterwards, once per file for the whole session."""
     codes = set()
 
     def trace(frame, event, _arg):
@@ -44,13 +60,16 @@ def _executed(fn, args: dict, positional: tuple = ()) -> set:
         pass
     finally:
         sys.settrace(None)
-    model = {p.resolve() for p in deps.model_files(ROOT)}
-    seen = set()
-    for code in codes:
-        path = Path(code.co_filename)
-        if path.is_absolute() and path.resolve() in model:
-            seen.add((path.resolve().relative_to(ROOT).as_posix(), code.co_firstlineno))
-    return seen
+    return {(f, code.co_firstlineno) for code in codes if (f := _model_file(code.co_filename))}
+
+
+def _witness_runs(fn, calls: list) -> set:
+    """`_executed` over every witness call of `fn`."""
+    executed: set = set()
+    for call in calls:
+        positional, args = parse_arguments(call, fn)
+        executed |= _executed(fn, args, positional)
+    return executed
 
 
 def _owner(idx: deps.Index, file: str, line: int):
@@ -111,12 +130,7 @@ def witnesses(full_proof) -> dict:
 def test_every_function_a_witness_runs_is_in_its_closure(ob_id, idx, witnesses):
     calls = witnesses.get(ob_id)
     assert calls, f"{ob_id}: the full proof kept no witness to run"
-    fn = load_all()[ob_id].function()
-    executed: set = set()
-    for call in calls:
-        positional, args = parse_arguments(call, fn)
-        executed |= _executed(fn, args, positional)
-    missing = _outside_closure(idx, ob_id, executed)
+    missing = _outside_closure(idx, ob_id, _witness_runs(load_all()[ob_id].function(), calls))
     assert not missing, f"{ob_id}'s witnesses run functions outside its dependency closure: {missing}"
 
 
@@ -127,9 +141,7 @@ def test_the_soundness_check_catches_a_missed_dependency(monkeypatch):
     ob = load_all()[ob_id]
     monkeypatch.setattr(deps, "_in_module", lambda *a, **k: [])
     idx = deps.index(ROOT)  # a fresh index: the shared one has memoized the real references
-    reached = {(d.file, d.qualname) for d in deps.reach(idx, deps.targets([ob])[ob_id])}
-    ran = {_owner(idx, f, line) for f, line in _executed(ob.function(), _arguments(ob.function()))}
-    assert any(d is not None and (d.file, d.qualname) not in reached for d in ran)
+    assert _outside_closure(idx, ob_id, _executed(ob.function(), _arguments(ob.function())))
 
 
 @pytest.mark.proof
@@ -141,8 +153,4 @@ def test_the_witness_check_catches_a_missed_dependency(monkeypatch, witnesses):
     assert _arguments(fn) is None, "this check is meant for an obligation only witnesses can run"
     monkeypatch.setattr(deps, "_in_module", lambda *a, **k: [])
     idx = deps.index(ROOT)
-    executed: set = set()
-    for call in witnesses[ob_id]:
-        positional, args = parse_arguments(call, fn)
-        executed |= _executed(fn, args, positional)
-    assert _outside_closure(idx, ob_id, executed)
+    assert _outside_closure(idx, ob_id, _witness_runs(fn, witnesses[ob_id]))
