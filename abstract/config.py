@@ -22,11 +22,11 @@ class Sizes:
     # H): where they coincide, indexing by the wrong one proves. Where these defaults coincide
     # (harts, guest pages and physical harts; CVMs and FP registers), `SECOND` differs.
     nc_pages: int = 5      # hypervisor (non-confidential) memory pages
-    c_pages: int = 4       # confidential memory pages, including one page-table root per CVM slot
+    c_pages: int = 6       # confidential memory pages, including `levels` G-stage table pages per CVM slot
     cvms: int = 2          # CVM slots
     harts: int = 3         # virtual harts per CVM
     guest_pages: int = 3   # guest-physical pages per CVM
-    levels: int = 2        # levels of the hypervisor's G-stage tables PROMOTE's copy reads (Sv48x4: 4)
+    levels: int = 2        # levels of G-stage tables: the CVMs' and the hypervisor's PROMOTE copies (Sv48x4: 4)
     mmio_regions: int = 1  # MMIO region slots per CVM (ACE allows 1024)
     phys_harts: int = 3    # physical harts: the modelled one (0) and others that run vCPUs too
     fp_registers: int = 2  # floating-point registers per file (f0..f31 has 32): see NFREGS below
@@ -37,7 +37,7 @@ class Sizes:
 
 # The second configuration CI proves in full: every pair of sizes equal at the defaults differs
 # here, and every pair equal here differs at the defaults (`tests/test_config.py` checks both).
-SECOND = dict(nc_pages=4, c_pages=4, cvms=2, harts=2, guest_pages=3, mmio_regions=2, phys_harts=4, fp_registers=1)
+SECOND = dict(nc_pages=4, c_pages=5, cvms=2, harts=2, guest_pages=3, mmio_regions=2, phys_harts=4, fp_registers=1)
 
 
 LIMITS = {
@@ -61,10 +61,11 @@ def validate(sizes: Sizes) -> Sizes:
             raise ConfigError(
                 f"size {name}={value!r} is out of range: use an integer from {lo} to {hi}"
             )
-    if sizes.c_pages <= sizes.cvms:
+    tables = sizes.cvms * sizes.levels
+    if sizes.c_pages <= tables:
         raise ConfigError(
             f"c_pages={sizes.c_pages} leaves no free confidential page once each of the "
-            f"{sizes.cvms} CVM slots has its page-table root: raise c_pages above cvms"
+            f"{sizes.cvms} CVM slots has its {sizes.levels} G-stage table pages: raise c_pages above {tables}"
         )
     return sizes
 
@@ -97,6 +98,10 @@ H = SIZES.harts
 G = SIZES.guest_pages
 R = SIZES.mmio_regions
 P = SIZES.phys_harts
+LEVELS = SIZES.levels
+# The C pages the monitor reserves for the CVMs' G-stage tables, `LEVELS` per slot (a root, then
+# one table per lower level), the first of C; the allocator hands out the others.
+TABLES = K * LEVELS
 PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)

@@ -31,7 +31,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      ("pt_walk_level", "pt_entry", "pt_copy", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
-     "the hypervisor's mode is not kept, as one-level tables make the mode immaterial (issue 17)",
+     "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "
+     "(Sv48x4's four with --levels 4; issue 17)",
      ("ace-vmid-unmasked", "hgatp_word")),
     ("PROMOTE: measurement / attestation", DELIBERATE,
      "an abstract digest of the copied pages in guest order stands for SHA3-384 PCRs; what the proofs need is that "

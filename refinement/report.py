@@ -31,8 +31,13 @@ ASSUMPTIONS = (
     "monitor only saves, restores, swaps and zeroes whole files (a test checks that no model code "
     "indexes into one), so each register is moved as register 0 is and one register stands for all "
     "(data independence); the FP-switching obligations are also proven at width 32 in the test suite.",
-    "G-stage tables are one level of leaf PTEs per CVM with a monitor-owned root page; multi-level "
-    "walks are not modelled. Each physical hart has a G-stage TLB, VMID-tagged, one entry per guest "
+    "A CVM's G-stage tables are `levels` deep (configuration table), in table pages the monitor "
+    "reserves for its slot: a root, then one table per lower level, chained by a pointer in entry 0 "
+    "of each, the last holding one leaf per guest page (ACE allocates table pages from its page pool). "
+    "Entries are held as their decoded fields, whose word format the encoding lemmas state; the other "
+    "entries of each table, which would map guest pages beyond the model's, are not held. The hardware "
+    "walk reads `levels` levels from the hart's hgatp word, whatever its MODE (Sv48x4 has four: "
+    "`--levels 4`). Each physical hart has a G-stage TLB, VMID-tagged, one entry per guest "
     "page, filled by the hardware while a guest runs there (`tlb_fill`) and emptied by hfence.gvma: "
     "on the monitor's hart at once, on the others when they next switch (a queued fence, as ACE), "
     "or at once on every hart before a page is freed (a shootdown). The running vCPU's loads and "
@@ -55,8 +60,8 @@ ASSUMPTIONS = (
     "assumed to behave as this hart's do.",
     "PROMOTE_TO_TVM takes the hypervisor's guest pages decoded (which NC page backs each guest page) "
     "rather than walking its hgatp tables: a page's contents are one abstract value.",
-    "G-stage tables are one level of leaves per CVM. The hardware walk decodes the hart's hgatp word, "
-    "but only CVMs' tables exist: a walk from any other root (the hypervisor's own tables) finds no leaf.",
+    "Only the CVMs' G-stage tables exist at the RISC-V layer: a walk from any other root (the "
+    "hypervisor's own tables) finds no leaf.",
     "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "
     "fields, not bytes.",
     "Not modelled: DMA isolation (IOPMP is a stub in ACE as well).",

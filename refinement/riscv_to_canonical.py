@@ -1,5 +1,5 @@
 """Abstraction from the RISC-V model to the canonical machine, and the RISC-V representation
-invariant (PMP layout, PTE bit patterns, hgatp of each slot)."""
+invariant (PMP layout, the CVMs' table entries, hgatp of each slot)."""
 from __future__ import annotations
 
 from typing import Tuple
@@ -9,7 +9,7 @@ from abstract.config import G, H, K, NC, NFREGS, NREGS, P, PAGES
 from abstract.domain import HYPERVISOR
 from abstract.logic import all_of, implies, keep, lnot, same
 from abstract.spec.switch import declassified
-from concrete.riscv import pmp
+from concrete.riscv import cvm_tables, pmp
 from concrete.riscv.machine import RISCV
 from concrete.riscv.state import RvHw, RvState
 from refinement.canonical_to_spec import canonical_invariant, running_ok
@@ -26,12 +26,22 @@ def exit_csrs(hw: RvHw) -> Tuple[int, ...]:
             hw.exit_hvip)
 
 
+def leaf_valid(hw: RvHw) -> Tuple[bool, ...]:
+    """Each guest-map entry's leaf's V bit (a leaf: `ptes_ok` keeps R W U A D equal to it)."""
+    return tuple(hw.pt_v[e] for e in cvm_tables.LEAF_AT)
+
+
+def leaf_ppn(hw: RvHw) -> Tuple[int, ...]:
+    """Each guest-map entry's leaf's PPN."""
+    return tuple(hw.pt_ppn[e] for e in cvm_tables.LEAF_AT)
+
+
 def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
     # The hypervisor's hgatp: live while it runs, saved by the monitor otherwise (branch-free).
     hv_stage2 = hw.hv_hgatp + keep(hw.hgatp_csr - hw.hv_hgatp, hypervisor_runs)
     return CanonHw(
         iso_open=abs_iso_open(hw),
-        t_valid=hw.pte_v, t_exec=hw.pte_x, t_page=hw.pte_ppn,
+        t_valid=leaf_valid(hw), t_exec=tuple(hw.pt_x[e] for e in cvm_tables.LEAF_AT), t_page=leaf_ppn(hw),
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
         hv_stage2=hv_stage2,
@@ -53,11 +63,11 @@ def abs_riscv(s: RvState) -> CanonState:
 
 def riscv_shapes_ok(hw: RvHw) -> bool:
     pmp_fields = (hw.pmp_mode, hw.pmp_r, hw.pmp_w, hw.pmp_x, hw.pmp_addr)
-    ptes = (hw.pte_v, hw.pte_r, hw.pte_w, hw.pte_x, hw.pte_u, hw.pte_a, hw.pte_d, hw.pte_ppn,
-            hw.tlb_v, hw.tlb_ppn)
+    ptes = (hw.tlb_v, hw.tlb_ppn)
+    tables = tuple(getattr(hw, f) for f in cvm_tables.FIELDS) + (hw.pt_ppn,)
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
-        and len(hw.hgatp) == K
+        and len(hw.hgatp) == K and all(len(f) == cvm_tables.WORDS for f in tables)
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
@@ -75,13 +85,19 @@ def pmp_layout_ok(hw: RvHw) -> bool:
     return pmp.layout_ok(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, hw.pmp_x, NC, PAGES)
 
 
-def ptes_ok(hw: RvHw) -> bool:
-    """Every valid PTE is a leaf with R W U A D (X only if private); invalid ones are zero."""
-    rest = (hw.pte_r, hw.pte_w, hw.pte_u, hw.pte_a, hw.pte_d)
-    return all_of(
-        all_of(f[i] == hw.pte_v[i] for f in rest) & implies(lnot(hw.pte_v[i]), lnot(hw.pte_x[i]))
-        for i in range(K * G)
-    )
+def ptes_ok(s: RvState) -> bool:
+    """The table entries of each slot are those the monitor writes: a live CVM's chain of
+    pointers (V alone) from its root to its leaf table, an empty slot's clear; each leaf R W U
+    A D as its V, X only if valid, a clear leaf's PPN 0."""
+    hw = s.hw
+    rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
+    live = tuple(s.live[cvm_tables.PLACES[e][0]] for e in cvm_tables.POINTERS)
+    pointers = all_of((hw.pt_v[e] == on) & all_of(lnot(f[e]) for f in rest) & lnot(hw.pt_x[e])
+                      & (hw.pt_ppn[e] == keep(cvm_tables.next_page(e), on))
+                      for e, on in zip(cvm_tables.POINTERS, live))
+    leaves = all_of(all_of(f[e] == hw.pt_v[e] for f in rest) & implies(lnot(hw.pt_v[e]), lnot(hw.pt_x[e]) & (hw.pt_ppn[e] == 0))
+                    for e in cvm_tables.LEAF_AT)
+    return pointers & leaves
 
 
 def tlb_ok(s: RvState) -> bool:
@@ -91,17 +107,18 @@ def tlb_ok(s: RvState) -> bool:
     or, while a fence of the CVM is queued for it, NC pages. So no cached translation reaches a
     C page the CVM does not own: none that was freed, and none that another CVM got since."""
     hw = s.hw
-    here = all_of(implies(hw.tlb_v[i], hw.pte_v[i] & (hw.tlb_ppn[i] == hw.pte_ppn[i])) for i in range(K * G))
-    return here & all_of(other_entry_ok(hw, s.other_harts[q], k, q, g)
+    valid, ppn = leaf_valid(hw), leaf_ppn(hw)
+    here = all_of(implies(hw.tlb_v[i], valid[i] & (hw.tlb_ppn[i] == ppn[i])) for i in range(K * G))
+    return here & all_of(other_entry_ok(hw, valid, ppn, s.other_harts[q], k, q, g)
                          for k in range(K) for q in range(P - 1) for g in range(G))
 
 
-def other_entry_ok(hw: RvHw, mark: int, k: int, q: int, g: int) -> bool:
+def other_entry_ok(hw: RvHw, valid: Tuple[bool, ...], ppn: Tuple[int, ...], mark: int, k: int, q: int, g: int) -> bool:
     """Hart q + 1, which runs vCPU `mark` - 1 (0: none): its cached translation of CVM k's
     guest page g (see `tlb_ok`)."""
     e, i = (k * (P - 1) + q) * G + g, k * G + g
     runs_k = (k * H < mark) & (mark <= (k + 1) * H)
-    current = hw.pte_v[i] & (hw.other_tlb_ppn[e] == hw.pte_ppn[i])
+    current = valid[i] & (hw.other_tlb_ppn[e] == ppn[i])
     queued_nc = hw.other_fence[k * (P - 1) + q] & (hw.other_tlb_ppn[e] < NC)
     return implies(hw.other_tlb_v[e], runs_k & (current | queued_nc))
 
@@ -119,9 +136,9 @@ def hgatp_ok(s: RvState) -> bool:
 
 
 def riscv_local(s: RvState) -> bool:
-    """What the RISC-V layer adds, inductive on its own: PMP layout, PTE bit patterns, a TLB
+    """What the RISC-V layer adds, inductive on its own: PMP layout, table entries as the monitor writes them, a TLB
     coherent with the tables, hgatp."""
-    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s.hw) & tlb_ok(s) & hgatp_ok(s))
+    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s) & tlb_ok(s) & hgatp_ok(s))
 
 
 def riscv_invariant(s: RvState) -> bool:
@@ -149,15 +166,18 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     """What the hypervisor observes of the RISC-V model, read off RISC-V fields: NC memory, its
     GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
     G-stage leaves (private = a leaf into C), who runs, its FPU registers and hgatp (likewise
-    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit."""
+    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit. The
+    tables' pointers are seen too: they follow from which slots are live (`ptes_ok`)."""
     hw = s.hw
     hv = s.run_cvm == HYPERVISOR
     regs = hw.regs if hv else hw.hv_saved
     fregs = hw.fregs if hv else hw.hv_fregs
     hgatp = hw.hgatp_csr if hv else hw.hv_hgatp
-    private = tuple(hw.pte_v[i] & (hw.pte_ppn[i] >= NC) for i in range(K * G))
-    shared = tuple(hw.pte_v[i] & (hw.pte_ppn[i] < NC) for i in range(K * G))
-    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pte_ppn, s.run_cvm, s.run_vcpu,
+    valid, ppn = leaf_valid(hw), leaf_ppn(hw)
+    private = tuple(valid[i] & (ppn[i] >= NC) for i in range(K * G))
+    shared = tuple(valid[i] & (ppn[i] < NC) for i in range(K * G))
+    chain = tuple((hw.pt_v[e], hw.pt_ppn[e]) for e in cvm_tables.POINTERS)
+    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, ppn, chain, s.run_cvm, s.run_vcpu,
             regs, fregs, hgatp, hw.nacl_gprs, exit_csrs(hw), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.nacl_page, s.other_harts, s.hv_hvip,
             s.hv_stimecmp, s.halted)

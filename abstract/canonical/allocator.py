@@ -7,14 +7,14 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract.domain import FREE, CVM_BASE
-from abstract.config import C, K, NC
+from abstract.config import C, K, NC, TABLES
 from abstract.logic import each, keep, put_at
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     """Up to n free pages, lowest first (global page numbers)."""
     found: Tuple[int, ...] = ()
-    for p in range(K, C):
+    for p in range(TABLES, C):
         if len(found) < n and owner[p] == FREE:
             found = found + (NC + p,)
     return found

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R
+from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R, TABLES
 from abstract.logic import each, keep, lnot, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
@@ -24,10 +24,10 @@ def _free_slot(s: SpecState) -> int:
 
 
 def _free_pages(s: SpecState, n: int) -> Tuple[int, ...]:
-    """The first n free C pages in index order (fewer if memory is short); the K root pages
+    """The first n free C pages in index order (fewer if memory is short); the TABLES table pages
     are the monitor's and never handed out."""
     found: Tuple[int, ...] = ()
-    for p in range(K, C):
+    for p in range(TABLES, C):
         if len(found) < n and s.owner[p] == FREE:
             found = found + (p,)
     return found

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, NREGS, PAGE_SIZE
+from abstract.config import C, G, H, K, NC, NREGS, PAGE_SIZE, TABLES
 from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
 from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
 
@@ -79,7 +79,7 @@ def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
     i = s.run_cvm * G + gpa // PAGE_SIZE
     if flag_at(s.private, i) | flag_at(s.shared, i):
         return s, (abi.ACCESS_OK, 0)
-    for p in range(K, C):
+    for p in range(TABLES, C):
         if s.owner[p] == FREE:
             return replace(
                 s,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R
+from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R, TABLES
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
@@ -63,11 +63,6 @@ class SpecState:
     halted: bool            # the monitor has stopped for good (`failure.halt`); never, while it is correct
 
 
-def root_page(k: int) -> int:
-    """The C page (global index) the monitor reserves for CVM slot k's translation root."""
-    return NC + k
-
-
 def shapes_ok(s: SpecState) -> bool:
     return (
         len(s.mem) == PAGES and len(s.owner) == C and len(s.live) == K and len(s.ids) == K
@@ -88,9 +83,9 @@ def shapes_ok(s: SpecState) -> bool:
 
 
 def owners_ok(s: SpecState) -> bool:
-    """Root pages belong to the monitor, every other C page is free or a live CVM's; free is zero."""
+    """Table pages belong to the monitor, every other C page is free or a live CVM's; free is zero."""
     return all_of(
-        (s.owner[p] == MONITOR) if p < K else (
+        (s.owner[p] == MONITOR) if p < TABLES else (
             ((s.owner[p] == FREE) & (s.mem[NC + p] == 0))
             | any_of((s.owner[p] == CVM_BASE + k) & s.live[k] for k in range(K))
         )
@@ -102,7 +97,7 @@ def entry_ok(s: SpecState, i: int) -> bool:
     k = i // G
     priv, sh, pg = s.private[i], s.shared[i], s.page[i]
     return (
-        implies(priv, (NC + K <= pg) & (pg < PAGES) & lnot(sh) & s.live[k])
+        implies(priv, (NC + TABLES <= pg) & (pg < PAGES) & lnot(sh) & s.live[k])
         & implies(sh, (0 <= pg) & (pg < NC) & s.live[k])
         & implies(lnot(priv | sh), pg == 0)
     )
@@ -114,7 +109,7 @@ def maps_ok(s: SpecState) -> bool:
     n = K * G
     owned_by_mapper = all_of(
         implies(s.private[i] & (s.page[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
-        for i in range(n) for p in range(K, C)
+        for i in range(n) for p in range(TABLES, C)
     )
     injective = all_of(
         lnot(s.private[i] & s.private[j] & (s.page[i] == s.page[j]))
@@ -125,7 +120,7 @@ def maps_ok(s: SpecState) -> bool:
             s.owner[p] == CVM_BASE + k,
             any_of(s.private[k * G + g] & (s.page[k * G + g] == NC + p) for g in range(G)),
         )
-        for p in range(K, C) for k in range(K)
+        for p in range(TABLES, C) for k in range(K)
     )
     return all_of(entry_ok(s, i) for i in range(n)) & owned_by_mapper & injective & owned_mapped
 
@@ -252,10 +247,10 @@ def next_id(s: SpecState) -> int:
 
 
 def spec_initial() -> SpecState:
-    """Power-on: no CVMs, root pages reserved, all other memory zero, the hypervisor running."""
+    """Power-on: no CVMs, table pages reserved, all other memory zero, the hypervisor running."""
     return SpecState(
         mem=(0,) * PAGES,
-        owner=tuple(MONITOR if p < K else FREE for p in range(C)),
+        owner=tuple(MONITOR if p < TABLES else FREE for p in range(C)),
         live=(False,) * K,
         ids=(0,) * K,
         hart=(POWERED_OFF,) * (K * H),

@@ -5,14 +5,11 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import G, H, NC, NFREGS, NREGS, P
+from abstract.config import G, H, K, NFREGS, NREGS, P
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import any_of, flag_at, flag_put, keep, lnot, put_at, read_at, set_at
-from concrete.riscv import gstage, pmp, sbi, trap
+from abstract.logic import flag_at, keep, lnot, put_at, read_at, set_at
+from concrete.riscv import cvm_tables, gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw, riscv_initial
-
-_PTE_FIELDS = ("pte_v", "pte_r", "pte_w", "pte_x", "pte_u", "pte_a", "pte_d")
-
 
 def _tor_perms(hw: RvHw, entry: int, on: bool) -> RvHw:
     return replace(
@@ -24,26 +21,32 @@ def _tor_perms(hw: RvHw, entry: int, on: bool) -> RvHw:
 
 
 def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
-    """Write PTE i: a private leaf (R W X U A D V), a shared leaf (R W U A D V) or invalid."""
-    changes = {f: flag_put(getattr(hw, f), i, valid) for f in _PTE_FIELDS}
-    changes["pte_x"] = flag_put(hw.pte_x, i, valid & private)
-    changes["pte_ppn"] = put_at(hw.pte_ppn, i, ppn)
-    return replace(hw, **changes)
+    """Write guest-map entry i's leaf: private (R W X U A D V), shared (R W U A D V) or clear.
+    Branch-free in the symbolic entry: each leaf takes the new value where it is entry i's."""
+    hit = tuple(False if at < 0 else at == i for at in cvm_tables.LEAF_OF)
+    return _entries(hw, hit, tuple((valid, valid & private, ppn) for _ in hit))
 
 
 def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
-    """CVM k's G leaves written at once: guest page g a private leaf to pages[g] for each page
-    given, the others invalid. One `replace`, branch-free in a symbolic k, where G calls of
-    `_leaf` were G (the VMID attack's 131072 promotes spent half their time there)."""
-    valid = tuple(g < len(pages) for g in range(G))
-    ppn = tuple(pages[g] if g < len(pages) else 0 for g in range(G))
-    slot = tuple(q == k for q in range(len(hw.pte_v) // G))
+    """CVM slot k's tables written at once (`cvm_tables.slot_entries`): the chain of pointers
+    and guest page g a private leaf to pages[g] for each page given; no pages, all clear.
+    One `replace`, branch-free in a symbolic k (the VMID attack's 131072 promotes spent half
+    their time writing leaves one by one)."""
+    loaded = tuple(e for q in range(K) for e in cvm_tables.slot_entries(q, pages))
+    return _entries(hw, tuple(k == q for q, _, _ in cvm_tables.PLACES), loaded)
 
-    def flags(old: Tuple[bool, ...]) -> Tuple[bool, ...]:
-        return tuple((old[j] & lnot(slot[j // G])) | (valid[j % G] & slot[j // G]) for j in range(len(old)))
-    changes = {f: flags(getattr(hw, f)) for f in _PTE_FIELDS}
-    changes["pte_ppn"] = tuple(hw.pte_ppn[j] + keep(ppn[j % G] - hw.pte_ppn[j], slot[j // G]) for j in range(len(hw.pte_ppn)))
-    return replace(hw, **changes)
+
+def _entries(hw: RvHw, hit: Tuple[bool, ...], new: Tuple[Tuple[bool, bool, int], ...]) -> RvHw:
+    """Entries where `hit` holds take `new` (V, X, PPN): a pointer V alone, a leaf R W U A D as
+    V; the others are kept."""
+    pointer = tuple(at < 0 for at in cvm_tables.LEAF_OF)
+
+    def flags(old: Tuple[bool, ...], value) -> Tuple[bool, ...]:
+        return tuple((old[e] & lnot(hit[e])) | (value(e) & hit[e]) for e in range(len(old)))
+    leafy = flags(hw.pt_r, lambda e: new[e][0] & lnot(pointer[e]))
+    return replace(hw, pt_v=flags(hw.pt_v, lambda e: new[e][0]), pt_r=leafy, pt_w=leafy, pt_u=leafy, pt_a=leafy, pt_d=leafy,
+                   pt_x=flags(hw.pt_x, lambda e: new[e][1] & lnot(pointer[e])),
+                   pt_ppn=tuple(p + keep(new[e][2] - p, hit[e]) for e, p in enumerate(hw.pt_ppn)))
 
 
 def _cached(tlb_v: Tuple[bool, ...], tlb_ppn: Tuple[int, ...], i: int, valid: bool, ppn: int) -> Tuple[tuple, tuple]:
@@ -86,7 +89,9 @@ class RiscvMachine(SoftwareAllocator):
         return _leaf(hw, i, False, False, 0)
 
     def translation_entry(self, hw: RvHw, i: int) -> Tuple[bool, int]:
-        return flag_at(hw.pte_v, i), read_at(hw.pte_ppn, i)
+        """The monitor reads guest-map entry i's leaf (it knows where its tables are)."""
+        at = cvm_tables.LEAF_AT
+        return flag_at(tuple(hw.pt_v[e] for e in at), i), read_at(tuple(hw.pt_ppn[e] for e in at), i)
 
     def translation_fence(self, hw: RvHw, k: int) -> RvHw:
         """ACE's broadcast of a remote hfence.gvma: the fence with CVM k's VMID runs on this
@@ -151,13 +156,12 @@ class RiscvMachine(SoftwareAllocator):
         return self.walk_word(hw, hw.hgatp_csr, g)
 
     def walk_word(self, hw: RvHw, word: int, g: int) -> Tuple[bool, int]:
-        """(valid, PPN) of guest page g's leaf, walking from the hgatp word `word`: under Sv48x4
-        or Sv57x4, the table its PPN roots. Only CVMs' tables are modelled (one level; issue 17
-        adds the hypervisor's and real depth): a walk from any other root finds no leaf."""
+        """(valid, PPN) of guest page g's leaf, walking from the hgatp word `word` through the
+        tables its root names (`cvm_tables.walk`), under Sv48x4 or Sv57x4. Only the CVMs' tables
+        are modelled (the hypervisor's are PROMOTE's input, issue 17): a walk from any other
+        root finds nothing."""
         mode, _, root = gstage.decode_hgatp(word)
-        paged = (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4)
-        hits = tuple(paged & (root == root_ppn(e // G)) & (e % G == g) & hw.pte_v[e] for e in range(len(hw.pte_v)))
-        return any_of(hits), sum(keep(hw.pte_ppn[e], hits[e]) for e in range(len(hits)))
+        return cvm_tables.walk(hw, (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4), root, g)
 
     def hart_boot(self, hw: RvHw, k: int, pc: int) -> RvHw:
         """The boot vCPU's mepc is the entry pc; the others wait for HSM hart_start."""
@@ -271,7 +275,7 @@ class RiscvMachine(SoftwareAllocator):
 
 def root_ppn(k: int) -> int:
     """Physical page number of CVM slot k's root table (physical memory starts at 0 here)."""
-    return NC + k
+    return cvm_tables.table_page(k, 0)
 
 
 RISCV = RiscvMachine()

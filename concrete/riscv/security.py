@@ -3,7 +3,7 @@ as the spec's integrity is from `SPEC_FIELDS`.
 
 A field the canonical layer also has (memory, the CVM table, saved registers) is kept by the
 spec's integrity through the abstraction and the simulation squares. The fields only this layer
-has, a CVM's hgatp, its G-stage leaves' bits, its TLB entries and its vCPUs' saved pcs, no
+has, a CVM's hgatp, its G-stage table entries, its TLB entries and its vCPUs' saved pcs, no
 abstraction reaches: a step that writes another CVM's TLB entry is caught here or nowhere. The
 statement needs only the local invariants (it is proven beside the RISC-V square, in one run)."""
 from __future__ import annotations

@@ -9,10 +9,13 @@ from abstract.shapes import (
     EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, OtherFences, OtherHarts, OtherTlbFlags, OtherTlbInts, Owners,
     PageData, PendingFlags, RegionInts, Regs, SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
+from concrete.riscv.cvm_tables import FIELDS, WORDS
 from concrete.riscv.pmp import ENTRIES
 
 PmpInts = Tuple[(int,) * ENTRIES]
 PmpFlags = Tuple[(bool,) * ENTRIES]
+PtFlags = Tuple[(bool,) * WORDS]
+PtInts = Tuple[(int,) * WORDS]
 
 
 @immutable
@@ -30,15 +33,15 @@ class RvHw:
     hgatp: SlotInts
     hgatp_csr: int
     hv_hgatp: int
-    # G-stage leaf PTEs, entry k * G + g, one tuple per field (struct of arrays).
-    pte_v: EntryFlags
-    pte_r: EntryFlags
-    pte_w: EntryFlags
-    pte_x: EntryFlags
-    pte_u: EntryFlags
-    pte_a: EntryFlags
-    pte_d: EntryFlags
-    pte_ppn: EntryInts
+    # The CVMs' G-stage tables in the monitor's table pages, entry by entry (`cvm_tables`).
+    pt_v: PtFlags
+    pt_r: PtFlags
+    pt_w: PtFlags
+    pt_x: PtFlags
+    pt_u: PtFlags
+    pt_a: PtFlags
+    pt_d: PtFlags
+    pt_ppn: PtInts
     # The G-stage TLB, tagged by VMID: entry k * G + g caches CVM k's translation of guest
     # page g (hardware fills it as the guest runs; hfence.gvma empties a VMID's entries).
     tlb_v: EntryFlags
@@ -108,7 +111,7 @@ class RvState:
 
 def riscv_initial() -> RvState:
     """Boot: firmware's all-memory entry 15 (base from entry 14), the monitor's entries 0-1
-    covering C with no permission, every hgatp Bare, no PTEs, the hypervisor running."""
+    covering C with no permission, every hgatp Bare, every table entry clear, the hypervisor running."""
     from abstract.canonical.state import initial_monitor_data
     from abstract.config import G, H, K, NFREGS, NREGS, P
     from concrete.riscv import pmp
@@ -126,8 +129,7 @@ def riscv_initial() -> RvState:
         hw=RvHw(
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
             hgatp=(0,) * K, hgatp_csr=0, hv_hgatp=0,
-            pte_v=no, pte_r=no, pte_w=no, pte_x=no, pte_u=no, pte_a=no, pte_d=no,
-            pte_ppn=(0,) * (K * G), tlb_v=no, tlb_ppn=(0,) * (K * G),
+            **{f: (False,) * WORDS for f in FIELDS}, pt_ppn=(0,) * WORDS, tlb_v=no, tlb_ppn=(0,) * (K * G),
             other_tlb_v=(False,) * (K * (P - 1) * G), other_tlb_ppn=(0,) * (K * (P - 1) * G),
             other_fence=(False,) * (K * (P - 1)),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),
