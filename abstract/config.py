@@ -37,7 +37,7 @@ class Sizes:
 
 # The second configuration CI proves in full: every pair of sizes equal at the defaults differs
 # here, and every pair equal here differs at the defaults (`tests/test_config.py` checks both).
-SECOND = dict(nc_pages=4, c_pages=5, cvms=2, harts=2, guest_pages=3, mmio_regions=2, phys_harts=4, fp_registers=1)
+SECOND = dict(nc_pages=4, c_pages=7, cvms=2, harts=2, guest_pages=3, levels=3, mmio_regions=2, phys_harts=4, fp_registers=1)
 
 
 LIMITS = {

@@ -15,6 +15,7 @@ from abstract import abi
 from abstract.config import H, NC, NREGS
 from abstract.domain import FREE, HYPERVISOR
 from abstract.logic import keep, lnot, set_at
+from concrete.riscv.cvm_tables import chain_of as _model_chain_of
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,15 @@ def _leaf_permissions_ignored(flags: int) -> int:
     return POINTER if flags % 2 == 1 else NOT_MAPPED
 
 
+def _chain_to_next_slot(k: int, loaded: bool) -> Any:
+    """The monitor loads CVM slot k's tables with its root's pointer leading into the next
+    slot's tables: the CVM's walk continues through another CVM's leaves."""
+    from abstract.config import K
+    from concrete.riscv import cvm_tables
+    chain = _model_chain_of(k, loaded)
+    return ((chain[0][0], cvm_tables.table_page((k + 1) % K, 1) if loaded else 0),) + chain[1:]
+
+
 def _pointer_into_c_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:
     """ACE's entry check with the NC bound off by one: a pointer to the first C page passes."""
     from concrete.riscv import pagetable
@@ -353,6 +363,11 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "The hart answers a vCPU's load or store from its TLB entry without checking that it is valid.",
           "concrete.riscv.machine", "RiscvMachine.guest_translate", _tlb_entry_unchecked,
           ("riscv->canonical/guest_store/simulation",)),
+    Fault(27, "table-chain-to-next-slot",
+          "Loading a CVM's G-stage tables, the monitor points its root at the next slot's table.",
+          "concrete.riscv.cvm_tables", "chain_of", _chain_to_next_slot,
+          ("riscv->canonical/promote_to_tvm/invariant",),
+          sizes=(("cvms", 2),)),
     Fault(26, "pt-leaf-permissions-ignored",
           "The decoding of the hypervisor's table entries reads the V bit alone, a leaf's R, W and X bits unread.",
           "concrete.riscv.pagetable", "entry_kind", _leaf_permissions_ignored,

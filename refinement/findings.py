@@ -31,8 +31,7 @@ ACE_COMMIT = "b64f6c8"
 
 def _leaf_page(s: Any, i: int) -> int:
     """The PPN of guest-map entry i's leaf in a RISC-V state (0 when not mapped)."""
-    from concrete.riscv import cvm_tables
-    return s.hw.pt_ppn[cvm_tables.LEAF_AT[i]]
+    return s.hw.pt_ppn[i]
 
 
 @dataclass(frozen=True)

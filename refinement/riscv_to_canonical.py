@@ -26,22 +26,12 @@ def exit_csrs(hw: RvHw) -> Tuple[int, ...]:
             hw.exit_hvip)
 
 
-def leaf_valid(hw: RvHw) -> Tuple[bool, ...]:
-    """Each guest-map entry's leaf's V bit (a leaf: `ptes_ok` keeps R W U A D equal to it)."""
-    return tuple(hw.pt_v[e] for e in cvm_tables.LEAF_AT)
-
-
-def leaf_ppn(hw: RvHw) -> Tuple[int, ...]:
-    """Each guest-map entry's leaf's PPN."""
-    return tuple(hw.pt_ppn[e] for e in cvm_tables.LEAF_AT)
-
-
 def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
     # The hypervisor's hgatp: live while it runs, saved by the monitor otherwise (branch-free).
     hv_stage2 = hw.hv_hgatp + keep(hw.hgatp_csr - hw.hv_hgatp, hypervisor_runs)
     return CanonHw(
         iso_open=abs_iso_open(hw),
-        t_valid=leaf_valid(hw), t_exec=tuple(hw.pt_x[e] for e in cvm_tables.LEAF_AT), t_page=leaf_ppn(hw),
+        t_valid=hw.pt_v, t_exec=hw.pt_x, t_page=hw.pt_ppn,
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
         hv_stage2=hv_stage2,
@@ -63,11 +53,10 @@ def abs_riscv(s: RvState) -> CanonState:
 
 def riscv_shapes_ok(hw: RvHw) -> bool:
     pmp_fields = (hw.pmp_mode, hw.pmp_r, hw.pmp_w, hw.pmp_x, hw.pmp_addr)
-    ptes = (hw.tlb_v, hw.tlb_ppn)
-    tables = tuple(getattr(hw, f) for f in cvm_tables.FIELDS) + (hw.pt_ppn,)
+    ptes = tuple(getattr(hw, f) for f in cvm_tables.LEAF_FIELDS) + (hw.pt_ppn, hw.tlb_v, hw.tlb_ppn)
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
-        and len(hw.hgatp) == K and all(len(f) == cvm_tables.WORDS for f in tables)
+        and len(hw.hgatp) == K and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_ppn) == K * cvm_tables.CHAIN
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
@@ -86,17 +75,17 @@ def pmp_layout_ok(hw: RvHw) -> bool:
 
 
 def ptes_ok(s: RvState) -> bool:
-    """The table entries of each slot are those the monitor writes: a live CVM's chain of
-    pointers (V alone) from its root to its leaf table, an empty slot's clear; each leaf R W U
-    A D as its V, X only if valid, a clear leaf's PPN 0."""
+    """The tables are as the monitor writes them: a live CVM's chain of pointers leads from its
+    root to its leaf table, an empty slot's pointers are clear; every valid leaf has R W U A D
+    (X only if private), invalid ones are zero."""
     hw = s.hw
+    n = cvm_tables.CHAIN  # pointer j: slot j // n's table j % n, leading to its next table (stated apart from the step)
+    pointers = all_of((hw.ptr_v[j] == s.live[j // n])
+                      & (hw.ptr_ppn[j] == keep(cvm_tables.table_page(j // n, j % n + 1), s.live[j // n]))
+                      for j in range(K * n))
     rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
-    live = tuple(s.live[cvm_tables.PLACES[e][0]] for e in cvm_tables.POINTERS)
-    pointers = all_of((hw.pt_v[e] == on) & all_of(lnot(f[e]) for f in rest) & lnot(hw.pt_x[e])
-                      & (hw.pt_ppn[e] == keep(cvm_tables.next_page(e), on))
-                      for e, on in zip(cvm_tables.POINTERS, live))
-    leaves = all_of(all_of(f[e] == hw.pt_v[e] for f in rest) & implies(lnot(hw.pt_v[e]), lnot(hw.pt_x[e]) & (hw.pt_ppn[e] == 0))
-                    for e in cvm_tables.LEAF_AT)
+    leaves = all_of(all_of(f[i] == hw.pt_v[i] for f in rest) & implies(lnot(hw.pt_v[i]), lnot(hw.pt_x[i]))
+                    for i in range(K * G))
     return pointers & leaves
 
 
@@ -107,18 +96,17 @@ def tlb_ok(s: RvState) -> bool:
     or, while a fence of the CVM is queued for it, NC pages. So no cached translation reaches a
     C page the CVM does not own: none that was freed, and none that another CVM got since."""
     hw = s.hw
-    valid, ppn = leaf_valid(hw), leaf_ppn(hw)
-    here = all_of(implies(hw.tlb_v[i], valid[i] & (hw.tlb_ppn[i] == ppn[i])) for i in range(K * G))
-    return here & all_of(other_entry_ok(hw, valid, ppn, s.other_harts[q], k, q, g)
+    here = all_of(implies(hw.tlb_v[i], hw.pt_v[i] & (hw.tlb_ppn[i] == hw.pt_ppn[i])) for i in range(K * G))
+    return here & all_of(other_entry_ok(hw, s.other_harts[q], k, q, g)
                          for k in range(K) for q in range(P - 1) for g in range(G))
 
 
-def other_entry_ok(hw: RvHw, valid: Tuple[bool, ...], ppn: Tuple[int, ...], mark: int, k: int, q: int, g: int) -> bool:
+def other_entry_ok(hw: RvHw, mark: int, k: int, q: int, g: int) -> bool:
     """Hart q + 1, which runs vCPU `mark` - 1 (0: none): its cached translation of CVM k's
     guest page g (see `tlb_ok`)."""
     e, i = (k * (P - 1) + q) * G + g, k * G + g
     runs_k = (k * H < mark) & (mark <= (k + 1) * H)
-    current = valid[i] & (hw.other_tlb_ppn[e] == ppn[i])
+    current = hw.pt_v[i] & (hw.other_tlb_ppn[e] == hw.pt_ppn[i])
     queued_nc = hw.other_fence[k * (P - 1) + q] & (hw.other_tlb_ppn[e] < NC)
     return implies(hw.other_tlb_v[e], runs_k & (current | queued_nc))
 
@@ -166,18 +154,15 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     """What the hypervisor observes of the RISC-V model, read off RISC-V fields: NC memory, its
     GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
     G-stage leaves (private = a leaf into C), who runs, its FPU registers and hgatp (likewise
-    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit. The
-    tables' pointers are seen too: they follow from which slots are live (`ptes_ok`)."""
+    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit."""
     hw = s.hw
     hv = s.run_cvm == HYPERVISOR
     regs = hw.regs if hv else hw.hv_saved
     fregs = hw.fregs if hv else hw.hv_fregs
     hgatp = hw.hgatp_csr if hv else hw.hv_hgatp
-    valid, ppn = leaf_valid(hw), leaf_ppn(hw)
-    private = tuple(valid[i] & (ppn[i] >= NC) for i in range(K * G))
-    shared = tuple(valid[i] & (ppn[i] < NC) for i in range(K * G))
-    chain = tuple((hw.pt_v[e], hw.pt_ppn[e]) for e in cvm_tables.POINTERS)
-    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, ppn, chain, s.run_cvm, s.run_vcpu,
+    private = tuple(hw.pt_v[i] & (hw.pt_ppn[i] >= NC) for i in range(K * G))
+    shared = tuple(hw.pt_v[i] & (hw.pt_ppn[i] < NC) for i in range(K * G))
+    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pt_ppn, s.run_cvm, s.run_vcpu,
             regs, fregs, hgatp, hw.nacl_gprs, exit_csrs(hw), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.nacl_page, s.other_harts, s.hv_hvip,
             s.hv_stimecmp, s.halted)

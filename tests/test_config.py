@@ -8,9 +8,7 @@ from abstract.config import LIMITS, SECOND, Sizes, validate
 
 
 def _coinciding(sizes: Sizes):
-    # `levels` is read only by the copy of the hypervisor's tables, whose obligations take no
-    # other size but NC (`refinement/obligations/pagetable.py`): no slip can confuse it with one.
-    values = {k: v for k, v in sizes.as_dict().items() if k != "levels"}
+    values = sizes.as_dict()
     return {(a, b) for a, b in combinations(sorted(values), 2) if values[a] == values[b]}
 
 

@@ -80,13 +80,16 @@ def test_every_obligation_is_proven_at_the_second_configuration():
 @pytest.mark.parametrize("levels", [3, 4, 5])
 def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(levels):
     """`refine prove --levels 4` (Sv48x4) and 5 (Sv57x4): the per-level lemmas, the walk's lift and the whole copy
-    (one entry wide below the root at these depths, `pt_width`) are proven, not only searched."""
+    (one entry wide below the root at these depths, `pt_width`) are proven, not only searched; so are the CVMs'
+    tables at that depth: the hart's walk, the TLB fill and the steps that write the tables."""
     from dataclasses import replace
     from abstract.config import Sizes
-    sizes = replace(Sizes(), levels=levels)
-    chosen = [ob for ob in load_all().values() if ob.id.startswith("riscv/pt_")]
+    sizes = replace(Sizes(), levels=levels, c_pages=Sizes().cvms * levels + 2)
+    cvm_tables = ("riscv->canonical/walk/", "riscv->canonical/tlb_fill/", "riscv->canonical/promote_to_tvm/",
+                  "riscv->canonical/destroy_tvm/", "riscv->canonical/share_memory/", "riscv->canonical/unshare_memory/")
+    chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables)]
     assert {ob.id for ob in chosen} >= {"riscv/pt_copy/isolation", "riscv/pt_copy/simulation", "riscv/pt_walk_level/entry",
-                                        "riscv/pt_walk/lift"}
+                                        "riscv/pt_walk/lift", "riscv->canonical/walk/simulation"}
     results = check_all(chosen, CheckOptions(sizes=sizes, timeout=90), jobs=os.cpu_count() or 1)
     assert [(r.id, r.verdict.value) for r in results if r.verdict is not Verdict.PROVEN] == []
     assert all(r.sizes is None or r.sizes["levels"] == levels for r in results), "proven at the depth asked for"

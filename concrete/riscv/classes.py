@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Dict
 
-from concrete.riscv.cvm_tables import SLOT_WORDS
+from concrete.riscv.cvm_tables import CHAIN
 
 from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_DATA, SLOT, VCPU, Field, cvm
 
 _PMP = Field(False, MONITOR, 0, "M-mode CSRs: the hypervisor can neither read nor write them")
-_TABLES = cvm(True, SLOT_WORDS, "a CVM's G-stage table entries: their leaves are the guest map the hypervisor observes "
-              "(spec private/shared/page); its pointers are fixed by the slot (ptes_ok)")
-_TABLE_BITS = cvm(False, SLOT_WORDS, "a table entry's permission bits: not observed; ptes_ok fixes them by V and the PPN, which the view reads")
+_LEAF = cvm(True, ENTRY, "a CVM's G-stage leaf: the guest map the hypervisor observes (spec private/shared/page)")
+_LEAF_BITS = cvm(False, ENTRY, "a leaf's permission bits: not observed; the invariant (ptes_ok) fixes them by V and the PPN, which the view reads")
+_POINTER = cvm(False, CHAIN, "a CVM's G-stage pointers from its root to its leaf table: fixed by whether the slot is live (ptes_ok)")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
 _OTHER_TLB = Field(False, MONITOR, 0, "another hart's cached translations and its queued fences: no instruction reads them "
                    "back; a switch empties the hart's TLB whatever CVM it held, and tlb_ok bounds what an entry may reach")
@@ -21,8 +21,10 @@ RV_FIELDS: Dict[str, Field] = {
     "hw.hgatp": cvm(False, SLOT, "the hgatp word the monitor keeps for a CVM: fixed by its slot (hgatp_ok)"),
     "hw.hgatp_csr": Field(False, MONITOR, 0, "the hart's hgatp: the hypervisor's own while it runs (seen), the running CVM's word otherwise"),
     "hw.hv_hgatp": Field(True, HYPERVISOR, 0, "the hypervisor's hgatp, saved while a CVM runs (canonical hv_stage2)"),
-    **{f"hw.{f}": _TABLES for f in ("pt_v", "pt_ppn")},
-    **{f"hw.{f}": _TABLE_BITS for f in ("pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")},
+    **{f"hw.{f}": _LEAF for f in ("pt_v", "pt_ppn")},
+    **{f"hw.{f}": _LEAF_BITS for f in ("pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")},
+    "hw.ptr_v": _POINTER,
+    "hw.ptr_ppn": _POINTER,
     "hw.tlb_v": _TLB,
     "hw.tlb_ppn": _TLB,
     "hw.other_tlb_v": _OTHER_TLB,

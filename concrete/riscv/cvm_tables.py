@@ -9,11 +9,13 @@ CVM's tables and a leaf per page it maps. The hardware walk (`walk`) reads each 
 privileged spec does: V clear invalid, V with R, W and X clear a pointer to the next table,
 anything else a leaf (a pointer at the last level is a fault).
 
-Entries are held as their decoded fields, one tuple per field over every entry (struct of
-arrays, as for PMP): the word's bits are `gstage.encode_pte` of them, a format the encoding
-lemmas prove (`riscv/pte_word`, `riscv/pte_flags`); decoding words with `//` and `%` on every
-path made the proofs that read the tables ten to forty times slower. Entry e of `PLACES` is
-(slot, table, index): SLOT_WORDS per slot, the pointers first, then the G leaves.
+Entries are held as their decoded fields, one tuple per field (struct of arrays, as for PMP):
+the word's bits are `gstage.encode_pte` of them, a format the encoding lemmas prove
+(`riscv/pte_word`, `riscv/pte_flags`); decoding words with `//` and `%` on every path made the
+proofs that read the tables ten to forty times slower. The leaves are `pt_*`, entry k * G + g
+for guest page g of slot k (in the slot's last table, entry g); the pointers are `ptr_v` and
+`ptr_ppn`, entry k * (LEVELS - 1) + j for slot k's table j (its entry 0), with R, W, X, U, A
+and D clear: a pointer is V alone.
 """
 from __future__ import annotations
 
@@ -23,15 +25,8 @@ from abstract.config import G, K, LEVELS, NC
 from abstract.logic import any_of, keep, lnot
 from concrete.riscv.pagetable import DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, walk_level
 
-FIELDS = ("pt_v", "pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")  # V R W X U A D, then pt_ppn
-SLOT_WORDS = LEVELS - 1 + G
-WORDS = K * SLOT_WORDS
-PLACES = tuple((k, j, e) for k in range(K) for j in range(LEVELS) for e in (range(G) if j == LEVELS - 1 else (0,)))
-# The guest-map entry k * G + g whose leaf an entry is (-1: a pointer). Concrete, so that steps
-# index entries without symbolic arithmetic.
-LEAF_OF = tuple(k * G + e if j == LEVELS - 1 else -1 for k, j, e in PLACES)
-LEAF_AT = tuple(LEAF_OF.index(i) for i in range(K * G))
-POINTERS = tuple(e for e, i in enumerate(LEAF_OF) if i < 0)
+LEAF_FIELDS = ("pt_v", "pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")  # V R W X U A D, then pt_ppn
+CHAIN = LEVELS - 1   # pointers per slot
 
 
 def table_page(k: int, j: int) -> int:
@@ -39,42 +34,38 @@ def table_page(k: int, j: int) -> int:
     return NC + k * LEVELS + j
 
 
-def next_page(e: int) -> int:
-    """The page a pointer entry e leads to: the next table of its slot."""
-    k, j, _ = PLACES[e]
-    return table_page(k, j + 1)
+def chain_of(k: int, loaded: bool) -> Tuple[Tuple[bool, int], ...]:
+    """(V, PPN) of slot k's pointers, loaded or cleared: table j leads to table j + 1."""
+    return tuple((loaded, table_page(k, j + 1) if loaded else 0) for j in range(CHAIN))
 
 
-def slot_entries(k: int, pages: Tuple[int, ...]) -> Tuple[Tuple[bool, bool, int], ...]:
-    """(V, X, PPN) of slot k's entries once loaded with guest pages 0 .. len(pages) - 1 mapped
-    privately to `pages` (no pages: all clear): the chain of pointers, then the leaves."""
-    loaded = len(pages) > 0
-    chain = tuple((loaded, False, table_page(k, j + 1) if loaded else 0) for j in range(LEVELS - 1))
-    return chain + tuple((g < len(pages), g < len(pages), pages[g] if g < len(pages) else 0) for g in range(G))
-
-
-def kind_of(v: bool, r: bool, w: bool, x: bool) -> int:
-    """The hardware's reading of an entry: V clear not mapped, V alone a pointer, else a leaf."""
-    rwx = r | w | x
+def kind_of(v: bool, rwx: bool) -> int:
+    """The hardware's reading of an entry by its V bit and whether any of R, W, X is set: V
+    clear not mapped, V alone a pointer, else a leaf."""
     return keep(POINTER, v & lnot(rwx)) + keep(LEAF, v & rwx) + keep(NOT_MAPPED, lnot(v))
 
 
 def walk(hw: Any, hgatp_paged: bool, root: int, g: int) -> Tuple[bool, int]:
     """The hardware's walk of guest page g (0 <= g < G) from the root at page `root` (under a
     paged hgatp mode): one level at a time (`pagetable.walk_level`), each level's entry the one
-    at the guest page's index there in the table at the page the level above led to; an entry
-    on no table page reads as 0. (valid, PPN) of the leaf found. Branch-free: each candidate
-    guest page is walked and the one equal to g kept."""
+    at the guest page's index there (0 above the last table, g in it) in the table at the page
+    the level above led to; an entry on no table page reads as 0. (valid, PPN) of the leaf
+    found. Branch-free: each candidate guest page is walked and the one equal to g kept."""
     hits, found = [], 0
     for q in range(G):
         page, outcome, ppn, done = root, 0, 0, False
-        for level in range(LEVELS, 0, -1):
-            j = LEVELS - level
-            index = q if level == 1 else 0
-            at = tuple((e, page == table_page(k, j)) for e, (k, jj, i) in enumerate(PLACES) if jj == j and i == index)
-            v, r, w, x = (any_of(f[e] & on for e, on in at) for f in (hw.pt_v, hw.pt_r, hw.pt_w, hw.pt_x))
-            step, page = walk_level(kind_of(v, r, w, x), sum(keep(hw.pt_ppn[e], on) for e, on in at), level == 1,
-                                    q if level > 1 else 0)
+        for j in range(LEVELS):
+            at = [(k, page == table_page(k, j)) for k in range(K)]
+            if j < CHAIN:
+                e = [k * CHAIN + j for k, _ in at]
+                v, rwx = any_of(hw.ptr_v[i] & on for i, (_, on) in zip(e, at)), False
+                entry_ppn = sum(keep(hw.ptr_ppn[i], on) for i, (_, on) in zip(e, at))
+            else:
+                e = [k * G + q for k, _ in at]
+                v = any_of(hw.pt_v[i] & on for i, (_, on) in zip(e, at))
+                rwx = any_of((hw.pt_r[i] | hw.pt_w[i] | hw.pt_x[i]) & on for i, (_, on) in zip(e, at))
+                entry_ppn = sum(keep(hw.pt_ppn[i], on) for i, (_, on) in zip(e, at))
+            step, page = walk_level(kind_of(v, rwx), entry_ppn, j == LEVELS - 1, q if j < CHAIN else 0)
             ends = lnot(done) & (step != DESCEND)
             outcome, ppn, done = outcome + keep(step - outcome, ends), ppn + keep(page - ppn, ends), done | ends
         hit = hgatp_paged & (g == q) & (outcome == MAPPED)

@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, H, K, NFREGS, NREGS, P
 from abstract.canonical.allocator import SoftwareAllocator
-from abstract.logic import flag_at, keep, lnot, put_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, keep, lnot, put_at, read_at, set_at
 from concrete.riscv import cvm_tables, gstage, pmp, sbi, trap
 from concrete.riscv.state import RvHw, riscv_initial
 
@@ -21,32 +21,31 @@ def _tor_perms(hw: RvHw, entry: int, on: bool) -> RvHw:
 
 
 def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
-    """Write guest-map entry i's leaf: private (R W X U A D V), shared (R W U A D V) or clear.
-    Branch-free in the symbolic entry: each leaf takes the new value where it is entry i's."""
-    hit = tuple(False if at < 0 else at == i for at in cvm_tables.LEAF_OF)
-    return _entries(hw, hit, tuple((valid, valid & private, ppn) for _ in hit))
+    """Write guest-map entry i's leaf: private (R W X U A D V), shared (R W U A D V) or clear."""
+    changes = {f: flag_put(getattr(hw, f), i, valid) for f in cvm_tables.LEAF_FIELDS}
+    changes["pt_x"] = flag_put(hw.pt_x, i, valid & private)
+    changes["pt_ppn"] = put_at(hw.pt_ppn, i, ppn)
+    return replace(hw, **changes)
 
 
 def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
-    """CVM slot k's tables written at once (`cvm_tables.slot_entries`): the chain of pointers
-    and guest page g a private leaf to pages[g] for each page given; no pages, all clear.
-    One `replace`, branch-free in a symbolic k (the VMID attack's 131072 promotes spent half
-    their time writing leaves one by one)."""
-    loaded = tuple(e for q in range(K) for e in cvm_tables.slot_entries(q, pages))
-    return _entries(hw, tuple(k == q for q, _, _ in cvm_tables.PLACES), loaded)
+    """CVM slot k's tables written at once: the chain of pointers from its root to its leaf
+    table (`cvm_tables.chain_of`), and guest page g a private leaf to pages[g] for each page
+    given; no pages, every entry clear. One `replace`, branch-free in a symbolic k, where G
+    calls of `_leaf` were G (the VMID attack's 131072 promotes spent half their time there)."""
+    valid = tuple(g < len(pages) for g in range(G))
+    ppn = tuple(pages[g] if g < len(pages) else 0 for g in range(G))
+    slot = tuple(q == k for q in range(K))
+    chain = tuple(e for q in range(K) for e in cvm_tables.chain_of(q, len(pages) > 0))
+    n = cvm_tables.CHAIN
 
-
-def _entries(hw: RvHw, hit: Tuple[bool, ...], new: Tuple[Tuple[bool, bool, int], ...]) -> RvHw:
-    """Entries where `hit` holds take `new` (V, X, PPN): a pointer V alone, a leaf R W U A D as
-    V; the others are kept."""
-    pointer = tuple(at < 0 for at in cvm_tables.LEAF_OF)
-
-    def flags(old: Tuple[bool, ...], value) -> Tuple[bool, ...]:
-        return tuple((old[e] & lnot(hit[e])) | (value(e) & hit[e]) for e in range(len(old)))
-    leafy = flags(hw.pt_r, lambda e: new[e][0] & lnot(pointer[e]))
-    return replace(hw, pt_v=flags(hw.pt_v, lambda e: new[e][0]), pt_r=leafy, pt_w=leafy, pt_u=leafy, pt_a=leafy, pt_d=leafy,
-                   pt_x=flags(hw.pt_x, lambda e: new[e][1] & lnot(pointer[e])),
-                   pt_ppn=tuple(p + keep(new[e][2] - p, hit[e]) for e, p in enumerate(hw.pt_ppn)))
+    def flags(old: Tuple[bool, ...]) -> Tuple[bool, ...]:
+        return tuple((old[j] & lnot(slot[j // G])) | (valid[j % G] & slot[j // G]) for j in range(len(old)))
+    changes = {f: flags(getattr(hw, f)) for f in cvm_tables.LEAF_FIELDS}
+    changes["pt_ppn"] = tuple(hw.pt_ppn[j] + keep(ppn[j % G] - hw.pt_ppn[j], slot[j // G]) for j in range(len(hw.pt_ppn)))
+    changes["ptr_v"] = tuple((hw.ptr_v[j] & lnot(slot[j // n])) | (chain[j][0] & slot[j // n]) for j in range(len(chain)))
+    changes["ptr_ppn"] = tuple(hw.ptr_ppn[j] + keep(chain[j][1] - hw.ptr_ppn[j], slot[j // n]) for j in range(len(chain)))
+    return replace(hw, **changes)
 
 
 def _cached(tlb_v: Tuple[bool, ...], tlb_ppn: Tuple[int, ...], i: int, valid: bool, ppn: int) -> Tuple[tuple, tuple]:
@@ -90,8 +89,7 @@ class RiscvMachine(SoftwareAllocator):
 
     def translation_entry(self, hw: RvHw, i: int) -> Tuple[bool, int]:
         """The monitor reads guest-map entry i's leaf (it knows where its tables are)."""
-        at = cvm_tables.LEAF_AT
-        return flag_at(tuple(hw.pt_v[e] for e in at), i), read_at(tuple(hw.pt_ppn[e] for e in at), i)
+        return flag_at(hw.pt_v, i), read_at(hw.pt_ppn, i)
 
     def translation_fence(self, hw: RvHw, k: int) -> RvHw:
         """ACE's broadcast of a remote hfence.gvma: the fence with CVM k's VMID runs on this

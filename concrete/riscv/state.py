@@ -9,13 +9,14 @@ from abstract.shapes import (
     EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, OtherFences, OtherHarts, OtherTlbFlags, OtherTlbInts, Owners,
     PageData, PendingFlags, RegionInts, Regs, SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
-from concrete.riscv.cvm_tables import FIELDS, WORDS
+from abstract.config import K
+from concrete.riscv.cvm_tables import CHAIN, LEAF_FIELDS
 from concrete.riscv.pmp import ENTRIES
 
 PmpInts = Tuple[(int,) * ENTRIES]
 PmpFlags = Tuple[(bool,) * ENTRIES]
-PtFlags = Tuple[(bool,) * WORDS]
-PtInts = Tuple[(int,) * WORDS]
+ChainFlags = Tuple[(bool,) * (K * CHAIN)]
+ChainInts = Tuple[(int,) * (K * CHAIN)]
 
 
 @immutable
@@ -33,15 +34,19 @@ class RvHw:
     hgatp: SlotInts
     hgatp_csr: int
     hv_hgatp: int
-    # The CVMs' G-stage tables in the monitor's table pages, entry by entry (`cvm_tables`).
-    pt_v: PtFlags
-    pt_r: PtFlags
-    pt_w: PtFlags
-    pt_x: PtFlags
-    pt_u: PtFlags
-    pt_a: PtFlags
-    pt_d: PtFlags
-    pt_ppn: PtInts
+    # The CVMs' G-stage tables in the monitor's table pages (`cvm_tables`): leaf k * G + g of
+    # slot k's guest page g, one tuple per field, and the pointer of slot k's table j at
+    # k * (LEVELS - 1) + j.
+    pt_v: EntryFlags
+    pt_r: EntryFlags
+    pt_w: EntryFlags
+    pt_x: EntryFlags
+    pt_u: EntryFlags
+    pt_a: EntryFlags
+    pt_d: EntryFlags
+    pt_ppn: EntryInts
+    ptr_v: ChainFlags
+    ptr_ppn: ChainInts
     # The G-stage TLB, tagged by VMID: entry k * G + g caches CVM k's translation of guest
     # page g (hardware fills it as the guest runs; hfence.gvma empties a VMID's entries).
     tlb_v: EntryFlags
@@ -129,7 +134,8 @@ def riscv_initial() -> RvState:
         hw=RvHw(
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
             hgatp=(0,) * K, hgatp_csr=0, hv_hgatp=0,
-            **{f: (False,) * WORDS for f in FIELDS}, pt_ppn=(0,) * WORDS, tlb_v=no, tlb_ppn=(0,) * (K * G),
+            **{f: no for f in LEAF_FIELDS}, pt_ppn=(0,) * (K * G), ptr_v=(False,) * (K * CHAIN),
+            ptr_ppn=(0,) * (K * CHAIN), tlb_v=no, tlb_ppn=(0,) * (K * G),
             other_tlb_v=(False,) * (K * (P - 1) * G), other_tlb_ppn=(0,) * (K * (P - 1) * G),
             other_fence=(False,) * (K * (P - 1)),
             regs=zero_regs, hv_saved=zero_regs, vcpu_saved=(zero_regs,) * (K * H),

@@ -19,7 +19,10 @@ import icontract
 from abstract.config import G, K, PAGE_SIZE
 from abstract import abi
 from concrete.riscv import gstage, pmp, sbi, trap
+from abstract.logic import lnot
 from concrete.riscv.machine import RISCV, root_ppn
+from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
+from refinement.riscv_to_canonical import riscv_shapes_ok
 from refinement.registry import Kind, Layers, Method, obligation
 
 
@@ -62,6 +65,19 @@ def hgatp_well_formed(word: int, k: int) -> bool:
 def hgatp_words(k: int, j: int, id_k: int, id_j: int) -> Tuple[int, int]:
     """The hgatp words the monitor builds at promote for two CVMs are well-formed Sv48x4 words with their own roots and distinct VMIDs, so the hart's CSR takes them (a word with a reserved MODE would not be written at all) and no TLB entry of one serves the other."""
     return RISCV.hgatp_word(k, id_k), RISCV.hgatp_word(j, id_j)
+
+
+@obligation(Layers.RISCV, "hgatp_mode", Kind.ENCODING)
+@icontract.require(lambda s, word, g: riscv_shapes_ok(s.hw) and 0 <= g < G)
+@icontract.ensure(lambda word, result: result[0] == result[1],
+                  "a walk finds a leaf only under Sv48x4 or Sv57x4: an hgatp in another mode translates nothing here")
+def hgatp_mode_walk(s: RvState, word: int, g: int) -> Tuple[bool, bool]:
+    """The hardware walk reads the MODE of the hgatp word it starts from: under Bare (no
+    translation; the hypervisor's own G-stage off) or a mode the model has no tables for, it
+    finds no leaf of any CVM's tables, whatever their entries and whatever root the word names."""
+    mode = gstage.decode_hgatp(word)[0]
+    paged = (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4)
+    return RISCV.walk_word(s.hw, word, g)[0] & lnot(paged), False
 
 
 def all_flag_bits() -> Iterator[Tuple[bool, ...]]:

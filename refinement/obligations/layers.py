@@ -27,7 +27,7 @@ from refinement.riscv_to_canonical import (
     abs_riscv, hypervisor_confined, pmp_configured, riscv_hypervisor_view, riscv_invariant, riscv_local,
 )
 from abstract.canonical.hardware import CANONICAL
-from abstract.config import G
+from abstract.config import G, K
 from abstract.domain import HYPERVISOR
 from concrete.riscv.machine import RISCV
 
@@ -187,3 +187,13 @@ def walk_simulation(s: RvState, g: int) -> Tuple[Tuple[bool, int], Tuple[bool, i
     finds the leaf of the canonical translation entry of that CVM: the TLB fill caches the
     translation the abstraction has, no other CVM's and none missing."""
     return RISCV.walk(s.hw, g), CANONICAL.translation_entry(abs_riscv(s).hw, s.run_cvm * G + g)
+
+
+@obligation(Layers.RISCV_CANONICAL, "cvm_walk", Kind.SIMULATION)
+@icontract.require(lambda s, k, g: riscv_invariant(s) and 0 <= k < K and s.live[k] and 0 <= g < G)
+@icontract.ensure(lambda result: result[0] == result[1], "the walk of the CVM's tables == the canonical translation entry")
+def cvm_walk_simulation(s: RvState, k: int, g: int) -> Tuple[Tuple[bool, int], Tuple[bool, int]]:
+    """Every live CVM's memory map, as the abstraction gives it, is what the hardware's walk of
+    its tables finds, from the hgatp word the monitor keeps for it (the one its harts load): the
+    abstraction reads each leaf where the walk ends, and no pointer leads anywhere else."""
+    return RISCV.walk_word(s.hw, s.hw.hgatp[k], g), CANONICAL.translation_entry(abs_riscv(s).hw, k * G + g)
