@@ -51,7 +51,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "the hypervisor's a0/a1 in the exit area complete it when it next runs the vCPU (a0 not 0 FAILED, a1 not a whole "
      "NC page INVALID_ADDRESS, else mapped shared, a private page there zeroed and freed, the CVM fenced), the result in "
      "the vCPU's a0 with a1 = 0; SRST and DESTROY drop a pending request; ACE's huge-leaf error is not modelled "
-     "(the monitor maps 4 KiB leaves only); a run on another physical hart does not complete it (the other harts are abstract)"),
+     "(a CVM's tables hold 4 KiB leaves only); a run on another physical hart does not complete it (the other harts are abstract)"),
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory",),
      "checks as SHARE; unmapped, then the CVM's translations fenced (hfence.gvma) before the hypervisor is told"),
     ("G-stage TLBs: hardware fill on each hart, fences after share and unshare",

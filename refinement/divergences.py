@@ -23,12 +23,14 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "decoded, and the FDT and TAP addresses and the NACL boot state are absent (issue 17: tables in memory)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
-     "the PROMOTE row still receives one level of decoded 4 KiB leaves. ACE's copy is written apart "
+     "the CVM's own tables are `levels` deep, in table pages the monitor reserves per slot (ACE: fresh pages from "
+     "its pool, the CVM's), and its harts walk them from hgatp (cvm_walk, walk); the PROMOTE row still receives the "
+     "hypervisor's guest pages decoded, one 4 KiB page each. ACE's copy is written apart "
      "(concrete/riscv/pagetable.py: 16 KiB root, huge leaves, ACE's decoding, checks, codes and order) and proven: "
      "per level at any level and width (pt_walk_level), whole at the configured levels for confinement and "
      "translation (pt_copy: 2 levels of width 2 by default, 3 to 5 levels of width 1 with --levels); ACE keeps a partial copy "
      "on error (finding ace-promote-leaks-partial-copy), the model gives it back; running it in PROMOTE is issue 17's",
-     ("pt_walk_level", "pt_entry", "pt_copy", "ace-promote-leaks-partial-copy")),
+     ("pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "
@@ -91,8 +93,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE's codes and order; a gpa beyond the model's G guest pages is INVALID_ADDRESS (ACE has no bound)",
      ("share_memory",)),
     ("COVG SHARE_MEMORY: completion", GONE,
-     "on the next TVM_VCPU_RUN from the exit area's a0/a1, as share_page_complete.rs; the huge-leaf error needs "
-     "multi-level tables (issue 17)", ("tvm_vcpu_run",)),
+     "on the next TVM_VCPU_RUN from the exit area's a0/a1, as share_page_complete.rs; the huge-leaf error cannot "
+     "arise: a CVM's tables hold 4 KiB leaves only until PROMOTE copies the hypervisor's (issue 17)", ("tvm_vcpu_run",)),
     ("COVG UNSHARE_MEMORY", GONE, "ACE's codes; unmapped, fenced, then the exit", ("unshare_memory",)),
     ("COVG ALLOW_EXT_INTERRUPT", DELIBERATE,
      "lines 0..NIRQ-1 of the mask are modelled (a configuration bound); VSSIP and VSTIP never pass in; the pending "

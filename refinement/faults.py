@@ -334,7 +334,7 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(18, "reclaim-at-wrong-offset",
           "DESTROY_TVM reclaims the C pages reading their contents at offset C instead of NC.",
           "abstract.canonical.allocator", "release_all", _reclaim_at_wrong_offset,
-          ("canonical/destroy_tvm/lift",), sizes=(("nc_pages", 5),)),
+          ("canonical/destroy_tvm/lift",), sizes=(("nc_pages", 6), ("c_pages", 5))),  # C < NC: offset C reads memory
     Fault(19, "srst-counts-slots",
           "SRST takes vCPUs off the other harts with the number of CVM slots as the vCPUs per slot.",
           "abstract.canonical.monitor.physical", "taken_off_other_harts", _srst_counts_slots,
