@@ -294,7 +294,7 @@ TRANSITIONS: Tuple[Transition, ...] = (
     # TLB), the monitor takes no part; an unmapped page traps instead (the fault rows above).
     _step("guest_load", Party.GUEST, (("g", int), ("reg", int)), exempt=running_cvm, codes=ACCESS_CODES),
     _step("guest_store", Party.GUEST, (("g", int), ("reg", int)), exempt=running_cvm, codes=ACCESS_CODES,
-          shows=stored_register_shown, shows_text="the stored register, on every store: a page the CVM shares passes it to the hypervisor, and a row cannot show by the state, so a store to a private page (which shows nothing) declassifies it too"),
+          shows=stored_register_shown, shows_text="the stored register, on every store: a page the CVM shares passes it to the hypervisor, and what a row declassifies cannot depend on the state, so a store to a private page (which shows nothing) declassifies it too"),
     # The hypervisor's own steps: its memory accesses and its answer in the exit area.
     _step("hypervisor_read", Party.HYPERVISOR, (("addr", int),), codes=ACCESS_CODES),
     _step("hypervisor_write", Party.HYPERVISOR, (("addr", int), ("value", int)), codes=ACCESS_CODES),
