@@ -45,26 +45,31 @@ def kind_of(v: bool, rwx: bool) -> int:
     return keep(POINTER, v & lnot(rwx)) + keep(LEAF, v & rwx) + keep(NOT_MAPPED, lnot(v))
 
 
+def _entry(hw: Any, page: int, j: int, q: int) -> Tuple[bool, bool, int]:
+    """(V, any of R W X, PPN) of the entry a walk of guest page q reads in table j at physical
+    page `page`: a slot's pointer above its last table, its leaf for q in it; all clear when
+    no slot's table j is at that page. Branch-free in the symbolic page."""
+    on = [page == table_page(k, j) for k in range(K)]
+    if j < CHAIN:
+        e = [k * CHAIN + j for k in range(K)]
+        return any_of(hw.ptr_v[i] & o for i, o in zip(e, on)), False, sum(keep(hw.ptr_ppn[i], o) for i, o in zip(e, on))
+    e = [k * G + q for k in range(K)]
+    return (any_of(hw.pt_v[i] & o for i, o in zip(e, on)),
+            any_of((hw.pt_r[i] | hw.pt_w[i] | hw.pt_x[i]) & o for i, o in zip(e, on)),
+            sum(keep(hw.pt_ppn[i], o) for i, o in zip(e, on)))
+
+
 def walk(hw: Any, hgatp_paged: bool, root: int, g: int) -> Tuple[bool, int]:
     """The hardware's walk of guest page g (0 <= g < G) from the root at page `root` (under a
     paged hgatp mode): one level at a time (`pagetable.walk_level`), each level's entry the one
     at the guest page's index there (0 above the last table, g in it) in the table at the page
-    the level above led to; an entry on no table page reads as 0. (valid, PPN) of the leaf
-    found. Branch-free: each candidate guest page is walked and the one equal to g kept."""
+    the level above led to. (valid, PPN) of the leaf found. Branch-free: each candidate guest
+    page is walked and the one equal to g kept."""
     hits, found = [], 0
     for q in range(G):
         page, outcome, ppn, done = root, 0, 0, False
         for j in range(LEVELS):
-            at = [(k, page == table_page(k, j)) for k in range(K)]
-            if j < CHAIN:
-                e = [k * CHAIN + j for k, _ in at]
-                v, rwx = any_of(hw.ptr_v[i] & on for i, (_, on) in zip(e, at)), False
-                entry_ppn = sum(keep(hw.ptr_ppn[i], on) for i, (_, on) in zip(e, at))
-            else:
-                e = [k * G + q for k, _ in at]
-                v = any_of(hw.pt_v[i] & on for i, (_, on) in zip(e, at))
-                rwx = any_of((hw.pt_r[i] | hw.pt_w[i] | hw.pt_x[i]) & on for i, (_, on) in zip(e, at))
-                entry_ppn = sum(keep(hw.pt_ppn[i], on) for i, (_, on) in zip(e, at))
+            v, rwx, entry_ppn = _entry(hw, page, j, q)
             step, page = walk_level(kind_of(v, rwx), entry_ppn, j == LEVELS - 1, q if j < CHAIN else 0)
             ends = lnot(done) & (step != DESCEND)
             outcome, ppn, done = outcome + keep(step - outcome, ends), ppn + keep(page - ppn, ends), done | ends
