@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract import abi
-from abstract.config import H, NC, NREGS
+from abstract.config import H, K, NC, NREGS
 from abstract.domain import FREE, HYPERVISOR
 from abstract.logic import keep, lnot, set_at
-from concrete.riscv.cvm_tables import chain_of as _model_chain_of
+from concrete.riscv.cvm_tables import chain_of as _model_chain_of, table_page
 
 
 @dataclass(frozen=True)
@@ -242,10 +242,8 @@ def _leaf_permissions_ignored(flags: int) -> int:
 def _chain_to_next_slot(k: int, loaded: bool) -> Any:
     """The monitor loads CVM slot k's tables with its root's pointer leading into the next
     slot's tables: the CVM's walk continues through another CVM's leaves."""
-    from abstract.config import K
-    from concrete.riscv import cvm_tables
     chain = _model_chain_of(k, loaded)
-    return ((chain[0][0], cvm_tables.table_page((k + 1) % K, 1) if loaded else 0),) + chain[1:]
+    return ((chain[0][0], table_page((k + 1) % K, 1) if loaded else 0),) + chain[1:]
 
 
 def _pointer_into_c_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:

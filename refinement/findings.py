@@ -29,11 +29,6 @@ from abstract.spec.state import slot_of
 ACE_COMMIT = "b64f6c8"
 
 
-def _leaf_page(s: Any, i: int) -> int:
-    """The PPN of guest-map entry i's leaf in a RISC-V state (0 when not mapped)."""
-    return s.hw.pt_ppn[i]
-
-
 @dataclass(frozen=True)
 class Finding:
     name: str
@@ -190,14 +185,14 @@ def _cross_cvm_translation() -> Dict[str, Any]:
             victim = newer
     s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
     v, a = slot_of(s, victim), slot_of(s, attacker)
-    victim_page = _leaf_page(s, v * G)
+    victim_page = s.hw.pt_ppn[v * G]
     s = replace(s, mem=set_at(s.mem, victim_page, 0x5EC2E7))                 # the victim's data
     s = replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(gstage.MODE_SV48X4, 0, root_ppn(v))))
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
     s, _ = rv.tlb_fill(s, 0)                                                  # the attacker's load
     page = s.hw.tlb_ppn[a * G] if s.hw.tlb_v[a * G] else None
     owner = "nobody" if page is None else ("the victim" if page == victim_page else
-                                           "the attacker" if page == _leaf_page(s, a * G) else f"page owner {s.owner[page]}")
+                                           "the attacker" if page == s.hw.pt_ppn[a * G] else f"page owner {s.owner[page]}")
     return {"victim id": victim, "attacker id": attacker,
             "attacker's hgatp word": hex(s.hw.hgatp[a]), "mode of that word": gstage.decode_hgatp(s.hw.hgatp[a])[0],
             "hart's hgatp while the attacker runs": hex(s.hw.hgatp_csr),
@@ -232,7 +227,7 @@ def _virtual_instruction_wipe() -> Dict[str, Any]:
     from abstract.config import G
     from concrete.riscv.state import riscv_initial
     s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
-    page = _leaf_page(s, slot_of(s, victim) * G)
+    page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
     s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
@@ -270,7 +265,7 @@ def _mmio_walk_wipe() -> Dict[str, Any]:
     from abstract.config import G, PAGE_SIZE
     from concrete.riscv.state import riscv_initial
     s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
-    page = _leaf_page(s, slot_of(s, victim) * G)
+    page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
     s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
@@ -317,7 +312,7 @@ def _tsm_info_panic() -> Dict[str, Any]:
     from abstract.config import G, NC, PAGE_SIZE
     from concrete.riscv.state import riscv_initial
     s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
-    page = _leaf_page(s, slot_of(s, victim) * G)
+    page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))
     s, answer = rv.tsm_get_info(s, NC * PAGE_SIZE - 8, WORD - 1)
     return {"TSM_GET_INFO a0, a1": (hex(NC * PAGE_SIZE - 8), hex(WORD - 1)), "monitor halted": s.halted,
@@ -331,7 +326,7 @@ def _timer_off_panic() -> Dict[str, Any]:
     from abstract.config import G
     from concrete.riscv.state import riscv_initial
     s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
-    page = _leaf_page(s, slot_of(s, victim) * G)
+    page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7), hv_stimecmp=WORD - 1)
     s, answer = rv.tvm_vcpu_run(s, victim, 0)
     return {"hypervisor's stimecmp": hex(WORD - 1), "monitor halted": s.halted,
@@ -374,7 +369,7 @@ def _stale_translation() -> Dict[str, Any]:
     calls = {c: ef for ef, c in abi.CALLS.items()}
     s, (_, a) = rv.promote_to_tvm(riscv_initial(), 2, (0,) * G)
     ka = slot_of(s, a)
-    page = _leaf_page(s, ka * G + 1)                                           # A's guest page 1
+    page = s.hw.pt_ppn[ka * G + 1]                                           # A's guest page 1
     s, _ = rv.tvm_vcpu_run(s, a, 0)
     s = call(s, calls[abi.CALL_HART_START], 1, 0, 0)                          # A starts vCPU 1
     s, _ = rv.other_hart_run(s, 1, a, 1)                                      # ... on hart 1
@@ -387,7 +382,7 @@ def _stale_translation() -> Dict[str, Any]:
     s, _ = rv.exit_interrupt(s, abi.INTERRUPT | 5)                           # back to the hypervisor
     s, (_, b) = rv.promote_to_tvm(s, 1, (0,) * G)
     kb = slot_of(s, b)
-    b_page = _leaf_page(s, kb * G)
+    b_page = s.hw.pt_ppn[kb * G]
     s = replace(s, mem=set_at(s.mem, b_page, 0x5EC2E7))                      # B's data
     e = (ka * (P - 1) + 0) * G + 1                                         # hart 1, A, page 1
     cached = s.hw.other_tlb_ppn[e] if s.hw.other_tlb_v[e] else None

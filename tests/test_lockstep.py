@@ -95,10 +95,6 @@ calls = st.one_of(
 )
 
 
-def _pte(s, i):
-    """(V, X, PPN) of guest-map entry i's leaf in the RISC-V tables."""
-    return s.hw.pt_v[i], s.hw.pt_x[i], s.hw.pt_ppn[i]
-
 
 def same_but_answer(after, before):
     """Nothing changed but the live registers, which carry the call and its answer in a0/a1."""
@@ -255,9 +251,9 @@ def test_scenario_promote_run_fault_share_exit_destroy():
     s, (err, _) = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     assert err == 0 and s.run_cvm == 0
     s, (outcome, _) = step_checked(s, ("guest_page_fault", PAGE_SIZE))
-    assert outcome == 0 and _pte(s, 1)[0] and _pte(s, 1)[1]
+    assert outcome == 0 and s.hw.pt_v[1] and s.hw.pt_x[1]
     s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
-    assert err == 0 and _pte(s, 1)[0] and not _pte(s, 1)[1] and _pte(s, 1)[2] == 2
+    assert err == 0 and s.hw.pt_v[1] and not s.hw.pt_x[1] and s.hw.pt_ppn[1] == 2
     s, _ = step_checked(s, ("scribble", tuple(range(100, 131)), tuple(range(200, 200 + NFREGS))))
     s, (err, _) = step_checked(s, ("hart_suspend",))
     assert err == 0 and s.hw.regs[9:11] == (0, 0) and s.hw.fregs == (0,) * NFREGS
@@ -498,7 +494,7 @@ def test_unshare_fences_the_cached_translation_and_fault_9_leaves_it_stale():
     i = cvm * G + 1
     assert s.hw.tlb_v[i] and s.hw.tlb_ppn[i] == 2
     after, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
-    assert err == abi.SUCCESS and not after.hw.tlb_v[i] and not _pte(after, i)[0]
+    assert err == abi.SUCCESS and not after.hw.tlb_v[i] and not after.hw.pt_v[i]
     with faults.applied(["unshare-without-fence"]):
         with pytest.raises(icontract.ViolationError, match="riscv_local"):
             step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
@@ -665,16 +661,16 @@ def test_share_is_a_request_and_a_completion_on_the_next_run_as_ace():
     assert old >= NC, "guest page 1 holds a private page"
     s, (err, _) = step_checked(s, ("share_memory", PAGE_SIZE, PAGE_SIZE))
     assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR and s.share_req[cvm * H] == 2
-    assert _pte(s, i)[2] == old, "nothing is mapped before the hypervisor answers"
+    assert s.hw.pt_ppn[i] == old, "nothing is mapped before the hypervisor answers"
     refused = s
     for hv_err, hv_addr, expected in ((-1, 2 * PAGE_SIZE, abi.FAILED), (0, 2 * PAGE_SIZE + 8, abi.INVALID_ADDRESS),
                                       (0, NC * PAGE_SIZE, abi.INVALID_ADDRESS)):
         s2, _ = step_checked(refused, ("nacl_write", abi.A0, hv_err))
         s2, _ = step_checked(s2, ("nacl_write", abi.A1, hv_addr))
         s2, _ = step_checked(s2, ("tvm_vcpu_run", cvm, 0))
-        assert s2.hw.regs[abi.A0] == expected and _pte(s2, i)[2] == old and s2.share_req[cvm * H] == 0
+        assert s2.hw.regs[abi.A0] == expected and s2.hw.pt_ppn[i] == old and s2.share_req[cvm * H] == 0
     s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE, answered=True)
-    assert err == abi.SUCCESS and _pte(s, i)[2] == 3 and not _pte(s, i)[1]
+    assert err == abi.SUCCESS and s.hw.pt_ppn[i] == 3 and not s.hw.pt_x[i]
     assert s.owner[old - NC] == 0 and s.mem[old] == 0, "the private page it replaced is zeroed and freed"
 
 
@@ -749,7 +745,7 @@ def test_a_remote_fence_is_queued_as_ace_and_the_freeing_one_waits():
     s = _two_harts_running(s, cvm)
     s, _ = step_checked(s, ("tlb_fill", 1, 1))         # hart 1 caches guest page 1, a private page
     e = (k * (P - 1) + 0) * G + 1
-    private = _pte(s, k * G + 1)[2]
+    private = s.hw.pt_ppn[k * G + 1]
     assert s.hw.other_tlb_v[e] and s.hw.other_tlb_ppn[e] == private >= NC
     before_share = s
     s, err = shared(s, cvm, PAGE_SIZE, 0, 2 * PAGE_SIZE)
@@ -760,7 +756,7 @@ def test_a_remote_fence_is_queued_as_ace_and_the_freeing_one_waits():
     assert s.hw.other_tlb_v[e] and s.hw.other_tlb_ppn[e] == 2
     s, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
     assert err == abi.SUCCESS and s.run_cvm == HYPERVISOR
-    assert s.hw.other_tlb_v[e] and s.hw.other_fence[k * (P - 1)] and not _pte(s, k * G + 1)[0]
+    assert s.hw.other_tlb_v[e] and s.hw.other_fence[k * (P - 1)] and not s.hw.pt_v[k * G + 1]
     after_ipi, (err, _) = step_checked(s, ("other_hart_interrupt", 1))
     assert err == abi.SUCCESS and after_ipi.other_harts == s.other_harts, "the IPI resumes the vCPU: no exit"
     assert not after_ipi.hw.other_tlb_v[e] and not after_ipi.hw.other_fence[k * (P - 1)], "the IPI ran hart 1's fence"

@@ -85,11 +85,12 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
     from dataclasses import replace
     from abstract.config import Sizes
     sizes = replace(Sizes(), levels=levels, c_pages=Sizes().cvms * levels + 2)
-    cvm_tables = ("riscv->canonical/walk/", "riscv->canonical/tlb_fill/", "riscv->canonical/promote_to_tvm/",
+    cvm_tables = ("riscv->canonical/walk/", "riscv->canonical/cvm_walk/", "riscv->canonical/tlb_fill/", "riscv->canonical/promote_to_tvm/",
                   "riscv->canonical/destroy_tvm/", "riscv->canonical/share_memory/", "riscv->canonical/unshare_memory/")
     chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables)]
     assert {ob.id for ob in chosen} >= {"riscv/pt_copy/isolation", "riscv/pt_copy/simulation", "riscv/pt_walk_level/entry",
-                                        "riscv/pt_walk/lift", "riscv->canonical/walk/simulation"}
+                                        "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
+                                        "riscv->canonical/cvm_walk/simulation"}
     results = check_all(chosen, CheckOptions(sizes=sizes, timeout=90), jobs=os.cpu_count() or 1)
     assert [(r.id, r.verdict.value) for r in results if r.verdict is not Verdict.PROVEN] == []
     assert all(r.sizes is None or r.sizes["levels"] == levels for r in results), "proven at the depth asked for"
