@@ -22,7 +22,7 @@ class Sizes:
     # H): where they coincide, indexing by the wrong one proves. Where these defaults coincide
     # (harts, guest pages and physical harts; CVMs and FP registers), `SECOND` differs.
     nc_pages: int = 5      # hypervisor (non-confidential) memory pages
-    c_pages: int = 6       # confidential memory pages, including `levels` G-stage table pages per CVM slot
+    c_pages: int = 6       # confidential memory pages: a CVM takes `levels` of them for its G-stage tables, then its data pages
     cvms: int = 2          # CVM slots
     harts: int = 3         # virtual harts per CVM
     guest_pages: int = 3   # guest-physical pages per CVM
@@ -37,7 +37,7 @@ class Sizes:
 
 # The second configuration CI proves in full: every pair of sizes equal at the defaults differs
 # here, and every pair equal here differs at the defaults (`tests/test_config.py` checks both).
-SECOND = dict(nc_pages=4, c_pages=7, cvms=2, harts=2, guest_pages=3, levels=3, mmio_regions=2, phys_harts=4, fp_registers=1)
+SECOND = dict(nc_pages=4, c_pages=8, cvms=2, harts=2, guest_pages=3, levels=3, mmio_regions=2, phys_harts=4, fp_registers=1)
 
 
 LIMITS = {
@@ -61,11 +61,13 @@ def validate(sizes: Sizes) -> Sizes:
             raise ConfigError(
                 f"size {name}={value!r} is out of range: use an integer from {lo} to {hi}"
             )
-    tables = sizes.cvms * sizes.levels
-    if sizes.c_pages <= tables:
+    # Every slot can hold a CVM at once, each with its tables and one page: fewer, and two
+    # CVMs could never be live together, so isolation between them would be proven of nothing.
+    least = sizes.cvms * (sizes.levels + 1)
+    if sizes.c_pages < least:
         raise ConfigError(
-            f"c_pages={sizes.c_pages} leaves no free confidential page once each of the "
-            f"{sizes.cvms} CVM slots has its {sizes.levels} G-stage table pages: raise c_pages above {tables}"
+            f"c_pages={sizes.c_pages} cannot hold {sizes.cvms} CVMs at once, each with its "
+            f"{sizes.levels} G-stage table pages and one data page: raise c_pages to {least} or more"
         )
     return sizes
 
@@ -99,9 +101,8 @@ G = SIZES.guest_pages
 R = SIZES.mmio_regions
 P = SIZES.phys_harts
 LEVELS = SIZES.levels
-# The C pages the monitor reserves for the CVMs' G-stage tables, `LEVELS` per slot (a root, then
-# one table per lower level), the first of C; the allocator hands out the others.
-TABLES = K * LEVELS
+# A CVM's G-stage tables take LEVELS pages from the allocator when it is promoted (a root, then
+# one table per lower level), before its data pages, as ACE's copy allocates them depth first.
 PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)

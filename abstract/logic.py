@@ -81,6 +81,19 @@ def flag_put(t: Tuple[bool, ...], i: int, v: bool) -> Tuple[bool, ...]:
     return tuple((t[j] & (j != i)) | (v & (j == i)) for j in range(len(t)))
 
 
+def first_n(flags: Tuple[bool, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
+    """Whether at least n of `flags` hold, and the positions of the first n that do (lowest
+    first; meaningful only when there are n), without a fork per position: the i-th is the
+    position whose flag holds with exactly i holding below it. An allocator written with `if`
+    on each page's owner forked once per free page: PROMOTE's obligations explored 400 to 500
+    paths where, this way, they explore as many as before its tables took pages."""
+    below, ranks = 0, []
+    for f in flags:
+        ranks.append(below)
+        below = below + keep(1, f)
+    return below >= n, tuple(sum(keep(p, flags[p] & (ranks[p] == i)) for p in range(len(flags))) for i in range(n))
+
+
 def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:
     """`t` with entries start..start+len(values)-1 replaced; `start` must be concrete."""
     return t[:start] + tuple(values) + t[start + len(values):]

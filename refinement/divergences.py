@@ -23,8 +23,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "decoded, and the FDT and TAP addresses and the NACL boot state are absent (issue 17: tables in memory)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
-     "the CVM's own tables are `levels` deep, in table pages the monitor reserves per slot (ACE: fresh pages from "
-     "its pool, the CVM's), and its harts walk them from hgatp (cvm_walk, walk); the PROMOTE row still receives the "
+     "the CVM's own tables are `levels` deep, in fresh pages from the allocator that the CVM owns as table pages "
+     "and loses at DESTROY, as in ACE (a 4 KiB root where ACE's is 16 KiB), and its harts walk them from hgatp "
+     "(cvm_walk, walk); the PROMOTE row still receives the "
      "hypervisor's guest pages decoded, one 4 KiB page each. ACE's copy is written apart "
      "(concrete/riscv/pagetable.py: 16 KiB root, huge leaves, ACE's decoding, checks, codes and order) and proven: "
      "per level at any level and width (pt_walk_level), whole at the configured levels for confinement and "

@@ -13,9 +13,9 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract import abi
 from abstract.config import H, K, NC, NREGS
-from abstract.domain import FREE, HYPERVISOR
+from abstract.domain import CVM_BASE, FREE, HYPERVISOR, owned_by
 from abstract.logic import keep, lnot, set_at
-from concrete.riscv.cvm_tables import chain_of as _model_chain_of, table_page
+from concrete.riscv.machine import _root_leaves as _model_root_leaves
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,16 @@ class Fault:
     sizes: Tuple[Tuple[str, int], ...] = ()  # sizes the fault needs to show (two CVMs, say)
 
 
-def _reclaimed_without_zeroing(owner: int, data: int, tag: int) -> Tuple[int, int]:
+def _reclaimed_without_zeroing(owner: int, data: int, k: int) -> Tuple[int, int]:
     """Fault 3: destroy frees the CVM's pages but leaves their contents in memory."""
-    return owner + keep(FREE - owner, owner == tag), data
+    return owner + keep(FREE - owner, owned_by(owner, k)), data
+
+
+def _table_pages_kept(owner: int, data: int, k: int) -> Tuple[int, int]:
+    """Fault 28: destroy frees and zeroes the CVM's data pages, but its table pages stay
+    allocated: the pool shrinks by `levels` pages with every CVM, until PROMOTE always fails."""
+    mine = owner == CVM_BASE + k
+    return owner + keep(FREE - owner, mine), data - keep(data, mine)
 
 
 def _any_leaf_is_shared(mapped: bool, page: int, nc: int = NC) -> bool:
@@ -140,9 +147,8 @@ def _reclaim_at_wrong_offset(s: Any, k: int) -> Any:
     memory whenever the two sizes coincide."""
     from abstract.canonical import allocator
     from abstract.config import C
-    from abstract.domain import CVM_BASE
     from abstract.logic import each
-    pages = each(allocator.reclaimed, C, (s.owner, s.mem[C:]), CVM_BASE + k)
+    pages = each(allocator.reclaimed, C, (s.owner, s.mem[C:]), k)
     return replace(s, owner=tuple(o for o, _ in pages), mem=s.mem[:NC] + tuple(d for _, d in pages))
 
 
@@ -239,11 +245,16 @@ def _leaf_permissions_ignored(flags: int) -> int:
     return POINTER if flags % 2 == 1 else NOT_MAPPED
 
 
-def _chain_to_next_slot(k: int, loaded: bool) -> Any:
+def _chain_to_next_slot(hw: Any, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...]) -> Any:
     """The monitor loads CVM slot k's tables with its root's pointer leading into the next
     slot's tables: the CVM's walk continues through another CVM's leaves."""
-    chain = _model_chain_of(k, loaded)
-    return ((chain[0][0], table_page((k + 1) % K, 1) if loaded else 0),) + chain[1:]
+    from abstract.config import LEVELS
+    from abstract.logic import put_at, read_at
+    from concrete.riscv.cvm_tables import CHAIN
+    hw = _model_root_leaves(hw, k, pages, tables)
+    if not tables:
+        return hw
+    return replace(hw, ptr_ppn=put_at(hw.ptr_ppn, k * CHAIN, read_at(hw.pt_table, (k + 1) % K * LEVELS + 1)))
 
 
 def _pointer_into_c_accepted(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Any:
@@ -332,7 +343,7 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(18, "reclaim-at-wrong-offset",
           "DESTROY_TVM reclaims the C pages reading their contents at offset C instead of NC.",
           "abstract.canonical.allocator", "release_all", _reclaim_at_wrong_offset,
-          ("canonical/destroy_tvm/lift",), sizes=(("nc_pages", 6), ("c_pages", 5))),  # C < NC: offset C reads memory
+          ("canonical/destroy_tvm/lift",), sizes=(("nc_pages", 7), ("c_pages", 6))),  # C < NC: offset C reads memory
     Fault(19, "srst-counts-slots",
           "SRST takes vCPUs off the other harts with the number of CVM slots as the vCPUs per slot.",
           "abstract.canonical.monitor.physical", "taken_off_other_harts", _srst_counts_slots,
@@ -363,9 +374,13 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           ("riscv->canonical/guest_store/simulation",)),
     Fault(27, "table-chain-to-next-slot",
           "Loading a CVM's G-stage tables, the monitor points its root at the next slot's table.",
-          "concrete.riscv.cvm_tables", "chain_of", _chain_to_next_slot,
+          "concrete.riscv.machine", "_root_leaves", _chain_to_next_slot,
           ("riscv->canonical/promote_to_tvm/invariant",),
           sizes=(("cvms", 2),)),
+    Fault(28, "table-pages-kept-at-destroy",
+          "Destroy frees the CVM's data pages but not the pages of its G-stage tables.",
+          "abstract.canonical.allocator", "reclaimed", _table_pages_kept,
+          ("canonical->spec/destroy_tvm/entry", "canonical->spec/destroy_tvm/simulation")),
     Fault(26, "pt-leaf-permissions-ignored",
           "The decoding of the hypervisor's table entries reads the V bit alone, a leaf's R, W and X bits unread.",
           "concrete.riscv.pagetable", "entry_kind", _leaf_permissions_ignored,

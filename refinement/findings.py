@@ -156,15 +156,14 @@ def _fpu_injection() -> Dict[str, Any]:
 ACE_ATTACKER_ID = 1 << 17
 
 
-def _ace_hgatp_word(self: Any, k: int, cvm_id: int) -> int:
-    """ACE's word for slot k's root and VMID = the CVM id. The `|` of the Rust is written with
-    `//` and `%` (CrossHair finds no model for `|` terms); tests/test_findings.py checks that
-    the two agree."""
+def _ace_hgatp_word(self: Any, k: int, cvm_id: int, root: int) -> int:
+    """ACE's word for the root at page `root` and VMID = the CVM id. The `|` of the Rust is
+    written with `//` and `%` (CrossHair finds no model for `|` terms); tests/test_findings.py
+    checks that the two agree."""
     from concrete.riscv import gstage
-    from concrete.riscv.machine import root_ppn
     high = cvm_id // (1 << 16)                       # the id's bits that land on MODE
     mode = high + gstage.MODE_SV48X4 - high % 2 - 8 * (high // 8 % 2)  # high | 9, 9 = 0b1001
-    return root_ppn(k) + cvm_id % (1 << 16) * (1 << gstage.HGATP_VMID_SHIFT) + mode * (1 << gstage.HGATP_MODE_SHIFT)
+    return root + cvm_id % (1 << 16) * (1 << gstage.HGATP_VMID_SHIFT) + mode * (1 << gstage.HGATP_MODE_SHIFT)
 
 
 def _cross_cvm_translation() -> Dict[str, Any]:
@@ -174,8 +173,8 @@ def _cross_cvm_translation() -> Dict[str, Any]:
     attacker's vCPU. Where does the attacker's guest page 0 lead?"""
     import concrete.riscv as rv
     from abstract.config import G
+    from abstract.config import LEVELS
     from concrete.riscv import gstage
-    from concrete.riscv.machine import root_ppn
     from concrete.riscv.state import riscv_initial
     s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
     with suppress_type_checks():  # 262142 steps of two functions every other test type-checks
@@ -187,7 +186,7 @@ def _cross_cvm_translation() -> Dict[str, Any]:
     v, a = slot_of(s, victim), slot_of(s, attacker)
     victim_page = s.hw.pt_ppn[v * G]
     s = replace(s, mem=set_at(s.mem, victim_page, 0x5EC2E7))                 # the victim's data
-    s = replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(gstage.MODE_SV48X4, 0, root_ppn(v))))
+    s = replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(gstage.MODE_SV48X4, 0, s.hw.pt_table[v * LEVELS])))
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
     s, _ = rv.tlb_fill(s, 0)                                                  # the attacker's load
     page = s.hw.tlb_ppn[a * G] if s.hw.tlb_v[a * G] else None

@@ -18,6 +18,7 @@ from typing import Callable, Dict, Optional, Tuple
 OBLIGATION_MODULES = ("refinement.obligations.standard", "refinement.obligations.layers",
                       "refinement.obligations.encoding", "refinement.obligations.entries",
                       "refinement.obligations.lifts", "refinement.obligations.failure",
+                      "refinement.obligations.allocation",
                       "refinement.obligations.pagetable")
 
 
@@ -53,6 +54,7 @@ class Kind(str, Enum):
     ENTRY = "entry"             # a per-entry lemma over scalars, the sizes free: holds at every size
     LIFT = "lift"               # a step is its per-entry function mapped over the right entries
     ERASURE = "erasure"         # nothing of a CVM survives the step: its result is the same whatever the secrets were
+    ALLOCATION = "allocation"   # the allocator hands out exactly the first n free pages, or none if fewer are free
 
 
 class Method(str, Enum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import G, H, K, NC, NFREGS, NREGS, P, PAGES
-from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, implies, keep, lnot, same
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES
+from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
+from abstract.logic import all_of, any_of, implies, keep, lnot, same
 from abstract.spec.switch import declassified
 from concrete.riscv import cvm_tables, pmp
 from concrete.riscv.machine import RISCV
@@ -56,7 +56,8 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
     ptes = tuple(getattr(hw, f) for f in cvm_tables.LEAF_FIELDS) + (hw.pt_ppn, hw.tlb_v, hw.tlb_ppn)
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
-        and len(hw.hgatp) == K and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_ppn) == K * cvm_tables.CHAIN
+        and len(hw.hgatp) == K and len(hw.pt_table) == K * LEVELS
+        and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_ppn) == K * cvm_tables.CHAIN
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
@@ -74,6 +75,27 @@ def pmp_layout_ok(hw: RvHw) -> bool:
     return pmp.layout_ok(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, hw.pmp_x, NC, PAGES)
 
 
+def tables_ok(s: RvState) -> bool:
+    """A live CVM's tables are in LEVELS distinct C pages it owns as table pages, and every page
+    it owns as a table page is one of them; an empty slot's tables are nowhere; a live CVM's
+    leaf into C maps a data page of its own, and no other such leaf maps it. So a CVM's table
+    pages are its own, none leaks, and no leaf maps one: freeing the page a leaf maps frees
+    neither a table nor a page another leaf still reaches."""
+    hw = s.hw
+    at = [[hw.pt_table[k * LEVELS + j] for j in range(LEVELS)] for k in range(K)]
+    placed = all_of(
+        implies(s.live[k], all_of((NC <= t) & (t < PAGES) for t in at[k])
+                & all_of(at[k][i] != at[k][j] for i in range(LEVELS) for j in range(i + 1, LEVELS)))
+        & implies(lnot(s.live[k]), all_of(t == cvm_tables.NO_TABLE for t in at[k]))
+        for k in range(K))
+    owned = all_of((s.owner[p] == TABLE_BASE + k) == any_of(t == NC + p for t in at[k]) for k in range(K) for p in range(C))
+    data = all_of(implies(hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
+                  for i in range(K * G) for p in range(C))
+    live_c = [hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] >= NC) for i in range(K * G)]
+    once = all_of(lnot(live_c[i] & live_c[j] & (hw.pt_ppn[i] == hw.pt_ppn[j])) for i in range(K * G) for j in range(i + 1, K * G))
+    return placed & owned & data & once
+
+
 def ptes_ok(s: RvState) -> bool:
     """The tables are as the monitor writes them: a live CVM's chain of pointers leads from its
     root to its leaf table, an empty slot's pointers are clear; every valid leaf has R W U A D
@@ -81,7 +103,7 @@ def ptes_ok(s: RvState) -> bool:
     hw = s.hw
     n = cvm_tables.CHAIN  # pointer j: slot j // n's table j % n, leading to its next table (stated apart from the step)
     pointers = all_of((hw.ptr_v[j] == s.live[j // n])
-                      & (hw.ptr_ppn[j] == keep(cvm_tables.table_page(j // n, j % n + 1), s.live[j // n]))
+                      & (hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n]))
                       for j in range(K * n))
     rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
     leaves = all_of(all_of(f[i] == hw.pt_v[i] for f in rest) & implies(lnot(hw.pt_v[i]), lnot(hw.pt_x[i]))
@@ -112,21 +134,21 @@ def other_entry_ok(hw: RvHw, mark: int, k: int, q: int, g: int) -> bool:
 
 
 def hgatp_ok(s: RvState) -> bool:
-    """A live slot's hgatp word is Sv48x4 with VMID k + 1 and its root page, an empty slot's 0;
+    """A live slot's hgatp word is Sv48x4 with VMID k + 1 and its root's page, an empty slot's 0;
     only a live CVM runs, and while it does the hart's hgatp CSR holds its word (the
     hypervisor's own is free), so the hart's own walks translate by the CVM's tables."""
     hw = s.hw
     return all_of(
-        (hw.hgatp[k] == keep(RISCV.hgatp_word(k, s.ids[k]), s.live[k]))
+        (hw.hgatp[k] == keep(RISCV.hgatp_word(k, s.ids[k], hw.pt_table[k * LEVELS]), s.live[k]))
         & implies(s.run_cvm == k, s.live[k] & (hw.hgatp_csr == hw.hgatp[k]))
         for k in range(K)
     )
 
 
 def riscv_local(s: RvState) -> bool:
-    """What the RISC-V layer adds, inductive on its own: PMP layout, table entries as the monitor writes them, a TLB
-    coherent with the tables, hgatp."""
-    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & ptes_ok(s) & tlb_ok(s) & hgatp_ok(s))
+    """What the RISC-V layer adds, inductive on its own: PMP layout, the CVMs' table pages,
+    table entries as the monitor writes them, a TLB coherent with the tables, hgatp."""
+    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & tables_ok(s) & ptes_ok(s) & tlb_ok(s) & hgatp_ok(s))
 
 
 def riscv_invariant(s: RvState) -> bool:

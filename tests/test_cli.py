@@ -123,12 +123,12 @@ def test_ctrl_c_stops_promptly_and_keeps_the_finished_results(tmp_path):
 
 
 def test_sizes_come_from_the_environment_and_options_override_them():
-    env = {"REFINE_C_PAGES": "6"}
+    env = {"REFINE_C_PAGES": "7"}
     proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["config"]["c_pages"] == 6  # stdout holds only the report
-    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", "--c-pages", "5", env=env)
-    assert json.loads(proc.stdout)["config"]["c_pages"] == 5
+    assert json.loads(proc.stdout)["config"]["c_pages"] == 7  # stdout holds only the report
+    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", "--c-pages", "8", env=env)
+    assert json.loads(proc.stdout)["config"]["c_pages"] == 8
 
 
 @pytest.mark.proof
@@ -148,9 +148,9 @@ def test_per_entry_lemmas_are_reported_as_holding_at_any_size(tmp_path):
     the configured sizes."""
     report = tmp_path / "r.json"
     proc = refine("prove", "--no-cache", "--only", "*/destroy_tvm/entry", "--only", "spec/destroy_tvm/totality",
-                  "--c-pages", "5", "--json", str(report))
+                  "--c-pages", "7", "--json", str(report))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 per-entry lemma(s) hold at any size" in proc.stdout
     sizes = {o["id"]: o["sizes"] for o in json.loads(report.read_text())["obligations"]}
     assert sizes["canonical->spec/destroy_tvm/entry"] is None
-    assert sizes["spec/destroy_tvm/totality"]["c_pages"] == 5
+    assert sizes["spec/destroy_tvm/totality"]["c_pages"] == 7

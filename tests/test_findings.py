@@ -81,14 +81,13 @@ def test_without_the_finding_its_obligations_are_proven(name, full_proof):
 
 @pytest.mark.parametrize("cvm_id", [1, 2, 5, (1 << 14) - 1, 1 << 14, (1 << 16) - 1, 1 << 16, 1 << 17,
                                     (1 << 17) + 3, 1 << 18, 1 << 19, (1 << 20) - 1, (1 << 20) + 77, 12345678901])
-@pytest.mark.parametrize("k", [0, 1])
-def test_ace_vmid_word_is_the_rust_formula(k, cvm_id):
+@pytest.mark.parametrize("root", [0, 7, (1 << 44) - 1])
+def test_ace_vmid_word_is_the_rust_formula(root, cvm_id):
     """The variant's arithmetic form equals `Hgatp::new`'s `vmid << 44 | mode << 60 | ppn`."""
     from concrete.riscv import gstage
-    from concrete.riscv.machine import root_ppn
     from refinement.findings import _ace_hgatp_word
-    rust = (cvm_id << gstage.HGATP_VMID_SHIFT) | (gstage.MODE_SV48X4 << gstage.HGATP_MODE_SHIFT) | root_ppn(k)
-    assert _ace_hgatp_word(None, k, cvm_id) == rust
+    rust = (cvm_id << gstage.HGATP_VMID_SHIFT) | (gstage.MODE_SV48X4 << gstage.HGATP_MODE_SHIFT) | root
+    assert _ace_hgatp_word(None, 0, cvm_id, root) == rust
 
 
 @pytest.mark.parametrize("name", ["ace-panic-on-virtual-instruction", "ace-panic-on-mmio-load-htinst",

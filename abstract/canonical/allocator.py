@@ -6,26 +6,25 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Tuple
 
-from abstract.domain import FREE, CVM_BASE
-from abstract.config import C, K, NC, TABLES
-from abstract.logic import each, keep, put_at
+from abstract.domain import FREE, owned_by
+from abstract.config import C, NC
+from abstract.logic import each, first_n, keep, put_at
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
-    """Up to n free pages, lowest first (global page numbers)."""
-    found: Tuple[int, ...] = ()
-    for p in range(TABLES, C):
-        if len(found) < n and owner[p] == FREE:
-            found = found + (NC + p,)
-    return found
+    """The first n free pages, lowest first (global page numbers), or none if fewer are free.
+    Branch-free but for that one answer (`first_n`): the pages may be symbolic."""
+    enough, found = first_n(tuple(o == FREE for o in owner), n)
+    return tuple(NC + p for p in found) if enough else ()
 
 
-def claim(s: Any, pages: Tuple[int, ...], k: int) -> Any:
-    """Give `pages` (global, concrete list) to CVM slot k."""
-    owner = list(s.owner)
+def claim(s: Any, pages: Tuple[int, ...], tag: int) -> Any:
+    """Give `pages` (global, possibly symbolic) the owner value `tag`: a CVM's data pages or its
+    table pages (`abstract.domain`)."""
+    owner = s.owner
     for p in pages:
-        owner[p - NC] = CVM_BASE + k
-    return replace(s, owner=tuple(owner))
+        owner = put_at(owner, p - NC, tag)
+    return replace(s, owner=owner)
 
 
 def release(s: Any, page: int) -> Any:
@@ -33,18 +32,17 @@ def release(s: Any, page: int) -> Any:
     return replace(s, owner=put_at(s.owner, page - NC, FREE), mem=put_at(s.mem, page, 0))
 
 
-def reclaimed(owner: int, data: int, tag: int) -> Tuple[int, int]:
-    """One C page (its owner and contents) after the CVM with owner tag `tag` is torn down: its
-    own pages are zeroed and freed, every other page is untouched. Branch-free, so mapping it
+def reclaimed(owner: int, data: int, k: int) -> Tuple[int, int]:
+    """One C page (its owner and contents) after CVM slot k is torn down: its own pages, data
+    and tables, are zeroed and freed, every other page is untouched. Branch-free, so mapping it
     over memory adds no path per page."""
-    mine = owner == tag
+    mine = owned_by(owner, k)
     return owner + keep(FREE - owner, mine), data - keep(data, mine)
 
 
 def release_all(s: Any, k: int) -> Any:
     """Zero and free every page CVM slot k owns: `reclaimed` mapped over the C pages."""
-    tag = CVM_BASE + k
-    pages = each(reclaimed, C, (s.owner, s.mem[NC:]), tag)
+    pages = each(reclaimed, C, (s.owner, s.mem[NC:]), k)
     return replace(s, owner=tuple(o for o, _ in pages), mem=s.mem[:NC] + tuple(d for _, d in pages))
 
 
@@ -55,8 +53,8 @@ class SoftwareAllocator:
     def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         return allocate(owner, n)
 
-    def claim(self, s: Any, pages: Tuple[int, ...], k: int) -> Any:
-        return claim(s, pages, k)
+    def claim(self, s: Any, pages: Tuple[int, ...], tag: int) -> Any:
+        return claim(s, pages, tag)
 
     def release(self, s: Any, page: int) -> Any:
         return release(s, page)

@@ -30,7 +30,9 @@ class CanonicalHardware(SoftwareAllocator):
     def isolation_allows(self, hw: CanonHw, page: int) -> bool:
         return isolation_decides(hw.iso_open, page, NC, PAGES)
 
-    def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...]) -> CanonHw:
+    def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
+                         tables: Tuple[int, ...] = ()) -> CanonHw:
+        """The translation as a map: the table pages hold nothing this machine reads."""
         n, base = len(pages), k * G
         pad = G - n
         return replace(

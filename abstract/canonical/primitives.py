@@ -31,9 +31,11 @@ class IsolationUnit(Protocol[HW]):
 class SecondStageTranslation(Protocol[HW]):
     """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
 
-    def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...]) -> HW:
+    def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...],
+                         tables: Tuple[int, ...] = ()) -> HW:
         """Create CVM k's translation (the CVM's id is there for a machine that would tag it by
-        the id): guest page g maps privately to pages[g], others unmapped."""
+        the id): guest page g maps privately to pages[g], others unmapped. `tables` are the
+        LEVELS pages the CVM owns for it (a machine with tables in memory builds them there)."""
 
     def translation_clear(self, hw: HW, k: int) -> HW:
         """Remove CVM k's translation entirely (and its tag)."""
@@ -173,14 +175,14 @@ class ConfidentialPageAllocator(Protocol):
     def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         """Up to n free pages (global numbers), lowest first."""
 
-    def claim(self, s: Any, pages: Tuple[int, ...], k: int) -> Any:
-        """Give `pages` to CVM slot k."""
+    def claim(self, s: Any, pages: Tuple[int, ...], tag: int) -> Any:
+        """Give `pages` the owner value `tag` (a CVM's data or table pages)."""
 
     def release(self, s: Any, page: int) -> Any:
         """Zero `page` and return it to the free pool."""
 
     def release_all(self, s: Any, k: int) -> Any:
-        """Zero and free every page CVM slot k owns."""
+        """Zero and free every page CVM slot k owns, its tables' pages too."""
 
 
 class Primitives(IsolationUnit[HW], SecondStageTranslation[HW], HartStateSwitch[HW], Failure[HW],

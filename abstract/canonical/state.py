@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from abstract.logic import immutable
 
-from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, P, PAGES, R, TABLES
+from abstract.config import C, G, H, K, NCSRS, NFREGS, NIRQ, NREGS, P, PAGES, R
 from abstract.abi import NACL_NONE
-from abstract.domain import FREE, HYPERVISOR, MONITOR, POWERED_OFF
+from abstract.domain import FREE, HYPERVISOR, POWERED_OFF
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
@@ -81,11 +81,11 @@ def canon_hw_shapes_ok(hw: CanonHw) -> bool:
 
 
 def initial_monitor_data() -> dict:
-    """The monitor's data at power-on, the same on every processor: no CVMs, the table pages
-    reserved, all memory zero, the hypervisor running."""
+    """The monitor's data at power-on, the same on every processor: no CVMs, every C page
+    free, all memory zero, the hypervisor running."""
     return dict(
         mem=(0,) * PAGES,
-        owner=tuple(MONITOR if p < TABLES else FREE for p in range(C)),
+        owner=(FREE,) * C,
         live=(False,) * K,
         ids=(0,) * K,
         hart=(POWERED_OFF,) * (K * H),

@@ -5,12 +5,13 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, NFREGS, NIRQ, NREGS, R, TABLES
-from abstract.logic import each, keep, lnot, read_at, set_at
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NIRQ, NREGS, R
+from abstract.logic import each, keep, lnot, put_at, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
-    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SpecState, next_id, slot_of,
+    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, TABLE_BASE, SpecState, free_pages, next_id, owned_by,
+    slot_of,
 )
 
 Result = Tuple[int, int]
@@ -23,22 +24,14 @@ def _free_slot(s: SpecState) -> int:
     return -1
 
 
-def _free_pages(s: SpecState, n: int) -> Tuple[int, ...]:
-    """The first n free C pages in index order (fewer if memory is short); the TABLES table pages
-    are the monitor's and never handed out."""
-    found: Tuple[int, ...] = ()
-    for p in range(TABLES, C):
-        if len(found) < n and s.owner[p] == FREE:
-            found = found + (p,)
-    return found
-
-
 def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                    mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM whose guest pages 0..npages-1 live in NC pages
     src[0..npages-1]: each is *copied* into a fresh confidential page (aliases become two
-    copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. The copies are
+    copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. Its G-stage tables
+    take LEVELS fresh pages first (ACE allocates its root, then each table, before the leaves'
+    pages), owned by the CVM as table pages; no room for them all fails. The copies are
     measured: `secret` is released to the CVM only if the payload's `ndigests` digests all
     match (`attestation.released`); a failed attestation still promotes. The VM's translation
     mode (hgatp.MODE) must be Sv48x4 or Sv57x4, else INVALID_PARAM; vCPU 0 starts at
@@ -53,19 +46,22 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
         if not 0 <= src[g] < NC:
             return s, (abi.INVALID_ADDRESS, 0)
     k = _free_slot(s)
-    pages = _free_pages(s, npages)
-    if k < 0 or len(pages) < npages:
+    found = free_pages(s.owner, LEVELS + npages)
+    if k < 0 or len(found) < LEVELS + npages:
         return s, (abi.FAILED, 0)
-    owner, mem = list(s.owner), list(s.mem)
-    for g, p in enumerate(pages):
-        owner[p] = CVM_BASE + k
-        mem[NC + p] = read_at(s.mem[:NC], src[g])
-    granted = released(tuple(mem[NC + p] for p in pages), ndigests, digests)
+    tables, pages = found[:LEVELS], found[LEVELS:]
+    copies = tuple(read_at(s.mem[:NC], src[g]) for g in range(npages))
+    owner, mem = s.owner, s.mem
+    for p in tables:
+        owner = put_at(owner, p, TABLE_BASE + k)
+    for p, data in zip(pages, copies):
+        owner, mem = put_at(owner, p, CVM_BASE + k), put_at(mem, NC + p, data)
+    granted = released(copies, ndigests, digests)
     base = k * G
     new_id = next_id(s)
     return replace(
         s,
-        owner=tuple(owner), mem=tuple(mem),
+        owner=owner, mem=mem,
         live=s.live[:k] + (True,) + s.live[k + 1:], ids=set_at(s.ids, k, new_id),
         hart=s.hart[:k * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(k + 1) * H:],
         private=s.private[:base] + (True,) * npages + (False,) * (G - npages) + s.private[base + G:],
@@ -81,16 +77,16 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
     ), (abi.SUCCESS, new_id)
 
 
-def page_after_destroy(owner: int, data: int, tag: int) -> Tuple[int, int]:
-    """A C page (owner, contents) after the CVM whose owner tag is `tag` is destroyed: if the
-    CVM owned it, it is free and zero; otherwise it is as it was."""
-    owned = owner == tag
+def page_after_destroy(owner: int, data: int, k: int) -> Tuple[int, int]:
+    """A C page (owner, contents) after CVM slot k is destroyed: if the CVM owned it (a data
+    page or a table page), it is free and zero; otherwise it is as it was."""
+    owned = owned_by(owner, k)
     return keep(FREE, owned) + keep(owner, lnot(owned)), keep(data, lnot(owned))
 
 
 def memory_after_destroy(s: SpecState, k: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """The owners and the memory once CVM slot k is destroyed: `page_after_destroy` on every C page."""
-    freed = each(page_after_destroy, C, (s.owner, s.mem[NC:]), CVM_BASE + k)
+    freed = each(page_after_destroy, C, (s.owner, s.mem[NC:]), k)
     return tuple(o for o, _ in freed), s.mem[:NC] + tuple(d for _, d in freed)
 
 

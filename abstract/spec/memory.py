@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, NC, NREGS, PAGE_SIZE, TABLES
+from abstract.config import C, G, H, K, NC, NREGS, PAGE_SIZE
 from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
-from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState
+from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState, free_pages
 
 Result = Tuple[int, int]
 
@@ -79,15 +79,16 @@ def guest_page_fault(s: SpecState, gpa: int) -> Tuple[SpecState, Result]:
     i = s.run_cvm * G + gpa // PAGE_SIZE
     if flag_at(s.private, i) | flag_at(s.shared, i):
         return s, (abi.ACCESS_OK, 0)
-    for p in range(TABLES, C):
-        if s.owner[p] == FREE:
-            return replace(
-                s,
-                owner=put_at(s.owner, p, CVM_BASE + s.run_cvm),
-                mem=put_at(s.mem, NC + p, 0),
-                private=flag_put(s.private, i, True),
-                page=put_at(s.page, i, NC + p),
-            ), (abi.ACCESS_OK, 0)
+    found = free_pages(s.owner, 1)
+    if found:
+        p = found[0]
+        return replace(
+            s,
+            owner=put_at(s.owner, p, CVM_BASE + s.run_cvm),
+            mem=put_at(s.mem, NC + p, 0),
+            private=flag_put(s.private, i, True),
+            page=put_at(s.page, i, NC + p),
+        ), (abi.ACCESS_OK, 0)
     return s, (abi.ACCESS_FAULT, 0)
 
 

@@ -18,7 +18,7 @@ from abstract.classes import CVM, PAGES, SPEC_FIELDS, field_value
 from abstract.config import C, G, H, K, NC, NIRQ, NREGS
 from abstract.shapes import ints
 from abstract import abi
-from abstract.domain import CVM_BASE, FREE, HYPERVISOR, SUSPENDED
+from abstract.domain import FREE, HYPERVISOR, SUSPENDED, owned_by
 from abstract.logic import all_of, flag_at, immutable, implies, keep, lnot, read_at, same, set_at
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
@@ -75,13 +75,14 @@ def cvm_state_kept(before: SpecState, after: SpecState, k: int) -> bool:
 
 
 def pages_kept(before: SpecState, after: SpecState, k: int, freed: int = -1) -> bool:
-    """Every C page CVM slot k owned is still its own, with the same contents, and it owns no
-    page it did not own; page `freed` (a global index, -1: none) may instead be free and zero."""
-    tag = CVM_BASE + k
+    """Every C page CVM slot k owned (a data or a table page) is still its own, as the same kind
+    and with the same contents, and it owns no page it did not own; page `freed` (a global
+    index, -1: none) may instead be free and zero."""
+    def kept(p: int) -> bool:
+        mine, now = owned_by(before.owner[p], k), owned_by(after.owner[p], k)
+        return implies(mine | now, after.owner[p] == before.owner[p]) & implies(mine, after.mem[NC + p] == before.mem[NC + p])
     return all_of(
-        (((before.owner[p] == tag) == (after.owner[p] == tag))
-         & implies(before.owner[p] == tag, after.mem[NC + p] == before.mem[NC + p]))
-        | ((NC + p == freed) & (after.owner[p] == FREE) & (after.mem[NC + p] == 0))
+        kept(p) | ((NC + p == freed) & (after.owner[p] == FREE) & (after.mem[NC + p] == 0))
         for p in range(C)
     )
 

@@ -8,17 +8,17 @@ so that equal maps have equal representations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R, TABLES
+from typing import Any, Tuple
+from abstract.config import C, G, H, K, LEVELS, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract import abi
-from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot
+from abstract.logic import all_of, any_of, first_n, holds_all, immutable, implies, keep, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
-    CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED,
+    CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED, TABLE_BASE, owned_by,
 )
 
 
@@ -26,7 +26,7 @@ from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers
 @dataclass(frozen=True)
 class SpecState:
     mem: PageData          # abstract page contents (0 = zeroed)
-    owner: Owners          # C owners: FREE, MONITOR or CVM_BASE + slot
+    owner: Owners          # C owners: FREE, CVM_BASE + slot (a data page) or TABLE_BASE + slot (a table page)
     live: SlotFlags        # slot holds a CVM ...
     ids: SlotInts          # ... with this id (0 for an empty slot)
     hart: HartInts         # lifecycle state of each vCPU
@@ -83,33 +83,36 @@ def shapes_ok(s: SpecState) -> bool:
 
 
 def owners_ok(s: SpecState) -> bool:
-    """Table pages belong to the monitor, every other C page is free or a live CVM's; free is zero."""
-    return all_of(
-        (s.owner[p] == MONITOR) if p < TABLES else (
-            ((s.owner[p] == FREE) & (s.mem[NC + p] == 0))
-            | any_of((s.owner[p] == CVM_BASE + k) & s.live[k] for k in range(K))
-        )
+    """Every C page is free (and zero) or a live CVM's, as a data page or a table page; a live
+    CVM has exactly LEVELS table pages (its G-stage tables), an empty slot none."""
+    pages = all_of(
+        ((s.owner[p] == FREE) & (s.mem[NC + p] == 0))
+        | any_of(owned_by(s.owner[p], k) & s.live[k] for k in range(K))
         for p in range(C)
     )
+    tables = all_of(sum(keep(1, s.owner[p] == TABLE_BASE + k) for p in range(C)) == keep(LEVELS, s.live[k])
+                    for k in range(K))
+    return pages & tables
 
 
 def entry_ok(s: SpecState, i: int) -> bool:
     k = i // G
     priv, sh, pg = s.private[i], s.shared[i], s.page[i]
     return (
-        implies(priv, (NC + TABLES <= pg) & (pg < PAGES) & lnot(sh) & s.live[k])
+        implies(priv, (NC <= pg) & (pg < PAGES) & lnot(sh) & s.live[k])
         & implies(sh, (0 <= pg) & (pg < NC) & s.live[k])
         & implies(lnot(priv | sh), pg == 0)
     )
 
 
 def maps_ok(s: SpecState) -> bool:
-    """Entries are well formed, each private page is its CVM's and mapped once, and every
-    page a CVM owns is mapped (the converse, so a leaked page cannot hide)."""
+    """Entries are well formed, each private page is its CVM's data page and mapped once, and
+    every data page a CVM owns is mapped (the converse, so a leaked page cannot hide; its table
+    pages are counted by `owners_ok`)."""
     n = K * G
     owned_by_mapper = all_of(
         implies(s.private[i] & (s.page[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
-        for i in range(n) for p in range(TABLES, C)
+        for i in range(n) for p in range(C)
     )
     injective = all_of(
         lnot(s.private[i] & s.private[j] & (s.page[i] == s.page[j]))
@@ -120,7 +123,7 @@ def maps_ok(s: SpecState) -> bool:
             s.owner[p] == CVM_BASE + k,
             any_of(s.private[k * G + g] & (s.page[k * G + g] == NC + p) for g in range(G)),
         )
-        for p in range(TABLES, C) for k in range(K)
+        for p in range(C) for k in range(K)
     )
     return all_of(entry_ok(s, i) for i in range(n)) & owned_by_mapper & injective & owned_mapped
 
@@ -246,11 +249,18 @@ def next_id(s: SpecState) -> int:
     return largest + 1
 
 
+def free_pages(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+    """The first n free C pages in index order (owner-table indices), or none if fewer are free
+    (`spec/free_pages/allocation` proves that this is what it gives)."""
+    enough, found = first_n(tuple(o == FREE for o in owner), n)
+    return found if enough else ()
+
+
 def spec_initial() -> SpecState:
-    """Power-on: no CVMs, table pages reserved, all other memory zero, the hypervisor running."""
+    """Power-on: no CVMs, every C page free, all memory zero, the hypervisor running."""
     return SpecState(
         mem=(0,) * PAGES,
-        owner=tuple(MONITOR if p < TABLES else FREE for p in range(C)),
+        owner=(FREE,) * C,
         live=(False,) * K,
         ids=(0,) * K,
         hart=(POWERED_OFF,) * (K * H),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Dict
 
+from abstract.config import LEVELS
 from concrete.riscv.cvm_tables import CHAIN
 
 from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_DATA, SLOT, VCPU, Field, cvm
@@ -10,6 +11,7 @@ from abstract.classes import CANON_FIELDS, ENTRY, HYPERVISOR, MONITOR, MONITOR_D
 _PMP = Field(False, MONITOR, 0, "M-mode CSRs: the hypervisor can neither read nor write them")
 _LEAF = cvm(True, ENTRY, "a CVM's G-stage leaf: the guest map the hypervisor observes (spec private/shared/page)")
 _LEAF_BITS = cvm(False, ENTRY, "a leaf's permission bits: not observed; the invariant (ptes_ok) fixes them by V and the PPN, which the view reads")
+_TABLE_AT = cvm(False, LEVELS, "where a CVM's tables are: pages of the owner table, which the hypervisor sees; fixed by it (tables_ok)")
 _POINTER = cvm(False, CHAIN, "a CVM's G-stage pointers from its root to its leaf table: fixed by whether the slot is live (ptes_ok)")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
 _OTHER_TLB = Field(False, MONITOR, 0, "another hart's cached translations and its queued fences: no instruction reads them "
@@ -23,6 +25,7 @@ RV_FIELDS: Dict[str, Field] = {
     "hw.hv_hgatp": Field(True, HYPERVISOR, 0, "the hypervisor's hgatp, saved while a CVM runs (canonical hv_stage2)"),
     **{f"hw.{f}": _LEAF for f in ("pt_v", "pt_ppn")},
     **{f"hw.{f}": _LEAF_BITS for f in ("pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")},
+    "hw.pt_table": _TABLE_AT,
     "hw.ptr_v": _POINTER,
     "hw.ptr_ppn": _POINTER,
     "hw.tlb_v": _TLB,

@@ -1,7 +1,10 @@
-"""The CVMs' G-stage tables as the hardware walks them: entries in the monitor's table pages.
+"""The CVMs' G-stage tables as the hardware walks them: entries in the CVMs' own table pages.
 
-CVM slot k has LEVELS reserved C pages (`abstract.config.TABLES`, the first of C): its root at
-page NC + k * LEVELS, then one table per lower level. Guest page g < G is reached through entry
+A CVM owns LEVELS C pages for its tables, taken from the allocator when it is promoted (owner
+`TABLE_BASE + k`): its root, then one table per lower level; `pt_table[k * LEVELS + j]` records
+which physical page holds slot k's table j (-1 while the slot is empty), as ACE's page-table
+objects know their pages. The table at a physical page is the one recorded there: a walk that
+reaches any other page finds nothing. Guest page g < G is reached through entry
 0 of each table above the last and entry g of the last (a table holds at least G entries; the
 root's 16 KiB and the tables' other entries map guest pages beyond G, which the model's guest
 does not have, so they are not held). The monitor writes the chain of pointers when it loads a
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
-from abstract.config import G, K, LEVELS, NC
+from abstract.config import G, K, LEVELS
 from abstract.logic import any_of, keep, lnot
 from concrete.riscv.pagetable import DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, walk_level
 
@@ -29,14 +32,14 @@ LEAF_FIELDS = ("pt_v", "pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")  # V R W 
 CHAIN = LEVELS - 1   # pointers per slot
 
 
-def table_page(k: int, j: int) -> int:
-    """Physical page of CVM slot k's table j (0: the root, LEVELS - 1: the leaves)."""
-    return NC + k * LEVELS + j
+NO_TABLE = -1        # pt_table of an empty slot: no physical page
 
 
-def chain_of(k: int, loaded: bool) -> Tuple[Tuple[bool, int], ...]:
-    """(V, PPN) of slot k's pointers, loaded or cleared: table j leads to table j + 1."""
-    return tuple((loaded, table_page(k, j + 1) if loaded else 0) for j in range(CHAIN))
+def chain_of(tables: Tuple[int, ...]) -> Tuple[Tuple[bool, int], ...]:
+    """(V, PPN) of a slot's pointers once its tables are at pages `tables` (LEVELS of them;
+    none: cleared): table j leads to table j + 1."""
+    loaded = len(tables) > 0
+    return tuple((loaded, tables[j + 1] if loaded else 0) for j in range(CHAIN))
 
 
 def kind_of(v: bool, rwx: bool) -> int:
@@ -49,7 +52,7 @@ def _entry(hw: Any, page: int, j: int, q: int) -> Tuple[bool, bool, int]:
     """(V, any of R W X, PPN) of the entry a walk of guest page q reads in table j at physical
     page `page`: a slot's pointer above its last table, its leaf for q in it; all clear when
     no slot's table j is at that page. Branch-free in the symbolic page."""
-    on = [page == table_page(k, j) for k in range(K)]
+    on = [page == hw.pt_table[k * LEVELS + j] for k in range(K)]
     if j < CHAIN:
         e = [k * CHAIN + j for k in range(K)]
         return any_of(hw.ptr_v[i] & o for i, o in zip(e, on)), False, sum(keep(hw.ptr_ppn[i], o) for i, o in zip(e, on))

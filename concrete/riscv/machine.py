@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import G, H, K, NFREGS, NREGS, P
+from abstract.config import G, H, K, LEVELS, NFREGS, NREGS, P
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.logic import flag_at, flag_put, keep, lnot, put_at, read_at, set_at
 from concrete.riscv import cvm_tables, gstage, pmp, sbi, trap
@@ -28,21 +28,25 @@ def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
     return replace(hw, **changes)
 
 
-def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...]) -> RvHw:
-    """CVM slot k's tables written at once: the chain of pointers from its root to its leaf
-    table (`cvm_tables.chain_of`), and guest page g a private leaf to pages[g] for each page
-    given; no pages, every entry clear. One `replace`, branch-free in a symbolic k, where G
-    calls of `_leaf` were G (the VMID attack's 131072 promotes spent half their time there)."""
+def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...]) -> RvHw:
+    """CVM slot k's tables written at once in its table pages `tables`: where each table is,
+    the chain of pointers from its root to its leaf table (`cvm_tables.chain_of`), and guest
+    page g a private leaf to pages[g] for each page given; no tables, every entry clear and the
+    slot's tables nowhere. One `replace`, branch-free in a symbolic k, where G calls of `_leaf`
+    were G (the VMID attack's 131072 promotes spent half their time there)."""
     valid = tuple(g < len(pages) for g in range(G))
     ppn = tuple(pages[g] if g < len(pages) else 0 for g in range(G))
+    at = tuple(tables) if tables else (cvm_tables.NO_TABLE,) * LEVELS
     slot = tuple(q == k for q in range(K))
-    chain = tuple(e for q in range(K) for e in cvm_tables.chain_of(q, len(pages) > 0))
+    chain = cvm_tables.chain_of(tables) * K
     n = cvm_tables.CHAIN
 
     def flags(old: Tuple[bool, ...]) -> Tuple[bool, ...]:
         return tuple((old[j] & lnot(slot[j // G])) | (valid[j % G] & slot[j // G]) for j in range(len(old)))
     changes = {f: flags(getattr(hw, f)) for f in cvm_tables.LEAF_FIELDS}
     changes["pt_ppn"] = tuple(hw.pt_ppn[j] + keep(ppn[j % G] - hw.pt_ppn[j], slot[j // G]) for j in range(len(hw.pt_ppn)))
+    changes["pt_table"] = tuple(hw.pt_table[j] + keep(at[j % LEVELS] - hw.pt_table[j], slot[j // LEVELS])
+                                for j in range(len(hw.pt_table)))
     changes["ptr_v"] = tuple((hw.ptr_v[j] & lnot(slot[j // n])) | (chain[j][0] & slot[j // n]) for j in range(len(chain)))
     changes["ptr_ppn"] = tuple(hw.ptr_ppn[j] + keep(chain[j][1] - hw.ptr_ppn[j], slot[j // n]) for j in range(len(chain)))
     return replace(hw, **changes)
@@ -67,19 +71,21 @@ class RiscvMachine(SoftwareAllocator):
     def isolation_allows(self, hw: RvHw, page: int) -> bool:
         return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
 
-    def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...]) -> RvHw:
-        """Point CVM k's hgatp word at its root and fill the root with leaves."""
-        hw = _root_leaves(hw, k, pages)
-        word = self.hgatp_word(k, cvm_id) if len(pages) > 0 else 0
+    def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...],
+                         tables: Tuple[int, ...] = ()) -> RvHw:
+        """Build CVM k's tables in its table pages `tables` (the root first) and point its
+        hgatp word at the root; no tables, clear them and the word."""
+        hw = _root_leaves(hw, k, pages, tables)
+        word = self.hgatp_word(k, cvm_id, tables[0]) if tables else 0
         return replace(self.translation_shootdown(hw, k), hgatp=set_at(hw.hgatp, k, word))
 
-    def hgatp_word(self, k: int, cvm_id: int) -> int:
-        """Sv48x4 rooted at slot k's root, VMID k + 1: VMIDs come from the K slots, a bounded
+    def hgatp_word(self, k: int, cvm_id: int, root: int) -> int:
+        """Sv48x4 rooted at page `root`, VMID k + 1: VMIDs come from the K slots, a bounded
         pool, never from the CVM id, which grows without bound (ACE uses the id: a finding)."""
-        return gstage.encode_hgatp(gstage.MODE_SV48X4, k + 1, root_ppn(k))
+        return gstage.encode_hgatp(gstage.MODE_SV48X4, k + 1, root)
 
     def translation_clear(self, hw: RvHw, k: int) -> RvHw:
-        return self.translation_load(hw, k, 0, ())
+        return self.translation_load(hw, k, 0, (), ())
 
     def translation_map(self, hw: RvHw, i: int, page: int, private: bool) -> RvHw:
         return _leaf(hw, i, True, private, page)
@@ -269,11 +275,6 @@ class RiscvMachine(SoftwareAllocator):
 
     def trap_instr_length(self, instr: int) -> int:
         return trap.length(instr)
-
-
-def root_ppn(k: int) -> int:
-    """Physical page number of CVM slot k's root table (physical memory starts at 0 here)."""
-    return cvm_tables.table_page(k, 0)
 
 
 RISCV = RiscvMachine()

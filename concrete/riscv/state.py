@@ -9,14 +9,15 @@ from abstract.shapes import (
     EntryFlags, EntryInts, Fregs, HartFlags, HartInts, IrqFlags, OtherFences, OtherHarts, OtherTlbFlags, OtherTlbInts, Owners,
     PageData, PendingFlags, RegionInts, Regs, SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
-from abstract.config import K
-from concrete.riscv.cvm_tables import CHAIN, LEAF_FIELDS
+from abstract.config import K, LEVELS
+from concrete.riscv.cvm_tables import CHAIN, LEAF_FIELDS, NO_TABLE
 from concrete.riscv.pmp import ENTRIES
 
 PmpInts = Tuple[(int,) * ENTRIES]
 PmpFlags = Tuple[(bool,) * ENTRIES]
 ChainFlags = Tuple[(bool,) * (K * CHAIN)]
 ChainInts = Tuple[(int,) * (K * CHAIN)]
+TableInts = Tuple[(int,) * (K * LEVELS)]
 
 
 @immutable
@@ -34,9 +35,10 @@ class RvHw:
     hgatp: SlotInts
     hgatp_csr: int
     hv_hgatp: int
-    # The CVMs' G-stage tables in the monitor's table pages (`cvm_tables`): leaf k * G + g of
-    # slot k's guest page g, one tuple per field, and the pointer of slot k's table j at
-    # k * (LEVELS - 1) + j.
+    # The CVMs' G-stage tables in their table pages (`cvm_tables`): the page of slot k's table
+    # j at k * LEVELS + j, leaf k * G + g of slot k's guest page g, one tuple per field, and
+    # the pointer of slot k's table j at k * (LEVELS - 1) + j.
+    pt_table: TableInts
     pt_v: EntryFlags
     pt_r: EntryFlags
     pt_w: EntryFlags
@@ -134,7 +136,7 @@ def riscv_initial() -> RvState:
         hw=RvHw(
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
             hgatp=(0,) * K, hgatp_csr=0, hv_hgatp=0,
-            **{f: no for f in LEAF_FIELDS}, pt_ppn=(0,) * (K * G), ptr_v=(False,) * (K * CHAIN),
+            pt_table=(NO_TABLE,) * (K * LEVELS), **{f: no for f in LEAF_FIELDS}, pt_ppn=(0,) * (K * G), ptr_v=(False,) * (K * CHAIN),
             ptr_ppn=(0,) * (K * CHAIN), tlb_v=no, tlb_ppn=(0,) * (K * G),
             other_tlb_v=(False,) * (K * (P - 1) * G), other_tlb_ppn=(0,) * (K * (P - 1) * G),
             other_fence=(False,) * (K * (P - 1)),

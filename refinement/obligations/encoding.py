@@ -16,11 +16,11 @@ from typing import Iterator, Tuple
 
 import icontract
 
-from abstract.config import G, K, PAGE_SIZE
+from abstract.config import G, K, PAGE_SIZE, PAGES
 from abstract import abi
 from concrete.riscv import gstage, pmp, sbi, trap
 from abstract.logic import lnot
-from concrete.riscv.machine import RISCV, root_ppn
+from concrete.riscv.machine import RISCV
 from concrete.riscv.state import RvHw, RvState  # noqa: F401  (counterexample reprs)
 from refinement.riscv_to_canonical import riscv_shapes_ok
 from refinement.registry import Kind, Layers, Method, obligation
@@ -49,22 +49,23 @@ def hgatp_roundtrip(mode: int, vmid: int, ppn: int) -> Tuple[int, int, int]:
     return gstage.decode_hgatp(gstage.encode_hgatp(mode, vmid, ppn))
 
 
-def hgatp_well_formed(word: int, k: int) -> bool:
-    """Sv48x4, rooted at slot k's root, a nonzero VMID inside its 14-bit field, no other bit."""
+def hgatp_well_formed(word: int, root: int) -> bool:
+    """Sv48x4, rooted at page `root`, a nonzero VMID inside its 14-bit field, no other bit."""
     mode, vmid, ppn = gstage.decode_hgatp(word)
-    return (mode == gstage.MODE_SV48X4) & (ppn == root_ppn(k)) & (vmid >= 1) & (gstage.encode_hgatp(mode, vmid, ppn) == word)
+    return (mode == gstage.MODE_SV48X4) & (ppn == root) & (vmid >= 1) & (gstage.encode_hgatp(mode, vmid, ppn) == word)
 
 
 @obligation(Layers.RISCV, "hgatp_word", Kind.ENCODING)
-@icontract.require(lambda k, j, id_k, id_j: 0 <= k < K and 0 <= j < K and k != j and id_k >= 0 and id_j >= 0
-                   and id_k != id_j, "two live CVMs, whatever their ids (they grow without bound)")
-@icontract.ensure(lambda k, j, id_k, id_j, result: hgatp_well_formed(result[0], k) and hgatp_well_formed(result[1], j),
+@icontract.require(lambda k, j, id_k, id_j, root_k, root_j: 0 <= k < K and 0 <= j < K and k != j and id_k >= 0
+                   and id_j >= 0 and id_k != id_j and 0 <= root_k < PAGES and 0 <= root_j < PAGES,
+                   "two live CVMs, whatever their ids (they grow without bound) and wherever their roots")
+@icontract.ensure(lambda root_k, root_j, result: hgatp_well_formed(result[0], root_k) and hgatp_well_formed(result[1], root_j),
                   "each word is well formed")
 @icontract.ensure(lambda result: gstage.decode_hgatp(result[0])[1] != gstage.decode_hgatp(result[1])[1],
                   "their VMIDs differ")
-def hgatp_words(k: int, j: int, id_k: int, id_j: int) -> Tuple[int, int]:
+def hgatp_words(k: int, j: int, id_k: int, id_j: int, root_k: int, root_j: int) -> Tuple[int, int]:
     """The hgatp words the monitor builds at promote for two CVMs are well-formed Sv48x4 words with their own roots and distinct VMIDs, so the hart's CSR takes them (a word with a reserved MODE would not be written at all) and no TLB entry of one serves the other."""
-    return RISCV.hgatp_word(k, id_k), RISCV.hgatp_word(j, id_j)
+    return RISCV.hgatp_word(k, id_k, root_k), RISCV.hgatp_word(j, id_j, root_j)
 
 
 @obligation(Layers.RISCV, "hgatp_mode", Kind.ENCODING)

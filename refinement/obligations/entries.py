@@ -71,10 +71,11 @@ MAPPED_IN = {
 
 @obligation(Layers.CANONICAL_SPEC, Operation.DESTROY_TVM, Kind.ENTRY)
 @icontract.ensure(lambda result: result[0] == result[1], "the canonical page is the spec's page")
-def destroy_tvm_page_entry(owner: int, data: int, tag: int) -> Pair:
+def destroy_tvm_page_entry(owner: int, data: int, k: int) -> Pair:
     """Per C page, at any memory size: DESTROY_TVM's reclaim on the canonical machine leaves the
-    page (owner, contents) as the spec's destroy does: the CVM's pages zeroed and freed, others kept."""
-    return allocator.reclaimed(owner, data, tag), page_after_destroy(owner, data, tag)
+    page (owner, contents) as the spec's destroy does: slot k's pages (data and tables) zeroed
+    and freed, others kept."""
+    return allocator.reclaimed(owner, data, k), page_after_destroy(owner, data, k)
 
 
 def _entry_form(valid: bool, page: int, nc: int) -> bool:

@@ -11,8 +11,8 @@ import icontract
 
 from abstract import canonical, spec
 from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counterexample reprs)
-from abstract.config import C, K, NC, TABLES
-from abstract.domain import FREE, MONITOR
+from abstract.config import C, K, NC
+from abstract.domain import FREE
 from abstract.logic import all_of, lnot, same
 from abstract.spec.security import SpecSecrets, with_secrets
 from abstract.spec.state import SpecState, spec_invariant
@@ -24,8 +24,8 @@ from refinement.riscv_to_canonical import abs_riscv, pmp_configured, riscv_invar
 
 
 def nothing_of_a_cvm(s: SpecState) -> bool:
-    """No CVM is live and every C page is zero and free (the table pages the monitor's)."""
-    pages = all_of((s.mem[NC + p] == 0) & (s.owner[p] == (MONITOR if p < TABLES else FREE)) for p in range(C))
+    """No CVM is live and every C page, its tables' pages too, is zero and free."""
+    pages = all_of((s.mem[NC + p] == 0) & (s.owner[p] == FREE) for p in range(C))
     return pages & all_of(lnot(s.live[k]) for k in range(K))
 
 

@@ -27,7 +27,6 @@ from abstract.canonical.hardware import CANONICAL
 from abstract.canonical.monitor import physical as canonical_physical
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
 from abstract.config import C, G, H, K, NC, P, PAGES
-from abstract.domain import CVM_BASE
 from abstract.spec import lifecycle, physical as spec_physical
 from abstract.spec.state import SpecState, shapes_ok
 from concrete.riscv import pagetable
@@ -75,12 +74,12 @@ class Lift:
 DESTROY_CANONICAL_LIFT = Lift(
     Layers.CANONICAL, "destroy_tvm", "canonical->spec/destroy_tvm/entry", CanonState, canonical_shapes_ok,
     _after_release,
-    lambda s, k: (tuple(allocator.reclaimed(o, d, CVM_BASE + k) for o, d in _pages(s)), s.mem[:NC]),
+    lambda s, k: (tuple(allocator.reclaimed(o, d, k) for o, d in _pages(s)), s.mem[:NC]),
     "the canonical release of slot k is `reclaimed` on every C page, NC memory untouched")
 DESTROY_SPEC_LIFT = Lift(
     Layers.SPEC, "destroy_tvm", "canonical->spec/destroy_tvm/entry", SpecState, shapes_ok,
     _after_destroy,
-    lambda s, k: (tuple(lifecycle.page_after_destroy(o, d, CVM_BASE + k) for o, d in _pages(s)), s.mem[:NC]),
+    lambda s, k: (tuple(lifecycle.page_after_destroy(o, d, k) for o, d in _pages(s)), s.mem[:NC]),
     "the spec's destroy of slot k is `page_after_destroy` on every C page, NC memory untouched")
 SRST_CANONICAL_LIFT = Lift(
     Layers.CANONICAL, "system_reset", "canonical->spec/system_reset/entry", CanonState, canonical_shapes_ok,

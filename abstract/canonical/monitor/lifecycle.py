@@ -5,10 +5,10 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
-from abstract.domain import STARTED, STOPPED, POWERED_OFF, HYPERVISOR
-from abstract.config import G, H, K, NC, NIRQ, R
+from abstract.domain import CVM_BASE, STARTED, STOPPED, POWERED_OFF, HYPERVISOR, TABLE_BASE
+from abstract.config import G, H, K, LEVELS, NC, NIRQ, R
 from abstract.canonical.monitor import cvms, physical
-from abstract.logic import keep, lnot, read_at, set_at
+from abstract.logic import keep, lnot, put_at, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
 
 Result = Tuple[int, int]
@@ -19,8 +19,8 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
                    mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[Any, Result]:
     """Copy the hypervisor VM's pages src[0..npages-1] into fresh confidential pages, measure
     the copies and release the payload's secret if they attest, build its second-stage
-    translation and start hart 0 at `entry_pc` (the VM's translation mode must be Sv48x4 or
-    Sv57x4)."""
+    translation in LEVELS fresh table pages (taken first, as ACE's depth-first copy does) and
+    start hart 0 at `entry_pc` (the VM's translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if lnot((1 <= npages) & (npages <= G)) or len(src) < npages:
@@ -31,14 +31,16 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         if not 0 <= src[g] < NC:
             return s, (abi.INVALID_ADDRESS, 0)
     slot = next((k for k in range(K) if not s.live[k]), -1)
-    pages = hwp.allocate(s.owner, npages)
-    if slot < 0 or len(pages) < npages:
+    found = hwp.allocate(s.owner, LEVELS + npages)
+    if slot < 0 or len(found) < LEVELS + npages:
         return s, (abi.FAILED, 0)
+    tables, pages = found[:LEVELS], found[LEVELS:]
+    copies = tuple(read_at(s.mem[:NC], src[g]) for g in range(npages))
     mem = s.mem
-    for g, p in enumerate(pages):
-        mem = mem[:p] + (read_at(s.mem[:NC], src[g]),) + mem[p + 1:]
-    granted = attest(hwp, tuple(mem[p] for p in pages), ndigests, digests)
-    s = hwp.claim(replace(s, mem=mem), pages, slot)
+    for p, data in zip(pages, copies):
+        mem = put_at(mem, p, data)
+    granted = attest(hwp, copies, ndigests, digests)
+    s = hwp.claim(hwp.claim(replace(s, mem=mem), pages, CVM_BASE + slot), tables, TABLE_BASE + slot)
     cvm_id = cvms.new_id(s)
     return replace(
         s,
@@ -50,7 +52,7 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         share_req=s.share_req[:slot * H] + (0,) * H + s.share_req[(slot + 1) * H:],
         has_secret=set_at(s.has_secret, slot, granted),
         secret=set_at(s.secret, slot, keep(secret, granted)),
-        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(pages, src)), slot, entry_pc),
+        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(pages, src), tables), slot, entry_pc),
     ), (abi.SUCCESS, cvm_id)
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
-from abstract.domain import HYPERVISOR
+from abstract.domain import CVM_BASE, HYPERVISOR
 from abstract.config import G, H, NC, NREGS, PAGE_SIZE
 from abstract.logic import put_at, read_at
 
@@ -89,7 +89,7 @@ def guest_page_fault(hwp: Any, s: Any, gpa: int) -> Tuple[Any, Result]:
     pages = hwp.allocate(s.owner, 1)
     if not pages:
         return s, (abi.ACCESS_FAULT, 0)
-    s = hwp.claim(replace(s, mem=put_at(s.mem, pages[0], 0)), pages, s.run_cvm)
+    s = hwp.claim(replace(s, mem=put_at(s.mem, pages[0], 0)), pages, CVM_BASE + s.run_cvm)
     return replace(s, hw=hwp.translation_map(s.hw, i, pages[0], True)), (abi.ACCESS_OK, 0)
 
 

@@ -1,0 +1,45 @@
+"""The allocator's choice of pages, proven once for the function every layer's allocator uses.
+
+The spec's `free_pages` and the canonical allocator pick pages with `abstract.logic.first_n`,
+which is branch-free (so that PROMOTE does not fork once per free page) and therefore not
+plainly the loop it replaces. This lemma says what it gives: exactly the first n free pages, in
+order, or none when fewer are free. Simulation then ties the canonical allocator to the spec's,
+and this to the meaning of "the first n free pages".
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import icontract
+
+from abstract.config import C
+from abstract.domain import FREE
+from abstract.logic import all_of, any_of, implies, keep, read_at
+from abstract.shapes import Owners
+from abstract.spec.state import free_pages
+from refinement.registry import Kind, Layers, obligation
+
+
+def _free_count(owner: Tuple[int, ...]) -> int:
+    return sum(keep(1, o == FREE) for o in owner)
+
+
+def _first_free(owner: Tuple[int, ...], pages: Tuple[int, ...]) -> bool:
+    """`pages` are free pages in increasing order, and every free page below the last is among them."""
+    if not pages:
+        return True
+    inside = all_of((0 <= p) & (p < C) for p in pages)
+    free = all_of(read_at(owner, p) == FREE for p in pages)
+    rising = all_of(pages[i] < pages[i + 1] for i in range(len(pages) - 1))
+    none_skipped = all_of(implies((owner[q] == FREE) & (q < pages[-1]), any_of(p == q for p in pages)) for q in range(C))
+    return inside & free & rising & none_skipped
+
+
+@obligation(Layers.SPEC, "free_pages", Kind.ALLOCATION)
+@icontract.require(lambda owner, n: len(owner) == C and 0 <= n <= C)
+@icontract.ensure(lambda owner, n, result: (len(result) == n) == (_free_count(owner) >= n) and len(result) in (0, n),
+                  "n pages when n are free, else none")
+@icontract.ensure(lambda owner, result: _first_free(owner, result), "the first free pages, lowest first")
+def free_pages_allocation(owner: Owners, n: int) -> Tuple[int, ...]:
+    """The allocator hands out exactly the first n free C pages, lowest first, and nothing when fewer than n are free: PROMOTE's tables and data pages and a guest page fault's fresh page come from nowhere else."""
+    return free_pages(owner, n)
