@@ -351,11 +351,13 @@ def _free_then_queue_fence(hwp: Any, s: Any, k: int, e: int, nc_page: int) -> An
 def _stale_translation() -> Dict[str, Any]:
     """CVM A runs vCPU 0 on hart 0 and vCPU 1 on hart 1, which has touched A's guest page 1.
     vCPU 0 shares guest page 1 (the hypervisor answers with an NC page); the hypervisor then
-    creates CVM B, which gets the page A gave up and keeps data in it. Where does hart 1's
-    cached translation of A's guest page 1 lead while vCPU 1 runs on?"""
+    creates CVM B, whose G-stage tables take the freed page first (its root, as ACE's copy
+    acquires its tables before the data pages). Where does hart 1's cached translation of A's
+    guest page 1 lead while vCPU 1 runs on, and what does it read there?"""
     import concrete.riscv as rv
     from abstract import abi
-    from abstract.config import G, P, PAGE_SIZE
+    from abstract.config import G, LEVELS, P, PAGE_SIZE
+    from concrete.riscv import gstage
     from concrete.riscv.state import riscv_initial
 
     def call(s: Any, eid_fid: Tuple[int, int], *args: int) -> Any:  # a7, a6, a0.. then the ecall
@@ -381,14 +383,16 @@ def _stale_translation() -> Dict[str, Any]:
     s, _ = rv.exit_interrupt(s, abi.INTERRUPT | 5)                           # back to the hypervisor
     s, (_, b) = rv.promote_to_tvm(s, 1, (0,) * G)
     kb = slot_of(s, b)
-    b_page = s.hw.pt_ppn[kb * G]
-    s = replace(s, mem=set_at(s.mem, b_page, 0x5EC2E7))                      # B's data
+    b_root = s.hw.pt_table[kb * LEVELS]
     e = (ka * (P - 1) + 0) * G + 1                                         # hart 1, A, page 1
     cached = s.hw.other_tlb_ppn[e] if s.hw.other_tlb_v[e] else None
-    reaches = "nothing" if cached is None else ("CVM B's page" if cached == b_page else f"page {cached}")
-    return {"A's page given up": page, "B's first page": b_page,
+    reaches = "nothing" if cached is None else ("CVM B's root table" if cached == b_root else f"page {cached}")
+    # What a load there reads: entry 0 of B's root, the pointer to B's next table (V alone);
+    # a store there rewrites it, and with it where all of B's guest memory leads.
+    pointer = gstage.encode_pte(True, False, False, False, False, False, False, False, s.hw.ptr_ppn[kb * (LEVELS - 1)])
+    return {"A's page given up": page, "B's root table page": b_root,
             "hart 1 (A's vCPU 1) still caches A's guest page 1 ->": reaches,
-            "what A's vCPU 1 reads there": None if cached is None else hex(s.mem[cached]),
+            "what A's vCPU 1 reads there (entry 0)": None if cached is None else hex(pointer),
             "fence still queued for hart 1": bool(s.hw.other_fence[ka * (P - 1)])}
 
 
@@ -538,9 +542,10 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "once, then broadcasts the G-stage fence: it fences its own hart and only queues the fence "
         "for the other, with an IPI, and nobody waits. Until that hart next traps into the monitor, "
         "its TLB still leads to the freed page. The hypervisor, which decides when that hart is "
-        "interrupted, creates another CVM meanwhile, which gets the page and keeps its data there: "
-        "the first CVM's vCPU reads and writes it. The refutation shows a hart's cached "
-        "translation reaching a C page the CVM no longer owns.",
+        "interrupted, creates another CVM meanwhile, whose G-stage tables take the page first (ACE's "
+        "copy acquires the tables before the data pages): the first CVM's vCPU reads the new CVM's "
+        "page table and can rewrite it, and with it where all of that CVM's memory leads. The "
+        "refutation shows a hart's cached translation reaching a C page the CVM no longer owns.",
         _stale_translation),
     Finding(
         "ace-promote-leaks-partial-copy",
