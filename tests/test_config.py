@@ -37,3 +37,14 @@ def test_the_cli_reference_gives_every_size_its_default_and_range():
             for m in re.finditer(r"^\| `--([a-z-]+)` \| `REFINE_\w+` \| (\d+) \| (\d+)–(\d+)", text, re.M)}
     expected = {k.replace("_", "-"): (v, *LIMITS[k]) for k, v in Sizes().as_dict().items()}
     assert rows == expected
+
+
+def test_table_owner_values_never_meet_data_owner_values():
+    """Slot k's table pages are owned by TABLE_BASE + k, its data pages by CVM_BASE + k: at the
+    largest number of slots the configuration allows, no table tag is any slot's data tag."""
+    from abstract.domain import CVM_BASE, TABLE_BASE, owned_by
+    most = LIMITS["cvms"][1]
+    data = {CVM_BASE + k for k in range(most)}
+    tables = {TABLE_BASE + k for k in range(most)}
+    assert not data & tables and 0 not in data | tables
+    assert [owned_by(TABLE_BASE + 1, k) for k in range(3)] == [False, True, False]

@@ -18,7 +18,7 @@ from abstract import abi
 from abstract.logic import all_of, any_of, first_n, holds_all, immutable, implies, keep, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
-    CVM_BASE, FREE, HYPERVISOR, MONITOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED, TABLE_BASE, owned_by,
+    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED, TABLE_BASE, owned_by,
 )
 
 
