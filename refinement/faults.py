@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract import abi
-from abstract.config import H, K, NC, NREGS
+from abstract.config import H, K, LEVELS, NC, NREGS
 from abstract.domain import CVM_BASE, FREE, HYPERVISOR, owned_by
-from abstract.logic import keep, lnot, set_at
+from abstract.logic import keep, lnot, put_at, read_at, set_at
+from concrete.riscv.cvm_tables import CHAIN
 from concrete.riscv.machine import _root_leaves as _model_root_leaves
 
 
@@ -234,7 +235,6 @@ def _shootdown_here_only(self: Any, hw: Any, k: int) -> Any:
 def _tlb_entry_unchecked(self: Any, hw: Any, i: int) -> Any:
     """The hart answers the vCPU's access from TLB entry i without checking that it is valid:
     a miss reaches whatever page the entry last held, and walks nothing."""
-    from abstract.logic import read_at
     return hw, True, read_at(hw.tlb_ppn, i)
 
 
@@ -248,9 +248,6 @@ def _leaf_permissions_ignored(flags: int) -> int:
 def _chain_to_next_slot(hw: Any, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...]) -> Any:
     """The monitor loads CVM slot k's tables with its root's pointer leading into the next
     slot's tables: the CVM's walk continues through another CVM's leaves."""
-    from abstract.config import LEVELS
-    from abstract.logic import put_at, read_at
-    from concrete.riscv.cvm_tables import CHAIN
     hw = _model_root_leaves(hw, k, pages, tables)
     if not tables:
         return hw

@@ -31,7 +31,7 @@ class CanonicalHardware(SoftwareAllocator):
         return isolation_decides(hw.iso_open, page, NC, PAGES)
 
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
-                         tables: Tuple[int, ...] = ()) -> CanonHw:
+                         tables: Tuple[int, ...]) -> CanonHw:
         """The translation as a map: the table pages hold nothing this machine reads."""
         n, base = len(pages), k * G
         pad = G - n
@@ -43,7 +43,7 @@ class CanonicalHardware(SoftwareAllocator):
         )
 
     def translation_clear(self, hw: CanonHw, k: int) -> CanonHw:
-        return self.translation_load(hw, k, 0, ())
+        return self.translation_load(hw, k, 0, (), ())
 
     def translation_map(self, hw: CanonHw, i: int, page: int, private: bool) -> CanonHw:
         return replace(

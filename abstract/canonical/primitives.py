@@ -32,7 +32,7 @@ class SecondStageTranslation(Protocol[HW]):
     """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
 
     def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...],
-                         tables: Tuple[int, ...] = ()) -> HW:
+                         tables: Tuple[int, ...]) -> HW:
         """Create CVM k's translation (the CVM's id is there for a machine that would tag it by
         the id): guest page g maps privately to pages[g], others unmapped. `tables` are the
         LEVELS pages the CVM owns for it (a machine with tables in memory builds them there)."""

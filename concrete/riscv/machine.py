@@ -72,7 +72,7 @@ class RiscvMachine(SoftwareAllocator):
         return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
 
     def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...],
-                         tables: Tuple[int, ...] = ()) -> RvHw:
+                         tables: Tuple[int, ...]) -> RvHw:
         """Build CVM k's tables in its table pages `tables` (the root first) and point its
         hgatp word at the root; no tables, clear them and the word."""
         hw = _root_leaves(hw, k, pages, tables)
