@@ -59,3 +59,32 @@ def vmid_replay_in_background(request):
     if child.poll() is None:
         child.kill()
         child.wait()
+
+
+SECOND_TEST = "test_every_obligation_is_proven_at_the_second_configuration"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def second_proof_in_background(request, tmp_path_factory):
+    """The whole proof at the second configuration (`abstract.config.SECOND`), run as a user
+    would (`refine prove --second`) in a child process that starts with the session with one
+    job, so that it fills the core the single-threaded tests leave idle instead of taking both
+    cores on its own later (about four minutes of the suite). `--only '*'` selects every
+    obligation and leaves out the findings check, which `tests/test_findings.py` covers. Yields
+    (child, JSON report path, log path), or None when the second-configuration test will not run
+    or when this is an xdist worker (the test then proves in process)."""
+    wanted = any(item.name == SECOND_TEST for item in request.session.items)
+    if not wanted or hasattr(request.config, "workerinput"):
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("second")
+    report, log = folder / "report.json", folder / "prove.log"
+    with open(log, "w") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "refinement", "prove", "--second", "--no-cache", "--jobs", "1",
+             "--only", "*", "--json", str(report)],
+            cwd=Path(__file__).resolve().parents[1], stdout=out, stderr=subprocess.STDOUT)
+    yield child, report, log
+    if child.poll() is None:
+        child.kill()
+        child.wait()
