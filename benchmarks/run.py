@@ -28,7 +28,7 @@ from refinement.registry import load_all  # noqa: E402
 
 
 # Proof time against sizes: C pages 6..32 at 2 harts, and harts 1, 2, 4 at 6 C pages (the
-# default: two CVM slots reserve four pages for their G-stage tables).
+# default, and the least `validate` allows: two CVMs, each with its two table pages and a data page).
 SIZE_POINTS = [(6, 2), (8, 2), (16, 2), (32, 2), (6, 1), (6, 4)]
 SIZES_PATTERNS = ["*/share_memory/simulation", "*/exit_interrupt/*"]
 ENTRY_PATTERNS = ["*/entry"]  # the per-entry lemmas: their sizes are free variables

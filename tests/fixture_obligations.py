@@ -2,11 +2,12 @@
 CrossHair runs. Loaded only when REFINE_EXTRA_OBLIGATIONS names this module."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Tuple
 
 import icontract
 
-from abstract.logic import all_of, any_of, implies, keep, lnot, same
+from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot, same
 from concrete.riscv import pmp
 from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
@@ -160,3 +161,53 @@ def combinators_agree(a: bool, b: bool, c: bool, i: int, j: int) -> bool:
 @icontract.ensure(lambda result: result)
 def combinators_wrong(a: bool, b: bool, i: int) -> bool:
     return (implies(a, b) == (a | b)) & (keep(i, a) == i)
+
+
+# The prover reuses an invariant part's term across paths and obligations when the fields it
+# read are the same terms (`crosshair_adapter._patched_holds_all`), but only if the part asked
+# the solver nothing. A part that branches gives a term that holds only on its own path: these
+# two obligations are proven only if such a term is never reused (tests/test_checker.py).
+
+@immutable
+@dataclass(frozen=True)
+class Two:
+    a: int
+    b: int
+
+
+def sign_follows(s: Two) -> bool:
+    """An invariant part that branches: b's sign follows a's."""
+    if s.a > 0:
+        return s.b > 0
+    return s.b < 0
+
+
+@obligation(Layers.SPEC, "fixture_part_after_a_decision", Kind.SIMULATION)
+@icontract.require(lambda s: s.a > 0 and holds_all((sign_follows,), s))
+@icontract.ensure(lambda result: result)
+def part_after_a_decision(s: Two) -> bool:
+    """The part is evaluated where a > 0 is already decided: it asks nothing new of the solver
+    and builds the term of one branch only (b > 0)."""
+    return s.b > 0
+
+
+@obligation(Layers.SPEC, "fixture_part_that_branches", Kind.SIMULATION)
+@icontract.require(lambda s: holds_all((sign_follows,), s))
+@icontract.ensure(lambda result: result)
+def part_that_branches(s: Two) -> bool:
+    """True of every state the part admits; a term from one branch reused on the other path
+    would admit a state it does not (a <= 0 with b > 0) and refute it."""
+    return implies(s.a > 0, s.b > 0) & implies(lnot(s.a > 0), s.b < 0)
+
+
+def a_positive(s: Two) -> bool:
+    return s.a > 0
+
+
+@obligation(Layers.SPEC, "fixture_part_on_another_state", Kind.SIMULATION)
+@icontract.require(lambda s: holds_all((a_positive,), s))
+@icontract.ensure(lambda result: holds_all((a_positive,), result))
+def negated(s: Two) -> Two:
+    """Refuted: the part's term for the input (a > 0) must not stand for the output's (-a > 0),
+    whose field is another term."""
+    return Two(-s.a, s.b)

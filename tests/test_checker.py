@@ -49,6 +49,31 @@ def test_search_that_runs_out_of_budget_is_bounded(fixtures):
     assert r.evidence.exhaustive is False
 
 
+def test_an_invariant_part_that_branches_is_never_reused_on_another_path(fixtures):
+    """The prover reuses an invariant part's term on the paths of one analysis
+    (`crosshair_adapter._patched_holds_all`). A part that branches, or that is evaluated after
+    the path decided something (here a > 0, which an int's bounds then answer without asking the
+    solver), gives a term true on its own path only: each obligation is PROVEN only if such a
+    term is never reused. One serving worker runs all three, so a term kept from one analysis
+    into the next would be reused too."""
+    workers = checker.ServingWorkers()
+    try:
+        results = [check(fixtures[f"spec/{name}/simulation"], CheckOptions(timeout=10.0), workers)
+                   for name in ("fixture_part_after_a_decision", "fixture_part_that_branches",
+                                "fixture_part_after_a_decision")]
+    finally:
+        workers.close()
+    assert [(r.verdict, r.evidence.exhaustive) for r in results] == [(Verdict.PROVEN, True)] * 3, \
+        [r.evidence.note for r in results]
+
+
+def test_an_invariant_parts_term_is_reused_only_for_the_same_field_terms(fixtures):
+    """The input's term for a part (a > 0) is kept, and the output's field is another term:
+    reusing it there would prove that negating a keeps it positive."""
+    r = _check(fixtures, "spec/fixture_part_on_another_state/simulation")
+    assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
+
+
 def test_unsatisfiable_invariant_is_vacuous(fixtures):
     r = _check(fixtures, "spec/fixture_no_witness/nonvacuity")
     assert r.verdict is Verdict.VACUOUS

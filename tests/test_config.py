@@ -48,3 +48,17 @@ def test_table_owner_values_never_meet_data_owner_values():
     tables = {TABLE_BASE + k for k in range(most)}
     assert not data & tables and 0 not in data | tables
     assert [owned_by(TABLE_BASE + 1, k) for k in range(3)] == [False, True, False]
+
+
+def test_the_readme_lists_both_configurations_as_they_are():
+    """The README's sentence on the two configurations CI proves names every size of each (it
+    once said 4 C pages at the defaults after they had grown to 6)."""
+    import re
+    from pathlib import Path
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    pattern = (r"nc (\d+), c (\d+), (\d+) CVMs of (\d+) vCPUs, (\d+) guest pages, (\d+) table levels, "
+               r"(\d+) MMIO regions?, (\d+) physical harts, (\d+) FP registers?")
+    found = [tuple(int(v) for v in m) for m in re.findall(pattern, text)]
+    order = ("nc_pages", "c_pages", "cvms", "harts", "guest_pages", "levels", "mmio_regions", "phys_harts", "fp_registers")
+    expected = [tuple(sizes.as_dict()[k] for k in order) for sizes in (Sizes(), replace(Sizes(), **SECOND))]
+    assert found == expected
