@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -83,8 +84,9 @@ def second_proof_in_background(request, tmp_path_factory):
         child = subprocess.Popen(
             [sys.executable, "-m", "refinement", "prove", "--second", "--no-cache", "--jobs", "1",
              "--only", "*", "--json", str(report)],
-            cwd=Path(__file__).resolve().parents[1], stdout=out, stderr=subprocess.STDOUT)
+            cwd=Path(__file__).resolve().parents[1], stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)  # its own process group: stopping it stops its workers too
     yield child, report, log
     if child.poll() is None:
-        child.kill()
+        os.killpg(child.pid, signal.SIGKILL)
         child.wait()
