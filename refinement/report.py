@@ -67,6 +67,13 @@ ASSUMPTIONS = (
     "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "
     "fields, not bytes.",
     "Not modelled: DMA isolation (IOPMP is a stub in ACE as well).",
+    "The prover is trusted: CrossHair and z3 (versions in the tool table), and "
+    "`refinement/crosshair_adapter.py`, which builds the model's boolean combinators "
+    "(`abstract/logic.py`) as one z3 term each, reuses an invariant part's term on one path for the "
+    "same field objects and on the paths of one analysis for the same field terms (only a term built "
+    "before the path decided anything), and reads a counterexample from the failing path's model. "
+    "Every counterexample is replayed in plain Python before it is reported, and "
+    "`tests/test_checker.py` proves fixtures that a wrong reuse would refute.",
 )
 
 
