@@ -1,6 +1,7 @@
 """Test-suite guards: contracts must really be on in this process."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -43,6 +44,20 @@ def full_proof(tmp_path_factory):
 _BACKGROUND_REPLAY = "from refinement.findings import replay_scenario; replay_scenario('ace-vmid-unmasked')"
 
 
+@contextlib.contextmanager
+def in_background(args, **popen):
+    """A child process started from the repository root, beside the tests, in its own process
+    group; stopped with everything it started (a prover's workers) if it is still running when
+    the block ends."""
+    child = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], start_new_session=True, **popen)
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def vmid_replay_in_background(request):
     """The VMID attack's replay from power-on (131072 rounds, about two minutes of one core)
@@ -54,12 +69,8 @@ def vmid_replay_in_background(request):
     if not any(item.path.name == "test_findings.py" for item in request.session.items):
         yield None
         return
-    child = subprocess.Popen([sys.executable, "-c", _BACKGROUND_REPLAY], cwd=Path(__file__).resolve().parents[1],
-                             stdout=subprocess.DEVNULL)
-    yield child
-    if child.poll() is None:
-        child.kill()
-        child.wait()
+    with in_background([sys.executable, "-c", _BACKGROUND_REPLAY], stdout=subprocess.DEVNULL) as child:
+        yield child
 
 
 SECOND_TEST = "test_every_obligation_is_proven_at_the_second_configuration"
@@ -80,13 +91,7 @@ def second_proof_in_background(request, tmp_path_factory):
         return
     folder = tmp_path_factory.mktemp("second")
     report, log = folder / "report.json", folder / "prove.log"
-    with open(log, "w") as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "refinement", "prove", "--second", "--no-cache", "--jobs", "1",
-             "--only", "*", "--json", str(report)],
-            cwd=Path(__file__).resolve().parents[1], stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)  # its own process group: stopping it stops its workers too
-    yield child, report, log
-    if child.poll() is None:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
+    args = [sys.executable, "-m", "refinement", "prove", "--second", "--no-cache", "--jobs", "1",
+            "--only", "*", "--json", str(report)]
+    with open(log, "w") as out, in_background(args, stdout=out, stderr=subprocess.STDOUT) as child:
+        yield child, report, log

@@ -163,10 +163,11 @@ def combinators_wrong(a: bool, b: bool, i: int) -> bool:
     return (implies(a, b) == (a | b)) & (keep(i, a) == i)
 
 
-# The prover reuses an invariant part's term across paths and obligations when the fields it
-# read are the same terms (`crosshair_adapter._patched_holds_all`), but only if the part asked
-# the solver nothing. A part that branches gives a term that holds only on its own path: these
-# two obligations are proven only if such a term is never reused (tests/test_checker.py).
+# The prover reuses an invariant part's term on the paths of one analysis when the fields it
+# read are the same terms (`crosshair_adapter._patched_holds_all`), but only a term built before
+# the path decided anything. A part that branches, or one evaluated after a decision, gives a
+# term that holds on its own path only: the first two obligations are proven, and the third
+# refuted, only if no term is reused where it does not hold (tests/test_checker.py).
 
 @immutable
 @dataclass(frozen=True)
