@@ -66,7 +66,9 @@ def each(f: Callable[..., T], n: int, columns: Tuple[Tuple, ...], *extra: object
 
 def set_at(t: Tuple[T, ...], i: int, v: T) -> Tuple[T, ...]:
     """`t` with entry `i` replaced by `v`; a symbolic `i` forks once per position, not 2^n
-    (`put_at` and `flag_put` do not fork at all: use them where `i` is still symbolic)."""
+    (`put_at` and `flag_put` do not fork at all: use them where `i` is still symbolic). Where
+    the path has already decided `i` (the running vCPU's row was read), the prover does the
+    update with that value instead (`refinement.crosshair_adapter._Pins`)."""
     return tuple(v if j == i else t[j] for j in range(len(t)))
 
 

@@ -20,8 +20,9 @@ from crosshair.options import AnalysisKind, AnalysisOptionSet
 from crosshair.statespace import VerificationStatus
 from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicBoundedInt, SymbolicInt
 from crosshair.statespace import MessageType, StateSpace, context_statespace
-from crosshair.tracers import NoTracing
-from crosshair import smt
+from crosshair.tracers import NoTracing, ResumedTracing
+from crosshair import opcode_intercept, smt
+import z3
 
 from abstract import logic
 
@@ -634,3 +635,174 @@ crosshair.core.register_patch(logic.any_of, _fold(logic.any_of, smt.or_))
 crosshair.core.register_patch(logic.lnot, _patched_lnot(logic.lnot))
 crosshair.core.register_patch(logic.implies, _patched_implies(logic.implies))
 crosshair.core.register_patch(logic.same, _patched_same(logic.same))
+
+
+_reachable_sequence_pairs = opcode_intercept.reachable_sequence_pairs
+_multi_subscript = opcode_intercept.MultiSubscriptableContainer.__getitem__
+
+
+class _PerPath:
+    """What one path has learned, kept while that path runs and dropped when the next starts
+    (a new StateSpace). Within a path the solver's assertions only grow, so an answer that
+    follows from them stays true for the rest of the path."""
+
+    def __init__(self) -> None:
+        self.space: Optional[StateSpace] = None
+        self.reset()
+
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    def current(self) -> StateSpace:
+        space = context_statespace()
+        if space is not self.space:
+            self.space = space
+            self.reset()
+        return space
+
+
+class _Signs(_PerPath):
+    """Per path, what the solver said about a subscript key's sign, by the key's term.
+
+    CrossHair indexes a tuple of non-atomic values (a register file, a row of tables) with a
+    symbolic key by asking the solver, at every such subscript, whether the key can be negative
+    (and if so whether it can be non-negative): a full check, unsatisfiable for the model's keys,
+    and not remembered by the search tree. On the heaviest runs that was a quarter of the
+    solver's time, mostly the same key (`run_cvm * H + run_vcpu`, the same z3 term) asked again.
+    An impossible sign stays impossible on the path; a possible one that later became
+    impossible only adds a guard that cannot hold."""
+
+    def reset(self) -> None:
+        self.known: Dict[int, Tuple[Any, bool, bool]] = {}
+
+    def pairs(self, key: Any, container: Any) -> List[Tuple[int, Any]]:
+        term = getattr(key, "var", None)
+        if not isinstance(key, SymbolicInt) or not isinstance(term, z3.ArithRef):
+            return _reachable_sequence_pairs(key, container)
+        space = self.current()
+        found = self.known.get(term.get_id())
+        if found is None:
+            with ResumedTracing():  # as CrossHair asks: `is_possible` stops tracing itself
+                negative = space.is_possible(term < 0)
+                found = (term, negative, (not negative) or space.is_possible(term >= 0))
+            self.known[term.get_id()] = found  # the term is kept, so its id is not reused
+        _, negative, nonnegative = found
+        length = len(container)
+        return ([(i, v) for i, v in enumerate(container)] if nonnegative else []) + \
+            ([(i - length, v) for i, v in enumerate(container)] if negative else [])
+
+
+class _Pins(_PerPath):
+    """Per path, the one value an int term can take there, when the path has pinned it.
+
+    Once a path has chosen the running vCPU (say by reading its register row, where CrossHair
+    forks once per row), every later use of `run_cvm * H + run_vcpu` is decided, yet each
+    subscript with it forks again, and `set_at` forks once per position: each a solver check
+    that one side is impossible. Here a term's constants are each checked once per path (is any
+    other value possible?) and, when all are pinned, the term's value is the z3 term with them
+    substituted, so the subscript or update is done with a plain int: what the only feasible
+    side of those forks would have done. Only constants of a key CrossHair has already forked on
+    in this path are asked about (asking about every key cost more checks than it saved), and
+    one not pinned is asked again only after the path has learned something new.
+
+    Reusing an invariant part's term across paths (`_AcrossPaths`) stays sound: it is kept only
+    if the path had made no choice, and then nothing is pinned but what every path knows alike."""
+
+    def reset(self) -> None:
+        self.consts: Dict[int, Tuple[Any, Any, int]] = {}  # id -> (constant, value or None, when asked)
+        self.terms: Dict[int, Tuple[Any, Optional[int], Optional[List[Any]]]] = {}  # id -> (term, value, constants)
+        self.touched: Dict[int, Any] = {}  # constants of keys CrossHair has forked on, by id
+
+    def touch(self, key: Any) -> None:
+        """`key` was just forked on by CrossHair: its constants may be pinned from now on."""
+        if isinstance(key, SymbolicInt):
+            for c in _constants(key.var) or ():
+                self.touched[c.get_id()] = c
+
+    def value(self, key: Any) -> Optional[int]:
+        """The plain int `key` must be on this path, or None if it is not (yet) pinned."""
+        if type(key) is int:
+            return key
+        if not isinstance(key, SymbolicInt):
+            return None
+        space, term = self.current(), key.var
+        term_id = term.get_id()
+        known = self.terms.get(term_id)
+        if known is not None and known[1] is not None:
+            return known[1]
+        consts = known[2] if known is not None else _constants(term)
+        pairs = [(c, self._pinned(space, c)) for c in consts or ()]
+        value = None
+        if consts is not None and all(v is not None for _, v in pairs):
+            ground = z3.simplify(z3.substitute(term, *pairs) if pairs else term)
+            value = ground.as_long() if z3.is_int_value(ground) else None
+        self.terms[term_id] = (term, value, consts)  # terms are kept, so ids are not reused
+        return value
+
+    def _pinned(self, space: StateSpace, const: Any) -> Any:
+        asked_at = space.solver.assertion_version
+        if const.get_id() not in self.touched:
+            return None  # a key CrossHair never forked on is rarely pinned: not worth a check
+        known = self.consts.get(const.get_id())
+        if known is not None and (known[1] is not None or known[2] == asked_at):
+            return known[1]
+        model = space._known_model() or space.witness()
+        value = model.eval(const, model_completion=True)
+        with ResumedTracing():  # as CrossHair asks: `is_possible` stops tracing itself
+            other = space.is_possible(const != value)
+        self.consts[const.get_id()] = (const, None if other else value, asked_at)
+        return None if other else value
+
+
+def _constants(term: Any) -> Optional[List[Any]]:
+    """The free constants of an int term built from them by interpreted operations, or None
+    if it holds anything else (an uninterpreted function, a quantifier)."""
+    found: Dict[int, Any] = {}
+    todo, seen = [term], set()
+    while todo:
+        t = todo.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if not z3.is_app(t):
+            return None
+        if t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            if t.num_args():
+                return None
+            found[t.get_id()] = t
+        todo.extend(t.children())
+    return list(found.values())
+
+
+def _subscript(self: Any, key: Any) -> Any:
+    """A sequence subscript with a key the path has pinned is done with the plain int (the same
+    element, or the same IndexError); otherwise CrossHair forks as it does."""
+    with NoTracing():
+        if isinstance(self.container, (tuple, list)):
+            index = _PINS.value(key)
+            if index is not None:
+                return self.container[index]
+    try:
+        return _multi_subscript(self, key)
+    finally:
+        with NoTracing():
+            _PINS.touch(key)
+
+
+def _patched_set_at(model_fn: Callable) -> Callable:
+    plain = _unpatched(model_fn)
+
+    def patched(t: Any, i: Any, v: Any) -> Any:
+        with NoTracing():
+            index = _PINS.value(i) if isinstance(i, SymbolicInt) else None
+        if index is None:
+            return plain(t, i, v)
+        return t[:index] + (v,) + t[index + 1:] if 0 <= index < len(t) else t
+    return patched
+
+
+_SIGNS = _Signs()
+_PINS = _Pins()
+opcode_intercept.reachable_sequence_pairs = _SIGNS.pairs
+opcode_intercept.MultiSubscriptableContainer.__getitem__ = _subscript
+crosshair.core.register_patch(logic.set_at, _patched_set_at(logic.set_at))

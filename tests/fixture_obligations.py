@@ -7,7 +7,7 @@ from typing import Tuple
 
 import icontract
 
-from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot, same
+from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot, same, set_at
 from concrete.riscv import pmp
 from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
@@ -212,3 +212,43 @@ def negated(s: Two) -> Two:
     """Refuted: the part's term for the input (a > 0) must not stand for the output's (-a > 0),
     whose field is another term."""
     return Two(-s.a, s.b)
+
+
+# The prover does a subscript or a `set_at` with a plain int once the path has decided its
+# index (`crosshair_adapter._Pins`), and remembers per path which signs a key can have
+# (`_Signs`). The first obligation is proven only if the decided value is the right one; the
+# other two are refuted only if an index the path has not decided is still explored whole.
+
+ROWS = ((10, 11), (20, 21), (30, 31))
+SUMS = ((0,), (1,), (2,), (3,), (4,))
+PICK = (0, 5, 0)
+
+
+@obligation(Layers.SPEC, "fixture_decided_index", Kind.SIMULATION)
+@icontract.require(lambda i, v: 0 <= i < 3)
+@icontract.ensure(lambda result: result)
+def decided_index(i: int, v: int) -> bool:
+    """Reading row i forks once per row, deciding i; the update and the reads after it use it."""
+    row = ROWS[i]
+    updated = set_at(ROWS, i, (v, row[1]))
+    return ((updated[i][0] == v) & (updated[i][1] == row[1])
+            & all_of(same(updated[q], ROWS[q]) | (q == i) for q in range(3)))
+
+
+@obligation(Layers.SPEC, "fixture_decided_sum", Kind.SIMULATION)
+@icontract.require(lambda i, j: 0 <= i < 3 and 0 <= j < 3)
+@icontract.ensure(lambda result: result != 7)
+def decided_sum(i: int, j: int) -> int:
+    """Refuted at i == 1, j == 1 only. Reading SUMS decides i + j but neither i nor j: on the
+    path where the sum is 2, i may still be 0, 1 or 2, and all three must be explored (a solver
+    asked for any i + j == 2 tends to answer an end, i == 0 or 2)."""
+    return SUMS[i + j][0] + PICK[i]
+
+
+@obligation(Layers.SPEC, "fixture_negative_index", Kind.SIMULATION)
+@icontract.require(lambda k: -3 <= k < 2)
+@icontract.ensure(lambda result: result != 30)
+def negative_index(k: int) -> int:
+    """Refuted at k == -1 only (ROWS[2] is out of the precondition): a negative key reads from
+    the end, as in Python."""
+    return ROWS[k][0] + ROWS[k][0] - ROWS[k][0]

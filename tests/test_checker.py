@@ -74,6 +74,24 @@ def test_an_invariant_parts_term_is_reused_only_for_the_same_field_terms(fixture
     assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
 
 
+def test_an_index_the_path_decided_reads_and_updates_its_own_element(fixtures):
+    """After reading row i the prover subscripts and updates with i's value on that path
+    (`crosshair_adapter._Pins`); a wrong value would refute this."""
+    r = _check(fixtures, "spec/fixture_decided_index/simulation")
+    assert (r.verdict, r.evidence.exhaustive) == (Verdict.PROVEN, True), r.evidence.note
+
+
+def test_a_decided_sum_leaves_its_terms_undecided(fixtures):
+    r = _check(fixtures, "spec/fixture_decided_sum/simulation")
+    assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
+    assert r.counterexample["arguments"] == {"i": "1", "j": "1"}
+
+
+def test_a_negative_key_reads_from_the_end(fixtures):
+    r = _check(fixtures, "spec/fixture_negative_index/simulation")
+    assert r.verdict is Verdict.REFUTED and r.counterexample["arguments"] == {"k": "-1"}
+
+
 def test_unsatisfiable_invariant_is_vacuous(fixtures):
     r = _check(fixtures, "spec/fixture_no_witness/nonvacuity")
     assert r.verdict is Verdict.VACUOUS
