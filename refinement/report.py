@@ -71,9 +71,12 @@ ASSUMPTIONS = (
     "`refinement/crosshair_adapter.py`, which builds the model's boolean combinators "
     "(`abstract/logic.py`) as one z3 term each, reuses an invariant part's term on one path for the "
     "same field objects and on the paths of one analysis for the same field terms (only a term built "
-    "before the path decided anything), and reads a counterexample from the failing path's model. "
+    "before the path decided anything), does a subscript or `set_at` with a plain int once the "
+    "path has pinned its index to one value (asked of the solver), remembers per path which signs "
+    "a subscript key can have, and reads a counterexample from the failing path's model. "
     "Every counterexample is replayed in plain Python before it is reported, and "
-    "`tests/test_checker.py` proves fixtures that a wrong reuse would refute.",
+    "`tests/test_checker.py` checks fixtures that a wrong reuse or a wrongly pinned index would "
+    "turn from PROVEN to refuted or from REFUTED to proven.",
 )
 
 
