@@ -667,8 +667,8 @@ class _Signs(_PerPath):
     CrossHair indexes a tuple of non-atomic values (a register file, a row of tables) with a
     symbolic key by asking the solver, at every such subscript, whether the key can be negative
     (and if so whether it can be non-negative): a full check, unsatisfiable for the model's keys,
-    and not remembered by the search tree. On the heaviest runs that was a quarter of the
-    solver's time, mostly the same key (`run_cvm * H + run_vcpu`, the same z3 term) asked again.
+    and not remembered by the search tree. On the heaviest runs that was up to two fifths of
+    the solver's time, mostly the same key (`run_cvm * H + run_vcpu`, the same z3 term) asked again.
     An impossible sign stays impossible on the path; a possible one that later became
     impossible only adds a guard that cannot hold."""
 
@@ -747,6 +747,8 @@ class _Pins(_PerPath):
         if known is not None and (known[1] is not None or known[2] == asked_at):
             return known[1]
         model = space._known_model() or space.witness()
+        if model is None:  # no model of the path: ask nothing, let CrossHair fork as it does
+            return None
         value = model.eval(const, model_completion=True)
         with ResumedTracing():  # as CrossHair asks: `is_possible` stops tracing itself
             other = space.is_possible(const != value)
