@@ -491,6 +491,33 @@ class _Reads:
     __eq__ = __ne__ = __hash__ = __bool__ = __iter__ = __len__ = _whole
 
 
+class _PerPath:
+    """What one path has learned, kept while that path runs and dropped when the next starts
+    (a new StateSpace). Within a path the solver's assertions only grow, so an answer that
+    follows from them stays true for the rest of the path."""
+
+    def __init__(self) -> None:
+        self.space: Optional[StateSpace] = None
+        self.reset()
+
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    def current(self) -> StateSpace:
+        space = context_statespace()
+        if space is not self.space:
+            self.space = space
+            self.reset()
+        return space
+
+
+class _PartValues(_PerPath):
+    """On one path, each invariant part's value with the fields it read."""
+
+    def reset(self) -> None:
+        self.values: List[Tuple[Callable, Dict[str, Any], Any]] = []
+
+
 def _patched_holds_all(model_fn: Callable) -> Callable:
     """`holds_all(parts, s)` with each part's value reused instead of rebuilt, in two ways.
 
@@ -508,16 +535,14 @@ def _patched_holds_all(model_fn: Callable) -> Callable:
     the same there, so the term means the same on every path, and skipping it changes nothing
     else on the path. `tests/test_checker.py` proves obligations that a term built after a
     decision, reused, would refute."""
-    memo: Dict[str, Any] = {"space": None, "values": []}
+    memo = _PartValues()
 
     def patched(parts: Any, s: Any) -> Any:
         with NoTracing():
-            space = context_statespace()
-            if memo["space"] is not space:  # a new path: nothing known yet
-                memo["space"], memo["values"] = space, []
+            space = memo.current()
         values = []
         for part in parts:
-            for known, read, value in memo["values"]:
+            for known, read, value in memo.values:
                 if known is part and all(getattr(s, name) is obj for name, obj in read.items()):
                     break
             else:
@@ -529,7 +554,7 @@ def _patched_holds_all(model_fn: Callable) -> Callable:
                     read = reads._read
                     if quiet.held:
                         _ACROSS.store(part, read, value)
-                memo["values"].append((part, read, value))
+                memo.values.append((part, read, value))
             values.append(value)
         return logic.all_of(values)
     return patched
@@ -641,26 +666,6 @@ _reachable_sequence_pairs = opcode_intercept.reachable_sequence_pairs
 _multi_subscript = opcode_intercept.MultiSubscriptableContainer.__getitem__
 
 
-class _PerPath:
-    """What one path has learned, kept while that path runs and dropped when the next starts
-    (a new StateSpace). Within a path the solver's assertions only grow, so an answer that
-    follows from them stays true for the rest of the path."""
-
-    def __init__(self) -> None:
-        self.space: Optional[StateSpace] = None
-        self.reset()
-
-    def reset(self) -> None:
-        raise NotImplementedError
-
-    def current(self) -> StateSpace:
-        space = context_statespace()
-        if space is not self.space:
-            self.space = space
-            self.reset()
-        return space
-
-
 class _Signs(_PerPath):
     """Per path, what the solver said about a subscript key's sign, by the key's term.
 
@@ -716,13 +721,13 @@ class _Pins(_PerPath):
     def touch(self, key: Any) -> None:
         """`key` was just forked on by CrossHair: its constants may be pinned from now on."""
         if isinstance(key, SymbolicInt):
-            for c in _constants(key.var) or ():
+            known = self.terms.get(key.var.get_id())  # `value` has usually just found them
+            for c in (known[2] if known is not None else _constants(key.var)) or ():
                 self.touched[c.get_id()] = c
 
     def value(self, key: Any) -> Optional[int]:
-        """The plain int `key` must be on this path, or None if it is not (yet) pinned."""
-        if type(key) is int:
-            return key
+        """The plain int symbolic `key` must be on this path, or None if it is not (yet) pinned
+        or not a symbolic int."""
         if not isinstance(key, SymbolicInt):
             return None
         space, term = self.current(), key.var
@@ -796,7 +801,7 @@ def _patched_set_at(model_fn: Callable) -> Callable:
 
     def patched(t: Any, i: Any, v: Any) -> Any:
         with NoTracing():
-            index = _PINS.value(i) if isinstance(i, SymbolicInt) else None
+            index = _PINS.value(i)
         if index is None:
             return plain(t, i, v)
         return t[:index] + (v,) + t[index + 1:] if 0 <= index < len(t) else t
