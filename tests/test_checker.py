@@ -261,3 +261,24 @@ def test_the_provers_combinator_terms_agree_with_plain_python(fixtures):
     assert _check(fixtures, "spec/fixture_combinators/simulation").verdict is Verdict.PROVEN
     wrong = _check(fixtures, "spec/fixture_combinators_wrong/simulation")
     assert wrong.verdict is Verdict.REFUTED and wrong.counterexample
+
+
+def test_every_prover_patch_is_in_place():
+    """`crosshair_adapter` replaces CrossHair internals only where they still exist (a guard per
+    patch), so a CrossHair upgrade that moved one would drop it silently and the proof would only
+    get slower. In a child process, as CrossHair must be: each patch is the adapter's."""
+    import subprocess
+    import sys
+    probe = (
+        "import crosshair.core, crosshair.statespace as ss\n"
+        "from crosshair import opcode_intercept\n"
+        "from crosshair.condition_parser import CompositeConditionParser\n"
+        "from refinement import crosshair_adapter as a\n"
+        "assert ss.make_default_solver is a._incremental_solver\n"
+        "assert CompositeConditionParser.get_fn_conditions is a._cached_fn_conditions\n"
+        "assert crosshair.core.make_counterexample_message is a._counterexample_from_model\n"
+        "assert opcode_intercept.MultiSubscriptableContainer.__getitem__ is a._subscript\n"
+        "assert opcode_intercept.reachable_sequence_pairs == a._SIGNS.pairs\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
