@@ -10,7 +10,7 @@ from typing import Tuple
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
 from abstract.config import G, H, K, NC, NIRQ, NREGS, P, PAGES, R
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, each, implies, lnot
+from abstract.logic import all_of, each, holds_all, implies, lnot
 from abstract.spec.state import SpecState, spec_invariant
 
 
@@ -95,14 +95,25 @@ def running_ok(run_cvm: int, run_vcpu: int) -> bool:
     return hv | ((0 <= run_cvm) & (run_cvm < K) & (0 <= run_vcpu) & (run_vcpu < H))
 
 
+def runs_in_range(s: CanonState) -> bool:
+    return running_ok(s.run_cvm, s.run_vcpu)
+
+
+def open_while_a_cvm_runs(s: CanonState) -> bool:
+    return s.hw.iso_open == (s.run_cvm != HYPERVISOR)
+
+
+def translations_ok(s: CanonState) -> bool:
+    return translation_ok(s.hw)
+
+
+CANONICAL_PARTS = (runs_in_range, open_while_a_cvm_runs, translations_ok)
+
+
 def canonical_local(s: CanonState) -> bool:
     """What the canonical layer adds to the spec invariant, inductive on its own: C memory is
     open exactly while a CVM runs, and translation entries are in canonical form."""
-    return canonical_shapes_ok(s) and (
-        running_ok(s.run_cvm, s.run_vcpu)
-        & (s.hw.iso_open == (s.run_cvm != HYPERVISOR))
-        & translation_ok(s.hw)
-    )
+    return canonical_shapes_ok(s) and holds_all(CANONICAL_PARTS, s)
 
 
 def canonical_invariant(s: CanonState) -> bool:

@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract.canonical.state import CanonHw, CanonState
 from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES
 from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
-from abstract.logic import all_of, any_of, implies, keep, lnot, same
+from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot, same
 from abstract.spec.switch import declassified
 from concrete.riscv import cvm_tables, pmp
 from concrete.riscv.machine import RISCV
@@ -145,10 +145,17 @@ def hgatp_ok(s: RvState) -> bool:
     )
 
 
+def layout_ok(s: RvState) -> bool:
+    return pmp_layout_ok(s.hw)
+
+
+RISCV_PARTS = (layout_ok, tables_ok, ptes_ok, tlb_ok, hgatp_ok)
+
+
 def riscv_local(s: RvState) -> bool:
     """What the RISC-V layer adds, inductive on its own: PMP layout, the CVMs' table pages,
     table entries as the monitor writes them, a TLB coherent with the tables, hgatp."""
-    return riscv_shapes_ok(s.hw) and (pmp_layout_ok(s.hw) & tables_ok(s) & ptes_ok(s) & tlb_ok(s) & hgatp_ok(s))
+    return riscv_shapes_ok(s.hw) and holds_all(RISCV_PARTS, s)
 
 
 def riscv_invariant(s: RvState) -> bool:
