@@ -78,6 +78,9 @@ def pages_kept(before: SpecState, after: SpecState, k: int, freed: int = -1) -> 
     """Every C page CVM slot k owned (a data or a table page) is still its own, as the same kind
     and with the same contents, and it owns no page it did not own; page `freed` (a global
     index, -1: none) may instead be free and zero."""
+    if after.owner is before.owner and after.mem is before.mem:
+        return True  # the step kept both fields: nothing changed, no term to build (`is` never forks)
+
     def kept(p: int) -> bool:
         mine, now = owned_by(before.owner[p], k), owned_by(after.owner[p], k)
         return implies(mine | now, after.owner[p] == before.owner[p]) & implies(mine, after.mem[NC + p] == before.mem[NC + p])
