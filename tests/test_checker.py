@@ -270,7 +270,7 @@ def test_every_prover_patch_is_in_place():
     import subprocess
     import sys
     probe = (
-        "import crosshair.core, crosshair.statespace as ss\n"
+        "import crosshair.core, crosshair.smt, crosshair.statespace as ss\n"
         "from crosshair import opcode_intercept\n"
         "from crosshair.condition_parser import CompositeConditionParser\n"
         "from refinement import crosshair_adapter as a\n"
@@ -279,6 +279,7 @@ def test_every_prover_patch_is_in_place():
         "assert crosshair.core.make_counterexample_message is a._counterexample_from_model\n"
         "assert opcode_intercept.MultiSubscriptableContainer.__getitem__ is a._subscript\n"
         "assert opcode_intercept.reachable_sequence_pairs == a._SIGNS.pairs\n"
+        "assert crosshair.smt.const == a._CONSTANTS.const\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
