@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.config import G, NC, NTRAP_CSRS, PAGE_SIZE
-from abstract.logic import all_of, any_of, keep
+from abstract.logic import all_of, any_of, keep, reused
 
 # SBI error codes.
 SUCCESS = 0
@@ -318,6 +318,7 @@ GUEST_CALLS = (CALL_ADD_MMIO_REGION, CALL_REMOVE_MMIO_REGION, CALL_SHARE_MEMORY,
                CALL_HART_SUSPEND, CALL_SYSTEM_RESET, CALL_SEND_IPI, CALL_REMOTE_FENCE, CALL_SBI_BASE)
 
 
+@reused
 def decode_call(eid: int, fid: int) -> int:
     """The call named by a7 = eid, a6 = fid, or UNKNOWN; compares with constants only. The
     (eid, fid) pairs are distinct, so at most one term is not zero; summing them decodes

@@ -21,6 +21,21 @@ def all_of(bits: Iterable[bool]) -> bool:
     return acc
 
 
+# Functions marked `reused`, in the order they were marked (the prover patches each once).
+REUSED: list = []
+
+
+def reused(fn: Callable) -> Callable:
+    """Mark a function whose value depends only on its arguments, which are immutable (ints,
+    bools, tuples, `immutable` dataclasses), and which has no effect. The prover
+    (`refinement.crosshair_adapter`) then gives back, on one path, the value it computed for the
+    very same argument objects instead of running it again: the decoder on a selector's registers
+    and again in the step, an abstraction of the state the precondition already abstracted.
+    Plain Python calls it as written."""
+    REUSED.append(fn)
+    return fn
+
+
 def holds_all(parts: Tuple[Callable[[S], bool], ...], s: S) -> bool:
     """`part(s)` for every part, conjoined. Each part must read the state only through its
     argument (fields of `s`, which are immutable): then its value is a function of the fields it

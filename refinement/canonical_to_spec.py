@@ -10,7 +10,7 @@ from typing import Tuple
 from abstract.canonical.state import CanonHw, CanonState, canon_hw_shapes_ok
 from abstract.config import G, H, K, NC, NIRQ, NREGS, P, PAGES, R
 from abstract.domain import HYPERVISOR
-from abstract.logic import all_of, each, holds_all, implies, lnot
+from abstract.logic import all_of, each, holds_all, implies, lnot, reused
 from abstract.spec.state import SpecState, spec_invariant
 
 
@@ -52,6 +52,7 @@ def abs_vcpu_fpu(s: CanonState) -> Tuple[Tuple[int, ...], ...]:
     )
 
 
+@reused
 def abs_canonical(s: CanonState) -> SpecState:
     return SpecState(
         mem=s.mem, owner=s.owner, live=s.live, ids=s.ids, hart=s.hart,

@@ -193,9 +193,14 @@ smt.const = _CONSTANTS.const
 
 
 def _new_analysis() -> None:
-    """What is kept across the paths of one analysis starts afresh with each."""
+    """What is kept across the paths of one analysis starts afresh with each; and every function
+    the model marked `logic.reused` since the last analysis gets its patch."""
     _ACROSS.clear()
     _CONSTANTS.terms.clear()
+    while len(_REUSING) < len(logic.REUSED):
+        fn = logic.REUSED[len(_REUSING)]
+        _REUSING.append(fn)
+        crosshair.core.register_patch(fn, _patched_reused(fn))
 
 
 # Paths that ended UNKNOWN: z3 answered unknown, or a path ran out of time. CrossHair's search
@@ -557,6 +562,36 @@ class _PerPath:
             self.space = space
             self.reset()
         return space
+
+
+class _Calls(_PerPath):
+    """On one path, a function's values with the argument objects they were computed for."""
+
+    def reset(self) -> None:
+        self.values: List[Tuple[Tuple[Any, ...], Any]] = []
+
+
+def _patched_reused(model_fn: Callable) -> Callable:
+    """A `logic.reused` function whose value for the very same argument objects is given back
+    on one path. Sound because the function reads only its immutable arguments and the path
+    only learns more: the value computed earlier on the path holds wherever it goes on."""
+    plain = _unpatched(model_fn)
+    calls = _Calls()
+
+    def patched(*args: Any) -> Any:
+        with NoTracing():
+            calls.current()
+            for known, value in calls.values:
+                if len(known) == len(args) and all(a is b for a, b in zip(known, args)):
+                    return value
+        value = plain(*args)
+        with NoTracing():
+            calls.values.append((args, value))
+        return value
+    return patched
+
+
+_REUSING: List[Callable] = []  # the `logic.REUSED` functions patched so far
 
 
 class _PartValues(_PerPath):

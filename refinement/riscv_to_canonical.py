@@ -7,7 +7,7 @@ from typing import Tuple
 from abstract.canonical.state import CanonHw, CanonState
 from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES
 from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
-from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot, same
+from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot, reused, same
 from abstract.spec.switch import declassified
 from concrete.riscv import cvm_tables, pmp
 from concrete.riscv.machine import RISCV
@@ -40,6 +40,7 @@ def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
     )
 
 
+@reused
 def abs_riscv(s: RvState) -> CanonState:
     return CanonState(
         mem=s.mem, owner=s.owner, live=s.live, ids=s.ids, hart=s.hart,

@@ -7,7 +7,7 @@ from typing import Tuple
 
 import icontract
 
-from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot, same, set_at
+from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot, reused, same, set_at
 from concrete.riscv import pmp
 from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
@@ -252,3 +252,19 @@ def negative_index(k: int) -> int:
     """Refuted at k == -1 only (ROWS[2] is out of the precondition): a negative key reads from
     the end, as in Python."""
     return ROWS[k][0] + ROWS[k][0] - ROWS[k][0]
+
+
+# A `logic.reused` function's value is given back on one path for the same argument objects
+# (`crosshair_adapter._patched_reused`), and only for them: `_sign(y)` must not give back
+# `_sign(x)`'s value, and `_sign` branches, so a value reused for other arguments is refuted.
+
+@reused
+def _sign(x: int) -> int:
+    return 1 if x > 0 else -1
+
+
+@obligation(Layers.SPEC, "fixture_reused", Kind.SIMULATION)
+@icontract.ensure(lambda x, y, result: result == (2 if x > 0 else -2) + (1 if y > 0 else -1))
+def reused_twice(x: int, y: int) -> int:
+    """The third call gives back the first call's value; the second is its own."""
+    return _sign(x) + _sign(y) + _sign(x)

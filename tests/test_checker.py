@@ -81,6 +81,11 @@ def test_an_index_the_path_decided_reads_and_updates_its_own_element(fixtures):
     assert (r.verdict, r.evidence.exhaustive) == (Verdict.PROVEN, True), r.evidence.note
 
 
+def test_a_reused_value_is_given_back_for_the_same_arguments_only(fixtures):
+    r = _check(fixtures, "spec/fixture_reused/simulation")
+    assert (r.verdict, r.evidence.exhaustive) == (Verdict.PROVEN, True), r.evidence.note
+
+
 def test_a_decided_sum_leaves_its_terms_undecided(fixtures):
     r = _check(fixtures, "spec/fixture_decided_sum/simulation")
     assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
@@ -280,6 +285,12 @@ def test_every_prover_patch_is_in_place():
         "assert opcode_intercept.MultiSubscriptableContainer.__getitem__ is a._subscript\n"
         "assert opcode_intercept.reachable_sequence_pairs == a._SIGNS.pairs\n"
         "assert crosshair.smt.const == a._CONSTANTS.const\n"
+        "from abstract import logic\n"
+        "from refinement.registry import load_all\n"
+        "load_all()\n"
+        "a._new_analysis()\n"
+        "assert len(logic.REUSED) >= 3\n"
+        "assert all(f in crosshair.core._PATCH_REGISTRATIONS for f in logic.REUSED)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
