@@ -3,6 +3,7 @@ side by side with a random-testing baseline. Writes benchmarks/results.json and 
 
     .venv/bin/python benchmarks/run.py            # the full set (about 70 minutes on 2 cores at 452 obligations)
     .venv/bin/python benchmarks/run.py --quick    # a small selection, to try the script
+    .venv/bin/python benchmarks/run.py --proof-only   # the cold, warm and edit phases only (about 10 minutes)
 """
 from __future__ import annotations
 
@@ -139,6 +140,41 @@ def faults(timeout, baseline_budget, names=None):
     return out
 
 
+def commit() -> str:
+    """The commit measured (with "+changes" when the work tree differs from it)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    rev = git("rev-parse", "--short", "HEAD") or "unknown"
+    return rev + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+EARLIER = "an earlier commit"
+
+
+def stamp(data: dict, phase: str, value: str) -> None:
+    """Record at which commit a phase of `data` was measured (`markdown` prints it)."""
+    data.setdefault("measured_at", {})[phase] = value
+
+
+def machine(jobs: int) -> dict:
+    return {"platform": platform.platform(), "cpus": jobs, "python": platform.python_version(),
+            "crosshair": version("crosshair-tool")}
+
+
+def proof_phases(obligations, jobs, timeout) -> dict:
+    """Cold with 1 job and with every worker, warm, and one edit: the proof's own figures."""
+    print(f"{len(obligations)} obligations", flush=True)
+    cold_1, results = cold(obligations, 1, timeout)
+    print(f"cold, 1 job: {cold_1:.1f} s", flush=True)
+    cold_all, results = cold(obligations, jobs, timeout)
+    print(f"cold, {jobs} jobs: {cold_all:.1f} s", flush=True)
+    data = {"obligations": len(obligations), "cold_seconds": {"jobs_1": round(cold_1, 1), "jobs_all": round(cold_all, 1)},
+            "warm_seconds": round(warm(obligations, jobs, timeout, results), 2),
+            "edit_seconds": round(edit(["*/share_memory/*"], jobs), 1)}
+    print(f"warm {data['warm_seconds']} s, edit {data['edit_seconds']} s", flush=True)
+    return data
+
+
 def _verdicts(summary: dict) -> str:
     if "error" in summary:
         return "run failed"
@@ -172,6 +208,9 @@ def markdown(data) -> str:
     lines = ["# Benchmark results", "", f"Machine: {data['machine']['cpus']} cores, Python "
              f"{data['machine']['python']}, CrossHair {data['machine']['crosshair']}. "
              f"{data['obligations']} obligations at the default sizes.", "",
+             *([f"Measured at: the proof phases at {at.get('proof', EARLIER)}, the seeded faults at "
+                f"{at.get('faults', EARLIER)}, the sizes at {at.get('sizes', EARLIER)}.", ""]
+               if (at := data.get("measured_at")) else []),
              "| measurement | seconds |", "|---|---|",
              f"| cold full proof, 1 job | {data['cold_seconds']['jobs_1']:.1f} |",
              f"| cold full proof, {data['machine']['cpus']} jobs | {data['cold_seconds']['jobs_all']:.1f} |",
@@ -210,10 +249,14 @@ def main() -> int:
                         help="re-run only the sizes sweep, updating an existing results file")
     parser.add_argument("--fault", action="append", metavar="NAME",
                         help="re-run only this seeded fault (repeatable), updating an existing results file")
+    parser.add_argument("--proof-only", action="store_true",
+                        help="re-run only the cold, warm and edit phases, updating an existing results file")
     args = parser.parse_args()
+    here = commit()
     if args.fault:
         data = json.loads(args.out.read_text())
         data["faults"].update(faults(60.0, 120.0, set(args.fault)))
+        stamp(data, "faults", f"{data.get('measured_at', {}).get('faults', EARLIER)}, and {here} for {', '.join(args.fault)}")
         args.out.write_text(json.dumps(data, indent=2) + "\n")
         args.out.with_suffix(".md").write_text(markdown(data))
         return 0
@@ -224,6 +267,7 @@ def main() -> int:
         data = json.loads(args.out.read_text())
         data["sizes"] = sizes_sweep(SIZES_PATTERNS, 60.0, os.cpu_count() or 1, SIZE_POINTS)
         data["sizes_patterns"] = SIZES_PATTERNS
+        stamp(data, "sizes", here)
         args.out.write_text(json.dumps(data, indent=2) + "\n")
         args.out.with_suffix(".md").write_text(markdown(data))
         return 0
@@ -231,20 +275,16 @@ def main() -> int:
     timeout = 90.0
     selection = ["*/exit_interrupt/*", "*/hypervisor_read/*"] if args.quick else None
     obligations = find(load_all(), selection)
-    print(f"{len(obligations)} obligations", flush=True)
-    cold_1, results = cold(obligations, 1, timeout)
-    print(f"cold, 1 job: {cold_1:.1f} s", flush=True)
-    cold_all, results = cold(obligations, jobs, timeout)
-    print(f"cold, {jobs} jobs: {cold_all:.1f} s", flush=True)
-    data = {
-        "machine": {"platform": platform.platform(), "cpus": jobs, "python": platform.python_version(),
-                    "crosshair": version("crosshair-tool")},
-        "obligations": len(obligations),
-        "cold_seconds": {"jobs_1": round(cold_1, 1), "jobs_all": round(cold_all, 1)},
-        "warm_seconds": round(warm(obligations, jobs, timeout, results), 2),
-    }
-    data["edit_seconds"] = round(edit(["*/share_memory/*"], jobs), 1)
-    print(f"warm {data['warm_seconds']} s, edit {data['edit_seconds']} s", flush=True)
+    if args.proof_only:
+        data = json.loads(args.out.read_text())
+        data.update(proof_phases(obligations, jobs, timeout), machine=machine(jobs))
+        stamp(data, "proof", here)
+        args.out.write_text(json.dumps(data, indent=2) + "\n")
+        args.out.with_suffix(".md").write_text(markdown(data))
+        print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
+        return 0
+    data = {"machine": machine(jobs), **proof_phases(obligations, jobs, timeout),
+            "measured_at": {"proof": here, "faults": here, "sizes": here}}
     data["faults"] = faults(60.0, 20.0 if args.quick else 120.0)
     points = [(6, 2), (8, 2)] if args.quick else SIZE_POINTS
     data["sizes"] = sizes_sweep(SIZES_PATTERNS, 60.0 if not args.quick else 20.0, jobs, points)

@@ -29,3 +29,10 @@ def test_targets_follow_the_figures():
 def test_the_committed_markdown_is_rendered_from_the_committed_json():
     data = json.loads(RESULTS.read_text())
     assert RESULTS.with_suffix(".md").read_text() == markdown(data)
+
+
+def test_the_markdown_says_at_which_commit_each_phase_was_measured():
+    data = json.loads(RESULTS.read_text())
+    data["measured_at"] = {"proof": "abc1234", "faults": "def5678"}
+    text = markdown(data)
+    assert "the proof phases at abc1234, the seeded faults at def5678, the sizes at an earlier commit" in text
