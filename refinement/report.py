@@ -73,10 +73,13 @@ ASSUMPTIONS = (
     "same field objects and on the paths of one analysis for the same field terms (only a term built "
     "before the path decided anything), does a subscript or `set_at` with a plain int once the "
     "path has pinned its index to one value (asked of the solver), remembers per path which signs "
-    "a subscript key can have, and reads a counterexample from the failing path's model. "
+    "a subscript key can have, gives back on one path the value of a function the model marks "
+    "`logic.reused` for the same argument objects, keeps z3 constants by name for one analysis, "
+    "uses z3's incremental solver instead of one built from the smt tactic, and reads a "
+    "counterexample from the failing path's model. "
     "Every counterexample is replayed in plain Python before it is reported, and "
     "`tests/test_checker.py` checks fixtures that a wrong reuse or a wrongly pinned index would "
-    "turn from PROVEN to refuted or from REFUTED to proven.",
+    "turn from PROVEN to refuted or from REFUTED to proven, and that each of these patches is in place.",
 )
 
 
