@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract import abi
-from abstract.config import H, K, LEVELS, NC, NREGS
+from abstract.config import C, H, K, LEVELS, NC, NREGS
 from abstract.domain import CVM_BASE, FREE, HYPERVISOR, owned_by
 from abstract.logic import keep, lnot, put_at, read_at, set_at
 from concrete.riscv.cvm_tables import CHAIN
+from abstract.spec.memory import _guest_access as _model_guest_access
 from concrete.riscv.machine import _root_leaves as _model_root_leaves
 
 
@@ -208,6 +209,13 @@ def _monitor_stop_shows_arguments(hwp: Any, s: Any, state: int) -> Any:
     return switch.exit_to_hypervisor(hwp, replace(s, hart=set_at(s.hart, i, state)), abi.CAUSE_ECALL_VS, 0, 0)
 
 
+def _spec_next_page_access(s: Any, g: int, reg: int) -> Any:
+    """Fault 29, spec: a guest access to a confidential page reaches the next one (wrapping), the
+    next CVM's at the default sizes. A store then changes memory and not the owner table."""
+    v, p = _model_guest_access(s, g, reg)
+    return v, keep(NC + (p - NC + 1) % C, p >= NC) + keep(p, p < NC)
+
+
 def _spec_removes_any_region(s: Any, base: int, length: int) -> Any:
     """Spec: REMOVE_MMIO_REGION removes the overlapping regions of every CVM, not the caller's."""
     from abstract.spec.mmio import region_error
@@ -378,6 +386,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "Destroy frees the CVM's data pages but not the pages of its G-stage tables.",
           "abstract.canonical.allocator", "reclaimed", _table_pages_kept,
           ("canonical->spec/destroy_tvm/entry", "canonical->spec/destroy_tvm/simulation")),
+    Fault(29, "access-next-page",
+          "A guest load or store to a confidential page reaches the next one, another CVM's (spec only).",
+          "abstract.spec.memory", "_guest_access", _spec_next_page_access,
+          ("spec/guest_store/integrity",), sizes=(("cvms", 2),)),
     Fault(26, "pt-leaf-permissions-ignored",
           "The decoding of the hypervisor's table entries reads the V bit alone, a leaf's R, W and X bits unread.",
           "concrete.riscv.pagetable", "entry_kind", _leaf_permissions_ignored,
