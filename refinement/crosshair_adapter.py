@@ -578,7 +578,9 @@ def _patched_reused(model_fn: Callable) -> Callable:
     plain = _unpatched(model_fn)
     calls = _Calls()
 
-    def patched(*args: Any) -> Any:
+    def patched(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:  # the memo matches positional arguments only
+            return plain(*args, **kwargs)
         with NoTracing():
             calls.current()
             for known, value in calls.values:
