@@ -240,6 +240,13 @@ def markdown(data) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write(out: Path, data: dict) -> None:
+    """The results file and its markdown, rendered from it."""
+    out.write_text(json.dumps(data, indent=2) + "\n")
+    out.with_suffix(".md").write_text(markdown(data))
+    print(f"wrote {out} and {out.with_suffix('.md')}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small selection, to try the script")
@@ -257,8 +264,7 @@ def main() -> int:
         data = json.loads(args.out.read_text())
         data["faults"].update(faults(60.0, 120.0, set(args.fault)))
         stamp(data, "faults", f"{data.get('measured_at', {}).get('faults', EARLIER)}, and {here} for {', '.join(args.fault)}")
-        args.out.write_text(json.dumps(data, indent=2) + "\n")
-        args.out.with_suffix(".md").write_text(markdown(data))
+        write(args.out, data)
         return 0
     if args.markdown_only:
         args.out.with_suffix(".md").write_text(markdown(json.loads(args.out.read_text())))
@@ -268,8 +274,7 @@ def main() -> int:
         data["sizes"] = sizes_sweep(SIZES_PATTERNS, 60.0, os.cpu_count() or 1, SIZE_POINTS)
         data["sizes_patterns"] = SIZES_PATTERNS
         stamp(data, "sizes", here)
-        args.out.write_text(json.dumps(data, indent=2) + "\n")
-        args.out.with_suffix(".md").write_text(markdown(data))
+        write(args.out, data)
         return 0
     jobs = os.cpu_count() or 1
     timeout = 90.0
@@ -279,9 +284,7 @@ def main() -> int:
         data = json.loads(args.out.read_text())
         data.update(proof_phases(obligations, jobs, timeout), machine=machine(jobs))
         stamp(data, "proof", here)
-        args.out.write_text(json.dumps(data, indent=2) + "\n")
-        args.out.with_suffix(".md").write_text(markdown(data))
-        print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
+        write(args.out, data)
         return 0
     data = {"machine": machine(jobs), **proof_phases(obligations, jobs, timeout),
             "measured_at": {"proof": here, "faults": here, "sizes": here}}
@@ -289,9 +292,7 @@ def main() -> int:
     points = [(6, 2), (8, 2)] if args.quick else SIZE_POINTS
     data["sizes"] = sizes_sweep(SIZES_PATTERNS, 60.0 if not args.quick else 20.0, jobs, points)
     data["sizes_patterns"] = SIZES_PATTERNS  # what was measured, for re-rendering after the row names change
-    args.out.write_text(json.dumps(data, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(data))
-    print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
+    write(args.out, data)
     return 0
 
 

@@ -69,8 +69,9 @@ def abs_canonical(s: CanonState) -> SpecState:
     )
 
 
-def translation_ok(hw: CanonHw) -> bool:
+def translations_ok(s: CanonState) -> bool:
     """Private entries are executable, shared ones never; unmapped entries are all zero."""
+    hw = s.hw
     return all_of(
         implies(hw.t_valid[i], hw.t_exec[i] == (hw.t_page[i] >= NC))
         & implies(lnot(hw.t_valid[i]), lnot(hw.t_exec[i]) & (hw.t_page[i] == 0))
@@ -102,10 +103,6 @@ def runs_in_range(s: CanonState) -> bool:
 
 def open_while_a_cvm_runs(s: CanonState) -> bool:
     return s.hw.iso_open == (s.run_cvm != HYPERVISOR)
-
-
-def translations_ok(s: CanonState) -> bool:
-    return translation_ok(s.hw)
 
 
 CANONICAL_PARTS = (runs_in_range, open_while_a_cvm_runs, translations_ok)

@@ -176,6 +176,9 @@ class _Constants:
     the cost of building a path's inputs (a spec confidentiality run: 659 names, 33,000 makes)."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.terms: Dict[Tuple[str, int], Tuple[Any, Any]] = {}
 
     def const(self, name: str, sort: Any) -> Any:
@@ -196,7 +199,7 @@ def _new_analysis() -> None:
     """What is kept across the paths of one analysis starts afresh with each; and every function
     the model marked `logic.reused` since the last analysis gets its patch."""
     _ACROSS.clear()
-    _CONSTANTS.terms.clear()
+    _CONSTANTS.clear()
     while len(_REUSING) < len(logic.REUSED):
         fn = logic.REUSED[len(_REUSING)]
         _REUSING.append(fn)

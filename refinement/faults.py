@@ -15,8 +15,8 @@ from abstract import abi
 from abstract.config import C, H, K, LEVELS, NC, NREGS
 from abstract.domain import CVM_BASE, FREE, HYPERVISOR, owned_by
 from abstract.logic import keep, lnot, put_at, read_at, set_at
-from concrete.riscv.cvm_tables import CHAIN
 from abstract.spec.memory import _guest_access as _model_guest_access
+from concrete.riscv.cvm_tables import CHAIN
 from concrete.riscv.machine import _root_leaves as _model_root_leaves
 
 
