@@ -153,6 +153,37 @@ SECRET_ALIGN = 8
 SECRET_MAX_BUFFER = 4096
 
 
+# The hypervisor's VM as PROMOTE reads it, one value per guest page: the NC page its translation
+# reaches, or one of these two (ACE's `PageTableEntry::deserialize`: an entry not mapped; a
+# pointer where only a leaf may be, ACE's PageTableCorrupted). A value outside NC that is neither
+# is a translation that leaves NC.
+VM_UNMAPPED = -1
+VM_MALFORMED = -2
+
+
+def vm_refused(vm: Tuple[int, ...]) -> int:
+    """PROMOTE's answer to the VM's map, guest page by guest page in order, as ACE's copy reads
+    the entries: the first malformed page INVALID_PARAM, the first mapped page outside NC
+    INVALID_ADDRESS; SUCCESS if there is neither."""
+    for page in vm:
+        if page == VM_MALFORMED:
+            return INVALID_PARAM
+        if (page != VM_UNMAPPED) & ((page < 0) | (page >= NC)):
+            return INVALID_ADDRESS
+    return SUCCESS
+
+
+def vm_mapped(vm: Tuple[int, ...]) -> Tuple[bool, ...]:
+    """Which guest pages the VM maps (of a map `vm_refused` accepts)."""
+    return tuple(page != VM_UNMAPPED for page in vm)
+
+
+def vm_image(mapped: Tuple[bool, ...], copies: Tuple[int, ...]) -> Tuple[int, ...]:
+    """What PROMOTE measures of the VM it copied: which guest pages are mapped, then each one's
+    contents in guest order (0 for an unmapped page)."""
+    return tuple(keep(1, m) for m in mapped) + tuple(copies)
+
+
 def measure(values: tuple) -> int:
     """The measurement of page contents in guest order. ACE uses SHA3-384; the model's digest
     is a fixed linear combination (cheap for the solver). It may collide, which can only make

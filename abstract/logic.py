@@ -111,6 +111,16 @@ def first_n(flags: Tuple[bool, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
     return below >= n, tuple(sum(keep(p, flags[p] & (ranks[p] == i)) for p in range(len(flags))) for i in range(n))
 
 
+def ranked(flags: Tuple[bool, ...], values: Tuple[int, ...]) -> Tuple[int, ...]:
+    """For each position, values[r] if its flag holds and r flags hold below it, else -1 (the
+    r-th flagged position gets the r-th value). Branch-free: r is a symbolic index."""
+    out, below = [], 0
+    for f in flags:
+        out.append(keep(read_at(values, below) + 1, f) - 1)
+        below = below + keep(1, f)
+    return tuple(out)
+
+
 def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:
     """`t` with entries start..start+len(values)-1 replaced; `start` must be concrete."""
     return t[:start] + tuple(values) + t[start + len(values):]

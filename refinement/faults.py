@@ -56,8 +56,9 @@ def _private_page_not_freed(mapped: bool, page: int, nc: int = NC) -> bool:
 
 
 def _map_originals(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, ...]:
-    """Fault 7: promote maps the hypervisor's original pages instead of the copies."""
-    return tuple(src[:len(copies)])
+    """Fault 7: promote maps the hypervisor's original pages instead of the copies (an unmapped
+    page's -1 stays unmapped)."""
+    return tuple(src)
 
 
 def _keep_pmp_open(self: Any, hw: Any) -> Any:
@@ -275,6 +276,11 @@ def _pointer_at_last_level_accepted(kind: int, ppn: int, bottom: bool, span: int
     return _REAL_COPY_ENTRY(kind, ppn, False, span, nc)
 
 
+def _leaf_start_in_nc(ppn: int, span: int, nc: int) -> bool:
+    """The check of a leaf's data reads its first page only: a huge leaf running past NC passes."""
+    return (0 <= ppn) & (ppn < nc)
+
+
 def _real(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
@@ -368,11 +374,11 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(23, "pt-pointer-into-c",
           "Copying the hypervisor's tables, a pointer to the first confidential page is followed.",
           "concrete.riscv.pagetable", "copy_entry", _pointer_into_c_accepted,
-          ("riscv/pt_walk_level/entry",)),
+          ("riscv/pt_walk_level/entry", "riscv->canonical/promote_to_tvm/simulation")),
     Fault(24, "pt-pointer-at-last-level",
           "Copying the hypervisor's tables, a pointer at the last level is accepted.",
           "concrete.riscv.pagetable", "copy_entry", _pointer_at_last_level_accepted,
-          ("riscv/pt_walk_level/entry",)),
+          ("riscv/pt_walk_level/entry", "riscv->canonical/promote_to_tvm/simulation")),
     Fault(25, "tlb-entry-unchecked",
           "The hart answers a vCPU's load or store from its TLB entry without checking that it is valid.",
           "concrete.riscv.machine", "RiscvMachine.guest_translate", _tlb_entry_unchecked,
@@ -394,6 +400,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "The decoding of the hypervisor's table entries reads the V bit alone, a leaf's R, W and X bits unread.",
           "concrete.riscv.pagetable", "entry_kind", _leaf_permissions_ignored,
           ("riscv/pt_entry/encoding",)),
+    Fault(30, "pt-huge-leaf-past-nc",
+          "Reading the hypervisor's tables, a huge leaf is checked at its first page only, so one running past NC is copied.",
+          "concrete.riscv.pagetable", "leaf_in_nc", _leaf_start_in_nc,
+          ("riscv->canonical/promote_to_tvm/simulation",)),
 ), key=lambda f: f.number)}
 
 

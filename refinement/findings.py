@@ -25,8 +25,11 @@ except ImportError:  # pragma: no cover - a plain install runs no type checks to
 
 from abstract.logic import set_at
 from abstract.spec.state import slot_of
+from concrete.riscv.hv_tables import tables_for
 
 ACE_COMMIT = "b64f6c8"
+# The hypervisor's tables of the VMs the scenarios promote: one guest page, or two, at NC page 0.
+ONE_PAGE, TWO_PAGES = tables_for((0,)), tables_for((0, 0))
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def _fpu_injection() -> Dict[str, Any]:
     import concrete.riscv as rv
     from abstract.config import G, NFREGS
     from concrete.riscv.state import riscv_initial
-    s, promoted = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, promoted = rv.promote_to_tvm(riscv_initial(), ONE_PAGE)
     cvm = promoted[1]
     s, _ = rv.tvm_vcpu_run(s, cvm, 0)
     s = replace(s, hw=replace(s.hw, fregs=(0x401C000000000000,) * NFREGS))  # the CVM's computation
@@ -176,13 +179,13 @@ def _cross_cvm_translation() -> Dict[str, Any]:
     from abstract.config import LEVELS
     from concrete.riscv import gstage
     from concrete.riscv.state import riscv_initial
-    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), ONE_PAGE)
     with suppress_type_checks():  # 262142 steps of two functions every other test type-checks
         while victim + 1 < ACE_ATTACKER_ID:
-            s, (_, newer) = rv.promote_to_tvm(s, 1, (0,) * G)
+            s, (_, newer) = rv.promote_to_tvm(s, ONE_PAGE)
             s, _ = rv.destroy_tvm(s, victim)
             victim = newer
-    s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
+    s, (_, attacker) = rv.promote_to_tvm(s, ONE_PAGE)
     v, a = slot_of(s, victim), slot_of(s, attacker)
     victim_page = s.hw.pt_ppn[v * G]
     s = replace(s, mem=set_at(s.mem, victim_page, 0x5EC2E7))                 # the victim's data
@@ -225,10 +228,10 @@ def _virtual_instruction_wipe() -> Dict[str, Any]:
     from abstract import abi
     from abstract.config import G
     from concrete.riscv.state import riscv_initial
-    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), ONE_PAGE)
     page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
-    s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
+    s, (_, attacker) = rv.promote_to_tvm(s, ONE_PAGE)
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
     s, _ = rv.vcpu_exit(s, abi.CAUSE_VIRTUAL_INSTRUCTION, HSTATUS_READ, 0)
     return {"attacker executes": f"csrr a0, hstatus ({hex(HSTATUS_READ)})",
@@ -263,10 +266,10 @@ def _mmio_walk_wipe() -> Dict[str, Any]:
     from abstract import abi
     from abstract.config import G, PAGE_SIZE
     from concrete.riscv.state import riscv_initial
-    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), ONE_PAGE)
     page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))                         # the victim's data
-    s, (_, attacker) = rv.promote_to_tvm(s, 1, (0,) * G)
+    s, (_, attacker) = rv.promote_to_tvm(s, ONE_PAGE)
     s, _ = rv.tvm_vcpu_run(s, attacker, 0)
     region = (G + 1) * PAGE_SIZE                                              # beyond its memory
     s, _ = rv.add_mmio_region(s, region, PAGE_SIZE)                           # leaves with ACE's request
@@ -310,7 +313,7 @@ def _tsm_info_panic() -> Dict[str, Any]:
     import concrete.riscv as rv
     from abstract.config import G, NC, PAGE_SIZE
     from concrete.riscv.state import riscv_initial
-    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), ONE_PAGE)
     page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7))
     s, answer = rv.tsm_get_info(s, NC * PAGE_SIZE - 8, WORD - 1)
@@ -324,7 +327,7 @@ def _timer_off_panic() -> Dict[str, Any]:
     import concrete.riscv as rv
     from abstract.config import G
     from concrete.riscv.state import riscv_initial
-    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, (_, victim) = rv.promote_to_tvm(riscv_initial(), ONE_PAGE)
     page = s.hw.pt_ppn[slot_of(s, victim) * G]
     s = replace(s, mem=set_at(s.mem, page, 0x5EC2E7), hv_stimecmp=WORD - 1)
     s, answer = rv.tvm_vcpu_run(s, victim, 0)
@@ -368,7 +371,7 @@ def _stale_translation() -> Dict[str, Any]:
         return rv.guest_ecall(replace(s, hw=replace(s.hw, regs=tuple(regs))))[0]
 
     calls = {c: ef for ef, c in abi.CALLS.items()}
-    s, (_, a) = rv.promote_to_tvm(riscv_initial(), 2, (0,) * G)
+    s, (_, a) = rv.promote_to_tvm(riscv_initial(), TWO_PAGES)
     ka = slot_of(s, a)
     page = s.hw.pt_ppn[ka * G + 1]                                           # A's guest page 1
     s, _ = rv.tvm_vcpu_run(s, a, 0)
@@ -381,7 +384,7 @@ def _stale_translation() -> Dict[str, Any]:
     s, _ = rv.nacl_write(s, abi.A1, 0)                                        # NC page 0
     s, _ = rv.tvm_vcpu_run(s, a, 0)                                           # the completion
     s, _ = rv.exit_interrupt(s, abi.INTERRUPT | 5)                           # back to the hypervisor
-    s, (_, b) = rv.promote_to_tvm(s, 1, (0,) * G)
+    s, (_, b) = rv.promote_to_tvm(s, ONE_PAGE)
     kb = slot_of(s, b)
     b_root = s.hw.pt_table[kb * LEVELS]
     e = (ka * (P - 1) + 0) * G + 1                                         # hart 1, A, page 1

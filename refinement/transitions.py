@@ -19,11 +19,12 @@ from enum import Enum
 from typing import Any, Callable, Optional, Tuple
 
 import concrete.riscv as rv
+from concrete.riscv import hv_tables
 from abstract import abi, canonical, spec
 from abstract.config import G, H, P
 from abstract.domain import HYPERVISOR
 from abstract.logic import any_of, implies, lnot, read_at, same
-from abstract.shapes import Digests, ints
+from abstract.shapes import Digests, bools, ints
 from abstract.spec.mmio import in_mmio_region
 from abstract.spec.security import answer_only, cvm_state_kept
 from abstract.spec.state import slot_of
@@ -69,6 +70,10 @@ class Transition:
     codes: Tuple[int, ...] = SBI_CODES   # exactly the answers the step can give (coverage: each reached)
     riscv_confidentiality: bool = False   # also noninterference on the RISC-V machine itself
     exits: bool = False      # the step may hand the hart to the hypervisor: it then shows EXIT_SHOWS
+    # Where the RISC-V step reads its input in another form than the layers above: its inputs,
+    # and their abstraction `lift` (RISC-V state, *RISC-V inputs) -> the canonical inputs.
+    riscv_inputs: Optional[Tuple[Tuple[str, Any], ...]] = None
+    lift: Optional[Callable] = None
     line: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
@@ -86,8 +91,20 @@ class Transition:
 
     @property
     def input_type(self) -> Any:
-        # None, not Tuple[()]: CrossHair 0.0.113 fills a Tuple[()] parameter with any tuple.
-        return Tuple[tuple(t for _, t in self.inputs)] if self.inputs else type(None)
+        return _tuple_type(self.inputs)
+
+    @property
+    def riscv_input_type(self) -> Any:
+        return _tuple_type(self.inputs if self.riscv_inputs is None else self.riscv_inputs)
+
+    def lifted(self, s: Any, x: Tuple) -> Tuple:
+        """The canonical inputs of RISC-V state `s` and RISC-V inputs `x`."""
+        return x if self.lift is None else self.lift(s, *x)
+
+
+def _tuple_type(inputs: Tuple[Tuple[str, Any], ...]) -> Any:
+    # None, not Tuple[()]: CrossHair 0.0.113 fills a Tuple[()] parameter with any tuple.
+    return Tuple[tuple(t for _, t in inputs)] if inputs else type(None)
 
 
 # --- selectors: which inputs of an entry a row covers ------------------------------------------
@@ -185,8 +202,17 @@ def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: An
 
 EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
 FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
-PROMOTE_INPUTS = (("npages", int), ("src", ints(G)), ("ndigests", int), ("digests", Digests),
-                  ("secret", int), ("mode", int))
+PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int), ("mode", int))
+PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS
+# RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use (`hv_tables`).
+PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(hv_tables.ENTRIES)),
+                  ("ppn", ints(hv_tables.ENTRIES))) + PAYLOAD_INPUTS
+
+
+def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
+                 *payload: Any) -> Tuple:
+    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`)."""
+    return (hv_tables.vm_of((root, v, rwx, ppn)),) + payload
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
 EXIT_SHOWS = "as every exit, the vCPU's vsie and vstimecmp (ACE's expose_enabled_interrupts.rs)"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"
@@ -247,7 +273,8 @@ def _step(name: str, party: Party, inputs: Tuple[Tuple[str, Any], ...], **kw: An
 TRANSITIONS: Tuple[Transition, ...] = (
     # The hypervisor's ecall (scause 9), split by the call its a7/a6 name.
     _hv_ecall("tsm_get_info", abi.CALL_TSM_GET_INFO, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.INVALID_ADDRESS)),
-    _hv_ecall("promote_to_tvm", abi.CALL_PROMOTE_TO_TVM, codes=CHECKED_CODES, inputs=PROMOTE_INPUTS),
+    _hv_ecall("promote_to_tvm", abi.CALL_PROMOTE_TO_TVM, codes=CHECKED_CODES, inputs=PROMOTE_INPUTS,
+              riscv_inputs=PROMOTE_TABLES, lift=vm_described),
     _hv_ecall("destroy_tvm", abi.CALL_DESTROY_TVM, codes=DONE_OR_REFUSED, exempt=named_cvm),
     _hv_ecall("tvm_vcpu_run", abi.CALL_TVM_VCPU_RUN, codes=DONE_OR_REFUSED, exempt=named_cvm, keeps=answered_only),
     _hv_ecall("nacl_set_shmem", abi.CALL_NACL_SET_SHMEM, codes=(abi.SUCCESS, abi.INVALID_PARAM, abi.INVALID_ADDRESS)),

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import concrete.riscv as rv
+from concrete.riscv import hv_tables
 from abstract import abi
 from refinement.obligations import standard
 from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
@@ -141,8 +142,8 @@ def _in_registers(s, call, args):
 def as_raw_step(s, name, args):
     """(state, entry, inputs) of the raw step that performs decoded call `name`."""
     if name in HV_CALLS or name == "promote_to_tvm" or name in GUEST_CALLS or name == "remote_fence":
-        if name == "promote_to_tvm":  # the VM from hgatp is an input; the entry pc travels in a2
-            return _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0, 0, args[6])), "hypervisor_ecall", tuple(args[:6])
+        if name == "promote_to_tvm":  # the VM's tables are an input; the entry pc travels in a2
+            return _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0, 0, args[-1])), "hypervisor_ecall", tuple(args[:-1])
         if name == "remote_fence":
             from dataclasses import replace
             s = _in_registers(s, abi.CALL_REMOTE_FENCE, args[1:])
@@ -177,8 +178,9 @@ def step_checked(s, call):
         args = [*args, 0, (0, 0), 0]
     if name == "promote_to_tvm" and len(args) == 5:  # an Sv48x4 VM booting at 0
         args = [*args, abi.GSTAGE_SV48X4, 0]
-    if name == "promote_to_tvm":  # the model's src has G entries: pad or cut
-        args[1] = (tuple(args[1]) + (0,) * G)[:G]
+    if name == "promote_to_tvm":  # guest pages 0..npages-1 at src, in the hypervisor's tables
+        npages, src = args[0], tuple(args[1]) + (0,) * G
+        args[:2] = hv_tables.tables_for(tuple(src[g] if g < npages else abi.VM_UNMAPPED for g in range(G)))
     if name == "scribble":
         return scribble(s, *args), (0, 0)
     if name == "hypervisor_csrs":
@@ -199,17 +201,17 @@ def _calls_promote(s):
 
 
 def _promote_defaults():
-    return (0, (0,) * G, 0, (0, 0), 0, abi.GSTAGE_SV48X4)
+    return (*hv_tables.tables_for(()), 0, (0, 0), 0, abi.GSTAGE_SV48X4)
 
 
 def check_obligations(s, row, inputs):
     """Evaluate every one-state standard obligation of `row` at `s` with its contracts on."""
-    x = inputs or None
-    c = abs_riscv(s)
-    for suffix, state in (("simulation_riscv_canonical", s), ("invariant_riscv", s), ("isolation", s),
-                          ("simulation_canonical_spec", c), ("invariant_canonical", c),
-                          ("totality", abs_canonical(c)), ("integrity", abs_canonical(c))):
-        getattr(standard, f"{row.name}_{suffix}")(state, x)
+    x, c = inputs or None, abs_riscv(s)
+    above = row.lifted(s, inputs) or None  # the canonical and spec inputs
+    for suffix, state, given in (("simulation_riscv_canonical", s, x), ("invariant_riscv", s, x), ("isolation", s, x),
+                                 ("simulation_canonical_spec", c, above), ("invariant_canonical", c, above),
+                                 ("totality", abs_canonical(c), above), ("integrity", abs_canonical(c), above)):
+        getattr(standard, f"{row.name}_{suffix}")(state, given)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -269,7 +271,7 @@ def test_contracts_reject_a_broken_square(monkeypatch):
     patched for this test only) the concrete exit square fails its postcondition."""
     from concrete.riscv.machine import RiscvMachine
     s = riscv_initial()
-    s, (_, cvm) = rv.promote_to_tvm(s, 1, (0,))
+    s, (_, cvm) = rv.promote_to_tvm(s, hv_tables.tables_for((0,)))
     s, _ = rv.tvm_vcpu_run(s, cvm, 0)
     exit_square = standard.exit_interrupt_simulation_riscv_canonical
     timer = (2 ** 63 + 5, 0, 0, 0)
@@ -437,7 +439,7 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
     into a private page only."""
     s = riscv_initial()
     s = rv.hypervisor_write(s, 0, 11)[0]
-    measurement = abi.measure((11,))
+    measurement = abi.measure(abi.vm_image((True,) + (False,) * (G - 1), (11,) + (0,) * (G - 1)))  # page 0 mapped, 11
     for ndigests, digests in ((0, (measurement, measurement)), (2, (measurement, measurement + 1)), (3, (measurement,) * 2)):
         after, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), ndigests, digests, 42))
         assert err == 0 and not any(after.has_secret) and after.secret == (0,) * K, (ndigests, digests)
@@ -597,7 +599,7 @@ def test_the_hart_runs_a_cvm_on_its_own_hgatp_and_gives_the_hypervisor_its_own_b
     hypervisor's (no obligation sees the hypervisor's hgatp: the canonical layer has none)."""
     from dataclasses import replace
     from concrete.riscv import gstage
-    s, (_, cvm) = rv.promote_to_tvm(riscv_initial(), 1, (0,) * G)
+    s, (_, cvm) = rv.promote_to_tvm(riscv_initial(), hv_tables.tables_for((0,)))
     own = gstage.encode_hgatp(gstage.MODE_SV39X4, 0, 7)
     s = replace(s, hw=replace(s.hw, hgatp_csr=own))
     s, _ = rv.tvm_vcpu_run(s, cvm, 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4
+from abstract.abi import ATTEST_DIGESTS, GSTAGE_SV48X4, VM_UNMAPPED
 from abstract.config import G
 from abstract.canonical.monitor import (
     attestation, ecall, failure, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
@@ -19,16 +19,16 @@ Result = Tuple[int, int]
 Step = Tuple[CanonState, Result]
 
 
-def promote_to_tvm(s: CanonState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+def promote_to_tvm(s: CanonState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                    mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
-    return lifecycle.promote_to_tvm(CANONICAL, s, npages, src, ndigests, digests, secret, mode, entry_pc)
+    return lifecycle.promote_to_tvm(CANONICAL, s, vm, ndigests, digests, secret, mode, entry_pc)
 
 
-def hypervisor_ecall(s: CanonState, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
+def hypervisor_ecall(s: CanonState, vm: Tuple[int, ...] = (VM_UNMAPPED,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                      mode: int = GSTAGE_SV48X4) -> Step:
-    return ecall.hypervisor_ecall(CANONICAL, s, npages, src, ndigests, digests, secret, mode)
+    return ecall.hypervisor_ecall(CANONICAL, s, vm, ndigests, digests, secret, mode)
 
 
 def guest_ecall(s: CanonState) -> Step:

@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw, canonical_initial
-from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, keep, put_at, read_at, set_at
 
 
 def isolation_decides(is_open: bool, page: int, nc: int, pages: int) -> bool:
@@ -16,6 +16,14 @@ def isolation_decides(is_open: bool, page: int, nc: int, pages: int) -> bool:
     NC always, C only while open, nothing past the end. The sizes are parameters so that the
     per-page lemma relating it to PMP holds at every size."""
     return ((0 <= page) & (page < nc)) | (is_open & (nc <= page) & (page < pages))
+
+
+def backing(pages: Tuple[int, ...]) -> Tuple[Tuple[bool, ...], Tuple[int, ...]]:
+    """(mapped, page) of each guest page 0..G-1 given `translation_load`'s pages: pages[g] if it
+    is there and not negative, else unmapped (page 0)."""
+    full = tuple(pages) + (-1,) * (G - len(pages))
+    valid = tuple(p >= 0 for p in full)
+    return valid, tuple(keep(p, v) for p, v in zip(full, valid))
 
 
 class CanonicalHardware(SoftwareAllocator):
@@ -30,16 +38,19 @@ class CanonicalHardware(SoftwareAllocator):
     def isolation_allows(self, hw: CanonHw, page: int) -> bool:
         return isolation_decides(hw.iso_open, page, NC, PAGES)
 
+    def vm_read(self, vm: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
+        """This machine receives the hypervisor's VM decoded, and checks it as the ABI says."""
+        return abi.vm_refused(vm), vm
+
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...]) -> CanonHw:
         """The translation as a map: the table pages hold nothing this machine reads."""
-        n, base = len(pages), k * G
-        pad = G - n
+        (valid, page), base = backing(pages), k * G
         return replace(
             hw,
-            t_valid=hw.t_valid[:base] + (True,) * n + (False,) * pad + hw.t_valid[base + G:],
-            t_exec=hw.t_exec[:base] + (True,) * n + (False,) * pad + hw.t_exec[base + G:],
-            t_page=hw.t_page[:base] + tuple(pages) + (0,) * pad + hw.t_page[base + G:],
+            t_valid=hw.t_valid[:base] + valid + hw.t_valid[base + G:],
+            t_exec=hw.t_exec[:base] + valid + hw.t_exec[base + G:],
+            t_page=hw.t_page[:base] + page + hw.t_page[base + G:],
         )
 
     def translation_clear(self, hw: CanonHw, k: int) -> CanonHw:

@@ -31,10 +31,17 @@ class IsolationUnit(Protocol[HW]):
 class SecondStageTranslation(Protocol[HW]):
     """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
 
+    def vm_read(self, vm: Any) -> Tuple[int, Tuple[int, ...]]:
+        """The hypervisor's VM as PROMOTE reads it from `vm`, the machine's form of it (the
+        canonical machine receives the map decoded; RISC-V, the G-stage tables its hgatp roots):
+        the answer of the machine's checks (`abi.SUCCESS`: none failed), and for each guest page
+        the NC page it maps to, or `abi.VM_UNMAPPED`."""
+
     def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...]) -> HW:
         """Create CVM k's translation (the CVM's id is there for a machine that would tag it by
-        the id): guest page g maps privately to pages[g], others unmapped. `tables` are the
+        the id): guest page g maps privately to pages[g] where it is given and not negative,
+        others unmapped. `tables` are the
         LEVELS pages the CVM owns for it (a machine with tables in memory builds them there)."""
 
     def translation_clear(self, hw: HW, k: int) -> HW:

@@ -30,7 +30,7 @@ Result = Tuple[int, int]
 Step = Tuple[SpecState, Result]
 
 
-def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
+def hypervisor_ecall(s: SpecState, vm: Tuple[int, ...] = (abi.VM_UNMAPPED,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                      mode: int = abi.GSTAGE_SV48X4) -> Step:
     """The hypervisor's ecall: a COVH call, NACL SET_SHMEM or PROBE_FEATURE, a Base probe,
@@ -42,7 +42,7 @@ def hypervisor_ecall(s: SpecState, npages: int = 0, src: Tuple[int, ...] = (0,) 
     if call == abi.CALL_TSM_GET_INFO:
         s2, result = tsm_get_info(s, a[0], a[1])
     elif call == abi.CALL_PROMOTE_TO_TVM:  # a2: the boot hart's entry pc
-        s2, result = promote_to_tvm(s, npages, src, ndigests, digests, secret, mode, a[2])
+        s2, result = promote_to_tvm(s, vm, ndigests, digests, secret, mode, a[2])
     elif call == abi.CALL_DESTROY_TVM:
         s2, result = destroy_tvm(s, a[0])
     elif call == abi.CALL_TVM_VCPU_RUN:

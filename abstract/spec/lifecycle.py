@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NIRQ, NREGS, R
-from abstract.logic import each, keep, lnot, put_at, read_at, set_at
+from abstract.logic import each, keep, lnot, put_at, ranked, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
@@ -24,39 +24,46 @@ def _free_slot(s: SpecState) -> int:
     return -1
 
 
-def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                    mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[SpecState, Result]:
-    """Create a CVM from the hypervisor's VM whose guest pages 0..npages-1 live in NC pages
-    src[0..npages-1]: each is *copied* into a fresh confidential page (aliases become two
-    copies), hart 0 starts, the others are stopped, no vCPU awaits an answer. Its G-stage tables
-    take LEVELS fresh pages first (ACE allocates its root, then each table, before the leaves'
+    """Create a CVM from the hypervisor's VM, whose guest page g lives in NC page vm[g] or is not
+    mapped (`abi.VM_UNMAPPED`): each mapped page is *copied* into a fresh confidential page
+    (aliases become two copies), in guest order, hart 0 starts, the others are stopped, no vCPU
+    awaits an answer. The VM's translation mode (hgatp.MODE) must be Sv48x4 or Sv57x4, else
+    INVALID_PARAM; a malformed map or a page outside NC is refused as `abi.vm_refused` says; a VM
+    that maps no page is INVALID_PARAM (ACE finds no device tree in it). Its G-stage tables take
+    LEVELS fresh pages first (ACE allocates its root, then each table, before the leaves'
     pages), owned by the CVM as table pages; no room for them all fails. The copies are
-    measured: `secret` is released to the CVM only if the payload's `ndigests` digests all
-    match (`attestation.released`); a failed attestation still promotes. The VM's translation
-    mode (hgatp.MODE) must be Sv48x4 or Sv57x4, else INVALID_PARAM; vCPU 0 starts at
-    `entry_pc`, the others at 0. Returns the new CVM id."""
+    measured with the map (`abi.vm_image`): `secret` is released to the CVM only if the
+    payload's `ndigests` digests all match (`attestation.released`); a failed attestation still
+    promotes. vCPU 0 starts at `entry_pc`, the others at 0. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
-        return s, (abi.INVALID_PARAM, 0)
-    if lnot((1 <= npages) & (npages <= G)) or len(src) < npages:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)
-    for g in range(npages):
-        if not 0 <= src[g] < NC:
-            return s, (abi.INVALID_ADDRESS, 0)
+    refused = abi.vm_refused(vm)
+    if refused != abi.SUCCESS:
+        return s, (refused, 0)
+    mapped = abi.vm_mapped(vm)
+    n = sum(keep(1, m) for m in mapped)
+    if n == 0:
+        return s, (abi.INVALID_PARAM, 0)
     k = _free_slot(s)
-    found = free_pages(s.owner, LEVELS + npages)
-    if k < 0 or len(found) < LEVELS + npages:
+    found = free_pages(s.owner, LEVELS + n)
+    if k < 0 or len(found) < LEVELS + n:
         return s, (abi.FAILED, 0)
     tables, pages = found[:LEVELS], found[LEVELS:]
-    copies = tuple(read_at(s.mem[:NC], src[g]) for g in range(npages))
+    at = ranked(mapped, tuple(NC + p for p in pages))  # the r-th mapped guest page's copy in pages[r]
+    copies = tuple(keep(read_at(s.mem[:NC], vm[g]), mapped[g]) for g in range(G))
     owner, mem = s.owner, s.mem
     for p in tables:
         owner = put_at(owner, p, TABLE_BASE + k)
-    for p, data in zip(pages, copies):
-        owner, mem = put_at(owner, p, CVM_BASE + k), put_at(mem, NC + p, data)
-    granted = released(copies, ndigests, digests)
+    for p in pages:
+        owner = put_at(owner, p, CVM_BASE + k)
+    for p, data in zip(at, copies):
+        mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
+    granted = released(abi.vm_image(mapped, copies), ndigests, digests)
     base = k * G
     new_id = next_id(s)
     return replace(
@@ -64,9 +71,9 @@ def promote_to_tvm(s: SpecState, npages: int, src: Tuple[int, ...], ndigests: in
         owner=owner, mem=mem,
         live=s.live[:k] + (True,) + s.live[k + 1:], ids=set_at(s.ids, k, new_id),
         hart=s.hart[:k * H] + (STARTED,) + (STOPPED,) * (H - 1) + s.hart[(k + 1) * H:],
-        private=s.private[:base] + (True,) * npages + (False,) * (G - npages) + s.private[base + G:],
+        private=s.private[:base] + mapped + s.private[base + G:],
         shared=s.shared[:base] + (False,) * G + s.shared[base + G:],
-        page=s.page[:base] + tuple(NC + p for p in pages) + (0,) * (G - npages) + s.page[base + G:],
+        page=s.page[:base] + tuple(keep(p, m) for p, m in zip(at, mapped)) + s.page[base + G:],
         reply_a=s.reply_a[:k * H] + (0,) * H + s.reply_a[(k + 1) * H:],
         reply_b=s.reply_b[:k * H] + (0,) * H + s.reply_b[(k + 1) * H:],
         reply_step=s.reply_step[:k * H] + (0,) * H + s.reply_step[(k + 1) * H:],

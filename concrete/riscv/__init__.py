@@ -12,6 +12,7 @@ from abstract.canonical.monitor import (
     attestation, failure, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, physical, switch,
 )
 from abstract.canonical.monitor import ecall as monitor_ecall  # not `ecall`: concrete.riscv.ecall is a submodule
+from concrete.riscv import hv_tables
 from concrete.riscv.machine import RISCV, RiscvMachine
 from concrete.riscv.state import RvHw, RvState
 
@@ -19,17 +20,23 @@ Result = Tuple[int, int]
 Step = Tuple[RvState, Result]
 
 
-def promote_to_tvm(s: RvState, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+def promote_to_tvm(s: RvState, vm: hv_tables.Vm, ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                    mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
-    return lifecycle.promote_to_tvm(RISCV, s, npages, src, ndigests, digests, secret, mode, entry_pc)
+    """PROMOTE of the VM whose G-stage tables `vm` holds (`hv_tables`)."""
+    return lifecycle.promote_to_tvm(RISCV, s, vm, ndigests, digests, secret, mode, entry_pc)
 
 
-def hypervisor_ecall(s: RvState, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
+NO_ENTRIES = (False,) * hv_tables.ENTRIES
+
+
+def hypervisor_ecall(s: RvState, root: int = 0, v: Tuple[bool, ...] = NO_ENTRIES, rwx: Tuple[bool, ...] = NO_ENTRIES,
+                     ppn: Tuple[int, ...] = (0,) * hv_tables.ENTRIES, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                      mode: int = GSTAGE_SV48X4) -> Step:
-    """The hypervisor's ecall (scause 9): x17/x16 decoded by `sbi.decode`, the answer in its a0/a1."""
-    return monitor_ecall.hypervisor_ecall(RISCV, s, npages, src, ndigests, digests, secret, mode)
+    """The hypervisor's ecall (scause 9): x17/x16 decoded by `sbi.decode`, the answer in its a0/a1.
+    PROMOTE reads the VM's G-stage tables: the root and the entries its guest pages use."""
+    return monitor_ecall.hypervisor_ecall(RISCV, s, (root, v, rwx, ppn), ndigests, digests, secret, mode)
 
 
 def guest_ecall(s: RvState) -> Step:

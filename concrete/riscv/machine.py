@@ -7,8 +7,9 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, H, K, LEVELS, NFREGS, NREGS, P
 from abstract.canonical.allocator import SoftwareAllocator
+from abstract.canonical.hardware import backing
 from abstract.logic import flag_at, flag_put, keep, lnot, put_at, read_at, set_at
-from concrete.riscv import cvm_tables, gstage, pmp, sbi, trap
+from concrete.riscv import cvm_tables, gstage, hv_tables, pmp, sbi, trap
 from concrete.riscv.state import RvHw, riscv_initial
 
 def _tor_perms(hw: RvHw, entry: int, on: bool) -> RvHw:
@@ -31,11 +32,10 @@ def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
 def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...]) -> RvHw:
     """CVM slot k's tables written at once in its table pages `tables`: where each table is,
     the chain of pointers from its root to its leaf table (`cvm_tables.chain_of`), and guest
-    page g a private leaf to pages[g] for each page given; no tables, every entry clear and the
+    page g a private leaf to pages[g] where one is given (`hardware.backing`); no tables, every entry clear and the
     slot's tables nowhere. One `replace`, branch-free in a symbolic k, where G calls of `_leaf`
     were G (the VMID attack's 131072 promotes spent half their time there)."""
-    valid = tuple(g < len(pages) for g in range(G))
-    ppn = tuple(pages[g] if g < len(pages) else 0 for g in range(G))
+    valid, ppn = backing(pages)
     at = tuple(tables) if tables else (cvm_tables.NO_TABLE,) * LEVELS
     slot = tuple(q == k for q in range(K))
     chain = cvm_tables.chain_of(tables) * K
@@ -70,6 +70,10 @@ class RiscvMachine(SoftwareAllocator):
 
     def isolation_allows(self, hw: RvHw, page: int) -> bool:
         return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
+
+    def vm_read(self, vm: hv_tables.Vm) -> Tuple[int, Tuple[int, ...]]:
+        """The hypervisor's G-stage tables read as ACE's PROMOTE copies them (`hv_tables.read_vm`)."""
+        return hv_tables.read_vm(vm)
 
     def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...]) -> RvHw:

@@ -147,7 +147,7 @@ def layer_pair(row: Transition, lower: str) -> Callable:
         else:
             def step(s: Any, x: Any) -> Tuple:
                 low = row.riscv(s, *args(x))
-                return (abs_riscv(low[0]), low[1]), row.canonical(abs_riscv(s), *args(x)), low[0]
+                return (abs_riscv(low[0]), low[1]), row.canonical(abs_riscv(s), *row.lifted(s, args(x))), low[0]
         _PAIRS[key] = step
     return _PAIRS[key]
 
@@ -289,8 +289,9 @@ def kinds_of(row: Transition) -> Tuple[Tuple[Layers, Kind, str, Callable, str], 
     return KINDS + ((RISCV_CONFIDENTIALITY,) if row.riscv_confidentiality else ())
 
 
-def _statement(row: Transition, says: str) -> str:
-    inputs = ", ".join(name for name, _ in row.inputs) or "no inputs beyond the state"
+def _statement(row: Transition, says: str, riscv: bool = False) -> str:
+    given = row.riscv_inputs if riscv and row.riscv_inputs is not None else row.inputs
+    inputs = ", ".join(name for name, _ in given) or "no inputs beyond the state"
     return (f"{row.name} ({row.party.value}; inputs: {inputs}; declassifies {row.shows_text}): {says}.")
 
 
@@ -305,6 +306,8 @@ def _roots(row: Transition, builder: Callable) -> Tuple[Tuple[str, str], ...]:
               "isolation": (row.canonical, row.riscv), "integrity_riscv": (row.canonical, row.riscv),
               "confidentiality_riscv": (row.riscv,)}
     touched = layers.get(builder.__name__, (row.spec,))
+    if row.lift is not None and row.riscv in touched:
+        touched += (row.lift,)
     return OWN + tuple(where(fn) for fn in touched) + (("refinement/transitions.py", f"row:{row.name}"),)
 
 
@@ -314,11 +317,12 @@ def _generate(row: Transition, namespace: Dict[str, Any]) -> List[str]:
     for layers, kind, suffix, builder, says in kinds_of(row):
         fn = builder(row, pre)
         name = f"{row.name}_{suffix}"
+        riscv = layers in (Layers.RISCV_CANONICAL, Layers.RISCV)  # these read the RISC-V inputs
         for f in {fn, inspect.unwrap(fn)}:  # icontract's wrapper and the statement itself
             f.__name__ = f.__qualname__ = name
             f.__module__ = __name__
-            f.__doc__ = _statement(row, says)
-        inspect.unwrap(fn).__annotations__["x"] = row.input_type  # shared with the wrapper
+            f.__doc__ = _statement(row, says, riscv)
+        inspect.unwrap(fn).__annotations__["x"] = row.riscv_input_type if riscv else row.input_type  # shared with the wrapper
         obligation(layers, row.name, kind, transition=row.name,
                    location=("refinement/transitions.py", row.line), roots=_roots(row, builder),
                    answer=(1, 0) if (layers, kind) in ONE_RUN else (0, 1, 0), outcomes=row.outcomes)(fn)

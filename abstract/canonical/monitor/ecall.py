@@ -17,11 +17,11 @@ def _answered(hwp: Any, s: Any, result: Result) -> Tuple[Any, Result]:
     return replace(s, hw=hwp.hart_answer(s.hw, result[0], result[1])), result
 
 
-def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (0,) * G, ndigests: int = 0,
+def hypervisor_ecall(hwp: Any, s: Any, vm: Any = (abi.VM_UNMAPPED,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                      mode: int = abi.GSTAGE_SV48X4) -> Tuple[Any, Result]:
     """The hypervisor's ecall: a COVH call, NACL SET_SHMEM or PROBE_FEATURE, a Base probe,
-    else INVALID_PARAM."""
+    else INVALID_PARAM. `vm` is the VM PROMOTE reads, as the machine holds it (`hwp.vm_read`)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     regs = hwp.hart_regs(s.hw)
@@ -29,7 +29,7 @@ def hypervisor_ecall(hwp: Any, s: Any, npages: int = 0, src: Tuple[int, ...] = (
     if call == abi.CALL_TSM_GET_INFO:
         s2, result = info.tsm_get_info(hwp, s, a[0], a[1])
     elif call == abi.CALL_PROMOTE_TO_TVM:
-        s2, result = lifecycle.promote_to_tvm(hwp, s, npages, src, ndigests, digests, secret, mode, a[2])
+        s2, result = lifecycle.promote_to_tvm(hwp, s, vm, ndigests, digests, secret, mode, a[2])
     elif call == abi.CALL_DESTROY_TVM:
         s2, result = lifecycle.destroy_tvm(hwp, s, a[0])
     elif call == abi.CALL_TVM_VCPU_RUN:

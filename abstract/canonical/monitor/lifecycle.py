@@ -8,38 +8,42 @@ from abstract import abi
 from abstract.domain import CVM_BASE, STARTED, STOPPED, POWERED_OFF, HYPERVISOR, TABLE_BASE
 from abstract.config import G, H, K, LEVELS, NC, NIRQ, R
 from abstract.canonical.monitor import cvms, physical
-from abstract.logic import keep, lnot, put_at, read_at, set_at
+from abstract.logic import keep, lnot, put_at, ranked, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
 
 Result = Tuple[int, int]
 
 
-def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests: int = 0,
+def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                    mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[Any, Result]:
-    """Copy the hypervisor VM's pages src[0..npages-1] into fresh confidential pages, measure
-    the copies and release the payload's secret if they attest, build its second-stage
+    """Read the hypervisor's VM as the machine holds it (`hwp.vm_read`: its checks, then guest
+    page g's NC page or `abi.VM_UNMAPPED`), copy each mapped page into a fresh confidential page,
+    measure the copies and release the payload's secret if they attest, build its second-stage
     translation in LEVELS fresh table pages (taken first, as ACE's depth-first copy does) and
     start hart 0 at `entry_pc` (the VM's translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
-    if lnot((1 <= npages) & (npages <= G)) or len(src) < npages:
-        return s, (abi.INVALID_PARAM, 0)
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)
-    for g in range(npages):
-        if not 0 <= src[g] < NC:
-            return s, (abi.INVALID_ADDRESS, 0)
+    refused, src = hwp.vm_read(vm)
+    if refused != abi.SUCCESS:
+        return s, (refused, 0)
+    mapped = abi.vm_mapped(src)
+    n = sum(keep(1, m) for m in mapped)
+    if n == 0:  # ACE finds no device tree in a VM without memory
+        return s, (abi.INVALID_PARAM, 0)
     slot = next((k for k in range(K) if not s.live[k]), -1)
-    found = hwp.allocate(s.owner, LEVELS + npages)
-    if slot < 0 or len(found) < LEVELS + npages:
+    found = hwp.allocate(s.owner, LEVELS + n)
+    if slot < 0 or len(found) < LEVELS + n:
         return s, (abi.FAILED, 0)
     tables, pages = found[:LEVELS], found[LEVELS:]
-    copies = tuple(read_at(s.mem[:NC], src[g]) for g in range(npages))
+    at = ranked(mapped, pages)  # the r-th mapped guest page's copy in pages[r]
+    copies = tuple(keep(read_at(s.mem[:NC], src[g]), mapped[g]) for g in range(G))
     mem = s.mem
-    for p, data in zip(pages, copies):
-        mem = put_at(mem, p, data)
-    granted = attest(hwp, copies, ndigests, digests)
+    for p, data in zip(at, copies):
+        mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
+    granted = attest(hwp, abi.vm_image(mapped, copies), ndigests, digests)
     s = hwp.claim(hwp.claim(replace(s, mem=mem), pages, CVM_BASE + slot), tables, TABLE_BASE + slot)
     cvm_id = cvms.new_id(s)
     return replace(
@@ -52,13 +56,13 @@ def promote_to_tvm(hwp: Any, s: Any, npages: int, src: Tuple[int, ...], ndigests
         share_req=s.share_req[:slot * H] + (0,) * H + s.share_req[(slot + 1) * H:],
         has_secret=set_at(s.has_secret, slot, granted),
         secret=set_at(s.secret, slot, keep(secret, granted)),
-        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(pages, src), tables), slot, entry_pc),
+        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(at, src), tables), slot, entry_pc),
     ), (abi.SUCCESS, cvm_id)
 
 
 def guest_backing(copies: Tuple[int, ...], src: Tuple[int, ...]) -> Tuple[int, ...]:
-    """The pages the new CVM's guest pages map to: the confidential copies, never the
-    hypervisor's originals `src`."""
+    """The page each of the new CVM's guest pages maps to (-1: none): the confidential copies,
+    never the hypervisor's originals `src`."""
     return copies
 
 

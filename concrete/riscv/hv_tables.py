@@ -1,0 +1,109 @@
+"""The hypervisor's G-stage tables as PROMOTE reads them, as far as the model's guest pages reach.
+
+ACE's PROMOTE (`mmu/mod.rs` `copy_mmu_configuration_from_non_confidential_memory`, then
+`page_table.rs` `copy_from_non_confidential_memory`) reads the hypervisor's tables from the root
+its hgatp names, depth first, decoding each entry (`PageTableEntry::deserialize`). The model's
+guest has G pages, all under entry 0 of each table above the last and entries 0..G-1 of the
+last, as the CVMs' own tables (`cvm_tables.py`); the entries that map other guest pages are not
+held. So the hypervisor's VM is: its root page, and the entries a walk of guest pages 0..G-1
+reads, each as ACE decodes it from its V bit and whether any of R, W, X is set: entry j < CHAIN
+is entry 0 of the table at level LEVELS - j, entry CHAIN + g the last table's entry g.
+
+`read_vm` is the RISC-V monitor's reading, in ACE's order and with ACE's checks
+(`pagetable.copy_entry`); `vm_of` is what the tables describe, the walk of each guest page
+(`pagetable.walk_level`), and is the PROMOTE row's input abstraction to the canonical layer
+(`refinement/transitions.py`), so `riscv->canonical/promote_to_tvm/simulation` proves the two
+agree on every table the hypervisor can write. A leaf above the last level (a huge page) maps
+guest page g to its page + g; the model copies the G pages its guest has, as 4 KiB leaves under
+its own tables, where ACE copies the leaf's whole span and keeps it one leaf.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+from abstract import abi
+from abstract.config import G, LEVELS, NC
+from abstract.logic import keep, lnot
+from concrete.riscv import pagetable  # its checks through the module: a seeded fault there reaches PROMOTE
+from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, ROOT_PAGES, UNMAPPED
+
+CHAIN = LEVELS - 1
+ENTRIES = CHAIN + G   # the entries PROMOTE reads: one per table above the last, then G leaves
+
+Vm = Tuple[int, Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]   # (root, V, any of RWX, PPN)
+
+
+def ace_kind(v: bool, rwx: bool) -> int:
+    """ACE's `PageTableEntry::deserialize` on an entry's V bit and whether R, W or X is set:
+    all clear not mapped, V alone a pointer, anything else a leaf (V clear with R, W or X set
+    included, where the hardware would see an invalid entry)."""
+    return keep(POINTER, v & lnot(rwx)) + keep(LEAF, rwx) + keep(NOT_MAPPED, lnot(v | rwx))
+
+
+def root_outside(root: int) -> bool:
+    """The 16 KiB root must lie in NC (`NonConfidentialMemoryAddress::new`, then the copy of
+    its four pages)."""
+    return (root < 0) | (root + ROOT_PAGES > NC)
+
+
+def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...]]:
+    """ACE's copy over these entries, in its order: the root, then each table's entry 0 from
+    the root down (a pointer leads on, its table in NC; a leaf maps the guest's pages, all in
+    NC; nothing mapped ends it), then the last table's entries in guest order (a pointer there
+    is PageTableCorrupted). The first failure's code, and guest page g's NC page or
+    `abi.VM_UNMAPPED`. Branch-free, as `pagetable.copy_tables`."""
+    root, v, rwx, ppn = vm
+    code = keep(abi.INVALID_ADDRESS, root_outside(root))
+    going, huge, huge_ppn = code == abi.SUCCESS, False, 0
+    for j in range(CHAIN):
+        kind = ace_kind(v[j], rwx[j])
+        err, _ = pagetable.copy_entry(kind, ppn[j], False, G, NC)
+        leaf = (kind == LEAF) & (err == abi.SUCCESS)
+        err = err + keep(abi.INVALID_ADDRESS, leaf & lnot(pagetable.leaf_in_nc(ppn[j], G, NC)))
+        code = code + keep(err, going)
+        here = going & leaf & (err == abi.SUCCESS)
+        huge, huge_ppn = huge | here, huge_ppn + keep(ppn[j], here)
+        going = going & (err == abi.SUCCESS) & (kind == POINTER)
+    pages = []
+    for g in range(G):
+        kind, p = ace_kind(v[CHAIN + g], rwx[CHAIN + g]), ppn[CHAIN + g]
+        err, _ = pagetable.copy_entry(kind, p, True, 1, NC)
+        code = code + keep(err, going & (code == abi.SUCCESS))
+        leaf = going & (kind == LEAF)
+        pages.append(keep(huge_ppn + g, huge) + keep(p, leaf) + keep(abi.VM_UNMAPPED, lnot(huge | leaf)))
+    return code, tuple(pages)
+
+
+def vm_of(vm: Vm) -> Tuple[int, ...]:
+    """The VM the tables describe, guest page by guest page: the walk of g from the root
+    (`walk_level` at each level), giving the NC page it reaches, `abi.VM_UNMAPPED`, or
+    `abi.VM_MALFORMED` (a pointer at the last level); NC, a page outside NC, for a walk that
+    leaves NC (the root, a pointer or the page it finds)."""
+    root, v, rwx, ppn = vm
+    out = []
+    for g in range(G):
+        outcome, found, done, outside = DESCEND, 0, False, root_outside(root)
+        for level in range(CHAIN + 1):
+            i = level if level < CHAIN else CHAIN + g
+            step, page = pagetable.walk_level(ace_kind(v[i], rwx[i]), ppn[i], level == CHAIN, g if level < CHAIN else 0)
+            live = lnot(done)
+            # Where an entry leads must lie in NC, a pointer's at the last level too: ACE checks
+            # the address before the level (`NonConfidentialMemoryAddress::new`, then `lower()`).
+            leads = keep(ppn[i], step == CORRUPT) + keep(page, step != CORRUPT)
+            outside = outside | (live & (step != UNMAPPED) & ((leads < 0) | (leads >= NC)))
+            outcome, found, done = outcome + keep(step - outcome, live), found + keep(page - found, live), done | (step != DESCEND)
+        out.append(keep(NC, outside) + keep(found, lnot(outside) & (outcome == MAPPED))
+                   + keep(abi.VM_MALFORMED, lnot(outside) & (outcome == CORRUPT))
+                   + keep(abi.VM_UNMAPPED, lnot(outside) & (outcome == UNMAPPED)))
+    return tuple(out)
+
+
+def tables_for(pages: Tuple[int, ...]) -> Vm:
+    """Hypervisor tables that describe the VM `pages` (guest page g's NC page, `abi.VM_UNMAPPED`
+    or `abi.VM_MALFORMED`; missing ones unmapped): the root at page 0, a chain of pointers to
+    page 0, and a leaf per mapped page, a pointer for a malformed one. `vm_of` of it is `pages`
+    where each is in NC or one of the two marks."""
+    full = tuple(pages) + (abi.VM_UNMAPPED,) * (G - len(pages))
+    v = (True,) * CHAIN + tuple(p != abi.VM_UNMAPPED for p in full)
+    rwx = (False,) * CHAIN + tuple(p not in (abi.VM_UNMAPPED, abi.VM_MALFORMED) for p in full)
+    return 0, v, rwx, (0,) * CHAIN + tuple(0 if p in (abi.VM_UNMAPPED, abi.VM_MALFORMED) else p for p in full)

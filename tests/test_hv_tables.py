@@ -1,0 +1,89 @@
+"""PROMOTE reading the hypervisor's G-stage tables (`concrete/riscv/hv_tables.py`): ACE's order
+and codes on chosen tables, the decoded map on random ones, and a promoted VM with a gap.
+`riscv->canonical/promote_to_tvm/simulation` proves that `read_vm` and `vm_of` agree on every
+table; these tests pin down what both say."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import concrete.riscv as rv
+from abstract import abi
+from abstract.config import G, LEVELS, NC
+from concrete.riscv import hv_tables
+from concrete.riscv.hv_tables import CHAIN, ENTRIES, read_vm, tables_for, vm_of
+from concrete.riscv.state import riscv_initial
+
+PAGE = st.one_of(st.integers(0, NC - 1), st.sampled_from([abi.VM_UNMAPPED, abi.VM_MALFORMED]))
+
+
+def with_entry(vm, i, v, rwx, ppn):
+    """`vm` with entry i (a chain entry below CHAIN, else leaf i - CHAIN) replaced."""
+    root, vs, rs, ps = vm
+    return root, vs[:i] + (v,) + vs[i + 1:], rs[:i] + (rwx,) + rs[i + 1:], ps[:i] + (ppn,) + ps[i + 1:]
+
+
+@given(st.lists(PAGE, min_size=G, max_size=G).map(tuple))
+def test_the_tables_made_for_a_map_describe_that_map(pages):
+    assert vm_of(tables_for(pages)) == pages
+
+
+@settings(max_examples=300)
+@given(st.integers(-2, NC), st.lists(st.booleans(), min_size=ENTRIES, max_size=ENTRIES).map(tuple),
+       st.lists(st.booleans(), min_size=ENTRIES, max_size=ENTRIES).map(tuple),
+       st.lists(st.integers(-3, NC + 1), min_size=ENTRIES, max_size=ENTRIES).map(tuple))
+def test_aces_reading_answers_what_the_described_map_answers(root, v, rwx, ppn):
+    code, pages = read_vm((root, v, rwx, ppn))
+    described = vm_of((root, v, rwx, ppn))
+    assert code == abi.vm_refused(described)
+    if code == abi.SUCCESS:
+        assert pages == described
+
+
+def test_a_pointer_at_the_last_level_is_corrupt_unless_its_address_is_outside_nc_first():
+    leaf_pointer = with_entry(tables_for((0,)), CHAIN, True, False, 1)
+    assert read_vm(leaf_pointer)[0] == abi.INVALID_PARAM          # ACE's PageTableCorrupted
+    assert vm_of(leaf_pointer)[0] == abi.VM_MALFORMED
+    outside = with_entry(tables_for((0,)), CHAIN, True, False, NC)
+    assert read_vm(outside)[0] == abi.INVALID_ADDRESS              # the address is checked before the level
+    assert vm_of(outside)[0] == NC
+
+
+def test_the_sixteen_kib_root_must_lie_in_nc():
+    root, v, rwx, ppn = tables_for((0,))
+    assert read_vm((NC - 4, v, rwx, ppn))[0] == abi.SUCCESS
+    assert read_vm((NC - 3, v, rwx, ppn))[0] == abi.INVALID_ADDRESS
+    assert read_vm((-1, v, rwx, ppn))[0] == abi.INVALID_ADDRESS
+
+
+def test_a_huge_leaf_maps_consecutive_pages_all_of_which_must_lie_in_nc():
+    huge = with_entry(tables_for(()), CHAIN - 1, True, True, 1)   # the level above the last: a leaf
+    assert read_vm(huge) == (abi.SUCCESS, tuple(1 + g for g in range(G)))
+    past = with_entry(tables_for(()), CHAIN - 1, True, True, NC - G + 1)
+    assert read_vm(past)[0] == abi.INVALID_ADDRESS
+
+
+def test_ace_reads_an_entry_with_v_clear_and_r_set_as_a_leaf():
+    assert hv_tables.ace_kind(False, True) == hv_tables.LEAF
+    odd = with_entry(tables_for(()), CHAIN + 1, False, True, 2)
+    assert read_vm(odd) == (abi.SUCCESS, (abi.VM_UNMAPPED, 2) + (abi.VM_UNMAPPED,) * (G - 2))
+
+
+def test_an_unmapped_entry_above_the_last_level_maps_nothing_and_promote_refuses_the_empty_vm():
+    empty = with_entry(tables_for((0, 1)), 0, False, False, 0)
+    assert read_vm(empty) == (abi.SUCCESS, (abi.VM_UNMAPPED,) * G)
+    s = rv.hypervisor_write(riscv_initial(), 0, 7)[0]
+    assert rv.promote_to_tvm(s, empty)[1] == (abi.INVALID_PARAM, 0)
+
+
+def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
+    s = riscv_initial()
+    s = rv.hypervisor_write(rv.hypervisor_write(s, 0, 11)[0], 2 * 4096, 33)[0]
+    s, (err, _) = rv.promote_to_tvm(s, tables_for((0, abi.VM_UNMAPPED, 2)))
+    assert err == abi.SUCCESS
+    k = s.live.index(True)
+    leaves = [(s.hw.pt_v[k * G + g], s.hw.pt_ppn[k * G + g]) for g in range(G)]
+    assert [v for v, _ in leaves] == [True, False, True] + [False] * (G - 3)
+    assert s.mem[leaves[0][1]] == 11 and s.mem[leaves[2][1]] == 33
+    assert NC <= leaves[0][1] != leaves[2][1] >= NC, "fresh confidential pages, one each"
+    assert sum(o != 0 for o in s.owner) == LEVELS + 2, "its tables and two data pages"
