@@ -19,19 +19,26 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "modelled (page contents are abstract); ACE's end sum panics on overflow (ace-tsm-info-overflow-panic)",
      ("tsm_get_info", "ace-tsm-info-overflow-panic")),
     ("COVH PROMOTE_TO_TVM: entry", OPEN,
-     "reached through the hypervisor's ecall with the entry pc in a2; the VM its hgatp describes still arrives "
-     "decoded, and the FDT and TAP addresses and the NACL boot state are absent (issue 17: tables in memory)",
+     "reached through the hypervisor's ecall with the entry pc in a2; on RISC-V the VM arrives as its G-stage "
+     "tables (hv_tables), with hgatp's MODE and root as inputs rather than read from the hypervisor's hgatp CSR "
+     "(which it writes freely, so the values are the same); the FDT and TAP addresses and the NACL boot state "
+     "are absent, and a VM that maps no page stands in for ACE's missing device tree (INVALID_PARAM)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
-     "the CVM's own tables are `levels` deep, in fresh pages from the allocator that the CVM owns as table pages "
-     "and loses at DESTROY, as in ACE (a 4 KiB root where ACE's is 16 KiB), and its harts walk them from hgatp "
-     "(cvm_walk, walk); the PROMOTE row still receives the "
-     "hypervisor's guest pages decoded, one 4 KiB page each. ACE's copy is written apart "
-     "(concrete/riscv/pagetable.py: 16 KiB root, huge leaves, ACE's decoding, checks, codes and order) and proven: "
-     "per level at any level and width (pt_walk_level), whole at the configured levels for confinement and "
-     "translation (pt_copy: 2 levels of width 2 by default, 3 to 5 levels of width 1 with --levels); ACE keeps a partial copy "
-     "on error (finding ace-promote-leaks-partial-copy), the model gives it back; running it in PROMOTE is issue 17's",
-     ("pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk", "ace-promote-leaks-partial-copy")),
+     "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
+     "ACE's decoding of V and R/W/X, a pointer's address checked before its level, PageTableCorrupted for a pointer "
+     "at the last level, a huge leaf's pages all in NC), over the entries the model's guest pages use (entry 0 "
+     "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
+     "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction). Differences "
+     "kept: it reads every entry before it takes a page, where ACE interleaves, so with a bad entry and no room "
+     "ACE may answer FAILED where the model answers the entry's code; the CVM's tables are always `levels` pages "
+     "(a chain, a 4 KiB root where ACE's is 16 KiB, one per table of the hypervisor's), and a huge leaf is "
+     "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf. ACE's "
+     "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
+     "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
+     "(finding ace-promote-leaks-partial-copy). Running that copy in the row needs the CVMs' tables as general "
+     "trees (issue 17)",
+     ("promote_to_tvm", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "

@@ -139,6 +139,14 @@ def security_rows(results: List[ObligationResult]) -> List[Dict[str, Any]]:
     return rows
 
 
+def _inputs_md(row: Dict[str, Any]) -> str:
+    """A row's inputs beyond the state; the RISC-V step's own, and their abstraction, where they differ."""
+    text = ", ".join(row["inputs"]) or "none"
+    if row["riscv_inputs"] is not None:
+        text += f"; RISC-V: {', '.join(row['riscv_inputs'])}, abstracted by `{row['lift']}`"
+    return text
+
+
 def transition_rows(results: List[ObligationResult]) -> List[Dict[str, Any]]:
     """The transition table (refinement/transitions.py) with each row's obligations and verdicts."""
     from refinement.transitions import TRANSITIONS
@@ -149,6 +157,8 @@ def transition_rows(results: List[ObligationResult]) -> List[Dict[str, Any]]:
                      "layers": {"spec": row.spec.__name__, "canonical": row.canonical.__name__,
                                 "riscv": row.riscv.__name__},
                      "inputs": [name for name, _ in row.inputs], "declassifies": row.shows_text,
+                     "riscv_inputs": None if row.riscv_inputs is None else [name for name, _ in row.riscv_inputs],
+                     "lift": None if row.lift is None else row.lift.__name__,
                      "obligations": [r.id for r in mine],
                      "proven": sum(r.verdict is Verdict.PROVEN for r in mine)})
     return rows
@@ -305,10 +315,11 @@ def render_markdown(report: Report) -> str:
     lines += ["## Transitions", "",
               "Every way the state changes (`refinement/transitions.py`), through the entry the hardware takes; "
               "each row's standard obligations are generated from one statement per kind.", "",
-              "| transition | party | entry (spec / canonical / RISC-V) | declassifies | proven |", "|---|---|---|---|---|"]
+              "| transition | party | entry (spec / canonical / RISC-V) | inputs | declassifies | proven |",
+              "|---|---|---|---|---|---|"]
     for row in transition_rows(report.results):
         entry = " / ".join(dict.fromkeys(row["layers"].values()))
-        lines.append(f"| `{row['name']}` | {row['party']} | `{entry}` | {row['declassifies']} "
+        lines.append(f"| `{row['name']}` | {row['party']} | `{entry}` | {_inputs_md(row)} | {row['declassifies']} "
                      f"| {row['proven']} of {len(row['obligations'])} |")
     lines += [""]
     lines += ["## ABI coverage", "", "| call or trap | obligations | proven | status | note |", "|---|---|---|---|---|"]
