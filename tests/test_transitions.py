@@ -114,3 +114,29 @@ def test_no_lemma_is_named_like_a_row():
     clashes = [i for i, ob in load_all().items()
                if ob.transition is None and ob.subject in rows and ob.kind.value not in ("entry", "lift")]
     assert clashes == []
+
+
+def _zero(t):
+    """The zero value of an input type: 0, False, or a tuple of them."""
+    return tuple(_zero(a) for a in t.__args__) if getattr(t, "__args__", None) else t()
+
+
+def test_a_row_whose_riscv_inputs_differ_lifts_them_to_the_canonical_inputs_it_declares():
+    from concrete.riscv.state import riscv_initial
+    differing = [row for row in TRANSITIONS if row.riscv_inputs is not None]
+    assert [row.name for row in differing] == ["promote_to_tvm"], "the rows with an input abstraction"
+    for row in TRANSITIONS:
+        assert (row.lift is None) == (row.riscv_inputs is None), f"{row.name}: RISC-V inputs and their lift go together"
+    for row in differing:
+        lifted = row.lifted(riscv_initial(), tuple(_zero(t) for _, t in row.riscv_inputs))
+        assert len(lifted) == len(row.inputs)
+        for value, (name, t) in zip(lifted, row.inputs):
+            assert type(value) is type(_zero(t)) and (not isinstance(value, tuple) or len(value) == len(_zero(t))), name
+
+
+def test_the_riscv_obligations_of_a_lifted_row_take_the_riscv_inputs():
+    from refinement.obligations import standard
+    row = next(row for row in TRANSITIONS if row.riscv_inputs is not None)
+    riscv = inspect.unwrap(getattr(standard, f"{row.name}_simulation_riscv_canonical")).__annotations__["x"]
+    above = inspect.unwrap(getattr(standard, f"{row.name}_simulation_canonical_spec")).__annotations__["x"]
+    assert riscv == row.riscv_input_type != above == row.input_type
