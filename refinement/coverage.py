@@ -18,7 +18,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
      "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
      "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
-     "the hypervisor's tables reach the model decoded (page contents are abstract)"),
+     "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
+     "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED); "
+     "a huge leaf copied as 4 KiB pages; a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),
      "the answer to the last exit, then the entry, as one step"),

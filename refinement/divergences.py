@@ -29,9 +29,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE's decoding of V and R/W/X, a pointer's address checked before its level, PageTableCorrupted for a pointer "
      "at the last level, a huge leaf's pages all in NC), over the entries the model's guest pages use (entry 0 "
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
-     "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction). Differences "
-     "kept: it reads every entry before it takes a page, where ACE interleaves, so with a bad entry and no room "
-     "ACE may answer FAILED where the model answers the entry's code; the CVM's tables are always `levels` pages "
+     "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction); it reads every "
+     "entry before it takes a page (see error precedence). Differences kept: the CVM's tables are always `levels` pages "
      "(a chain, a 4 KiB root where ACE's is 16 KiB, one per table of the hypervisor's), and a huge leaf is "
      "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf. ACE's "
      "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
@@ -54,7 +53,10 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "vCPU 0 boots at the entry pc with zero registers: the hypervisor's chosen boot registers (measured by ACE) "
      "are one special case the model does not take, and no obligation depends on them", ("promote_to_tvm",)),
     ("PROMOTE: error precedence", DELIBERATE,
-     "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page", ()),
+     "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page. ACE takes pages "
+     "as it reads the hypervisor's tables, so with a bad entry after a page it could not get it answers FAILED; "
+     "the model reads every entry before it takes a page and answers the entry's code (the codes and their order "
+     "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation)", ("promote_to_tvm",)),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

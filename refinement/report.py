@@ -60,9 +60,12 @@ ASSUMPTIONS = (
     "at once and a CVM running anywhere cannot be destroyed, and each one's G-stage TLB with the "
     "fences queued for it (`tlb_fill`, `other_hart_interrupt`); their registers, PMP and exits are "
     "assumed to behave as this hart's do.",
-    "PROMOTE_TO_TVM takes the hypervisor's guest pages decoded (which NC page backs each guest page) "
-    "rather than walking its hgatp tables: a page's contents are one abstract value.",
-    "Only the CVMs' G-stage tables exist at the RISC-V layer: a walk from any other root (the "
+    "PROMOTE_TO_TVM on the RISC-V machine reads the hypervisor's G-stage tables as inputs of the step "
+    "(a page's contents are one abstract value, so a table is not stored in one): its root and the "
+    "entries a walk of the model's guest pages reads, with hgatp's MODE and root given rather than read "
+    "from its hgatp CSR. Above RISC-V the VM is its map, one NC page (or none) per guest page; the "
+    "abstraction is the walk of each guest page (`hv_tables.vm_of`).",
+    "Only the CVMs' G-stage tables are in the RISC-V state: a hart's walk from any other root (the "
     "hypervisor's own tables) finds no leaf.",
     "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "
     "fields, not bytes.",
