@@ -19,10 +19,10 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "modelled (page contents are abstract); ACE's end sum panics on overflow (ace-tsm-info-overflow-panic)",
      ("tsm_get_info", "ace-tsm-info-overflow-panic")),
     ("COVH PROMOTE_TO_TVM: entry", OPEN,
-     "reached through the hypervisor's ecall with the entry pc in a2; on RISC-V the VM arrives as its G-stage "
-     "tables (hv_tables), with hgatp's MODE and root as inputs rather than read from the hypervisor's hgatp CSR "
-     "(which it writes freely, so the values are the same); the FDT and TAP addresses and the NACL boot state "
-     "are absent, and a VM that maps no page stands in for ACE's missing device tree (INVALID_PARAM)",
+     "reached through the hypervisor's ecall with the entry pc in a2; on RISC-V the VM is read as ACE reads it, in "
+     "the mode and from the root the hypervisor's hgatp CSR names, through its G-stage tables (hv_tables; the "
+     "entries are step inputs, as a page's contents are one abstract value); the FDT and TAP addresses and the "
+     "NACL boot state are absent, and a VM that maps no page stands in for ACE's missing device tree (INVALID_PARAM)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
