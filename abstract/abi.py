@@ -178,10 +178,17 @@ def vm_mapped(vm: Tuple[int, ...]) -> Tuple[bool, ...]:
     return tuple(page != VM_UNMAPPED for page in vm)
 
 
-def vm_image(mapped: Tuple[bool, ...], copies: Tuple[int, ...]) -> Tuple[int, ...]:
-    """What PROMOTE measures of the VM it copied: which guest pages are mapped, then each one's
-    contents in guest order (0 for an unmapped page)."""
-    return tuple(keep(1, m) for m in mapped) + tuple(copies)
+def vm_image(mapped: Tuple[bool, ...], copies: Tuple[int, ...], boot: Tuple[int, ...], pc: int) -> Tuple[int, ...]:
+    """What PROMOTE measures of the VM it copied: which guest pages are mapped, each one's
+    contents in guest order (0 for an unmapped page), then the boot hart's registers and pc
+    (ACE's `ConfidentialHart::measure`)."""
+    return tuple(keep(1, m) for m in mapped) + tuple(copies) + tuple(boot) + (pc,)
+
+
+def with_hart_args(regs: Tuple[int, ...], hart: int, arg: int) -> Tuple[int, ...]:
+    """`regs` with a0 = the hart's number and a1 = `arg`, as a hart starts: HSM hart_start's
+    opaque argument, or at PROMOTE the device tree's address for the boot hart."""
+    return regs[:A0] + (hart, arg) + regs[A1 + 1:]
 
 
 def measure(values: tuple) -> int:

@@ -16,7 +16,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
-     "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
+     "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc with the NACL area's registers, a0 = 0 and a1 = the device tree's address, all measured; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
      "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
      "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED); "

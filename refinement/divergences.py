@@ -18,11 +18,12 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE's order (both addresses in NC, the NC end refused, then the length); the misaligned M-mode store is not "
      "modelled (page contents are abstract); ACE's end sum panics on overflow (ace-tsm-info-overflow-panic)",
      ("tsm_get_info", "ace-tsm-info-overflow-panic")),
-    ("COVH PROMOTE_TO_TVM: entry", OPEN,
+    ("COVH PROMOTE_TO_TVM: entry", DELIBERATE,
      "reached through the hypervisor's ecall with the entry pc in a2; on RISC-V the VM is read as ACE reads it, in "
      "the mode and from the root the hypervisor's hgatp CSR names, through its G-stage tables (hv_tables; the "
-     "entries are step inputs, as a page's contents are one abstract value); the FDT and TAP addresses and the "
-     "NACL boot state are absent, and a VM that maps no page stands in for ACE's missing device tree (INVALID_PARAM)",
+     "entries are step inputs, as a page's contents are one abstract value); the device tree is not parsed (its "
+     "address only reaches the boot hart's a1), the TAP address is unread (the payload is the step's input), and a "
+     "VM that maps no page stands in for ACE's missing device tree (INVALID_PARAM)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
@@ -44,14 +45,17 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(Sv48x4's four with --levels 4; issue 17)",
      ("ace-vmid-unmasked", "hgatp_word")),
     ("PROMOTE: measurement / attestation", DELIBERATE,
-     "an abstract digest of the copied pages in guest order stands for SHA3-384 PCRs; what the proofs need is that "
+     "an abstract digest of the map, the copied pages in guest order and the boot hart's registers and pc stands "
+     "for SHA3-384 PCRs; what the proofs need is that "
      "the secret is released only on a match, which holds of any digest", ("promote_to_tvm", "retrieve_secret")),
     ("PROMOTE: FDT and vCPU count", DELIBERATE,
      "the vCPU count is the configuration's H (every proof quantifies over all H vCPUs); the FDT is not parsed",
      ()),
     ("PROMOTE: boot state", DELIBERATE,
-     "vCPU 0 boots at the entry pc with zero registers: the hypervisor's chosen boot registers (measured by ACE) "
-     "are one special case the model does not take, and no obligation depends on them", ("promote_to_tvm",)),
+     "vCPU 0 boots as ACE's from_vm_hart has it: at the entry pc (a2), with the registers the hypervisor left in "
+     "the NACL area, a0 = 0 and a1 = the device tree's address (its a0), and the measurement covers them and the "
+     "pc; the VS CSRs ACE also takes from the NACL area are not modelled, except vsie, which starts at 0",
+     ("promote_to_tvm",)),
     ("PROMOTE: error precedence", DELIBERATE,
      "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page. ACE takes pages "
      "as it reads the hypervisor's tables, so with a bad entry after a page it could not get it answers FAILED; "

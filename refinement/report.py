@@ -52,8 +52,8 @@ ASSUMPTIONS = (
     "The answer to an exit is read from the NACL GPR slots the hypervisor wrote (`nacl_write`); a "
     "vCPU's pc is its saved mepc, moved only by answers (of the guest's own execution, only its loads "
     "and stores of whole guest pages are modelled).",
-    "Measurement is an abstract linear digest of the copied pages (ACE: SHA3-384 over kernel, initrd, "
-    "device tree and boot hart); the payload holds up to two digests; a secret is one abstract value "
+    "Measurement is an abstract linear digest of which guest pages are mapped, the copied pages and the "
+    "boot hart's registers and pc (ACE: SHA3-384 over kernel, initrd, device tree and boot hart); the payload holds up to two digests; a secret is one abstract value "
     "written into one private page.",
     "One physical hart is modelled in full (registers, PMP, exits). Of the other physical harts, "
     "which vCPU each runs (`other_hart_run`, `other_hart_exit`), so that a vCPU never runs on two harts "

@@ -449,10 +449,14 @@ def test_a_secret_is_released_only_when_every_digest_matches_and_lands_in_privat
     into a private page only."""
     s = riscv_initial()
     s = rv.hypervisor_write(s, 0, 11)[0]
-    measurement = abi.measure(abi.vm_image((True,) + (False,) * (G - 1), (11,) + (0,) * (G - 1)))  # page 0 mapped, 11
+    boot = abi.with_hart_args((0,) * 31, 0, 0)  # the exit area is empty, the device tree at 0
+    measurement = abi.measure(abi.vm_image((True,) + (False,) * (G - 1), (11,) + (0,) * (G - 1), boot, 0))
     for ndigests, digests in ((0, (measurement, measurement)), (2, (measurement, measurement + 1)), (3, (measurement,) * 2)):
         after, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), ndigests, digests, 42))
         assert err == 0 and not any(after.has_secret) and after.secret == (0,) * K, (ndigests, digests)
+    other_boot, _ = step_checked(s, ("nacl_write", 4, 1))  # other boot registers: another measurement
+    after, (err, cvm) = step_checked(other_boot, ("promote_to_tvm", 1, (0,), 2, (measurement, measurement), 42))
+    assert err == 0 and not after.has_secret[cvm]
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 2, (measurement, measurement), 42))
     assert err == 0 and s.has_secret[cvm] and s.secret[cvm] == 42
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
@@ -581,6 +585,21 @@ def test_promote_accepts_only_sv48x4_and_sv57x4_and_boots_vcpu_0_at_the_entry_pc
         assert err == abi.INVALID_PARAM and same_but_answer(after, with_hgatp(s, mode, 0)), mode  # its hgatp set
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 0, (0, 0), 0, abi.GSTAGE_SV57X4, 0x8000))
     assert err == abi.SUCCESS and s.hw.vcpu_mepc[:H] == (0x8000,) + (0,) * (H - 1)
+
+
+def test_the_boot_vcpu_starts_with_the_exit_areas_registers_its_number_and_the_device_tree():
+    """ACE's `from_vm_hart`: the boot hart's registers are the NACL area's, a0 = 0 (its number),
+    a1 = the device tree's address (the hypervisor's a0); the other vCPUs start with none."""
+    s = riscv_initial()
+    for slot, value in ((abi.A0, 5), (abi.A1, 6), (4, 11)):
+        s, _ = step_checked(s, ("nacl_write", slot, value))
+    s = _in_registers(with_hgatp(s, abi.GSTAGE_SV48X4, 0), abi.CALL_PROMOTE_TO_TVM, (0x1000, 0, 0x8000))
+    inputs = (*hv_tables.tables_for((0,))[1:], 0, (0, 0), 0)
+    check_obligations(s, row_of(s, "hypervisor_ecall", inputs), inputs)
+    s, (err, _) = rv.hypervisor_ecall(s, *inputs)
+    boot = s.hw.vcpu_saved[0]
+    assert err == abi.SUCCESS and (boot[abi.A0], boot[abi.A1], boot[4]) == (0, 0x1000, 11) and s.hw.vcpu_mepc[0] == 0x8000
+    assert s.hw.vcpu_saved[1:H] == ((0,) * 31,) * (H - 1)
 
 
 def test_calls_ace_completes_with_a_request_leave_with_exactly_its_arguments():

@@ -21,8 +21,8 @@ Step = Tuple[CanonState, Result]
 
 def promote_to_tvm(s: CanonState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
-                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
-    return lifecycle.promote_to_tvm(CANONICAL, s, vm, ndigests, digests, secret, mode, entry_pc)
+                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0) -> Step:
+    return lifecycle.promote_to_tvm(CANONICAL, s, vm, ndigests, digests, secret, mode, entry_pc, fdt)
 
 
 def hypervisor_ecall(s: CanonState, vm: Tuple[int, ...] = (VM_UNMAPPED,) * G, ndigests: int = 0,

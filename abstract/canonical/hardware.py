@@ -95,8 +95,9 @@ class CanonicalHardware(SoftwareAllocator):
         """No cache to drop (RISC-V: physical hart `phys`'s TLB and its queued fences)."""
         return hw
 
-    def hart_boot(self, hw: CanonHw, k: int, pc: int) -> CanonHw:
-        return replace(hw, vcpu_pc=hw.vcpu_pc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_pc[(k + 1) * H:])
+    def hart_boot(self, hw: CanonHw, k: int, pc: int, regs: Tuple[int, ...]) -> CanonHw:
+        return replace(hw, vcpu_pc=hw.vcpu_pc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_pc[(k + 1) * H:],
+                       vcpu_saved=hw.vcpu_saved[:k * H] + (regs,) + hw.vcpu_saved[k * H + 1:])
 
     def hart_enter(self, hw: CanonHw, vcpu: int) -> CanonHw:
         return replace(hw, hv_saved=hw.regs, regs=hw.vcpu_saved[vcpu],

@@ -120,9 +120,9 @@ class HartStateSwitch(Protocol[HW]):
     def harts_clear(self, hw: HW, k: int) -> HW:
         """Zero the saved state (general and FPU registers, pc) of every vCPU of CVM slot k."""
 
-    def hart_boot(self, hw: HW, k: int, pc: int) -> HW:
-        """Set the saved pcs of CVM k's vCPUs for its first run: vCPU 0 at `pc`, the others
-        at 0 (HSM hart_start gives them theirs)."""
+    def hart_boot(self, hw: HW, k: int, pc: int, regs: Tuple[int, ...]) -> HW:
+        """Set CVM k's vCPU 0 for its first run: its saved pc `pc` and general registers `regs`;
+        the others' pcs 0 (HSM hart_start gives them theirs)."""
 
     def hart_resume(self, hw: HW, vcpu: int, regs: Tuple[int, ...], step: int) -> HW:
         """Replace vCPU `vcpu`'s saved general registers by `regs` and move its saved pc `step`

@@ -41,8 +41,8 @@ def hypervisor_ecall(s: SpecState, vm: Tuple[int, ...] = (abi.VM_UNMAPPED,) * G,
     call, a = abi.decode_call(regs[abi.A7], regs[abi.A6]), regs[abi.A0:abi.A0 + 6]
     if call == abi.CALL_TSM_GET_INFO:
         s2, result = tsm_get_info(s, a[0], a[1])
-    elif call == abi.CALL_PROMOTE_TO_TVM:  # a2: the boot hart's entry pc
-        s2, result = promote_to_tvm(s, vm, ndigests, digests, secret, mode, a[2])
+    elif call == abi.CALL_PROMOTE_TO_TVM:  # a2: the boot hart's entry pc; a0: the device tree's address
+        s2, result = promote_to_tvm(s, vm, ndigests, digests, secret, mode, a[2], a[0])
     elif call == abi.CALL_DESTROY_TVM:
         s2, result = destroy_tvm(s, a[0])
     elif call == abi.CALL_TVM_VCPU_RUN:

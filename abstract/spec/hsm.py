@@ -39,7 +39,7 @@ def hart_start(s: SpecState, hart: int, start: int, opaque: int) -> Tuple[SpecSt
         return s, (abi.INVALID_PARAM, 0)
     if s.hart[i] != STOPPED:
         return s, (abi.ALREADY_AVAILABLE, 0)
-    regs = set_at(set_at(s.vcpu_regs[i], abi.A0, hart), abi.A1, opaque)
+    regs = abi.with_hart_args(s.vcpu_regs[i], hart, opaque)
     return replace(s, hart=set_at(s.hart, i, STARTED), vcpu_regs=set_at(s.vcpu_regs, i, regs),
                    vcpu_pc=set_at(s.vcpu_pc, i, start), reply_a=set_at(s.reply_a, i, 0),
                    reply_b=set_at(s.reply_b, i, 0), reply_step=set_at(s.reply_step, i, 0),

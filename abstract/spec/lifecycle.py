@@ -26,7 +26,7 @@ def _free_slot(s: SpecState) -> int:
 
 def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
-                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[SpecState, Result]:
+                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM, whose guest page g lives in NC page vm[g] or is not
     mapped (`abi.VM_UNMAPPED`): each mapped page is *copied* into a fresh confidential page
     (aliases become two copies), in guest order, hart 0 starts, the others are stopped, no vCPU
@@ -34,10 +34,12 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     INVALID_PARAM; a malformed map or a page outside NC is refused as `abi.vm_refused` says; a VM
     that maps no page is INVALID_PARAM (ACE finds no device tree in it). Its G-stage tables take
     LEVELS fresh pages first (ACE allocates its root, then each table, before the leaves'
-    pages), owned by the CVM as table pages; no room for them all fails. The copies are
-    measured with the map (`abi.vm_image`): `secret` is released to the CVM only if the
-    payload's `ndigests` digests all match (`attestation.released`); a failed attestation still
-    promotes. vCPU 0 starts at `entry_pc`, the others at 0. Returns the new CVM id."""
+    pages), owned by the CVM as table pages; no room for them all fails. vCPU 0 boots at
+    `entry_pc` with the registers the hypervisor left in the exit area, a0 = 0 (its number) and
+    a1 = `fdt` (ACE's `from_vm_hart`: the device tree's address), the others at 0 with none. The
+    copies are measured with the map and the boot registers and pc (`abi.vm_image`): `secret` is
+    released to the CVM only if the payload's `ndigests` digests all match
+    (`attestation.released`); a failed attestation still promotes. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
@@ -63,7 +65,8 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
         owner = put_at(owner, p, CVM_BASE + k)
     for p, data in zip(at, copies):
         mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
-    granted = released(abi.vm_image(mapped, copies), ndigests, digests)
+    boot = abi.with_hart_args(s.exit_gprs, 0, fdt)
+    granted = released(abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
     base = k * G
     new_id = next_id(s)
     return replace(
@@ -79,6 +82,7 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
         reply_step=s.reply_step[:k * H] + (0,) * H + s.reply_step[(k + 1) * H:],
         share_req=s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:],
         vcpu_pc=s.vcpu_pc[:k * H] + (entry_pc,) + (0,) * (H - 1) + s.vcpu_pc[(k + 1) * H:],
+        vcpu_regs=s.vcpu_regs[:k * H] + (boot,) + s.vcpu_regs[k * H + 1:],
         has_secret=set_at(s.has_secret, k, granted),
         secret=set_at(s.secret, k, keep(secret, granted)),
     ), (abi.SUCCESS, new_id)

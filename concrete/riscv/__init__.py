@@ -22,9 +22,9 @@ Step = Tuple[RvState, Result]
 
 def promote_to_tvm(s: RvState, vm: hv_tables.Vm, ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
-                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0) -> Step:
+                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0) -> Step:
     """PROMOTE of the VM whose G-stage tables `vm` holds (`hv_tables`)."""
-    return lifecycle.promote_to_tvm(RISCV, s, vm, ndigests, digests, secret, mode, entry_pc)
+    return lifecycle.promote_to_tvm(RISCV, s, vm, ndigests, digests, secret, mode, entry_pc, fdt)
 
 
 NO_ENTRIES = (False,) * hv_tables.ENTRIES

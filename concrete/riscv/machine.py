@@ -171,9 +171,11 @@ class RiscvMachine(SoftwareAllocator):
         mode, _, root = gstage.decode_hgatp(word)
         return cvm_tables.walk(hw, (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4), root, g)
 
-    def hart_boot(self, hw: RvHw, k: int, pc: int) -> RvHw:
-        """The boot vCPU's mepc is the entry pc; the others wait for HSM hart_start."""
-        return replace(hw, vcpu_mepc=hw.vcpu_mepc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_mepc[(k + 1) * H:])
+    def hart_boot(self, hw: RvHw, k: int, pc: int, regs: Tuple[int, ...]) -> RvHw:
+        """The boot vCPU's mepc is the entry pc and its saved x1..x31 `regs`; the others wait for
+        HSM hart_start."""
+        return replace(hw, vcpu_mepc=hw.vcpu_mepc[:k * H] + (pc,) + (0,) * (H - 1) + hw.vcpu_mepc[(k + 1) * H:],
+                       vcpu_saved=hw.vcpu_saved[:k * H] + (regs,) + hw.vcpu_saved[k * H + 1:])
 
     def hart_enter(self, hw: RvHw, vcpu: int) -> RvHw:
         """Save the hypervisor's registers and hgatp; load the vCPU's, and its CVM's hgatp word

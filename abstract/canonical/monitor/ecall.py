@@ -29,7 +29,7 @@ def hypervisor_ecall(hwp: Any, s: Any, vm: Any = (abi.VM_UNMAPPED,) * G, ndigest
     if call == abi.CALL_TSM_GET_INFO:
         s2, result = info.tsm_get_info(hwp, s, a[0], a[1])
     elif call == abi.CALL_PROMOTE_TO_TVM:
-        s2, result = lifecycle.promote_to_tvm(hwp, s, vm, ndigests, digests, secret, mode, a[2])
+        s2, result = lifecycle.promote_to_tvm(hwp, s, vm, ndigests, digests, secret, mode, a[2], a[0])
     elif call == abi.CALL_DESTROY_TVM:
         s2, result = lifecycle.destroy_tvm(hwp, s, a[0])
     elif call == abi.CALL_TVM_VCPU_RUN:

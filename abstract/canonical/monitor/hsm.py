@@ -24,7 +24,7 @@ def hart_start(hwp: Any, s: Any, hart: int, start: int, opaque: int) -> Tuple[An
         return s, (abi.INVALID_PARAM, 0)
     if s.hart[i] != STOPPED:
         return s, (abi.ALREADY_AVAILABLE, 0)
-    regs = set_at(set_at(hwp.hart_saved_regs(s.hw, i), abi.A0, hart), abi.A1, opaque)
+    regs = abi.with_hart_args(hwp.hart_saved_regs(s.hw, i), hart, opaque)
     return replace(s, hart=set_at(s.hart, i, STARTED), hw=hwp.hart_resume_at(s.hw, i, regs, start),
                    reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0),
                    reply_step=set_at(s.reply_step, i, 0), share_req=set_at(s.share_req, i, 0)), (abi.SUCCESS, 0)

@@ -16,12 +16,13 @@ Result = Tuple[int, int]
 
 def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
-                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0) -> Tuple[Any, Result]:
+                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0) -> Tuple[Any, Result]:
     """Read the hypervisor's VM as the machine holds it (`hwp.vm_read`: its checks, then guest
     page g's NC page or `abi.VM_UNMAPPED`), copy each mapped page into a fresh confidential page,
     measure the copies and release the payload's secret if they attest, build its second-stage
     translation in LEVELS fresh table pages (taken first, as ACE's depth-first copy does) and
-    start hart 0 at `entry_pc` (the VM's translation mode must be Sv48x4 or Sv57x4)."""
+    start hart 0 at `entry_pc` with the exit area's registers, a0 = 0 and a1 = `fdt` (the VM's
+    translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
@@ -43,7 +44,8 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     mem = s.mem
     for p, data in zip(at, copies):
         mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
-    granted = attest(hwp, abi.vm_image(mapped, copies), ndigests, digests)
+    boot = abi.with_hart_args(hwp.exit_area_regs(s.hw), 0, fdt)
+    granted = attest(hwp, abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
     s = hwp.claim(hwp.claim(replace(s, mem=mem), pages, CVM_BASE + slot), tables, TABLE_BASE + slot)
     cvm_id = cvms.new_id(s)
     return replace(
@@ -56,7 +58,7 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
         share_req=s.share_req[:slot * H] + (0,) * H + s.share_req[(slot + 1) * H:],
         has_secret=set_at(s.has_secret, slot, granted),
         secret=set_at(s.secret, slot, keep(secret, granted)),
-        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(at, src), tables), slot, entry_pc),
+        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(at, src), tables), slot, entry_pc, boot),
     ), (abi.SUCCESS, cvm_id)
 
 
