@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.config import G, NC, NTRAP_CSRS, PAGE_SIZE
-from abstract.logic import all_of, any_of, keep, reused
+from abstract.logic import all_of, any_of, keep, lnot, reused
 
 # SBI error codes.
 SUCCESS = 0
@@ -165,12 +165,14 @@ def vm_refused(vm: Tuple[int, ...]) -> int:
     """PROMOTE's answer to the VM's map, guest page by guest page in order, as ACE's copy reads
     the entries: the first malformed page INVALID_PARAM, the first mapped page outside NC
     INVALID_ADDRESS; SUCCESS if there is neither."""
-    for page in vm:
-        if page == VM_MALFORMED:
-            return INVALID_PARAM
-        if (page != VM_UNMAPPED) & ((page < 0) | (page >= NC)):
-            return INVALID_ADDRESS
-    return SUCCESS
+    code, failed = SUCCESS, False
+    for page in vm:  # branch-free: a fork per page multiplied the paths of every PROMOTE proof
+        malformed = page == VM_MALFORMED
+        outside = (page != VM_UNMAPPED) & lnot(malformed) & ((page < 0) | (page >= NC))
+        first = lnot(failed) & (malformed | outside)
+        code = code + keep(INVALID_PARAM, first & malformed) + keep(INVALID_ADDRESS, first & outside)
+        failed = failed | malformed | outside
+    return code
 
 
 def vm_mapped(vm: Tuple[int, ...]) -> Tuple[bool, ...]:

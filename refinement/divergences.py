@@ -19,11 +19,13 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "modelled (page contents are abstract); ACE's end sum panics on overflow (ace-tsm-info-overflow-panic)",
      ("tsm_get_info", "ace-tsm-info-overflow-panic")),
     ("COVH PROMOTE_TO_TVM: entry", DELIBERATE,
-     "reached through the hypervisor's ecall with the entry pc in a2; on RISC-V the VM is read as ACE reads it, in "
-     "the mode and from the root the hypervisor's hgatp CSR names, through its G-stage tables (hv_tables; the "
-     "entries are step inputs, as a page's contents are one abstract value); the device tree is not parsed (its "
-     "address only reaches the boot hart's a1), the TAP address is unread (the payload is the step's input), and a "
-     "VM that maps no page stands in for ACE's missing device tree (INVALID_PARAM)",
+     "reached through the hypervisor's ecall with the entry pc in a2; on RISC-V the VM arrives as its G-stage "
+     "tables (hv_tables; the entries are step inputs, as a page's contents are one abstract value), with hgatp's "
+     "MODE and root as inputs rather than read from the hypervisor's hgatp CSR (it writes that register freely, so "
+     "the values are the same; decoding the word doubled the paths of PROMOTE's RISC-V proofs and took the "
+     "invariant at 5 levels past its time limit); the device tree is not parsed (its address only reaches the boot "
+     "hart's a1), the TAP address is unread (the payload is the step's input), and a VM that maps no page stands "
+     "in for ACE's missing device tree (INVALID_PARAM)",
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "

@@ -202,19 +202,17 @@ def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: An
 
 EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
 FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
-PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int))
-PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("mode", int),)
-# RISC-V: the entries of the hypervisor's G-stage tables its guest pages use (`hv_tables`); the
-# root and the mode are its hgatp CSR's, in the state.
-PROMOTE_TABLES = (("v", bools(hv_tables.ENTRIES)), ("rwx", bools(hv_tables.ENTRIES)),
+PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int), ("mode", int))
+PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS
+# RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use (`hv_tables`).
+PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(hv_tables.ENTRIES)),
                   ("ppn", ints(hv_tables.ENTRIES))) + PAYLOAD_INPUTS
 
 
-def vm_described(s: Any, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...], *payload: Any) -> Tuple:
-    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe from the root its hgatp
-    names (`hv_tables.vm_of`), and the mode its hgatp names."""
-    mode, root = hv_tables.hgatp_vm(s.hw.hgatp_csr)
-    return (hv_tables.vm_of((root, v, rwx, ppn)),) + payload + (mode,)
+def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
+                 *payload: Any) -> Tuple:
+    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`)."""
+    return (hv_tables.vm_of((root, v, rwx, ppn)),) + payload
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
 EXIT_SHOWS = "as every exit, the vCPU's vsie and vstimecmp (ACE's expose_enabled_interrupts.rs)"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"

@@ -87,18 +87,3 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
     assert s.mem[leaves[0][1]] == 11 and s.mem[leaves[2][1]] == 33
     assert NC <= leaves[0][1] != leaves[2][1] >= NC, "fresh confidential pages, one each"
     assert sum(o != 0 for o in s.owner) == LEVELS + 2, "its tables and two data pages"
-
-
-def test_the_hypervisors_ecall_reads_the_vm_from_the_mode_and_root_its_hgatp_names():
-    from dataclasses import replace
-    from concrete.riscv import gstage
-    s = riscv_initial()
-    regs = list(s.hw.regs)
-    regs[abi.A7], regs[abi.A6] = abi.EID_COVH, abi.COVH_PROMOTE_TO_TVM
-    s = replace(s, hw=replace(s.hw, regs=tuple(regs)))
-    _, v, rwx, ppn = tables_for((0,))
-    for mode, root, code in ((gstage.MODE_BARE, 0, abi.INVALID_PARAM), (gstage.MODE_SV39X4, 0, abi.INVALID_PARAM),
-                             (gstage.MODE_SV57X4, NC - 3, abi.INVALID_ADDRESS), (gstage.MODE_SV48X4, 0, abi.SUCCESS),
-                             (gstage.MODE_SV57X4, NC - 4, abi.SUCCESS)):
-        hv = replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(mode, 5, root)))
-        assert rv.hypervisor_ecall(hv, v, rwx, ppn)[1][0] == code, (mode, root)

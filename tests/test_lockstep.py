@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import concrete.riscv as rv
-from concrete.riscv import gstage, hv_tables
+from concrete.riscv import hv_tables
 from abstract import abi
 from refinement.obligations import standard
 from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
@@ -109,14 +109,6 @@ def scribble(s, regs, fregs):
     return replace(s, hw=replace(s.hw, regs=regs, fregs=fregs))
 
 
-def with_hgatp(s, mode, root):
-    """The hypervisor, running, has set its hgatp to (mode, VMID 0, root)."""
-    from dataclasses import replace
-    if s.run_cvm != HYPERVISOR:
-        return s
-    return replace(s, hw=replace(s.hw, hgatp_csr=gstage.encode_hgatp(mode, 0, root)))
-
-
 def hypervisor_csrs(s, hvip, stimecmp):
     """The hypervisor sets its own hvip and stimecmp (held with its hart's state by the monitor)."""
     from dataclasses import replace
@@ -150,10 +142,8 @@ def _in_registers(s, call, args):
 def as_raw_step(s, name, args):
     """(state, entry, inputs) of the raw step that performs decoded call `name`."""
     if name in HV_CALLS or name == "promote_to_tvm" or name in GUEST_CALLS or name == "remote_fence":
-        if name == "promote_to_tvm":  # hgatp names the mode and the root, the entries are inputs, a2 the entry pc
-            root, v, rwx, ppn, ndigests, digests, secret, mode, pc = args
-            s = with_hgatp(s, mode, root)
-            return _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0, 0, pc)), "hypervisor_ecall", (v, rwx, ppn, ndigests, digests, secret)
+        if name == "promote_to_tvm":  # the VM's tables are an input; the entry pc travels in a2
+            return _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0, 0, args[-1])), "hypervisor_ecall", tuple(args[:-1])
         if name == "remote_fence":
             from dataclasses import replace
             s = _in_registers(s, abi.CALL_REMOTE_FENCE, args[1:])
@@ -211,7 +201,7 @@ def _calls_promote(s):
 
 
 def _promote_defaults():
-    return (*hv_tables.tables_for(())[1:], 0, (0, 0), 0)
+    return (*hv_tables.tables_for(()), 0, (0, 0), 0, abi.GSTAGE_SV48X4)
 
 
 def check_obligations(s, row, inputs):
@@ -582,7 +572,7 @@ def test_promote_accepts_only_sv48x4_and_sv57x4_and_boots_vcpu_0_at_the_entry_pc
     s = riscv_initial()
     for mode in (0, 8, 11):  # Bare, Sv39x4, reserved
         after, (err, _) = step_checked(s, ("promote_to_tvm", 1, (0,), 0, (0, 0), 0, mode, 0x8000))
-        assert err == abi.INVALID_PARAM and same_but_answer(after, with_hgatp(s, mode, 0)), mode  # its hgatp set
+        assert err == abi.INVALID_PARAM and same_but_answer(after, s), mode
     s, (err, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,), 0, (0, 0), 0, abi.GSTAGE_SV57X4, 0x8000))
     assert err == abi.SUCCESS and s.hw.vcpu_mepc[:H] == (0x8000,) + (0,) * (H - 1)
 
@@ -593,8 +583,8 @@ def test_the_boot_vcpu_starts_with_the_exit_areas_registers_its_number_and_the_d
     s = riscv_initial()
     for slot, value in ((abi.A0, 5), (abi.A1, 6), (4, 11)):
         s, _ = step_checked(s, ("nacl_write", slot, value))
-    s = _in_registers(with_hgatp(s, abi.GSTAGE_SV48X4, 0), abi.CALL_PROMOTE_TO_TVM, (0x1000, 0, 0x8000))
-    inputs = (*hv_tables.tables_for((0,))[1:], 0, (0, 0), 0)
+    s = _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0x1000, 0, 0x8000))
+    inputs = (*hv_tables.tables_for((0,)), 0, (0, 0), 0, abi.GSTAGE_SV48X4)
     check_obligations(s, row_of(s, "hypervisor_ecall", inputs), inputs)
     s, (err, _) = rv.hypervisor_ecall(s, *inputs)
     boot = s.hw.vcpu_saved[0]

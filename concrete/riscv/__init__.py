@@ -30,13 +30,12 @@ def promote_to_tvm(s: RvState, vm: hv_tables.Vm, ndigests: int = 0,
 NO_ENTRIES = (False,) * hv_tables.ENTRIES
 
 
-def hypervisor_ecall(s: RvState, v: Tuple[bool, ...] = NO_ENTRIES, rwx: Tuple[bool, ...] = NO_ENTRIES,
+def hypervisor_ecall(s: RvState, root: int = 0, v: Tuple[bool, ...] = NO_ENTRIES, rwx: Tuple[bool, ...] = NO_ENTRIES,
                      ppn: Tuple[int, ...] = (0,) * hv_tables.ENTRIES, ndigests: int = 0,
-                     digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0) -> Step:
+                     digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
+                     mode: int = GSTAGE_SV48X4) -> Step:
     """The hypervisor's ecall (scause 9): x17/x16 decoded by `sbi.decode`, the answer in its a0/a1.
-    PROMOTE reads the VM's G-stage tables, in the mode and from the root its hgatp names (as ACE's
-    `PromoteToConfidentialVm::from_hypervisor_hart`): the entries its guest pages use."""
-    mode, root = hv_tables.hgatp_vm(s.hw.hgatp_csr)
+    PROMOTE reads the VM's G-stage tables: the root and the entries its guest pages use."""
     return monitor_ecall.hypervisor_ecall(RISCV, s, (root, v, rwx, ppn), ndigests, digests, secret, mode)
 
 

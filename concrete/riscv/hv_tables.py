@@ -2,7 +2,7 @@
 
 ACE's PROMOTE (`mmu/mod.rs` `copy_mmu_configuration_from_non_confidential_memory`, then
 `page_table.rs` `copy_from_non_confidential_memory`) reads the hypervisor's tables from the root
-its hgatp CSR names (`hgatp_vm`), depth first, decoding each entry (`PageTableEntry::deserialize`). The model's
+its hgatp names, depth first, decoding each entry (`PageTableEntry::deserialize`). The model's
 guest has G pages, all under entry 0 of each table above the last and entries 0..G-1 of the
 last, as the CVMs' own tables (`cvm_tables.py`); the entries that map other guest pages are not
 held. So the hypervisor's VM is: its root page, and the entries a walk of guest pages 0..G-1
@@ -24,7 +24,6 @@ from typing import Tuple
 from abstract import abi
 from abstract.config import G, LEVELS, NC
 from abstract.logic import keep, lnot
-from concrete.riscv import gstage
 from concrete.riscv import pagetable  # its checks through the module: a seeded fault there reaches PROMOTE
 from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, ROOT_PAGES, UNMAPPED
 
@@ -32,12 +31,6 @@ CHAIN = LEVELS - 1
 ENTRIES = CHAIN + G   # the entries PROMOTE reads: one per table above the last, then G leaves
 
 Vm = Tuple[int, Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]   # (root, V, any of RWX, PPN)
-
-
-def hgatp_vm(word: int) -> Tuple[int, int]:
-    """(MODE, root page) of the hypervisor's hgatp word, which names the VM PROMOTE reads."""
-    mode, _, root = gstage.decode_hgatp(word)
-    return mode, root
 
 
 def ace_kind(v: bool, rwx: bool) -> int:
