@@ -45,6 +45,8 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)
     refused = abi.vm_refused(vm)
+    if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
+        return s, (refused, 0)
     if refused != abi.SUCCESS:
         return s, (refused, 0)
     mapped = abi.vm_mapped(vm)

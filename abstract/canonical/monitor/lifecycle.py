@@ -28,6 +28,8 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)
     refused, src = hwp.vm_read(vm)
+    if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
+        return s, (refused, 0)
     if refused != abi.SUCCESS:
         return s, (refused, 0)
     mapped = abi.vm_mapped(src)
