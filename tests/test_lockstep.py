@@ -208,10 +208,10 @@ def check_obligations(s, row, inputs):
     """Evaluate every one-state standard obligation of `row` at `s` with its contracts on."""
     x, c = inputs or None, abs_riscv(s)
     above = row.lifted(s, inputs) or None  # the canonical and spec inputs
-    for suffix, state, given in (("simulation_riscv_canonical", s, x), ("invariant_riscv", s, x), ("isolation", s, x),
-                                 ("simulation_canonical_spec", c, above), ("invariant_canonical", c, above),
-                                 ("totality", abs_canonical(c), above), ("integrity", abs_canonical(c), above)):
-        getattr(standard, f"{row.name}_{suffix}")(state, given)
+    for suffix, state, its in (("simulation_riscv_canonical", s, x), ("invariant_riscv", s, x), ("isolation", s, x),
+                               ("simulation_canonical_spec", c, above), ("invariant_canonical", c, above),
+                               ("totality", abs_canonical(c), above), ("integrity", abs_canonical(c), above)):
+        getattr(standard, f"{row.name}_{suffix}")(state, its)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
