@@ -161,14 +161,33 @@ def machine(jobs: int) -> dict:
             "crosshair": version("crosshair-tool")}
 
 
+LONGEST = 10  # runs listed in the cold proof's profile
+
+
+def work_profile(results) -> dict:
+    """What the cold proof did, by CrossHair run (obligations explored together counted once):
+    paths explored, which do not vary with the machine and so compare commits measured on
+    different days, CrossHair's seconds, and the longest runs, where a speed-up must come from."""
+    runs = {}
+    for r in results:
+        key = tuple(sorted([r.id, *r.evidence.shared_with]))
+        runs[key] = (r.evidence.paths, r.evidence.seconds)
+    longest = sorted(runs.items(), key=lambda kv: -kv[1][1])[:LONGEST]
+    return {"runs": len(runs), "paths": sum(p for p, _ in runs.values()),
+            "crosshair_seconds": round(sum(t for _, t in runs.values()), 1),
+            "longest": [{"obligations": list(ids), "paths": p, "seconds": round(t, 1)} for ids, (p, t) in longest]}
+
+
 def proof_phases(obligations, jobs, timeout) -> dict:
     """Cold with 1 job and with every worker, warm, and one edit: the proof's own figures."""
     print(f"{len(obligations)} obligations", flush=True)
     cold_1, results = cold(obligations, 1, timeout)
     print(f"cold, 1 job: {cold_1:.1f} s", flush=True)
+    profile = work_profile(results)  # the single-job run: its seconds are not shared with another worker
     cold_all, results = cold(obligations, jobs, timeout)
     print(f"cold, {jobs} jobs: {cold_all:.1f} s", flush=True)
     data = {"obligations": len(obligations), "cold_seconds": {"jobs_1": round(cold_1, 1), "jobs_all": round(cold_all, 1)},
+            "cold_profile": profile,
             "warm_seconds": round(warm(obligations, jobs, timeout, results), 2),
             "edit_seconds": round(edit(["*/share_memory/*"], jobs), 1)}
     print(f"warm {data['warm_seconds']} s, edit {data['edit_seconds']} s", flush=True)
@@ -204,6 +223,18 @@ def targets(data) -> list:
             + [f"| {name} | {want} | {got} | {'yes' if ok else '**no**'} |" for name, want, got, ok in rows] + [""])
 
 
+def profile_lines(profile) -> list:
+    """The cold proof's work (`work_profile`); nothing for results measured before it was kept."""
+    if not profile:
+        return []
+    return [f"The cold proof (1 job) explored {profile['paths']} paths in {profile['runs']} CrossHair runs, "
+            f"{profile['crosshair_seconds']} s of CrossHair time. Paths do not depend on the machine, so they "
+            "compare commits measured on different days; the seconds do. The longest runs:", "",
+            "| run (obligations explored together) | paths | seconds |", "|---|---|---|",
+            *[f"| {', '.join(f'`{o}`' for o in run['obligations'])} | {run['paths']} | {run['seconds']} |"
+              for run in profile["longest"]], ""]
+
+
 def markdown(data) -> str:
     lines = ["# Benchmark results", "", f"Machine: {data['machine']['cpus']} cores, Python "
              f"{data['machine']['python']}, CrossHair {data['machine']['crosshair']}. "
@@ -217,6 +248,7 @@ def markdown(data) -> str:
              f"| warm run, nothing changed | {data['warm_seconds']:.2f} |",
              f"| re-proof after editing one operation | {data['edit_seconds']:.1f} |", ""]
     lines += targets(data)
+    lines += profile_lines(data.get("cold_profile"))
     lines += ["Seeded faults: seconds for the proof to refute (counterexample replayed included), next to a "
              "Hypothesis search that drives the three layers in lockstep at random (benchmarks/baseline.py).", "",
              "| seeded fault | fastest refutation | refute s | every refuting obligation (s) | random testing s (found?) |",
