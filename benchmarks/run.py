@@ -169,9 +169,9 @@ def work_profile(results) -> dict:
     paths explored, which do not vary with the machine and so compare commits measured on
     different days, CrossHair's seconds, and the longest runs, where a speed-up must come from."""
     runs = {}
-    for r in results:
+    for r in results:  # a joint run's members each hold their share of its seconds, and all its paths
         key = tuple(sorted([r.id, *r.evidence.shared_with]))
-        runs[key] = (r.evidence.paths, r.evidence.seconds)
+        runs[key] = (r.evidence.paths, runs.get(key, (0, 0.0))[1] + r.evidence.seconds)
     longest = sorted(runs.items(), key=lambda kv: -kv[1][1])[:LONGEST]
     return {"runs": len(runs), "paths": sum(p for p, _ in runs.values()),
             "crosshair_seconds": round(sum(t for _, t in runs.values()), 1),

@@ -44,8 +44,8 @@ def test_the_work_profile_counts_a_joint_run_once_and_lists_the_longest_first():
 
     def result(id_, shared, paths, seconds):
         return NS(id=id_, evidence=NS(shared_with=shared, paths=paths, seconds=seconds))
-    profile = work_profile([result("a/x/simulation", ["a/x/invariant"], 10, 2.0),
-                            result("a/x/invariant", ["a/x/simulation"], 10, 2.0),
+    profile = work_profile([result("a/x/simulation", ["a/x/invariant"], 10, 1.0),  # shares of one 2 s run
+                            result("a/x/invariant", ["a/x/simulation"], 10, 1.0),
                             result("b/lemma/entry", [], 3, 0.5), result("c/y/confidentiality", [], 7, 4.0)])
     assert (profile["runs"], profile["paths"], profile["crosshair_seconds"]) == (3, 20, 6.5)
     assert [run["obligations"] for run in profile["longest"]] == [
