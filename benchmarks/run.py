@@ -26,6 +26,7 @@ from refinement.cache import ResultCache  # noqa: E402
 from refinement.checker import CheckOptions, check, check_all, find  # noqa: E402
 from refinement.faults import FAULTS, applied  # noqa: E402
 from refinement.registry import load_all  # noqa: E402
+from refinement.results import runs  # noqa: E402
 
 
 # Proof time against sizes: C pages 6..32 at 2 harts, and harts 1, 2, 4 at 6 C pages (the
@@ -168,14 +169,11 @@ def work_profile(results) -> dict:
     """What the cold proof did, by CrossHair run (obligations explored together counted once):
     paths explored, which do not vary with the machine and so compare commits measured on
     different days, CrossHair's seconds, and the longest runs, where a speed-up must come from."""
-    runs = {}
-    for r in results:  # a joint run's members each hold their share of its seconds, and all its paths
-        key = tuple(sorted([r.id, *r.evidence.shared_with]))
-        runs[key] = (r.evidence.paths, runs.get(key, (0, 0.0))[1] + r.evidence.seconds)
-    longest = sorted(runs.items(), key=lambda kv: -kv[1][1])[:LONGEST]
-    return {"runs": len(runs), "paths": sum(p for p, _ in runs.values()),
-            "crosshair_seconds": round(sum(t for _, t in runs.values()), 1),
-            "longest": [{"obligations": list(ids), "paths": p, "seconds": round(t, 1)} for ids, (p, t) in longest]}
+    done = runs(results)
+    return {"runs": len(done), "paths": sum(run.paths for run in done),
+            "crosshair_seconds": round(sum(run.seconds for run in done), 1),
+            "longest": [{"obligations": list(run.obligations), "paths": run.paths, "seconds": round(run.seconds, 1)}
+                        for run in done[:LONGEST]]}
 
 
 def proof_phases(obligations, jobs, timeout) -> dict:

@@ -520,7 +520,24 @@ def _print_summary(report, to=None) -> None:
     if any_size:
         to.print(f"{any_size} per-entry lemma(s) hold at any size; the other obligations at the sizes above",
                  highlight=False)
+    _print_longest(report.results, to)
     to.print(f"wall time {report.wall_seconds:.1f} s", highlight=False)
+
+
+LONGEST_SHOWN = 5
+
+
+def _print_longest(results, to) -> None:
+    """The runs that took longest, where a speed-up must come from; only for a run of more than
+    LONGEST_SHOWN (cached results took no time here)."""
+    from refinement.results import runs
+    done = runs(results)
+    if len(done) <= LONGEST_SHOWN:
+        return
+    to.print("longest runs (CrossHair seconds, paths):", highlight=False)
+    for run in done[:LONGEST_SHOWN]:
+        more = f" and {len(run.obligations) - 1} explored with it" if len(run.obligations) > 1 else ""
+        to.print(f"  {run.seconds:6.1f} s {run.paths:5d}  {run.obligations[0]}{more}", highlight=False)
 
 
 def main() -> None:

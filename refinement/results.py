@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 
 class Verdict(str, Enum):
@@ -69,3 +69,27 @@ def summary(results: List[ObligationResult]) -> Dict[str, int]:
 
 def all_proven(results: List[ObligationResult]) -> bool:
     return bool(results) and all(r.verdict is Verdict.PROVEN for r in results)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One CrossHair run or enumeration: the obligations it decided together, its paths (or
+    domain values) and its seconds."""
+    obligations: Tuple[str, ...]
+    paths: int
+    seconds: float
+
+
+def runs(results: List[ObligationResult]) -> List[Run]:
+    """The runs behind `results`, longest first, leaving out results served from the cache. A
+    joint run's members each hold all its paths and their share of its seconds
+    (`crosshair_adapter.analyze_together`), so the shares are summed."""
+    found: Dict[Tuple[str, ...], Tuple[int, float]] = {}
+    for r in results:
+        if r.cached:
+            continue
+        key = tuple(sorted([r.id, *r.evidence.shared_with]))
+        found[key] = (r.evidence.paths, found.get(key, (0, 0.0))[1] + r.evidence.seconds)
+    return sorted((Run(ids, paths, round(seconds, 3)) for ids, (paths, seconds) in found.items()),
+                  key=lambda run: -run.seconds)
+

@@ -95,3 +95,16 @@ def second_proof_in_background(request, tmp_path_factory):
             "--only", "*", "--json", str(report)]
     with open(log, "w") as out, in_background(args, stdout=out, stderr=subprocess.STDOUT) as child:
         yield child, report, log
+
+
+@pytest.fixture
+def result_of():
+    """A proven obligation's result with the given run figures (id "layers/subject/kind")."""
+    from refinement.results import Evidence, ObligationResult, Verdict
+
+    def make(id_: str, shared: list, paths: int, seconds: float, cached: bool = False) -> ObligationResult:
+        layers, subject, kind = id_.split("/")
+        return ObligationResult(id_, layers, subject, subject, kind, Verdict.PROVEN,
+                                Evidence("crosshair", True, paths, seconds, shared_with=shared), cached=cached)
+    return make
+

@@ -38,18 +38,16 @@ def test_the_markdown_says_at_which_commit_each_phase_was_measured():
     assert "the proof phases at abc1234, the seeded faults at def5678, the sizes at an earlier commit" in text
 
 
-def test_the_work_profile_counts_a_joint_run_once_and_lists_the_longest_first():
-    from types import SimpleNamespace as NS
+def test_the_work_profile_counts_a_joint_run_once_and_lists_the_longest_first(result_of):
     from benchmarks.run import profile_lines, work_profile
-
-    def result(id_, shared, paths, seconds):
-        return NS(id=id_, evidence=NS(shared_with=shared, paths=paths, seconds=seconds))
-    profile = work_profile([result("a/x/simulation", ["a/x/invariant"], 10, 1.0),  # shares of one 2 s run
-                            result("a/x/invariant", ["a/x/simulation"], 10, 1.0),
-                            result("b/lemma/entry", [], 3, 0.5), result("c/y/confidentiality", [], 7, 4.0)])
-    assert (profile["runs"], profile["paths"], profile["crosshair_seconds"]) == (3, 20, 6.5)
+    profile = work_profile([result_of("a/x/simulation", ["a/x/invariant"], 10, 1.0),  # shares of one 2 s run
+                            result_of("a/x/invariant", ["a/x/simulation"], 10, 1.0),
+                            result_of("b/lemma/entry", [], 3, 0.5), result_of("c/y/confidentiality", [], 7, 4.0),
+                            result_of("d/z/simulation", [], 50, 9.0, cached=True)])
+    assert (profile["runs"], profile["paths"], profile["crosshair_seconds"]) == (3, 20, 6.5), "the cached run left out"
     assert [run["obligations"] for run in profile["longest"]] == [
         ["c/y/confidentiality"], ["a/x/invariant", "a/x/simulation"], ["b/lemma/entry"]]
     text = "\n".join(profile_lines(profile))
     assert "explored 20 paths in 3 CrossHair runs" in text and "| `a/x/invariant`, `a/x/simulation` | 10 | 2.0 |" in text
     assert profile_lines(None) == [], "results measured before the profile render as before"
+

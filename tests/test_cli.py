@@ -155,3 +155,19 @@ def test_per_entry_lemmas_are_reported_as_holding_at_any_size(tmp_path):
     sizes = {o["id"]: o["sizes"] for o in json.loads(report.read_text())["obligations"]}
     assert sizes["canonical->spec/destroy_tvm/entry"] is None
     assert sizes["spec/destroy_tvm/totality"]["c_pages"] == 7
+
+
+def test_refine_prove_names_its_longest_runs_and_says_nothing_for_a_few(result_of):
+    from rich.console import Console
+    from refinement.cli import _print_longest
+    few = [result_of(f"r/op{i}/entry", [], i, float(i)) for i in range(5)]
+    many = few + [result_of("r/big/simulation", ["r/big/invariant"], 80, 6.0),
+                  result_of("r/big/invariant", ["r/big/simulation"], 80, 6.0)]
+    console = Console(record=True, width=200)
+    _print_longest(few, console)
+    assert console.export_text() == "", "five runs or fewer: no list"
+    _print_longest(many, console)
+    lines = console.export_text().splitlines()
+    assert lines[0].startswith("longest runs") and len(lines) == 6
+    assert "12.0 s    80  r/big/invariant and 1 explored with it" in lines[1], "the joint run first, its shares summed"
+    assert lines[-1].endswith("r/op1/entry"), "the shortest run left out"
