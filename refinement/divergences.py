@@ -29,7 +29,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      ("promote_to_tvm",)),
     ("PROMOTE: copying the hypervisor's tables", OPEN,
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
-     "ACE's decoding of V and R/W/X, a pointer's address checked before its level, PageTableCorrupted for a pointer "
+     "ACE's decoding of V and R/W/X (riscv/hv_entry/encoding: every flag byte), a pointer's address checked before its level, PageTableCorrupted for a pointer "
      "at the last level, a huge leaf's pages all in NC), over the entries the model's guest pages use (entry 0 "
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
      "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction); it reads every "
@@ -40,7 +40,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row needs the CVMs' tables as general "
      "trees (issue 17)",
-     ("promote_to_tvm", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk", "ace-promote-leaks-partial-copy")),
+     ("promote_to_tvm", "hv_entry", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "

@@ -23,7 +23,8 @@ from abstract import abi
 from abstract.config import NC, SIZES
 from abstract.logic import all_of, implies, lnot, read_at, same
 from abstract.shapes import ints
-from concrete.riscv import pagetable
+from concrete.riscv import hv_tables, pagetable
+from concrete.riscv.gstage import PTE_R, PTE_V, PTE_W, PTE_X
 from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, UNMAPPED
 from refinement.registry import Kind, Layers, Method, obligation
 
@@ -43,6 +44,15 @@ def all_flag_bytes() -> Iterator[Tuple[int]]:
 def pt_entry_decoding(flags: int) -> int:
     """Every flag byte of a hypervisor's table entry decodes as ACE's PageTableEntry::deserialize does (a format lemma: no step runs this code yet)."""
     return pagetable.entry_kind(flags)
+
+
+@obligation(Layers.RISCV, "hv_entry", Kind.ENCODING, Method.ENUMERATION, domain="all_flag_bytes")
+@icontract.ensure(lambda flags, result: result == (NOT_MAPPED if flags & ACE_TYPE_MASK == 0 else
+                                                    POINTER if flags & ACE_TYPE_MASK == ACE_VALID else LEAF),
+                  "ACE's deserialize: type bits 0 unmapped, V alone a pointer, anything else a leaf")
+def hv_entry_decoding(flags: int) -> int:
+    """PROMOTE's reading of a hypervisor's entry from its V bit and whether any of R, W, X is set (`hv_tables.ace_kind`, which the monitor's reading and the row's lift share, so no simulation can see it) is ACE's PageTableEntry::deserialize on every flag byte."""
+    return hv_tables.ace_kind(flags & PTE_V != 0, flags & (PTE_R | PTE_W | PTE_X) != 0)
 
 
 def _level(kind: int, span: int, offset: int, nc: int, fresh: int) -> bool:
