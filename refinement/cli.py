@@ -537,7 +537,7 @@ def _print_longest(results, to) -> None:
     to.print("longest runs (CrossHair seconds, paths):", highlight=False)
     for run in done[:LONGEST_SHOWN]:
         more = f" and {len(run.obligations) - 1} explored with it" if len(run.obligations) > 1 else ""
-        to.print(f"  {run.seconds:6.1f} s {run.paths:5d}  {run.obligations[0]}{more}", highlight=False)
+        to.print(f"  {run.seconds:6.1f} s {run.paths:5d}  {run.obligations[0]}{more}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
