@@ -32,14 +32,19 @@ from refinement.registry import Kind, Layers, Method, obligation
 ACE_VALID, ACE_TYPE_MASK = 1 << 0, (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3)
 
 
+def ace_deserialize(flags: int) -> int:
+    """ACE's `PageTableEntry::deserialize` on a flag byte, in ACE's constants: the decoding both
+    of the model's readings of a hypervisor's entry are checked against."""
+    return NOT_MAPPED if flags & ACE_TYPE_MASK == 0 else POINTER if flags & ACE_TYPE_MASK == ACE_VALID else LEAF
+
+
 def all_flag_bytes() -> Iterator[Tuple[int]]:
     """The finite domain of a PTE's flag byte."""
     return ((b,) for b in range(256))
 
 
 @obligation(Layers.RISCV, "pt_entry", Kind.ENCODING, Method.ENUMERATION, domain="all_flag_bytes")
-@icontract.ensure(lambda flags, result: result == (NOT_MAPPED if flags & ACE_TYPE_MASK == 0 else
-                                                    POINTER if flags & ACE_TYPE_MASK == ACE_VALID else LEAF),
+@icontract.ensure(lambda flags, result: result == ace_deserialize(flags),
                   "ACE's deserialize: type bits 0 unmapped, V alone a pointer, anything else a leaf")
 def pt_entry_decoding(flags: int) -> int:
     """Every flag byte of a hypervisor's table entry decodes as ACE's PageTableEntry::deserialize does (a format lemma: no step runs this code yet)."""
@@ -47,8 +52,7 @@ def pt_entry_decoding(flags: int) -> int:
 
 
 @obligation(Layers.RISCV, "hv_entry", Kind.ENCODING, Method.ENUMERATION, domain="all_flag_bytes")
-@icontract.ensure(lambda flags, result: result == (NOT_MAPPED if flags & ACE_TYPE_MASK == 0 else
-                                                    POINTER if flags & ACE_TYPE_MASK == ACE_VALID else LEAF),
+@icontract.ensure(lambda flags, result: result == ace_deserialize(flags),
                   "ACE's deserialize: type bits 0 unmapped, V alone a pointer, anything else a leaf")
 def hv_entry_decoding(flags: int) -> int:
     """PROMOTE's reading of a hypervisor's entry from its V bit and whether any of R, W, X is set (`hv_tables.ace_kind`, which the monitor's reading and the row's lift share, so no simulation can see it) is ACE's PageTableEntry::deserialize on every flag byte."""
