@@ -81,12 +81,13 @@ class Run:
 
 
 def runs(results: List[ObligationResult]) -> List[Run]:
-    """The runs behind `results`, longest first, leaving out results served from the cache. A
+    """The CrossHair runs behind `results`, longest first, leaving out results served from the
+    cache and those proven otherwise (an enumeration's count is of values checked, not paths). A
     joint run's members each hold all its paths and their share of its seconds
     (`crosshair_adapter.analyze_together`), so the shares are summed."""
     found: Dict[Tuple[str, ...], Tuple[int, float]] = {}
     for r in results:
-        if r.cached:
+        if r.cached or r.evidence.method != "crosshair":
             continue
         key = tuple(sorted([r.id, *r.evidence.shared_with]))
         found[key] = (r.evidence.paths, found.get(key, (0, 0.0))[1] + r.evidence.seconds)

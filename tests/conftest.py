@@ -102,9 +102,10 @@ def result_of():
     """A proven obligation's result with the given run figures (id "layers/subject/kind")."""
     from refinement.results import Evidence, ObligationResult, Verdict
 
-    def make(id_: str, shared: list, paths: int, seconds: float, cached: bool = False) -> ObligationResult:
+    def make(id_: str, shared: list, paths: int, seconds: float, cached: bool = False,
+             method: str = "crosshair") -> ObligationResult:
         layers, subject, kind = id_.split("/")
         return ObligationResult(id_, layers, subject, subject, kind, Verdict.PROVEN,
-                                Evidence("crosshair", True, paths, seconds, shared_with=shared), cached=cached)
+                                Evidence(method, True, paths, seconds, shared_with=shared), cached=cached)
     return make
 

@@ -43,8 +43,10 @@ def test_the_work_profile_counts_a_joint_run_once_and_lists_the_longest_first(re
     profile = work_profile([result_of("a/x/simulation", ["a/x/invariant"], 10, 1.0),  # shares of one 2 s run
                             result_of("a/x/invariant", ["a/x/simulation"], 10, 1.0),
                             result_of("b/lemma/entry", [], 3, 0.5), result_of("c/y/confidentiality", [], 7, 4.0),
-                            result_of("d/z/simulation", [], 50, 9.0, cached=True)])
-    assert (profile["runs"], profile["paths"], profile["crosshair_seconds"]) == (3, 20, 6.5), "the cached run left out"
+                            result_of("d/z/simulation", [], 50, 9.0, cached=True),
+                            result_of("e/flags/encoding", [], 256, 0.1, method="enumeration")])
+    assert (profile["runs"], profile["paths"], profile["crosshair_seconds"]) == (3, 20, 6.5), \
+        "the cached run and the enumeration (values checked, not paths) left out"
     assert [run["obligations"] for run in profile["longest"]] == [
         ["c/y/confidentiality"], ["a/x/invariant", "a/x/simulation"], ["b/lemma/entry"]]
     text = "\n".join(profile_lines(profile))
