@@ -24,11 +24,14 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),
      "the answer to the last exit, then the entry, as one step"),
-    ("COVH TVM_VCPU_RUN on other physical harts", ("other_hart_run", "other_hart_exit", "tvm_vcpu_run", "destroy_tvm"),
+    ("COVH TVM_VCPU_RUN on other physical harts",
+     ("other_hart_run", "other_hart_exit", "tvm_vcpu_run", "destroy_tvm", "hart_tlb_clear"),
      "where each vCPU runs: never on two harts at once; a CVM running anywhere cannot be destroyed; "
+     "RISC-V: a switch empties that hart's TLB and queue, no other's (hart_tlb_clear); "
      "the other harts' registers and PMP are not modelled"),
     ("The monitor's IPI on another hart: its queued fences run, no exit (ACE's handle_interrupt)",
-     ("other_hart_interrupt",), "RISC-V: the hart's TLB entries of each CVM with a queued fence go"),
+     ("other_hart_interrupt", "hart_fences_run"),
+     "RISC-V: the hart's TLB entries of each CVM with a queued fence go, and only those (hart_fences_run)"),
     ("COVH other FIDs: INVALID_PARAM", ("hypervisor_ecall_other", "sbi_call"),
      "decoded from any a7/a6; ACE answers other COVH and NACL FIDs so too, but hands every other EID of the "
      "hypervisor to OpenSBI, which the model does not have: INVALID_PARAM stands for OpenSBI's answer"),

@@ -150,10 +150,12 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "switches, as ACE's clear_hart_tlbs; a fence that frees nothing (UNSHARE) runs here and is queued for the other "
      "harts, as ACE; one that frees a page is a shootdown the monitor waits for before the free (deliberate: ACE "
      "frees first, finding ace-free-before-remote-fence); a queued fence runs when its hart takes the IPI "
-     "(other_hart_interrupt, no exit, as ACE's handle_interrupt) or next switches, and is queued for every other "
+     "(other_hart_interrupt, no exit, as ACE's handle_interrupt) or next switches (each drops that hart's entries "
+     "and queue and no other's: hart_fences_run, hart_tlb_clear), and is queued for every other "
      "hart, not only those running the CVM (a superset); the running vCPU's loads and stores consult this hart's "
      "TLB (a miss walks and caches)",
-     ("tlb_fill", "tvm_vcpu_run", "unshare_memory", "guest_load", "guest_store", "ace-free-before-remote-fence")),
+     ("tlb_fill", "tvm_vcpu_run", "unshare_memory", "guest_load", "guest_store", "hart_fences_run", "hart_tlb_clear",
+      "ace-free-before-remote-fence")),
     ("FPU switch", FINDING, "the model saves and restores exactly; ACE's inverted fld/fsd is ace-fpu-save-restore-inverted",
      ("ace-fpu-save-restore-inverted",)),
     ("Vector state", DELIBERATE, "not modelled, as ACE does not switch it either", ()),

@@ -19,7 +19,7 @@ OBLIGATION_MODULES = ("refinement.obligations.standard", "refinement.obligations
                       "refinement.obligations.encoding", "refinement.obligations.entries",
                       "refinement.obligations.lifts", "refinement.obligations.failure",
                       "refinement.obligations.allocation",
-                      "refinement.obligations.pagetable")
+                      "refinement.obligations.pagetable", "refinement.obligations.fences")
 
 
 class Layers(str, Enum):
