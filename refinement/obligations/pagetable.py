@@ -21,11 +21,11 @@ import icontract
 
 from abstract import abi
 from abstract.config import NC, SIZES
-from abstract.logic import all_of, implies, lnot, read_at, same
+from abstract.logic import all_of, implies, keep, lnot, read_at, same
 from abstract.shapes import ints
 from concrete.riscv import hv_tables, pagetable
 from concrete.riscv.gstage import PTE_R, PTE_V, PTE_W, PTE_X
-from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, UNMAPPED
+from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, ROOT_PAGES, UNMAPPED
 from refinement.registry import Kind, Layers, Method, obligation
 
 # ACE's constants (`core/architecture/riscv/mmu/specification.rs`), written apart from the model's.
@@ -199,6 +199,52 @@ def _copy_points_into_taken_pages(out: pagetable.Copy) -> bool:
                   "every mapped entry of the copied tables leads into the pages the copy took")
 def copy_confined(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int, capacity: int) -> pagetable.Copy:
     """Whatever tables the hypervisor points PROMOTE at (malformed, cyclic, into C, a pointer at the last level), ACE's copy takes only pages of the free run, writes no other C page, only reads NC, leaves no copied entry leading outside the pages it took, and on an error gives back all it took (a lemma about code no step runs yet)."""
+    return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
+
+
+def tree_need(src: pagetable.Tables, root: int) -> Tuple[bool, int]:
+    """What the hypervisor's tree rooted at NC page `root` asks of a copy, read level by level
+    from the root, apart from the copy's event list: whether an entry the copy reaches is bad
+    (leads outside NC, a pointer at the last level, a leaf whose span leaves NC, or the root
+    itself outside NC), and how many C pages a whole copy takes (the root's ROOT_PAGES, a page
+    per table below, a leaf's span), counting every reached entry that starts in NC."""
+    def table(page: int, level: int) -> Tuple[bool, int]:
+        bad, need = False, pagetable.entries_at(level, PT_LEVELS, PT_WIDTH) // PT_WIDTH
+        span = pagetable.span_of(level, PT_WIDTH)
+        for j in range(pagetable.entries_at(level, PT_LEVELS, PT_WIDTH)):
+            kind, ppn = src.entry(page + j // PT_WIDTH, j % PT_WIDTH)
+            inside = (0 <= ppn) & (ppn < NC)
+            pointer, leaf = inside & (kind == POINTER), inside & (kind == LEAF)
+            bad = bad | ((kind != NOT_MAPPED) & lnot(inside)) | (leaf & (ppn + span > NC))
+            need = need + keep(span, leaf)
+            if level == 1:
+                bad = bad | pointer
+            else:
+                below_bad, below_need = table(ppn, level - 1)
+                bad, need = bad | (pointer & below_bad), need + keep(below_need, pointer)
+        return bad, need
+    bad, need = table(root, PT_LEVELS)
+    return bad | (root < 0) | (root + ROOT_PAGES > NC), need
+
+
+def _takes_what_the_tree_needs(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capacity: int,
+                               out: pagetable.Copy) -> bool:
+    """The copy succeeds exactly when no reached entry is bad and the tree's pages fit, and then
+    takes exactly those pages; FAILED only when they do not fit; an address or table error
+    only for a bad entry."""
+    bad, need = tree_need(pagetable.Tables(kinds, ppns, PT_WIDTH), root)
+    ok = out.error == abi.SUCCESS
+    return (ok == (lnot(bad) & (need <= capacity))) & implies(ok, out.used == need) \
+        & implies(out.error == abi.FAILED, need > capacity) \
+        & implies(lnot(ok) & (out.error != abi.FAILED), bad)
+
+
+@obligation(Layers.RISCV, "pt_copy", Kind.ALLOCATION)
+@icontract.require(lambda kinds, ppns, mem, root, capacity: _source(kinds, mem, capacity))
+@icontract.ensure(lambda kinds, ppns, root, capacity, result: _takes_what_the_tree_needs(kinds, ppns, root, capacity, result),
+                  "the copy succeeds exactly when no reached entry is bad and the tree's pages fit, taking exactly those; it fails FAILED only when they do not fit, with an address or table code only for a bad entry")
+def copy_takes_what_the_tree_needs(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int, capacity: int) -> pagetable.Copy:
+    """ACE's copy succeeds exactly when every entry it reaches is good and the tree's pages fit in the free run, and then takes exactly the pages the tree needs (the root's four, one per table below, each leaf's span); it answers FAILED only when they do not fit, and an address or table error only for a bad entry it reaches (a lemma about code no step runs yet)."""
     return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
 
 
