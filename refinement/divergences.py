@@ -32,7 +32,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE's decoding of V and R/W/X (riscv/hv_entry/encoding: every flag byte), a pointer's address checked before its level, PageTableCorrupted for a pointer "
      "at the last level, a huge leaf's pages all in NC), over the entries the model's guest pages use (entry 0 "
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
-     "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction); it reads every "
+     "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction), itself the whole-tree "
+     "walk of those entries held in NC pages (pt_hv_reading, at any depth the tables fit); it reads every "
      "entry before it takes a page (see error precedence). Differences kept: the CVM's tables are always `levels` pages "
      "(a chain, a 4 KiB root where ACE's is 16 KiB, one per table of the hypervisor's), and a huge leaf is "
      "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf. ACE's "
@@ -40,7 +41,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row needs the CVMs' tables as general "
      "trees (issue 17)",
-     ("promote_to_tvm", "hv_entry", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk", "ace-promote-leaks-partial-copy")),
+     ("promote_to_tvm", "hv_entry", "pt_hv_reading", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk",
+      "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "

@@ -102,7 +102,7 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
                   "riscv->canonical/destroy_tvm/", "riscv->canonical/share_memory/", "riscv->canonical/unshare_memory/")
     chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables)]
     assert {ob.id for ob in chosen} >= {"riscv/pt_copy/isolation", "riscv/pt_copy/simulation", "riscv/pt_copy/allocation",
-                                        "riscv/pt_walk_level/entry",
+                                        "riscv/pt_hv_reading/simulation", "riscv/pt_walk_level/entry",
                                         "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
                                         "riscv->canonical/cvm_walk/simulation"}
     results = check_all(chosen, CheckOptions(sizes=sizes, timeout=90), jobs=os.cpu_count() or 1)

@@ -20,9 +20,9 @@ from typing import Iterator, Tuple
 import icontract
 
 from abstract import abi
-from abstract.config import NC, SIZES
+from abstract.config import G, NC, SIZES
 from abstract.logic import all_of, implies, keep, lnot, read_at, same
-from abstract.shapes import ints
+from abstract.shapes import bools, ints
 from concrete.riscv import hv_tables, pagetable
 from concrete.riscv.gstage import PTE_R, PTE_V, PTE_W, PTE_X
 from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, ROOT_PAGES, UNMAPPED
@@ -281,3 +281,57 @@ def _failed_or_walks_agree(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: 
 def copy_translates(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int) -> pagetable.Copy:
     """A copy that succeeds walks every guest page as the hypervisor's tables do, each page found a fresh C page recorded as the NC page's copy (pt_copy/isolation: holding its data), none shared with the hypervisor (a lemma about code no step runs yet). The whole free run is offered: a smaller one only makes more copies fail, and a copy that succeeds takes the same pages from any run it fits in (pages come in order)."""
     return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, PT_FREE)
+
+
+# PROMOTE's row reads the hypervisor's tables as the entries its guest pages use (`hv_tables`):
+# entry 0 of each table above the last, the last table's first G. Placed in NC pages as a tree
+# `BRIDGE_WIDTH` entries wide, guest pages 0..G-1 all lie under the root's entry 0, as under
+# RISC-V's 512, so the whole-tree walk (`pagetable.walk`) reads exactly those entries.
+BRIDGE_WIDTH = G
+HvFlags, HvInts = bools(hv_tables.ENTRIES), ints(hv_tables.ENTRIES)
+
+
+def tree_of(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> pagetable.Tables:
+    """The NC pages holding PROMOTE's entries: the table at level `levels - j` on the root's page
+    (j = 0) or on the page the pointer above it names, entry 0 of each, the last table's first G;
+    every other entry not mapped."""
+    chain = hv_tables.CHAIN
+    pages = (root,) + tuple(ppn[j] for j in range(chain))
+    placed = [(pages[j], 0, j) for j in range(chain)] + [(pages[chain], g, chain + g) for g in range(G)]
+    kind, where = [0] * (NC * BRIDGE_WIDTH), [0] * (NC * BRIDGE_WIDTH)
+    for page in range(NC):
+        for slot in range(BRIDGE_WIDTH):
+            for on, at, i in placed:
+                hit = (on == page) & (at == slot)
+                kind[page * BRIDGE_WIDTH + slot] += keep(hv_tables.ace_kind(v[i], rwx[i]), hit)
+                where[page * BRIDGE_WIDTH + slot] += keep(ppn[i], hit)
+    return pagetable.Tables(tuple(kind), tuple(where), BRIDGE_WIDTH)
+
+
+def _realizable(root: int, ppn: Tuple[int, ...]) -> bool:
+    """Tables that memory can hold apart: the 16 KiB root in NC, each lower table on an NC page
+    of its own (a page of the root's span serves: the root's entries there are not the guest
+    pages' entry 0), and every entry's address in NC (where ACE checks an address before
+    anything else, the walk in memory and the reading agree by construction)."""
+    pages = (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
+    apart = all_of(pages[a] != pages[b] for a in range(len(pages)) for b in range(a + 1, len(pages)))
+    return (0 <= root) & (root + ROOT_PAGES <= NC) & apart & all_of((0 <= p) & (p < NC) for p in ppn)
+
+
+def _walked(tables: pagetable.Tables, root: int, g: int) -> int:
+    """Guest page g by the whole-tree walk, in the VM's marks."""
+    outcome, page = pagetable.walk(tables, root, PT_LEVELS, g)
+    return keep(page, outcome == MAPPED) + keep(abi.VM_MALFORMED, outcome == CORRUPT) \
+        + keep(abi.VM_UNMAPPED, outcome == UNMAPPED)
+
+
+@obligation(Layers.RISCV, "pt_hv_reading", Kind.SIMULATION)
+@icontract.require(lambda root, v, rwx, ppn: _realizable(root, ppn))
+@icontract.ensure(lambda root, v, rwx, ppn, result:
+                  all_of(result[g] == keep(NC, _walked(tree_of(root, v, rwx, ppn), root, g) >= NC)
+                         + keep(_walked(tree_of(root, v, rwx, ppn), root, g), _walked(tree_of(root, v, rwx, ppn), root, g) < NC)
+                         for g in range(G)),
+                  "each guest page reads as the whole-tree walk of the tables in memory finds it (NC for a leaf's page outside NC)")
+def hv_reading_walks(root: int, v: HvFlags, rwx: HvFlags, ppn: HvInts) -> Tuple[int, ...]:
+    """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, the row's lift, which the monitor's reading is proven equal to) is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of the same entries held in NC pages, for every table that memory can hold apart: the reading's depth, its digits and its decoding are the walk's."""
+    return hv_tables.vm_of((root, v, rwx, ppn))
