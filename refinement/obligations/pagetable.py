@@ -318,19 +318,23 @@ def _realizable(root: int, ppn: Tuple[int, ...]) -> bool:
     return (0 <= root) & (root + ROOT_PAGES <= NC) & apart & all_of((0 <= p) & (p < NC) for p in ppn)
 
 
-def _walked(tables: pagetable.Tables, root: int, g: int) -> int:
-    """Guest page g by the whole-tree walk, in the VM's marks."""
-    outcome, page = pagetable.walk(tables, root, PT_LEVELS, g)
-    return keep(page, outcome == MAPPED) + keep(abi.VM_MALFORMED, outcome == CORRUPT) \
-        + keep(abi.VM_UNMAPPED, outcome == UNMAPPED)
+def _reads_as_walked(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
+                     result: Tuple[int, ...]) -> bool:
+    """Each guest page reads as the whole-tree walk of `tree_of` finds it, in the VM's marks:
+    the page found, NC for a page past NC (a huge leaf's), VM_MALFORMED, VM_UNMAPPED."""
+    tables = tree_of(root, v, rwx, ppn)
+    agree = True
+    for g in range(G):
+        outcome, page = pagetable.walk(tables, root, PT_LEVELS, g)
+        walked = keep(page + keep(NC - page, page >= NC), outcome == MAPPED) \
+            + keep(abi.VM_MALFORMED, outcome == CORRUPT) + keep(abi.VM_UNMAPPED, outcome == UNMAPPED)
+        agree = agree & (result[g] == walked)
+    return agree
 
 
 @obligation(Layers.RISCV, "pt_hv_reading", Kind.SIMULATION)
 @icontract.require(lambda root, v, rwx, ppn: _realizable(root, ppn))
-@icontract.ensure(lambda root, v, rwx, ppn, result:
-                  all_of(result[g] == keep(NC, _walked(tree_of(root, v, rwx, ppn), root, g) >= NC)
-                         + keep(_walked(tree_of(root, v, rwx, ppn), root, g), _walked(tree_of(root, v, rwx, ppn), root, g) < NC)
-                         for g in range(G)),
+@icontract.ensure(lambda root, v, rwx, ppn, result: _reads_as_walked(root, v, rwx, ppn, result),
                   "each guest page reads as the whole-tree walk of the tables in memory finds it (NC for a leaf's page outside NC)")
 def hv_reading_walks(root: int, v: HvFlags, rwx: HvFlags, ppn: HvInts) -> Tuple[int, ...]:
     """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, the row's lift, which the monitor's reading is proven equal to) is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of the same entries held in NC pages, for every table that memory can hold apart: the reading's depth, its digits and its decoding are the walk's."""
