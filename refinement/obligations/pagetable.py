@@ -291,12 +291,16 @@ BRIDGE_WIDTH = G
 HvFlags, HvInts = bools(hv_tables.ENTRIES), ints(hv_tables.ENTRIES)
 
 
+def _table_pages(root: int, ppn: Tuple[int, ...]) -> Tuple[int, ...]:
+    """The page of each table PROMOTE reads, the root's first: the pointer above names the next."""
+    return (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
+
+
 def tree_of(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> pagetable.Tables:
     """The NC pages holding PROMOTE's entries: the table at level `levels - j` on the root's page
     (j = 0) or on the page the pointer above it names, entry 0 of each, the last table's first G;
     every other entry not mapped."""
-    chain = hv_tables.CHAIN
-    pages = (root,) + tuple(ppn[j] for j in range(chain))
+    chain, pages = hv_tables.CHAIN, _table_pages(root, ppn)
     placed = [(pages[j], 0, j) for j in range(chain)] + [(pages[chain], g, chain + g) for g in range(G)]
     kind, where = [0] * (NC * BRIDGE_WIDTH), [0] * (NC * BRIDGE_WIDTH)
     for page in range(NC):
@@ -313,7 +317,7 @@ def _realizable(root: int, ppn: Tuple[int, ...]) -> bool:
     of its own (a page of the root's span serves: the root's entries there are not the guest
     pages' entry 0), and every entry's address in NC (where ACE checks an address before
     anything else, the walk in memory and the reading agree by construction)."""
-    pages = (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
+    pages = _table_pages(root, ppn)
     apart = all_of(pages[a] != pages[b] for a in range(len(pages)) for b in range(a + 1, len(pages)))
     return (0 <= root) & (root + ROOT_PAGES <= NC) & apart & all_of((0 <= p) & (p < NC) for p in ppn)
 
