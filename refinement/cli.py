@@ -55,6 +55,17 @@ def _select(patterns: Optional[List[str]]):
     return chosen
 
 
+def _stated(chosen, sizes):
+    """The selected obligations stated at these sizes; the others are named, not run."""
+    left_out = [ob.id for ob in chosen if not ob.stated_at(sizes)]
+    if left_out:
+        console.print(f"not stated at {sizes.levels} table levels, left out: {', '.join(left_out)}", highlight=False)
+    stated = [ob for ob in chosen if ob.stated_at(sizes)]
+    if not stated:
+        raise UsageProblem(f"no selected obligation is stated at {sizes.levels} table levels")
+    return stated
+
+
 def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None, phys_harts=None,
            fp_registers=None, second=False):
     """The REFINE_* environment variables (or, with `second`, the second configuration),
@@ -186,7 +197,7 @@ def watch_cmd(
         from refinement.watch import Watcher
         import refinement
         sizes = _sizes(None, None, None, None, None, None)
-        chosen = _select(only)
+        chosen = _stated(_select(only), sizes)
         root = Path(refinement.__file__).resolve().parent.parent
         watcher = Watcher(root, chosen, CheckOptions(sizes=sizes, timeout=timeout), jobs,
                           say=_say_now)
@@ -419,6 +430,8 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     from refinement.results import all_proven
 
     options = CheckOptions(sizes=sizes, timeout=timeout, faults=faults)
+    not_stated = [ob.id for ob in chosen if not ob.stated_at(sizes)]
+    chosen = _stated(chosen, sizes)
     done = []
     started = time.monotonic()
     console.print(f"proving {len(chosen)} obligations at {sizes.as_dict()} with {jobs} job(s)", highlight=False)
@@ -446,7 +459,7 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     order = {ob.id: i for i, ob in enumerate(chosen)}
     done.sort(key=lambda r: order[r.id])
     findings = _check_findings(sizes, timeout, jobs, cache, executor) if with_findings else []
-    report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults, findings)
+    report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults, findings, not_stated)
     _write_reports(report, paths)
     # A report on standard output (`--json -`) keeps stdout clean: the summary goes to stderr.
     _print_summary(report, console if any(str(p) == "-" for p in paths.values() if p) else out)

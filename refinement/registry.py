@@ -80,6 +80,12 @@ class Obligation:
     roots: Tuple[Tuple[str, str], ...] = ()  # where its dependency closure starts, if not at its function
     answer: Optional[Tuple[int, ...]] = None  # where its result holds the step's answer code
     outcomes: Tuple[Tuple[int, str], ...] = ()  # the codes the step may answer, success first
+    levels: Optional[Tuple[int, ...]] = None  # the table depths it is stated at; None: every depth
+
+    def stated_at(self, sizes) -> bool:
+        """Whether it is stated at these sizes (a lemma whose model does not scale to every depth
+        is not run there, and reports say which were left out)."""
+        return self.levels is None or sizes.levels in self.levels
 
     @property
     def any_size(self) -> bool:
@@ -108,7 +114,8 @@ def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
                method: Method = Method.CROSSHAIR, domain: Optional[str] = None,
                witness: Optional[str] = None, transition: Optional[str] = None,
                location: Optional[Tuple[str, int]] = None, roots: Tuple[Tuple[str, str], ...] = (),
-               answer: Optional[Tuple[int, ...]] = None, outcomes: Tuple[Tuple[int, str], ...] = ()) -> Callable:
+               answer: Optional[Tuple[int, ...]] = None, outcomes: Tuple[Tuple[int, str], ...] = (),
+               levels: Optional[Tuple[int, ...]] = None) -> Callable:
     """Register the decorated (contracted) function as an obligation; returns it unchanged."""
     subject_name = subject.value if isinstance(subject, Operation) else subject
 
@@ -122,6 +129,7 @@ def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
             module=fn.__module__, qualname=fn.__name__,
             statement=doc.splitlines()[0] if doc else fn.__name__, domain=domain, witness=witness,
             transition=transition, location=location, roots=roots, answer=answer, outcomes=outcomes,
+            levels=levels,
         )
         return fn
 

@@ -171,3 +171,19 @@ def test_refine_prove_names_its_longest_runs_and_says_nothing_for_a_few(result_o
     assert lines[0].startswith("longest runs") and len(lines) == 6
     assert "12.0 s    80  r/big/invariant and 1 explored with it" in lines[1], "the joint run first, its shares summed"
     assert lines[-1].endswith("r/op1/entry"), "the shortest run left out"
+
+
+def test_an_obligation_not_stated_at_the_depth_asked_for_is_named_and_left_out(tmp_path):
+    """`riscv/pt_promote_copy/simulation` is stated at 2 and 3 levels: at Sv48x4's 4 the run
+    leaves it out, says so, and the reports list it rather than dropping it silently."""
+    js, md = tmp_path / "r.json", tmp_path / "r.md"
+    proc = refine("prove", "--levels", "4", "--c-pages", "10", "--no-cache", "--only", "riscv/pt_promote_copy/*",
+                  "--only", "riscv/pmpcfg/encoding", "--json", str(js), "--markdown", str(md))
+    assert proc.returncode == 0, proc.stderr
+    assert "left out: riscv/pt_promote_copy/simulation" in proc.stderr
+    data = json.loads(js.read_text())
+    assert [o["id"] for o in data["obligations"]] == ["riscv/pmpcfg/encoding"]
+    assert data["not_stated"] == ["riscv/pt_promote_copy/simulation"]
+    assert "Not stated at these sizes" in md.read_text() and "`riscv/pt_promote_copy/simulation`" in md.read_text()
+    alone = refine("prove", "--levels", "4", "--c-pages", "10", "--only", "riscv/pt_promote_copy/*")
+    assert alone.returncode == 2 and "no selected obligation is stated at 4 table levels" in alone.stderr

@@ -87,3 +87,26 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
     assert s.mem[leaves[0][1]] == 11 and s.mem[leaves[2][1]] == 33
     assert NC <= leaves[0][1] != leaves[2][1] >= NC, "fresh confidential pages, one each"
     assert sum(o != 0 for o in s.owner) == LEVELS + 2, "its tables and two data pages"
+
+
+def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_before_the_rows_code():
+    """ACE's error precedence (`riscv/pt_promote_copy/simulation`): the copy takes pages as it
+    reads, so with room for the root and the table but not the first leaf it answers FAILED
+    where the row, reading every entry first, names the bad entry after it; given the free run
+    of the largest tree, both answer the entry's code, and on good tables both map the same pages."""
+    from refinement.obligations.pagetable import BRIDGE_FREE, promote_reading_is_the_copy, tree_of
+    from concrete.riscv import pagetable
+    import pytest
+    if LEVELS != 2 or NC < 5:
+        pytest.skip("the tables below are laid out for 2 levels and a fifth NC page")
+    room = hv_tables.ROOT_PAGES + CHAIN   # the 16 KiB root and the last table, no leaf
+    good = (0, (True,) * CHAIN + (True,) * G, (False,) * CHAIN + (True,) * G, (4,) * CHAIN + tuple(range(1, G + 1)))
+    bad = with_entry(good, CHAIN + 1, True, True, NC)                  # guest page 1's leaf outside NC
+    assert read_vm(bad)[0] == abi.INVALID_ADDRESS
+    assert promote_reading_is_the_copy(*bad, room).error == abi.FAILED
+    assert promote_reading_is_the_copy(*bad, BRIDGE_FREE).error == abi.INVALID_ADDRESS
+    copy = promote_reading_is_the_copy(*good, BRIDGE_FREE)
+    assert copy.error == abi.SUCCESS and read_vm(good)[0] == abi.SUCCESS
+    for g in range(G):
+        outcome, page = pagetable.walk(copy.tables, copy.root, LEVELS, g)
+        assert outcome == pagetable.MAPPED and copy.origin[page - NC] == read_vm(good)[1][g] == tree_of(*good).entry(4, g)[1]

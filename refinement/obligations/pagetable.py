@@ -296,30 +296,43 @@ def _table_pages(root: int, ppn: Tuple[int, ...]) -> Tuple[int, ...]:
     return (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
 
 
+def _held(v: Tuple[bool, ...], rwx: Tuple[bool, ...]) -> Tuple[bool, ...]:
+    """Which of PROMOTE's tables are in memory, the root's first: a table below is there only
+    if every entry above it on the way is a pointer (a leaf's page holds data, not a table)."""
+    held = [True]
+    for j in range(hv_tables.CHAIN):
+        held.append(held[-1] & (hv_tables.ace_kind(v[j], rwx[j]) == POINTER))
+    return tuple(held)
+
+
+def _tables_apart(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
+    """The tables in memory are on pages of their own."""
+    pages, held = _table_pages(root, ppn), _held(v, rwx)
+    return all_of(implies(held[b], pages[a] != pages[b]) for a in range(len(pages)) for b in range(a + 1, len(pages)))
+
+
 def tree_of(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> pagetable.Tables:
     """The NC pages holding PROMOTE's entries: the table at level `levels - j` on the root's page
     (j = 0) or on the page the pointer above it names, entry 0 of each, the last table's first G;
-    every other entry not mapped."""
-    chain, pages = hv_tables.CHAIN, _table_pages(root, ppn)
-    placed = [(pages[j], 0, j) for j in range(chain)] + [(pages[chain], g, chain + g) for g in range(G)]
+    every other entry not mapped, and nothing below a leaf."""
+    chain, pages, held = hv_tables.CHAIN, _table_pages(root, ppn), _held(v, rwx)
+    placed = [(pages[j], 0, j, held[j]) for j in range(chain)] + [(pages[chain], g, chain + g, held[chain]) for g in range(G)]
     kind, where = [0] * (NC * BRIDGE_WIDTH), [0] * (NC * BRIDGE_WIDTH)
     for page in range(NC):
         for slot in range(BRIDGE_WIDTH):
-            for on, at, i in placed:
-                hit = (on == page) & (at == slot)
+            for on, at, i, there in placed:
+                hit = there & (on == page) & (at == slot)
                 kind[page * BRIDGE_WIDTH + slot] += keep(hv_tables.ace_kind(v[i], rwx[i]), hit)
                 where[page * BRIDGE_WIDTH + slot] += keep(ppn[i], hit)
     return pagetable.Tables(tuple(kind), tuple(where), BRIDGE_WIDTH)
 
 
-def _realizable(root: int, ppn: Tuple[int, ...]) -> bool:
+def _realizable(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
     """Tables that memory can hold apart: the 16 KiB root in NC, each lower table on an NC page
     of its own (a page of the root's span serves: the root's entries there are not the guest
     pages' entry 0), and every entry's address in NC (where ACE checks an address before
     anything else, the walk in memory and the reading agree by construction)."""
-    pages = _table_pages(root, ppn)
-    apart = all_of(pages[a] != pages[b] for a in range(len(pages)) for b in range(a + 1, len(pages)))
-    return (0 <= root) & (root + ROOT_PAGES <= NC) & apart & all_of((0 <= p) & (p < NC) for p in ppn)
+    return (0 <= root) & (root + ROOT_PAGES <= NC) & _tables_apart(root, v, rwx, ppn) & all_of((0 <= p) & (p < NC) for p in ppn)
 
 
 def _reads_as_walked(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
@@ -337,9 +350,80 @@ def _reads_as_walked(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn:
 
 
 @obligation(Layers.RISCV, "pt_hv_reading", Kind.SIMULATION)
-@icontract.require(lambda root, v, rwx, ppn: _realizable(root, ppn))
+@icontract.require(lambda root, v, rwx, ppn: _realizable(root, v, rwx, ppn))
 @icontract.ensure(lambda root, v, rwx, ppn, result: _reads_as_walked(root, v, rwx, ppn, result),
                   "each guest page reads as the whole-tree walk of the tables in memory finds it (NC for a leaf's page outside NC)")
 def hv_reading_walks(root: int, v: HvFlags, rwx: HvFlags, ppn: HvInts) -> Tuple[int, ...]:
     """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, the row's lift, which the monitor's reading is proven equal to) is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of the same entries held in NC pages, for every table that memory can hold apart: the reading's depth, its digits and its decoding are the walk's."""
     return hv_tables.vm_of((root, v, rwx, ppn))
+
+
+# PROMOTE's row reads the entries its guest pages use and takes its own pages (`hv_tables.read_vm`);
+# ACE runs the whole-tree copy (`pagetable.copy_tables`). On a tree that has only those entries,
+# the two are compared: the copy's answer and translation against the row's reading, with a free
+# run big enough for the largest tree of them (the 16 KiB root, a table per level below, and G
+# leaves or one huge leaf's span).
+BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CHAIN)
+# Stated at 2 and 3 levels (the default and the second configuration). The copy unrolls over every
+# entry of a full tree G wide (61 steps at 2 levels, 637 at Sv48x4's 4, where it does not finish),
+# and from 3 levels on NC's pages cannot hold a 16 KiB root and two tables outside it, so no such
+# copy succeeds there but through a huge leaf. Depth is `pt_hv_reading`'s (the row against the
+# walk) and `pt_copy`'s (the copy against the walk).
+BRIDGE_LEVELS = (2, 3)
+
+
+def _only_guest_entries(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
+    """Tables that memory holds apart, none below the root on a page of the root's span: the
+    tree then has no entry beyond those the guest pages use (any address, in NC or not, as the
+    hypervisor writes it)."""
+    pages, held = _table_pages(root, ppn), _held(v, rwx)
+    return _tables_apart(root, v, rwx, ppn) \
+        & all_of(implies(held[j], (pages[j] < root) | (pages[j] >= root + ROOT_PAGES)) for j in range(1, len(pages)))
+
+
+def _huge_leaf_leaves_nc(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
+    """A huge leaf the copy reaches whose guest pages lie in NC but whose whole span does not.
+    The row checks the G pages its guest has; ACE checks the leaf's span, W^(level-1) pages,
+    which here is more than G from 3 levels on (never at 2: the span of a level-2 leaf is G)."""
+    held, wide = _held(v, rwx), False
+    for j in range(hv_tables.CHAIN):
+        span = pagetable.span_of(PT_LEVELS - j, BRIDGE_WIDTH)
+        leaf = held[j] & (hv_tables.ace_kind(v[j], rwx[j]) == LEAF) & pagetable.leaf_in_nc(ppn[j], G, NC)
+        wide = wide | (leaf & lnot(pagetable.leaf_in_nc(ppn[j], span, NC)))
+    return wide
+
+
+def _copy_as_read(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...], capacity: int,
+                  out: pagetable.Copy) -> bool:
+    """ACE's copy and the row's reading give the same answer, but that the copy may run out of
+    pages first (FAILED) and refuses a huge leaf whose span leaves NC beyond the guest's pages
+    (`_huge_leaf_leaves_nc`); a copy that succeeds translates each guest page to a fresh page
+    recorded as the copy of the NC page the row maps it to, or leaves it unmapped as the row
+    does; with the free run of the largest tree, the copy fails only where the row does."""
+    code, pages = hv_tables.read_vm((root, v, rwx, ppn))
+    # ACE's answer with room enough: the row's, but for a huge leaf the row accepts (nothing is
+    # read after it) and ACE refuses for its span.
+    ace = code + keep(abi.INVALID_ADDRESS - code, _huge_leaf_leaves_nc(root, v, rwx, ppn) & (code == abi.SUCCESS))
+    ok = out.error == abi.SUCCESS
+    same_answer = implies(out.error != abi.FAILED, out.error == ace) & implies(capacity == BRIDGE_FREE, out.error == ace)
+    if not (same_answer & implies(ok, out.used <= capacity)):
+        return False
+    if not ok:
+        return True
+    for g in range(G):
+        outcome, found = pagetable.walk(out.tables, out.root, PT_LEVELS, g)
+        mapped = pages[g] != abi.VM_UNMAPPED
+        fresh = (NC <= found) & (found < NC + out.used) & (read_at(out.origin, found - NC) == pages[g])
+        if not ((outcome == MAPPED) == mapped) & implies(mapped, fresh):
+            return False
+    return True
+
+
+@obligation(Layers.RISCV, "pt_promote_copy", Kind.SIMULATION, levels=BRIDGE_LEVELS)
+@icontract.require(lambda root, v, rwx, ppn, capacity: _only_guest_entries(root, v, rwx, ppn) & (0 <= capacity) & (capacity <= BRIDGE_FREE))
+@icontract.ensure(lambda root, v, rwx, ppn, capacity, result: _copy_as_read(root, v, rwx, ppn, capacity, result),
+                  "ACE's whole-tree copy answers the row's code (or FAILED, out of pages first) and translates each guest page as the row maps it")
+def promote_reading_is_the_copy(root: int, v: HvFlags, rwx: HvFlags, ppn: HvInts, capacity: int) -> pagetable.Copy:
+    """On hypervisor tables with no entry beyond those the model's guest pages use, PROMOTE's reading in the row (`hv_tables.read_vm`) is ACE's whole-tree copy (`pagetable.copy_tables`) of the same entries held in NC pages: the same code, but that the copy, which takes pages as it reads, may answer FAILED first (ACE's error precedence); a copy that succeeds maps each guest page to a fresh page recorded as the copy of the NC page the row gives, and leaves the row's unmapped pages unmapped; with room for the largest such tree the two answers are equal."""
+    tables = tree_of(root, v, rwx, ppn)
+    return pagetable.copy_tables(tables, (0,) * (NC + BRIDGE_FREE), NC, root, PT_LEVELS, NC, capacity)
