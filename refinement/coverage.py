@@ -13,14 +13,15 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
      "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
      "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm",),
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_promote_copy"),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
      "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc with the NACL area's registers, a0 = 0 and a1 = the device tree's address, all measured; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
      "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
-     "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED); "
-     "a huge leaf copied as 4 KiB pages; a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
+     "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED; "
+     "pt_promote_copy: ACE's whole-tree copy answers the row's code or that FAILED, and maps the same pages); "
+     "a huge leaf copied as 4 KiB pages, its guest pages checked in NC (ACE: its whole span); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),
      "the answer to the last exit, then the entry, as one step"),

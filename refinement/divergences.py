@@ -30,18 +30,23 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
     ("PROMOTE: copying the hypervisor's tables", OPEN,
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
      "ACE's decoding of V and R/W/X (riscv/hv_entry/encoding: every flag byte), a pointer's address checked before its level, PageTableCorrupted for a pointer "
-     "at the last level, a huge leaf's pages all in NC), over the entries the model's guest pages use (entry 0 "
+     "at the last level, a huge leaf's guest pages in NC), over the entries the model's guest pages use (entry 0 "
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
      "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction), itself the whole-tree "
      "walk of those entries held in NC pages (pt_hv_reading, at any depth the tables fit); it reads every "
-     "entry before it takes a page (see error precedence). Differences kept: the CVM's tables are always `levels` pages "
+     "entry before it takes a page (see error precedence). On tables with no other entry, ACE's whole-tree copy "
+     "of them answers the row's code but where it runs out of pages first (FAILED) or refuses a huge leaf whose "
+     "span leaves NC beyond the guest's pages (ACE checks the whole span, the row the guest's G pages; at the "
+     "bridge's width this arises from 3 levels on), and a copy that succeeds maps each guest page to a fresh "
+     "copy of the page the row maps (pt_promote_copy, stated at 2 and 3 levels: a tree G entries wide does not "
+     "finish deeper). Differences kept: the CVM's tables are always `levels` pages "
      "(a chain, a 4 KiB root where ACE's is 16 KiB, one per table of the hypervisor's), and a huge leaf is "
      "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf. ACE's "
      "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row needs the CVMs' tables as general "
      "trees (issue 17)",
-     ("promote_to_tvm", "hv_entry", "pt_hv_reading", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk",
+     ("promote_to_tvm", "hv_entry", "pt_hv_reading", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk",
       "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
@@ -64,7 +69,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page. ACE takes pages "
      "as it reads the hypervisor's tables, so with a bad entry after a page it could not get it answers FAILED; "
      "the model reads every entry before it takes a page and answers the entry's code (the codes and their order "
-     "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation)", ("promote_to_tvm",)),
+     "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation; ACE's whole-tree copy of the "
+     "same entries answers the row's code or FAILED, and the entry's code given room for the largest tree: "
+     "riscv/pt_promote_copy/simulation)", ("promote_to_tvm", "pt_promote_copy")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

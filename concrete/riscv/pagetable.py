@@ -9,9 +9,12 @@ the model; RISC-V has 512). A root spans ROOT_PAGES consecutive pages, so its en
 slots of pages p .. p + ROOT_PAGES - 1 in order. Levels are ACE's: the root is level `levels`,
 a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consecutive pages.
 
-Not yet run by any step: the PROMOTE row still receives the guest pages decoded (`src`). The
-per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
-whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
+Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
+(`hv_tables.read_vm`), and `riscv/pt_promote_copy/simulation` proves that reading the same as this
+copy of a tree holding just those entries, but for running out of pages first and a huge leaf's
+span. The per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and
+width, the whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2
+to 4.
 """
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ the entry's span (`offset`). So each lemma holds for Sv48x4's 4 levels, Sv57x4's
 table width at once. The whole copy (`pt_copy`) is proven at `levels` (2 by default, 2 to 5),
 from tables of `pt_width(levels)` entries per page in the NC pages, into a free run of up to
 PT_FREE C pages.
-Not yet run by any step: the PROMOTE row still receives the guest pages decoded. The tables are
+Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
+(`hv_tables.read_vm`); `pt_promote_copy` compares that reading with this copy. The tables are
 entries of NC pages only, so a table read from C cannot be expressed: that the copy never reads
 one rests on its checks (the per-level lemma for pointers, a test for a root spanning into C).
 """
