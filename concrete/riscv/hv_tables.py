@@ -14,8 +14,9 @@ is entry 0 of the table at level LEVELS - j, entry CHAIN + g the last table's en
 (`pagetable.walk_level`), and is the PROMOTE row's input abstraction to the canonical layer
 (`refinement/transitions.py`), so `riscv->canonical/promote_to_tvm/simulation` proves the two
 agree on every table the hypervisor can write. A leaf above the last level (a huge page) maps
-guest page g to its page + g; the model copies the G pages its guest has, as 4 KiB leaves under
-its own tables, where ACE copies the leaf's whole span and keeps it one leaf.
+guest page g to its page + g, and its whole span (`leaf_span`, at the model's table width) must
+lie in NC, as ACE checks; the model copies the G pages its guest has, as 4 KiB leaves under its
+own tables, where ACE copies the leaf's whole span and keeps it one leaf.
 """
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED,
 
 CHAIN = LEVELS - 1
 ENTRIES = CHAIN + G   # the entries PROMOTE reads: one per table above the last, then G leaves
+# Entries per table below the root as the model reads them: the guest's G pages fill the last
+# table's first G, so G is the narrowest width they fit (RISC-V has 512). A leaf at level l maps
+# WIDTH^(l-1) pages, all of which ACE copies, so all of which must lie in NC.
+WIDTH = G
+
+
+def leaf_span(j: int) -> int:
+    """Pages a leaf in entry j of the chain maps (the table at level LEVELS - j)."""
+    return pagetable.span_of(LEVELS - j, WIDTH)
 
 Vm = Tuple[int, Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]   # (root, V, any of RWX, PPN)
 
@@ -57,9 +67,9 @@ def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...]]:
     going, huge, huge_ppn = code == abi.SUCCESS, False, 0
     for j in range(CHAIN):
         kind = ace_kind(v[j], rwx[j])
-        err, _ = pagetable.copy_entry(kind, ppn[j], False, G, NC)
+        err, need = pagetable.copy_entry(kind, ppn[j], False, leaf_span(j), NC)
         leaf = (kind == LEAF) & (err == abi.SUCCESS)
-        err = err + keep(abi.INVALID_ADDRESS, leaf & lnot(pagetable.leaf_in_nc(ppn[j], G, NC)))
+        err = err + keep(abi.INVALID_ADDRESS, leaf & lnot(pagetable.leaf_in_nc(ppn[j], need, NC)))
         code = code + keep(err, going)
         here = going & leaf & (err == abi.SUCCESS)
         huge, huge_ppn = huge | here, huge_ppn + keep(ppn[j], here)
@@ -78,7 +88,7 @@ def vm_of(vm: Vm) -> Tuple[int, ...]:
     """The VM the tables describe, guest page by guest page: the walk of g from the root
     (`walk_level` at each level), giving the NC page it reaches, `abi.VM_UNMAPPED`, or
     `abi.VM_MALFORMED` (a pointer at the last level); NC, a page outside NC, for a walk that
-    leaves NC (the root, a pointer or the page it finds)."""
+    leaves NC (the root, a pointer, the page it finds, or the span of the huge leaf it finds)."""
     root, v, rwx, ppn = vm
     # Said page by page, apart from read_vm's `root_outside`: a check both readings shared
     # would make the simulation obligation blind to it (every mutant of it survived).
@@ -93,7 +103,10 @@ def vm_of(vm: Vm) -> Tuple[int, ...]:
             # Where an entry leads must lie in NC, a pointer's at the last level too: ACE checks
             # the address before the level (`NonConfidentialMemoryAddress::new`, then `lower()`).
             leads = keep(ppn[i], step == CORRUPT) + keep(page, step != CORRUPT)
-            outside = outside | (live & (step != UNMAPPED) & ((leads < 0) | (leads >= NC)))
+            # A huge leaf maps its whole span, the pages past the guest's too: the VM the tables
+            # describe then reaches past NC if its last page does.
+            past = keep(ppn[i] + leaf_span(level) - 1, (step == MAPPED) & (level < CHAIN))
+            outside = outside | (live & (step != UNMAPPED) & ((leads < 0) | (leads >= NC) | (past >= NC)))
             outcome, found, done = outcome + keep(step - outcome, live), found + keep(page - found, live), done | (step != DESCEND)
         out.append(keep(NC, outside) + keep(found, lnot(outside) & (outcome == MAPPED))
                    + keep(abi.VM_MALFORMED, lnot(outside) & (outcome == CORRUPT))

@@ -288,7 +288,7 @@ def copy_translates(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int) -> 
 # entry 0 of each table above the last, the last table's first G. Placed in NC pages as a tree
 # `BRIDGE_WIDTH` entries wide, guest pages 0..G-1 all lie under the root's entry 0, as under
 # RISC-V's 512, so the whole-tree walk (`pagetable.walk`) reads exactly those entries.
-BRIDGE_WIDTH = G
+BRIDGE_WIDTH = hv_tables.WIDTH
 HvFlags, HvInts = bools(hv_tables.ENTRIES), ints(hv_tables.ENTRIES)
 
 
@@ -332,8 +332,12 @@ def _realizable(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tupl
     """Tables that memory can hold apart: the 16 KiB root in NC, each lower table on an NC page
     of its own (a page of the root's span serves: the root's entries there are not the guest
     pages' entry 0), and every entry's address in NC (where ACE checks an address before
-    anything else, the walk in memory and the reading agree by construction)."""
-    return (0 <= root) & (root + ROOT_PAGES <= NC) & _tables_apart(root, v, rwx, ppn) & all_of((0 <= p) & (p < NC) for p in ppn)
+    anything else, the walk in memory and the reading agree by construction), a huge leaf's whole
+    span too (the walk sees the guest's pages of it; the rest is `pt_promote_copy`'s)."""
+    spans = all_of(implies(hv_tables.ace_kind(v[j], rwx[j]) == LEAF, ppn[j] + hv_tables.leaf_span(j) <= NC)
+                   for j in range(hv_tables.CHAIN))
+    return (0 <= root) & (root + ROOT_PAGES <= NC) & _tables_apart(root, v, rwx, ppn) \
+        & all_of((0 <= p) & (p < NC) for p in ppn) & spans
 
 
 def _reads_as_walked(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
@@ -382,31 +386,15 @@ def _only_guest_entries(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], p
         & all_of(implies(held[j], (pages[j] < root) | (pages[j] >= root + ROOT_PAGES)) for j in range(1, len(pages)))
 
 
-def _huge_leaf_leaves_nc(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
-    """A huge leaf the copy reaches whose guest pages lie in NC but whose whole span does not.
-    The row checks the G pages its guest has; ACE checks the leaf's span, W^(level-1) pages,
-    which here is more than G from 3 levels on (never at 2: the span of a level-2 leaf is G)."""
-    held, wide = _held(v, rwx), False
-    for j in range(hv_tables.CHAIN):
-        span = pagetable.span_of(PT_LEVELS - j, BRIDGE_WIDTH)
-        leaf = held[j] & (hv_tables.ace_kind(v[j], rwx[j]) == LEAF) & pagetable.leaf_in_nc(ppn[j], G, NC)
-        wide = wide | (leaf & lnot(pagetable.leaf_in_nc(ppn[j], span, NC)))
-    return wide
-
-
 def _copy_as_read(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...], capacity: int,
                   out: pagetable.Copy) -> bool:
     """ACE's copy and the row's reading give the same answer, but that the copy may run out of
-    pages first (FAILED) and refuses a huge leaf whose span leaves NC beyond the guest's pages
-    (`_huge_leaf_leaves_nc`); a copy that succeeds translates each guest page to a fresh page
+    pages first (FAILED); a copy that succeeds translates each guest page to a fresh page
     recorded as the copy of the NC page the row maps it to, or leaves it unmapped as the row
     does; with the free run of the largest tree, the copy fails only where the row does."""
     code, pages = hv_tables.read_vm((root, v, rwx, ppn))
-    # ACE's answer with room enough: the row's, but for a huge leaf the row accepts (nothing is
-    # read after it) and ACE refuses for its span.
-    ace = code + keep(abi.INVALID_ADDRESS - code, _huge_leaf_leaves_nc(root, v, rwx, ppn) & (code == abi.SUCCESS))
     ok = out.error == abi.SUCCESS
-    same_answer = implies(out.error != abi.FAILED, out.error == ace) & implies(capacity == BRIDGE_FREE, out.error == ace)
+    same_answer = implies(out.error != abi.FAILED, out.error == code) & implies(capacity == BRIDGE_FREE, out.error == code)
     if not (same_answer & implies(ok, out.used <= capacity)):
         return False
     if not ok:
