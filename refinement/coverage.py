@@ -20,7 +20,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
      "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED; "
-     "pt_promote_copy: ACE's whole-tree copy answers the row's code or that FAILED, and maps the same pages); "
+     "pt_promote_copy: ACE's whole-tree copy answers the row's code, that FAILED, or an error off the guest's path, and maps the same pages); "
      "a huge leaf copied as 4 KiB pages, its whole span checked in NC at the model's width of G entries (ACE: 512); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),

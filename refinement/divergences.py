@@ -34,10 +34,11 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
      "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction), itself the whole-tree "
      "walk of those entries held in NC pages (pt_hv_reading, at any depth the tables fit); it reads every "
-     "entry before it takes a page (see error precedence). On tables with no other entry, ACE's whole-tree copy "
-     "of them answers the row's code but where it runs out of pages first (FAILED), and a copy that succeeds "
-     "maps each guest page to a fresh copy of the page the row maps (pt_promote_copy, stated at 2 and 3 levels: "
-     "a tree G entries wide does not finish deeper). Differences kept: ACE's tables are 512 entries wide, so a "
+     "entry before it takes a page (see error precedence). On any tables the NC pages hold, ACE's whole-tree copy "
+     "answers the row's code but where it runs out of pages first (FAILED) or, where the row succeeds, fails on an "
+     "entry off the guest's path, which the row does not read; a copy that succeeds maps each guest page to a "
+     "fresh copy of the page the row maps (pt_promote_copy, stated at 2 levels). Differences kept: entries no guest page uses are not read (ACE's "
+     "copy refuses a bad one and takes pages for the others); ACE's tables are 512 entries wide, so a "
      "huge leaf's span is 512^(l-1) pages where the model's is G^(l-1); the CVM's tables are always `levels` pages "
      "(a chain, a 4 KiB root where ACE's is 16 KiB, one per table of the hypervisor's), and a huge leaf is "
      "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf. ACE's "
@@ -69,8 +70,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "as it reads the hypervisor's tables, so with a bad entry after a page it could not get it answers FAILED; "
      "the model reads every entry before it takes a page and answers the entry's code (the codes and their order "
      "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation; ACE's whole-tree copy of the "
-     "same entries answers the row's code or FAILED, and the entry's code given room for the largest tree: "
-     "riscv/pt_promote_copy/simulation)", ("promote_to_tvm", "pt_promote_copy")),
+     "same tables answers the row's code or FAILED (or fails on an entry the row does not read), and the entry's "
+     "code given room for the largest tree: riscv/pt_promote_copy/simulation)", ("promote_to_tvm", "pt_promote_copy")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

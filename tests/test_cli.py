@@ -174,7 +174,7 @@ def test_refine_prove_names_its_longest_runs_and_says_nothing_for_a_few(result_o
 
 
 def test_an_obligation_not_stated_at_the_depth_asked_for_is_named_and_left_out(tmp_path):
-    """`riscv/pt_promote_copy/simulation` is stated at 2 and 3 levels: at Sv48x4's 4 the run
+    """`riscv/pt_promote_copy/simulation` is stated at 2 levels: at Sv48x4's 4 the run
     leaves it out, says so, and the reports list it rather than dropping it silently."""
     js, md = tmp_path / "r.json", tmp_path / "r.md"
     proc = refine("prove", "--levels", "4", "--c-pages", "10", "--no-cache", "--only", "riscv/pt_promote_copy/*",

@@ -89,24 +89,40 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
     assert sum(o != 0 for o in s.owner) == LEVELS + 2, "its tables and two data pages"
 
 
-def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_before_the_rows_code():
-    """ACE's error precedence (`riscv/pt_promote_copy/simulation`): the copy takes pages as it
-    reads, so with room for the root and the table but not the first leaf it answers FAILED
-    where the row, reading every entry first, names the bad entry after it; given the free run
-    of the largest tree, both answer the entry's code, and on good tables both map the same pages."""
-    from refinement.obligations.pagetable import BRIDGE_FREE, promote_reading_is_the_copy, tree_of
-    from concrete.riscv import pagetable
+def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail_off_the_guests_path():
+    """`riscv/pt_promote_copy/simulation` on chosen tables: the 16 KiB root on NC pages 0..3, its
+    entry 0 a pointer to page 4, whose first G entries are the guest's leaves. ACE's copy takes
+    pages as it reads, so with room for the root and the table but no leaf it answers FAILED where
+    the row names the bad entry; with room it answers the entry's code; on good tables both map
+    the same pages; an entry the row does not read (root entry 1) fails only ACE's copy."""
     import pytest
+    from concrete.riscv import pagetable
+    from refinement.obligations.pagetable import BRIDGE_FREE, BRIDGE_WIDTH, path_entries, promote_reading_is_the_copy
     if LEVELS != 2 or NC < 5:
         pytest.skip("the tables below are laid out for 2 levels and a fifth NC page")
-    room = hv_tables.ROOT_PAGES + CHAIN   # the 16 KiB root and the last table, no leaf
-    good = (0, (True,) * CHAIN + (True,) * G, (False,) * CHAIN + (True,) * G, (4,) * CHAIN + tuple(range(1, G + 1)))
-    bad = with_entry(good, CHAIN + 1, True, True, NC)                  # guest page 1's leaf outside NC
-    assert read_vm(bad)[0] == abi.INVALID_ADDRESS
-    assert promote_reading_is_the_copy(*bad, room).error == abi.FAILED
-    assert promote_reading_is_the_copy(*bad, BRIDGE_FREE).error == abi.INVALID_ADDRESS
+    kinds, ppns = [0] * (NC * BRIDGE_WIDTH), [0] * (NC * BRIDGE_WIDTH)
+    kinds[0], ppns[0] = pagetable.POINTER, 4
+    for g in range(G):
+        kinds[4 * BRIDGE_WIDTH + g], ppns[4 * BRIDGE_WIDTH + g] = pagetable.LEAF, 1 + g
+
+    def tables(at=None, kind=None, ppn=None):
+        k, p = list(kinds), list(ppns)
+        if at is not None:
+            k[at], p[at] = kind, ppn
+        return tuple(k), tuple(p), 0
+
+    good = tables()
     copy = promote_reading_is_the_copy(*good, BRIDGE_FREE)
-    assert copy.error == abi.SUCCESS and read_vm(good)[0] == abi.SUCCESS
+    code, pages = read_vm(path_entries(*good))
+    assert copy.error == code == abi.SUCCESS and pages == tuple(1 + g for g in range(G))
     for g in range(G):
         outcome, page = pagetable.walk(copy.tables, copy.root, LEVELS, g)
-        assert outcome == pagetable.MAPPED and copy.origin[page - NC] == read_vm(good)[1][g] == tree_of(*good).entry(4, g)[1]
+        assert outcome == pagetable.MAPPED and copy.origin[page - NC] == pages[g]
+    bad = tables(4 * BRIDGE_WIDTH + 1, pagetable.LEAF, NC)           # guest page 1's leaf outside NC
+    assert read_vm(path_entries(*bad))[0] == abi.INVALID_ADDRESS
+    room = hv_tables.ROOT_PAGES + CHAIN                               # the root and the last table, no leaf
+    assert promote_reading_is_the_copy(*bad, room).error == abi.FAILED
+    assert promote_reading_is_the_copy(*bad, BRIDGE_FREE).error == abi.INVALID_ADDRESS
+    off = tables(1, pagetable.LEAF, NC)                               # root entry 1: no guest page's
+    assert read_vm(path_entries(*off))[0] == abi.SUCCESS
+    assert promote_reading_is_the_copy(*off, BRIDGE_FREE).error == abi.INVALID_ADDRESS

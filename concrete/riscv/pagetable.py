@@ -11,8 +11,8 @@ a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consec
 
 Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
 (`hv_tables.read_vm`), and `riscv/pt_promote_copy/simulation` proves that reading the same as this
-copy of a tree holding just those entries, but for running out of pages first and a huge leaf's
-span. The per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and
+copy of any tables in NC, but for running out of pages first and failing on entries the row does
+not read. The per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and
 width, the whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2
 to 4.
 """
