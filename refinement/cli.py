@@ -56,14 +56,15 @@ def _select(patterns: Optional[List[str]]):
 
 
 def _stated(chosen, sizes):
-    """The selected obligations stated at these sizes; the others are named, not run."""
+    """The selected obligations stated at these sizes, and the ids of the others, which are
+    named, not run."""
     left_out = [ob.id for ob in chosen if not ob.stated_at(sizes)]
     if left_out:
         console.print(f"not stated at {sizes.levels} table levels, left out: {', '.join(left_out)}", highlight=False)
     stated = [ob for ob in chosen if ob.stated_at(sizes)]
     if not stated:
         raise UsageProblem(f"no selected obligation is stated at {sizes.levels} table levels")
-    return stated
+    return stated, left_out
 
 
 def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=None, phys_harts=None,
@@ -197,7 +198,7 @@ def watch_cmd(
         from refinement.watch import Watcher
         import refinement
         sizes = _sizes(None, None, None, None, None, None)
-        chosen = _stated(_select(only), sizes)
+        chosen, _ = _stated(_select(only), sizes)
         root = Path(refinement.__file__).resolve().parent.parent
         watcher = Watcher(root, chosen, CheckOptions(sizes=sizes, timeout=timeout), jobs,
                           say=_say_now)
@@ -430,8 +431,7 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     from refinement.results import all_proven
 
     options = CheckOptions(sizes=sizes, timeout=timeout, faults=faults)
-    not_stated = [ob.id for ob in chosen if not ob.stated_at(sizes)]
-    chosen = _stated(chosen, sizes)
+    chosen, not_stated = _stated(chosen, sizes)
     done = []
     started = time.monotonic()
     console.print(f"proving {len(chosen)} obligations at {sizes.as_dict()} with {jobs} job(s)", highlight=False)
