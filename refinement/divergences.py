@@ -33,7 +33,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "at the last level, a huge leaf's whole span in NC, the tables read G entries wide), over the entries the model's guest pages use (entry 0 "
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
      "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction), itself the whole-tree "
-     "walk of those entries held in NC pages (pt_hv_reading, at any depth the tables fit); it reads every "
+     "walk of any tables in NC pages holding those entries (pt_hv_reading, at any depth); it reads every "
      "entry before it takes a page (see error precedence). On any tables the NC pages hold, ACE's whole-tree copy "
      "answers the row's code but where it runs out of pages first (FAILED) or, where the row succeeds, fails on an "
      "entry off the guest's path, which the row does not read; a copy that succeeds maps each guest page to a "

@@ -23,7 +23,7 @@ import icontract
 from abstract import abi
 from abstract.config import G, NC, SIZES
 from abstract.logic import all_of, implies, keep, lnot, read_at, same
-from abstract.shapes import bools, ints
+from abstract.shapes import ints
 from concrete.riscv import hv_tables, pagetable
 from concrete.riscv.gstage import PTE_R, PTE_V, PTE_W, PTE_X
 from concrete.riscv.pagetable import CORRUPT, DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, ROOT_PAGES, UNMAPPED
@@ -285,97 +285,11 @@ def copy_translates(kinds: SrcInts, ppns: SrcInts, mem: PtMemory, root: int) -> 
 
 
 # PROMOTE's row reads the hypervisor's tables as the entries its guest pages use (`hv_tables`):
-# entry 0 of each table above the last, the last table's first G. Placed in NC pages as a tree
+# entry 0 of each table above the last, the last table's first G. Held in NC pages as tables
 # `BRIDGE_WIDTH` entries wide, guest pages 0..G-1 all lie under the root's entry 0, as under
 # RISC-V's 512, so the whole-tree walk (`pagetable.walk`) reads exactly those entries.
 BRIDGE_WIDTH = hv_tables.WIDTH
-HvFlags, HvInts = bools(hv_tables.ENTRIES), ints(hv_tables.ENTRIES)
-
-
-def _table_pages(root: int, ppn: Tuple[int, ...]) -> Tuple[int, ...]:
-    """The page of each table PROMOTE reads, the root's first: the pointer above names the next."""
-    return (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
-
-
-def _held(v: Tuple[bool, ...], rwx: Tuple[bool, ...]) -> Tuple[bool, ...]:
-    """Which of PROMOTE's tables are in memory, the root's first: a table below is there only
-    if every entry above it on the way is a pointer (a leaf's page holds data, not a table)."""
-    held = [True]
-    for j in range(hv_tables.CHAIN):
-        held.append(held[-1] & (hv_tables.ace_kind(v[j], rwx[j]) == POINTER))
-    return tuple(held)
-
-
-def _tables_apart(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
-    """The tables in memory are on pages of their own."""
-    pages, held = _table_pages(root, ppn), _held(v, rwx)
-    return all_of(implies(held[b], pages[a] != pages[b]) for a in range(len(pages)) for b in range(a + 1, len(pages)))
-
-
-def tree_of(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> pagetable.Tables:
-    """The NC pages holding PROMOTE's entries: the table at level `levels - j` on the root's page
-    (j = 0) or on the page the pointer above it names, entry 0 of each, the last table's first G;
-    every other entry not mapped, and nothing below a leaf."""
-    chain, pages, held = hv_tables.CHAIN, _table_pages(root, ppn), _held(v, rwx)
-    placed = [(pages[j], 0, j, held[j]) for j in range(chain)] + [(pages[chain], g, chain + g, held[chain]) for g in range(G)]
-    kind, where = [0] * (NC * BRIDGE_WIDTH), [0] * (NC * BRIDGE_WIDTH)
-    for page in range(NC):
-        for slot in range(BRIDGE_WIDTH):
-            for on, at, i, there in placed:
-                hit = there & (on == page) & (at == slot)
-                kind[page * BRIDGE_WIDTH + slot] += keep(hv_tables.ace_kind(v[i], rwx[i]), hit)
-                where[page * BRIDGE_WIDTH + slot] += keep(ppn[i], hit)
-    return pagetable.Tables(tuple(kind), tuple(where), BRIDGE_WIDTH)
-
-
-def _realizable(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...]) -> bool:
-    """Tables that memory can hold apart: the 16 KiB root in NC, each lower table on an NC page
-    of its own (a page of the root's span serves: the root's entries there are not the guest
-    pages' entry 0), and every entry's address in NC (where ACE checks an address before
-    anything else, the walk in memory and the reading agree by construction), a huge leaf's whole
-    span too (the walk sees the guest's pages of it; the rest is `pt_promote_copy`'s)."""
-    spans = all_of(implies(hv_tables.ace_kind(v[j], rwx[j]) == LEAF, ppn[j] + hv_tables.leaf_span(j) <= NC)
-                   for j in range(hv_tables.CHAIN))
-    return (0 <= root) & (root + ROOT_PAGES <= NC) & _tables_apart(root, v, rwx, ppn) \
-        & all_of((0 <= p) & (p < NC) for p in ppn) & spans
-
-
-def _reads_as_walked(root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
-                     result: Tuple[int, ...]) -> bool:
-    """Each guest page reads as the whole-tree walk of `tree_of` finds it, in the VM's marks:
-    the page found, NC for a page past NC (a huge leaf's), VM_MALFORMED, VM_UNMAPPED."""
-    tables = tree_of(root, v, rwx, ppn)
-    agree = True
-    for g in range(G):
-        outcome, page = pagetable.walk(tables, root, PT_LEVELS, g)
-        walked = keep(page + keep(NC - page, page >= NC), outcome == MAPPED) \
-            + keep(abi.VM_MALFORMED, outcome == CORRUPT) + keep(abi.VM_UNMAPPED, outcome == UNMAPPED)
-        agree = agree & (result[g] == walked)
-    return agree
-
-
-@obligation(Layers.RISCV, "pt_hv_reading", Kind.SIMULATION)
-@icontract.require(lambda root, v, rwx, ppn: _realizable(root, v, rwx, ppn))
-@icontract.ensure(lambda root, v, rwx, ppn, result: _reads_as_walked(root, v, rwx, ppn, result),
-                  "each guest page reads as the whole-tree walk of the tables in memory finds it (NC for a leaf's page outside NC)")
-def hv_reading_walks(root: int, v: HvFlags, rwx: HvFlags, ppn: HvInts) -> Tuple[int, ...]:
-    """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, the row's lift, which the monitor's reading is proven equal to) is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of the same entries held in NC pages, for every table that memory can hold apart: the reading's depth, its digits and its decoding are the walk's."""
-    return hv_tables.vm_of((root, v, rwx, ppn))
-
-
-# PROMOTE's row reads the entries its guest pages use and takes its own pages (`hv_tables.read_vm`);
-# ACE runs the whole-tree copy (`pagetable.copy_tables`). The two are compared on any tables the
-# NC pages hold, BRIDGE_WIDTH entries wide, the row reading the entries along the guest's path.
 BridgeInts = ints(NC * BRIDGE_WIDTH)
-# A free run big enough for the largest tree with no entry off that path: the 16 KiB root, a
-# table per level below, and G leaves or one huge leaf's span.
-BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CHAIN)
-# Stated at 2 levels, the default, only: at 3 it is proven in about 80 s (45 s at the second
-# configuration), too close to the per-obligation limit on CI's machine, and at Sv48x4's 4 the
-# tree G wide unrolls to 637 steps; from 3 levels on NC's pages cannot hold a 16 KiB root and
-# two tables beside it, so such copies succeed there only through a huge leaf. Depth is
-# `pt_hv_reading`'s (the row against the walk) and `pt_copy`'s (the copy against the walk).
-BRIDGE_LEVELS = (2,)
 
 
 def path_entries(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> hv_tables.Vm:
@@ -390,6 +304,67 @@ def path_entries(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> hv
         ppn.append(p)
         page = p if i < hv_tables.CHAIN else page
     return root, tuple(v), tuple(rwx), tuple(ppn)
+
+
+def _table_pages(root: int, ppn: Tuple[int, ...]) -> Tuple[int, ...]:
+    """The page of each table PROMOTE reads, the root's first: the pointer above names the next."""
+    return (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
+
+
+def _held(v: Tuple[bool, ...], rwx: Tuple[bool, ...]) -> Tuple[bool, ...]:
+    """Which of PROMOTE's tables are reached, the root's first: a table below is reached only if
+    every entry above it on the way is a pointer (a leaf's page holds data, not a table)."""
+    held = [True]
+    for j in range(hv_tables.CHAIN):
+        held.append(held[-1] & (hv_tables.ace_kind(v[j], rwx[j]) == POINTER))
+    return tuple(held)
+
+
+def _in_nc(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> bool:
+    """Tables whose addresses all lie in NC: the 16 KiB root, every entry's, and the whole span of
+    a huge leaf on the guest's path (where ACE checks an address before anything else, the walk
+    and the reading agree by construction; the walk sees only the guest's pages of a span, the
+    rest is `pt_promote_copy`'s)."""
+    _, v, rwx, ppn = path_entries(kinds, ppns, root)
+    held = _held(v, rwx)
+    spans = all_of(implies(held[j] & (hv_tables.ace_kind(v[j], rwx[j]) == LEAF), ppn[j] + hv_tables.leaf_span(j) <= NC)
+                   for j in range(hv_tables.CHAIN))
+    return (0 <= root) & (root + ROOT_PAGES <= NC) & all_of((0 <= p) & (p < NC) for p in ppns) & spans
+
+
+def _reads_as_walked(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, result: Tuple[int, ...]) -> bool:
+    """Each guest page reads as the whole-tree walk of the tables finds it, in the VM's marks:
+    the page found, VM_MALFORMED, VM_UNMAPPED."""
+    tables, agree = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), True
+    for g in range(G):
+        outcome, page = pagetable.walk(tables, root, PT_LEVELS, g)
+        walked = keep(page, outcome == MAPPED) + keep(abi.VM_MALFORMED, outcome == CORRUPT) \
+            + keep(abi.VM_UNMAPPED, outcome == UNMAPPED)
+        agree = agree & (result[g] == walked)
+    return agree
+
+
+@obligation(Layers.RISCV, "pt_hv_reading", Kind.SIMULATION)
+@icontract.require(lambda kinds, ppns, root: _decoded(kinds) & _in_nc(kinds, ppns, root))
+@icontract.ensure(lambda kinds, ppns, root, result: _reads_as_walked(kinds, ppns, root, result),
+                  "each guest page reads as the whole-tree walk of the tables in memory finds it")
+def hv_reading_walks(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, ...]:
+    """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, the row's lift, which the monitor's reading is proven equal to), of the entries along the guest's path in any tables the NC pages hold (cyclic, overlapping the root, a table on a leaf's page), is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of those tables, wherever their addresses lie in NC: the reading's depth, its digits and its decoding are the walk's."""
+    return hv_tables.vm_of(path_entries(kinds, ppns, root))
+
+
+# PROMOTE's row reads the entries its guest pages use and takes its own pages (`hv_tables.read_vm`);
+# ACE runs the whole-tree copy (`pagetable.copy_tables`). The two are compared on any tables the
+# NC pages hold, BRIDGE_WIDTH entries wide, the row reading the entries along the guest's path.
+# A free run big enough for the largest tree with no entry off that path: the 16 KiB root, a
+# table per level below, and G leaves or one huge leaf's span.
+BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CHAIN)
+# Stated at 2 levels, the default, only: at 3 it is proven in about 80 s (45 s at the second
+# configuration), too close to the per-obligation limit on CI's machine, and at Sv48x4's 4 the
+# tree G wide unrolls to 637 steps; from 3 levels on NC's pages cannot hold a 16 KiB root and
+# two tables beside it, so such copies succeed there only through a huge leaf. Depth is
+# `pt_hv_reading`'s (the row against the walk) and `pt_copy`'s (the copy against the walk).
+BRIDGE_LEVELS = (2,)
 
 
 def _off_path(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> bool:
