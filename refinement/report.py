@@ -63,8 +63,11 @@ ASSUMPTIONS = (
     "PROMOTE_TO_TVM on the RISC-V machine reads the hypervisor's G-stage tables as inputs of the step "
     "(a page's contents are one abstract value, so a table is not stored in one): its root and the "
     "entries a walk of the model's guest pages reads, with hgatp's MODE and root given rather than read "
-    "from its hgatp CSR. Above RISC-V the VM is its map, one NC page (or none) per guest page; the "
-    "abstraction is the walk of each guest page (`hv_tables.vm_of`).",
+    "from its hgatp CSR. The hypervisor's tables are read as G entries wide below the root (RISC-V: "
+    "512), so a huge leaf at level l spans G^(l-1) pages, all of which must lie in NC. Above RISC-V the "
+    "VM is its map, one NC page (or none) per guest page; the abstraction is the walk of each guest "
+    "page (`hv_tables.vm_of`). ACE's whole-tree copy of the hypervisor's tables is proven apart and "
+    "against this reading (`pt_promote_copy`, at 2 levels), not run by the step.",
     "Only the CVMs' G-stage tables are in the RISC-V state: a hart's walk from any other root (the "
     "hypervisor's own tables) finds no leaf.",
     "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "

@@ -148,6 +148,26 @@ def address_digits(g: int, levels: int, width: int) -> Tuple[int, ...]:
     return tuple(digits) + (g,)
 
 
+def chain_entries() -> Iterator[Tuple[int]]:
+    """The finite domain of the entries above the last level that PROMOTE's row reads."""
+    return ((j,) for j in range(hv_tables.CHAIN))
+
+
+def pages_under(j: int) -> int:
+    """Guest pages whose address puts them under entry 0 of the table at level `levels - j` and
+    of every table above it (each of their digits from that level up is 0), counted over every
+    address a tree of the model's width translates below the root's first `width` entries."""
+    level, w = PT_LEVELS - j, hv_tables.WIDTH
+    return sum(all(d == 0 for d in address_digits(g, PT_LEVELS, w)[level - 1:]) for g in range(w ** PT_LEVELS))
+
+
+@obligation(Layers.RISCV, "pt_leaf_span", Kind.ENCODING, Method.ENUMERATION, domain="chain_entries")
+@icontract.ensure(lambda j, result: result == pages_under(j), "the pages under the entry, counted by their digits")
+def leaf_span_counts_the_pages_under_it(j: int) -> int:
+    """The span PROMOTE's row checks for a huge leaf in each entry it reads above the last level (`hv_tables.leaf_span`, which the monitor's reading and the row's lift share, so no simulation can see it) is the number of guest pages whose address lies under that entry, counted from the address's digits at the model's table width."""
+    return hv_tables.leaf_span(j)
+
+
 def walk_by_digits(t: WalkInput) -> Tuple[int, int]:
     """The walk written as the per-level step recursed on the address's digits: at each level
     the entry the digit selects (slot digit % W of page digit // W of the table), `walk_level`
