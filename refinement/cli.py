@@ -97,7 +97,10 @@ def list_cmd(only: Optional[List[str]] = typer.Option(None, "--only", help="Glob
     """Print every obligation id, one per line."""
     def body():
         for ob in _select(only):
-            out.print(f"{ob.id}\t{ob.method.value}\t{ob.statement}" if verbose else ob.id, highlight=False)
+            depth = f" (stated at {', '.join(map(str, ob.levels))} table levels only)" if ob.levels else ""
+            # One line per obligation, unwrapped and without markup: the output is read by scripts.
+            out.print(f"{ob.id}\t{ob.method.value}\t{ob.statement}{depth}" if verbose else ob.id, highlight=False,
+                      markup=False, soft_wrap=True)
     _guard(body)
 
 

@@ -185,5 +185,7 @@ def test_an_obligation_not_stated_at_the_depth_asked_for_is_named_and_left_out(t
     assert [o["id"] for o in data["obligations"]] == ["riscv/pmpcfg/encoding"]
     assert data["not_stated"] == ["riscv/pt_promote_copy/simulation"]
     assert "Not stated at these sizes" in md.read_text() and "`riscv/pt_promote_copy/simulation`" in md.read_text()
+    listed = refine("list", "--verbose", "--only", "riscv/pt_promote_copy/*")
+    assert listed.stdout.count("\n") == 1 and "(stated at 2 table levels only)" in listed.stdout, listed.stdout
     alone = refine("prove", "--levels", "4", "--c-pages", "10", "--only", "riscv/pt_promote_copy/*")
     assert alone.returncode == 2 and "no selected obligation is stated at 4 table levels" in alone.stderr
