@@ -126,3 +126,25 @@ def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail
     off = tables(1, pagetable.LEAF, NC)                               # root entry 1: no guest page's
     assert read_vm(path_entries(*off))[0] == abi.SUCCESS
     assert promote_reading_is_the_copy(*off, BRIDGE_FREE).error == abi.INVALID_ADDRESS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_copy_and_the_rows_reading_agree_on_random_tables_with_contracts_on(data):
+    """`riscv/pt_promote_copy/simulation` run as a contract-checked call on random tables in NC
+    (icontract checks its postcondition on every call, so a disagreement raises here)."""
+    import pytest
+    from typeguard import suppress_type_checks
+    from concrete.riscv import pagetable
+    from refinement.obligations.pagetable import BRIDGE_FREE, BRIDGE_LEVELS, BRIDGE_WIDTH, promote_reading_is_the_copy
+    if LEVELS not in BRIDGE_LEVELS:
+        pytest.skip("the comparison is stated at other depths")
+    n = NC * BRIDGE_WIDTH
+    kinds = data.draw(st.lists(st.sampled_from([pagetable.NOT_MAPPED, pagetable.POINTER, pagetable.LEAF]), min_size=n, max_size=n))
+    # Mostly addresses in NC and a root that fits, so that copies succeed; now and then not.
+    ppns = data.draw(st.lists(st.one_of(st.integers(0, NC - 1), st.integers(-1, NC + 1)), min_size=n, max_size=n))
+    root = data.draw(st.one_of(st.integers(0, NC - hv_tables.ROOT_PAGES), st.integers(-1, NC)))
+    capacity = data.draw(st.one_of(st.just(BRIDGE_FREE), st.integers(0, BRIDGE_FREE)))
+    with suppress_type_checks():   # the copy is branch-free: typeguard on each small call is slow
+        copy = promote_reading_is_the_copy(tuple(kinds), tuple(ppns), root, capacity)
+    assert copy.used <= capacity
