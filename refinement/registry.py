@@ -110,6 +110,15 @@ class Obligation:
 REGISTRY: Dict[str, Obligation] = {}
 
 
+def _check_levels(ob_id: str, levels: Optional[Tuple[int, ...]]) -> None:
+    """Depths an obligation is stated at must be ones a run can ask for: one stated only outside
+    them would never run, silently."""
+    from abstract.config import LIMITS
+    low, high = LIMITS["levels"]
+    if levels is not None and (not levels or any(not low <= d <= high for d in levels)):
+        raise ValueError(f"obligation {ob_id} is stated at table depths {levels}; a run asks for {low} to {high}")
+
+
 def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
                method: Method = Method.CROSSHAIR, domain: Optional[str] = None,
                witness: Optional[str] = None, transition: Optional[str] = None,
@@ -121,6 +130,7 @@ def obligation(layers: Layers, subject: "Operation | str", kind: Kind,
 
     def register(fn: Callable) -> Callable:
         ob_id = f"{layers.value}/{subject_name}/{kind.value}"
+        _check_levels(ob_id, levels)
         if ob_id in REGISTRY and REGISTRY[ob_id].qualname != fn.__name__:
             raise ValueError(f"obligation id {ob_id} registered twice")
         doc = inspect.getdoc(fn) or ""

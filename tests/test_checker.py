@@ -294,3 +294,11 @@ def test_every_prover_patch_is_in_place():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("levels", [(), (1,), (2, 6)])
+def test_an_obligation_stated_only_at_depths_no_run_asks_for_is_refused_when_declared(levels):
+    """`levels=` outside 2..5 (or empty) would leave the obligation out of every run, silently."""
+    from refinement.registry import Kind, Layers, obligation
+    with pytest.raises(ValueError, match="stated at table depths"):
+        obligation(Layers.RISCV, "nowhere", Kind.ENCODING, levels=levels)(lambda: None)
