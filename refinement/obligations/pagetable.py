@@ -269,6 +269,11 @@ def copy_takes_what_the_tree_needs(kinds: SrcInts, ppns: SrcInts, mem: PtMemory,
     return pagetable.copy_tables(pagetable.Tables(kinds, ppns, PT_WIDTH), mem, NC, root, PT_LEVELS, NC, capacity)
 
 
+def _taken_copy_of(out: pagetable.Copy, page: int, source: int) -> bool:
+    """C page `page` is one the copy took, recorded as the copy of NC page `source`."""
+    return (NC <= page) & (page < NC + out.used) & (read_at(out.origin, page - NC) == source)
+
+
 def _walks_agree(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out: pagetable.Copy) -> bool:
     """Every guest page the copy translates as the hypervisor's tables did: same outcome, and a
     page found is a page of NC there and a taken C page here recorded as that NC page's copy
@@ -277,8 +282,7 @@ def _walks_agree(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out: 
     for g in range(pagetable.guest_pages(PT_LEVELS, PT_WIDTH)):
         (s_out, s_page), (c_out, c_page) = pagetable.walk(src, root, PT_LEVELS, g), \
             pagetable.walk(out.tables, out.root, PT_LEVELS, g)
-        found = (0 <= s_page) & (s_page < NC) & (NC <= c_page) & (c_page < NC + out.used) \
-            & (read_at(out.origin, c_page - NC) == s_page)
+        found = (0 <= s_page) & (s_page < NC) & _taken_copy_of(out, c_page, s_page)
         # A branch per guest page, on purpose: the solver decides one page's walk at a time
         # instead of one query over the whole tree (which took 30 s to 45 s at 2 levels).
         if not ((s_out == c_out) & implies(s_out == MAPPED, found)):
@@ -387,12 +391,12 @@ BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CH
 BRIDGE_LEVELS = (2,)
 
 
-def _off_path(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> bool:
-    """A table on the guest's path holds a mapped entry the row does not read: any but entry 0
-    of the root (all four pages of it) or of a table above the last. The last table's entries
-    are all the guest's (it is G wide)."""
-    tables, vm = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), path_entries(kinds, ppns, root)
-    pages, held, off = _table_pages(root, vm[3]), _held(vm[1], vm[2]), False
+def _off_path(kinds: Tuple[int, ...], ppns: Tuple[int, ...], vm: hv_tables.Vm) -> bool:
+    """A table on the guest's path (`vm`, as `path_entries` reads it) holds a mapped entry the
+    row does not read: any but entry 0 of the root (all four pages of it) or of a table above the
+    last. The last table's entries are all the guest's (it is G wide)."""
+    tables, (root, v, rwx, ppn) = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), vm
+    pages, held, off = _table_pages(root, ppn), _held(v, rwx), False
     for j in range(hv_tables.CHAIN):
         for s in range(1, pagetable.entries_at(PT_LEVELS - j, PT_LEVELS, BRIDGE_WIDTH)):
             kind, _ = tables.entry(pages[j] + s // BRIDGE_WIDTH, s % BRIDGE_WIDTH)
@@ -406,8 +410,9 @@ def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capa
     for the largest tree, the row's code. A copy that succeeds translates each guest page to a
     fresh page recorded as the copy of the NC page the row maps it to, or leaves it unmapped as
     the row does."""
-    code, pages = hv_tables.read_vm(path_entries(kinds, ppns, root))
-    ok, off = out.error == abi.SUCCESS, _off_path(kinds, ppns, root)
+    vm = path_entries(kinds, ppns, root)
+    code, pages = hv_tables.read_vm(vm)
+    ok, off = out.error == abi.SUCCESS, _off_path(kinds, ppns, vm)
     answer = implies(out.error != abi.FAILED, (out.error == code) | ((code == abi.SUCCESS) & off)) \
         & implies((capacity == BRIDGE_FREE) & lnot(off), out.error == code)
     if not answer:
@@ -417,8 +422,7 @@ def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capa
     for g in range(G):
         outcome, found = pagetable.walk(out.tables, out.root, PT_LEVELS, g)
         mapped = pages[g] != abi.VM_UNMAPPED
-        fresh = (NC <= found) & (found < NC + out.used) & (read_at(out.origin, found - NC) == pages[g])
-        if not ((outcome == MAPPED) == mapped) & implies(mapped, fresh):
+        if not ((outcome == MAPPED) == mapped) & implies(mapped, _taken_copy_of(out, found, pages[g])):
             return False
     return True
 
