@@ -22,7 +22,7 @@ class Sizes:
     # H): where they coincide, indexing by the wrong one proves. Where these defaults coincide
     # (harts, guest pages and physical harts; CVMs and FP registers), `SECOND` differs.
     nc_pages: int = 5      # hypervisor (non-confidential) memory pages
-    c_pages: int = 6       # confidential memory pages: a CVM takes `levels` of them for its G-stage tables, then its data pages
+    c_pages: int = 12      # confidential memory pages: a CVM takes TABLE_PAGES of them for its G-stage tables, then its data pages
     cvms: int = 2          # CVM slots
     harts: int = 3         # virtual harts per CVM
     guest_pages: int = 3   # guest-physical pages per CVM
@@ -37,7 +37,7 @@ class Sizes:
 
 # The second configuration CI proves in full: every pair of sizes equal at the defaults differs
 # here, and every pair equal here differs at the defaults (`tests/test_config.py` checks both).
-SECOND = dict(nc_pages=4, c_pages=8, cvms=2, harts=2, guest_pages=3, levels=3, mmio_regions=2, phys_harts=4, fp_registers=1)
+SECOND = dict(nc_pages=4, c_pages=14, cvms=2, harts=2, guest_pages=3, levels=3, mmio_regions=2, phys_harts=4, fp_registers=1)
 
 
 LIMITS = {
@@ -53,6 +53,35 @@ LIMITS = {
 }
 
 
+# A CVM's G-stage root is 16 KiB (the x4 of Sv48x4 and Sv57x4): ROOT_PAGES consecutive pages,
+# the first aligned to ROOT_PAGES (hgatp's PPN must be), then one page per lower level's table.
+ROOT_PAGES = 4
+
+
+def table_pages(levels: int) -> int:
+    """C pages a CVM's G-stage tables take: the 16 KiB root and one page per lower level."""
+    return ROOT_PAGES + levels - 1
+
+
+def roots_fit(nc_pages: int, c_pages: int) -> int:
+    """How many aligned runs of ROOT_PAGES pages C memory (pages nc_pages .. nc_pages + c_pages
+    - 1) holds: how many CVMs can have their roots at once."""
+    first = -(-nc_pages // ROOT_PAGES) * ROOT_PAGES
+    return max(0, (nc_pages + c_pages - first) // ROOT_PAGES)
+
+
+def holds_all_cvms(nc_pages: int, c_pages: int, cvms: int, levels: int) -> bool:
+    """Every slot can hold a CVM at once: an aligned root each, and beside the roots the
+    other table pages and one data page each."""
+    return roots_fit(nc_pages, c_pages) >= cvms and c_pages - cvms * ROOT_PAGES >= cvms * levels
+
+
+def least_c_pages(nc_pages: int, cvms: int, levels: int) -> int:
+    """The fewest C pages in which every slot can hold a CVM at once."""
+    return next(c for c in range(1, 1 + cvms * (table_pages(levels) + 1) + ROOT_PAGES)
+                if holds_all_cvms(nc_pages, c, cvms, levels))
+
+
 def validate(sizes: Sizes) -> Sizes:
     """Return `sizes` if usable, else raise ConfigError naming the bad size and the fix."""
     for name, (lo, hi) in LIMITS.items():
@@ -63,11 +92,12 @@ def validate(sizes: Sizes) -> Sizes:
             )
     # Every slot can hold a CVM at once, each with its tables and one page: fewer, and two
     # CVMs could never be live together, so isolation between them would be proven of nothing.
-    least = sizes.cvms * (sizes.levels + 1)
-    if sizes.c_pages < least:
+    if not holds_all_cvms(sizes.nc_pages, sizes.c_pages, sizes.cvms, sizes.levels):
+        least = least_c_pages(sizes.nc_pages, sizes.cvms, sizes.levels)
         raise ConfigError(
             f"c_pages={sizes.c_pages} cannot hold {sizes.cvms} CVMs at once, each with its "
-            f"{sizes.levels} G-stage table pages and one data page: raise c_pages to {least} or more"
+            f"{table_pages(sizes.levels)} G-stage table pages (a 16 KiB root on a 16 KiB boundary, "
+            f"then {sizes.levels - 1} more) and one data page: raise c_pages to {least} or more"
         )
     return sizes
 
@@ -101,8 +131,10 @@ G = SIZES.guest_pages
 R = SIZES.mmio_regions
 P = SIZES.phys_harts
 LEVELS = SIZES.levels
-# A CVM's G-stage tables take LEVELS pages from the allocator when it is promoted (a root, then
-# one table per lower level), before its data pages, as ACE's copy allocates them depth first.
+# A CVM's G-stage tables take TABLE_PAGES pages from the allocator when it is promoted (its root's
+# run, then one table per lower level), before its data pages, as ACE's copy allocates them depth
+# first.
+TABLE_PAGES = table_pages(LEVELS)
 PAGES = NC + C
 PAGE_SIZE = 4096
 NREGS = 31  # general registers x1..x31; index i holds x(i+1)

@@ -111,6 +111,19 @@ def first_n(flags: Tuple[bool, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
     return below >= n, tuple(sum(keep(p, flags[p] & (ranks[p] == i)) for p in range(len(flags))) for i in range(n))
 
 
+def first_run(flags: Tuple[bool, ...], base: int, n: int) -> Tuple[bool, int]:
+    """Whether some n consecutive positions p .. p + n - 1 all hold with base + p a multiple of n
+    (a naturally aligned block: `base` is the first position's number), and the lowest such p
+    (meaningful only when there is one). The candidates are concrete, so the choice is a sum of
+    `keep`s, not a fork per block."""
+    seen, first = False, 0
+    for p in range(len(flags) - n + 1):
+        if (base + p) % n == 0:
+            whole = all_of(flags[p + i] for i in range(n))
+            first, seen = first + keep(p, whole & lnot(seen)), seen | whole
+    return seen, first
+
+
 def ranked(flags: Tuple[bool, ...], values: Tuple[int, ...]) -> Tuple[int, ...]:
     """For each position, values[r] if its flag holds and r flags hold below it, else -1 (the
     r-th flagged position gets the r-th value). Branch-free: r is a symbolic index."""

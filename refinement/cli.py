@@ -82,12 +82,18 @@ def _sizes(nc_pages, c_pages, cvms, harts, guest_pages, levels, mmio_regions=Non
         raise UsageProblem(str(exc)) from None
 
 
+def _error(message: str) -> None:
+    """One line on stderr, however wide the terminal: a script greps it, and the message's own
+    words (brackets included) are printed as they are, not read as markup."""
+    console.print("[red]error:[/red] " + escape(message), highlight=False, soft_wrap=True)
+
+
 def _guard(fn):
     """Run a command body, turning user mistakes into a one-line message and exit status 2."""
     try:
         return fn()
     except UsageProblem as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2)
 
 
@@ -562,7 +568,7 @@ def main() -> None:
     try:
         import abstract.config  # noqa: F401
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        _error(str(exc))
         raise SystemExit(2)
     app()
 

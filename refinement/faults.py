@@ -40,7 +40,7 @@ def _reclaimed_without_zeroing(owner: int, data: int, k: int) -> Tuple[int, int]
 
 def _table_pages_kept(owner: int, data: int, k: int) -> Tuple[int, int]:
     """Fault 28: destroy frees and zeroes the CVM's data pages, but its table pages stay
-    allocated: the pool shrinks by `levels` pages with every CVM, until PROMOTE always fails."""
+    allocated: the pool shrinks by `levels` + 3 pages with every CVM, until PROMOTE always fails."""
     mine = owner == CVM_BASE + k
     return owner + keep(FREE - owner, mine), data - keep(data, mine)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES, ROOT_PAGES, TABLE_PAGES
 from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
 from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot, reused, same
 from abstract.spec.switch import declassified
@@ -76,20 +76,29 @@ def pmp_layout_ok(hw: RvHw) -> bool:
     return pmp.layout_ok(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, hw.pmp_x, NC, PAGES)
 
 
+# Where a root may start: a C page on a 16 KiB boundary with the root's block inside C. Listed, as
+# equalities, rather than `% ROOT_PAGES`: a modulo in every invariant check slows the solver.
+ROOTS = tuple(r for r in range(NC, PAGES - ROOT_PAGES + 1) if r % ROOT_PAGES == 0)
+
+
 def tables_ok(s: RvState) -> bool:
-    """A live CVM's tables are in LEVELS distinct C pages it owns as table pages, and every page
-    it owns as a table page is one of them; an empty slot's tables are nowhere; a live CVM's
-    leaf into C maps a data page of its own, and no other such leaf maps it. So a CVM's table
-    pages are its own, none leaks, and no leaf maps one: freeing the page a leaf maps frees
-    neither a table nor a page another leaf still reaches."""
+    """A live CVM's tables are in TABLE_PAGES distinct C pages it owns as table pages (its 16 KiB
+    root, ROOT_PAGES consecutive pages from one on a 16 KiB boundary, as hgatp's PPN must be,
+    then one page per lower level), and every page it owns as a table page is one of them; an
+    empty slot's tables are nowhere; a live CVM's leaf into C maps a data page of its own, and
+    no other such leaf maps it. So a CVM's table pages are its own, none leaks, and no leaf maps
+    one: freeing the page a leaf maps frees neither a table nor a page another leaf still reaches."""
     hw = s.hw
     at = [[hw.pt_table[k * LEVELS + j] for j in range(LEVELS)] for k in range(K)]
+    # Every page of slot k's tables: the root's block, then the lower tables.
+    pages = [[at[k][0] + i for i in range(ROOT_PAGES)] + at[k][1:] for k in range(K)]
     placed = all_of(
-        implies(s.live[k], all_of((NC <= t) & (t < PAGES) for t in at[k])
-                & all_of(at[k][i] != at[k][j] for i in range(LEVELS) for j in range(i + 1, LEVELS)))
+        implies(s.live[k], any_of(at[k][0] == r for r in ROOTS) & all_of((NC <= t) & (t < PAGES) for t in at[k][1:])
+                & all_of(pages[k][i] != pages[k][j] for i in range(TABLE_PAGES) for j in range(max(i + 1, ROOT_PAGES), TABLE_PAGES)))
         & implies(lnot(s.live[k]), all_of(t == cvm_tables.NO_TABLE for t in at[k]))
         for k in range(K))
-    owned = all_of((s.owner[p] == TABLE_BASE + k) == any_of(t == NC + p for t in at[k]) for k in range(K) for p in range(C))
+    owned = all_of((s.owner[p] == TABLE_BASE + k) == (s.live[k] & any_of(t == NC + p for t in pages[k]))
+                   for k in range(K) for p in range(C))
     data = all_of(implies(hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
                   for i in range(K * G) for p in range(C))
     live_c = [hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] >= NC) for i in range(K * G)]

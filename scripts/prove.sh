@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up, prove every obligation at the default sizes and write the reports.
-# Extra arguments go to `refine prove` (e.g. --jobs 1, --c-pages 6, --only '*share*').
+# Extra arguments go to `refine prove` (e.g. --jobs 1, --c-pages 13, --only '*share*').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

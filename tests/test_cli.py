@@ -124,12 +124,12 @@ def test_ctrl_c_stops_promptly_and_keeps_the_finished_results(tmp_path):
 
 
 def test_sizes_come_from_the_environment_and_options_override_them():
-    env = {"REFINE_C_PAGES": "7"}
+    env = {"REFINE_C_PAGES": "13"}
     proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["config"]["c_pages"] == 7  # stdout holds only the report
-    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", "--c-pages", "8", env=env)
-    assert json.loads(proc.stdout)["config"]["c_pages"] == 8
+    assert json.loads(proc.stdout)["config"]["c_pages"] == 13  # stdout holds only the report
+    proc = refine("prove", "--only", "riscv/pmpcfg/encoding", "--no-cache", "--json", "-", "--c-pages", "14", env=env)
+    assert json.loads(proc.stdout)["config"]["c_pages"] == 14
 
 
 @pytest.mark.proof
@@ -149,12 +149,12 @@ def test_per_entry_lemmas_are_reported_as_holding_at_any_size(tmp_path):
     the configured sizes."""
     report = tmp_path / "r.json"
     proc = refine("prove", "--no-cache", "--only", "*/destroy_tvm/entry", "--only", "spec/destroy_tvm/totality",
-                  "--c-pages", "7", "--json", str(report))
+                  "--c-pages", "13", "--json", str(report))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 per-entry lemma(s) hold at any size" in proc.stdout
     sizes = {o["id"]: o["sizes"] for o in json.loads(report.read_text())["obligations"]}
     assert sizes["canonical->spec/destroy_tvm/entry"] is None
-    assert sizes["spec/destroy_tvm/totality"]["c_pages"] == 7
+    assert sizes["spec/destroy_tvm/totality"]["c_pages"] == 13
 
 
 def test_refine_prove_names_its_longest_runs_and_says_nothing_for_a_few(result_of):
@@ -177,7 +177,7 @@ def test_an_obligation_not_stated_at_the_depth_asked_for_is_named_and_left_out(t
     """`riscv/pt_promote_copy/simulation` is stated at 2 levels: at Sv48x4's 4 the run
     leaves it out, says so, and the reports list it rather than dropping it silently."""
     js, md = tmp_path / "r.json", tmp_path / "r.md"
-    proc = refine("prove", "--levels", "4", "--c-pages", "10", "--no-cache", "--only", "riscv/pt_promote_copy/*",
+    proc = refine("prove", "--levels", "4", "--c-pages", "16", "--no-cache", "--only", "riscv/pt_promote_copy/*",
                   "--only", "riscv/pmpcfg/encoding", "--json", str(js), "--markdown", str(md))
     assert proc.returncode == 0, proc.stderr
     assert "left out: riscv/pt_promote_copy/simulation" in proc.stderr
@@ -187,5 +187,5 @@ def test_an_obligation_not_stated_at_the_depth_asked_for_is_named_and_left_out(t
     assert "Not stated at these sizes" in md.read_text() and "`riscv/pt_promote_copy/simulation`" in md.read_text()
     listed = refine("list", "--verbose", "--only", "riscv/pt_promote_copy/*")
     assert listed.stdout.count("\n") == 1 and "(stated at 2 table levels only)" in listed.stdout, listed.stdout
-    alone = refine("prove", "--levels", "4", "--c-pages", "10", "--only", "riscv/pt_promote_copy/*")
+    alone = refine("prove", "--levels", "4", "--c-pages", "16", "--only", "riscv/pt_promote_copy/*")
     assert alone.returncode == 2 and "no selected obligation is stated at 4 table levels" in alone.stderr

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import concrete.riscv as rv
 from abstract import abi
-from abstract.config import G, LEVELS, NC
+from abstract.config import G, LEVELS, NC, TABLE_PAGES
 from concrete.riscv import hv_tables
 from concrete.riscv.hv_tables import CHAIN, ENTRIES, read_vm, tables_for, vm_of
 from concrete.riscv.state import riscv_initial
@@ -86,7 +86,7 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
     assert [v for v, _ in leaves] == [True, False, True] + [False] * (G - 3)
     assert s.mem[leaves[0][1]] == 11 and s.mem[leaves[2][1]] == 33
     assert NC <= leaves[0][1] != leaves[2][1] >= NC, "fresh confidential pages, one each"
-    assert sum(o != 0 for o in s.owner) == LEVELS + 2, "its tables and two data pages"
+    assert sum(o != 0 for o in s.owner) == TABLE_PAGES + 2, "its tables and two data pages"
 
 
 def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail_off_the_guests_path():

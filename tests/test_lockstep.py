@@ -791,10 +791,12 @@ def test_a_remote_fence_is_queued_as_ace_and_the_freeing_one_waits():
 
 
 def test_a_cvms_tables_take_pages_from_the_pool_before_its_data_and_go_back_with_it():
-    """PROMOTE takes `levels` table pages first (ACE's depth-first copy: the root, each table,
-    then the leaves' pages), owned by the CVM as table pages, where its hgatp and pointers lead;
-    with room for the data but not for the tables it fails and changes nothing; DESTROY frees them."""
-    from abstract.config import C, LEVELS
+    """PROMOTE takes its table pages first (ACE's depth-first copy: the root, each table, then
+    the leaves' pages): the 16 KiB root from the lowest free block of four on a 16 KiB boundary,
+    then the lowest free pages, all owned by the CVM as table pages, where its hgatp and
+    pointers lead; with room for the data but not for the tables it fails and changes nothing;
+    DESTROY frees them."""
+    from abstract.config import C, LEVELS, ROOT_PAGES, TABLE_PAGES
     from abstract.domain import CVM_BASE, FREE, TABLE_BASE
     from concrete.riscv.cvm_tables import CHAIN, NO_TABLE
     from concrete.riscv import gstage
@@ -802,13 +804,18 @@ def test_a_cvms_tables_take_pages_from_the_pool_before_its_data_and_go_back_with
     s, (err, first) = step_checked(s, ("promote_to_tvm", 1, (0,)))
     k = slot_of(s, first)
     tables = s.hw.pt_table[k * LEVELS:(k + 1) * LEVELS]
-    assert err == abi.SUCCESS and tables == tuple(NC + j for j in range(LEVELS)), "the first free pages, tables first"
-    assert [s.owner[t - NC] for t in tables] == [TABLE_BASE + k] * LEVELS and s.owner[LEVELS] == CVM_BASE + k
-    assert gstage.decode_hgatp(s.hw.hgatp[k])[2] == tables[0], "hgatp names the root"
+    root = -(-NC // ROOT_PAGES) * ROOT_PAGES  # the first C page on a 16 KiB boundary
+    block = tuple(range(root, root + ROOT_PAGES))
+    rest = [p for p in range(NC, NC + C) if p not in block]
+    assert err == abi.SUCCESS and tables == (root,) + tuple(rest[:LEVELS - 1]), "the first block, then the first free pages"
+    assert [s.owner[t - NC] for t in block + tables[1:]] == [TABLE_BASE + k] * TABLE_PAGES
+    assert s.owner[rest[LEVELS - 1] - NC] == CVM_BASE + k, "the data page after the tables"
+    assert sum(o == TABLE_BASE + k for o in s.owner) == TABLE_PAGES, "no other page is a table page"
+    assert gstage.decode_hgatp(s.hw.hgatp[k])[2] == root and root % ROOT_PAGES == 0, "hgatp names the root, aligned"
     assert s.hw.ptr_ppn[k * CHAIN:(k + 1) * CHAIN] == tables[1:], "each pointer leads to the next table"
-    free = C - (LEVELS + 1)
-    s, (err, _) = step_checked(s, ("promote_to_tvm", free - LEVELS + 1, (0,) * G))
-    if free - LEVELS + 1 <= G:  # room for the data pages alone, not for the tables too
+    free = C - (TABLE_PAGES + 1)
+    s, (err, _) = step_checked(s, ("promote_to_tvm", free - TABLE_PAGES + 1, (0,) * G))
+    if free - TABLE_PAGES + 1 <= G:  # room for the data pages alone, not for the tables too
         assert err == abi.FAILED and s.owner.count(FREE) == free, "out of pages for the tables: nothing taken"
     s, (err, _) = step_checked(s, ("destroy_tvm", first))
     assert err == abi.SUCCESS and s.owner == (FREE,) * C and s.hw.pt_table[k * LEVELS:(k + 1) * LEVELS] == (NO_TABLE,) * LEVELS

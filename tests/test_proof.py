@@ -97,8 +97,9 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
     (one entry wide below the root at these depths, `pt_width`) are proven, not only searched; so are the CVMs'
     tables at that depth: the hart's walk, the TLB fill and the steps that write the tables."""
     from dataclasses import replace
-    from abstract.config import Sizes
-    sizes = replace(Sizes(), levels=levels, c_pages=Sizes().cvms * levels + 2)
+    from abstract.config import Sizes, least_c_pages
+    d = Sizes()
+    sizes = replace(d, levels=levels, c_pages=least_c_pages(d.nc_pages, d.cvms, levels))
     cvm_tables = ("riscv->canonical/walk/", "riscv->canonical/cvm_walk/", "riscv->canonical/tlb_fill/", "riscv->canonical/promote_to_tvm/",
                   "riscv->canonical/destroy_tvm/", "riscv->canonical/share_memory/", "riscv->canonical/unshare_memory/")
     chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables) and ob.stated_at(sizes)]

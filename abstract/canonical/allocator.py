@@ -8,7 +8,7 @@ from typing import Any, Tuple
 
 from abstract.domain import FREE, owned_by
 from abstract.config import C, NC
-from abstract.logic import each, first_n, keep, put_at
+from abstract.logic import each, first_n, first_run, keep, put_at
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
@@ -16,6 +16,13 @@ def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     Branch-free but for that one answer (`first_n`): the pages may be symbolic."""
     enough, found = first_n(tuple(o == FREE for o in owner), n)
     return tuple(NC + p for p in found) if enough else ()
+
+
+def allocate_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+    """The lowest n consecutive free pages whose first global page is a multiple of n (global
+    page numbers), or none if no such block is free. Branch-free but for that one answer."""
+    found, first = first_run(tuple(o == FREE for o in owner), NC, n)
+    return tuple(NC + first + i for i in range(n)) if found else ()
 
 
 def claim(s: Any, pages: Tuple[int, ...], tag: int) -> Any:
@@ -52,6 +59,9 @@ class SoftwareAllocator:
 
     def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         return allocate(owner, n)
+
+    def allocate_run(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+        return allocate_run(owner, n)
 
     def claim(self, s: Any, pages: Tuple[int, ...], tag: int) -> Any:
         return claim(s, pages, tag)

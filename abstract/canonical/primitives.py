@@ -41,8 +41,8 @@ class SecondStageTranslation(Protocol[HW]):
                          tables: Tuple[int, ...]) -> HW:
         """Create CVM k's translation (the CVM's id is there for a machine that would tag it by
         the id): guest page g maps privately to pages[g] where it is given and not negative,
-        others unmapped. `tables` are the
-        LEVELS pages the CVM owns for it (a machine with tables in memory builds them there)."""
+        others unmapped. `tables` are LEVELS pages the CVM owns for it, the first of its root's
+        block, then one per lower level (a machine with tables in memory builds them there)."""
 
     def translation_clear(self, hw: HW, k: int) -> HW:
         """Remove CVM k's translation entirely (and its tag)."""
@@ -181,6 +181,10 @@ class ConfidentialPageAllocator(Protocol):
 
     def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         """Up to n free pages (global numbers), lowest first."""
+
+    def allocate_run(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+        """The lowest block of n consecutive free pages whose first global number is a multiple
+        of n (a naturally aligned page of n times the size, as a 16 KiB G-stage root), or none."""
 
     def claim(self, s: Any, pages: Tuple[int, ...], tag: int) -> Any:
         """Give `pages` the owner value `tag` (a CVM's data or table pages)."""

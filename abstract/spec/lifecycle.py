@@ -5,12 +5,12 @@ from dataclasses import replace
 from typing import Tuple
 
 from abstract import abi
-from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NIRQ, NREGS, R
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NIRQ, NREGS, R, ROOT_PAGES
 from abstract.logic import each, keep, lnot, put_at, ranked, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
-    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, TABLE_BASE, SpecState, free_pages, next_id, owned_by,
+    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, TABLE_BASE, SpecState, free_pages, free_run, next_id, owned_by,
     slot_of,
 )
 
@@ -33,8 +33,9 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     awaits an answer. The VM's translation mode (hgatp.MODE) must be Sv48x4 or Sv57x4, else
     INVALID_PARAM; a malformed map or a page outside NC is refused as `abi.vm_refused` says; a VM
     that maps no page is INVALID_PARAM (ACE finds no device tree in it). Its G-stage tables take
-    LEVELS fresh pages first (ACE allocates its root, then each table, before the leaves'
-    pages), owned by the CVM as table pages; no room for them all fails. vCPU 0 boots at
+    fresh pages first (ACE allocates its root, then each table, before the leaves' pages): the
+    16 KiB root a free block of ROOT_PAGES on its boundary, then LEVELS - 1 free pages, all owned
+    by the CVM as table pages; no room for them all fails. vCPU 0 boots at
     `entry_pc` with the registers the hypervisor left in the exit area, a0 = 0 (its number) and
     a1 = `fdt` (ACE's `from_vm_hart`: the device tree's address), the others at 0 with none. The
     copies are measured with the map and the boot registers and pc (`abi.vm_image`): `secret` is
@@ -54,13 +55,17 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     if n == 0:
         return s, (abi.INVALID_PARAM, 0)
     k = _free_slot(s)
-    found = free_pages(s.owner, LEVELS + n)
-    if k < 0 or len(found) < LEVELS + n:
+    root = free_run(s.owner, ROOT_PAGES)
+    owner = s.owner
+    for p in root:
+        owner = put_at(owner, p, TABLE_BASE + k)
+    found = free_pages(owner, LEVELS - 1 + n)
+    if k < 0 or len(root) < ROOT_PAGES or len(found) < LEVELS - 1 + n:
         return s, (abi.FAILED, 0)
-    tables, pages = found[:LEVELS], found[LEVELS:]
+    tables, pages = found[:LEVELS - 1], found[LEVELS - 1:]
     at = ranked(mapped, tuple(NC + p for p in pages))  # the r-th mapped guest page's copy in pages[r]
     copies = tuple(keep(read_at(s.mem[:NC], vm[g]), mapped[g]) for g in range(G))
-    owner, mem = s.owner, s.mem
+    mem = s.mem
     for p in tables:
         owner = put_at(owner, p, TABLE_BASE + k)
     for p in pages:

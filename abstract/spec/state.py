@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Tuple
-from abstract.config import C, G, H, K, LEVELS, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R
+from abstract.config import C, G, H, K, NC, NCSRS, NFREGS, NIRQ, NREGS, P, PAGE_SIZE, PAGES, R, TABLE_PAGES
 from abstract.shapes import (
     EntryFlags, EntryInts, ExitCsrs, Fregs, HartFlags, HartInts, IrqFlags, OtherHarts, Owners, PageData, PendingFlags, RegionInts, Regs,
     SlotFlags, SlotInts, VcpuFregs, VcpuRegs,
 )
 from abstract import abi
-from abstract.logic import all_of, any_of, first_n, holds_all, immutable, implies, keep, lnot
+from abstract.logic import all_of, any_of, first_n, first_run, holds_all, immutable, implies, keep, lnot
 
 from abstract.domain import (  # noqa: F401  (re-exported for the spec's readers)
     CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, SUSPENDED, TABLE_BASE, owned_by,
@@ -84,13 +84,13 @@ def shapes_ok(s: SpecState) -> bool:
 
 def owners_ok(s: SpecState) -> bool:
     """Every C page is free (and zero) or a live CVM's, as a data page or a table page; a live
-    CVM has exactly LEVELS table pages (its G-stage tables), an empty slot none."""
+    CVM has exactly TABLE_PAGES table pages (its G-stage tables), an empty slot none."""
     pages = all_of(
         ((s.owner[p] == FREE) & (s.mem[NC + p] == 0))
         | any_of(owned_by(s.owner[p], k) & s.live[k] for k in range(K))
         for p in range(C)
     )
-    tables = all_of(sum(keep(1, s.owner[p] == TABLE_BASE + k) for p in range(C)) == keep(LEVELS, s.live[k])
+    tables = all_of(sum(keep(1, s.owner[p] == TABLE_BASE + k) for p in range(C)) == keep(TABLE_PAGES, s.live[k])
                     for k in range(K))
     return pages & tables
 
@@ -254,6 +254,15 @@ def free_pages(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     (`spec/free_pages/allocation` proves that this is what it gives)."""
     enough, found = first_n(tuple(o == FREE for o in owner), n)
     return found if enough else ()
+
+
+def free_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
+    """The lowest n consecutive free C pages whose first global page is a multiple of n
+    (owner-table indices), or none if no such block is free: a CVM's 16 KiB root (n =
+    ROOT_PAGES) on its 16 KiB boundary (`spec/free_run/allocation` proves that this is what it
+    gives)."""
+    found, first = first_run(tuple(o == FREE for o in owner), NC, n)
+    return tuple(first + i for i in range(n)) if found else ()
 
 
 def spec_initial() -> SpecState:

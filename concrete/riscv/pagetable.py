@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from abstract import abi
+from abstract.config import ROOT_PAGES      # a 16 KiB root: the x4 of Sv48x4 and Sv57x4
 from abstract.logic import keep, lnot, read_at
 from concrete.riscv.gstage import PTE_R, PTE_V, PTE_W, PTE_X
 
 NOT_MAPPED, POINTER, LEAF = 0, 1, 2
 TYPE_MASK = PTE_V | PTE_R | PTE_W | PTE_X   # ACE's PAGE_TABLE_ENTRY_TYPE_MASK
-ROOT_PAGES = 4                              # a 16 KiB root: the x4 of Sv48x4 and Sv57x4
 
 # One level of a walk: go down to the next table, a page found, nothing mapped, or a pointer
 # where only a leaf may be (the last level).

@@ -6,7 +6,7 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import CVM_BASE, STARTED, STOPPED, POWERED_OFF, HYPERVISOR, TABLE_BASE
-from abstract.config import G, H, K, LEVELS, NC, NIRQ, R
+from abstract.config import G, H, K, LEVELS, NC, NIRQ, R, ROOT_PAGES
 from abstract.canonical.monitor import cvms, physical
 from abstract.logic import keep, lnot, put_at, ranked, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
@@ -20,7 +20,8 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     """Read the hypervisor's VM as the machine holds it (`hwp.vm_read`: its checks, then guest
     page g's NC page or `abi.VM_UNMAPPED`), copy each mapped page into a fresh confidential page,
     measure the copies and release the payload's secret if they attest, build its second-stage
-    translation in LEVELS fresh table pages (taken first, as ACE's depth-first copy does) and
+    translation in fresh table pages (taken first, as ACE's depth-first copy does: a 16 KiB root
+    on its boundary, `allocate_run`, then LEVELS - 1 pages) and
     start hart 0 at `entry_pc` with the exit area's registers, a0 = 0 and a1 = `fdt` (the VM's
     translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
@@ -37,18 +38,20 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     if n == 0:  # ACE finds no device tree in a VM without memory
         return s, (abi.INVALID_PARAM, 0)
     slot = next((k for k in range(K) if not s.live[k]), -1)
-    found = hwp.allocate(s.owner, LEVELS + n)
-    if slot < 0 or len(found) < LEVELS + n:
+    root = hwp.allocate_run(s.owner, ROOT_PAGES)
+    held = hwp.claim(s, root, TABLE_BASE + slot)  # the root's block first: the rest from what is left
+    found = hwp.allocate(held.owner, LEVELS - 1 + n)
+    if slot < 0 or len(root) < ROOT_PAGES or len(found) < LEVELS - 1 + n:
         return s, (abi.FAILED, 0)
-    tables, pages = found[:LEVELS], found[LEVELS:]
+    tables, pages = root[:1] + found[:LEVELS - 1], found[LEVELS - 1:]
     at = ranked(mapped, pages)  # the r-th mapped guest page's copy in pages[r]
     copies = tuple(keep(read_at(s.mem[:NC], src[g]), mapped[g]) for g in range(G))
-    mem = s.mem
+    mem = held.mem
     for p, data in zip(at, copies):
         mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
     boot = abi.with_hart_args(hwp.exit_area_regs(s.hw), 0, fdt)
     granted = attest(hwp, abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
-    s = hwp.claim(hwp.claim(replace(s, mem=mem), pages, CVM_BASE + slot), tables, TABLE_BASE + slot)
+    s = hwp.claim(hwp.claim(replace(held, mem=mem), pages, CVM_BASE + slot), tables[1:], TABLE_BASE + slot)
     cvm_id = cvms.new_id(s)
     return replace(
         s,
