@@ -104,34 +104,42 @@ def first_n(flags: Tuple[bool, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
     position whose flag holds with exactly i holding below it. An allocator written with `if`
     on each page's owner forked once per free page: PROMOTE's obligations explored 400 to 500
     paths where, this way, they explore as many as before its tables took pages."""
+    ranks, total = ranks_of(flags)
+    return total >= n, tuple(sum(keep(p, flags[p] & (ranks[p] == i)) for p in range(len(flags))) for i in range(n))
+
+
+def ranks_of(flags: Tuple[bool, ...]) -> Tuple[Tuple[int, ...], int]:
+    """For each position, how many flags hold below it (its rank among the flagged ones, if its
+    own holds), and how many hold in all. Branch-free."""
     below, ranks = 0, []
     for f in flags:
         ranks.append(below)
         below = below + keep(1, f)
-    return below >= n, tuple(sum(keep(p, flags[p] & (ranks[p] == i)) for p in range(len(flags))) for i in range(n))
+    return tuple(ranks), below
 
 
-def first_run(flags: Tuple[bool, ...], base: int, n: int) -> Tuple[bool, int]:
+def first_run(flags: Tuple[bool, ...], base: int, n: int) -> Tuple[bool, int, Tuple[bool, ...]]:
     """Whether some n consecutive positions p .. p + n - 1 all hold with base + p a multiple of n
-    (a naturally aligned block: `base` is the first position's number), and the lowest such p
-    (meaningful only when there is one). The candidates are concrete, so the choice is a sum of
-    `keep`s, not a fork per block."""
-    seen, first = False, 0
+    (a naturally aligned block: `base` is the first position's number), the lowest such p, and
+    for each position whether it lies in that block (p and the flags are meaningful only when
+    there is one). The candidates are concrete, so the choice is a sum of `keep`s, not a fork
+    per block; the flags are plain conjunctions of `flags`, so a caller that marks the block
+    taken adds no arithmetic on p (marking it with `put_at` at p + i made the spec's PROMOTE
+    integrity at 14 C pages run out of time)."""
+    seen, first, inside = False, 0, [False] * len(flags)
     for p in range(len(flags) - n + 1):
         if (base + p) % n == 0:
-            whole = all_of(flags[p + i] for i in range(n))
-            first, seen = first + keep(p, whole & lnot(seen)), seen | whole
-    return seen, first
+            chosen = all_of(flags[p + i] for i in range(n)) & lnot(seen)
+            first, seen = first + keep(p, chosen), seen | chosen
+            for i in range(n):
+                inside[p + i] = inside[p + i] | chosen
+    return seen, first, tuple(inside)
 
 
 def ranked(flags: Tuple[bool, ...], values: Tuple[int, ...]) -> Tuple[int, ...]:
     """For each position, values[r] if its flag holds and r flags hold below it, else -1 (the
     r-th flagged position gets the r-th value). Branch-free: r is a symbolic index."""
-    out, below = [], 0
-    for f in flags:
-        out.append(keep(read_at(values, below) + 1, f) - 1)
-        below = below + keep(1, f)
-    return tuple(out)
+    return tuple(keep(read_at(values, below) + 1, f) - 1 for f, below in zip(flags, ranks_of(flags)[0]))
 
 
 def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:

@@ -75,7 +75,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,
-     "ACE's checks and codes; the model also zeroes the vCPUs' saved state (stronger); SRST's removal: open (SRST)",
+     "ACE's checks and codes; the model also zeroes the vCPUs' saved state (stronger); SRST removes a CVM without DESTROY too, as ACE's (SRST row)",
      ("destroy_tvm",)),
     ("TVM_VCPU_RUN: what crosses into the CVM", GONE,
      "the allowed hvip lines less VSSIP and VSTIP, and stimecmp + 10 (ACE's sum panics from 2^64 - 10: "

@@ -37,7 +37,7 @@ ASSUMPTIONS = (
     "boundary (hgatp's PPN names its first), then one page per lower level, chained by a pointer in "
     "entry 0 of each, the last holding one leaf per guest page. Which free pages the allocator "
     "picks is the model's (lowest first); ACE's allocator may pick others, and fails for a 16 KiB "
-    "page under fragmentation as the model's does (spec/free_run/allocation). "
+    "page under fragmentation as the model's does (spec/free_block/allocation). "
     "Entries are held as their decoded fields, whose word format the encoding lemmas state; the other "
     "entries of each table, which would map guest pages beyond the model's, are not held. The hardware "
     "walk reads `levels` levels from the hart's hgatp word, whatever its MODE (Sv48x4 has four: "

@@ -21,7 +21,7 @@ def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
 def allocate_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     """The lowest n consecutive free pages whose first global page is a multiple of n (global
     page numbers), or none if no such block is free. Branch-free but for that one answer."""
-    found, first = first_run(tuple(o == FREE for o in owner), NC, n)
+    found, first, _ = first_run(tuple(o == FREE for o in owner), NC, n)
     return tuple(NC + first + i for i in range(n)) if found else ()
 
 

@@ -6,11 +6,11 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NIRQ, NREGS, R, ROOT_PAGES
-from abstract.logic import each, keep, lnot, put_at, ranked, read_at, set_at
+from abstract.logic import any_of, each, keep, lnot, ranks_of, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
-    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, TABLE_BASE, SpecState, free_pages, free_run, next_id, owned_by,
+    CVM_BASE, FREE, HYPERVISOR, POWERED_OFF, STARTED, STOPPED, TABLE_BASE, SpecState, free_block, next_id, owned_by,
     slot_of,
 )
 
@@ -55,23 +55,26 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     if n == 0:
         return s, (abi.INVALID_PARAM, 0)
     k = _free_slot(s)
-    root = free_run(s.owner, ROOT_PAGES)
-    owner = s.owner
-    for p in root:
-        owner = put_at(owner, p, TABLE_BASE + k)
-    found = free_pages(owner, LEVELS - 1 + n)
-    if k < 0 or len(root) < ROOT_PAGES or len(found) < LEVELS - 1 + n:
+    # Which pages it takes, as flags over the C pages: the root's block, then the first free
+    # pages besides it (by rank among them, as `free_pages` picks), tables before data. Flags
+    # and ranks rather than page numbers written with `put_at`: with 14 C pages the page
+    # numbers' arithmetic took this step's integrity past its time limit.
+    root = free_block(s.owner, ROOT_PAGES)
+    rest = tuple((o == FREE) & lnot(r) for o, r in zip(s.owner, root))
+    rank, free = ranks_of(rest)
+    need = LEVELS - 1 + n
+    if (k < 0) | lnot(any_of(root)) | (free < need):
         return s, (abi.FAILED, 0)
-    tables, pages = found[:LEVELS - 1], found[LEVELS - 1:]
-    at = ranked(mapped, tuple(NC + p for p in pages))  # the r-th mapped guest page's copy in pages[r]
+    table = tuple(r | (f & (q < LEVELS - 1)) for r, f, q in zip(root, rest, rank))
+    data = tuple(f & (q >= LEVELS - 1) & (q < need) for f, q in zip(rest, rank))
+    # The r-th mapped guest page's copy is in the data page of rank LEVELS - 1 + r.
+    slot = tuple(LEVELS - 1 + q for q in ranks_of(mapped)[0])
+    holds = [[data[p] & mapped[g] & (rank[p] == slot[g]) for g in range(G)] for p in range(C)]
+    at = tuple(sum(keep(NC + p, holds[p][g]) for p in range(C)) for g in range(G))
     copies = tuple(keep(read_at(s.mem[:NC], vm[g]), mapped[g]) for g in range(G))
-    mem = s.mem
-    for p in tables:
-        owner = put_at(owner, p, TABLE_BASE + k)
-    for p in pages:
-        owner = put_at(owner, p, CVM_BASE + k)
-    for p, data in zip(at, copies):
-        mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
+    owner = tuple(o + keep(TABLE_BASE + k - o, t) + keep(CVM_BASE + k - o, d) for o, t, d in zip(s.owner, table, data))
+    mem = s.mem[:NC] + tuple(m + keep(sum(keep(copies[g], holds[p][g]) for g in range(G)) - m, data[p])
+                             for p, m in enumerate(s.mem[NC:]))
     boot = abi.with_hart_args(s.exit_gprs, 0, fdt)
     granted = released(abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
     base = k * G

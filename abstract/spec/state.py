@@ -256,13 +256,12 @@ def free_pages(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     return found if enough else ()
 
 
-def free_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
-    """The lowest n consecutive free C pages whose first global page is a multiple of n
-    (owner-table indices), or none if no such block is free: a CVM's 16 KiB root (n =
-    ROOT_PAGES) on its 16 KiB boundary (`spec/free_run/allocation` proves that this is what it
-    gives)."""
-    found, first = first_run(tuple(o == FREE for o in owner), NC, n)
-    return tuple(first + i for i in range(n)) if found else ()
+def free_block(owner: Tuple[int, ...], n: int) -> Tuple[bool, ...]:
+    """For each C page (owner-table index), whether it lies in the lowest block of n consecutive
+    free pages whose first global page is a multiple of n; none does if no such block is free.
+    A CVM's 16 KiB root (n = ROOT_PAGES) on its 16 KiB boundary (`spec/free_block/allocation`
+    proves that this is what it gives)."""
+    return first_run(tuple(o == FREE for o in owner), NC, n)[2]
 
 
 def spec_initial() -> SpecState:

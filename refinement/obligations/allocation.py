@@ -3,7 +3,7 @@
 The spec's `free_pages` and the canonical allocator pick pages with `abstract.logic.first_n`,
 which is branch-free (so that PROMOTE does not fork once per free page) and therefore not
 plainly the loop it replaces. This lemma says what it gives: exactly the first n free pages, in
-order, or none when fewer are free. `free_run` (a CVM's 16 KiB root) picks a block with
+order, or none when fewer are free. `free_block` (a CVM's 16 KiB root) picks a block with
 `abstract.logic.first_run`; its lemma says it is the lowest free block on its boundary. Simulation then ties the canonical allocator to the spec's,
 and this to the meaning of "the first n free pages".
 """
@@ -17,7 +17,7 @@ from abstract.config import C, NC, ROOT_PAGES
 from abstract.domain import FREE
 from abstract.logic import all_of, any_of, implies, keep, read_at
 from abstract.shapes import Owners
-from abstract.spec.state import free_pages, free_run
+from abstract.spec.state import free_block, free_pages
 from refinement.registry import Kind, Layers, obligation
 
 
@@ -42,7 +42,7 @@ def _first_free(owner: Tuple[int, ...], pages: Tuple[int, ...]) -> bool:
                   "n pages when n are free, else none")
 @icontract.ensure(lambda owner, result: _first_free(owner, result), "the first free pages, lowest first")
 def free_pages_allocation(owner: Owners, n: int) -> Tuple[int, ...]:
-    """The allocator hands out exactly the first n free C pages, lowest first, and nothing when fewer than n are free: PROMOTE's tables and data pages and a guest page fault's fresh page come from nowhere else."""
+    """The allocator hands out exactly the first n free C pages, lowest first, and nothing when fewer than n are free: a guest page fault's fresh page, and PROMOTE's tables below the root and its data pages (the canonical allocator's, with which the spec's pick by rank is proven equal by simulation), come from nowhere else."""
     return free_pages(owner, n)
 
 
@@ -52,13 +52,15 @@ def _block_free(owner: Tuple[int, ...], p: int) -> bool:
     return (NC + p) % ROOT_PAGES == 0 and p + ROOT_PAGES <= C and all(o == FREE for o in owner[p:p + ROOT_PAGES])
 
 
-@obligation(Layers.SPEC, "free_run", Kind.ALLOCATION)
+@obligation(Layers.SPEC, "free_block", Kind.ALLOCATION)
 @icontract.require(lambda owner: len(owner) == C)
-@icontract.ensure(lambda owner, result: (len(result) == ROOT_PAGES) == any(_block_free(owner, p) for p in range(C)),
+@icontract.ensure(lambda owner, result: len(result) == C)
+@icontract.ensure(lambda owner, result: any(result) == any(_block_free(owner, p) for p in range(C)),
                   "a block when one is free on its boundary, else none")
-@icontract.ensure(lambda owner, result: not result or (
-    _block_free(owner, result[0]) and list(result) == list(range(result[0], result[0] + ROOT_PAGES))
-    and not any(_block_free(owner, p) for p in range(result[0]))), "the lowest such block, its pages in order")
-def free_run_allocation(owner: Owners) -> Tuple[int, ...]:
-    """A CVM's 16 KiB G-stage root comes from the lowest block of ROOT_PAGES free C pages whose first is on a 16 KiB boundary, and PROMOTE fails when no such block is free, even with as many free pages scattered."""
-    return free_run(owner, ROOT_PAGES)
+@icontract.ensure(lambda owner, result: not any(result) or (
+    _block_free(owner, result.index(True)) and sum(result) == ROOT_PAGES
+    and all(result[result.index(True):result.index(True) + ROOT_PAGES])
+    and not any(_block_free(owner, p) for p in range(result.index(True)))), "the lowest such block, and only its pages")
+def free_block_allocation(owner: Owners) -> Tuple[bool, ...]:
+    """A CVM's 16 KiB G-stage root takes the lowest block of ROOT_PAGES free C pages whose first is on a 16 KiB boundary, and PROMOTE fails when no such block is free, even with as many free pages scattered."""
+    return free_block(owner, ROOT_PAGES)
