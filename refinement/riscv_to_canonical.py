@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES, ROOT_PAGES, TABLE_PAGES
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES, ROOT_PAGES
 from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
 from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot, reused, same
 from abstract.spec.switch import declassified
@@ -90,14 +90,17 @@ def tables_ok(s: RvState) -> bool:
     one: freeing the page a leaf maps frees neither a table nor a page another leaf still reaches."""
     hw = s.hw
     at = [[hw.pt_table[k * LEVELS + j] for j in range(LEVELS)] for k in range(K)]
-    # Every page of slot k's tables: the root's block, then the lower tables.
-    pages = [[at[k][0] + i for i in range(ROOT_PAGES)] + at[k][1:] for k in range(K)]
+    lower = [at[k][1:] for k in range(K)]
     placed = all_of(
-        implies(s.live[k], any_of(at[k][0] == r for r in ROOTS) & all_of((NC <= t) & (t < PAGES) for t in at[k][1:])
-                & all_of(pages[k][i] != pages[k][j] for i in range(TABLE_PAGES) for j in range(max(i + 1, ROOT_PAGES), TABLE_PAGES)))
+        implies(s.live[k], any_of(at[k][0] == r for r in ROOTS) & all_of((NC <= t) & (t < PAGES) for t in lower[k])
+                & all_of((t < at[k][0]) | (t >= at[k][0] + ROOT_PAGES) for t in lower[k])
+                & all_of(lower[k][i] != lower[k][j] for i in range(LEVELS - 1) for j in range(i + 1, LEVELS - 1)))
         & implies(lnot(s.live[k]), all_of(t == cvm_tables.NO_TABLE for t in at[k]))
         for k in range(K))
-    owned = all_of((s.owner[p] == TABLE_BASE + k) == (s.live[k] & any_of(t == NC + p for t in pages[k]))
+    # Page p is in slot k's root block when the root is the one candidate whose block holds p:
+    # one equality per page rather than one per page of the block.
+    in_root = [[any_of(at[k][0] == r for r in ROOTS if r <= NC + p < r + ROOT_PAGES) for p in range(C)] for k in range(K)]
+    owned = all_of((s.owner[p] == TABLE_BASE + k) == (s.live[k] & (in_root[k][p] | any_of(t == NC + p for t in lower[k])))
                    for k in range(K) for p in range(C))
     data = all_of(implies(hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
                   for i in range(K * G) for p in range(C))
