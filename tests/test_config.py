@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import combinations
 
-from abstract.config import LIMITS, SECOND, Sizes, validate
+import pytest
+
+from abstract.config import LIMITS, ROOT_PAGES, SECOND, ConfigError, Sizes, least_c_pages, roots_fit, validate
 
 
 def _coinciding(sizes: Sizes):
@@ -26,6 +28,27 @@ def test_the_defaults_themselves_separate_the_sizes_the_issue_names():
 def test_both_configurations_are_valid():
     validate(Sizes())
     validate(replace(Sizes(), **SECOND))
+
+
+def test_c_memory_must_hold_every_cvm_with_its_aligned_root():
+    """Each CVM needs a 16 KiB root on a 16 KiB boundary, levels - 1 more table pages and a data
+    page: the least C memory counts the pages before the first boundary, and fewer is refused
+    with that least named."""
+    d = Sizes()
+    least = least_c_pages(d.nc_pages, d.cvms, d.levels)
+    assert least == 12, "NC 5: pages 5..7 before the first boundary, two roots at 8 and 12, then 16"
+    validate(replace(d, c_pages=least))
+    with pytest.raises(ConfigError, match=f"raise c_pages to {least} or more"):
+        validate(replace(d, c_pages=least - 1))
+    # Enough pages in number, none on a boundary: refused all the same.
+    assert roots_fit(5, 6) == 0 and roots_fit(8, 4) == 1 and roots_fit(4, 12) == 3
+    with pytest.raises(ConfigError):
+        validate(replace(d, cvms=1, c_pages=6))
+    for nc in range(4, 12):
+        for levels in range(2, 6):
+            c = least_c_pages(nc, 2, levels)
+            first = -(-nc // ROOT_PAGES) * ROOT_PAGES
+            assert c >= 2 * (levels + 4) and first + 2 * ROOT_PAGES <= nc + c, (nc, levels, c)
 
 
 def test_the_cli_reference_gives_every_size_its_default_and_range():
