@@ -354,8 +354,9 @@ def _free_then_queue_fence(hwp: Any, s: Any, k: int, e: int, nc_page: int) -> An
 def _stale_translation() -> Dict[str, Any]:
     """CVM A runs vCPU 0 on hart 0 and vCPU 1 on hart 1, which has touched A's guest page 1.
     vCPU 0 shares guest page 1 (the hypervisor answers with an NC page); the hypervisor then
-    creates CVM B, whose G-stage tables take the freed page first (its root, as ACE's copy
-    acquires its tables before the data pages). Where does hart 1's cached translation of A's
+    creates CVM B, whose G-stage tables take the freed page first (its root takes an aligned
+    block of four, its next table the lowest free page: ACE's copy acquires its tables before
+    the data pages). Where does hart 1's cached translation of A's
     guest page 1 lead while vCPU 1 runs on, and what does it read there?"""
     import concrete.riscv as rv
     from abstract import abi
@@ -386,16 +387,23 @@ def _stale_translation() -> Dict[str, Any]:
     s, _ = rv.exit_interrupt(s, abi.INTERRUPT | 5)                           # back to the hypervisor
     s, (_, b) = rv.promote_to_tvm(s, ONE_PAGE)
     kb = slot_of(s, b)
-    b_root = s.hw.pt_table[kb * LEVELS]
+    tables = s.hw.pt_table[kb * LEVELS:(kb + 1) * LEVELS]                 # B's root, then each lower table
     e = (ka * (P - 1) + 0) * G + 1                                         # hart 1, A, page 1
     cached = s.hw.other_tlb_ppn[e] if s.hw.other_tlb_v[e] else None
-    reaches = "nothing" if cached is None else ("CVM B's root table" if cached == b_root else f"page {cached}")
-    # What a load there reads: entry 0 of B's root, the pointer to B's next table (V alone);
-    # a store there rewrites it, and with it where all of B's guest memory leads.
-    pointer = gstage.encode_pte(True, False, False, False, False, False, False, False, s.hw.ptr_ppn[kb * (LEVELS - 1)])
-    return {"A's page given up": page, "B's root table page": b_root,
+    j = tables.index(cached) if cached in tables else None
+    names = {0: "CVM B's root table", LEVELS - 1: "CVM B's leaf table"}
+    reaches = "nothing" if cached is None else (f"page {cached}" if j is None else names.get(j, f"CVM B's table {j}"))
+    # What a load there reads: entry 0 of that table, a pointer to B's next table (V alone) or,
+    # in the leaf table, B's leaf for its guest page 0; a store there rewrites it, and with it
+    # where B's guest memory leads.
+    b = kb * G
+    entry = (gstage.encode_pte(True, False, False, False, False, False, False, False, s.hw.ptr_ppn[kb * (LEVELS - 1) + j])
+             if j is not None and j < LEVELS - 1 else
+             gstage.encode_pte(s.hw.pt_v[b], s.hw.pt_r[b], s.hw.pt_w[b], s.hw.pt_x[b], s.hw.pt_u[b], False,
+                               s.hw.pt_a[b], s.hw.pt_d[b], s.hw.pt_ppn[b]))
+    return {"A's page given up": page, "B's table pages": tables,
             "hart 1 (A's vCPU 1) still caches A's guest page 1 ->": reaches,
-            "what A's vCPU 1 reads there (entry 0)": None if cached is None else hex(pointer),
+            "what A's vCPU 1 reads there (entry 0)": None if j is None else hex(entry),
             "fence still queued for hart 1": bool(s.hw.other_fence[ka * (P - 1)])}
 
 
@@ -547,7 +555,7 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "its TLB still leads to the freed page. The hypervisor, which decides when that hart is "
         "interrupted, creates another CVM meanwhile, whose G-stage tables take the page first (ACE's "
         "copy acquires the tables before the data pages): the first CVM's vCPU reads the new CVM's "
-        "page table and can rewrite it, and with it where all of that CVM's memory leads. The "
+        "page table and can rewrite it, and with it where that CVM's memory leads. The "
         "refutation shows a hart's cached translation reaching a C page the CVM no longer owns.",
         _stale_translation),
     Finding(
