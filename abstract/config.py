@@ -132,7 +132,7 @@ R = SIZES.mmio_regions
 P = SIZES.phys_harts
 LEVELS = SIZES.levels
 # A CVM's G-stage tables take TABLE_PAGES pages from the allocator when it is promoted (its root's
-# run, then one table per lower level), before its data pages, as ACE's copy allocates them depth
+# block, then one table per lower level), before its data pages, as ACE's copy allocates them depth
 # first.
 TABLE_PAGES = table_pages(LEVELS)
 PAGES = NC + C
