@@ -63,11 +63,16 @@ def table_pages(levels: int) -> int:
     return ROOT_PAGES + levels - 1
 
 
-def roots_fit(nc_pages: int, c_pages: int) -> int:
-    """How many aligned runs of ROOT_PAGES pages C memory (pages nc_pages .. nc_pages + c_pages
-    - 1) holds: how many CVMs can have their roots at once."""
+def root_starts(nc_pages: int, c_pages: int) -> range:
+    """The global pages a root may start at: C pages (nc_pages .. nc_pages + c_pages - 1) on a
+    16 KiB boundary whose block of ROOT_PAGES lies in C."""
     first = -(-nc_pages // ROOT_PAGES) * ROOT_PAGES
-    return max(0, (nc_pages + c_pages - first) // ROOT_PAGES)
+    return range(first, nc_pages + c_pages - ROOT_PAGES + 1, ROOT_PAGES)
+
+
+def roots_fit(nc_pages: int, c_pages: int) -> int:
+    """How many CVMs can have their roots in C memory at once (the blocks do not overlap)."""
+    return len(root_starts(nc_pages, c_pages))
 
 
 def holds_all_cvms(nc_pages: int, c_pages: int, cvms: int, levels: int) -> bool:

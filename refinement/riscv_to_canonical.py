@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from abstract.canonical.state import CanonHw, CanonState
-from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES, ROOT_PAGES
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NREGS, P, PAGES, ROOT_PAGES, root_starts
 from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
 from abstract.logic import all_of, any_of, holds_all, implies, keep, lnot, reused, same
 from abstract.spec.switch import declassified
@@ -78,7 +78,7 @@ def pmp_layout_ok(hw: RvHw) -> bool:
 
 # Where a root may start: a C page on a 16 KiB boundary with the root's block inside C. Listed, as
 # equalities, rather than `% ROOT_PAGES`: a modulo in every invariant check slows the solver.
-ROOTS = tuple(r for r in range(NC, PAGES - ROOT_PAGES + 1) if r % ROOT_PAGES == 0)
+ROOTS = tuple(root_starts(NC, C))
 
 
 def tables_ok(s: RvState) -> bool:
