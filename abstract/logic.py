@@ -147,6 +147,13 @@ def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, .
     return t[:start] + tuple(values) + t[start + len(values):]
 
 
+def exactly(bits: Iterable[bool], n: int) -> bool:
+    """Exactly n of `bits` hold. With n a plain int the prover states it as one cardinality
+    constraint (`refinement.crosshair_adapter`), which the solver decides far more cheaply than
+    the sum."""
+    return sum(keep(1, b) for b in bits) == n
+
+
 def count(bits: Iterable[bool]) -> int:
     return sum(1 for b in bits if b)
 

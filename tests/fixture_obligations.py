@@ -7,7 +7,7 @@ from typing import Tuple
 
 import icontract
 
-from abstract.logic import all_of, any_of, holds_all, immutable, implies, keep, lnot, reused, same, set_at
+from abstract.logic import all_of, any_of, exactly, holds_all, immutable, implies, keep, lnot, reused, same, set_at
 from concrete.riscv import pmp
 from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
@@ -154,13 +154,14 @@ def combinators_agree(a: bool, b: bool, c: bool, i: int, j: int) -> bool:
     return ((all_of(bits) == _and_loop(bits)) & (any_of(bits) == _or_loop(bits))
             & (lnot(a) == (a ^ True)) & (implies(a, b) == ((a ^ True) | b)) & (keep(i, c) == i * c)
             & (same((i, (j, a)), (j, (i, b))) == ((i == j) & (a == b)))
-            & (same((i, a), (i, a, b)) == False))  # noqa: E712  (a bool from `same`, not a branch)
+            & (same((i, a), (i, a, b)) == False)  # noqa: E712  (a bool from `same`, not a branch)
+            & (exactly(bits, 2) == (keep(1, a) + keep(1, b) + keep(1, c) == 1)) & exactly((a, lnot(a)), 1))
 
 
 @obligation(Layers.SPEC, "fixture_combinators_wrong", Kind.SIMULATION)
 @icontract.ensure(lambda result: result)
 def combinators_wrong(a: bool, b: bool, i: int) -> bool:
-    return (implies(a, b) == (a | b)) & (keep(i, a) == i)
+    return (implies(a, b) == (a | b)) & (keep(i, a) == i) & (exactly((a, b), 1) == (a | b))
 
 
 # The prover reuses an invariant part's term on the paths of one analysis when the fields it
