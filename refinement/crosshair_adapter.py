@@ -343,8 +343,11 @@ def _concrete(value: Any, model: Any) -> Any:
 
 def _joined(conditions: Sequence[Any], recorder: Optional[_Recorder] = None) -> Any:
     """The first obligation's conditions with one body returning every obligation's result and
-    one postcondition that is the conjunction (`&`: evaluated in full, no short-circuit) of
-    every obligation's postconditions, each seeing its own body's result."""
+    one postcondition that is the conjunction of every obligation's postconditions, each seeing
+    its own body's result. Decided one at a time, as CrossHair decides an obligation's own
+    postconditions: the solver refutes each negation apart, knowing the ones before it hold,
+    instead of one query over the disjunction of all their negations (the copy's confinement and
+    allocation, five postconditions, took 5.3 s instead of 11)."""
     bodies, runs = _distinct_bodies([c.fn for c in conditions])
     posts = [(i, post) for i, c in enumerate(conditions) for post in c.post]
 
@@ -353,13 +356,13 @@ def _joined(conditions: Sequence[Any], recorder: Optional[_Recorder] = None) -> 
         return tuple(results[r] for r in runs)
 
     def all_hold(lcls: Mapping[str, Any]) -> bool:
-        ok = True
         for i, post in posts:
             own = lcls["__return__"][i]
-            ok = ok & post.evaluate({**lcls, "__return__": own, "_": own})
+            if not post.evaluate({**lcls, "__return__": own, "_": own}):
+                return False
         if recorder is not None:
             recorder.record(lcls, lcls["__return__"])
-        return ok
+        return True
 
     first = conditions[0]
     joined = ConditionExpr(POSTCONDITION, all_hold, first.post[0].filename, first.post[0].line,
