@@ -8,7 +8,7 @@ from typing import Any, Tuple
 
 from abstract.domain import FREE, owned_by
 from abstract.config import C, NC
-from abstract.logic import each, first_n, first_run, keep, put_at
+from abstract.logic import each, first_n, first_run, keep, put_at, ranks_of
 
 
 def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
@@ -16,6 +16,21 @@ def allocate(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     Branch-free but for that one answer (`first_n`): the pages may be symbolic."""
     enough, found = first_n(tuple(o == FREE for o in owner), n)
     return tuple(NC + p for p in found) if enough else ()
+
+
+def allocate_places(owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
+    """Whether n pages are free, and for each C page its place among the first n free pages,
+    lowest first (0 .. n - 1), or -1 if it is not one of them: the pages `allocate` gives, each
+    found by one comparison of its own place, where a page number is a sum over every C page
+    that each use compares with every C page again."""
+    flags = tuple(o == FREE for o in owner)
+    ranks, free = ranks_of(flags)
+    return free >= n, tuple(keep(r + 1, f & (r < n)) - 1 for f, r in zip(flags, ranks))
+
+
+def claim_places(s: Any, places: Tuple[int, ...], first: int, end: int, tag: int) -> Any:
+    """Give the pages at places first .. end - 1 (`allocate_places`) the owner value `tag`."""
+    return replace(s, owner=tuple(o + keep(tag - o, (first <= q) & (q < end)) for o, q in zip(s.owner, places)))
 
 
 def allocate_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
@@ -59,6 +74,12 @@ class SoftwareAllocator:
 
     def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         return allocate(owner, n)
+
+    def allocate_places(self, owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
+        return allocate_places(owner, n)
+
+    def claim_places(self, s: Any, places: Tuple[int, ...], first: int, end: int, tag: int) -> Any:
+        return claim_places(s, places, first, end, tag)
 
     def allocate_run(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         return allocate_run(owner, n)

@@ -182,6 +182,13 @@ class ConfidentialPageAllocator(Protocol):
     def allocate(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         """Up to n free pages (global numbers), lowest first."""
 
+    def allocate_places(self, owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[int, ...]]:
+        """Whether n pages are free, and each C page's place among the first n free ones
+        (0 .. n - 1, lowest first), -1 for the others: the pages `allocate` gives, by place."""
+
+    def claim_places(self, s: Any, places: Tuple[int, ...], first: int, end: int, tag: int) -> Any:
+        """Give the pages at places first .. end - 1 the owner value `tag`."""
+
     def allocate_run(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         """The lowest block of n consecutive free pages whose first global number is a multiple
         of n (a naturally aligned page of n times the size, as a 16 KiB G-stage root), or none."""

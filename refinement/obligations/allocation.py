@@ -3,9 +3,11 @@
 The spec's `free_pages` and the canonical allocator pick pages with `abstract.logic.first_n`,
 which is branch-free (so that PROMOTE does not fork once per free page) and therefore not
 plainly the loop it replaces. This lemma says what it gives: exactly the first n free pages, in
-order, or none when fewer are free. `free_block` (a CVM's 16 KiB root) picks a block with
-`abstract.logic.first_run`; its lemma says it is the lowest free block on its boundary. Simulation then ties the canonical allocator to the spec's,
-and this to the meaning of "the first n free pages".
+order, or none when fewer are free. PROMOTE's canonical step takes its pages by place instead
+(`allocate_places`); its lemma says those are the pages `allocate` gives, in the same order.
+`free_block` (a CVM's 16 KiB root) picks a block with `abstract.logic.first_run`; its lemma says
+it is the lowest free block on its boundary. Simulation then ties the canonical allocator to the
+spec's, and this to the meaning of "the first n free pages".
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Tuple
 
 import icontract
 
+from abstract.canonical import allocator
 from abstract.config import C, NC, ROOT_PAGES
 from abstract.domain import FREE
 from abstract.logic import all_of, any_of, implies, keep, read_at
@@ -64,3 +67,20 @@ def _block_free(owner: Tuple[int, ...], p: int) -> bool:
 def free_block_allocation(owner: Owners) -> Tuple[bool, ...]:
     """A CVM's 16 KiB G-stage root takes the lowest block of ROOT_PAGES free C pages whose first is on a 16 KiB boundary, and PROMOTE fails when no such block is free, even with as many free pages scattered."""
     return free_block(owner, ROOT_PAGES)
+
+
+def _same_pages(owner: Tuple[int, ...], n: int, enough: bool, places: Tuple[int, ...]) -> bool:
+    """`places` names the pages `allocate` gives, each at its index there, and no other page."""
+    pages = allocator.allocate(owner, n)
+    at = all_of((q == -1) | ((0 <= q) & (q < n)) for q in places)
+    return (enough == (len(pages) == n)) & implies(enough, at & all_of(
+        (places[p] == i) == (pages[i] == NC + p) for p in range(C) for i in range(len(pages))))
+
+
+@obligation(Layers.CANONICAL, "allocate_places", Kind.ALLOCATION)
+@icontract.require(lambda owner, n: len(owner) == C and 0 <= n <= C)
+@icontract.ensure(lambda owner, n, result: _same_pages(owner, n, result[0], result[1]),
+                  "the pages allocate gives, each at its place, and no other")
+def allocate_places_allocation(owner: Owners, n: int) -> Tuple[bool, Tuple[int, ...]]:
+    """PROMOTE's tables below the root and its data pages, taken by place, are the first free C pages, lowest first, as the allocator hands them out: page p is at place i exactly when it is the i-th page `allocate` gives, and at no place when it gives none."""
+    return allocator.allocate_places(owner, n)

@@ -6,9 +6,9 @@ from typing import Any, Tuple
 
 from abstract import abi
 from abstract.domain import CVM_BASE, STARTED, STOPPED, POWERED_OFF, HYPERVISOR, TABLE_BASE
-from abstract.config import G, H, K, LEVELS, NC, NIRQ, R, ROOT_PAGES
+from abstract.config import C, G, H, K, LEVELS, NC, NIRQ, R, ROOT_PAGES
 from abstract.canonical.monitor import cvms, physical
-from abstract.logic import keep, lnot, put_at, ranked, read_at, set_at
+from abstract.logic import keep, lnot, ranks_of, read_at, set_at
 from abstract.canonical.monitor.attestation import attest
 
 Result = Tuple[int, int]
@@ -40,18 +40,23 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     slot = next((k for k in range(K) if not s.live[k]), -1)
     root = hwp.allocate_run(s.owner, ROOT_PAGES)
     held = hwp.claim(s, root, TABLE_BASE + slot)  # the root's block first: the rest from what is left
-    found = hwp.allocate(held.owner, LEVELS - 1 + n)
-    if slot < 0 or len(root) < ROOT_PAGES or len(found) < LEVELS - 1 + n:
+    need = LEVELS - 1 + n
+    enough, places = hwp.allocate_places(held.owner, need)  # the lower tables, then the data pages
+    if slot < 0 or len(root) < ROOT_PAGES or not enough:
         return s, (abi.FAILED, 0)
-    tables, pages = root[:1] + found[:LEVELS - 1], found[LEVELS - 1:]
-    at = ranked(mapped, pages)  # the r-th mapped guest page's copy in pages[r]
+    tables = root[:1] + tuple(NC + sum(keep(p, q == i) for p, q in enumerate(places)) for i in range(LEVELS - 1))
+    # The r-th mapped guest page's copy is in the page at place LEVELS - 1 + r: found by the
+    # page's own place, not by comparing a page number with every C page.
+    own = tuple(LEVELS - 1 + r for r in ranks_of(mapped)[0])
+    holds = [[mapped[g] & (q == own[g]) for g in range(G)] for q in places]
+    at = tuple(sum(keep(NC + p + 1, holds[p][g]) for p in range(C)) - 1 for g in range(G))  # -1: unmapped
     copies = tuple(keep(read_at(s.mem[:NC], src[g]), mapped[g]) for g in range(G))
-    mem = held.mem
-    for p, data in zip(at, copies):
-        mem = put_at(mem, p, data)   # p < 0 for an unmapped page: nothing written
+    mem = held.mem[:NC] + tuple(m + keep(sum(keep(copies[g], holds[p][g]) for g in range(G)) - m, places[p] >= LEVELS - 1)
+                                for p, m in enumerate(held.mem[NC:]))
     boot = abi.with_hart_args(hwp.exit_area_regs(s.hw), 0, fdt)
     granted = attest(hwp, abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
-    s = hwp.claim(hwp.claim(replace(held, mem=mem), pages, CVM_BASE + slot), tables[1:], TABLE_BASE + slot)
+    s = hwp.claim_places(hwp.claim_places(replace(held, mem=mem), places, LEVELS - 1, need, CVM_BASE + slot),
+                         places, 0, LEVELS - 1, TABLE_BASE + slot)
     cvm_id = cvms.new_id(s)
     return replace(
         s,
