@@ -136,12 +136,6 @@ def first_run(flags: Tuple[bool, ...], base: int, n: int) -> Tuple[bool, int, Tu
     return seen, first, tuple(inside)
 
 
-def ranked(flags: Tuple[bool, ...], values: Tuple[int, ...]) -> Tuple[int, ...]:
-    """For each position, values[r] if its flag holds and r flags hold below it, else -1 (the
-    r-th flagged position gets the r-th value). Branch-free: r is a symbolic index."""
-    return tuple(keep(read_at(values, below) + 1, f) - 1 for f, below in zip(flags, ranks_of(flags)[0]))
-
-
 def set_range(t: Tuple[T, ...], start: int, values: Tuple[T, ...]) -> Tuple[T, ...]:
     """`t` with entries start..start+len(values)-1 replaced; `start` must be concrete."""
     return t[:start] + tuple(values) + t[start + len(values):]
