@@ -63,7 +63,7 @@ def abs_canonical(s: CanonState) -> SpecState:
         hv_fpu=abs_hv_fpu(s), hv_stage2=s.hw.hv_stage2, vcpu_fpu=abs_vcpu_fpu(s), exit_gprs=s.hw.x_gprs, exit_csrs=s.hw.x_csrs,
         vcpu_pc=s.hw.vcpu_pc, vcpu_vsie=s.hw.vcpu_vsie, vcpu_vstimecmp=s.hw.vcpu_vstimecmp,
         reply_a=s.reply_a, reply_b=s.reply_b,
-        reply_step=s.reply_step, share_req=s.share_req, ipi_pending=s.ipi_pending, has_secret=s.has_secret, secret=s.secret,
+        reply_step=s.reply_step, share_req=s.share_req, ipi_pending=s.ipi_pending, has_secret=s.has_secret, huge=s.huge, secret=s.secret,
         nacl_page=s.nacl_page, other_harts=s.other_harts, hv_hvip=s.hv_hvip, hv_stimecmp=s.hv_stimecmp,
         halted=s.halted,
     )
@@ -84,7 +84,7 @@ def canonical_shapes_ok(s: CanonState) -> bool:
         and len(s.irq_allowed) == K * NIRQ and len(s.irq_pending) == K * H * NIRQ \
         and len(s.reply_a) == K * H and len(s.reply_b) == K * H and len(s.reply_step) == K * H \
         and len(s.share_req) == K * H \
-        and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K \
+        and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K and len(s.huge) == K \
         and len(s.other_harts) == P - 1 and len(s.ids) == K \
         and len(s.hw.vcpu_saved) == K * H and all(
         len(r) == NREGS for r in s.hw.vcpu_saved
@@ -129,7 +129,7 @@ def canonical_hypervisor_view(s: CanonState) -> tuple:
     abstraction by the observation obligation."""
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, abs_private(s.hw), abs_shared(s.hw), s.hw.t_page,
             s.run_cvm, s.run_vcpu, abs_hv_regs(s), abs_hv_fpu(s), s.hw.hv_stage2, s.hw.x_gprs, s.hw.x_csrs, s.mmio_base,
-            s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.nacl_page, s.other_harts, s.hv_hvip,
+            s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.huge, s.nacl_page, s.other_harts, s.hv_hvip,
             s.hv_stimecmp, s.halted)
 
 

@@ -21,7 +21,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
      "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED; "
      "pt_promote_copy: ACE's whole-tree copy answers the row's code, that FAILED, or an error off the guest's path, and maps the same pages); "
-     "a huge leaf copied as 4 KiB pages, its whole span checked in NC at the model's width of G entries (ACE: 512); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
+     "a huge leaf copied as 4 KiB pages, its whole span checked in NC at the model's width of G entries (ACE: 512), and recorded as the CVM's "
+     "(huge: SHARE cannot then map into it, as ACE's); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),
      "the answer to the last exit, then the entry, as one step"),
@@ -56,8 +57,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "where ACE has no bound), is kept as the vCPU's pending request, leaves with (COVG, 2, gpa, size) and maps nothing; "
      "the hypervisor's a0/a1 in the exit area complete it when it next runs the vCPU (a0 not 0 FAILED, a1 not a whole "
      "NC page INVALID_ADDRESS, else mapped shared, a private page there zeroed and freed, the CVM fenced), the result in "
-     "the vCPU's a0 with a1 = 0; SRST and DESTROY drop a pending request; ACE's huge-leaf error is not modelled "
-     "(a CVM's tables hold 4 KiB leaves only); a run on another physical hart does not complete it (the other harts are abstract)"),
+     "the vCPU's a0 with a1 = 0; SRST and DESTROY drop a pending request; in a CVM whose guest pages lie under a "
+     "huge leaf, FAILED after the address checks and nothing mapped (ACE's map_page: PageTableConfiguration), so UNSHARE "
+     "finds nothing shared and the page stays private; a run on another physical hart does not complete it (the other harts are abstract)"),
     ("COVG UNSHARE_MEMORY (FID 3)", ("unshare_memory",),
      "checks as SHARE; unmapped, then the CVM's translations fenced (hfence.gvma) before the hypervisor is told"),
     ("G-stage TLBs: hardware fill on each hart, fences after share and unshare",

@@ -41,7 +41,10 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "copy refuses a bad one and takes pages for the others); ACE's tables are 512 entries wide, so a "
      "huge leaf's span is 512^(l-1) pages where the model's is G^(l-1); the CVM's tables are always a chain "
      "(a 16 KiB root on its boundary as ACE's, then one page per lower level, one table per level of the hypervisor's), and a huge leaf is "
-     "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf. ACE's "
+     "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf; the CVM records that it was one "
+     "(huge, set by the row from ACE's reading, the lift's hv_tables.leaf_above_last), so SHARE answers under it as ACE's (see SHARE's "
+     "completion) and a page fault cannot arise under it (every guest page mapped); what stays different is C memory only: the "
+     "pages are not one aligned run, and the tables below the leaf are taken. ACE's "
      "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row needs the CVMs' tables as general "
@@ -118,8 +121,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE's codes and order; a gpa beyond the model's G guest pages is INVALID_ADDRESS (ACE has no bound)",
      ("share_memory",)),
     ("COVG SHARE_MEMORY: completion", GONE,
-     "on the next TVM_VCPU_RUN from the exit area's a0/a1, as share_page_complete.rs; the huge-leaf error cannot "
-     "arise: a CVM's tables hold 4 KiB leaves only until PROMOTE copies the hypervisor's (issue 17)", ("tvm_vcpu_run",)),
+     "on the next TVM_VCPU_RUN from the exit area's a0/a1, as share_page_complete.rs, in its order: a0 not 0 FAILED, "
+     "the address, then under a huge leaf FAILED with nothing mapped (map_page's PageTableConfiguration), so UNSHARE there "
+     "answers FAILED too (unmap_shared_page finds no shared page)", ("tvm_vcpu_run", "promote_to_tvm", "unshare_memory")),
     ("COVG UNSHARE_MEMORY", GONE, "ACE's codes; unmapped, fenced, then the exit", ("unshare_memory",)),
     ("COVG ALLOW_EXT_INTERRUPT", DELIBERATE,
      "lines 0..NIRQ-1 of the mask are modelled (a configuration bound); VSSIP and VSTIP never pass in; the pending "

@@ -281,6 +281,19 @@ def _leaf_start_in_nc(ppn: int, span: int, nc: int) -> bool:
     return (0 <= ppn) & (ppn < nc)
 
 
+def _share_splits_huge_leaf(hwp: Any, s: Any, k: int, i: int, hv_err: int, hv_addr: int) -> Any:
+    """SHARE's completion maps the hypervisor's page under a huge leaf, as if the leaf were 4 KiB
+    leaves (ACE's `map_page` refuses: PageTableConfiguration)."""
+    done, result = _REAL_SHARE_COMPLETE(hwp, replace(s, huge=set_at(s.huge, k, False)), k, i, hv_err, hv_addr)
+    return replace(done, huge=s.huge), result
+
+
+def _huge_leaf_forgotten(vm: Any) -> Any:
+    """PROMOTE's reading of the hypervisor's tables does not record a huge leaf."""
+    code, pages, _ = _REAL_READ_VM(vm)
+    return code, pages, False
+
+
 def _real(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
@@ -289,6 +302,8 @@ _REAL_HYPERVISOR_ECALL = _real("abstract.canonical.monitor.ecall", "hypervisor_e
 _REAL_VCPU_EXIT = _real("abstract.canonical.monitor.switch", "vcpu_exit")
 _REAL_TLB_FILL = _real("concrete.riscv.machine", "RiscvMachine").tlb_fill
 _REAL_COPY_ENTRY = _real("concrete.riscv.pagetable", "copy_entry")
+_REAL_SHARE_COMPLETE = _real("abstract.canonical.monitor.memory", "share_complete")
+_REAL_READ_VM = _real("concrete.riscv.hv_tables", "read_vm")
 
 
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
@@ -403,6 +418,14 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(30, "pt-huge-leaf-past-nc",
           "Reading the hypervisor's tables, a huge leaf is checked at its first page only, so one running past NC is copied.",
           "concrete.riscv.pagetable", "leaf_in_nc", _leaf_start_in_nc,
+          ("riscv->canonical/promote_to_tvm/simulation",)),
+    Fault(31, "share-splits-huge-leaf",
+          "SHARE's completion maps the hypervisor's page into a CVM whose guest pages lie under one huge leaf.",
+          "abstract.canonical.monitor.memory", "share_complete", _share_splits_huge_leaf,
+          ("canonical->spec/tvm_vcpu_run/simulation",)),
+    Fault(32, "huge-leaf-forgotten",
+          "PROMOTE's reading of the hypervisor's tables does not record that a huge leaf maps the guest's pages.",
+          "concrete.riscv.hv_tables", "read_vm", _huge_leaf_forgotten,
           ("riscv->canonical/promote_to_tvm/simulation",)),
 ), key=lambda f: f.number)}
 

@@ -46,7 +46,7 @@ def abs_riscv(s: RvState) -> CanonState:
         mem=s.mem, owner=s.owner, live=s.live, ids=s.ids, hart=s.hart,
         run_cvm=s.run_cvm, run_vcpu=s.run_vcpu, mmio_base=s.mmio_base, mmio_size=s.mmio_size,
         irq_allowed=s.irq_allowed, irq_pending=s.irq_pending, reply_a=s.reply_a,
-        reply_b=s.reply_b, reply_step=s.reply_step, share_req=s.share_req, ipi_pending=s.ipi_pending, has_secret=s.has_secret,
+        reply_b=s.reply_b, reply_step=s.reply_step, share_req=s.share_req, ipi_pending=s.ipi_pending, has_secret=s.has_secret, huge=s.huge,
         secret=s.secret, nacl_page=s.nacl_page, other_harts=s.other_harts, hv_hvip=s.hv_hvip,
         hv_stimecmp=s.hv_stimecmp, halted=s.halted, hw=abs_hw(s.hw, s.run_cvm == HYPERVISOR),
     )
@@ -206,7 +206,7 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     shared = tuple(hw.pt_v[i] & (hw.pt_ppn[i] < NC) for i in range(K * G))
     return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pt_ppn, s.run_cvm, s.run_vcpu,
             regs, fregs, hgatp, hw.nacl_gprs, exit_csrs(hw), s.mmio_base,
-            s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.nacl_page, s.other_harts, s.hv_hvip,
+            s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.huge, s.nacl_page, s.other_harts, s.hv_hvip,
             s.hv_stimecmp, s.halted)
 
 

@@ -203,7 +203,7 @@ def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: An
 EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
 FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
 PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int), ("mode", int))
-PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS
+PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("huge", bool),)
 # RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use (`hv_tables`).
 PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(hv_tables.ENTRIES)),
                   ("ppn", ints(hv_tables.ENTRIES))) + PAYLOAD_INPUTS
@@ -211,8 +211,10 @@ PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(
 
 def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
                  *payload: Any) -> Tuple:
-    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`)."""
-    return (hv_tables.vm_of((root, v, rwx, ppn)),) + payload
+    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`),
+    and whether a huge leaf maps it (`hv_tables.leaf_above_last`)."""
+    vm = (root, v, rwx, ppn)
+    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm),)
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
 EXIT_SHOWS = "as every exit, the vCPU's vsie and vstimecmp (ACE's expose_enabled_interrupts.rs)"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"

@@ -33,11 +33,11 @@ def test_the_tables_made_for_a_map_describe_that_map(pages):
        st.lists(st.booleans(), min_size=ENTRIES, max_size=ENTRIES).map(tuple),
        st.lists(st.integers(-3, NC + 1), min_size=ENTRIES, max_size=ENTRIES).map(tuple))
 def test_aces_reading_answers_what_the_described_map_answers(root, v, rwx, ppn):
-    code, pages = read_vm((root, v, rwx, ppn))
+    code, pages, huge = read_vm((root, v, rwx, ppn))
     described = vm_of((root, v, rwx, ppn))
     assert code == abi.vm_refused(described)
     if code == abi.SUCCESS:
-        assert pages == described
+        assert pages == described and huge == hv_tables.leaf_above_last((root, v, rwx, ppn))
 
 
 def test_a_pointer_at_the_last_level_is_corrupt_unless_its_address_is_outside_nc_first():
@@ -58,7 +58,7 @@ def test_the_sixteen_kib_root_must_lie_in_nc():
 
 def test_a_huge_leaf_maps_consecutive_pages_all_of_which_must_lie_in_nc():
     huge = with_entry(tables_for(()), CHAIN - 1, True, True, 1)   # the level above the last: a leaf
-    assert read_vm(huge) == (abi.SUCCESS, tuple(1 + g for g in range(G)))
+    assert read_vm(huge) == (abi.SUCCESS, tuple(1 + g for g in range(G)), True)
     past = with_entry(tables_for(()), CHAIN - 1, True, True, NC - G + 1)
     assert read_vm(past)[0] == abi.INVALID_ADDRESS
 
@@ -66,12 +66,12 @@ def test_a_huge_leaf_maps_consecutive_pages_all_of_which_must_lie_in_nc():
 def test_ace_reads_an_entry_with_v_clear_and_r_set_as_a_leaf():
     assert hv_tables.ace_kind(False, True) == hv_tables.LEAF
     odd = with_entry(tables_for(()), CHAIN + 1, False, True, 2)
-    assert read_vm(odd) == (abi.SUCCESS, (abi.VM_UNMAPPED, 2) + (abi.VM_UNMAPPED,) * (G - 2))
+    assert read_vm(odd) == (abi.SUCCESS, (abi.VM_UNMAPPED, 2) + (abi.VM_UNMAPPED,) * (G - 2), False)
 
 
 def test_an_unmapped_entry_above_the_last_level_maps_nothing_and_promote_refuses_the_empty_vm():
     empty = with_entry(tables_for((0, 1)), 0, False, False, 0)
-    assert read_vm(empty) == (abi.SUCCESS, (abi.VM_UNMAPPED,) * G)
+    assert read_vm(empty) == (abi.SUCCESS, (abi.VM_UNMAPPED,) * G, False)
     s = rv.hypervisor_write(riscv_initial(), 0, 7)[0]
     assert rv.promote_to_tvm(s, empty)[1] == (abi.INVALID_PARAM, 0)
 
@@ -113,7 +113,7 @@ def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail
 
     good = tables()
     copy = promote_reading_is_the_copy(*good, BRIDGE_FREE)
-    code, pages = read_vm(path_entries(*good))
+    code, pages, _ = read_vm(path_entries(*good))
     assert copy.error == code == abi.SUCCESS and pages == tuple(1 + g for g in range(G))
     for g in range(G):
         outcome, page = pagetable.walk(copy.tables, copy.root, LEVELS, g)

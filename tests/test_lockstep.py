@@ -178,7 +178,7 @@ def step_checked(s, call):
         args = [*args, 0, (0, 0), 0]
     if name == "promote_to_tvm" and len(args) == 5:  # an Sv48x4 VM booting at 0
         args = [*args, abi.GSTAGE_SV48X4, 0]
-    if name == "promote_to_tvm":  # guest pages 0..npages-1 at src, in the hypervisor's tables
+    if name == "promote_to_tvm" and len(args) == 7:  # guest pages 0..npages-1 at src, in the hypervisor's tables
         npages, src = args[0], tuple(args[1]) + (0,) * G
         args[:2] = hv_tables.tables_for(tuple(src[g] if g < npages else abi.VM_UNMAPPED for g in range(G)))
     if name == "scribble":
@@ -693,6 +693,36 @@ def test_share_is_a_request_and_a_completion_on_the_next_run_as_ace():
     s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE, answered=True)
     assert err == abi.SUCCESS and s.hw.pt_ppn[i] == 3 and not s.hw.pt_x[i]
     assert s.owner[old - NC] == 0 and s.mem[old] == 0, "the private page it replaced is zeroed and freed"
+
+
+def test_share_under_a_huge_leaf_fails_as_ace_and_leaves_the_page_private():
+    """A VM whose guest pages lie under one leaf above the last level: SHARE's completion
+    answers FAILED, as ACE's `map_page` refuses to split the leaf (PageTableConfiguration), the
+    page stays private, and so UNSHARE finds nothing shared. A later CVM from 4 KiB leaves
+    shares as before: the flag is the CVM's, cleared by DESTROY."""
+    chain = hv_tables.CHAIN
+    root, v, rwx, ppn = hv_tables.tables_for(())
+    huge = (root, v[:chain - 1] + (True,) + v[chain:], rwx[:chain - 1] + (True,) + rwx[chain:],
+            ppn[:chain - 1] + (1,) + ppn[chain:])             # the level above the last: a leaf at NC page 1
+    s, (err, cvm) = step_checked(riscv_initial(), ("promote_to_tvm", *huge, 0, (0, 0), 0, abi.GSTAGE_SV48X4, 0))
+    k = slot_of(s, cvm)
+    assert err == abi.SUCCESS and s.huge[k] and abs_canonical(abs_riscv(s)).huge[k]
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    i = k * G + 1
+    old = s.hw.pt_ppn[i]
+    s2, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE + 8)
+    assert err == abi.INVALID_ADDRESS, "ACE checks the hypervisor's address before it walks the tables"
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE)
+    assert err == abi.FAILED and s.hw.pt_ppn[i] == old and s.owner[old - NC] != 0, "still mapped, private"
+    s, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
+    assert err == abi.FAILED and s.hw.pt_ppn[i] == old
+    s, _ = step_checked(s, ("exit_interrupt", 2 ** 63 + 5))      # a timer: back to the hypervisor
+    s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
+    assert err == abi.SUCCESS and not any(s.huge)
+    s, (_, cvm) = step_checked(s, ("promote_to_tvm", 2, (0, 0)))
+    s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
+    s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE)
+    assert err == abi.SUCCESS
 
 
 def test_destroy_between_a_share_request_and_its_answer_drops_the_request():

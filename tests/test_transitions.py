@@ -71,7 +71,7 @@ def test_ecall_rows_partition_every_call_number(party, entry):
             st = replace(s, vcpu_regs=(regs,) + s.vcpu_regs[1:])
         x = tuple(0 for _ in rows[0].inputs)
         hits = [row.name for row in rows if row.select(st, spec_caller_regs(st), *(x if not row.inputs else tuple(
-            0 if t is int else (0,) * len(t.__args__) for _, t in row.inputs)))]
+            0 if t in (int, bool) else (0,) * len(t.__args__) for _, t in row.inputs)))]
         assert len(hits) == 1, (hex(eid), fid, hits)
 
 

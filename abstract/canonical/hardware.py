@@ -38,9 +38,11 @@ class CanonicalHardware(SoftwareAllocator):
     def isolation_allows(self, hw: CanonHw, page: int) -> bool:
         return isolation_decides(hw.iso_open, page, NC, PAGES)
 
-    def vm_read(self, vm: Tuple[int, ...]) -> Tuple[int, Tuple[int, ...]]:
-        """This machine receives the hypervisor's VM decoded, and checks it as the ABI says."""
-        return abi.vm_refused(vm), vm
+    def vm_read(self, vm: Tuple[Tuple[int, ...], bool]) -> Tuple[int, Tuple[int, ...], bool]:
+        """This machine receives the hypervisor's VM decoded, its guest pages and whether they
+        lie under one huge leaf, and checks the pages as the ABI says."""
+        pages, huge = vm
+        return abi.vm_refused(pages), pages, huge
 
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...]) -> CanonHw:

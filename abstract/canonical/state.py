@@ -59,6 +59,7 @@ class CanonState:
     share_req: HartInts     # guest page + 1 of a SHARE request awaiting its answer (ACE's SharePage), 0: none
     ipi_pending: HartFlags  # a software interrupt from a sibling vCPU is pending
     has_secret: SlotFlags   # attestation released a secret to the CVM
+    huge: SlotFlags         # its guest pages lie under one huge leaf of its tables (ACE's logical entry)
     secret: SlotInts        # ... its value
     nacl_page: int          # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts  # the vCPU (index + 1) each other physical hart runs, 0: none
@@ -103,6 +104,7 @@ def initial_monitor_data() -> dict:
         nacl_page=NACL_NONE,
         other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
+        huge=(False,) * K,
         secret=(0,) * K,
         hv_hvip=0,
         hv_stimecmp=0,

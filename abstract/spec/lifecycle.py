@@ -26,7 +26,8 @@ def _free_slot(s: SpecState) -> int:
 
 def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
-                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0) -> Tuple[SpecState, Result]:
+                   mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0,
+                   huge: bool = False) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM, whose guest page g lives in NC page vm[g] or is not
     mapped (`abi.VM_UNMAPPED`): each mapped page is *copied* into a fresh confidential page
     (aliases become two copies), in guest order, hart 0 starts, the others are stopped, no vCPU
@@ -40,7 +41,9 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     a1 = `fdt` (ACE's `from_vm_hart`: the device tree's address), the others at 0 with none. The
     copies are measured with the map and the boot registers and pc (`abi.vm_image`): `secret` is
     released to the CVM only if the payload's `ndigests` digests all match
-    (`attestation.released`); a failed attestation still promotes. Returns the new CVM id."""
+    (`attestation.released`); a failed attestation still promotes. `huge`: the hypervisor's tables
+    map the guest's pages with one leaf above the last level, which the CVM records (its SHARE
+    cannot map into it). Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
@@ -94,6 +97,7 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
         vcpu_pc=s.vcpu_pc[:k * H] + (entry_pc,) + (0,) * (H - 1) + s.vcpu_pc[(k + 1) * H:],
         vcpu_regs=s.vcpu_regs[:k * H] + (boot,) + s.vcpu_regs[k * H + 1:],
         has_secret=set_at(s.has_secret, k, granted),
+        huge=set_at(s.huge, k, huge),
         secret=set_at(s.secret, k, keep(secret, granted)),
     ), (abi.SUCCESS, new_id)
 
@@ -145,6 +149,7 @@ def remove_cvm(s: SpecState, k: int) -> SpecState:
         ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
         share_req=s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:],
         has_secret=set_at(s.has_secret, k, False),
+        huge=set_at(s.huge, k, False),
         secret=set_at(s.secret, k, 0),
         vcpu_regs=s.vcpu_regs[:k * H] + ((0,) * NREGS,) * H + s.vcpu_regs[(k + 1) * H:],
         vcpu_fpu=s.vcpu_fpu[:k * H] + ((0,) * NFREGS,) * H + s.vcpu_fpu[(k + 1) * H:],

@@ -7,7 +7,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, NC, NREGS, PAGE_SIZE
-from abstract.logic import flag_at, flag_put, put_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, keep, lnot, put_at, read_at, set_at
 from abstract.spec.state import CVM_BASE, FREE, HYPERVISOR, SpecState, free_pages
 
 Result = Tuple[int, int]
@@ -36,14 +36,17 @@ def share_complete(s: SpecState, k: int, i: int) -> Tuple[SpecState, Result]:
     page's address) in the exit area (ACE's `share_page_complete.rs`), and is no longer pending.
     The answer must be success and a whole NC page; that page is mapped shared (never
     executable) at the requested guest page, and a private page that was there is zeroed and
-    freed. The result is the vCPU's, not the hypervisor's."""
+    freed. Under a huge leaf nothing is mapped and the answer is FAILED (ACE's `map_page` finds a
+    leaf above the 4 KiB level: PageTableConfiguration). The result is the vCPU's, not the
+    hypervisor's."""
     g = abi.requested_page(read_at(s.share_req, i))
     hv_err, hv_addr = s.exit_gprs[abi.A0], s.exit_gprs[abi.A1]
     s = replace(s, share_req=put_at(s.share_req, i, 0))
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
-    if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
-        return s, (abi.INVALID_ADDRESS, 0)
+    bad = (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE)
+    if bad | flag_at(s.huge, k):  # ACE's order, the address first; one path for both refusals
+        return s, (keep(abi.INVALID_ADDRESS, bad) + keep(abi.FAILED, lnot(bad)), 0)
     e = k * G + g
     if flag_at(s.private, e):
         s = _free_page(s, read_at(s.page, e))

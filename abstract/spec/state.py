@@ -55,6 +55,8 @@ class SpecState:
     share_req: HartInts    # guest page + 1 of the vCPU's SHARE request awaiting the hypervisor's answer, 0: none
     ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
     has_secret: SlotFlags   # attestation at promote released a secret to the CVM
+    huge: SlotFlags         # the hypervisor's tables mapped the CVM's guest pages with one leaf above
+                            # the last level (a huge page), which its tables keep: SHARE cannot map into it
     secret: SlotInts        # ... its value (0 when none)
     nacl_page: int          # first NC page of this hart's NACL shared memory, NACL_NONE when none
     other_harts: OtherHarts  # what physical harts 1..P-1 run: vCPU k*H+h as k*H+h+1, 0: their hypervisor
@@ -78,6 +80,7 @@ def shapes_ok(s: SpecState) -> bool:
         and len(s.reply_a) == K * H and len(s.reply_b) == K * H
         and len(s.reply_step) == K * H and len(s.share_req) == K * H
         and len(s.ipi_pending) == K * H and len(s.has_secret) == K and len(s.secret) == K
+        and len(s.huge) == K
         and len(s.other_harts) == P - 1
     )
 
@@ -223,12 +226,19 @@ def ids_ok(s: SpecState) -> bool:
     return each & distinct
 
 
+def huge_ok(s: SpecState) -> bool:
+    """Only a live CVM's guest pages lie under a huge leaf, and such a CVM shares none of them:
+    SHARE cannot map into the leaf (ACE's `map_page`), so UNSHARE there finds nothing shared."""
+    return all_of(implies(s.huge[k], s.live[k] & lnot(any_of(s.shared[k * G + g] for g in range(G))))
+                  for k in range(K))
+
+
 def running(s: SpecState) -> bool:
     """The monitor has not halted: a halted monitor takes no step (no row's precondition holds)."""
     return lnot(s.halted)
 
 
-SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok, running)
+SPEC_PARTS = (owners_ok, maps_ok, harts_ok, regions_ok, irqs_ok, ids_ok, huge_ok, running)
 
 
 def slot_of(s: Any, cvm_id: int) -> int:
@@ -301,6 +311,7 @@ def spec_initial() -> SpecState:
         nacl_page=abi.NACL_NONE,
         other_harts=(0,) * (P - 1),
         has_secret=(False,) * K,
+        huge=(False,) * K,
         secret=(0,) * K,
         hv_hvip=0,
         hv_stimecmp=0,

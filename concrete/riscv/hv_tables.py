@@ -16,7 +16,9 @@ is entry 0 of the table at level LEVELS - j, entry CHAIN + g the last table's en
 agree on every table the hypervisor can write. A leaf above the last level (a huge page) maps
 guest page g to its page + g, and its whole span (`leaf_span`, at the model's table width) must
 lie in NC, as ACE checks; the model copies the G pages its guest has, as 4 KiB leaves under its
-own tables, where ACE copies the leaf's whole span and keeps it one leaf.
+own tables, where ACE copies the leaf's whole span and keeps it one leaf. The CVM records that it
+was one (`huge`, from `read_vm`; the lift's `leaf_above_last`), so SHARE's completion refuses to
+map into it as ACE's `map_page` does.
 """
 from __future__ import annotations
 
@@ -56,12 +58,13 @@ def root_outside(root: int) -> bool:
     return (root < 0) | (root + ROOT_PAGES > NC)
 
 
-def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...]]:
+def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...], bool]:
     """ACE's copy over these entries, in its order: the root, then each table's entry 0 from
     the root down (a pointer leads on, its table in NC; a leaf maps the guest's pages, all in
     NC; nothing mapped ends it), then the last table's entries in guest order (a pointer there
-    is PageTableCorrupted). The first failure's code, and guest page g's NC page or
-    `abi.VM_UNMAPPED`. Branch-free, as `pagetable.copy_tables`."""
+    is PageTableCorrupted). The first failure's code, guest page g's NC page or
+    `abi.VM_UNMAPPED`, and whether a leaf above the last level maps them all (a huge page).
+    Branch-free, as `pagetable.copy_tables`."""
     root, v, rwx, ppn = vm
     code = keep(abi.INVALID_ADDRESS, root_outside(root))
     going, huge, huge_ppn = code == abi.SUCCESS, False, 0
@@ -81,7 +84,7 @@ def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...]]:
         code = code + keep(err, going & (code == abi.SUCCESS))
         leaf = going & (kind == LEAF)
         pages.append(keep(huge_ppn + g, huge) + keep(p, leaf) + keep(abi.VM_UNMAPPED, lnot(huge | leaf)))
-    return code, tuple(pages)
+    return code, tuple(pages), huge
 
 
 def vm_of(vm: Vm) -> Tuple[int, ...]:
@@ -112,6 +115,19 @@ def vm_of(vm: Vm) -> Tuple[int, ...]:
                    + keep(abi.VM_MALFORMED, lnot(outside) & (outcome == CORRUPT))
                    + keep(abi.VM_UNMAPPED, lnot(outside) & (outcome == UNMAPPED)))
     return tuple(out)
+
+
+def leaf_above_last(vm: Vm) -> bool:
+    """Do the tables map the guest's pages with a huge leaf: a walk from the root meets a leaf
+    above the last level (every guest page's walk reads the same entries there)? Said apart from
+    `read_vm`, which the PROMOTE row's lift compares it with."""
+    _, v, rwx, _ = vm
+    reached, found = True, False
+    for j in range(CHAIN):
+        kind = ace_kind(v[j], rwx[j])
+        found = found | (reached & (kind == LEAF))
+        reached = reached & (kind == POINTER)
+    return found
 
 
 def tables_for(pages: Tuple[int, ...]) -> Vm:

@@ -71,7 +71,7 @@ class RiscvMachine(SoftwareAllocator):
     def isolation_allows(self, hw: RvHw, page: int) -> bool:
         return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
 
-    def vm_read(self, vm: hv_tables.Vm) -> Tuple[int, Tuple[int, ...]]:
+    def vm_read(self, vm: hv_tables.Vm) -> Tuple[int, Tuple[int, ...], bool]:
         """The hypervisor's G-stage tables read as ACE's PROMOTE copies them (`hv_tables.read_vm`)."""
         return hv_tables.read_vm(vm)
 

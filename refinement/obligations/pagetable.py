@@ -411,7 +411,7 @@ def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capa
     fresh page recorded as the copy of the NC page the row maps it to, or leaves it unmapped as
     the row does."""
     vm = path_entries(kinds, ppns, root)
-    code, pages = hv_tables.read_vm(vm)
+    code, pages, _ = hv_tables.read_vm(vm)
     ok, off = out.error == abi.SUCCESS, _off_path(kinds, ppns, vm)
     answer = implies(out.error != abi.FAILED, (out.error == code) | ((code == abi.SUCCESS) & off)) \
         & implies((capacity == BRIDGE_FREE) & lnot(off), out.error == code)

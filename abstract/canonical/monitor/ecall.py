@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import Any, Tuple
 
 from abstract import abi
-from abstract.config import G
 from abstract.domain import HYPERVISOR
 from abstract.canonical.monitor import attestation, hsm, info, interrupts, ipi, lifecycle, memory, mmio, nacl, switch
 
@@ -17,7 +16,7 @@ def _answered(hwp: Any, s: Any, result: Result) -> Tuple[Any, Result]:
     return replace(s, hw=hwp.hart_answer(s.hw, result[0], result[1])), result
 
 
-def hypervisor_ecall(hwp: Any, s: Any, vm: Any = (abi.VM_UNMAPPED,) * G, ndigests: int = 0,
+def hypervisor_ecall(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                      mode: int = abi.GSTAGE_SV48X4) -> Tuple[Any, Result]:
     """The hypervisor's ecall: a COVH call, NACL SET_SHMEM or PROBE_FEATURE, a Base probe,

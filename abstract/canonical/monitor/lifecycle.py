@@ -28,7 +28,7 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
         return s, (abi.INVALID_PARAM, 0)
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)
-    refused, src = hwp.vm_read(vm)
+    refused, src, huge = hwp.vm_read(vm)
     if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
         return s, (refused, 0)
     if refused != abi.SUCCESS:
@@ -67,6 +67,7 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
         reply_step=s.reply_step[:slot * H] + (0,) * H + s.reply_step[(slot + 1) * H:],
         share_req=s.share_req[:slot * H] + (0,) * H + s.share_req[(slot + 1) * H:],
         has_secret=set_at(s.has_secret, slot, granted),
+        huge=set_at(s.huge, slot, huge),
         secret=set_at(s.secret, slot, keep(secret, granted)),
         hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(at, src), tables), slot, entry_pc, boot),
     ), (abi.SUCCESS, cvm_id)
@@ -103,6 +104,7 @@ def remove_cvm(hwp: Any, s: Any, k: int) -> Any:
         ipi_pending=s.ipi_pending[:k * H] + (False,) * H + s.ipi_pending[(k + 1) * H:],
         share_req=s.share_req[:k * H] + (0,) * H + s.share_req[(k + 1) * H:],
         has_secret=set_at(s.has_secret, k, False),
+        huge=set_at(s.huge, k, False),
         secret=set_at(s.secret, k, 0),
         hw=hwp.harts_clear(hwp.translation_clear(s.hw, k), k),
     )

@@ -7,7 +7,7 @@ from typing import Any, Tuple
 from abstract import abi
 from abstract.domain import CVM_BASE, HYPERVISOR
 from abstract.config import G, H, NC, NREGS, PAGE_SIZE
-from abstract.logic import put_at, read_at
+from abstract.logic import flag_at, keep, lnot, put_at, read_at
 
 Result = Tuple[int, int]
 
@@ -25,13 +25,15 @@ def share_memory(hwp: Any, s: Any, gpa: int, size: int) -> Tuple[Any, Result]:
 
 def share_complete(hwp: Any, s: Any, k: int, i: int, hv_err: int, hv_addr: int) -> Tuple[Any, Result]:
     """ACE's SharePageComplete for vCPU i of CVM slot k: the hypervisor answered its pending
-    request with (hv_err, hv_addr); the request is no longer pending."""
+    request with (hv_err, hv_addr); the request is no longer pending. Under a huge leaf ACE's
+    `map_page` answers PageTableConfiguration (FAILED) and maps nothing."""
     g = abi.requested_page(read_at(s.share_req, i))
     s = replace(s, share_req=put_at(s.share_req, i, 0))
     if hv_err != abi.SUCCESS:
         return s, (abi.FAILED, 0)
-    if (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE):
-        return s, (abi.INVALID_ADDRESS, 0)
+    bad = (hv_addr < 0) | (hv_addr % PAGE_SIZE != 0) | (hv_addr >= NC * PAGE_SIZE)
+    if bad | flag_at(s.huge, k):  # ACE's order, the address first; one path for both refusals
+        return s, (keep(abi.INVALID_ADDRESS, bad) + keep(abi.FAILED, lnot(bad)), 0)
     return remap_shared(hwp, s, k, k * G + g, hv_addr // PAGE_SIZE), (abi.SUCCESS, 0)
 
 
