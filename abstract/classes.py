@@ -72,8 +72,8 @@ SPEC_FIELDS: Dict[str, Field] = {
     "share_req": cvm(True, VCPU, "the guest page a vCPU's pending SHARE request names: the request showed it to the hypervisor"),
     "ipi_pending": cvm(False, VCPU, "IPIs between a CVM's own vCPUs"),
     "has_secret": cvm(True, SLOT, "whether attestation at promote released the secret: the hypervisor chose the payload"),
-    "huge": cvm(True, SLOT, "whether the CVM's guest pages lie under one huge leaf: the hypervisor wrote the tables PROMOTE copied"),
     "secret": cvm(False, SLOT, "the secret itself"),
+    "huge": cvm(True, SLOT, "whether the CVM's guest pages lie under one huge leaf: the hypervisor wrote the tables PROMOTE copied"),
     "nacl_page": Field(True, HYPERVISOR, 0, "where the hypervisor's shared memory is: it chose it"),
     "other_harts": Field(True, HYPERVISOR, 0, "what the other physical harts run: their hypervisor scheduled it"),
     "hv_hvip": Field(True, HYPERVISOR, 0, "the hypervisor's own hvip: what it asks TVM_VCPU_RUN to inject"),
@@ -85,7 +85,7 @@ SPEC_FIELDS: Dict[str, Field] = {
 # hardware parts differ.
 MONITOR_DATA = ("mem", "owner", "live", "ids", "hart", "run_cvm", "run_vcpu", "mmio_base", "mmio_size",
                 "irq_allowed", "irq_pending", "reply_a", "reply_b", "reply_step", "share_req", "ipi_pending", "has_secret",
-                "huge", "secret", "nacl_page", "other_harts", "hv_hvip", "hv_stimecmp", "halted")
+                "secret", "huge", "nacl_page", "other_harts", "hv_hvip", "hv_stimecmp", "halted")
 CANON_FIELDS: Dict[str, Field] = {
     **{f: SPEC_FIELDS[f] for f in MONITOR_DATA},
     "hw.iso_open": Field(True, MONITOR, 0, "whether C is open follows from who runs"),

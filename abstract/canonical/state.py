@@ -59,8 +59,8 @@ class CanonState:
     share_req: HartInts     # guest page + 1 of a SHARE request awaiting its answer (ACE's SharePage), 0: none
     ipi_pending: HartFlags  # a software interrupt from a sibling vCPU is pending
     has_secret: SlotFlags   # attestation released a secret to the CVM
-    huge: SlotFlags         # its guest pages lie under one huge leaf of its tables (ACE's logical entry)
     secret: SlotInts        # ... its value
+    huge: SlotFlags         # its guest pages lie under one huge leaf of the hypervisor's tables: SHARE cannot map into it
     nacl_page: int          # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts  # the vCPU (index + 1) each other physical hart runs, 0: none
     hv_hvip: int            # the hypervisor's hvip and stimecmp, kept with its hart's state

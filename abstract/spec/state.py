@@ -55,9 +55,9 @@ class SpecState:
     share_req: HartInts    # guest page + 1 of the vCPU's SHARE request awaiting the hypervisor's answer, 0: none
     ipi_pending: HartFlags  # a software interrupt (IPI from a sibling vCPU) is pending
     has_secret: SlotFlags   # attestation at promote released a secret to the CVM
-    huge: SlotFlags         # the hypervisor's tables mapped the CVM's guest pages with one leaf above
-                            # the last level (a huge page), which its tables keep: SHARE cannot map into it
     secret: SlotInts        # ... its value (0 when none)
+    huge: SlotFlags         # the hypervisor's tables mapped the CVM's guest pages with one leaf above
+                            # the last level (a huge page), which ACE's copy keeps one leaf: SHARE cannot map into it
     nacl_page: int          # first NC page of this hart's NACL shared memory, NACL_NONE when none
     other_harts: OtherHarts  # what physical harts 1..P-1 run: vCPU k*H+h as k*H+h+1, 0: their hypervisor
     hv_hvip: int            # the hypervisor's hvip and stimecmp as its hart holds them: TVM_VCPU_RUN

@@ -107,9 +107,9 @@ class RvState:
     share_req: HartInts         # guest page + 1 of a SHARE request awaiting its answer (ACE's SharePage), 0: none
     ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
     has_secret: SlotFlags       # attestation released a secret to the CVM
+    secret: SlotInts            # ... its value
     huge: SlotFlags             # its guest pages lie under one huge leaf (ACE's logical entry; the tables
                                 # hold them as 4 KiB leaves, `cvm_tables`)
-    secret: SlotInts            # ... its value
     nacl_page: int              # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts     # the vCPU (index + 1) each other physical hart runs, 0: none
     hv_hvip: int                # the hypervisor hart's hvip and stimecmp (ACE's HypervisorHart)
