@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import concrete.riscv as rv
 from abstract import abi, canonical, spec
 from abstract.config import G, H, K, NC, NFREGS, PAGE_SIZE, PAGES
-from concrete.riscv.hv_tables import tables_for
+from concrete.riscv.hv_tables import huge_leaf_at, tables_for
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical
 from refinement.riscv_to_canonical import abs_riscv, hypervisor_confined, riscv_local
@@ -23,6 +23,7 @@ gpa = st.integers(0, G - 1).map(lambda g: g * PAGE_SIZE)
 CALLS = st.one_of(
     st.tuples(st.just("promote_to_tvm"), st.integers(1, G),
               st.lists(st.integers(0, NC - 1), min_size=G, max_size=G).map(tuple)),
+    st.tuples(st.just("promote_huge"), st.integers(0, NC - G)),  # every guest page under one leaf
     st.tuples(st.just("destroy_tvm"), st.integers(1, K + 1)),
     st.tuples(st.just("tvm_vcpu_run"), st.integers(1, K + 1), st.integers(0, H - 1)),
     st.tuples(st.just("other_hart_run"), st.just(1), st.integers(1, K + 1), st.integers(0, H - 1)),
@@ -63,13 +64,15 @@ def lockstep(sequence) -> None:
                 raise Discrepancy(f"after {name}{tuple(args)}")
             r = r2
             continue
-        c, above = abs_riscv(r), args
+        c, above, huge = abs_riscv(r), args, {}
         if name == "promote_to_tvm":  # guest pages 0..npages-1 at src: the map above, tables on RISC-V
             above = [tuple(args[1][g] if g < args[0] else abi.VM_UNMAPPED for g in range(G))]
             args = [tables_for(above[0])]
+        if name == "promote_huge":  # guest page g at page + g, all under one leaf
+            name, above, args, huge = "promote_to_tvm", [tuple(args[0] + g for g in range(G))], [huge_leaf_at(args[0])], {"huge": True}
         r2, rr = getattr(rv, name)(r, *args)
-        c2, cr = getattr(canonical, name)(c, *above)
-        s2, sr = getattr(spec, name)(abs_canonical(c), *above)
+        c2, cr = getattr(canonical, name)(c, *above, **huge)
+        s2, sr = getattr(spec, name)(abs_canonical(c), *above, **huge)
         if (abs_riscv(r2), rr) != (c2, cr) or (abs_canonical(c2), cr) != (s2, sr) or not hypervisor_confined(r2) \
                 or not riscv_local(r2):
             raise Discrepancy(f"after {name}{tuple(args)}")

@@ -58,6 +58,7 @@ def test_the_sixteen_kib_root_must_lie_in_nc():
 
 def test_a_huge_leaf_maps_consecutive_pages_all_of_which_must_lie_in_nc():
     huge = with_entry(tables_for(()), CHAIN - 1, True, True, 1)   # the level above the last: a leaf
+    assert huge == hv_tables.huge_leaf_at(1)
     assert read_vm(huge) == (abi.SUCCESS, tuple(1 + g for g in range(G)), True)
     past = with_entry(tables_for(()), CHAIN - 1, True, True, NC - G + 1)
     assert read_vm(past)[0] == abi.INVALID_ADDRESS

@@ -47,19 +47,10 @@ def register_file(draw):
 register_file = register_file()
 
 
-def huge_tables(page):
-    """The hypervisor's tables with a leaf at NC page `page` in the level above the last: every
-    guest page under one huge leaf (its whole span must lie in NC for PROMOTE to take it)."""
-    chain = hv_tables.CHAIN
-    root, v, rwx, ppn = hv_tables.tables_for(())
-    return (root, v[:chain - 1] + (True,) + v[chain:], rwx[:chain - 1] + (True,) + rwx[chain:],
-            ppn[:chain - 1] + (page,) + ppn[chain:])
-
-
 calls = st.one_of(
     st.tuples(st.integers(-1, NC), st.integers(-1, 3), st.tuples(st.integers(-2, 60), st.integers(-2, 60)),
               st.integers(0, 9), st.just(abi.GSTAGE_SV48X4), st.integers(0, 2 ** 40))
-    .map(lambda t: ("promote_to_tvm", *huge_tables(t[0]), *t[1:])),
+    .map(lambda t: ("promote_to_tvm", *hv_tables.huge_leaf_at(t[0]), *t[1:])),
     st.tuples(st.just("promote_to_tvm"), st.integers(0, G + 1),
               st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple),
               st.integers(-1, 3), st.tuples(st.integers(-2, 60), st.integers(-2, 60)), st.integers(0, 9),
@@ -714,7 +705,7 @@ def test_share_under_a_huge_leaf_fails_as_ace_and_leaves_the_page_private():
     answers FAILED, as ACE's `map_page` refuses to split the leaf (PageTableConfiguration), the
     page stays private, and so UNSHARE finds nothing shared. A later CVM from 4 KiB leaves
     shares as before: the flag is the CVM's, cleared by DESTROY."""
-    s, (err, cvm) = step_checked(riscv_initial(), ("promote_to_tvm", *huge_tables(1), 0, (0, 0), 0, abi.GSTAGE_SV48X4, 0))
+    s, (err, cvm) = step_checked(riscv_initial(), ("promote_to_tvm", *hv_tables.huge_leaf_at(1), 0, (0, 0), 0, abi.GSTAGE_SV48X4, 0))
     k = slot_of(s, cvm)
     assert err == abi.SUCCESS and s.huge[k] and abs_canonical(abs_riscv(s)).huge[k]
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))

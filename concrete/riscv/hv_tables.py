@@ -139,3 +139,12 @@ def tables_for(pages: Tuple[int, ...]) -> Vm:
     v = (True,) * CHAIN + tuple(p != abi.VM_UNMAPPED for p in full)
     rwx = (False,) * CHAIN + tuple(p not in (abi.VM_UNMAPPED, abi.VM_MALFORMED) for p in full)
     return 0, v, rwx, (0,) * CHAIN + tuple(0 if p in (abi.VM_UNMAPPED, abi.VM_MALFORMED) else p for p in full)
+
+
+def huge_leaf_at(page: int) -> Vm:
+    """Hypervisor tables whose entry in the level above the last is a leaf at NC page `page`:
+    every guest page under one huge leaf, guest page g at `page` + g (`vm_of`), PROMOTE's
+    `huge` (its whole span must lie in NC for PROMOTE to take it)."""
+    root, v, rwx, ppn = tables_for(())
+    j = CHAIN - 1
+    return root, v[:j] + (True,) + v[j + 1:], rwx[:j] + (True,) + rwx[j + 1:], ppn[:j] + (page,) + ppn[j + 1:]
