@@ -43,7 +43,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(a 16 KiB root on its boundary as ACE's, then one page per lower level, one table per level of the hypervisor's), and a huge leaf is "
      "copied as the guest's G pages under 4 KiB leaves, where ACE copies its whole span as one leaf; the CVM records that it was one "
      "(huge, set by the row from ACE's reading, the lift's hv_tables.leaf_above_last), so SHARE answers under it as ACE's (see SHARE's "
-     "completion) and a page fault cannot arise under it (every guest page mapped); what stays different is C memory only: the "
+     "completion), and every guest page stays a private page under it (the spec invariant's huge_ok), so no page fault arises there, as in ACE; what stays different is C memory only: the "
      "pages are not one aligned run, and the tables below the leaf are taken. ACE's "
      "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "

@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw, canonical_initial
-from abstract.logic import flag_at, flag_put, keep, put_at, read_at, set_at
+from abstract.logic import all_of, flag_at, flag_put, keep, put_at, read_at, set_at
 
 
 def isolation_decides(is_open: bool, page: int, nc: int, pages: int) -> bool:
@@ -40,9 +40,10 @@ class CanonicalHardware(SoftwareAllocator):
 
     def vm_read(self, vm: Tuple[Tuple[int, ...], bool]) -> Tuple[int, Tuple[int, ...], bool]:
         """This machine receives the hypervisor's VM decoded, its guest pages and whether they
-        lie under one huge leaf, and checks the pages as the ABI says."""
+        lie under one huge leaf, and checks the pages as the ABI says. A leaf maps every page
+        of its span: a VM with an unmapped page lies under none."""
         pages, huge = vm
-        return abi.vm_refused(pages), pages, huge
+        return abi.vm_refused(pages), pages, huge & all_of(abi.vm_mapped(pages))
 
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...]) -> CanonHw:

@@ -6,7 +6,7 @@ from typing import Tuple
 
 from abstract import abi
 from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, NIRQ, NREGS, R, ROOT_PAGES
-from abstract.logic import any_of, each, keep, lnot, ranks_of, read_at, set_at
+from abstract.logic import all_of, any_of, each, keep, lnot, ranks_of, read_at, set_at
 from abstract.spec.physical import cvm_runs_elsewhere
 from abstract.spec.attestation import released
 from abstract.spec.state import (
@@ -43,7 +43,8 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     released to the CVM only if the payload's `ndigests` digests all match
     (`attestation.released`); a failed attestation still promotes. `huge`: the hypervisor's tables
     map the guest's pages with one leaf above the last level, which the CVM records (its SHARE
-    cannot map into it). Returns the new CVM id."""
+    cannot map into it); such a leaf maps every guest page, so a VM with an unmapped page has
+    none. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
@@ -97,7 +98,7 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
         vcpu_pc=s.vcpu_pc[:k * H] + (entry_pc,) + (0,) * (H - 1) + s.vcpu_pc[(k + 1) * H:],
         vcpu_regs=s.vcpu_regs[:k * H] + (boot,) + s.vcpu_regs[k * H + 1:],
         has_secret=set_at(s.has_secret, k, granted),
-        huge=set_at(s.huge, k, huge),
+        huge=set_at(s.huge, k, huge & all_of(mapped)),  # a leaf maps every page of its span
         secret=set_at(s.secret, k, keep(secret, granted)),
     ), (abi.SUCCESS, new_id)
 

@@ -227,9 +227,10 @@ def ids_ok(s: SpecState) -> bool:
 
 
 def huge_ok(s: SpecState) -> bool:
-    """Only a live CVM's guest pages lie under a huge leaf, and such a CVM shares none of them:
-    SHARE cannot map into the leaf (ACE's `map_page`), so UNSHARE there finds nothing shared."""
-    return all_of(implies(s.huge[k], s.live[k] & lnot(any_of(s.shared[k * G + g] for g in range(G))))
+    """Only a live CVM's guest pages lie under a huge leaf, and each of them stays a private page
+    of it: SHARE cannot map into the leaf (ACE's `map_page`), so UNSHARE there finds nothing
+    shared, and no page fault has an unmapped page to fill."""
+    return all_of(implies(s.huge[k], s.live[k] & all_of(s.private[k * G + g] for g in range(G)))
                   for k in range(K))
 
 
