@@ -711,7 +711,7 @@ def test_share_under_a_huge_leaf_fails_as_ace_and_leaves_the_page_private():
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     i = k * G + 1
     old = s.hw.pt_ppn[i]
-    s2, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE + 8)
+    _, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE + 8)
     assert err == abi.INVALID_ADDRESS, "ACE checks the hypervisor's address before it walks the tables"
     s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE)
     assert err == abi.FAILED and s.hw.pt_ppn[i] == old and s.owner[old - NC] != 0, "still mapped, private"
