@@ -104,6 +104,15 @@ def validate(sizes: Sizes) -> Sizes:
             f"{table_pages(sizes.levels)} G-stage table pages (a 16 KiB root on a 16 KiB boundary, "
             f"then {sizes.levels - 1} more) and one data page: raise c_pages to {least} or more"
         )
+    # A leaf above the table over the last spans guest_pages ** 2 pages or more at the model's
+    # width, and PROMOTE accepts one only if its span lies in NC: below that bound every huge
+    # leaf spans exactly the guest's pages, which is what the CVM's copy of it holds.
+    if sizes.levels >= 3 and sizes.nc_pages >= sizes.guest_pages ** 2:
+        raise ConfigError(
+            f"nc_pages={sizes.nc_pages} at levels={sizes.levels} lets the hypervisor map its guest with a leaf "
+            f"spanning {sizes.guest_pages ** 2} pages, more than the model's {sizes.guest_pages} guest pages: "
+            f"keep nc_pages below {sizes.guest_pages ** 2} (or raise guest_pages, or use levels=2)"
+        )
     return sizes
 
 

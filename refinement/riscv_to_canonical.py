@@ -29,9 +29,10 @@ def exit_csrs(hw: RvHw) -> Tuple[int, ...]:
 def abs_hw(hw: RvHw, hypervisor_runs: bool) -> CanonHw:
     # The hypervisor's hgatp: live while it runs, saved by the monitor otherwise (branch-free).
     hv_stage2 = hw.hv_hgatp + keep(hw.hgatp_csr - hw.hv_hgatp, hypervisor_runs)
+    valid, execute, page = cvm_tables.leaves(hw)  # the last tables' leaves, or a huge leaf's pages
     return CanonHw(
         iso_open=abs_iso_open(hw),
-        t_valid=hw.pt_v, t_exec=hw.pt_x, t_page=hw.pt_ppn,
+        t_valid=valid, t_exec=execute, t_page=page,
         regs=hw.regs, hv_saved=hw.hv_saved, vcpu_saved=hw.vcpu_saved,
         fregs=hw.fregs, hv_fregs=hw.hv_fregs, vcpu_fregs=hw.vcpu_fregs,
         hv_stage2=hv_stage2,
@@ -58,7 +59,8 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
         and len(hw.hgatp) == K and len(hw.pt_table) == K * LEVELS
-        and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_ppn) == K * cvm_tables.CHAIN
+        and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_rwx) == K * cvm_tables.CHAIN
+        and len(hw.ptr_ppn) == K * cvm_tables.CHAIN
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
         and len(hw.vcpu_saved) == K * H and all(len(r) == NREGS for r in hw.vcpu_saved)
@@ -76,24 +78,32 @@ def pmp_layout_ok(hw: RvHw) -> bool:
     return pmp.layout_ok(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, hw.pmp_x, NC, PAGES)
 
 
-# Where a root may start: a C page on a 16 KiB boundary with the root's block inside C. Listed, as
-# equalities, rather than `% ROOT_PAGES`: a modulo in every invariant check slows the solver.
+# Where a root may start: a C page on a 16 KiB boundary with the root's block inside C; where a
+# huge leaf's block may start: a C page on its span's boundary with the block inside C. Listed,
+# as equalities, rather than `%`: a modulo in every invariant check slows the solver.
 ROOTS = tuple(root_starts(NC, C))
+RUNS = tuple(p for p in range(NC, PAGES - G + 1) if p % G == 0)
 
 
 def tables_ok(s: RvState) -> bool:
-    """A live CVM's tables are in TABLE_PAGES distinct C pages it owns as table pages (its 16 KiB
-    root, ROOT_PAGES consecutive pages from one on a 16 KiB boundary, as hgatp's PPN must be,
-    then one page per lower level), and every page it owns as a table page is one of them; an
-    empty slot's tables are nowhere; a live CVM's leaf into C maps a data page of its own, and
-    no other such leaf maps it. So a CVM's table pages are its own, none leaks, and no leaf maps
-    one: freeing the page a leaf maps frees neither a table nor a page another leaf still reaches."""
+    """A live CVM's tables are in distinct C pages it owns as table pages (its 16 KiB root,
+    ROOT_PAGES consecutive pages from one on a 16 KiB boundary, as hgatp's PPN must be, then one
+    page per lower level, but for the last under a huge leaf, which maps an aligned block of C
+    pages), and every page it owns as a table page is one of them; an empty slot's tables are
+    nowhere; a live CVM's guest page mapped into C (`cvm_tables.leaves`) is a data page of its
+    own, and no other guest page maps it. So a CVM's table pages are its own, none leaks, and
+    no leaf maps one: freeing the page a leaf maps frees neither a table nor a page another leaf
+    still reaches."""
     hw = s.hw
     at = [[hw.pt_table[k * LEVELS + j] for j in range(LEVELS)] for k in range(K)]
     lower = [at[k][1:] for k in range(K)]
+    big = [cvm_tables.huge_leaf(hw, k) for k in range(K)]
+    run = [hw.ptr_ppn[k * cvm_tables.CHAIN + cvm_tables.CHAIN - 1] for k in range(K)]
+    last = [((NC <= at[k][-1]) & (at[k][-1] < PAGES) & lnot(big[k]))
+            | (big[k] & (at[k][-1] == cvm_tables.NO_TABLE) & any_of(run[k] == r for r in RUNS)) for k in range(K)]
     placed = all_of(
-        implies(s.live[k], any_of(at[k][0] == r for r in ROOTS) & all_of((NC <= t) & (t < PAGES) for t in lower[k])
-                & all_of((t < at[k][0]) | (t >= at[k][0] + ROOT_PAGES) for t in lower[k])
+        implies(s.live[k], any_of(at[k][0] == r for r in ROOTS) & all_of((NC <= t) & (t < PAGES) for t in lower[k][:-1])
+                & last[k] & all_of((t < at[k][0]) | (t >= at[k][0] + ROOT_PAGES) for t in lower[k])
                 & all_of(lower[k][i] != lower[k][j] for i in range(LEVELS - 1) for j in range(i + 1, LEVELS - 1)))
         & implies(lnot(s.live[k]), all_of(t == cvm_tables.NO_TABLE for t in at[k]))
         for k in range(K))
@@ -102,24 +112,30 @@ def tables_ok(s: RvState) -> bool:
     in_root = [[any_of(at[k][0] == r for r in ROOTS if r <= NC + p < r + ROOT_PAGES) for p in range(C)] for k in range(K)]
     owned = all_of((s.owner[p] == TABLE_BASE + k) == (s.live[k] & (in_root[k][p] | any_of(t == NC + p for t in lower[k])))
                    for k in range(K) for p in range(C))
-    data = all_of(implies(hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
+    valid, _, ppn = cvm_tables.leaves(hw)
+    data = all_of(implies(valid[i] & s.live[i // G] & (ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
                   for i in range(K * G) for p in range(C))
-    live_c = [hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] >= NC) for i in range(K * G)]
-    once = all_of(lnot(live_c[i] & live_c[j] & (hw.pt_ppn[i] == hw.pt_ppn[j])) for i in range(K * G) for j in range(i + 1, K * G))
+    live_c = [valid[i] & s.live[i // G] & (ppn[i] >= NC) for i in range(K * G)]
+    once = all_of(lnot(live_c[i] & live_c[j] & (ppn[i] == ppn[j])) for i in range(K * G) for j in range(i + 1, K * G))
     return placed & owned & data & once
 
 
 def ptes_ok(s: RvState) -> bool:
     """The tables are as the monitor writes them: a live CVM's chain of pointers leads from its
-    root to its leaf table, an empty slot's pointers are clear; every valid leaf has R W U A D
-    (X only if private), invalid ones are zero."""
+    root to its leaf table, but that the entry above the last table is a huge leaf exactly when
+    the CVM records one (its page is `tables_ok`'s); an empty slot's entries are clear; every
+    valid leaf has R W U A D (X only if private), invalid ones are zero, and none is valid under
+    a huge leaf (there is no table there)."""
     hw = s.hw
     n = cvm_tables.CHAIN  # pointer j: slot j // n's table j % n, leading to its next table (stated apart from the step)
+    top = [j % n == n - 1 for j in range(K * n)]
     pointers = all_of((hw.ptr_v[j] == s.live[j // n])
-                      & (hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n]))
+                      & (hw.ptr_rwx[j] == (s.huge[j // n] & top[j]))
+                      & ((hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n])) | hw.ptr_rwx[j])
                       for j in range(K * n))
     rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
     leaves = all_of(all_of(f[i] == hw.pt_v[i] for f in rest) & implies(lnot(hw.pt_v[i]), lnot(hw.pt_x[i]))
+                    & implies(s.huge[i // G], lnot(hw.pt_v[i]))
                     for i in range(K * G))
     return pointers & leaves
 
@@ -131,17 +147,18 @@ def tlb_ok(s: RvState) -> bool:
     or, while a fence of the CVM is queued for it, NC pages. So no cached translation reaches a
     C page the CVM does not own: none that was freed, and none that another CVM got since."""
     hw = s.hw
-    here = all_of(implies(hw.tlb_v[i], hw.pt_v[i] & (hw.tlb_ppn[i] == hw.pt_ppn[i])) for i in range(K * G))
-    return here & all_of(other_entry_ok(hw, s.other_harts[q], k, q, g)
+    valid, _, ppn = cvm_tables.leaves(hw)
+    here = all_of(implies(hw.tlb_v[i], valid[i] & (hw.tlb_ppn[i] == ppn[i])) for i in range(K * G))
+    return here & all_of(other_entry_ok(hw, valid, ppn, s.other_harts[q], k, q, g)
                          for k in range(K) for q in range(P - 1) for g in range(G))
 
 
-def other_entry_ok(hw: RvHw, mark: int, k: int, q: int, g: int) -> bool:
+def other_entry_ok(hw: RvHw, valid: Tuple[bool, ...], ppn: Tuple[int, ...], mark: int, k: int, q: int, g: int) -> bool:
     """Hart q + 1, which runs vCPU `mark` - 1 (0: none): its cached translation of CVM k's
-    guest page g (see `tlb_ok`)."""
+    guest page g, given the guest map (`cvm_tables.leaves`: see `tlb_ok`)."""
     e, i = (k * (P - 1) + q) * G + g, k * G + g
     runs_k = (k * H < mark) & (mark <= (k + 1) * H)
-    current = hw.pt_v[i] & (hw.other_tlb_ppn[e] == hw.pt_ppn[i])
+    current = valid[i] & (hw.other_tlb_ppn[e] == ppn[i])
     queued_nc = hw.other_fence[k * (P - 1) + q] & (hw.other_tlb_ppn[e] < NC)
     return implies(hw.other_tlb_v[e], runs_k & (current | queued_nc))
 
@@ -196,15 +213,19 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     """What the hypervisor observes of the RISC-V model, read off RISC-V fields: NC memory, its
     GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
     G-stage leaves (private = a leaf into C), who runs, its FPU registers and hgatp (likewise
-    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit."""
+    live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit. The
+    guest map is read as the tables give it (`cvm_tables.leaves`: a huge leaf's pages too), and
+    with it which entries above the last tables are valid and which are huge leaves: the
+    hypervisor knows which CVMs are live and which it gave a huge leaf (the spec's `huge`)."""
     hw = s.hw
     hv = s.run_cvm == HYPERVISOR
     regs = hw.regs if hv else hw.hv_saved
     fregs = hw.fregs if hv else hw.hv_fregs
     hgatp = hw.hgatp_csr if hv else hw.hv_hgatp
-    private = tuple(hw.pt_v[i] & (hw.pt_ppn[i] >= NC) for i in range(K * G))
-    shared = tuple(hw.pt_v[i] & (hw.pt_ppn[i] < NC) for i in range(K * G))
-    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, hw.pt_ppn, s.run_cvm, s.run_vcpu,
+    valid, _, ppn = cvm_tables.leaves(hw)
+    private = tuple(valid[i] & (ppn[i] >= NC) for i in range(K * G))
+    shared = tuple(valid[i] & (ppn[i] < NC) for i in range(K * G))
+    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, ppn, hw.ptr_v, hw.ptr_rwx, s.run_cvm, s.run_vcpu,
             regs, fregs, hgatp, hw.nacl_gprs, exit_csrs(hw), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.huge, s.nacl_page, s.other_harts, s.hv_hvip,
             s.hv_stimecmp, s.halted)

@@ -51,6 +51,19 @@ def test_c_memory_must_hold_every_cvm_with_its_aligned_root():
             assert c >= 2 * (levels + 4) and first + 2 * ROOT_PAGES <= nc + c, (nc, levels, c)
 
 
+def test_a_huge_leaf_wider_than_the_guest_is_refused_from_three_levels():
+    """From 3 levels a leaf two levels above the last spans guest_pages ** 2 pages: NC that could
+    hold such a span is refused (the CVM's copy of a huge leaf holds the guest's pages only),
+    and at 2 levels, where every leaf above the last spans the guest's pages, nothing is."""
+    d = Sizes()
+    validate(replace(d, levels=3, nc_pages=8, c_pages=16))
+    with pytest.raises(ConfigError, match="keep nc_pages below 9"):
+        validate(replace(d, levels=3, nc_pages=9, c_pages=16))
+    validate(replace(d, levels=2, nc_pages=9, c_pages=16))
+    with pytest.raises(ConfigError, match="guest_pages"):
+        validate(replace(d, levels=4, guest_pages=2, c_pages=20))
+
+
 def test_the_cli_reference_gives_every_size_its_default_and_range():
     """docs/cli.md's table of sizes is what `abstract.config` holds (it once said one table level)."""
     import re

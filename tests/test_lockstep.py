@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import concrete.riscv as rv
-from concrete.riscv import hv_tables
+from concrete.riscv import cvm_tables, hv_tables
 from abstract import abi
 from refinement.obligations import standard
-from abstract.config import G, H, K, NC, NFREGS, P, PAGE_SIZE, PAGES
-from abstract.domain import HYPERVISOR
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, P, PAGE_SIZE, PAGES, TABLE_PAGES
+from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
 from abstract.spec.state import slot_of
 from concrete.riscv.state import riscv_initial
 from refinement.canonical_to_spec import abs_canonical, canonical_invariant
@@ -710,13 +710,13 @@ def test_share_under_a_huge_leaf_fails_as_ace_and_leaves_the_page_private():
     assert err == abi.SUCCESS and s.huge[k] and abs_canonical(abs_riscv(s)).huge[k]
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     i = k * G + 1
-    old = s.hw.pt_ppn[i]
+    old = cvm_tables.leaves(s.hw)[2][i]
     _, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE + 8)
     assert err == abi.INVALID_ADDRESS, "ACE checks the hypervisor's address before it walks the tables"
     s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE)
-    assert err == abi.FAILED and s.hw.pt_ppn[i] == old and s.owner[old - NC] != 0, "still mapped, private"
+    assert err == abi.FAILED and cvm_tables.leaves(s.hw)[2][i] == old >= NC and s.owner[old - NC] != 0, "still mapped, private"
     s, (err, _) = step_checked(s, ("unshare_memory", PAGE_SIZE, PAGE_SIZE))
-    assert err == abi.FAILED and s.hw.pt_ppn[i] == old
+    assert err == abi.FAILED and cvm_tables.leaves(s.hw)[2][i] == old
     s, _ = step_checked(s, ("exit_interrupt", 2 ** 63 + 5))      # a timer: back to the hypervisor
     s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
     assert err == abi.SUCCESS and not any(s.huge)
@@ -724,6 +724,29 @@ def test_share_under_a_huge_leaf_fails_as_ace_and_leaves_the_page_private():
     s, _ = step_checked(s, ("tvm_vcpu_run", cvm, 0))
     s, err = shared(s, cvm, PAGE_SIZE, 0, 3 * PAGE_SIZE)
     assert err == abi.SUCCESS
+
+
+def test_a_huge_leaf_is_copied_whole_into_an_aligned_block_with_no_table_below_it():
+    """ACE copies a huge leaf as one page of its span: the CVM's entry above the last level is a
+    leaf to G consecutive C pages from a multiple of G, holding the hypervisor's pages in guest
+    order, and no last table is taken (one table page fewer); the hardware walk finds guest page
+    g at the block's g-th page, and DESTROY frees the block and the tables."""
+    from dataclasses import replace
+    from concrete.riscv.machine import RISCV
+    s = replace(riscv_initial(), mem=tuple(100 + p if p < NC else 0 for p in range(PAGES)))
+    s, (err, cvm) = step_checked(s, ("promote_to_tvm", *hv_tables.huge_leaf_at(1), 0, (0, 0), 0, abi.GSTAGE_SV48X4, 0))
+    k = slot_of(s, cvm)
+    top = k * cvm_tables.CHAIN + cvm_tables.CHAIN - 1
+    run = s.hw.ptr_ppn[top]
+    assert err == abi.SUCCESS and s.hw.ptr_v[top] and s.hw.ptr_rwx[top] and run % G == 0 and run >= NC
+    assert s.hw.pt_table[k * LEVELS + LEVELS - 1] == cvm_tables.NO_TABLE and not any(s.hw.pt_v[k * G:(k + 1) * G])
+    assert sum(o == TABLE_BASE + k for o in s.owner) == TABLE_PAGES - 1, "no last table under the leaf"
+    assert [p + NC for p, o in enumerate(s.owner) if o == CVM_BASE + k] == [run + g for g in range(G)]
+    assert s.mem[run:run + G] == tuple(100 + 1 + g for g in range(G)), "the hypervisor's pages 1.., in guest order"
+    for g in range(G):
+        assert RISCV.walk_word(s.hw, s.hw.hgatp[k], g) == (True, run + g), g
+    s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
+    assert err == abi.SUCCESS and s.owner == (0,) * C and not any(s.hw.ptr_rwx)
 
 
 def test_destroy_between_a_share_request_and_its_answer_drops_the_request():

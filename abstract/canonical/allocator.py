@@ -40,6 +40,19 @@ def allocate_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
     return tuple(NC + first + i for i in range(n)) if found else ()
 
 
+def allocate_block(owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[bool, ...]]:
+    """Whether a block `allocate_run` would give is free, and for each C page whether it lies in
+    it: the block as flags, so that a caller choosing between it and other pages adds no
+    arithmetic on page numbers (a huge leaf's data)."""
+    found, _, inside = first_run(tuple(o == FREE for o in owner), NC, n)
+    return found, inside
+
+
+def claim_flagged(s: Any, flags: Tuple[bool, ...], tag: int) -> Any:
+    """Give the C pages whose flag holds the owner value `tag`."""
+    return replace(s, owner=tuple(o + keep(tag - o, f) for o, f in zip(s.owner, flags)))
+
+
 def claim(s: Any, pages: Tuple[int, ...], tag: int) -> Any:
     """Give `pages` (global, possibly symbolic) the owner value `tag`: a CVM's data pages or its
     table pages (`abstract.domain`)."""
@@ -83,6 +96,12 @@ class SoftwareAllocator:
 
     def allocate_run(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         return allocate_run(owner, n)
+
+    def allocate_block(self, owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[bool, ...]]:
+        return allocate_block(owner, n)
+
+    def claim_flagged(self, s: Any, flags: Tuple[bool, ...], tag: int) -> Any:
+        return claim_flagged(s, flags, tag)
 
     def claim(self, s: Any, pages: Tuple[int, ...], tag: int) -> Any:
         return claim(s, pages, tag)

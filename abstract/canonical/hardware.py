@@ -46,8 +46,9 @@ class CanonicalHardware(SoftwareAllocator):
         return abi.vm_refused(pages), pages, huge & all_of(abi.vm_mapped(pages))
 
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
-                         tables: Tuple[int, ...]) -> CanonHw:
-        """The translation as a map: the table pages hold nothing this machine reads."""
+                         tables: Tuple[int, ...], huge: bool = False) -> CanonHw:
+        """The translation as a map: the table pages, and whether one huge leaf maps the guest's
+        pages, hold nothing this machine reads."""
         (valid, page), base = backing(pages), k * G
         return replace(
             hw,

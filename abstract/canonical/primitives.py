@@ -39,11 +39,13 @@ class SecondStageTranslation(Protocol[HW]):
         leaf above the last level (a huge page, which ACE keeps whole: SHARE cannot map into it)."""
 
     def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...],
-                         tables: Tuple[int, ...]) -> HW:
+                         tables: Tuple[int, ...], huge: bool = False) -> HW:
         """Create CVM k's translation (the CVM's id is there for a machine that would tag it by
         the id): guest page g maps privately to pages[g] where it is given and not negative,
         others unmapped. `tables` are LEVELS pages the CVM owns for it, the first of its root's
-        block, then one per lower level (a machine with tables in memory builds them there)."""
+        block, then one per lower level (a machine with tables in memory builds them there);
+        if `huge`, one leaf above the last level maps the guest's pages, a block from pages[0],
+        and the last table is none (-1)."""
 
     def translation_clear(self, hw: HW, k: int) -> HW:
         """Remove CVM k's translation entirely (and its tag)."""
@@ -193,6 +195,12 @@ class ConfidentialPageAllocator(Protocol):
     def allocate_run(self, owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
         """The lowest block of n consecutive free pages whose first global number is a multiple
         of n (a naturally aligned page of n times the size, as a 16 KiB G-stage root), or none."""
+
+    def allocate_block(self, owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[bool, ...]]:
+        """Whether `allocate_run`'s block is free, and for each C page whether it lies in it."""
+
+    def claim_flagged(self, s: Any, flags: Tuple[bool, ...], tag: int) -> Any:
+        """Give the C pages whose flag holds the owner value `tag`."""
 
     def claim(self, s: Any, pages: Tuple[int, ...], tag: int) -> Any:
         """Give `pages` the owner value `tag` (a CVM's data or table pages)."""

@@ -44,7 +44,9 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     (`attestation.released`); a failed attestation still promotes. `huge`: the hypervisor's tables
     map the guest's pages with one leaf above the last level, which the CVM records (its SHARE
     cannot map into it); such a leaf maps every guest page, so a VM with an unmapped page has
-    none. Returns the new CVM id."""
+    none. The CVM's copy of the leaf stands where its last table would: it takes one table page
+    fewer, and its data is one free block of G pages on its boundary (`free_block`), guest page
+    g at the block's g-th page. Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
@@ -59,21 +61,26 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     if n == 0:
         return s, (abi.INVALID_PARAM, 0)
     k = _free_slot(s)
+    hg = huge & all_of(mapped)  # a leaf maps every page of its span
     # Which pages it takes, as flags over the C pages: the root's block, then the first free
     # pages besides it (by rank among them, as `free_pages` picks), tables before data. Flags
     # and ranks rather than page numbers written with `put_at`: with 14 C pages the page
-    # numbers' arithmetic took this step's integrity past its time limit.
+    # numbers' arithmetic took this step's integrity past its time limit. Under a huge leaf the
+    # last table is not needed (the leaf stands in its place) and the data is one block of G
+    # pages on its boundary, taken after the tables (ACE's leaf is one page of its span).
     root = free_block(s.owner, ROOT_PAGES)
     rest = tuple((o == FREE) & lnot(r) for o, r in zip(s.owner, root))
     rank, free = ranks_of(rest)
-    need = LEVELS - 1 + n
-    if (k < 0) | lnot(any_of(root)) | (free < need):
+    below = LEVELS - 1 - keep(1, hg)
+    table = tuple(r | (f & (q < below)) for r, f, q in zip(root, rest, rank))
+    block = free_block(tuple(o + keep(TABLE_BASE - o, t) for o, t in zip(s.owner, table)), G)
+    if (k < 0) | lnot(any_of(root)) | (lnot(hg) & (free < below + n)) | (hg & lnot(any_of(block))):
         return s, (abi.FAILED, 0)
-    table = tuple(r | (f & (q < LEVELS - 1)) for r, f, q in zip(root, rest, rank))
-    data = tuple(f & (q >= LEVELS - 1) & (q < need) for f, q in zip(rest, rank))
-    # The r-th mapped guest page's copy is in the data page of rank LEVELS - 1 + r.
-    slot = tuple(LEVELS - 1 + q for q in ranks_of(mapped)[0])
-    holds = [[data[p] & mapped[g] & (rank[p] == slot[g]) for g in range(G)] for p in range(C)]
+    data = tuple((f & (q >= below) & (q < below + n) & lnot(hg)) | (b & hg) for f, q, b in zip(rest, rank, block))
+    # The r-th mapped guest page's copy is in the r-th data page.
+    slot = ranks_of(mapped)[0]
+    drank = ranks_of(data)[0]
+    holds = [[data[p] & mapped[g] & (drank[p] == slot[g]) for g in range(G)] for p in range(C)]
     at = tuple(sum(keep(NC + p, holds[p][g]) for p in range(C)) for g in range(G))
     copies = tuple(keep(read_at(s.mem[:NC], vm[g]), mapped[g]) for g in range(G))
     owner = tuple(o + keep(TABLE_BASE + k - o, t) + keep(CVM_BASE + k - o, d) for o, t, d in zip(s.owner, table, data))
@@ -98,7 +105,7 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
         vcpu_pc=s.vcpu_pc[:k * H] + (entry_pc,) + (0,) * (H - 1) + s.vcpu_pc[(k + 1) * H:],
         vcpu_regs=s.vcpu_regs[:k * H] + (boot,) + s.vcpu_regs[k * H + 1:],
         has_secret=set_at(s.has_secret, k, granted),
-        huge=set_at(s.huge, k, huge & all_of(mapped)),  # a leaf maps every page of its span
+        huge=set_at(s.huge, k, hg),
         secret=set_at(s.secret, k, keep(secret, granted)),
     ), (abi.SUCCESS, new_id)
 

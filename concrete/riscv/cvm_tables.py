@@ -1,7 +1,7 @@
 """The CVMs' G-stage tables as the hardware walks them: entries in the CVMs' own table pages.
 
-A CVM owns LEVELS C pages for its tables, taken from the allocator when it is promoted (owner
-`TABLE_BASE + k`): its root, then one table per lower level; `pt_table[k * LEVELS + j]` records
+A CVM owns C pages for its tables, taken from the allocator when it is promoted (owner
+`TABLE_BASE + k`): its 16 KiB root (ROOT_PAGES pages), then one table per lower level; `pt_table[k * LEVELS + j]` records
 which physical page holds slot k's table j (-1 while the slot is empty), as ACE's page-table
 objects know their pages. The table at a physical page is the one recorded there: a walk that
 reaches any other page finds nothing. Guest page g < G is reached through entry
@@ -16,9 +16,12 @@ Entries are held as their decoded fields, one tuple per field (struct of arrays,
 the word's bits are `gstage.encode_pte` of them, a format the encoding lemmas prove
 (`riscv/pte_word`, `riscv/pte_flags`); decoding words with `//` and `%` on every path made the
 proofs that read the tables ten to forty times slower. The leaves are `pt_*`, entry k * G + g
-for guest page g of slot k (in the slot's last table, entry g); the pointers are `ptr_v` and
-`ptr_ppn`, entry k * (LEVELS - 1) + j for slot k's table j (its entry 0), with R, W, X, U, A
-and D clear: a pointer is V alone.
+for guest page g of slot k (in the slot's last table, entry g); the entries above are `ptr_v`,
+`ptr_rwx` and `ptr_ppn`, entry k * (LEVELS - 1) + j for slot k's table j (its entry 0): a
+pointer (V alone) to the next table, or, in the table above the last, a huge leaf (V with R, W,
+X, U, A and D, as the monitor writes a private leaf) to a naturally aligned block of G data
+pages, when the hypervisor's tables mapped the guest's pages so (ACE copies a leaf whole).
+The slot then has no last table (`pt_table` NO_TABLE there) and its leaves are clear.
 """
 from __future__ import annotations
 
@@ -35,11 +38,35 @@ CHAIN = LEVELS - 1   # pointers per slot
 NO_TABLE = -1        # pt_table of an empty slot: no physical page
 
 
-def chain_of(tables: Tuple[int, ...]) -> Tuple[Tuple[bool, int], ...]:
-    """(V, PPN) of a slot's pointers once its tables are at pages `tables` (LEVELS of them;
-    none: cleared): table j leads to table j + 1."""
-    loaded = len(tables) > 0
-    return tuple((loaded, tables[j + 1] if loaded else 0) for j in range(CHAIN))
+def chain_of(tables: Tuple[int, ...], huge: bool = False, run: int = 0) -> Tuple[Tuple[bool, bool, int], ...]:
+    """(V, any of R W X, PPN) of a slot's entries above its last table once its tables are at
+    pages `tables` (LEVELS of them; none: cleared): table j leads to table j + 1, except that
+    under a huge leaf the last of them is that leaf, to the block at page `run` (its own last
+    table is none)."""
+    if not tables:
+        return ((False, False, 0),) * CHAIN
+    last = tuple(huge & (j == CHAIN - 1) for j in range(CHAIN))
+    return tuple((True, last[j], tables[j + 1] + keep(run - tables[j + 1], last[j])) for j in range(CHAIN))
+
+
+def huge_leaf(hw: Any, k: int) -> bool:
+    """Does slot k's entry above its last table hold a leaf (a huge page mapping every guest
+    page), rather than a pointer to that table?"""
+    e = k * CHAIN + CHAIN - 1
+    return hw.ptr_v[e] & hw.ptr_rwx[e]
+
+
+def leaves(hw: Any) -> Tuple[Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]:
+    """(valid, executable, PPN) of every CVM's guest page k * G + g as its tables map it: the
+    leaf for it in the slot's last table, or under a huge leaf the leaf's page + g (the walk
+    adds the page's offset in the span). The guest map the monitor reads and the abstraction
+    gives the canonical machine; `cvm_walk` proves the hardware's walk agrees."""
+    big = [huge_leaf(hw, k) for k in range(K)]
+    top = [hw.ptr_ppn[k * CHAIN + CHAIN - 1] for k in range(K)]
+    valid = tuple(hw.pt_v[i] | big[i // G] for i in range(K * G))
+    execute = tuple(hw.pt_x[i] | big[i // G] for i in range(K * G))
+    ppn = tuple(hw.pt_ppn[i] + keep(top[i // G] + i % G - hw.pt_ppn[i], big[i // G]) for i in range(K * G))
+    return valid, execute, ppn
 
 
 def kind_of(v: bool, rwx: bool) -> int:
@@ -55,7 +82,8 @@ def _entry(hw: Any, page: int, j: int, q: int) -> Tuple[bool, bool, int]:
     on = [page == hw.pt_table[k * LEVELS + j] for k in range(K)]
     if j < CHAIN:
         e = [k * CHAIN + j for k in range(K)]
-        return any_of(hw.ptr_v[i] & o for i, o in zip(e, on)), False, sum(keep(hw.ptr_ppn[i], o) for i, o in zip(e, on))
+        return (any_of(hw.ptr_v[i] & o for i, o in zip(e, on)), any_of(hw.ptr_rwx[i] & o for i, o in zip(e, on)),
+                sum(keep(hw.ptr_ppn[i], o) for i, o in zip(e, on)))
     e = [k * G + q for k in range(K)]
     return (any_of(hw.pt_v[i] & o for i, o in zip(e, on)),
             any_of((hw.pt_r[i] | hw.pt_w[i] | hw.pt_x[i]) & o for i, o in zip(e, on)),

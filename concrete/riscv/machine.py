@@ -29,16 +29,19 @@ def _leaf(hw: RvHw, i: int, valid: bool, private: bool, ppn: int) -> RvHw:
     return replace(hw, **changes)
 
 
-def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...]) -> RvHw:
+def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...], huge: bool = False) -> RvHw:
     """CVM slot k's tables written at once in its table pages `tables`: where each table is,
     the chain of pointers from its root to its leaf table (`cvm_tables.chain_of`), and guest
-    page g a private leaf to pages[g] where one is given (`hardware.backing`); no tables, every entry clear and the
-    slot's tables nowhere. One `replace`, branch-free in a symbolic k, where G calls of `_leaf`
-    were G (the VMID attack's 131072 promotes spent half their time there)."""
-    valid, ppn = backing(pages)
+    page g a private leaf to pages[g] where one is given (`hardware.backing`); under a huge
+    leaf, that leaf above the last table to the block at pages[0] and no leaf below it; no
+    tables, every entry clear and the slot's tables nowhere. One `replace`, branch-free in a
+    symbolic k, where G calls of `_leaf` were G (the VMID attack's 131072 promotes spent half
+    their time there)."""
+    valid, run = backing(pages)
+    valid, ppn = tuple(v & lnot(huge) for v in valid), tuple(keep(p, lnot(huge)) for p in run)
     at = tuple(tables) if tables else (cvm_tables.NO_TABLE,) * LEVELS
     slot = tuple(q == k for q in range(K))
-    chain = cvm_tables.chain_of(tables) * K
+    chain = cvm_tables.chain_of(tables, huge, run[0]) * K
     n = cvm_tables.CHAIN
 
     def flags(old: Tuple[bool, ...]) -> Tuple[bool, ...]:
@@ -48,7 +51,8 @@ def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...], tables: Tuple[int, ..
     changes["pt_table"] = tuple(hw.pt_table[j] + keep(at[j % LEVELS] - hw.pt_table[j], slot[j // LEVELS])
                                 for j in range(len(hw.pt_table)))
     changes["ptr_v"] = tuple((hw.ptr_v[j] & lnot(slot[j // n])) | (chain[j][0] & slot[j // n]) for j in range(len(chain)))
-    changes["ptr_ppn"] = tuple(hw.ptr_ppn[j] + keep(chain[j][1] - hw.ptr_ppn[j], slot[j // n]) for j in range(len(chain)))
+    changes["ptr_rwx"] = tuple((hw.ptr_rwx[j] & lnot(slot[j // n])) | (chain[j][1] & slot[j // n]) for j in range(len(chain)))
+    changes["ptr_ppn"] = tuple(hw.ptr_ppn[j] + keep(chain[j][2] - hw.ptr_ppn[j], slot[j // n]) for j in range(len(chain)))
     return replace(hw, **changes)
 
 
@@ -76,10 +80,10 @@ class RiscvMachine(SoftwareAllocator):
         return hv_tables.read_vm(vm)
 
     def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...],
-                         tables: Tuple[int, ...]) -> RvHw:
-        """Build CVM k's tables in its table pages `tables` (the root first) and point its
-        hgatp word at the root; no tables, clear them and the word."""
-        hw = _root_leaves(hw, k, pages, tables)
+                         tables: Tuple[int, ...], huge: bool = False) -> RvHw:
+        """Build CVM k's tables in its table pages `tables` (the root first), under a huge leaf
+        if `huge`, and point its hgatp word at the root; no tables, clear them and the word."""
+        hw = _root_leaves(hw, k, pages, tables, huge)
         word = self.hgatp_word(k, cvm_id, tables[0]) if tables else 0
         return replace(self.translation_shootdown(hw, k), hgatp=set_at(hw.hgatp, k, word))
 
@@ -98,8 +102,10 @@ class RiscvMachine(SoftwareAllocator):
         return _leaf(hw, i, False, False, 0)
 
     def translation_entry(self, hw: RvHw, i: int) -> Tuple[bool, int]:
-        """The monitor reads guest-map entry i's leaf (it knows where its tables are)."""
-        return flag_at(hw.pt_v, i), read_at(hw.pt_ppn, i)
+        """The monitor reads guest-map entry i's leaf (it knows where its tables are), the
+        huge leaf above them if there is one."""
+        valid, _, ppn = cvm_tables.leaves(hw)
+        return flag_at(valid, i), read_at(ppn, i)
 
     def translation_fence(self, hw: RvHw, k: int) -> RvHw:
         """ACE's broadcast of a remote hfence.gvma: the fence with CVM k's VMID runs on this

@@ -5,8 +5,8 @@ which is branch-free (so that PROMOTE does not fork once per free page) and ther
 plainly the loop it replaces. This lemma says what it gives: exactly the first n free pages, in
 order, or none when fewer are free. PROMOTE's canonical step takes its pages by place instead
 (`allocate_places`); its lemma says those are the pages `allocate` gives, in the same order.
-`free_block` (a CVM's 16 KiB root) picks a block with `abstract.logic.first_run`; its lemma says
-it is the lowest free block on its boundary. Simulation then ties the canonical allocator to the
+`free_block` (a CVM's 16 KiB root, a huge leaf's data) picks a block with `abstract.logic.first_run`;
+its lemma says it is the lowest free block on its boundary, at both sizes. Simulation then ties the canonical allocator to the
 spec's, and this to the meaning of "the first n free pages".
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Tuple
 import icontract
 
 from abstract.canonical import allocator
-from abstract.config import C, NC, ROOT_PAGES
+from abstract.config import C, G, NC, ROOT_PAGES
 from abstract.domain import FREE
 from abstract.logic import all_of, any_of, implies, keep, read_at
 from abstract.shapes import Owners
@@ -49,24 +49,24 @@ def free_pages_allocation(owner: Owners, n: int) -> Tuple[int, ...]:
     return free_pages(owner, n)
 
 
-def _block_free(owner: Tuple[int, ...], p: int) -> bool:
-    """Owner-table index p starts a block of ROOT_PAGES free pages on its boundary (global page
-    NC + p a multiple of ROOT_PAGES). Said with `%` and slices, apart from `first_run`."""
-    return (NC + p) % ROOT_PAGES == 0 and p + ROOT_PAGES <= C and all(o == FREE for o in owner[p:p + ROOT_PAGES])
+def _block_free(owner: Tuple[int, ...], p: int, n: int) -> bool:
+    """Owner-table index p starts a block of n free pages on its boundary (global page NC + p a
+    multiple of n). Said with `%` and slices, apart from `first_run`."""
+    return (NC + p) % n == 0 and p + n <= C and all(o == FREE for o in owner[p:p + n])
 
 
 @obligation(Layers.SPEC, "free_block", Kind.ALLOCATION)
-@icontract.require(lambda owner: len(owner) == C)
+@icontract.require(lambda owner, n: len(owner) == C and n in (ROOT_PAGES, G))
 @icontract.ensure(lambda owner, result: len(result) == C)
-@icontract.ensure(lambda owner, result: any(result) == any(_block_free(owner, p) for p in range(C)),
+@icontract.ensure(lambda owner, n, result: any(result) == any(_block_free(owner, p, n) for p in range(C)),
                   "a block when one is free on its boundary, else none")
-@icontract.ensure(lambda owner, result: not any(result) or (
-    _block_free(owner, result.index(True)) and sum(result) == ROOT_PAGES
-    and all(result[result.index(True):result.index(True) + ROOT_PAGES])
-    and not any(_block_free(owner, p) for p in range(result.index(True)))), "the lowest such block, and only its pages")
-def free_block_allocation(owner: Owners) -> Tuple[bool, ...]:
-    """A CVM's 16 KiB G-stage root takes the lowest block of ROOT_PAGES free C pages whose first is on a 16 KiB boundary, and PROMOTE fails when no such block is free, even with as many free pages scattered."""
-    return free_block(owner, ROOT_PAGES)
+@icontract.ensure(lambda owner, n, result: not any(result) or (
+    _block_free(owner, result.index(True), n) and sum(result) == n
+    and all(result[result.index(True):result.index(True) + n])
+    and not any(_block_free(owner, p, n) for p in range(result.index(True)))), "the lowest such block, and only its pages")
+def free_block_allocation(owner: Owners, n: int) -> Tuple[bool, ...]:
+    """A CVM's 16 KiB G-stage root takes the lowest block of ROOT_PAGES free C pages whose first is on a 16 KiB boundary, and a huge leaf's copy the lowest free block of G pages on its G-page boundary; PROMOTE fails when no such block is free, even with as many free pages scattered."""
+    return free_block(owner, n)
 
 
 def _same_pages(owner: Tuple[int, ...], n: int, enough: bool, places: Tuple[int, ...]) -> bool:

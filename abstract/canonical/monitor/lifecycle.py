@@ -21,7 +21,9 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     page g's NC page or `abi.VM_UNMAPPED`), copy each mapped page into a fresh confidential page,
     measure the copies and release the payload's secret if they attest, build its second-stage
     translation in fresh table pages (taken first, as ACE's depth-first copy does: a 16 KiB root
-    on its boundary, `allocate_run`, then LEVELS - 1 pages) and
+    on its boundary, `allocate_run`, then LEVELS - 1 pages; under a huge leaf one fewer, and
+    the data one block of G pages on its boundary, `allocate_block`, as ACE copies the leaf
+    whole) and
     start hart 0 at `entry_pc` with the exit area's registers, a0 = 0 and a1 = `fdt` (the VM's
     translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
@@ -40,23 +42,28 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     slot = next((k for k in range(K) if not s.live[k]), -1)
     root = hwp.allocate_run(s.owner, ROOT_PAGES)
     held = hwp.claim(s, root, TABLE_BASE + slot)  # the root's block first: the rest from what is left
-    need = LEVELS - 1 + n
-    enough, places = hwp.allocate_places(held.owner, need)  # the lower tables, then the data pages
-    if slot < 0 or len(root) < ROOT_PAGES or not enough:
+    below = LEVELS - 1 - keep(1, huge)  # a huge leaf stands where the last table would
+    enough, places = hwp.allocate_places(held.owner, below + keep(n, lnot(huge)))  # the lower tables, then the data pages
+    held = hwp.claim_places(held, places, 0, below, TABLE_BASE + slot)
+    found, block = hwp.allocate_block(held.owner, G)  # a huge leaf's data: one block of its span, after the tables
+    if slot < 0 or len(root) < ROOT_PAGES or lnot(enough) | (huge & lnot(found)):
         return s, (abi.FAILED, 0)
-    tables = root[:1] + tuple(NC + sum(keep(p, q == i) for p, q in enumerate(places)) for i in range(LEVELS - 1))
-    # The r-th mapped guest page's copy is in the page at place LEVELS - 1 + r: found by the
-    # page's own place, not by comparing a page number with every C page.
-    own = tuple(LEVELS - 1 + r for r in ranks_of(mapped)[0])
-    holds = [[mapped[g] & (q == own[g]) for g in range(G)] for q in places]
+    tables = root[:1] + tuple(sum(keep(NC + p + 1, q == i) for p, q in enumerate(places)) - 1 for i in range(LEVELS - 1))
+    # The r-th mapped guest page's copy is in the page at place below + r, or under a huge leaf
+    # the block's r-th page: found by the page's own place, not by comparing a page number with
+    # every C page.
+    own = ranks_of(mapped)[0]
+    inside = ranks_of(block)[0]
+    data = tuple((q >= below) | (b & huge) for q, b in zip(places, block))
+    holds = [[mapped[g] & ((q == below + own[g]) | (b & huge & (i == own[g]))) for g in range(G)]
+             for q, b, i in zip(places, block, inside)]
     at = tuple(sum(keep(NC + p + 1, holds[p][g]) for p in range(C)) - 1 for g in range(G))  # -1: unmapped
     copies = tuple(keep(read_at(s.mem[:NC], src[g]), mapped[g]) for g in range(G))
-    mem = held.mem[:NC] + tuple(m + keep(sum(keep(copies[g], holds[p][g]) for g in range(G)) - m, places[p] >= LEVELS - 1)
+    mem = held.mem[:NC] + tuple(m + keep(sum(keep(copies[g], holds[p][g]) for g in range(G)) - m, data[p])
                                 for p, m in enumerate(held.mem[NC:]))
     boot = abi.with_hart_args(hwp.exit_area_regs(s.hw), 0, fdt)
     granted = attest(hwp, abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
-    s = hwp.claim_places(hwp.claim_places(replace(held, mem=mem), places, LEVELS - 1, need, CVM_BASE + slot),
-                         places, 0, LEVELS - 1, TABLE_BASE + slot)
+    s = hwp.claim_flagged(replace(held, mem=mem), data, CVM_BASE + slot)
     cvm_id = cvms.new_id(s)
     return replace(
         s,
@@ -69,7 +76,7 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
         has_secret=set_at(s.has_secret, slot, granted),
         huge=set_at(s.huge, slot, huge),
         secret=set_at(s.secret, slot, keep(secret, granted)),
-        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(at, src), tables), slot, entry_pc, boot),
+        hw=hwp.hart_boot(hwp.translation_load(s.hw, slot, cvm_id, guest_backing(at, src), tables, huge), slot, entry_pc, boot),
     ), (abi.SUCCESS, cvm_id)
 
 
