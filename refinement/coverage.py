@@ -21,7 +21,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
      "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED; "
      "pt_promote_copy: ACE's whole-tree copy answers the row's code, that FAILED, or an error off the guest's path, and maps the same pages); "
-     "a huge leaf copied as 4 KiB pages, its whole span checked in NC at the model's width of G entries (ACE: 512), and recorded as the CVM's "
+     "a huge leaf, its whole span checked in NC at the model's width of G entries (ACE: 512), copied whole as ACE's: one leaf to a block of G "
+     "C pages on its boundary, no table below it, FAILED when no such block is free (spec/free_block/allocation), and recorded as the CVM's "
      "(huge: SHARE cannot then map into it, as ACE's); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
     ("COVH DESTROY_TVM (FID 8)", ("destroy_tvm",), ""),
     ("COVH TVM_VCPU_RUN (FID 15)", ("tvm_vcpu_run",),

@@ -254,10 +254,10 @@ def _leaf_permissions_ignored(flags: int) -> int:
     return POINTER if flags % 2 == 1 else NOT_MAPPED
 
 
-def _chain_to_next_slot(hw: Any, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...]) -> Any:
+def _chain_to_next_slot(hw: Any, k: int, pages: Tuple[int, ...], tables: Tuple[int, ...], huge: bool = False) -> Any:
     """The monitor loads CVM slot k's tables with its root's pointer leading into the next
     slot's tables: the CVM's walk continues through another CVM's leaves."""
-    hw = _model_root_leaves(hw, k, pages, tables)
+    hw = _model_root_leaves(hw, k, pages, tables, huge)
     if not tables:
         return hw
     return replace(hw, ptr_ppn=put_at(hw.ptr_ppn, k * CHAIN, read_at(hw.pt_table, (k + 1) % K * LEVELS + 1)))
@@ -294,6 +294,25 @@ def _huge_leaf_forgotten(vm: Any) -> Any:
     return code, pages, False
 
 
+def _block_off_its_boundary(owner: Tuple[int, ...], n: int) -> Any:
+    """The allocator gives a huge leaf's copy the lowest n consecutive free pages, wherever they
+    start: a leaf's page must lie on its span's boundary, which hardware takes for granted."""
+    seen, inside = False, [False] * len(owner)
+    for p in range(len(owner) - n + 1):
+        chosen = lnot(seen) & all(owner[p + i] == FREE for i in range(n))
+        seen = seen | chosen
+        for i in range(n):
+            inside[p + i] = inside[p + i] | chosen
+    return seen, tuple(inside)
+
+
+def _walk_through_huge_leaf(hw: Any, page: int, j: int, q: int) -> Any:
+    """The hardware walk of a CVM's tables takes every valid entry above the last table for a
+    pointer, R, W and X unread: a huge leaf's data page is then read as the next table."""
+    v, rwx, ppn = _REAL_CVM_ENTRY(hw, page, j, q)
+    return v, rwx if j >= CHAIN else False, ppn
+
+
 def _real(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
@@ -304,6 +323,7 @@ _REAL_TLB_FILL = _real("concrete.riscv.machine", "RiscvMachine").tlb_fill
 _REAL_COPY_ENTRY = _real("concrete.riscv.pagetable", "copy_entry")
 _REAL_SHARE_COMPLETE = _real("abstract.canonical.monitor.memory", "share_complete")
 _REAL_READ_VM = _real("concrete.riscv.hv_tables", "read_vm")
+_REAL_CVM_ENTRY = _real("concrete.riscv.cvm_tables", "_entry")
 
 
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
@@ -427,6 +447,14 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "PROMOTE's reading of the hypervisor's tables does not record that a huge leaf maps the guest's pages.",
           "concrete.riscv.hv_tables", "read_vm", _huge_leaf_forgotten,
           ("riscv->canonical/promote_to_tvm/simulation",)),
+    Fault(33, "huge-block-off-boundary",
+          "A huge leaf's copy takes the lowest free run of its span's pages wherever it starts, off the span's boundary.",
+          "abstract.canonical.allocator", "allocate_block", _block_off_its_boundary,
+          ("canonical->spec/promote_to_tvm/simulation",)),
+    Fault(34, "walk-through-huge-leaf",
+          "The hardware walk of a CVM's tables takes its huge leaf for a pointer and reads the leaf's data page as a table.",
+          "concrete.riscv.cvm_tables", "_entry", _walk_through_huge_leaf,
+          ("riscv->canonical/cvm_walk/simulation",)),
 ), key=lambda f: f.number)}
 
 

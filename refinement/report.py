@@ -67,8 +67,9 @@ ASSUMPTIONS = (
     "entries a walk of the model's guest pages reads, with hgatp's MODE and root given rather than read "
     "from its hgatp CSR. The hypervisor's tables are read as G entries wide below the root (RISC-V: "
     "512), so a huge leaf at level l spans G^(l-1) pages, all of which must lie in NC; the CVM keeps "
-    "the guest's G pages of it as 4 KiB leaves and records that they were one leaf (`huge`), which is "
-    "what SHARE's answer depends on. Above RISC-V the "
+    "it as one leaf to a block of G C pages on its boundary, without the table below it, and records it "
+    "(`huge`), which is what SHARE's answer depends on. From 3 levels the configuration keeps NC below "
+    "G^2 pages, so every leaf PROMOTE accepts spans exactly the guest's G pages. Above RISC-V the "
     "VM is its map, one NC page (or none) per guest page; the abstraction is the walk of each guest "
     "page (`hv_tables.vm_of`). ACE's whole-tree copy of the hypervisor's tables is proven apart and "
     "against this reading (`pt_promote_copy`, at 2 levels), not run by the step.",
