@@ -128,16 +128,22 @@ def ptes_ok(s: RvState) -> bool:
     a huge leaf (there is no table there)."""
     hw = s.hw
     n = cvm_tables.CHAIN  # pointer j: slot j // n's table j % n, leading to its next table (stated apart from the step)
-    top = [j % n == n - 1 for j in range(K * n)]
-    pointers = all_of((hw.ptr_v[j] == s.live[j // n])
-                      & (hw.ptr_rwx[j] == (s.huge[j // n] & top[j]))
-                      & ((hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n])) | hw.ptr_rwx[j])
-                      for j in range(K * n))
+    pointers = entry_kinds_ok(s) & all_of(
+        (hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n])) | hw.ptr_rwx[j] for j in range(K * n))
     rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
     leaves = all_of(all_of(f[i] == hw.pt_v[i] for f in rest) & implies(lnot(hw.pt_v[i]), lnot(hw.pt_x[i]))
                     & implies(s.huge[i // G], lnot(hw.pt_v[i]))
                     for i in range(K * G))
     return pointers & leaves
+
+
+def entry_kinds_ok(s: RvState) -> bool:
+    """A CVM's entries above its last table are valid exactly while it is live, and the one above
+    the last table is a huge leaf exactly when the CVM records one: what the guest map's reading
+    (`cvm_tables.leaves`) takes from them follows from `live` and `huge`, which the hypervisor sees."""
+    hw, n = s.hw, cvm_tables.CHAIN
+    return all_of((hw.ptr_v[j] == s.live[j // n]) & (hw.ptr_rwx[j] == (s.huge[j // n] & (j % n == n - 1)))
+                  for j in range(K * n))
 
 
 def tlb_ok(s: RvState) -> bool:
@@ -214,9 +220,7 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     GPRs (live while it runs, in the monitor's save area otherwise), the monitor's tables, the
     G-stage leaves (private = a leaf into C), who runs, its FPU registers and hgatp (likewise
     live or saved), the NACL GPR image and the trap CSRs the monitor set on the last exit. The
-    guest map is read as the tables give it (`cvm_tables.leaves`: a huge leaf's pages too), and
-    with it which entries above the last tables are valid and which are huge leaves: the
-    hypervisor knows which CVMs are live and which it gave a huge leaf (the spec's `huge`)."""
+    guest map is read as the tables give it (`cvm_tables.leaves`: a huge leaf's pages too)."""
     hw = s.hw
     hv = s.run_cvm == HYPERVISOR
     regs = hw.regs if hv else hw.hv_saved
@@ -225,7 +229,7 @@ def riscv_hypervisor_view(s: RvState) -> tuple:
     valid, _, ppn = cvm_tables.leaves(hw)
     private = tuple(valid[i] & (ppn[i] >= NC) for i in range(K * G))
     shared = tuple(valid[i] & (ppn[i] < NC) for i in range(K * G))
-    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, ppn, hw.ptr_v, hw.ptr_rwx, s.run_cvm, s.run_vcpu,
+    return (s.mem[:NC], s.owner, s.live, s.ids, s.hart, private, shared, ppn, s.run_cvm, s.run_vcpu,
             regs, fregs, hgatp, hw.nacl_gprs, exit_csrs(hw), s.mmio_base,
             s.mmio_size, s.irq_allowed, s.irq_pending, s.share_req, s.has_secret, s.huge, s.nacl_page, s.other_harts, s.hv_hvip,
             s.hv_stimecmp, s.halted)
@@ -237,9 +241,14 @@ def riscv_low_equal(s1: RvState, s2: RvState) -> bool:
 
 
 def riscv_pair_ok(s1: RvState, s2: RvState) -> bool:
-    """What a two-copy RISC-V obligation assumes of each copy: shapes and who runs."""
+    """What a two-copy RISC-V obligation assumes of each copy: shapes, who runs, and which
+    entries above the last tables are pointers and which huge leaves (`entry_kinds_ok`). Without
+    the last, a copy with a huge leaf the other lacks, both mapping the same pages, would look
+    alike to the hypervisor and part when UNSHARE writes a 4 KiB leaf the huge one masks; the
+    monitor never writes such a state, and the hypervisor sees `live` and `huge`."""
     return (riscv_shapes_ok(s1.hw) and riscv_shapes_ok(s2.hw)
-            and running_ok(s1.run_cvm, s1.run_vcpu) and running_ok(s2.run_cvm, s2.run_vcpu))
+            and running_ok(s1.run_cvm, s1.run_vcpu) and running_ok(s2.run_cvm, s2.run_vcpu)
+            and entry_kinds_ok(s1) & entry_kinds_ok(s2))
 
 
 def riscv_declassification_equal(s1: RvState, s2: RvState, cause: int, addr: int, instr: int) -> bool:

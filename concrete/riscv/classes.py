@@ -14,9 +14,8 @@ _LEAF_BITS = cvm(False, ENTRY, "a leaf's permission bits: not observed; the inva
 _TABLE_AT = cvm(False, LEVELS, "where a CVM's tables are: pages of the owner table, which the hypervisor sees; fixed by it (tables_ok)")
 _POINTER = cvm(False, CHAIN, "where a CVM's G-stage entries above its last table lead: its next table, fixed by where "
                "the tables are (ptes_ok), or under a huge leaf its block, which the guest map the view reads gives")
-_POINTER_KIND = cvm(True, CHAIN, "whether a CVM's entries above its last table are valid, and which is a huge leaf: fixed "
-                    "by whether it is live and by its huge flag, which the hypervisor sees (ptes_ok), and read with the "
-                    "guest map (the walk stops at a huge leaf)")
+_POINTER_KIND = cvm(False, CHAIN, "whether a CVM's entries above its last table are valid, and which is a huge leaf: fixed "
+                    "by whether it is live and by its huge flag, which the hypervisor sees (entry_kinds_ok)")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
 _OTHER_TLB = Field(False, MONITOR, 0, "another hart's cached translations and its queued fences: no instruction reads them "
                    "back; a switch empties the hart's TLB whatever CVM it held, and tlb_ok bounds what an entry may reach")
