@@ -90,8 +90,8 @@ def tables_ok(s: RvState) -> bool:
     ROOT_PAGES consecutive pages from one on a 16 KiB boundary, as hgatp's PPN must be, then one
     page per lower level, but for the last under a huge leaf, which maps an aligned block of C
     pages), and every page it owns as a table page is one of them; an empty slot's tables are
-    nowhere; a live CVM's guest page mapped into C (`cvm_tables.leaves`) is a data page of its
-    own, and no other guest page maps it. So a CVM's table pages are its own, none leaks, and
+    nowhere; a live CVM's leaf into C, a 4 KiB one or a page of its huge leaf's block, maps a
+    data page of its own, and no other leaf maps it. So a CVM's table pages are its own, none leaks, and
     no leaf maps one: freeing the page a leaf maps frees neither a table nor a page another leaf
     still reaches."""
     hw = s.hw
@@ -112,12 +112,17 @@ def tables_ok(s: RvState) -> bool:
     in_root = [[any_of(at[k][0] == r for r in ROOTS if r <= NC + p < r + ROOT_PAGES) for p in range(C)] for k in range(K)]
     owned = all_of((s.owner[p] == TABLE_BASE + k) == (s.live[k] & (in_root[k][p] | any_of(t == NC + p for t in lower[k])))
                    for k in range(K) for p in range(C))
-    valid, _, ppn = cvm_tables.leaves(hw)
-    data = all_of(implies(valid[i] & s.live[i // G] & (ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
+    # The 4 KiB leaves and the huge leaves' blocks apart, each over plain page numbers (a huge
+    # CVM has no 4 KiB leaf: ptes_ok), rather than over the guest map's `keep`s.
+    data = all_of(implies(hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] == NC + p), s.owner[p] == CVM_BASE + i // G)
                   for i in range(K * G) for p in range(C))
-    live_c = [valid[i] & s.live[i // G] & (ppn[i] >= NC) for i in range(K * G)]
-    once = all_of(lnot(live_c[i] & live_c[j] & (ppn[i] == ppn[j])) for i in range(K * G) for j in range(i + 1, K * G))
-    return placed & owned & data & once
+    block = all_of(implies(big[k] & (run[k] <= NC + p) & (NC + p < run[k] + G), s.owner[p] == CVM_BASE + k)
+                   for k in range(K) for p in range(C))
+    live_c = [hw.pt_v[i] & s.live[i // G] & (hw.pt_ppn[i] >= NC) for i in range(K * G)]
+    once = all_of(lnot(live_c[i] & live_c[j] & (hw.pt_ppn[i] == hw.pt_ppn[j])) for i in range(K * G) for j in range(i + 1, K * G))
+    apart = all_of(lnot(big[k] & live_c[i] & (run[k] <= hw.pt_ppn[i]) & (hw.pt_ppn[i] < run[k] + G))
+                   for k in range(K) for i in range(K * G) if i // G != k)
+    return placed & owned & data & block & once & apart
 
 
 def ptes_ok(s: RvState) -> bool:
@@ -128,7 +133,7 @@ def ptes_ok(s: RvState) -> bool:
     a huge leaf (there is no table there)."""
     hw = s.hw
     n = cvm_tables.CHAIN  # pointer j: slot j // n's table j % n, leading to its next table (stated apart from the step)
-    pointers = entry_kinds_ok(s) & all_of(
+    pointers = entry_kinds_ok(s) & all_of(hw.ptr_v[j] == s.live[j // n] for j in range(K * n)) & all_of(
         (hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n])) | hw.ptr_rwx[j] for j in range(K * n))
     rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
     leaves = all_of(all_of(f[i] == hw.pt_v[i] for f in rest) & implies(lnot(hw.pt_v[i]), lnot(hw.pt_x[i]))
@@ -138,12 +143,11 @@ def ptes_ok(s: RvState) -> bool:
 
 
 def entry_kinds_ok(s: RvState) -> bool:
-    """A CVM's entries above its last table are valid exactly while it is live, and the one above
-    the last table is a huge leaf exactly when the CVM records one: what the guest map's reading
-    (`cvm_tables.leaves`) takes from them follows from `live` and `huge`, which the hypervisor sees."""
+    """A CVM's entry above its last table has R, W or X set (is a huge leaf) exactly when the CVM
+    records one, and no other entry above a last table has: what the guest map's reading
+    (`cvm_tables.leaves`) takes from them follows from `huge`, which the hypervisor sees."""
     hw, n = s.hw, cvm_tables.CHAIN
-    return all_of((hw.ptr_v[j] == s.live[j // n]) & (hw.ptr_rwx[j] == (s.huge[j // n] & (j % n == n - 1)))
-                  for j in range(K * n))
+    return all_of(hw.ptr_rwx[j] == (s.huge[j // n] & (j % n == n - 1)) for j in range(K * n))
 
 
 def tlb_ok(s: RvState) -> bool:

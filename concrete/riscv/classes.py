@@ -14,8 +14,9 @@ _LEAF_BITS = cvm(False, ENTRY, "a leaf's permission bits: not observed; the inva
 _TABLE_AT = cvm(False, LEVELS, "where a CVM's tables are: pages of the owner table, which the hypervisor sees; fixed by it (tables_ok)")
 _POINTER = cvm(False, CHAIN, "where a CVM's G-stage entries above its last table lead: its next table, fixed by where "
                "the tables are (ptes_ok), or under a huge leaf its block, which the guest map the view reads gives")
-_POINTER_KIND = cvm(False, CHAIN, "whether a CVM's entries above its last table are valid, and which is a huge leaf: fixed "
-                    "by whether it is live and by its huge flag, which the hypervisor sees (entry_kinds_ok)")
+_POINTER_V = cvm(False, CHAIN, "whether a CVM's entries above its last table are valid: fixed by whether it is live (ptes_ok)")
+_POINTER_RWX = cvm(True, CHAIN, "whether the entry above a CVM's last table is a huge leaf (R, W or X set): the guest map "
+                   "the view reads goes through it, and it follows the CVM's huge flag, which the hypervisor sees (entry_kinds_ok)")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
 _OTHER_TLB = Field(False, MONITOR, 0, "another hart's cached translations and its queued fences: no instruction reads them "
                    "back; a switch empties the hart's TLB whatever CVM it held, and tlb_ok bounds what an entry may reach")
@@ -29,8 +30,8 @@ RV_FIELDS: Dict[str, Field] = {
     **{f"hw.{f}": _LEAF for f in ("pt_v", "pt_ppn")},
     **{f"hw.{f}": _LEAF_BITS for f in ("pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")},
     "hw.pt_table": _TABLE_AT,
-    "hw.ptr_v": _POINTER_KIND,
-    "hw.ptr_rwx": _POINTER_KIND,
+    "hw.ptr_v": _POINTER_V,
+    "hw.ptr_rwx": _POINTER_RWX,
     "hw.ptr_ppn": _POINTER,
     "hw.tlb_v": _TLB,
     "hw.tlb_ppn": _TLB,
