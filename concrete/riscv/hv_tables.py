@@ -15,10 +15,10 @@ is entry 0 of the table at level LEVELS - j, entry CHAIN + g the last table's en
 (`refinement/transitions.py`), so `riscv->canonical/promote_to_tvm/simulation` proves the two
 agree on every table the hypervisor can write. A leaf above the last level (a huge page) maps
 guest page g to its page + g, and its whole span (`leaf_span`, at the model's table width) must
-lie in NC, as ACE checks; the model copies the G pages its guest has, as 4 KiB leaves under its
-own tables, where ACE copies the leaf's whole span and keeps it one leaf. The CVM records that it
-was one (`huge`, from `read_vm`; the lift's `leaf_above_last`), so SHARE's completion refuses to
-map into it as ACE's `map_page` does.
+lie in NC, as ACE checks; the CVM's copy is one leaf too, to one block of G C pages on its
+boundary (`cvm_tables`; from 3 levels the configuration keeps every accepted leaf the guest's G
+pages wide). The CVM records that it was one (`huge`, from `read_vm`; the lift's
+`leaf_above_last`), so SHARE's completion refuses to map into it as ACE's `map_page` does.
 """
 from __future__ import annotations
 

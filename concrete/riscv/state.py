@@ -110,8 +110,8 @@ class RvState:
     ipi_pending: HartFlags      # pending IPIs; written to hvip.VSSIP on entry (not modelled)
     has_secret: SlotFlags       # attestation released a secret to the CVM
     secret: SlotInts            # ... its value
-    huge: SlotFlags             # its guest pages lie under one huge leaf (ACE's logical entry; the tables
-                                # hold them as 4 KiB leaves, `cvm_tables`)
+    huge: SlotFlags             # its guest pages lie under one huge leaf (the entry above its last
+                                # table, `cvm_tables`: entry_kinds_ok ties the two)
     nacl_page: int              # first page of this hart's NACL shared memory, NACL_NONE: none
     other_harts: OtherHarts     # the vCPU (index + 1) each other physical hart runs, 0: none
     hv_hvip: int                # the hypervisor hart's hvip and stimecmp (ACE's HypervisorHart)
