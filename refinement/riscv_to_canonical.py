@@ -59,7 +59,7 @@ def riscv_shapes_ok(hw: RvHw) -> bool:
     return (
         all(len(f) == pmp.ENTRIES for f in pmp_fields)
         and len(hw.hgatp) == K and len(hw.pt_table) == K * LEVELS
-        and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_rwx) == K * cvm_tables.CHAIN
+        and len(hw.ptr_v) == K * cvm_tables.CHAIN and len(hw.ptr_rwx) == K
         and len(hw.ptr_ppn) == K * cvm_tables.CHAIN
         and all(len(f) == K * G for f in ptes)
         and len(hw.regs) == NREGS and len(hw.hv_saved) == NREGS
@@ -133,7 +133,8 @@ def ptes_ok(s: RvState) -> bool:
     hw = s.hw
     n = cvm_tables.CHAIN  # pointer j: slot j // n's table j % n, leading to its next table (stated apart from the step)
     pointers = entry_kinds_ok(s) & all_of(hw.ptr_v[j] == s.live[j // n] for j in range(K * n)) & all_of(
-        (hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n])) | hw.ptr_rwx[j] for j in range(K * n))
+        (hw.ptr_ppn[j] == keep(hw.pt_table[j // n * LEVELS + j % n + 1], s.live[j // n])) | (hw.ptr_rwx[j // n] & (j % n == n - 1))
+        for j in range(K * n))
     rest = (hw.pt_r, hw.pt_w, hw.pt_u, hw.pt_a, hw.pt_d)
     leaves = all_of(all_of(f[i] == hw.pt_v[i] for f in rest) & implies(lnot(hw.pt_v[i]), lnot(hw.pt_x[i]))
                     & implies(s.huge[i // G], lnot(hw.pt_v[i]))
@@ -143,10 +144,9 @@ def ptes_ok(s: RvState) -> bool:
 
 def entry_kinds_ok(s: RvState) -> bool:
     """A CVM's entry above its last table has R, W or X set (is a huge leaf) exactly when the CVM
-    records one, and no other entry above a last table has: what the guest map's reading
-    (`cvm_tables.leaves`) takes from them follows from `huge`, which the hypervisor sees."""
-    hw, n = s.hw, cvm_tables.CHAIN
-    return all_of(hw.ptr_rwx[j] == (s.huge[j // n] & (j % n == n - 1)) for j in range(K * n))
+    records one: what the guest map's reading (`cvm_tables.leaves`) takes from it follows from
+    `huge`, which the hypervisor sees."""
+    return all_of(s.hw.ptr_rwx[k] == s.huge[k] for k in range(K))
 
 
 def tlb_ok(s: RvState) -> bool:

@@ -738,7 +738,7 @@ def test_a_huge_leaf_is_copied_whole_into_an_aligned_block_with_no_table_below_i
     k = slot_of(s, cvm)
     top = k * cvm_tables.CHAIN + cvm_tables.CHAIN - 1
     run = s.hw.ptr_ppn[top]
-    assert err == abi.SUCCESS and s.hw.ptr_v[top] and s.hw.ptr_rwx[top] and run % G == 0 and run >= NC
+    assert err == abi.SUCCESS and s.hw.ptr_v[top] and s.hw.ptr_rwx[k] and run % G == 0 and run >= NC
     assert s.hw.pt_table[k * LEVELS + LEVELS - 1] == cvm_tables.NO_TABLE and not any(s.hw.pt_v[k * G:(k + 1) * G])
     assert sum(o == TABLE_BASE + k for o in s.owner) == TABLE_PAGES - 1, "no last table under the leaf"
     assert [p + NC for p, o in enumerate(s.owner) if o == CVM_BASE + k] == [run + g for g in range(G)]

@@ -15,7 +15,7 @@ _TABLE_AT = cvm(False, LEVELS, "where a CVM's tables are: pages of the owner tab
 _POINTER = cvm(False, CHAIN, "where a CVM's G-stage entries above its last table lead: its next table, fixed by where "
                "the tables are (ptes_ok), or under a huge leaf its block, which the guest map the view reads gives")
 _POINTER_V = cvm(False, CHAIN, "whether a CVM's entries above its last table are valid: fixed by whether it is live (ptes_ok)")
-_POINTER_RWX = cvm(True, CHAIN, "whether the entry above a CVM's last table is a huge leaf (R, W or X set): the guest map "
+_POINTER_RWX = cvm(True, SLOT, "whether the entry above a CVM's last table is a huge leaf (R, W or X set): the guest map "
                    "the view reads goes through it, and it follows the CVM's huge flag, which the hypervisor sees (entry_kinds_ok)")
 _TLB = cvm(False, ENTRY, "hardware's cached translations: no instruction reads them back")
 _OTHER_TLB = Field(False, MONITOR, 0, "another hart's cached translations and its queued fences: no instruction reads them "

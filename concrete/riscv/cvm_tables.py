@@ -17,10 +17,12 @@ the word's bits are `gstage.encode_pte` of them, a format the encoding lemmas pr
 (`riscv/pte_word`, `riscv/pte_flags`); decoding words with `//` and `%` on every path made the
 proofs that read the tables ten to forty times slower. The leaves are `pt_*`, entry k * G + g
 for guest page g of slot k (in the slot's last table, entry g); the entries above are `ptr_v`,
-`ptr_rwx` and `ptr_ppn`, entry k * (LEVELS - 1) + j for slot k's table j (its entry 0): a
-pointer (V alone) to the next table, or, in the table above the last, a huge leaf (V with R, W,
-X, U, A and D, as the monitor writes a private leaf) to a naturally aligned block of G data
-pages, when the hypervisor's tables mapped the guest's pages so (ACE copies a leaf whole).
+and `ptr_ppn`, entry k * (LEVELS - 1) + j for slot k's table j (its entry 0): a pointer (V
+alone) to the next table, or, in the table above the last, a huge leaf (V with R, W, X, U, A
+and D, as the monitor writes a private leaf; `ptr_rwx[k]` says whether slot k's is one) to a
+naturally aligned block of G data pages, when the hypervisor's tables mapped the guest's pages
+so (ACE copies a leaf whole). Only that entry can be a leaf: from 3 levels the configuration
+keeps a leaf higher up from ever spanning only the guest's pages, so PROMOTE never accepts one.
 The slot then has no last table (`pt_table` NO_TABLE there) and its leaves are clear.
 """
 from __future__ import annotations
@@ -55,7 +57,7 @@ def huge_leaf(hw: Any, k: int) -> bool:
     only on a valid entry (`entry_kinds_ok`, `ptes_ok`), and one term fewer in every guest-map
     reading is measurably cheaper; the hardware walk (`walk`) reads V too, and
     `riscv->canonical/cvm_walk/simulation` proves the two agree."""
-    return hw.ptr_rwx[k * CHAIN + CHAIN - 1]
+    return hw.ptr_rwx[k]
 
 
 def leaves(hw: Any) -> Tuple[Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]:
@@ -84,7 +86,8 @@ def _entry(hw: Any, page: int, j: int, q: int) -> Tuple[bool, bool, int]:
     on = [page == hw.pt_table[k * LEVELS + j] for k in range(K)]
     if j < CHAIN:
         e = [k * CHAIN + j for k in range(K)]
-        return (any_of(hw.ptr_v[i] & o for i, o in zip(e, on)), any_of(hw.ptr_rwx[i] & o for i, o in zip(e, on)),
+        top = j == CHAIN - 1  # only the entry above the last table may be a leaf
+        return (any_of(hw.ptr_v[i] & o for i, o in zip(e, on)), any_of(hw.ptr_rwx[k] & o & top for k, o in enumerate(on)),
                 sum(keep(hw.ptr_ppn[i], o) for i, o in zip(e, on)))
     e = [k * G + q for k in range(K)]
     return (any_of(hw.pt_v[i] & o for i, o in zip(e, on)),

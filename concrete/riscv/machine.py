@@ -51,7 +51,7 @@ def _root_leaves(hw: RvHw, k: int, pages: Tuple[int, ...], tables: Tuple[int, ..
     changes["pt_table"] = tuple(hw.pt_table[j] + keep(at[j % LEVELS] - hw.pt_table[j], slot[j // LEVELS])
                                 for j in range(len(hw.pt_table)))
     changes["ptr_v"] = tuple((hw.ptr_v[j] & lnot(slot[j // n])) | (chain[j][0] & slot[j // n]) for j in range(len(chain)))
-    changes["ptr_rwx"] = tuple((hw.ptr_rwx[j] & lnot(slot[j // n])) | (chain[j][1] & slot[j // n]) for j in range(len(chain)))
+    changes["ptr_rwx"] = tuple((hw.ptr_rwx[q] & lnot(slot[q])) | (chain[n * q + n - 1][1] & slot[q]) for q in range(K))
     changes["ptr_ppn"] = tuple(hw.ptr_ppn[j] + keep(chain[j][2] - hw.ptr_ppn[j], slot[j // n]) for j in range(len(chain)))
     return replace(hw, **changes)
 

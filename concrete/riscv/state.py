@@ -38,7 +38,7 @@ class RvHw:
     # The CVMs' G-stage tables in their table pages (`cvm_tables`): the page of slot k's table
     # j at k * LEVELS + j, leaf k * G + g of slot k's guest page g, one tuple per field, and
     # the entry 0 of slot k's table j above the last at k * (LEVELS - 1) + j: a pointer, or in
-    # the table above the last a huge leaf (R, W or X set).
+    # the table above the last a huge leaf (R, W or X set: ptr_rwx[k]).
     pt_table: TableInts
     pt_v: EntryFlags
     pt_r: EntryFlags
@@ -49,7 +49,7 @@ class RvHw:
     pt_d: EntryFlags
     pt_ppn: EntryInts
     ptr_v: ChainFlags
-    ptr_rwx: ChainFlags
+    ptr_rwx: SlotFlags
     ptr_ppn: ChainInts
     # The G-stage TLB, tagged by VMID: entry k * G + g caches CVM k's translation of guest
     # page g (hardware fills it as the guest runs; hfence.gvma empties a VMID's entries).
@@ -140,7 +140,7 @@ def riscv_initial() -> RvState:
         hw=RvHw(
             pmp_mode=tuple(mode), pmp_r=perm, pmp_w=perm, pmp_x=perm, pmp_addr=tuple(addr),
             hgatp=(0,) * K, hgatp_csr=0, hv_hgatp=0,
-            pt_table=(NO_TABLE,) * (K * LEVELS), **{f: no for f in LEAF_FIELDS}, pt_ppn=(0,) * (K * G), ptr_v=(False,) * (K * CHAIN), ptr_rwx=(False,) * (K * CHAIN),
+            pt_table=(NO_TABLE,) * (K * LEVELS), **{f: no for f in LEAF_FIELDS}, pt_ppn=(0,) * (K * G), ptr_v=(False,) * (K * CHAIN), ptr_rwx=(False,) * K,
             ptr_ppn=(0,) * (K * CHAIN), tlb_v=no, tlb_ppn=(0,) * (K * G),
             other_tlb_v=(False,) * (K * (P - 1) * G), other_tlb_ppn=(0,) * (K * (P - 1) * G),
             other_fence=(False,) * (K * (P - 1)),
