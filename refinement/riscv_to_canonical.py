@@ -249,9 +249,11 @@ def riscv_pair_ok(s1: RvState, s2: RvState) -> bool:
     the last, a copy with a huge leaf the other lacks, both mapping the same pages, would look
     alike to the hypervisor and part when UNSHARE writes a 4 KiB leaf the huge one masks; the
     monitor never writes such a state, and the hypervisor sees `live` and `huge`."""
+    # The shapes are a real fork (the rest indexes by them); the rest is one symbolic conjunction,
+    # not a fork per `and`.
     return (riscv_shapes_ok(s1.hw) and riscv_shapes_ok(s2.hw)
-            and running_ok(s1.run_cvm, s1.run_vcpu) and running_ok(s2.run_cvm, s2.run_vcpu)
-            and entry_kinds_ok(s1) & entry_kinds_ok(s2))
+            and running_ok(s1.run_cvm, s1.run_vcpu) & running_ok(s2.run_cvm, s2.run_vcpu)
+            & entry_kinds_ok(s1) & entry_kinds_ok(s2))
 
 
 def riscv_declassification_equal(s1: RvState, s2: RvState, cause: int, addr: int, instr: int) -> bool:
