@@ -1,7 +1,8 @@
 """The CVMs' G-stage tables as the hardware walks them: entries in the CVMs' own table pages.
 
 A CVM owns C pages for its tables, taken from the allocator when it is promoted (owner
-`TABLE_BASE + k`): its 16 KiB root (ROOT_PAGES pages), then one table per lower level; `pt_table[k * LEVELS + j]` records
+`TABLE_BASE + k`): its 16 KiB root (ROOT_PAGES pages), then one table per lower level;
+`pt_table[k * LEVELS + j]` records
 which physical page holds slot k's table j (-1 while the slot is empty), as ACE's page-table
 objects know their pages. The table at a physical page is the one recorded there: a walk that
 reaches any other page finds nothing. Guest page g < G is reached through entry
@@ -16,7 +17,7 @@ Entries are held as their decoded fields, one tuple per field (struct of arrays,
 the word's bits are `gstage.encode_pte` of them, a format the encoding lemmas prove
 (`riscv/pte_word`, `riscv/pte_flags`); decoding words with `//` and `%` on every path made the
 proofs that read the tables ten to forty times slower. The leaves are `pt_*`, entry k * G + g
-for guest page g of slot k (in the slot's last table, entry g); the entries above are `ptr_v`,
+for guest page g of slot k (in the slot's last table, entry g); the entries above are `ptr_v`
 and `ptr_ppn`, entry k * (LEVELS - 1) + j for slot k's table j (its entry 0): a pointer (V
 alone) to the next table, or, in the table above the last, a huge leaf (V with R, W, X, U, A
 and D, as the monitor writes a private leaf; `ptr_rwx[k]` says whether slot k's is one) to a
