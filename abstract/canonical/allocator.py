@@ -30,7 +30,7 @@ def allocate_places(owner: Tuple[int, ...], n: int) -> Tuple[bool, Tuple[int, ..
 
 def claim_places(s: Any, places: Tuple[int, ...], first: int, end: int, tag: int) -> Any:
     """Give the pages at places first .. end - 1 (`allocate_places`) the owner value `tag`."""
-    return replace(s, owner=tuple(o + keep(tag - o, (first <= q) & (q < end)) for o, q in zip(s.owner, places)))
+    return claim_flagged(s, tuple((first <= q) & (q < end) for q in places), tag)
 
 
 def allocate_run(owner: Tuple[int, ...], n: int) -> Tuple[int, ...]:
