@@ -98,7 +98,7 @@ def tables_ok(s: RvState) -> bool:
     at = [[hw.pt_table[k * LEVELS + j] for j in range(LEVELS)] for k in range(K)]
     lower = [at[k][1:] for k in range(K)]
     big = [cvm_tables.huge_leaf(hw, k) for k in range(K)]
-    run = [hw.ptr_ppn[k * cvm_tables.CHAIN + cvm_tables.CHAIN - 1] for k in range(K)]
+    run = [cvm_tables.leaf_page(hw, k) for k in range(K)]
     last = [((NC <= at[k][-1]) & (at[k][-1] < PAGES) & lnot(big[k]))
             | (big[k] & (at[k][-1] == cvm_tables.NO_TABLE) & any_of(run[k] == r for r in RUNS)) for k in range(K)]
     placed = all_of(

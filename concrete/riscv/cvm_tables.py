@@ -61,13 +61,19 @@ def huge_leaf(hw: Any, k: int) -> bool:
     return hw.ptr_rwx[k]
 
 
+def leaf_page(hw: Any, k: int) -> int:
+    """The PPN in slot k's entry above its last table: the first page of its huge leaf's block,
+    when that entry is one (`huge_leaf`)."""
+    return hw.ptr_ppn[k * CHAIN + CHAIN - 1]
+
+
 def leaves(hw: Any) -> Tuple[Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]:
     """(valid, executable, PPN) of every CVM's guest page k * G + g as its tables map it: the
     leaf for it in the slot's last table, or under a huge leaf the leaf's page + g (the walk
     adds the page's offset in the span). The guest map the monitor reads and the abstraction
     gives the canonical machine; `cvm_walk` proves the hardware's walk agrees."""
     big = [huge_leaf(hw, k) for k in range(K)]
-    top = [hw.ptr_ppn[k * CHAIN + CHAIN - 1] for k in range(K)]
+    top = [leaf_page(hw, k) for k in range(K)]
     valid = tuple(hw.pt_v[i] | big[i // G] for i in range(K * G))
     execute = tuple(hw.pt_x[i] | big[i // G] for i in range(K * G))
     ppn = tuple(hw.pt_ppn[i] + keep(top[i // G] + i % G - hw.pt_ppn[i], big[i // G]) for i in range(K * G))
