@@ -649,10 +649,10 @@ def _patched_holds_all(model_fn: Callable) -> Callable:
     else on the path. `tests/test_checker.py` proves obligations that a term built after a
     decision, reused, would refute.
 
-    In a postcondition (`_Deciding`) the value is decided rather than returned as one formula:
-    first the parts reused from earlier on the path (the precondition's, which the path already
-    knows to hold) as one question, then each part built afresh on its own. The same truth on
-    every path; but a question over the negation of the whole invariant was sometimes one the
+    In a postcondition of a joint run (`_Deciding`; every fault-free proof is one) the value is
+    decided rather than returned as one formula: first the parts not built here (found on the
+    path, mostly the precondition's, which the path knows to hold, or kept across paths) as one
+    question, then each part built here on its own. The same truth on every path; but a question over the negation of the whole invariant was sometimes one the
     solver took 25 s over where a question per part took a fraction of a second each
     (spec/tvm_vcpu_run/totality: 10 s to 36 s by the process's memory layout, now 9 s to 10 s)."""
     memo = _PartValues()

@@ -83,7 +83,7 @@ ASSUMPTIONS = (
     "(`abstract/logic.py`) as one z3 term each, reuses an invariant part's term on one path for the "
     "same field objects and on the paths of one analysis for the same field terms (only a term built "
     "before the path decided anything), decides an invariant in a postcondition part by part (the "
-    "parts the precondition gave as one question, each other part on its own), does a subscript or `set_at` with a plain int once the "
+    "parts already built as one question, each part built there on its own), does a subscript or `set_at` with a plain int once the "
     "path has pinned its index to one value (asked of the solver), remembers per path which signs "
     "a subscript key can have, gives back on one path the value of a function the model marks "
     "`logic.reused` for the same argument objects, keeps z3 constants by name for one analysis, "
