@@ -215,6 +215,16 @@ def negated(s: Two) -> Two:
     return Two(-s.a, s.b)
 
 
+@obligation(Layers.SPEC, "fixture_part_built_unasserted", Kind.SIMULATION)
+@icontract.ensure(lambda result: holds_all((a_positive,), result))
+def built_unasserted(s: Two) -> Two:
+    """Refuted at a <= 0: the body builds the part's term for s and asserts nothing, and the
+    postcondition reads the same fields again. Deciding a postcondition's invariant, the prover
+    must still decide the parts it finds already built on the path, not take them as known."""
+    holds_all((a_positive,), s)
+    return s
+
+
 # The prover does a subscript or a `set_at` with a plain int once the path has decided its
 # index (`crosshair_adapter._Pins`), and remembers per path which signs a key can have
 # (`_Signs`). The first obligation is proven only if the decided value is the right one; the

@@ -74,6 +74,13 @@ def test_an_invariant_parts_term_is_reused_only_for_the_same_field_terms(fixture
     assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
 
 
+def test_an_invariant_part_built_earlier_on_the_path_is_still_decided(fixtures):
+    """A part found on the path is not known to hold unless something asserted it: here the
+    body built it and asserted nothing (`_patched_holds_all`'s question over found parts)."""
+    r = _check(fixtures, "spec/fixture_part_built_unasserted/simulation")
+    assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
+
+
 def test_an_index_the_path_decided_reads_and_updates_its_own_element(fixtures):
     """After reading row i the prover subscripts and updates with i's value on that path
     (`crosshair_adapter._Pins`); a wrong value would refute this."""
