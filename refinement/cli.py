@@ -292,7 +292,7 @@ def mutate_cmd(
     sample: Optional[int] = typer.Option(None, "--sample", min=1, help="Mutants to draw (default: every site)."),
     seed: int = typer.Option(1, "--seed", help="Seed of the draw: the same seed draws the same mutants."),
     under: Optional[List[str]] = typer.Option(None, "--under",
-                                              help="Folder to mutate; repeatable (default: concrete/riscv and abstract/canonical)."),
+                                              help="Folder or .py file to mutate; repeatable (default: concrete/riscv and abstract/canonical)."),
     operator: Optional[List[str]] = typer.Option(None, "--operator", help="Only this operator; repeatable."),
     mutant: Optional[List[str]] = typer.Option(None, "--mutant", help="Only the mutant with this id (see --list); repeatable."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once per mutant."),

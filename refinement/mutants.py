@@ -170,11 +170,12 @@ def _without_docstring(body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
 
 
 def find(root: Path, under: Sequence[str], skip: Sequence[str] = ()) -> List[Mutant]:
-    """Every mutant of the `.py` files under the folders `under` (relative to `root`), in a
-    fixed order, leaving out the files named in `skip`."""
+    """Every mutant of the `.py` files under the folders `under` (relative to `root`; a `.py`
+    file stands for itself), in a fixed order, leaving out the files named in `skip`."""
     found: List[Mutant] = []
     for folder in under:
-        for path in sorted((root / folder).rglob("*.py")):
+        top = root / folder
+        for path in [top] if top.is_file() else sorted(top.rglob("*.py")):
             rel = path.relative_to(root).as_posix()
             if rel in skip:
                 continue

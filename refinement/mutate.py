@@ -184,8 +184,10 @@ def as_markdown(outcomes: Sequence[Outcome], seed: int, sample: Optional[int], u
 
 def pick(root: Path, under: Sequence[str], operators: Sequence[str]) -> Iterator[Mutant]:
     for folder in under:
-        if not (root / folder).is_dir():
-            raise MutateError(f"{folder!r} is not a folder of the project; use a path such as concrete/riscv")
+        path = root / folder
+        if not (path.is_dir() or (path.is_file() and path.suffix == ".py")):
+            raise MutateError(f"{folder!r} is neither a folder nor a .py file of the project; use a path such as "
+                              "concrete/riscv or concrete/riscv/pmp.py")
     for m in mutants.find(root, under, NOT_MUTATED):
         if not operators or m.operator in operators:
             yield m

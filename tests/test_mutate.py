@@ -65,6 +65,13 @@ def test_ids_survive_an_edit_elsewhere_and_differ_between_mutants():
     assert {m.id for m in found} <= {m.id for m in shifted}
 
 
+def test_a_file_under_stands_for_itself():
+    """`--under concrete/riscv/pmp.py` draws that module's mutants, the same ones its folder has."""
+    alone = mutants.find(ROOT, ("concrete/riscv/pmp.py",))
+    in_folder = [m for m in mutants.find(ROOT, ("concrete/riscv",)) if m.file == "concrete/riscv/pmp.py"]
+    assert alone and [m.id for m in alone] == [m.id for m in in_folder]
+
+
 def test_sample_is_fixed_by_the_seed():
     found = _found()
     assert mutants.sample(found, 3, 1) == mutants.sample(found, 3, 1)
@@ -111,7 +118,8 @@ def _mutate(tree: Path, *args: str) -> subprocess.CompletedProcess:
 def test_usage_errors_exit_2_with_the_fix(tmp_path):
     tree = _tree(tmp_path)
     for args, says in ((("--operator", "swap"), "use one of"), (("--mutant", "nope"), "--list"),
-                       (("--under", "nowhere"), "not a folder")):
+                       (("--under", "nowhere"), "neither a folder nor a .py file"),
+                       (("--under", "README.md"), "neither a folder nor a .py file")):
         proc = _mutate(tree, *args)
         assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
 
