@@ -7,6 +7,7 @@ It turns CrossHair's undocumented Python API (pinned version) into plain `Condit
 from __future__ import annotations
 
 import collections
+import operator
 import dataclasses
 import time
 import types
@@ -18,6 +19,7 @@ from crosshair.core_and_libs import analyze_function  # noqa: E402  (see module 
 from crosshair.fnutil import FunctionInfo
 from crosshair.options import AnalysisKind, AnalysisOptionSet
 from crosshair.statespace import VerificationStatus
+from crosshair.libimpl import builtinslib
 from crosshair.libimpl.builtinslib import SymbolicBool, SymbolicBoundedInt, SymbolicInt
 from crosshair.statespace import MessageType, StateSpace, context_statespace
 from crosshair.tracers import NoTracing, ResumedTracing
@@ -614,6 +616,8 @@ class _PartValues(_PerPath):
 
     def reset(self) -> None:
         self.values: List[Tuple[Callable, Dict[str, Any], Any]] = []
+        # New variables made on the path before its first part (the inputs'): see `_AcrossPaths.store`.
+        self.start = self.space.next_uniq if self.space is not None else 0
 
 
 # Set while a postcondition is decided (`_joined`), where an invariant's parts are decided one
@@ -674,7 +678,7 @@ def _patched_holds_all(model_fn: Callable) -> Callable:
                         value = part(reads)
                     read = reads._read
                     if quiet.held:
-                        _ACROSS.store(part, read, value)
+                        _ACROSS.store(part, read, value, space.next_uniq != memo.start)
                 memo.values.append((part, read, value))
             values.append(value)
         if _DECIDING[0]:
@@ -746,15 +750,32 @@ class _AcrossPaths:
                     return SymbolicBool(hit[0]), fields
         return None, {}
 
-    def store(self, part: Callable, read: Dict[str, Any], value: Any) -> None:
+    def store(self, part: Callable, read: Dict[str, Any], value: Any, made: bool = False) -> None:
+        """Keep the part's term for the terms of the fields it read. `made`: the path has made
+        new variables since its first part (CrossHair's `//` and `%` do, each defined by what it
+        asserts on that path). The term is then kept only if every constant in it is one of the
+        fields' own, so that it says something about those fields alone, whatever else the
+        path asserted; without new variables that holds already (the checks cost a walk of the
+        term)."""
         with NoTracing():
             found = self._key(read) if type(value) is SymbolicBool else None
             if found is None:
+                return
+            if made and not self._over_fields(value.var, found[1]):
                 return
             if self.size >= self.LIMIT:
                 self.clear()
             self.entries.setdefault(part, {}).setdefault(tuple(read), {})[found[0]] = (value.var, found[1])
             self.size += 1
+
+
+    @staticmethod
+    def _over_fields(term: Any, fields: List[Any]) -> bool:
+        mine = _constants(term)
+        if mine is None:
+            return False
+        allowed = {c.get_id() for f in fields for c in (_constants(f) or ())}
+        return all(c.get_id() in allowed for c in mine)
 
 
 class _Quiet:
@@ -807,6 +828,24 @@ crosshair.core.register_patch(logic.any_of, _fold(logic.any_of, smt.or_))
 crosshair.core.register_patch(logic.lnot, _patched_lnot(logic.lnot))
 crosshair.core.register_patch(logic.implies, _patched_implies(logic.implies))
 crosshair.core.register_patch(logic.same, _patched_same(logic.same))
+
+
+def _divided(op: Callable, a: Any, b: Any) -> Any:
+    """`a // b` and `a % b` for a symbolic int and a plain int b > 0, as z3's `div` and `mod`:
+    for a positive divisor both are Python's (the floor, and a remainder in [0, b)). CrossHair
+    reaches the same terms through two forks per operation (is b zero? is b negative?), each a
+    choice on the path although its answer is plain: a path that decoded a call or checked an
+    alignment had then "decided" something, so no invariant part after it was kept across paths
+    (`_Quiet`), and each fork cost a check. `tests/fixture_obligations.py` pins the semantics."""
+    with NoTracing():
+        if type(b) is int and b > 0 and isinstance(a.var, z3.ArithRef) and a.var.is_int():
+            return SymbolicInt(a.var % b if op is operator.mod else a.var / b)
+        return SymbolicInt(builtinslib.apply_smt(op, a.var, smt.int_val(b)))
+
+
+for _op in (operator.floordiv, operator.mod):
+    for _cls in (SymbolicInt, SymbolicBoundedInt):
+        builtinslib._BIN_OPS[(_op, _cls, int)] = _divided
 
 
 _reachable_sequence_pairs = opcode_intercept.reachable_sequence_pairs

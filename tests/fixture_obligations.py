@@ -215,6 +215,25 @@ def negated(s: Two) -> Two:
     return Two(-s.a, s.b)
 
 
+# The prover builds `//` and `%` by a positive plain int as z3's div and mod, without CrossHair's
+# forks (`crosshair_adapter._divided`): the first obligation is proven only if both are Python's
+# floor division and remainder, also for negative ints and for a negative divisor (left to
+# CrossHair); the second is refuted only if a truncating reading is told apart.
+
+@obligation(Layers.SPEC, "fixture_division", Kind.SIMULATION)
+@icontract.ensure(lambda a, result: (0 <= result[1]) & (result[1] < 4) & (4 * result[0] + result[1] == a))
+@icontract.ensure(lambda a, result: (-4 < result[3]) & (result[3] <= 0) & (-4 * result[2] + result[3] == a))
+def division(a: int) -> Tuple[int, int, int, int]:
+    return a // 4, a % 4, a // -4, a % -4
+
+
+@obligation(Layers.SPEC, "fixture_division_truncating", Kind.SIMULATION)
+@icontract.ensure(lambda a, result: result == -((-a) // 4))
+def division_truncating(a: int) -> int:
+    """Refuted where a is not a multiple of 4: Python floors, -((-a) // 4) rounds up."""
+    return a // 4
+
+
 @obligation(Layers.SPEC, "fixture_part_built_unasserted", Kind.SIMULATION)
 @icontract.ensure(lambda result: holds_all((a_positive,), result))
 def built_unasserted(s: Two) -> Two:

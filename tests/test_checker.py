@@ -81,6 +81,14 @@ def test_an_invariant_part_built_earlier_on_the_path_is_still_decided(fixtures):
     assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
 
 
+def test_division_by_a_plain_int_is_pythons(fixtures):
+    """`//` and `%` by a positive int are built as z3 terms without forks; they must still be
+    Python's floor division and remainder (a negative divisor is CrossHair's own)."""
+    assert _check(fixtures, "spec/fixture_division/simulation").verdict is Verdict.PROVEN
+    r = _check(fixtures, "spec/fixture_division_truncating/simulation")
+    assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
+
+
 def test_an_index_the_path_decided_reads_and_updates_its_own_element(fixtures):
     """After reading row i the prover subscripts and updates with i's value on that path
     (`crosshair_adapter._Pins`); a wrong value would refute this."""

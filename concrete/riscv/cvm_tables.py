@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any, Tuple
 
 from abstract.config import G, K, LEVELS
-from abstract.logic import any_of, keep, lnot
+from abstract.logic import any_of, keep, lnot, reused
 from concrete.riscv.pagetable import DESCEND, LEAF, MAPPED, NOT_MAPPED, POINTER, walk_level
 
 LEAF_FIELDS = ("pt_v", "pt_r", "pt_w", "pt_x", "pt_u", "pt_a", "pt_d")  # V R W X U A D, then pt_ppn
@@ -67,6 +67,7 @@ def leaf_page(hw: Any, k: int) -> int:
     return hw.ptr_ppn[k * CHAIN + CHAIN - 1]
 
 
+@reused  # read by the invariant, the abstraction, the view and the monitor of one state
 def leaves(hw: Any) -> Tuple[Tuple[bool, ...], Tuple[bool, ...], Tuple[int, ...]]:
     """(valid, executable, PPN) of every CVM's guest page k * G + g as its tables map it: the
     leaf for it in the slot's last table, or under a huge leaf the leaf's page + g (the walk
