@@ -86,12 +86,15 @@ ASSUMPTIONS = (
     "parts already built as one question, each part built there on its own), does a subscript or `set_at` with a plain int once the "
     "path has pinned its index to one value (asked of the solver), remembers per path which signs "
     "a subscript key can have, gives back on one path the value of a function the model marks "
-    "`logic.reused` for the same argument objects, keeps z3 constants by name for one analysis, "
+    "`logic.reused` for the same argument objects, builds `//` and `%` by a positive plain int as "
+    "z3's div and mod (Python's floor division and remainder there) without CrossHair's forks, "
+    "keeps z3 constants by name for one analysis, "
     "uses z3's incremental solver instead of one built from the smt tactic, and reads a "
     "counterexample from the failing path's model. "
     "Every counterexample is replayed in plain Python before it is reported, and "
     "`tests/test_checker.py` checks fixtures that a wrong reuse or a wrongly pinned index would "
-    "turn from PROVEN to refuted or from REFUTED to proven, and that each of these patches is in place.",
+    "turn from PROVEN to refuted or from REFUTED to proven, or that a wrong division would, and "
+    "that each of these patches is in place.",
 )
 
 

@@ -84,7 +84,9 @@ def test_an_invariant_part_built_earlier_on_the_path_is_still_decided(fixtures):
 def test_division_by_a_plain_int_is_pythons(fixtures):
     """`//` and `%` by a positive int are built as z3 terms without forks; they must still be
     Python's floor division and remainder (a negative divisor is CrossHair's own)."""
-    assert _check(fixtures, "spec/fixture_division/simulation").verdict is Verdict.PROVEN
+    r = _check(fixtures, "spec/fixture_division/simulation")
+    assert r.verdict is Verdict.PROVEN and r.evidence.paths == 1  # one path: the patch is in place
+    assert _check(fixtures, "spec/fixture_division_negative/simulation").verdict is Verdict.PROVEN
     r = _check(fixtures, "spec/fixture_division_truncating/simulation")
     assert r.verdict is Verdict.REFUTED and r.counterexample["confirmed"] is True
 
