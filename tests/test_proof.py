@@ -110,3 +110,23 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
     results = check_all(chosen, CheckOptions(sizes=sizes, timeout=90), jobs=os.cpu_count() or 1)
     assert [(r.id, r.verdict.value) for r in results if r.verdict is not Verdict.PROVEN] == []
     assert all(r.sizes is None or r.sizes["levels"] == levels for r in results), "proven at the depth asked for"
+
+
+def test_the_cvm_tables_obligations_are_proven_with_three_cvms():
+    """Both proven configurations have two CVMs, where an index into a per-slot tuple that is off
+    by a multiple of the tuple's length wraps to the right entry (Python's negative indices):
+    `leaf_page` reading `k * CHAIN - CHAIN - 1` for `k * CHAIN + CHAIN - 1` survives every
+    obligation there. With three CVMs the same obligations tell them apart
+    (`riscv->canonical/promote_to_tvm` refutes that index), so the ones that read the CVMs'
+    tables slot by slot are proven here too."""
+    from dataclasses import replace
+    from abstract.config import Sizes, least_c_pages
+    d = Sizes()
+    sizes = replace(d, cvms=3, c_pages=least_c_pages(d.nc_pages, 3, d.levels))
+    wanted = ("riscv->canonical/walk/", "riscv->canonical/cvm_walk/", "riscv->canonical/promote_to_tvm/")
+    chosen = [ob for ob in load_all().values() if ob.id.startswith(wanted) and ob.stated_at(sizes)]
+    assert {ob.id for ob in chosen} >= {"riscv->canonical/walk/simulation", "riscv->canonical/cvm_walk/simulation",
+                                        "riscv->canonical/promote_to_tvm/simulation"}
+    results = check_all(chosen, CheckOptions(sizes=sizes, timeout=90), jobs=os.cpu_count() or 1)
+    assert [(r.id, r.verdict.value) for r in results if r.verdict is not Verdict.PROVEN] == []
+    assert all(r.sizes is None or r.sizes["cvms"] == 3 for r in results), "proven with the CVMs asked for"
