@@ -7,8 +7,8 @@ It turns CrossHair's undocumented Python API (pinned version) into plain `Condit
 from __future__ import annotations
 
 import collections
-import operator
 import dataclasses
+import operator
 import time
 import types
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -768,7 +768,6 @@ class _AcrossPaths:
             self.entries.setdefault(part, {}).setdefault(tuple(read), {})[found[0]] = (value.var, found[1])
             self.size += 1
 
-
     @staticmethod
     def _over_fields(term: Any, fields: List[Any]) -> bool:
         mine = _constants(term)
@@ -833,10 +832,11 @@ crosshair.core.register_patch(logic.same, _patched_same(logic.same))
 def _divided(op: Callable, a: Any, b: Any) -> Any:
     """`a // b` and `a % b` for a symbolic int and a plain int b > 0, as z3's `div` and `mod`:
     for a positive divisor both are Python's (the floor, and a remainder in [0, b)). CrossHair
-    reaches the same terms through two forks per operation (is b zero? is b negative?), each a
-    choice on the path although its answer is plain: a path that decoded a call or checked an
-    alignment had then "decided" something, so no invariant part after it was kept across paths
-    (`_Quiet`), and each fork cost a check. `tests/fixture_obligations.py` pins the semantics."""
+    reaches the same terms through forks (is b zero? is b negative? and for `//`, is a negative?,
+    a real split of the path), each a choice on the path: a path that decoded a call or checked
+    an alignment had then "decided" something, so no invariant part after it was kept across
+    paths (`_Quiet`), and each fork cost a check. `tests/fixture_obligations.py` pins the
+    semantics, and that the patch is in place."""
     with NoTracing():
         if type(b) is int and b > 0 and isinstance(a.var, z3.ArithRef) and a.var.is_int():
             return SymbolicInt(a.var % b if op is operator.mod else a.var / b)
