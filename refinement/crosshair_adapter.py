@@ -616,8 +616,6 @@ class _PartValues(_PerPath):
 
     def reset(self) -> None:
         self.values: List[Tuple[Callable, Dict[str, Any], Any]] = []
-        # New variables made on the path before its first part (the inputs'): see `_AcrossPaths.store`.
-        self.start = self.space.next_uniq if self.space is not None else 0
 
 
 # Set while a postcondition is decided (`_joined`), where an invariant's parts are decided one
@@ -678,7 +676,7 @@ def _patched_holds_all(model_fn: Callable) -> Callable:
                         value = part(reads)
                     read = reads._read
                     if quiet.held:
-                        _ACROSS.store(part, read, value, space.next_uniq != memo.start)
+                        _ACROSS.store(part, read, value)
                 memo.values.append((part, read, value))
             values.append(value)
         if _DECIDING[0]:
@@ -750,31 +748,15 @@ class _AcrossPaths:
                     return SymbolicBool(hit[0]), fields
         return None, {}
 
-    def store(self, part: Callable, read: Dict[str, Any], value: Any, made: bool = False) -> None:
-        """Keep the part's term for the terms of the fields it read. `made`: the path has made
-        new variables since its first part (CrossHair's `//` and `%` do, each defined by what it
-        asserts on that path). The term is then kept only if every constant in it is one of the
-        fields' own, so that it says something about those fields alone, whatever else the
-        path asserted; without new variables that holds already (the checks cost a walk of the
-        term)."""
+    def store(self, part: Callable, read: Dict[str, Any], value: Any) -> None:
         with NoTracing():
             found = self._key(read) if type(value) is SymbolicBool else None
             if found is None:
-                return
-            if made and not self._over_fields(value.var, found[1]):
                 return
             if self.size >= self.LIMIT:
                 self.clear()
             self.entries.setdefault(part, {}).setdefault(tuple(read), {})[found[0]] = (value.var, found[1])
             self.size += 1
-
-    @staticmethod
-    def _over_fields(term: Any, fields: List[Any]) -> bool:
-        mine = _constants(term)
-        if mine is None:
-            return False
-        allowed = {c.get_id() for f in fields for c in (_constants(f) or ())}
-        return all(c.get_id() in allowed for c in mine)
 
 
 class _Quiet:
