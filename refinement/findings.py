@@ -298,14 +298,14 @@ def _tsm_info_overflow(hwp: Any, s: Any, buf: int, length: int) -> Any:
     return _model_tsm_get_info(hwp, s, buf, length)
 
 
-def _enter_with_timer_overflow(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Any:
+def _enter_with_timer_overflow(hwp: Any, s: Any, k: int, vcpu: int) -> Any:
     """`RunConfidentialHart::declassify_to_confidential_hart` writes `self.stimecmp + delay`
     (delay 10) on usize: a hypervisor stimecmp of 2^64 - 10 or more panics as the vCPU is entered."""
     from abstract import abi
-    from abstract.canonical.monitor import failure, switch
-    if (switch._runnable_slot(s, cvm_id, vcpu) >= 0) & (s.hv_stimecmp % WORD + abi.RUN_TIMER_DELAY >= WORD):
+    from abstract.canonical.monitor import failure
+    if s.hv_stimecmp % WORD + abi.RUN_TIMER_DELAY >= WORD:
         return failure.halt(hwp, s), (abi.SUCCESS, 0)
-    return _model_enter_vcpu(hwp, s, cvm_id, vcpu)
+    return _model_entered(hwp, s, k, vcpu)
 
 
 def _tsm_info_panic() -> Dict[str, Any]:
@@ -442,7 +442,7 @@ def _leaked_copies() -> Dict[str, Any]:
 
 
 from abstract.canonical.monitor.info import tsm_get_info as _model_tsm_get_info  # noqa: E402  (before any variant)
-from abstract.canonical.monitor.switch import enter_vcpu as _model_enter_vcpu  # noqa: E402
+from abstract.canonical.monitor.switch import entered as _model_entered  # noqa: E402
 
 
 FINDINGS: Dict[str, Finding] = {f.name: f for f in (
@@ -531,7 +531,7 @@ FINDINGS: Dict[str, Finding] = {f.name: f for f in (
         "TVM_VCPU_RUN adds 10 to the hypervisor's stimecmp with overflow checks on: a hypervisor with its timer off halts the monitor",
         (("non_confidential_flow/handlers/cove_host_extension/run_confidential_hart.rs",
           "RunConfidentialHart::declassify_to_confidential_hart"),),
-        "abstract.canonical.monitor.switch", "enter_vcpu", _enter_with_timer_overflow,
+        "abstract.canonical.monitor.switch", "entered", _enter_with_timer_overflow,
         ("canonical->spec/tvm_vcpu_run/simulation",),
         "A hypervisor turns its own timer off the usual way, stimecmp = 2^64 - 1 (all ones), and "
         "runs a vCPU. ACE writes stimecmp + 10 into the vCPU's timer; its release profile sets "

@@ -2,7 +2,7 @@
 CrossHair runs. Loaded only when REFINE_EXTRA_OBLIGATIONS names this module."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Tuple
 
 import icontract
@@ -147,6 +147,21 @@ def _or_loop(bits: Tuple[bool, ...]) -> bool:
     return acc
 
 
+@immutable
+@dataclass(frozen=True)
+class _Pair:
+    a: int
+    b: Tuple[int, int]
+    note: int = field(default=0, compare=False)  # `==` ignores it, so `same` must too
+
+
+@immutable
+@dataclass(frozen=True)
+class _OtherPair:
+    a: int
+    b: Tuple[int, int]
+
+
 @obligation(Layers.SPEC, "fixture_combinators", Kind.SIMULATION)
 @icontract.ensure(lambda result: result)
 def combinators_agree(a: bool, b: bool, c: bool, i: int, j: int) -> bool:
@@ -155,6 +170,9 @@ def combinators_agree(a: bool, b: bool, c: bool, i: int, j: int) -> bool:
             & (lnot(a) == (a ^ True)) & (implies(a, b) == ((a ^ True) | b)) & (keep(i, c) == i * c)
             & (same((i, (j, a)), (j, (i, b))) == ((i == j) & (a == b)))
             & (same((i, a), (i, a, b)) == False)  # noqa: E712  (a bool from `same`, not a branch)
+            & (same((_Pair(i, (j, i)), c), (_Pair(j, (i, j), note=i), c)) == (i == j))
+            & same(_Pair(i, (j, j), note=i), _Pair(i, (j, j), note=j))
+            & (same(_Pair(i, (j, j)), _OtherPair(i, (j, j))) == False)  # noqa: E712
             & (exactly(bits, 2) == (keep(1, a) + keep(1, b) + keep(1, c) == 1)) & exactly((a, lnot(a)), 1))
 
 

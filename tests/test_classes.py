@@ -52,3 +52,30 @@ def test_same_tells_different_lengths_apart():
     assert not same((1, 2), (1, 2, 3))
     assert not same(((1,), 2), ((1, 0), 2))
     assert same(((1, 2), 3), ((1, 2), 3))
+
+
+def test_same_on_whole_states_is_their_equality():
+    """The simulation obligations compare whole states with `same`: every field, the nested
+    hardware state's too, must count, as they do for the dataclasses' own `==`."""
+    from concrete.riscv.state import riscv_initial
+    from abstract.canonical.state import canonical_initial
+    for s in (spec_initial(), canonical_initial(), riscv_initial()):
+        assert same(s, s) and same(s, replace(s))
+        hw = getattr(s, "hw", None)
+        for f in fields(s):
+            value = getattr(s, f.name)
+            if f.name == "hw":
+                for g in fields(hw):
+                    other = replace(s, hw=replace(hw, **{g.name: _changed(getattr(hw, g.name))}))
+                    assert not same(s, other) and s != other, g.name
+                continue
+            other = replace(s, **{f.name: _changed(value)})
+            assert not same(s, other) and s != other, f.name
+    assert not same(spec_initial(), canonical_initial())
+
+
+def _changed(value):
+    """Some other value of the same shape."""
+    if type(value) is tuple:
+        return (_changed(value[0]),) + value[1:]
+    return (not value) if type(value) is bool else value + 1

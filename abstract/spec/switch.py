@@ -22,11 +22,12 @@ Result = Tuple[int, int]
 def tvm_vcpu_run(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]:
     """COVH TVM_VCPU_RUN: vCPU `vcpu` of CVM `cvm_id` takes the hypervisor's answer to its last
     exit (`answer_exit`), then runs (`enter_vcpu`). The two halves have their own obligations;
-    squares, invariants and noninterference each compose, so together they cover the call."""
-    s, result = answer_exit(s, cvm_id, vcpu)
-    if result[0] != abi.SUCCESS:
-        return s, result
-    return enter_vcpu(s, cvm_id, vcpu)
+    squares, invariants and noninterference each compose, so together they cover the call.
+    Whether the vCPU may run is decided once: the answer changes nothing that decides it."""
+    k = runnable_slot(s, cvm_id, vcpu)
+    if k < 0:
+        return s, (abi.INVALID_PARAM, 0)
+    return entered(answered(s, k, vcpu), k, vcpu)
 
 
 def runnable_slot(s: SpecState, cvm_id: int, vcpu: int) -> int:
@@ -48,6 +49,11 @@ def enter_vcpu(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result]
     k = runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    return entered(s, k, vcpu)
+
+
+def entered(s: SpecState, k: int, vcpu: int) -> Tuple[SpecState, Result]:
+    """`enter_vcpu` once CVM slot k's vCPU `vcpu` is known to be runnable."""
     s = run_inputs(s, k, k * H + vcpu)
     return replace(s, hart=set_at(s.hart, k * H + vcpu, STARTED), run_cvm=k, run_vcpu=vcpu), (abi.SUCCESS, 0)
 
@@ -73,12 +79,17 @@ def answer_exit(s: SpecState, cvm_id: int, vcpu: int) -> Tuple[SpecState, Result
     k = runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    return answered(s, k, vcpu), (abi.SUCCESS, 0)
+
+
+def answered(s: SpecState, k: int, vcpu: int) -> SpecState:
+    """The state once `answer_exit` delivered the answer to CVM slot k's runnable vCPU `vcpu`."""
     i = k * H + vcpu
     s = respond(s, i)
     if abi.requested_page(read_at(s.share_req, i)) >= 0:  # ACE's SharePage: its completion answers the vCPU
         s, shared = share_complete(s, k, i)
         s = replace(s, vcpu_regs=set_at(s.vcpu_regs, i, abi.sbi_answer(s.vcpu_regs[i], shared)))
-    return s, (abi.SUCCESS, 0)
+    return s
 
 
 def reply_slots(kind: int, instr: int) -> Tuple[int, int, int]:

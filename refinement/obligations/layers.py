@@ -76,7 +76,7 @@ def riscv_nonvacuity(s: RvState) -> bool:
 
 @obligation(Layers.SPEC, "secrets", Kind.OBSERVATION)
 @icontract.require(lambda s1, s2: low_equal(s1, s2))
-@icontract.ensure(lambda s2, result: result == s2, "s1 with s2's secrets is s2")
+@icontract.ensure(lambda s2, result: same(result, s2), "s1 with s2's secrets is s2")
 @icontract.ensure(lambda s1, secrets: low_equal(s1, with_secrets(s1, secrets)), "s1 with any secrets is low-equal to s1")
 def spec_secrets_observation(s1: SpecState, s2: SpecState, secrets: SpecSecrets) -> SpecState:
     """Low-equal states are exactly a state and the same state with other secrets (C page
@@ -181,7 +181,7 @@ def riscv_classes_observation(layer: str, name: str) -> Tuple[bool, bool]:
 
 @obligation(Layers.RISCV_CANONICAL, "walk", Kind.SIMULATION)
 @icontract.require(lambda s, g: riscv_invariant(s) and s.run_cvm != HYPERVISOR and 0 <= g < G)
-@icontract.ensure(lambda result: result[0] == result[1], "the hart's walk == the canonical translation entry")
+@icontract.ensure(lambda result: same(result[0], result[1]), "the hart's walk == the canonical translation entry")
 def walk_simulation(s: RvState, g: int) -> Tuple[Tuple[bool, int], Tuple[bool, int]]:
     """While a CVM runs, the hardware's G-stage walk of its guest page g, from the hart's hgatp,
     finds the leaf of the canonical translation entry of that CVM: the TLB fill caches the
@@ -191,7 +191,7 @@ def walk_simulation(s: RvState, g: int) -> Tuple[Tuple[bool, int], Tuple[bool, i
 
 @obligation(Layers.RISCV_CANONICAL, "cvm_walk", Kind.SIMULATION)
 @icontract.require(lambda s, k, g: riscv_invariant(s) and 0 <= k < K and s.live[k] and 0 <= g < G)
-@icontract.ensure(lambda result: result[0] == result[1], "the walk of the CVM's tables == the canonical translation entry")
+@icontract.ensure(lambda result: same(result[0], result[1]), "the walk of the CVM's tables == the canonical translation entry")
 def cvm_walk_simulation(s: RvState, k: int, g: int) -> Tuple[Tuple[bool, int], Tuple[bool, int]]:
     """Every live CVM's memory map, as the abstraction gives it, is what the hardware's walk of
     its tables finds, from the hgatp word the monitor keeps for it (the one its harts load): the

@@ -14,11 +14,14 @@ Result = Tuple[int, int]
 
 
 def tvm_vcpu_run(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
-    """COVH TVM_VCPU_RUN: deliver the answer to the vCPU's last exit, then enter it."""
-    s, result = answer_exit(hwp, s, cvm_id, vcpu)
-    if result[0] != abi.SUCCESS:
-        return s, result
-    return enter_vcpu(hwp, s, cvm_id, vcpu)
+    """COVH TVM_VCPU_RUN: deliver the answer to the vCPU's last exit, then enter it. Whether the
+    vCPU may run is decided once: delivering the answer changes none of what that reads (the
+    CVM table, the vCPUs' states, who runs where), and deciding it again cost every path a
+    solver query per slot and per condition."""
+    k = _runnable_slot(s, cvm_id, vcpu)
+    if k < 0:
+        return s, (abi.INVALID_PARAM, 0)
+    return entered(hwp, answered(hwp, s, k, vcpu), k, vcpu)
 
 
 def _runnable_slot(s: Any, cvm_id: int, vcpu: int) -> int:
@@ -41,6 +44,11 @@ def enter_vcpu(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     k = _runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    return entered(hwp, s, k, vcpu)
+
+
+def entered(hwp: Any, s: Any, k: int, vcpu: int) -> Tuple[Any, Result]:
+    """`enter_vcpu` once CVM slot k's vCPU `vcpu` is known to be runnable."""
     i = k * H + vcpu
     hw = hwp.isolation_grant(hwp.hart_timer_in(hwp.hart_enter(s.hw, i), i, s.hv_stimecmp + abi.RUN_TIMER_DELAY))
     lines = tuple(abi.hvip_line(s.hv_hvip, j) & s.irq_allowed[k * NIRQ + j] for j in range(NIRQ))
@@ -57,6 +65,11 @@ def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     k = _runnable_slot(s, cvm_id, vcpu)
     if k < 0:
         return s, (abi.INVALID_PARAM, 0)
+    return answered(hwp, s, k, vcpu), (abi.SUCCESS, 0)
+
+
+def answered(hwp: Any, s: Any, k: int, vcpu: int) -> Any:
+    """The state once `answer_exit` delivered the answer to CVM slot k's runnable vCPU `vcpu`."""
     i = k * H + vcpu
     a, b = s.reply_a[i], s.reply_b[i]
     saved, area = hwp.hart_saved_regs(s.hw, i), hwp.exit_area_regs(s.hw)
@@ -64,16 +77,16 @@ def answer_exit(hwp: Any, s: Any, cvm_id: int, vcpu: int) -> Tuple[Any, Result]:
     if abi.requested_page(read_at(s.share_req, i)) >= 0:  # ACE's SharePage: the completion's result is the answer
         s, shared = memory.share_complete(hwp, s, k, i, area[abi.A0], area[abi.A1])
 
-    def answered(regs: Tuple[int, ...]) -> Tuple[int, ...]:
+    def with_share(regs: Tuple[int, ...]) -> Tuple[int, ...]:
         return regs if shared is None else abi.sbi_answer(regs, shared)
     if s.hart[i] == SUSPENDED:  # ACE's ResumeHart: at the suspend call's a1, with a1 its a2
-        hw = hwp.hart_resume_at(s.hw, i, answered(set_at(saved, abi.A1, saved[abi.A2])), saved[abi.A1])
+        hw = hwp.hart_resume_at(s.hw, i, with_share(set_at(saved, abi.A1, saved[abi.A2])), saved[abi.A1])
     else:
         named = tuple((j + 1 == a) | (j + 1 == b) for j in range(NREGS))  # x1..x31 sit at 0..30
         regs = tuple(saved[j] + keep(area[j] - saved[j], named[j]) for j in range(NREGS))
-        hw = hwp.hart_resume(s.hw, i, answered(regs), s.reply_step[i])
+        hw = hwp.hart_resume(s.hw, i, with_share(regs), s.reply_step[i])
     return replace(s, hw=hw, reply_a=set_at(s.reply_a, i, 0), reply_b=set_at(s.reply_b, i, 0),
-                   reply_step=set_at(s.reply_step, i, 0)), (abi.SUCCESS, 0)
+                   reply_step=set_at(s.reply_step, i, 0))
 
 
 def reply_for(hwp: Any, kind: int, instr: int) -> Tuple[int, int, int]:
