@@ -175,6 +175,12 @@ def vm_refused(vm: Tuple[int, ...]) -> int:
     return code
 
 
+def off_path_pages(extra: int) -> int:
+    """The pages PROMOTE takes for the hypervisor's entries no guest page uses (ACE's copy
+    follows them too), given as `extra`: a count, so a negative one is none."""
+    return keep(extra, extra > 0)
+
+
 def vm_mapped(vm: Tuple[int, ...]) -> Tuple[bool, ...]:
     """Which guest pages the VM maps (of a map `vm_refused` accepts)."""
     return tuple(page != VM_UNMAPPED for page in vm)

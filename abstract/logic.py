@@ -148,6 +148,11 @@ def exactly(bits: Iterable[bool], n: int) -> bool:
     return sum(keep(1, b) for b in bits) == n
 
 
+def at_least(bits: Iterable[bool], n: int) -> bool:
+    """At least n of `bits` hold: one cardinality constraint for the prover, as `exactly`."""
+    return sum(keep(1, b) for b in bits) >= n
+
+
 def count(bits: Iterable[bool]) -> int:
     return sum(1 for b in bits if b)
 

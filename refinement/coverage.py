@@ -13,14 +13,16 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
      "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
      "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_promote_copy"),
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_off_path", "pt_promote_copy"),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
      "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc with the NACL area's registers, a0 = 0 and a1 = the device tree's address, all measured; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
      "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
-     "guest pages use, all before any page is taken (ACE interleaves: with a bad entry and no room it may answer FAILED; "
-     "pt_promote_copy: ACE's whole-tree copy answers the row's code, that FAILED, or an error off the guest's path, and maps the same pages); "
+     "guest pages use, then what ACE's copy finds in the others (two inputs: its code, answered after every guest entry's, and the pages it "
+     "takes, the CVM's as table pages, their contents not held), all before any page is taken (ACE interleaves: with a bad entry and no "
+     "room it may answer FAILED; pt_off_path: ACE's whole-tree copy answers the row's code or that FAILED, and takes the row's pages; "
+     "pt_promote_copy: it maps the same pages); "
      "a huge leaf, its whole span checked in NC at the model's width of G entries (ACE: 512), copied whole as ACE's: one leaf to a block of G "
      "C pages on its boundary, no table below it, FAILED when no such block is free (spec/free_block/allocation), and recorded as the CVM's "
      "(huge: SHARE cannot then map into it, as ACE's); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),

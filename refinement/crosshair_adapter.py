@@ -787,10 +787,11 @@ crosshair.core.register_patch(logic.holds_all, _patched_holds_all(logic.holds_al
 crosshair.core.register_patch(logic.keep, _patched_keep(logic.keep))
 
 
-def _patched_exactly(model_fn: Callable) -> Callable:
-    """`exactly(bits, n)` for a plain n as z3's pseudo-Boolean equality: the solver's cardinality
-    reasoning instead of a sum of `ite`s it must do arithmetic on. The spec's count of a CVM's
-    table pages, so written, halved its page faults' integrity and totality runs."""
+def _patched_count(model_fn: Callable, pb: Callable) -> Callable:
+    """`exactly(bits, n)` and `at_least(bits, n)` for a plain n as z3's pseudo-Boolean
+    constraints: the solver's cardinality reasoning instead of a sum of `ite`s it must do
+    arithmetic on. The spec's count of a CVM's table pages, so written, halved its page faults'
+    integrity and totality runs."""
     plain = _unpatched(model_fn)
 
     def patched(bits: Any, n: Any) -> Any:
@@ -798,12 +799,13 @@ def _patched_exactly(model_fn: Callable) -> Callable:
         with NoTracing():
             terms = [_bool_term(v) for v in values]
             if type(n) is int and any(type(v) is SymbolicBool for v in values) and all(t is not None for t in terms):
-                return SymbolicBool(z3.PbEq([(t, 1) for t in terms], n))
+                return SymbolicBool(pb([(t, 1) for t in terms], n))
         return plain(values, n)
     return patched
 
 
-crosshair.core.register_patch(logic.exactly, _patched_exactly(logic.exactly))
+crosshair.core.register_patch(logic.exactly, _patched_count(logic.exactly, z3.PbEq))
+crosshair.core.register_patch(logic.at_least, _patched_count(logic.at_least, z3.PbGe))
 crosshair.core.register_patch(logic.all_of, _fold(logic.all_of, smt.and_))
 crosshair.core.register_patch(logic.any_of, _fold(logic.any_of, smt.or_))
 crosshair.core.register_patch(logic.lnot, _patched_lnot(logic.lnot))

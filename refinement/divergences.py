@@ -33,14 +33,20 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "at the last level, a huge leaf's whole span in NC, the tables read G entries wide), over the entries the model's guest pages use (entry 0 "
      "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
      "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction), itself the whole-tree "
-     "walk of any tables in NC pages holding those entries (pt_hv_reading, at any depth); it reads every "
-     "entry before it takes a page (see error precedence). On any tables the NC pages hold, ACE's whole-tree copy "
-     "answers the row's code but where it runs out of pages first (FAILED) or, where the row succeeds, fails on an "
-     "entry off the guest's path, which the row does not read; a copy that succeeds maps each guest page to a "
-     "fresh copy of the page the row maps (pt_promote_copy, stated at 2 levels). Differences kept: entries no guest page uses are not read (ACE's "
-     "copy refuses a bad one and takes pages for the others); ACE's tables are 512 entries wide, so a "
+     "walk of any tables in NC pages holding those entries (pt_hv_reading, at any depth). The entries no guest page uses reach "
+     "the row as two inputs, what ACE's copy finds there: its code and the pages it takes (pagetable.off_path, hv_tables.read_off_path); "
+     "their refusal is answered after every guest entry's, as ACE visits them last, and their pages are the CVM's, as table pages, on every layer "
+     "(the spec's and canonical inputs off and extra). riscv/pt_off_path/simulation proves, on any tables the NC pages hold, that ACE's whole-tree "
+     "copy answers what the row answers from its reading and those two inputs, but that it may run out of pages first (see error precedence), "
+     "and that where the row accepts a VM it succeeds exactly when the row's pages fit and takes that many (stated at 2 levels from a free run "
+     "of up to the largest tree on the guest's path, 8 pages: with room for the largest tree of all it was undecided at the time limit; "
+     "tests/test_pagetable.py checks off_path against the copy at 2 to 4 levels); a copy that succeeds maps each guest page to a "
+     "fresh copy of the page the row maps (pt_promote_copy, at 2 levels). Differences kept: the copies of the tables and leaves off the guest's path "
+     "take their pages but their contents are not held (no guest page of the model reaches them; ACE writes the copied entries and data there), "
+     "and they are taken with the CVM's tables, before its data and a huge leaf's block, where ACE takes them last (which free pages is the "
+     "model's choice, as for the root; with a huge leaf the order can decide whether a free block is left); ACE's tables are 512 entries wide, so a "
      "huge leaf's span is 512^(l-1) pages where the model's is G^(l-1), and from 3 levels the configuration keeps NC below G^2 "
-     "pages, so the model's hypervisor never maps its guest with a leaf wider than the guest; the CVM's tables are always a chain "
+     "pages, so the model's hypervisor never maps its guest with a leaf wider than the guest; the CVM's tables are a chain along its guest's path "
      "(a 16 KiB root on its boundary as ACE's, then one page per lower level, one table per level of the hypervisor's), "
      "and a huge leaf is copied whole as ACE copies it: the chain stops at a leaf to one block of G C pages on its span's boundary "
      "(concrete/riscv/cvm_tables.py: ptr_rwx; the spec's free_block and the canonical allocate_block), with no table below it "
@@ -50,10 +56,10 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "Which free block the allocator picks is the model's choice (the lowest), as for the root. ACE's "
      "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
-     "(finding ace-promote-leaks-partial-copy). Running that copy in the row needs the CVMs' tables as general "
+     "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
      "trees (issue 17)",
-     ("promote_to_tvm", "hv_entry", "pt_hv_reading", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk", "walk",
-      "ace-promote-leaks-partial-copy")),
+     ("promote_to_tvm", "hv_entry", "pt_hv_reading", "pt_off_path", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
+      "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "
@@ -75,9 +81,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page. ACE takes pages "
      "as it reads the hypervisor's tables, so with a bad entry after a page it could not get it answers FAILED; "
      "the model reads every entry before it takes a page and answers the entry's code (the codes and their order "
-     "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation; ACE's whole-tree copy of the "
-     "same tables answers the row's code or FAILED (or fails on an entry the row does not read), and the entry's "
-     "code given room for the largest tree: riscv/pt_promote_copy/simulation)", ("promote_to_tvm", "pt_promote_copy")),
+     "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation, and off the guest's path "
+     "riscv/pt_off_path/simulation, which also proves that ACE's whole-tree copy of the same tables answers the row's code "
+     "or FAILED, and FAILED where the row accepts the VM exactly when its pages do not fit)", ("promote_to_tvm", "pt_off_path")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

@@ -326,6 +326,17 @@ _REAL_READ_VM = _real("concrete.riscv.hv_tables", "read_vm")
 _REAL_CVM_ENTRY = _real("concrete.riscv.cvm_tables", "_entry")
 
 
+def _off_path_refusal_ignored(code: int, off_code: int, off_pages: int) -> Any:
+    """PROMOTE answers the guest's entries' code alone: what ACE's copy refused off the guest's
+    path is dropped (its pages still taken)."""
+    return code, keep(off_pages, off_pages >= 0)
+
+
+def _off_path_pages_dropped(extra: int) -> int:
+    """The pages ACE's copy takes for the entries off the guest's path are not taken."""
+    return 0
+
+
 FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(3, "destroy-without-zeroing", "Destroy frees pages without zeroing them.",
           "abstract.canonical.allocator", "reclaimed", _reclaimed_without_zeroing,
@@ -455,6 +466,14 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "The hardware walk of a CVM's tables takes its huge leaf for a pointer and reads the leaf's data page as a table.",
           "concrete.riscv.cvm_tables", "_entry", _walk_through_huge_leaf,
           ("riscv->canonical/cvm_walk/simulation",)),
+    Fault(35, "off-path-refusal-ignored",
+          "PROMOTE answers from the entries its guest's pages use alone, an entry off their path that ACE's copy refuses accepted.",
+          "concrete.riscv.hv_tables", "read_off_path", _off_path_refusal_ignored,
+          ("riscv->canonical/promote_to_tvm/simulation",)),
+    Fault(36, "off-path-pages-dropped",
+          "PROMOTE takes no pages for the entries off the guest's path, which ACE's copy copies too.",
+          "abstract.abi", "off_path_pages", _off_path_pages_dropped,
+          ("riscv->canonical/promote_to_tvm/simulation",)),
 ), key=lambda f: f.number)}
 
 

@@ -89,8 +89,8 @@ def tables_ok(s: RvState) -> bool:
     """A live CVM's tables are in distinct C pages it owns as table pages (its 16 KiB root,
     ROOT_PAGES consecutive pages from one on a 16 KiB boundary, as hgatp's PPN must be, then one
     page per lower level, but for the last under a huge leaf, which maps an aligned block of C
-    pages), and every page it owns as a table page is one of them; an empty slot's tables are
-    nowhere; a live CVM's leaf into C, a 4 KiB one or a page of its huge leaf's block, maps a
+    pages), besides any its PROMOTE took for entries off its guest's path; an empty slot's tables
+    are nowhere and it owns no table page; a live CVM's leaf into C, a 4 KiB one or a page of its huge leaf's block, maps a
     data page of its own, and no other leaf maps it. So a CVM's table pages are its own, none leaks, and
     no leaf maps one: freeing the page a leaf maps frees neither a table nor a page another leaf
     still reaches."""
@@ -110,7 +110,10 @@ def tables_ok(s: RvState) -> bool:
     # Page p is in slot k's root block when the root is the one candidate whose block holds p:
     # one equality per page rather than one per page of the block.
     in_root = [[any_of(at[k][0] == r for r in ROOTS if r <= NC + p < r + ROOT_PAGES) for p in range(C)] for k in range(K)]
-    owned = all_of((s.owner[p] == TABLE_BASE + k) == (s.live[k] & (in_root[k][p] | any_of(t == NC + p for t in lower[k])))
+    # A live CVM may own table pages beside these: those its PROMOTE took for the hypervisor's
+    # entries off the guest's path, which no walk of its guest pages reaches.
+    owned = all_of(implies(s.live[k] & (in_root[k][p] | any_of(t == NC + p for t in lower[k])), s.owner[p] == TABLE_BASE + k)
+                   & implies(s.owner[p] == TABLE_BASE + k, s.live[k])
                    for k in range(K) for p in range(C))
     # The 4 KiB leaves and the huge leaves' blocks apart, each over plain page numbers (a huge
     # CVM has no 4 KiB leaf: ptes_ok), rather than over the guest map's `keep`s. No leaf of

@@ -21,9 +21,9 @@ from typing import Any, Callable, Optional, Tuple
 import concrete.riscv as rv
 from concrete.riscv import hv_tables
 from abstract import abi, canonical, spec
-from abstract.config import G, H, P
+from abstract.config import G, H, NC, P
 from abstract.domain import HYPERVISOR
-from abstract.logic import any_of, implies, lnot, read_at, same
+from abstract.logic import any_of, implies, keep, lnot, read_at, same
 from abstract.shapes import Digests, bools, ints
 from abstract.spec.mmio import in_mmio_region
 from abstract.spec.security import answer_only, cvm_state_kept
@@ -203,18 +203,26 @@ def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: An
 EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
 FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
 PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int), ("mode", int))
-PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("huge", bool),)
-# RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use (`hv_tables`).
+PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("huge", bool), ("off", int), ("extra", int))
+# RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use
+# (`hv_tables`), then what ACE's copy finds in the others: its code and the pages it takes
+# (`pagetable.off_path`, which `riscv/pt_off_path/simulation` proves the whole-tree copy's).
 PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(hv_tables.ENTRIES)),
-                  ("ppn", ints(hv_tables.ENTRIES))) + PAYLOAD_INPUTS
+                  ("ppn", ints(hv_tables.ENTRIES))) + PAYLOAD_INPUTS + (("off_code", int), ("off_pages", int))
 
 
 def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
-                 *payload: Any) -> Tuple:
+                 *rest: Any) -> Tuple:
     """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`),
-    and whether a huge leaf maps it (`hv_tables.leaf_above_last`)."""
-    vm = (root, v, rwx, ppn)
-    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm),)
+    whether a huge leaf maps it (`hv_tables.leaf_above_last`), and the copy's finding off the
+    guest's path as a mark of the map's (a pointer at the last level malformed, any other
+    refusal an address outside NC) with its pages."""
+    vm, payload, (off_code, off_pages) = (root, v, rwx, ppn), rest[:-2], rest[-2:]
+    off = keep(abi.VM_MALFORMED, off_code == abi.INVALID_PARAM) + keep(abi.VM_UNMAPPED, off_code == abi.SUCCESS) \
+        + keep(NC, (off_code != abi.SUCCESS) & (off_code != abi.INVALID_PARAM))
+    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm), off, off_pages)
+
+
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
 EXIT_SHOWS = "as every exit, the vCPU's vsie and vstimecmp (ACE's expose_enabled_interrupts.rs)"
 ID_SHOWS = "which call it is (a7, a6): the request ACE sends carries a0 = a1 = 0"

@@ -7,7 +7,7 @@ from typing import Tuple
 
 import icontract
 
-from abstract.logic import all_of, any_of, exactly, holds_all, immutable, implies, keep, lnot, reused, same, set_at
+from abstract.logic import all_of, any_of, at_least, exactly, holds_all, immutable, implies, keep, lnot, reused, same, set_at
 from concrete.riscv import pmp
 from refinement.obligations.entries import monitor_layout
 from refinement.registry import Kind, Layers, Method, obligation
@@ -173,13 +173,15 @@ def combinators_agree(a: bool, b: bool, c: bool, i: int, j: int) -> bool:
             & (same((_Pair(i, (j, i)), c), (_Pair(j, (i, j), note=i), c)) == (i == j))
             & same(_Pair(i, (j, j), note=i), _Pair(i, (j, j), note=j))
             & (same(_Pair(i, (j, j)), _OtherPair(i, (j, j))) == False)  # noqa: E712
-            & (exactly(bits, 2) == (keep(1, a) + keep(1, b) + keep(1, c) == 1)) & exactly((a, lnot(a)), 1))
+            & (exactly(bits, 2) == (keep(1, a) + keep(1, b) + keep(1, c) == 1)) & exactly((a, lnot(a)), 1)
+            & (at_least(bits, 3) == (keep(1, a) + keep(1, b) + keep(1, c) >= 2)) & at_least((a, lnot(a)), 1)
+            & lnot(at_least((a, lnot(a)), 2)))
 
 
 @obligation(Layers.SPEC, "fixture_combinators_wrong", Kind.SIMULATION)
 @icontract.ensure(lambda result: result)
 def combinators_wrong(a: bool, b: bool, i: int) -> bool:
-    return (implies(a, b) == (a | b)) & (keep(i, a) == i) & (exactly((a, b), 1) == (a | b))
+    return (implies(a, b) == (a | b)) & (keep(i, a) == i) & (exactly((a, b), 1) == (a | b)) & (at_least((a, b), 1) == (a & b))
 
 
 # The prover reuses an invariant part's term on the paths of one analysis when the fields it

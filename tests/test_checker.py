@@ -308,6 +308,7 @@ def test_every_prover_patch_is_in_place():
         "a._new_analysis()\n"
         "assert len(logic.REUSED) >= 3\n"
         "assert all(f in crosshair.core._PATCH_REGISTRATIONS for f in logic.REUSED)\n"
+        "assert logic.exactly in crosshair.core._PATCH_REGISTRATIONS and logic.at_least in crosshair.core._PATCH_REGISTRATIONS\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

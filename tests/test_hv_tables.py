@@ -91,11 +91,12 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
 
 
 def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail_off_the_guests_path():
-    """`riscv/pt_promote_copy/simulation` on chosen tables: the 16 KiB root on NC pages 0..3, its
-    entry 0 a pointer to page 4, whose first G entries are the guest's leaves. ACE's copy takes
-    pages as it reads, so with room for the root and the table but no leaf it answers FAILED where
-    the row names the bad entry; with room it answers the entry's code; on good tables both map
-    the same pages; an entry the row does not read (root entry 1) fails only ACE's copy."""
+    """`riscv/pt_off_path/simulation` and `riscv/pt_promote_copy/simulation` on chosen tables: the
+    16 KiB root on NC pages 0..3, its entry 0 a pointer to page 4, whose first G entries are the
+    guest's leaves. ACE's copy takes pages as it reads, so with room for the root and the table
+    but no leaf it answers FAILED where the row names the bad entry; with room it answers the
+    entry's code; on good tables both map the same pages; an entry off the guest's path (root
+    entry 1) is the row's through `off_path`: its refusal, or the pages its leaf takes."""
     import pytest
     from concrete.riscv import pagetable
     from refinement.obligations.pagetable import BRIDGE_FREE, BRIDGE_WIDTH, path_entries, promote_reading_is_the_copy
@@ -127,17 +128,27 @@ def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail
     off = tables(1, pagetable.LEAF, NC)                               # root entry 1: no guest page's
     assert read_vm(path_entries(*off))[0] == abi.SUCCESS
     assert promote_reading_is_the_copy(*off, BRIDGE_FREE).error == abi.INVALID_ADDRESS
+    found = pagetable.off_path(pagetable.Tables(*off[:2], BRIDGE_WIDTH), 0, LEVELS, NC, G)
+    assert found == (abi.INVALID_ADDRESS, 0) and hv_tables.read_off_path(abi.SUCCESS, *found) == (abi.INVALID_ADDRESS, 0)
+    extra = tables(1, pagetable.LEAF, 0)                              # root entry 1 maps NC pages 0..G-1
+    assert pagetable.off_path(pagetable.Tables(*extra[:2], BRIDGE_WIDTH), 0, LEVELS, NC, G) == (abi.SUCCESS, G)
+    room = hv_tables.ROOT_PAGES + CHAIN + G
+    assert pagetable.copy_outcome(pagetable.Tables(*extra[:2], BRIDGE_WIDTH), NC, 0, LEVELS, room + G) == (abi.SUCCESS, room + G)
+    assert pagetable.copy_outcome(pagetable.Tables(*extra[:2], BRIDGE_WIDTH), NC, 0, LEVELS, room + G - 1)[0] == abi.FAILED
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_the_copy_and_the_rows_reading_agree_on_random_tables_with_contracts_on(data):
-    """`riscv/pt_promote_copy/simulation` run as a contract-checked call on random tables in NC
-    (icontract checks its postcondition on every call, so a disagreement raises here)."""
+    """`riscv/pt_promote_copy/simulation` and `riscv/pt_off_path/simulation` run as contract-checked
+    calls on random tables in NC (icontract checks their postconditions on every call, so a
+    disagreement raises here)."""
     import pytest
     from typeguard import suppress_type_checks
     from concrete.riscv import pagetable
-    from refinement.obligations.pagetable import BRIDGE_FREE, BRIDGE_LEVELS, BRIDGE_WIDTH, promote_reading_is_the_copy
+    from refinement.obligations.pagetable import (
+        BRIDGE_FREE, BRIDGE_LEVELS, BRIDGE_WIDTH, off_path_is_the_copy, promote_reading_is_the_copy,
+    )
     if LEVELS not in BRIDGE_LEVELS:
         pytest.skip("the comparison is stated at other depths")
     n = NC * BRIDGE_WIDTH
@@ -148,4 +159,5 @@ def test_the_copy_and_the_rows_reading_agree_on_random_tables_with_contracts_on(
     capacity = data.draw(st.one_of(st.just(BRIDGE_FREE), st.integers(0, BRIDGE_FREE)))
     with suppress_type_checks():   # the copy is branch-free: typeguard on each small call is slow
         copy = promote_reading_is_the_copy(tuple(kinds), tuple(ppns), root, capacity)
-    assert copy.used <= capacity
+        error, used = off_path_is_the_copy(tuple(kinds), tuple(ppns), root, capacity)
+    assert copy.used <= capacity and error == copy.error and (error != abi.SUCCESS or used == copy.used)

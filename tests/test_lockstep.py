@@ -55,6 +55,10 @@ calls = st.one_of(
               st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple),
               st.integers(-1, 3), st.tuples(st.integers(-2, 60), st.integers(-2, 60)), st.integers(0, 9),
               st.sampled_from([abi.GSTAGE_SV48X4, abi.GSTAGE_SV57X4, abi.GSTAGE_SV48X4, 8, 0]), st.integers(0, 2 ** 40)),
+    # A VM whose tables also hold entries no guest page uses: ACE's copy's code and pages for them.
+    st.tuples(st.just("promote_off"), st.integers(0, G + 1), st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple),
+              st.sampled_from([abi.SUCCESS, abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM, abi.FAILED]),
+              st.sampled_from([0, 1, 2, 5, 40, -1])),
     st.tuples(st.just("retrieve_secret"), st.one_of(gpa, gpa.map(lambda a: a + 8), gpa.map(lambda a: a + 4)),
               st.sampled_from([0, 8, 16, 4096, 4097])),
     st.tuples(st.just("destroy_tvm"), st.integers(0, K + 1)),
@@ -179,6 +183,9 @@ def step_checked(s, call):
     """One raw step with every one-state obligation of its row evaluated concretely by its
     contracts."""
     name, *args = call
+    off = (abi.SUCCESS, 0)  # what ACE's copy finds off the guest's path: nothing
+    if name == "promote_off":  # ... or the code and pages given
+        name, off, args = "promote_to_tvm", tuple(args[2:]), args[:2]
     if name == "promote_to_tvm" and len(args) == 2:  # no attestation payload
         args = [*args, 0, (0, 0), 0]
     if name == "promote_to_tvm" and len(args) == 5:  # an Sv48x4 VM booting at 0
@@ -186,6 +193,8 @@ def step_checked(s, call):
     if name == "promote_to_tvm" and len(args) == 7:  # guest pages 0..npages-1 at src, in the hypervisor's tables
         npages, src = args[0], tuple(args[1]) + (0,) * G
         args[:2] = hv_tables.tables_for(tuple(src[g] if g < npages else abi.VM_UNMAPPED for g in range(G)))
+    if name == "promote_to_tvm":
+        args = [*args[:8], *off, *args[8:]]
     if name == "scribble":
         return scribble(s, *args), (0, 0)
     if name == "hypervisor_csrs":
@@ -206,7 +215,7 @@ def _calls_promote(s):
 
 
 def _promote_defaults():
-    return (*hv_tables.tables_for(()), 0, (0, 0), 0, abi.GSTAGE_SV48X4)
+    return (*hv_tables.tables_for(()), 0, (0, 0), 0, abi.GSTAGE_SV48X4, abi.SUCCESS, 0)
 
 
 def check_obligations(s, row, inputs):
@@ -589,7 +598,7 @@ def test_the_boot_vcpu_starts_with_the_exit_areas_registers_its_number_and_the_d
     for slot, value in ((abi.A0, 5), (abi.A1, 6), (4, 11)):
         s, _ = step_checked(s, ("nacl_write", slot, value))
     s = _in_registers(s, abi.CALL_PROMOTE_TO_TVM, (0x1000, 0, 0x8000))
-    inputs = (*hv_tables.tables_for((0,)), 0, (0, 0), 0, abi.GSTAGE_SV48X4)
+    inputs = (*hv_tables.tables_for((0,)), 0, (0, 0), 0, abi.GSTAGE_SV48X4, abi.SUCCESS, 0)
     check_obligations(s, row_of(s, "hypervisor_ecall", inputs), inputs)
     s, (err, _) = rv.hypervisor_ecall(s, *inputs)
     boot = s.hw.vcpu_saved[0]

@@ -179,3 +179,49 @@ def test_a_root_outside_nc_is_refused_before_anything_is_acquired():
     assert out.error == abi.INVALID_ADDRESS and out.used == 0, "ACE checks hgatp's root first (mmu/mod.rs)"
     assert copy_tables(_tables(kinds, ppns), MEM, NC, NC - 1, 2, NC, C).error == abi.INVALID_ADDRESS, \
         "a 16 KiB root must lie wholly in NC"
+
+
+@st.composite
+def guest_paths(draw):
+    """Tables at 2 to 4 levels whose guest's path is good: the root at NC page 0, entry 0 of
+    each table above the last a pointer to the next table's page (4, 5, ...), the last table's
+    first `guest` entries leaves in NC, unless the path is cut at some table (its entry 0 then
+    not mapped, and the tables below unreached); every entry off the path random (in NC or not,
+    any kind), so that its subtrees are too."""
+    levels, guest = draw(st.integers(2, 4)), draw(st.integers(1, W))
+    n = NC * W
+    kinds = draw(st.lists(st.sampled_from((NOT_MAPPED,) * 4 + (LEAF, POINTER)), min_size=n, max_size=n))
+    ppns = draw(st.lists(st.one_of(st.integers(0, NC - 1), st.integers(0, NC - 1), st.integers(-1, NC + 2)),
+                         min_size=n, max_size=n))
+    cut = draw(st.one_of(st.none(), st.integers(0, levels - 2)))
+    for i in range(levels - 1):    # path table i (the root 0) leads to table i + 1 at page ROOT_PAGES + i
+        kinds[(0 if i == 0 else ROOT_PAGES + i - 1) * W] = NOT_MAPPED if cut == i else POINTER
+        ppns[(0 if i == 0 else ROOT_PAGES + i - 1) * W] = ROOT_PAGES + i
+    last = ROOT_PAGES + levels - 2
+    for g in range(guest):
+        kinds[last * W + g], ppns[last * W + g] = LEAF, draw(st.integers(0, NC - 1))
+    reached = levels - 1 if cut is None else cut
+    path_pages = ROOT_PAGES + reached + (guest if cut is None else 0)
+    return _tables(kinds, ppns), levels, guest, path_pages, draw(st.integers(0, 400))
+
+
+@settings(max_examples=400, deadline=None)
+@given(guest_paths())
+def test_the_copy_answers_what_it_finds_off_the_guests_path_after_the_path_and_takes_its_pages(case):
+    """`pagetable.off_path`, which PROMOTE's row takes as inputs, at every depth (the proof,
+    `riscv/pt_off_path/simulation`, is at 2 levels, where the last table has no entry off the
+    path): on tables whose guest's path is good or cut short, ACE's whole-tree copy answers
+    off_path's code, and a copy that succeeds takes the path's pages and off_path's; from a run
+    too small for them it answers FAILED."""
+    src, levels, guest, path_pages, capacity = case
+    code, pages = pagetable.off_path(src, 0, levels, NC, guest)
+    assert code in (abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM)
+    full_error, full_used = pagetable.copy_outcome(src, NC, 0, levels, 10 ** 6)
+    assert full_error == code
+    if code == abi.SUCCESS:
+        assert full_used == path_pages + pages
+    error, used = pagetable.copy_outcome(src, NC, 0, levels, capacity)
+    assert error in (code, abi.FAILED)
+    if code == abi.SUCCESS:
+        assert (error == abi.SUCCESS) == (path_pages + pages <= capacity)
+        assert error != abi.SUCCESS or used == path_pages + pages

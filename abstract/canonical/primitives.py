@@ -31,12 +31,14 @@ class IsolationUnit(Protocol[HW]):
 class SecondStageTranslation(Protocol[HW]):
     """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
 
-    def vm_read(self, vm: Any) -> Tuple[int, Tuple[int, ...], bool]:
+    def vm_read(self, vm: Any) -> Tuple[int, Tuple[int, ...], bool, int]:
         """The hypervisor's VM as PROMOTE reads it from `vm`, the machine's form of it (the
         canonical machine receives the map decoded; RISC-V, the G-stage tables its hgatp roots):
         the answer of the machine's checks (`abi.SUCCESS`: none failed), for each guest page
         the NC page it maps to, or `abi.VM_UNMAPPED`, and whether the guest's pages lie under one
-        leaf above the last level (a huge page, which ACE keeps whole: SHARE cannot map into it)."""
+        leaf above the last level (a huge page, which ACE keeps whole: SHARE cannot map into it),
+        and how many pages the copy takes for the entries no guest page uses (ACE copies them
+        too; the answer counts their checks, after the guest's)."""
 
     def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...], huge: bool = False) -> HW:

@@ -27,7 +27,7 @@ def _free_slot(s: SpecState) -> int:
 def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                    mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0,
-                   huge: bool = False) -> Tuple[SpecState, Result]:
+                   huge: bool = False, off: int = abi.VM_UNMAPPED, extra: int = 0) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM, whose guest page g lives in NC page vm[g] or is not
     mapped (`abi.VM_UNMAPPED`): each mapped page is *copied* into a fresh confidential page
     (aliases become two copies), in guest order, hart 0 starts, the others are stopped, no vCPU
@@ -46,12 +46,16 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     cannot map into it); such a leaf maps every guest page, so a VM with an unmapped page has
     none. The CVM's copy of the leaf stands where its last table would: it takes one table page
     fewer, and its data is one free block of G pages on its boundary (`free_block`), guest page
-    g at the block's g-th page. Returns the new CVM id."""
+    g at the block's g-th page. `off` and `extra`: what ACE's copy finds in the hypervisor's
+    entries no guest page uses (a mark as the map's: VM_MALFORMED, or a page outside NC, is
+    refused after every guest page, as ACE visits those entries last) and the pages it takes for them (`abi.off_path_pages`), which the CVM
+    owns as table pages, taken with its tables (which free pages is the model's choice; only
+    whether there is room is ACE's). Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)
-    refused = abi.vm_refused(vm)
+    refused = abi.vm_refused(vm + (off,))
     if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
         return s, (refused, 0)
     if refused != abi.SUCCESS:
@@ -71,7 +75,7 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     root = free_block(s.owner, ROOT_PAGES)
     rest = tuple((o == FREE) & lnot(r) for o, r in zip(s.owner, root))
     rank, free = ranks_of(rest)
-    below = LEVELS - 1 - keep(1, hg)
+    below = LEVELS - 1 - keep(1, hg) + abi.off_path_pages(extra)
     table = tuple(r | (f & (q < below)) for r, f, q in zip(root, rest, rank))
     block = free_block(tuple(o + keep(TABLE_BASE - o, t) for o, t in zip(s.owner, table)), G)
     if (k < 0) | lnot(any_of(root)) | (lnot(hg) & (free < below + n)) | (hg & lnot(any_of(block))):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Tuple
 
-from abstract.abi import ACCESS_OK, ATTEST_DIGESTS, GSTAGE_SV48X4
+from abstract.abi import ACCESS_OK, ATTEST_DIGESTS, GSTAGE_SV48X4, SUCCESS
 from abstract.config import G, H, P
 from abstract.domain import HYPERVISOR
 from abstract.logic import read_at
@@ -22,9 +22,11 @@ Step = Tuple[RvState, Result]
 
 def promote_to_tvm(s: RvState, vm: hv_tables.Vm, ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
-                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0) -> Step:
-    """PROMOTE of the VM whose G-stage tables `vm` holds (`hv_tables`)."""
-    return lifecycle.promote_to_tvm(RISCV, s, vm, ndigests, digests, secret, mode, entry_pc, fdt)
+                   mode: int = GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0,
+                   off_code: int = SUCCESS, off_pages: int = 0) -> Step:
+    """PROMOTE of the VM whose G-stage tables `vm` holds (`hv_tables`): the entries its guest
+    pages use, then ACE's copy's code and pages for the others (`pagetable.off_path`)."""
+    return lifecycle.promote_to_tvm(RISCV, s, (vm, off_code, off_pages), ndigests, digests, secret, mode, entry_pc, fdt)
 
 
 NO_ENTRIES = (False,) * hv_tables.ENTRIES
@@ -33,10 +35,11 @@ NO_ENTRIES = (False,) * hv_tables.ENTRIES
 def hypervisor_ecall(s: RvState, root: int = 0, v: Tuple[bool, ...] = NO_ENTRIES, rwx: Tuple[bool, ...] = NO_ENTRIES,
                      ppn: Tuple[int, ...] = (0,) * hv_tables.ENTRIES, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
-                     mode: int = GSTAGE_SV48X4) -> Step:
+                     mode: int = GSTAGE_SV48X4, off_code: int = SUCCESS, off_pages: int = 0) -> Step:
     """The hypervisor's ecall (scause 9): x17/x16 decoded by `sbi.decode`, the answer in its a0/a1.
-    PROMOTE reads the VM's G-stage tables: the root and the entries its guest pages use."""
-    return monitor_ecall.hypervisor_ecall(RISCV, s, (root, v, rwx, ppn), ndigests, digests, secret, mode)
+    PROMOTE reads the VM's G-stage tables: the root and the entries its guest pages use, then
+    what ACE's copy finds in the others, its code and the pages it takes (`pagetable.off_path`)."""
+    return monitor_ecall.hypervisor_ecall(RISCV, s, ((root, v, rwx, ppn), off_code, off_pages), ndigests, digests, secret, mode)
 
 
 def guest_ecall(s: RvState) -> Step:

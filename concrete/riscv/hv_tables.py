@@ -87,6 +87,19 @@ def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...], bool]:
     return code, tuple(pages), huge
 
 
+def read_off_path(code: int, off_code: int, off_pages: int) -> Tuple[int, int]:
+    """PROMOTE's answer once ACE's copy has also run over the entries no guest page uses, which
+    it visits after every entry the guest's pages use (depth first, entry 0 first at every
+    level), and the pages it takes for them: the guest's entries' `code` if they refused, else
+    the first refusal among the others, `off_code` (ACE's codes there: INVALID_PARAM for
+    PageTableCorrupted, any other refusal an address); `off_pages` pages, none if negative.
+    `pagetable.off_path` computes both inputs, and `riscv/pt_off_path/simulation` proves them,
+    with `read_vm`, the whole-tree copy's answer and pages."""
+    refused = off_code != abi.SUCCESS
+    off = keep(abi.INVALID_PARAM, off_code == abi.INVALID_PARAM) + keep(abi.INVALID_ADDRESS, refused & (off_code != abi.INVALID_PARAM))
+    return code + keep(off, code == abi.SUCCESS), keep(off_pages, off_pages >= 0)
+
+
 def vm_of(vm: Vm) -> Tuple[int, ...]:
     """The VM the tables describe, guest page by guest page: the walk of g from the root
     (`walk_level` at each level), giving the NC page it reaches, `abi.VM_UNMAPPED`, or

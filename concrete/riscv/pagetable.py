@@ -9,12 +9,13 @@ the model; RISC-V has 512). A root spans ROOT_PAGES consecutive pages, so its en
 slots of pages p .. p + ROOT_PAGES - 1 in order. Levels are ACE's: the root is level `levels`,
 a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consecutive pages.
 
-Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
-(`hv_tables.read_vm`), and `riscv/pt_promote_copy/simulation` proves that reading the same as this
-copy of any tables in NC, but for running out of pages first and failing on entries the row does
-not read. The per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and
-width, the whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2
-to 4.
+Not run by any step: the PROMOTE row reads the entries its guest pages use (`hv_tables.read_vm`)
+and takes what the copy finds in the others as two inputs, computed here by `off_path`;
+`riscv/pt_off_path/simulation` proves the two together this copy's answer and pages on any
+tables in NC, but for running out of pages first (ACE's error precedence), and
+`riscv/pt_promote_copy/simulation` that a copy that succeeds translates as the row maps. The
+per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
+whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
 """
 from __future__ import annotations
 
@@ -167,15 +168,21 @@ def events(levels: int, width: int) -> Tuple[Event, ...]:
     return tuple(out)
 
 
-def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: int, base: int, capacity: int,
-                free_on_error: bool = True) -> Copy:
-    """ACE's copy of the hypervisor's tables rooted at NC page `root`: depth first, each table's
-    pages acquired before its entries are read, every entry through `copy_entry`, a leaf's data
-    pages acquired and then checked to lie in NC. Pages come in order from the free run [base,
-    base + capacity) of C memory. Unrolled over `events` and written without a branch on
-    anything symbolic, so CrossHair explores it as one path: a step acts when its table was
-    reached and no earlier step failed. On an error the model gives back every page it took
-    (memory as before), where ACE keeps them: `free_on_error=False`."""
+@dataclass(frozen=True)
+class _Run:
+    """What the unrolled copy leaves besides memory: its code, whether it failed, the pages it
+    took, and per step where each table went, which were reached, each entry and its leaf data."""
+    error: int
+    failed: bool
+    cursor: int
+    table_page: Dict[int, int]
+    live: Dict[int, bool]
+    entry_at: Dict[Tuple[int, int], Tuple[int, int, int]]
+    writes: List[Tuple[bool, int, int, int]]
+
+
+def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int) -> _Run:
+    """ACE's depth-first copy, step by step (`copy_tables`), without building what it wrote."""
     w, failed, error, cursor = src.width, False, abi.SUCCESS, 0
     table_page: Dict[int, int] = {}
     table_src: Dict[int, int] = {}
@@ -207,10 +214,80 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
             cursor = cursor + keep(need, go & leaf & lnot(oom))
         fails = go & (code != abi.SUCCESS)
         error, failed = error + keep(code, fails), failed | fails
-    kept = lnot(failed) | lnot(free_on_error)
-    tables = _copied_tables(events(levels, w), entry_at, table_page, live, nc, len(mem) - nc, w, kept)
-    origin = _origins(len(mem) - nc, nc, writes, kept)
-    return Copy(error, keep(cursor, kept), tables, _copied_data(mem, nc, origin), table_page[0], origin)
+    return _Run(error, failed, cursor, table_page, live, entry_at, writes)
+
+
+def copy_outcome(src: Tables, nc: int, root: int, levels: int, capacity: int) -> Tuple[int, int]:
+    """ACE's code for the copy (`copy_tables`) and the pages it took from a free run of
+    `capacity` pages, without building the copy: what PROMOTE's answer depends on."""
+    run = _run(src, nc, root, levels, nc, capacity)
+    return run.error, run.cursor
+
+
+def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: int, base: int, capacity: int,
+                free_on_error: bool = True) -> Copy:
+    """ACE's copy of the hypervisor's tables rooted at NC page `root`: depth first, each table's
+    pages acquired before its entries are read, every entry through `copy_entry`, a leaf's data
+    pages acquired and then checked to lie in NC. Pages come in order from the free run [base,
+    base + capacity) of C memory. Unrolled over `events` and written without a branch on
+    anything symbolic, so CrossHair explores it as one path: a step acts when its table was
+    reached and no earlier step failed. On an error the model gives back every page it took
+    (memory as before), where ACE keeps them: `free_on_error=False`."""
+    run = _run(src, nc, root, levels, base, capacity)
+    kept = lnot(run.failed) | lnot(free_on_error)
+    tables = _copied_tables(events(levels, src.width), run.entry_at, run.table_page, run.live, nc, len(mem) - nc,
+                            src.width, kept)
+    origin = _origins(len(mem) - nc, nc, run.writes, kept)
+    return Copy(run.error, keep(run.cursor, kept), tables, _copied_data(mem, nc, origin), run.table_page[0], origin)
+
+
+def _entry_summary(src: Tables, kind: int, ppn: int, level: int, nc: int) -> Tuple[int, int]:
+    """(code, pages) of ACE's copy of one entry at `level` with everything under it: its checks
+    (`copy_entry`, a leaf's span in NC), and under a pointer the next table's (`_table_summary`
+    at the page it names, which counts that table's own page)."""
+    err, need = copy_entry(kind, ppn, level == 1, span_of(level, src.width), nc)
+    leaf = (err == abi.SUCCESS) & (kind == LEAF)
+    err = err + keep(abi.INVALID_ADDRESS, leaf & lnot(leaf_in_nc(ppn, need, nc)))
+    if level > 1:
+        pointer = (err == abi.SUCCESS) & (kind == POINTER)
+        code, pages = _table_summary(src, ppn, level - 1, nc)
+        err, need = err + keep(code, pointer), keep(need, lnot(pointer)) + keep(pages, pointer)
+    return err, need
+
+
+def _table_summary(src: Tables, page: int, level: int, nc: int) -> Tuple[int, int]:
+    """(code, pages) of ACE's copy of the table below the root at NC page `page`, its own page
+    and everything under it: the first refusal in the copy's order (SUCCESS: none) and the
+    pages it takes (meaningful when it refuses nothing). Recursed along the tree as the copy
+    walks it, so that the two compare entry by entry."""
+    code, pages = abi.SUCCESS, 1
+    for j in range(src.width):
+        c, p = _entry_summary(src, *src.entry(page, j), level, nc)
+        code, pages = code + keep(c, code == abi.SUCCESS), pages + p
+    return code, pages
+
+
+def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+    """What ACE's depth-first copy finds in the entries no guest page uses, once the guest's
+    path is copied: the code of the first it refuses (SUCCESS: none) and the pages it takes for
+    them. The guest's `guest` pages lie under entry 0 of every table above the last and the last
+    table's first `guest` entries, which the copy visits first; on the way back up it visits the
+    rest of each table on the path, the lowest table first, each entry with its subtree
+    (`_entry_summary`). PROMOTE's row takes both as inputs (`hv_tables.read_off_path`), and
+    `riscv/pt_off_path/simulation` proves them, with the row's reading of the path, the copy's."""
+    w = src.width
+    tables, reached = [root], [True]   # the path's tables, the root's first, and whether each is reached
+    for _ in range(levels - 1):
+        kind, ppn = src.entry(tables[-1], 0)
+        reached.append(reached[-1] & (kind == POINTER) & (0 <= ppn) & (ppn < nc))
+        tables.append(ppn)
+    code, pages = abi.SUCCESS, 0
+    for i in reversed(range(levels)):
+        level = levels - i
+        for j in range(guest if level == 1 else 1, entries_at(level, levels, w)):
+            c, p = _entry_summary(src, *src.entry(tables[i] + j // w, j % w), level, nc)
+            code, pages = code + keep(c, reached[i] & (code == abi.SUCCESS)), pages + keep(p, reached[i])
+    return code, pages
 
 
 def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,

@@ -377,11 +377,14 @@ def hv_reading_walks(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[in
     return hv_tables.vm_of(path_entries(kinds, ppns, root))
 
 
-# PROMOTE's row reads the entries its guest pages use and takes its own pages (`hv_tables.read_vm`);
-# ACE runs the whole-tree copy (`pagetable.copy_tables`). The two are compared on any tables the
-# NC pages hold, BRIDGE_WIDTH entries wide, the row reading the entries along the guest's path.
-# A free run big enough for the largest tree with no entry off that path: the 16 KiB root, a
-# table per level below, and G leaves or one huge leaf's span.
+# PROMOTE's row reads the entries its guest pages use and takes its own pages (`hv_tables.read_vm`),
+# with what ACE's copy finds off that path as two inputs (`pagetable.off_path`); ACE runs the
+# whole-tree copy (`pagetable.copy_tables`). The two are compared on any tables the NC pages hold,
+# BRIDGE_WIDTH entries wide, the row reading the entries along the guest's path, from a free run
+# of up to BRIDGE_FREE pages: the largest tree with no entry off that path (the 16 KiB root, a
+# table per level below, and G leaves or one huge leaf's span), so trees off the path are covered
+# as far as they fit beside it. Not beyond: with a run as large as the largest tree with entries
+# off the path (52 pages at 2 levels) `pt_off_path` was undecided at the time limit.
 BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CHAIN)
 # Stated at 2 levels, the default, only: at 3 it is proven in about 80 s (45 s at the second
 # configuration), too close to the per-obligation limit on CI's machine, and at Sv48x4's 4 the
@@ -391,34 +394,12 @@ BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CH
 BRIDGE_LEVELS = (2,)
 
 
-def _off_path(kinds: Tuple[int, ...], ppns: Tuple[int, ...], vm: hv_tables.Vm) -> bool:
-    """A table on the guest's path (`vm`, as `path_entries` reads it) holds a mapped entry the
-    row does not read: any but entry 0 of the root (all four pages of it) or of a table above the
-    last. The last table's entries are all the guest's (it is G wide)."""
-    tables, (root, v, rwx, ppn) = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), vm
-    pages, held, off = _table_pages(root, ppn), _held(v, rwx), False
-    for j in range(hv_tables.CHAIN):
-        for s in range(1, pagetable.entries_at(PT_LEVELS - j, PT_LEVELS, BRIDGE_WIDTH)):
-            kind, _ = tables.entry(pages[j] + s // BRIDGE_WIDTH, s % BRIDGE_WIDTH)
-            off = off | (held[j] & (kind != NOT_MAPPED))
-    return off
-
-
-def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capacity: int, out: pagetable.Copy) -> bool:
-    """ACE's copy answers the row's code, but that it may run out of pages first (FAILED) or,
-    where the row succeeds, fail on an entry off the guest's path; with no such entry and room
-    for the largest tree, the row's code. A copy that succeeds translates each guest page to a
-    fresh page recorded as the copy of the NC page the row maps it to, or leaves it unmapped as
-    the row does."""
-    vm = path_entries(kinds, ppns, root)
-    code, pages, _ = hv_tables.read_vm(vm)
-    ok, off = out.error == abi.SUCCESS, _off_path(kinds, ppns, vm)
-    answer = implies(out.error != abi.FAILED, (out.error == code) | ((code == abi.SUCCESS) & off)) \
-        & implies((capacity == BRIDGE_FREE) & lnot(off), out.error == code)
-    if not answer:
-        return False
-    if not ok:
+def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out: pagetable.Copy) -> bool:
+    """A copy that succeeds translates each guest page to a fresh page recorded as the copy of
+    the NC page the row maps it to, or leaves it unmapped as the row does."""
+    if out.error != abi.SUCCESS:
         return True
+    _, pages, _ = hv_tables.read_vm(path_entries(kinds, ppns, root))
     for g in range(G):
         outcome, found = pagetable.walk(out.tables, out.root, PT_LEVELS, g)
         mapped = pages[g] != abi.VM_UNMAPPED
@@ -429,9 +410,40 @@ def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capa
 
 @obligation(Layers.RISCV, "pt_promote_copy", Kind.SIMULATION, levels=BRIDGE_LEVELS)
 @icontract.require(lambda kinds, capacity: _decoded(kinds) & (0 <= capacity) & (capacity <= BRIDGE_FREE))
-@icontract.ensure(lambda kinds, ppns, root, capacity, result: _copy_as_read(kinds, ppns, root, capacity, result),
-                  "ACE's whole-tree copy answers the row's code (or FAILED first, or an error off the guest's path) and translates each guest page as the row maps it")
+@icontract.ensure(lambda kinds, ppns, root, result: _copy_as_read(kinds, ppns, root, result),
+                  "a copy that succeeds translates each guest page as the row maps it")
 def promote_reading_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, capacity: int) -> pagetable.Copy:
-    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), PROMOTE's reading in the row (`hv_tables.read_vm` of the entries along the guest's path) is ACE's whole-tree copy (`pagetable.copy_tables`): the same code, but that the copy, which takes pages as it reads, may answer FAILED first (ACE's error precedence), and where the row succeeds may fail on an entry off the guest's path, which the row does not read; a copy that succeeds maps each guest page to a fresh page recorded as the copy of the NC page the row gives, and leaves the row's unmapped pages unmapped; with no entry off the path and room for the largest such tree the two answers are equal."""
+    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), ACE's whole-tree copy (`pagetable.copy_tables`) that succeeds maps each guest page to a fresh page recorded as the copy of the NC page PROMOTE's row reads for it (`hv_tables.read_vm` of the entries along the guest's path), and leaves the row's unmapped pages unmapped; its answers are `pt_off_path`'s."""
     return pagetable.copy_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), (0,) * (NC + BRIDGE_FREE), NC, root,
                                  PT_LEVELS, NC, capacity)
+
+
+def _outcome_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, capacity: int,
+                     out: Tuple[int, int]) -> bool:
+    """ACE's copy answers the row's code, its guest's entries' and then `off_path`'s, but that it
+    may run out of pages first (FAILED); where the row accepts a VM that maps a page, the copy
+    succeeds exactly when the pages the row takes fit (its root, its tables, its data and
+    `off_path`'s pages), and then takes that many."""
+    vm = path_entries(kinds, ppns, root)
+    code, pages, huge = hv_tables.read_vm(vm)
+    off_code, off_pages = pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G)
+    (answer, taken), (error, used) = hv_tables.read_off_path(code, off_code, off_pages), out
+    mapped = sum(keep(1, p != abi.VM_UNMAPPED) for p in pages)
+    need = ROOT_PAGES + hv_tables.CHAIN - keep(1, huge) + mapped + taken
+    # Branches on the answers first, as `_failed_or_walks_agree` does.
+    if not implies(error != abi.FAILED, error == answer):
+        return False
+    if (answer != abi.SUCCESS) | (mapped == 0):
+        return True
+    if error == abi.SUCCESS:
+        return (used == need) & (need <= capacity)
+    return need > capacity
+
+
+@obligation(Layers.RISCV, "pt_off_path", Kind.SIMULATION, levels=BRIDGE_LEVELS)
+@icontract.require(lambda kinds, capacity: _decoded(kinds) & (0 <= capacity) & (capacity <= BRIDGE_FREE))
+@icontract.ensure(lambda kinds, ppns, root, capacity, result: _outcome_as_read(kinds, ppns, root, capacity, result),
+                  "ACE's whole-tree copy answers the row's code, the guest's entries' and then off_path's (or FAILED first), and succeeds exactly when the row's pages fit, taking that many")
+def off_path_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, capacity: int) -> Tuple[int, int]:
+    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), ACE's whole-tree copy (`pagetable.copy_outcome`, from a free run of up to the pages the largest tree on the guest's path takes) answers what PROMOTE's row answers from the entries along the guest's path (`hv_tables.read_vm`) and the two inputs it takes for the others, their code and their pages (`pagetable.off_path`, `hv_tables.read_off_path`): the guest's entries' code, else the first refusal off the path, but that the copy may run out of pages first (FAILED, ACE's error precedence); where the row accepts a VM that maps a page, the copy finds room exactly when the row's pages fit (root, tables, data and the pages off the path) and takes that many."""
+    return pagetable.copy_outcome(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), NC, root, PT_LEVELS, capacity)

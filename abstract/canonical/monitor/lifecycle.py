@@ -23,14 +23,14 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     translation in fresh table pages (taken first, as ACE's depth-first copy does: a 16 KiB root
     on its boundary, `allocate_run`, then LEVELS - 1 pages; under a huge leaf one fewer, and
     the data one block of G pages on its boundary, `allocate_block`, as ACE copies the leaf
-    whole) and
+    whole; with them the pages `vm_read` says the entries off the guest's path take) and
     start hart 0 at `entry_pc` with the exit area's registers, a0 = 0 and a1 = `fdt` (the VM's
     translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)
-    refused, src, huge = hwp.vm_read(vm)
+    refused, src, huge, extra = hwp.vm_read(vm)
     if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
         return s, (refused, 0)
     if refused != abi.SUCCESS:
@@ -42,13 +42,18 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     slot = next((k for k in range(K) if not s.live[k]), -1)
     root = hwp.allocate_run(s.owner, ROOT_PAGES)
     held = hwp.claim(s, root, TABLE_BASE + slot)  # the root's block first: the rest from what is left
-    below = LEVELS - 1 - keep(1, huge)  # a huge leaf stands where the last table would
+    path = LEVELS - 1 - keep(1, huge)  # a huge leaf stands where the last table would
+    below = path + extra  # with the tables: the pages for the entries off the guest's path
     enough, places = hwp.allocate_places(held.owner, below + keep(n, lnot(huge)))  # the lower tables, then the data pages
     held = hwp.claim_places(held, places, 0, below, TABLE_BASE + slot)
     found, block = hwp.allocate_block(held.owner, G)  # a huge leaf's data: one block of its span, after the tables
     if slot < 0 or len(root) < ROOT_PAGES or lnot(enough) | (huge & lnot(found)):
         return s, (abi.FAILED, 0)
-    tables = root[:1] + tuple(sum(keep(NC + p + 1, q == i) for p, q in enumerate(places)) - 1 for i in range(LEVELS - 1))
+    # Table i below the root is at place i; under a huge leaf the last one is not there (its
+    # place is the first page taken for entries off the guest's path, if any).
+    there = tuple(lnot(huge) | (i < LEVELS - 2) for i in range(LEVELS - 1))
+    tables = root[:1] + tuple(sum(keep(NC + p + 1, (q == i) & there[i]) for p, q in enumerate(places)) - 1
+                              for i in range(LEVELS - 1))
     # The r-th mapped guest page's copy is in the page at place below + r, or under a huge leaf
     # the block's r-th page: found by the page's own place, not by comparing a page number with
     # every C page.
