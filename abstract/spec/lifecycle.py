@@ -48,9 +48,10 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     fewer, and its data is one free block of G pages on its boundary (`free_block`), guest page
     g at the block's g-th page. `off` and `extra`: what ACE's copy finds in the hypervisor's
     entries no guest page uses (a mark as the map's: VM_MALFORMED, or a page outside NC, is
-    refused after every guest page, as ACE visits those entries last) and the pages it takes for them (`abi.off_path_pages`), which the CVM
-    owns as table pages, taken with its tables (which free pages is the model's choice; only
-    whether there is room is ACE's). Returns the new CVM id."""
+    refused after every guest page, as ACE visits those entries last) and the pages it takes
+    for them (`abi.off_path_pages`), which the CVM owns as table pages, taken with its tables
+    where ACE takes them last (which free pages, and so under a huge leaf whether a block is
+    left, is the model's choice). Returns the new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
