@@ -10,7 +10,7 @@ reads, each as ACE decodes it from its V bit and whether any of R, W, X is set: 
 is entry 0 of the table at level LEVELS - j, entry CHAIN + g the last table's entry g.
 
 `read_vm` is the RISC-V monitor's reading, in ACE's order and with ACE's checks
-(`pagetable.copy_entry`); `vm_of` is what the tables describe, the walk of each guest page
+(`pagetable.entry_refused`, `copy_entry`); `vm_of` is what the tables describe, the walk of each guest page
 (`pagetable.walk_level`), and is the PROMOTE row's input abstraction to the canonical layer
 (`refinement/transitions.py`), so `riscv->canonical/promote_to_tvm/simulation` proves the two
 agree on every table the hypervisor can write. A leaf above the last level (a huge page) maps
@@ -70,11 +70,9 @@ def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...], bool]:
     going, huge, huge_ppn = code == abi.SUCCESS, False, 0
     for j in range(CHAIN):
         kind = ace_kind(v[j], rwx[j])
-        err, need = pagetable.copy_entry(kind, ppn[j], False, leaf_span(j), NC)
-        leaf = (kind == LEAF) & (err == abi.SUCCESS)
-        err = err + keep(abi.INVALID_ADDRESS, leaf & lnot(pagetable.leaf_in_nc(ppn[j], need, NC)))
+        err, _ = pagetable.entry_refused(kind, ppn[j], False, leaf_span(j), NC)
         code = code + keep(err, going)
-        here = going & leaf & (err == abi.SUCCESS)
+        here = going & (kind == LEAF) & (err == abi.SUCCESS)
         huge, huge_ppn = huge | here, huge_ppn + keep(ppn[j], here)
         going = going & (err == abi.SUCCESS) & (kind == POINTER)
     pages = []

@@ -73,6 +73,16 @@ def leaf_in_nc(ppn: int, span: int, nc: int) -> bool:
     return (0 <= ppn) & (ppn + span <= nc)
 
 
+def entry_refused(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[int, int]:
+    """ACE's checks on one source entry with room for its pages: `copy_entry`'s, then a leaf's
+    whole span in NC (`leaf_in_nc`, which ACE checks once the pages are acquired). (error, C
+    pages it takes.) The copy itself (`_run`) checks the two apart, running out of pages between
+    them; PROMOTE's reading of the path and `off_path`, which read before they take, use this."""
+    err, need = copy_entry(kind, ppn, bottom, span, nc)
+    leaf = (err == abi.SUCCESS) & (kind == LEAF)
+    return err + keep(abi.INVALID_ADDRESS, leaf & lnot(leaf_in_nc(ppn, need, nc))), need
+
+
 def copied_entry(kind: int, fresh: int) -> Tuple[int, int]:
     """The entry ACE writes into the copied table once the source entry passed `copy_entry`:
     the same kind, leading to the fresh C page(s) it acquired (`LogicalPageTableEntry::serialize`)."""
@@ -243,11 +253,9 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
 
 def _entry_summary(src: Tables, kind: int, ppn: int, level: int, nc: int) -> Tuple[int, int]:
     """(code, pages) of ACE's copy of one entry at `level` with everything under it: its checks
-    (`copy_entry`, a leaf's span in NC), and under a pointer the next table's (`_table_summary`
+    (`entry_refused`), and under a pointer the next table's (`_table_summary`
     at the page it names, which counts that table's own page)."""
-    err, need = copy_entry(kind, ppn, level == 1, span_of(level, src.width), nc)
-    leaf = (err == abi.SUCCESS) & (kind == LEAF)
-    err = err + keep(abi.INVALID_ADDRESS, leaf & lnot(leaf_in_nc(ppn, need, nc)))
+    err, need = entry_refused(kind, ppn, level == 1, span_of(level, src.width), nc)
     if level > 1:
         pointer = (err == abi.SUCCESS) & (kind == POINTER)
         code, pages = _table_summary(src, ppn, level - 1, nc)

@@ -330,11 +330,6 @@ def path_entries(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> hv
     return root, tuple(v), tuple(rwx), tuple(ppn)
 
 
-def _table_pages(root: int, ppn: Tuple[int, ...]) -> Tuple[int, ...]:
-    """The page of each table PROMOTE reads, the root's first: the pointer above names the next."""
-    return (root,) + tuple(ppn[j] for j in range(hv_tables.CHAIN))
-
-
 def _held(v: Tuple[bool, ...], rwx: Tuple[bool, ...]) -> Tuple[bool, ...]:
     """Which of PROMOTE's tables are reached, the root's first: a table below is reached only if
     every entry above it on the way is a pointer (a leaf's page holds data, not a table)."""
