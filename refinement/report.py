@@ -72,8 +72,8 @@ ASSUMPTIONS = (
     "G^2 pages, so every leaf PROMOTE accepts spans exactly the guest's G pages. Above RISC-V the "
     "VM is its map, one NC page (or none) per guest page; the abstraction is the walk of each guest "
     "page (`hv_tables.vm_of`). The entries no guest page uses reach the step as two inputs, the code "
-    "and the pages ACE's copy gives them (`pagetable.off_path`); the pages are the CVM's, their "
-    "contents not held. ACE's whole-tree copy of the hypervisor's tables is proven apart and against "
+    "and the pages ACE's copy gives them (`pagetable.off_path`); the pages are the CVM's, taken "
+    "after its data as ACE's depth-first copy takes them, their contents not held. ACE's whole-tree copy of the hypervisor's tables is proven apart and against "
     "this reading and those inputs (`pt_off_path`, `pt_promote_copy`, at 2 levels), not run by the step.",
     "Only the CVMs' G-stage tables are in the RISC-V state: a hart's walk from any other root (the "
     "hypervisor's own tables) finds no leaf.",

@@ -15,7 +15,7 @@ import concrete.riscv as rv
 from concrete.riscv import cvm_tables, hv_tables
 from abstract import abi
 from refinement.obligations import standard
-from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, P, PAGE_SIZE, PAGES, TABLE_PAGES
+from abstract.config import C, G, H, K, LEVELS, NC, NFREGS, P, PAGE_SIZE, PAGES, ROOT_PAGES, TABLE_PAGES
 from abstract.domain import CVM_BASE, HYPERVISOR, TABLE_BASE
 from abstract.spec.state import slot_of
 from concrete.riscv.state import riscv_initial
@@ -59,6 +59,8 @@ calls = st.one_of(
     st.tuples(st.just("promote_off"), st.integers(0, G + 1), st.lists(st.integers(-1, NC), min_size=0, max_size=G + 1).map(tuple),
               st.sampled_from([abi.SUCCESS, abi.SUCCESS, abi.INVALID_ADDRESS, abi.INVALID_PARAM, abi.FAILED]),
               st.sampled_from([0, 1, 2, 5, 40, -1])),
+    st.tuples(st.just("promote_huge_off"), st.integers(0, NC), st.sampled_from([abi.SUCCESS, abi.SUCCESS, abi.INVALID_ADDRESS]),
+              st.integers(-1, C)),
     st.tuples(st.just("retrieve_secret"), st.one_of(gpa, gpa.map(lambda a: a + 8), gpa.map(lambda a: a + 4)),
               st.sampled_from([0, 8, 16, 4096, 4097])),
     st.tuples(st.just("destroy_tvm"), st.integers(0, K + 1)),
@@ -186,6 +188,8 @@ def step_checked(s, call):
     off = (abi.SUCCESS, 0)  # what ACE's copy finds off the guest's path: nothing
     if name == "promote_off":  # ... or the code and pages given
         name, off, args = "promote_to_tvm", tuple(args[2:]), args[:2]
+    if name == "promote_huge_off":  # the same beside one huge leaf at NC page args[0]
+        name, off, args = "promote_to_tvm", tuple(args[1:]), [*hv_tables.huge_leaf_at(args[0]), 0, (0, 0), 0, abi.GSTAGE_SV48X4, 0]
     if name == "promote_to_tvm" and len(args) == 2:  # no attestation payload
         args = [*args, 0, (0, 0), 0]
     if name == "promote_to_tvm" and len(args) == 5:  # an Sv48x4 VM booting at 0
@@ -756,6 +760,28 @@ def test_a_huge_leaf_is_copied_whole_into_an_aligned_block_with_no_table_below_i
         assert RISCV.walk_word(s.hw, s.hw.hgatp[k], g) == (True, run + g), g
     s, (err, _) = step_checked(s, ("destroy_tvm", cvm))
     assert err == abi.SUCCESS and s.owner == (0,) * C and not any(s.hw.ptr_rwx)
+
+
+def test_pages_off_the_guests_path_are_taken_after_a_huge_leafs_block_as_ace_takes_them():
+    """ACE's copy visits entry 0 first at every level, so it takes the pages for the entries off
+    the guest's path after the guest's whole subtree, a huge leaf's block included: here they
+    are the first free pages left once the root and the block have theirs. Taken before the
+    block, as the model once did, they would take the block's first page and leave no free
+    block of G on its boundary."""
+    s = riscv_initial()
+    spare = C - ROOT_PAGES - G  # every page the root and the block leave
+    s, (err, cvm) = step_checked(s, ("promote_huge_off", 1, abi.SUCCESS, spare))
+    k = slot_of(s, cvm)
+    assert err == abi.SUCCESS and s.huge[k]
+    block = [p for p, o in enumerate(s.owner) if o == CVM_BASE + k]
+    root = [s.hw.pt_table[k * LEVELS] - NC + i for i in range(ROOT_PAGES)]
+    off = [p for p, o in enumerate(s.owner) if o == TABLE_BASE + k and p not in root]
+    assert len(block) == G and (NC + block[0]) % G == 0 and len(root) == ROOT_PAGES
+    assert off == [p for p in range(C) if p not in root + block][:spare] and len(off) == spare
+    earlier = [p for p in range(C) if p not in root][:spare]
+    assert block[0] in earlier, "taken before the block, they would have taken its first page"
+    _, (err, _) = step_checked(riscv_initial(), ("promote_huge_off", 1, abi.SUCCESS, spare + 1))
+    assert err == abi.FAILED, "one page more than is left"
 
 
 def test_destroy_between_a_share_request_and_its_answer_drops_the_request():

@@ -49,9 +49,9 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     g at the block's g-th page. `off` and `extra`: what ACE's copy finds in the hypervisor's
     entries no guest page uses (a mark as the map's: VM_MALFORMED, or a page outside NC, is
     refused after every guest page, as ACE visits those entries last) and the pages it takes
-    for them (`abi.off_path_pages`), which the CVM owns as table pages, taken with its tables
-    where ACE takes them last (which free pages, and so under a huge leaf whether a block is
-    left, is the model's choice). Returns the new CVM id."""
+    for them (`abi.off_path_pages`), which the CVM owns as table pages, taken last as ACE takes
+    them: the first free pages left once the tables and the data have theirs. Returns the new
+    CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
@@ -67,28 +67,36 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
         return s, (abi.INVALID_PARAM, 0)
     k = _free_slot(s)
     hg = huge & all_of(mapped)  # a leaf maps every page of its span
-    # Which pages it takes, as flags over the C pages: the root's block, then the first free
-    # pages besides it (by rank among them, as `free_pages` picks), tables before data. Flags
-    # and ranks rather than page numbers written with `put_at`: with 14 C pages the page
-    # numbers' arithmetic took this step's integrity past its time limit. Under a huge leaf the
-    # last table is not needed (the leaf stands in its place) and the data is one block of G
-    # pages on its boundary, taken after the tables (ACE's leaf is one page of its span).
+    # Which pages it takes, as flags over the C pages, in ACE's depth-first order: the root's
+    # block, then the first free pages besides it (by rank among them, as `free_pages` picks),
+    # the tables before the data, and the pages for the entries off the guest's path last, the
+    # first free ones left (ACE visits entry 0 first at every level, so the guest's subtree is
+    # copied before any other). Flags and ranks rather than page numbers written with
+    # `put_at`: with 14 C pages the page numbers' arithmetic took this step's integrity past its
+    # time limit. Under a huge leaf the last table is not needed (the leaf stands in its place)
+    # and the data is one block of G pages on its boundary, taken after the tables (ACE's leaf
+    # is one page of its span).
     root = free_block(s.owner, ROOT_PAGES)
     rest = tuple((o == FREE) & lnot(r) for o, r in zip(s.owner, root))
     rank, free = ranks_of(rest)
-    below = LEVELS - 1 - keep(1, hg) + abi.off_path_pages(extra)
-    table = tuple(r | (f & (q < below)) for r, f, q in zip(root, rest, rank))
+    path = LEVELS - 1 - keep(1, hg)
+    table = tuple(r | (f & (q < path)) for r, f, q in zip(root, rest, rank))
     block = free_block(tuple(o + keep(TABLE_BASE - o, t) for o, t in zip(s.owner, table)), G)
-    if (k < 0) | lnot(any_of(root)) | (lnot(hg) & (free < below + n)) | (hg & lnot(any_of(block))):
+    data = tuple((f & (q >= path) & (q < path + n) & lnot(hg)) | (b & hg) for f, q, b in zip(rest, rank, block))
+    left = tuple(f & lnot(t) & lnot(d) for f, t, d in zip(rest, table, data))
+    lrank, lfree = ranks_of(left)
+    more = abi.off_path_pages(extra)
+    off_path = tuple(f & (q < more) for f, q in zip(left, lrank))
+    if (k < 0) | lnot(any_of(root)) | (lnot(hg) & (free < path + n)) | (hg & lnot(any_of(block))) | (lfree < more):
         return s, (abi.FAILED, 0)
-    data = tuple((f & (q >= below) & (q < below + n) & lnot(hg)) | (b & hg) for f, q, b in zip(rest, rank, block))
     # The r-th mapped guest page's copy is in the r-th data page.
     slot = ranks_of(mapped)[0]
     drank = ranks_of(data)[0]
     holds = [[data[p] & mapped[g] & (drank[p] == slot[g]) for g in range(G)] for p in range(C)]
     at = tuple(sum(keep(NC + p, holds[p][g]) for p in range(C)) for g in range(G))
     copies = tuple(keep(read_at(s.mem[:NC], vm[g]), mapped[g]) for g in range(G))
-    owner = tuple(o + keep(TABLE_BASE + k - o, t) + keep(CVM_BASE + k - o, d) for o, t, d in zip(s.owner, table, data))
+    owner = tuple(o + keep(TABLE_BASE + k - o, t | x) + keep(CVM_BASE + k - o, d)
+                  for o, t, x, d in zip(s.owner, table, off_path, data))
     mem = s.mem[:NC] + tuple(m + keep(sum(keep(copies[g], holds[p][g]) for g in range(G)) - m, data[p])
                              for p, m in enumerate(s.mem[NC:]))
     boot = abi.with_hart_args(s.exit_gprs, 0, fdt)

@@ -23,7 +23,7 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     translation in fresh table pages (taken first, as ACE's depth-first copy does: a 16 KiB root
     on its boundary, `allocate_run`, then LEVELS - 1 pages; under a huge leaf one fewer, and
     the data one block of G pages on its boundary, `allocate_block`, as ACE copies the leaf
-    whole; with them the pages `vm_read` says the entries off the guest's path take) and
+    whole; last, the pages `vm_read` says the entries off the guest's path take) and
     start hart 0 at `entry_pc` with the exit area's registers, a0 = 0 and a1 = `fdt` (the VM's
     translation mode must be Sv48x4 or Sv57x4)."""
     if s.run_cvm != HYPERVISOR:
@@ -43,24 +43,28 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     root = hwp.allocate_run(s.owner, ROOT_PAGES)
     held = hwp.claim(s, root, TABLE_BASE + slot)  # the root's block first: the rest from what is left
     path = LEVELS - 1 - keep(1, huge)  # a huge leaf stands where the last table would
-    below = path + extra  # with the tables: the pages for the entries off the guest's path
-    enough, places = hwp.allocate_places(held.owner, below + keep(n, lnot(huge)))  # the lower tables, then the data pages
-    held = hwp.claim_places(held, places, 0, below, TABLE_BASE + slot)
+    enough, places = hwp.allocate_places(held.owner, path + keep(n, lnot(huge)))  # the lower tables, then the data pages
+    held = hwp.claim_places(held, places, 0, path, TABLE_BASE + slot)
     found, block = hwp.allocate_block(held.owner, G)  # a huge leaf's data: one block of its span, after the tables
-    if slot < 0 or len(root) < ROOT_PAGES or lnot(enough) | (huge & lnot(found)):
+    data = tuple((q >= path) | (b & huge) for q, b in zip(places, block))
+    held = hwp.claim_flagged(held, data, CVM_BASE + slot)
+    # Last, as ACE's copy visits them after the guest's subtree: the pages for the entries off
+    # the guest's path, the first free ones left.
+    room, off_path = hwp.allocate_places(held.owner, extra)
+    held = hwp.claim_places(held, off_path, 0, extra, TABLE_BASE + slot)
+    if slot < 0 or len(root) < ROOT_PAGES or lnot(enough) | (huge & lnot(found)) | lnot(room):
         return s, (abi.FAILED, 0)
-    # Table i below the root is at place i; under a huge leaf the last one is not there (its
-    # place is the first page taken for entries off the guest's path, if any).
+    # Table i below the root is at place i; under a huge leaf the last one is not there (no
+    # page has its place).
     there = tuple(lnot(huge) | (i < LEVELS - 2) for i in range(LEVELS - 1))
     tables = root[:1] + tuple(sum(keep(NC + p + 1, (q == i) & there[i]) for p, q in enumerate(places)) - 1
                               for i in range(LEVELS - 1))
-    # The r-th mapped guest page's copy is in the page at place below + r, or under a huge leaf
+    # The r-th mapped guest page's copy is in the page at place path + r, or under a huge leaf
     # the block's r-th page: found by the page's own place, not by comparing a page number with
     # every C page.
     own = ranks_of(mapped)[0]
     inside = ranks_of(block)[0]
-    data = tuple((q >= below) | (b & huge) for q, b in zip(places, block))
-    holds = [[mapped[g] & ((q == below + own[g]) | (b & huge & (i == own[g]))) for g in range(G)]
+    holds = [[mapped[g] & ((q == path + own[g]) | (b & huge & (i == own[g]))) for g in range(G)]
              for q, b, i in zip(places, block, inside)]
     at = tuple(sum(keep(NC + p + 1, holds[p][g]) for p in range(C)) - 1 for g in range(G))  # -1: unmapped
     copies = tuple(keep(read_at(s.mem[:NC], src[g]), mapped[g]) for g in range(G))
@@ -68,7 +72,7 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
                                 for p, m in enumerate(held.mem[NC:]))
     boot = abi.with_hart_args(hwp.exit_area_regs(s.hw), 0, fdt)
     granted = attest(hwp, abi.vm_image(mapped, copies, boot, entry_pc), ndigests, digests)
-    s = hwp.claim_flagged(replace(held, mem=mem), data, CVM_BASE + slot)
+    s = replace(held, mem=mem)
     cvm_id = cvms.new_id(s)
     return replace(
         s,
