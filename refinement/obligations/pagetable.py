@@ -391,24 +391,29 @@ BRIDGE_LEVELS = (2,)
 
 def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out: pagetable.Copy) -> bool:
     """A copy that succeeds translates each guest page to a fresh page recorded as the copy of
-    the NC page the row maps it to, or leaves it unmapped as the row does."""
+    the NC page the row maps it to, or leaves it unmapped as the row does; and that page is the
+    one the row's allocator gives it in a free run: after the 16 KiB root and the path's tables,
+    in guest order (under a huge leaf, the g-th page of its block). So the pages the copy takes
+    for the entries off the guest's path come after the data, where the row takes them."""
     if out.error != abi.SUCCESS:
         return True
-    _, pages, _ = hv_tables.read_vm(path_entries(kinds, ppns, root))
+    _, pages, huge = hv_tables.read_vm(path_entries(kinds, ppns, root))
+    place = NC + ROOT_PAGES + hv_tables.CHAIN - keep(1, huge)  # under a huge leaf every page is mapped
     for g in range(G):
         outcome, found = pagetable.walk(out.tables, out.root, PT_LEVELS, g)
         mapped = pages[g] != abi.VM_UNMAPPED
-        if not ((outcome == MAPPED) == mapped) & implies(mapped, _taken_copy_of(out, found, pages[g])):
+        if not ((outcome == MAPPED) == mapped) & implies(mapped, _taken_copy_of(out, found, pages[g]) & (found == place)):
             return False
+        place = place + keep(1, mapped)
     return True
 
 
 @obligation(Layers.RISCV, "pt_promote_copy", Kind.SIMULATION, levels=BRIDGE_LEVELS)
 @icontract.require(lambda kinds, capacity: _decoded(kinds) & (0 <= capacity) & (capacity <= BRIDGE_FREE))
 @icontract.ensure(lambda kinds, ppns, root, result: _copy_as_read(kinds, ppns, root, result),
-                  "a copy that succeeds translates each guest page as the row maps it")
+                  "a copy that succeeds translates each guest page as the row maps it, in the row's order")
 def promote_reading_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, capacity: int) -> pagetable.Copy:
-    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), ACE's whole-tree copy (`pagetable.copy_tables`) that succeeds maps each guest page to a fresh page recorded as the copy of the NC page PROMOTE's row reads for it (`hv_tables.read_vm` of the entries along the guest's path), and leaves the row's unmapped pages unmapped; its answers are `pt_off_path`'s."""
+    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), ACE's whole-tree copy (`pagetable.copy_tables`) that succeeds maps each guest page to a fresh page recorded as the copy of the NC page PROMOTE's row reads for it (`hv_tables.read_vm` of the entries along the guest's path), the page after the root, the path's tables and the guest's earlier mapped pages (so the pages off the path come after the data, where the row takes them), and leaves the row's unmapped pages unmapped; its answers are `pt_off_path`'s."""
     return pagetable.copy_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), (0,) * (NC + BRIDGE_FREE), NC, root,
                                  PT_LEVELS, NC, capacity)
 
