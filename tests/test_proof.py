@@ -95,18 +95,24 @@ def test_every_obligation_is_proven_at_the_second_configuration(second_proof_in_
 def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(levels):
     """`refine prove --levels 4` (Sv48x4) and 5 (Sv57x4): the per-level lemmas, the walk's lift and the whole copy
     (one entry wide below the root at these depths, `pt_width`) are proven, not only searched; so are the CVMs'
-    tables at that depth: the hart's walk, the TLB fill and the steps that write the tables."""
+    tables at that depth: the hart's walk, the TLB fill and the steps that write the tables, and at 3 and 4
+    levels PROMOTE's obligations on every layer."""
     from dataclasses import replace
     from abstract.config import Sizes, least_c_pages
     d = Sizes()
     sizes = replace(d, levels=levels, c_pages=least_c_pages(d.nc_pages, d.cvms, levels))
     cvm_tables = ("riscv->canonical/walk/", "riscv->canonical/cvm_walk/", "riscv->canonical/tlb_fill/", "riscv->canonical/promote_to_tvm/",
                   "riscv->canonical/destroy_tvm/", "riscv->canonical/share_memory/", "riscv->canonical/unshare_memory/")
-    chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables) and ob.stated_at(sizes)]
+    # PROMOTE on every layer at Sv48x4's depth and the one above (the issue's `--levels 4`): at
+    # 5 levels the canonical square takes about 80 s of CrossHair time, too near the per-obligation
+    # limit for CI's machine, and is not asked of CI.
+    promote = ("canonical->spec/promote_to_tvm/", "spec/promote_to_tvm/", "riscv/promote_to_tvm/") if levels < 5 else ()
+    chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables + promote) and ob.stated_at(sizes)]
     assert {ob.id for ob in chosen} >= {"riscv/pt_copy/isolation", "riscv/pt_copy/simulation", "riscv/pt_copy/allocation",
                                         "riscv/pt_hv_reading/simulation", "riscv/pt_walk_level/entry",
                                         "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
                                         "riscv->canonical/cvm_walk/simulation"}
+    assert not promote or {ob.id for ob in chosen} >= {"canonical->spec/promote_to_tvm/simulation", "spec/promote_to_tvm/integrity"}
     _all_proven_at(chosen, sizes)
 
 
