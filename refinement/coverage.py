@@ -20,9 +20,9 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "the model has K CVM slots, a full table answers FAILED (ACE: no limit but memory); "
      "RISC-V: the hypervisor's tables read with ACE's decoding, checks, codes and order over the entries the model's "
      "guest pages use, then what ACE's copy finds in the others (two inputs: its code, answered after every guest entry's, and the pages it "
-     "takes, the CVM's as table pages, their contents not held), all before any page is taken (ACE interleaves: with a bad entry and no "
+     "takes, the CVM's as table pages taken after its data as ACE takes them, their contents not held), all read before any page is taken (ACE interleaves: with a bad entry and no "
      "room it may answer FAILED; pt_off_path: ACE's whole-tree copy answers the row's code or that FAILED, and where the row accepts the VM succeeds exactly when the row's pages fit, taking as many; "
-     "pt_promote_copy: it maps the same pages); "
+     "pt_promote_copy: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "
      "a huge leaf, its whole span checked in NC at the model's width of G entries (ACE: 512), copied whole as ACE's: one leaf to a block of G "
      "C pages on its boundary, no table below it, FAILED when no such block is free (spec/free_block/allocation), and recorded as the CVM's "
      "(huge: SHARE cannot then map into it, as ACE's); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),
