@@ -287,7 +287,8 @@ def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[
     tables, reached = [root], [True]   # the path's tables, the root's first, and whether each is reached
     for _ in range(levels - 1):
         kind, ppn = src.entry(tables[-1], 0)
-        reached.append(reached[-1] & (kind == POINTER) & (0 <= ppn) & (ppn < nc))
+        err, _ = copy_entry(kind, ppn, False, 1, nc)   # a pointer ACE follows: its table in NC
+        reached.append(reached[-1] & (kind == POINTER) & (err == abi.SUCCESS))
         tables.append(ppn)
     code, pages = abi.SUCCESS, 0
     for i in reversed(range(levels)):

@@ -61,6 +61,7 @@ MAPPED_IN = {
         ("concrete.riscv.pagetable", "walk", "concrete.riscv.pagetable.walk_level"),
         ("concrete.riscv.pagetable", "_run", "concrete.riscv.pagetable.copy_entry"),
         ("concrete.riscv.pagetable", "entry_refused", "concrete.riscv.pagetable.copy_entry"),
+        ("concrete.riscv.pagetable", "off_path", "concrete.riscv.pagetable.copy_entry"),
         ("concrete.riscv.pagetable", "_copied_tables", "concrete.riscv.pagetable.copied_entry"),
     ),
     "riscv/hypervisor_reach/entry": (

@@ -389,6 +389,12 @@ BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CH
 BRIDGE_LEVELS = (2,)
 
 
+def _pages_before_data(huge: bool) -> int:
+    """The pages the row takes before its data: the 16 KiB root and a table per level below,
+    but for the last under a huge leaf (ACE's copy takes them first, depth first)."""
+    return ROOT_PAGES + hv_tables.CHAIN - keep(1, huge)
+
+
 def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out: pagetable.Copy) -> bool:
     """A copy that succeeds translates each guest page to a fresh page recorded as the copy of
     the NC page the row maps it to, or leaves it unmapped as the row does; and that page is the
@@ -398,7 +404,7 @@ def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out:
     if out.error != abi.SUCCESS:
         return True
     _, pages, huge = hv_tables.read_vm(path_entries(kinds, ppns, root))
-    place = NC + ROOT_PAGES + hv_tables.CHAIN - keep(1, huge)  # under a huge leaf every page is mapped
+    place = NC + _pages_before_data(huge)  # under a huge leaf every page is mapped
     for g in range(G):
         outcome, found = pagetable.walk(out.tables, out.root, PT_LEVELS, g)
         mapped = pages[g] != abi.VM_UNMAPPED
@@ -429,7 +435,7 @@ def _outcome_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, f
     off_code, off_pages = pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G)
     (answer, taken), (error, used) = hv_tables.read_off_path(code, off_code, off_pages), out
     mapped = sum(keep(1, p != abi.VM_UNMAPPED) for p in pages)
-    need = ROOT_PAGES + hv_tables.CHAIN - keep(1, huge) + mapped + taken
+    need = _pages_before_data(huge) + mapped + taken
     # Branches on the answers first, as `_failed_or_walks_agree` does.
     if not implies(error != abi.FAILED, error == answer):
         return False
