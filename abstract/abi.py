@@ -175,6 +175,15 @@ def vm_refused(vm: Tuple[int, ...]) -> int:
     return code
 
 
+def runs_out(pages: int, root: bool, rest: bool) -> bool:
+    """ACE's copy of the hypervisor's tables runs out of C pages before it has taken `pages`
+    (a count the tables decide; none if it is not positive), as it acquires them one by one:
+    first its 16 KiB root, a block of ROOT_PAGES on its boundary (`root`: one is free), then
+    single pages (`rest`: pages - ROOT_PAGES more are free besides it). PROMOTE answers FAILED then,
+    whatever entry it would have refused after them (ACE's error precedence)."""
+    return (pages > 0) & lnot(root & rest)
+
+
 def off_path_pages(extra: int) -> int:
     """The pages PROMOTE takes for the hypervisor's entries no guest page uses (ACE's copy
     follows them too), given as `extra`: a count, so a negative one is none."""

@@ -290,8 +290,8 @@ def _share_splits_huge_leaf(hwp: Any, s: Any, k: int, i: int, hv_err: int, hv_ad
 
 def _huge_leaf_forgotten(vm: Any) -> Any:
     """PROMOTE's reading of the hypervisor's tables does not record a huge leaf."""
-    code, pages, _ = _REAL_READ_VM(vm)
-    return code, pages, False
+    code, pages, _, reach = _REAL_READ_VM(vm)
+    return code, pages, False, reach
 
 
 def _block_off_its_boundary(owner: Tuple[int, ...], n: int) -> Any:
@@ -326,10 +326,18 @@ _REAL_READ_VM = _real("concrete.riscv.hv_tables", "read_vm")
 _REAL_CVM_ENTRY = _real("concrete.riscv.cvm_tables", "_entry")
 
 
-def _off_path_refusal_ignored(code: int, off_code: int, off_pages: int) -> Any:
+def _off_path_refusal_ignored(off_code: int, off_pages: int) -> Any:
     """PROMOTE answers the guest's entries' code alone: what ACE's copy refused off the guest's
     path is dropped (its pages still taken)."""
-    return code, keep(off_pages, off_pages >= 0)
+    return abi.SUCCESS, keep(off_pages, off_pages >= 0)
+
+
+def _refusal_before_its_pages(vm: Any) -> Any:
+    """PROMOTE's reading says its copy took no page before the entry it refuses on the guest's
+    path, so the row answers that entry's code where ACE's copy, which takes pages as it reads,
+    runs out of them first and answers FAILED."""
+    code, pages, huge, reach = _REAL_READ_VM(vm)
+    return code, pages, huge, keep(reach, code == abi.SUCCESS)
 
 
 def _off_path_pages_dropped(extra: int) -> int:
@@ -473,6 +481,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(36, "off-path-pages-dropped",
           "PROMOTE takes no pages for the entries off the guest's path, which ACE's copy copies too.",
           "abstract.abi", "off_path_pages", _off_path_pages_dropped,
+          ("riscv->canonical/promote_to_tvm/simulation",)),
+    Fault(37, "refusal-before-its-pages",
+          "PROMOTE answers an entry it refuses on the guest's path even when ACE's copy, which takes pages as it reads, ran out of them before it.",
+          "concrete.riscv.hv_tables", "read_vm", _refusal_before_its_pages,
           ("riscv->canonical/promote_to_tvm/simulation",)),
 ), key=lambda f: f.number)}
 

@@ -203,7 +203,7 @@ def answered_only(before: Any, after: Any, k: int, regs: Tuple[int, ...], *x: An
 EXIT_INPUTS = (("cause", int), ("addr", int), ("instr", int), ("gva", int))
 FAULT_INPUTS = (("gpa", int), ("instr", int), ("gva", int))
 PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int), ("mode", int))
-PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("huge", bool), ("off", int), ("extra", int))
+PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("huge", bool), ("off", int), ("extra", int), ("reach", int))
 # RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use
 # (`hv_tables`), then what ACE's copy finds in the others: its code and the pages it takes
 # (`pagetable.off_path`, which `riscv/pt_off_path/simulation` proves the whole-tree copy's).
@@ -214,13 +214,14 @@ PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(
 def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
                  *rest: Any) -> Tuple:
     """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`),
-    whether a huge leaf maps it (`hv_tables.leaf_above_last`), and the copy's finding off the
+    whether a huge leaf maps it (`hv_tables.leaf_above_last`), the copy's finding off the
     guest's path as a mark of the map's (a pointer at the last level malformed, any other
-    refusal an address outside NC) with its pages."""
+    refusal an address outside NC) with its pages, and the pages the copy takes along the
+    guest's path (`hv_tables.path_pages`)."""
     vm, payload, (off_code, off_pages) = (root, v, rwx, ppn), rest[:-2], rest[-2:]
     off = keep(abi.VM_MALFORMED, off_code == abi.INVALID_PARAM) + keep(abi.VM_UNMAPPED, off_code == abi.SUCCESS) \
         + keep(NC, (off_code != abi.SUCCESS) & (off_code != abi.INVALID_PARAM))
-    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm), off, off_pages)
+    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm), off, off_pages, hv_tables.path_pages(vm))
 
 
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"

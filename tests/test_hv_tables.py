@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import concrete.riscv as rv
 from abstract import abi
-from abstract.config import G, LEVELS, NC, TABLE_PAGES
+from abstract.config import G, LEVELS, NC, ROOT_PAGES, TABLE_PAGES
 from concrete.riscv import hv_tables
 from concrete.riscv.hv_tables import CHAIN, ENTRIES, read_vm, tables_for, vm_of
 from concrete.riscv.state import riscv_initial
@@ -33,9 +33,10 @@ def test_the_tables_made_for_a_map_describe_that_map(pages):
        st.lists(st.booleans(), min_size=ENTRIES, max_size=ENTRIES).map(tuple),
        st.lists(st.integers(-3, NC + 1), min_size=ENTRIES, max_size=ENTRIES).map(tuple))
 def test_aces_reading_answers_what_the_described_map_answers(root, v, rwx, ppn):
-    code, pages, huge = read_vm((root, v, rwx, ppn))
+    code, pages, huge, reach = read_vm((root, v, rwx, ppn))
     described = vm_of((root, v, rwx, ppn))
     assert code == abi.vm_refused(described)
+    assert reach == hv_tables.path_pages((root, v, rwx, ppn))
     if code == abi.SUCCESS:
         assert pages == described and huge == hv_tables.leaf_above_last((root, v, rwx, ppn))
 
@@ -59,7 +60,7 @@ def test_the_sixteen_kib_root_must_lie_in_nc():
 def test_a_huge_leaf_maps_consecutive_pages_all_of_which_must_lie_in_nc():
     huge = with_entry(tables_for(()), CHAIN - 1, True, True, 1)   # the level above the last: a leaf
     assert huge == hv_tables.huge_leaf_at(1)
-    assert read_vm(huge) == (abi.SUCCESS, tuple(1 + g for g in range(G)), True)
+    assert read_vm(huge) == (abi.SUCCESS, tuple(1 + g for g in range(G)), True, ROOT_PAGES + CHAIN - 1 + G)
     past = with_entry(tables_for(()), CHAIN - 1, True, True, NC - G + 1)
     assert read_vm(past)[0] == abi.INVALID_ADDRESS
 
@@ -67,12 +68,12 @@ def test_a_huge_leaf_maps_consecutive_pages_all_of_which_must_lie_in_nc():
 def test_ace_reads_an_entry_with_v_clear_and_r_set_as_a_leaf():
     assert hv_tables.ace_kind(False, True) == hv_tables.LEAF
     odd = with_entry(tables_for(()), CHAIN + 1, False, True, 2)
-    assert read_vm(odd) == (abi.SUCCESS, (abi.VM_UNMAPPED, 2) + (abi.VM_UNMAPPED,) * (G - 2), False)
+    assert read_vm(odd) == (abi.SUCCESS, (abi.VM_UNMAPPED, 2) + (abi.VM_UNMAPPED,) * (G - 2), False, ROOT_PAGES + CHAIN + 1)
 
 
 def test_an_unmapped_entry_above_the_last_level_maps_nothing_and_promote_refuses_the_empty_vm():
     empty = with_entry(tables_for((0, 1)), 0, False, False, 0)
-    assert read_vm(empty) == (abi.SUCCESS, (abi.VM_UNMAPPED,) * G, False)
+    assert read_vm(empty) == (abi.SUCCESS, (abi.VM_UNMAPPED,) * G, False, ROOT_PAGES)   # the root alone is copied
     s = rv.hypervisor_write(riscv_initial(), 0, 7)[0]
     assert rv.promote_to_tvm(s, empty)[1] == (abi.INVALID_PARAM, 0)
 
@@ -90,13 +91,14 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
     assert sum(o != 0 for o in s.owner) == TABLE_PAGES + 2, "its tables and two data pages"
 
 
-def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail_off_the_guests_path():
+def test_aces_whole_tree_copy_of_the_rows_tables_answers_failed_first_or_fails_off_the_guests_path():
     """`riscv/pt_off_path/simulation` and `riscv/pt_promote_copy/simulation` on chosen tables: the
     16 KiB root on NC pages 0..3, its entry 0 a pointer to page 4, whose first G entries are the
     guest's leaves. ACE's copy takes pages as it reads, so with room for the root and the table
     but no leaf it answers FAILED where the row names the bad entry; with room it answers the
     entry's code; on good tables both map the same pages; an entry off the guest's path (root
-    entry 1) is the row's through `off_path`: its refusal, or the pages its leaf takes."""
+    entry 1) is the row's through `off_path`: its refusal, or the pages its leaf takes, and a
+    refusal after such pages is FAILED without room for them."""
     import pytest
     from concrete.riscv import pagetable
     from refinement.obligations.pagetable import BRIDGE_FREE, BRIDGE_WIDTH, path_entries, promote_reading_is_the_copy
@@ -115,7 +117,7 @@ def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail
 
     good = tables()
     copy = promote_reading_is_the_copy(*good, BRIDGE_FREE)
-    code, pages, _ = read_vm(path_entries(*good))
+    code, pages, _, _ = read_vm(path_entries(*good))
     assert copy.error == code == abi.SUCCESS and pages == tuple(1 + g for g in range(G))
     for g in range(G):
         outcome, page = pagetable.walk(copy.tables, copy.root, LEVELS, g)
@@ -129,12 +131,20 @@ def test_aces_whole_tree_copy_of_the_rows_tables_may_answer_failed_first_or_fail
     assert read_vm(path_entries(*off))[0] == abi.SUCCESS
     assert promote_reading_is_the_copy(*off, BRIDGE_FREE).error == abi.INVALID_ADDRESS
     found = pagetable.off_path(pagetable.Tables(*off[:2], BRIDGE_WIDTH), 0, LEVELS, NC, G)
-    assert found == (abi.INVALID_ADDRESS, 0) and hv_tables.read_off_path(abi.SUCCESS, *found) == (abi.INVALID_ADDRESS, 0)
+    assert found == (abi.INVALID_ADDRESS, 0) and hv_tables.read_off_path(*found) == (abi.INVALID_ADDRESS, 0)
     extra = tables(1, pagetable.LEAF, 0)                              # root entry 1 maps NC pages 0..G-1
     assert pagetable.off_path(pagetable.Tables(*extra[:2], BRIDGE_WIDTH), 0, LEVELS, NC, G) == (abi.SUCCESS, G)
     room = hv_tables.ROOT_PAGES + CHAIN + G
     assert pagetable.copy_outcome(pagetable.Tables(*extra[:2], BRIDGE_WIDTH), NC, 0, LEVELS, room + G) == (abi.SUCCESS, room + G)
     assert pagetable.copy_outcome(pagetable.Tables(*extra[:2], BRIDGE_WIDTH), NC, 0, LEVELS, room + G - 1)[0] == abi.FAILED
+    # Root entry 1 maps NC pages 0..G-1, entry 2 is refused: the copy answers the refusal only
+    # with room for the path and entry 1's pages, which it takes before it reads entry 2.
+    k, p = list(extra[0]), list(extra[1])
+    k[2], p[2] = pagetable.LEAF, NC
+    late = pagetable.Tables(tuple(k), tuple(p), BRIDGE_WIDTH)
+    assert pagetable.off_path(late, 0, LEVELS, NC, G) == (abi.INVALID_ADDRESS, G)
+    assert pagetable.copy_outcome(late, NC, 0, LEVELS, room + G)[0] == abi.INVALID_ADDRESS
+    assert pagetable.copy_outcome(late, NC, 0, LEVELS, room + G - 1)[0] == abi.FAILED
 
 
 @settings(max_examples=300, deadline=None)

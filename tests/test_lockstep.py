@@ -784,6 +784,50 @@ def test_pages_off_the_guests_path_are_taken_after_a_huge_leafs_block_as_ace_tak
     assert err == abi.FAILED, "one page more than is left"
 
 
+def test_an_entry_refused_after_the_pages_ran_out_is_failed_as_ace_takes_pages_as_it_reads():
+    """ACE's copy acquires each page as it reads the entry that needs it (the 16 KiB root, each
+    table, each leaf's data), so the answer to an entry it refuses depends on the pages it could
+    get before it: with none left for the guest's page 0, guest page 1's leaf outside NC is
+    FAILED, and guest page 0's own is INVALID_ADDRESS; a root outside NC takes nothing and is
+    refused whatever is free; a VM that maps no page is copied before its device tree is
+    missed, so it is FAILED where its root finds no room."""
+    from abstract.domain import FREE
+    if (LEVELS, NC, C, ROOT_PAGES) != (2, 5, 12, 4):
+        pytest.skip("the pages below are counted for the default sizes")
+    s = riscv_initial()
+    # A first CVM takes the root's block at global pages 8..11, then 5, 6 and 7: its table,
+    # its data page and one page off its path. Left: the block 12..15 and page 16.
+    s, (err, _) = step_checked(s, ("promote_off", 1, (0,), abi.SUCCESS, 1))
+    assert err == abi.SUCCESS and [NC + p for p, o in enumerate(s.owner) if o == FREE] == [12, 13, 14, 15, 16]
+    after, (err, _) = step_checked(s, ("promote_to_tvm", 2, (0, NC)))   # guest page 1's leaf outside NC
+    assert err == abi.FAILED and after.owner == s.owner, "the root and the table fit, guest page 0's data not"
+    _, (err, _) = step_checked(s, ("promote_to_tvm", 1, (NC,)))         # guest page 0's leaf outside NC
+    assert err == abi.INVALID_ADDRESS, "the root and the table fit: ACE reads the entry"
+    _, (err, _) = step_checked(s, ("promote_to_tvm", 0, ()))
+    assert err == abi.INVALID_PARAM, "nothing mapped: copied (root and table), then no device tree"
+    # One page more taken leaves no 16 KiB block on its boundary.
+    s, (err, _) = step_checked(riscv_initial(), ("promote_off", 1, (0,), abi.SUCCESS, 2))
+    assert err == abi.SUCCESS
+    _, (err, _) = step_checked(s, ("promote_to_tvm", 0, ()))
+    assert err == abi.FAILED, "no room for the root of a VM that maps nothing"
+    _, (err, _) = step_checked(s, ("promote_to_tvm", 1, (NC,)))
+    assert err == abi.FAILED, "no room for the root before the entry ACE would refuse"
+    outside = ("promote_to_tvm", NC, *hv_tables.tables_for((0,))[1:], 0, (0, 0), 0, abi.GSTAGE_SV48X4, 0)
+    _, (err, _) = step_checked(s, outside)
+    assert err == abi.INVALID_ADDRESS, "a root outside NC is refused before anything is acquired"
+
+
+def test_a_refusal_off_the_guests_path_after_the_pages_ran_out_is_failed():
+    """Off the guest's path too: ACE's copy answers the refusal it finds there only if the pages
+    it takes before it (the guest's, then the others' up to it) were there."""
+    s = riscv_initial()
+    spare = C - ROOT_PAGES - LEVELS + 1 - 1   # every page a one-page VM's root, tables and data leave
+    _, (err, _) = step_checked(s, ("promote_off", 1, (0,), abi.INVALID_ADDRESS, spare))
+    assert err == abi.INVALID_ADDRESS
+    _, (err, _) = step_checked(s, ("promote_off", 1, (0,), abi.INVALID_ADDRESS, spare + 1))
+    assert err == abi.FAILED, "one page more before the refusal than is left"
+
+
 def test_destroy_between_a_share_request_and_its_answer_drops_the_request():
     s = riscv_initial()
     s, (_, cvm) = step_checked(s, ("promote_to_tvm", 1, (0,)))

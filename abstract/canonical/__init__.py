@@ -22,17 +22,19 @@ Step = Tuple[CanonState, Result]
 def promote_to_tvm(s: CanonState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
                    mode: int = GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0, huge: bool = False,
-                   off: int = VM_UNMAPPED, extra: int = 0) -> Step:
-    return lifecycle.promote_to_tvm(CANONICAL, s, (vm, huge, off, extra), ndigests, digests, secret, mode, entry_pc, fdt)
+                   off: int = VM_UNMAPPED, extra: int = 0, reach: int = 0) -> Step:
+    return lifecycle.promote_to_tvm(CANONICAL, s, (vm, huge, off, extra, reach), ndigests, digests, secret, mode, entry_pc,
+                                    fdt)
 
 
 def hypervisor_ecall(s: CanonState, vm: Tuple[int, ...] = (VM_UNMAPPED,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * ATTEST_DIGESTS, secret: int = 0,
-                     mode: int = GSTAGE_SV48X4, huge: bool = False, off: int = VM_UNMAPPED, extra: int = 0) -> Step:
+                     mode: int = GSTAGE_SV48X4, huge: bool = False, off: int = VM_UNMAPPED, extra: int = 0,
+                     reach: int = 0) -> Step:
     """The hypervisor's ecall; PROMOTE's VM is `vm`, under one huge leaf if `huge`, with `off`
-    and `extra` for its entries no guest page uses (this machine receives them decoded:
-    `CanonicalMachine.vm_read`)."""
-    return ecall.hypervisor_ecall(CANONICAL, s, (vm, huge, off, extra), ndigests, digests, secret, mode)
+    and `extra` for its entries no guest page uses and `reach` the pages its copy takes along
+    the guest's path (this machine receives them decoded: `CanonicalMachine.vm_read`)."""
+    return ecall.hypervisor_ecall(CANONICAL, s, (vm, huge, off, extra, reach), ndigests, digests, secret, mode)
 
 
 def guest_ecall(s: CanonState) -> Step:

@@ -38,13 +38,15 @@ class CanonicalHardware(SoftwareAllocator):
     def isolation_allows(self, hw: CanonHw, page: int) -> bool:
         return isolation_decides(hw.iso_open, page, NC, PAGES)
 
-    def vm_read(self, vm: Tuple[Tuple[int, ...], bool, int, int]) -> Tuple[int, Tuple[int, ...], bool, int]:
+    def vm_read(self, vm: Tuple[Tuple[int, ...], bool, int, int, int]) -> Tuple[int, Tuple[int, ...], bool, int, int, int]:
         """This machine receives the hypervisor's VM decoded: its guest pages, whether they lie
-        under one huge leaf, and for the entries no guest page uses a mark as the pages' and
-        the pages they take; it checks the marks as the ABI says, the guest's first. A leaf maps
-        every page of its span: a VM with an unmapped page lies under none."""
-        pages, huge, off, extra = vm
-        return abi.vm_refused(pages + (off,)), pages, huge & all_of(abi.vm_mapped(pages)), abi.off_path_pages(extra)
+        under one huge leaf, the pages the copy takes along the guest's path, and for the
+        entries no guest page uses a mark as the pages' and the pages they take; it checks the
+        marks as the ABI says. A leaf maps every page of its span: a VM with an unmapped page
+        lies under none. Counts are pages, so a negative one is none."""
+        pages, huge, off, extra, reach = vm
+        return (abi.vm_refused(pages), pages, huge & all_of(abi.vm_mapped(pages)), keep(reach, reach > 0),
+                abi.vm_refused((off,)), abi.off_path_pages(extra))
 
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...], huge: bool = False) -> CanonHw:

@@ -31,14 +31,16 @@ class IsolationUnit(Protocol[HW]):
 class SecondStageTranslation(Protocol[HW]):
     """Guest-physical to host-physical translation, entry i = k * G + g for CVM k, page g."""
 
-    def vm_read(self, vm: Any) -> Tuple[int, Tuple[int, ...], bool, int]:
+    def vm_read(self, vm: Any) -> Tuple[int, Tuple[int, ...], bool, int, int, int]:
         """The hypervisor's VM as PROMOTE reads it from `vm`, the machine's form of it (the
         canonical machine receives the map decoded; RISC-V, the G-stage tables its hgatp roots):
-        the answer of the machine's checks (`abi.SUCCESS`: none failed), for each guest page
-        the NC page it maps to, or `abi.VM_UNMAPPED`, and whether the guest's pages lie under one
-        leaf above the last level (a huge page, which ACE keeps whole: SHARE cannot map into it),
-        and how many pages the copy takes for the entries no guest page uses (ACE copies them
-        too; the answer counts their checks, after the guest's)."""
+        the answer of the machine's checks of the entries the guest's pages use (`abi.SUCCESS`:
+        none failed), for each guest page the NC page it maps to, or `abi.VM_UNMAPPED`, whether
+        the guest's pages lie under one leaf above the last level (a huge page, which ACE keeps
+        whole: SHARE cannot map into it), the pages the copy takes along the guest's path before
+        it refuses an entry there (all of them if it refuses none); then, for the entries no
+        guest page uses (ACE copies them too, after the guest's), the checks' answer and the
+        pages the copy takes there up to its refusal (all of them if there is none)."""
 
     def translation_load(self, hw: HW, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...], huge: bool = False) -> HW:

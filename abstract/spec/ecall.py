@@ -33,10 +33,11 @@ Step = Tuple[SpecState, Result]
 def hypervisor_ecall(s: SpecState, vm: Tuple[int, ...] = (abi.VM_UNMAPPED,) * G, ndigests: int = 0,
                      digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                      mode: int = abi.GSTAGE_SV48X4, huge: bool = False, off: int = abi.VM_UNMAPPED,
-                     extra: int = 0) -> Step:
+                     extra: int = 0, reach: int = 0) -> Step:
     """The hypervisor's ecall: a COVH call, NACL SET_SHMEM or PROBE_FEATURE, a Base probe,
     else INVALID_PARAM. PROMOTE's VM is `vm`, its guest pages under one huge leaf if `huge`,
-    with `off` and `extra` for its entries no guest page uses (`promote_to_tvm`)."""
+    with `off` and `extra` for its entries no guest page uses and `reach` the pages its copy
+    takes along the guest's path (`promote_to_tvm`)."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     regs = s.hv_regs
@@ -44,7 +45,7 @@ def hypervisor_ecall(s: SpecState, vm: Tuple[int, ...] = (abi.VM_UNMAPPED,) * G,
     if call == abi.CALL_TSM_GET_INFO:
         s2, result = tsm_get_info(s, a[0], a[1])
     elif call == abi.CALL_PROMOTE_TO_TVM:  # a2: the boot hart's entry pc; a0: the device tree's address
-        s2, result = promote_to_tvm(s, vm, ndigests, digests, secret, mode, a[2], a[0], huge, off, extra)
+        s2, result = promote_to_tvm(s, vm, ndigests, digests, secret, mode, a[2], a[0], huge, off, extra, reach)
     elif call == abi.CALL_DESTROY_TVM:
         s2, result = destroy_tvm(s, a[0])
     elif call == abi.CALL_TVM_VCPU_RUN:

@@ -27,7 +27,8 @@ def _free_slot(s: SpecState) -> int:
 def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
                    digests: Tuple[int, ...] = (0,) * abi.ATTEST_DIGESTS, secret: int = 0,
                    mode: int = abi.GSTAGE_SV48X4, entry_pc: int = 0, fdt: int = 0,
-                   huge: bool = False, off: int = abi.VM_UNMAPPED, extra: int = 0) -> Tuple[SpecState, Result]:
+                   huge: bool = False, off: int = abi.VM_UNMAPPED, extra: int = 0,
+                   reach: int = 0) -> Tuple[SpecState, Result]:
     """Create a CVM from the hypervisor's VM, whose guest page g lives in NC page vm[g] or is not
     mapped (`abi.VM_UNMAPPED`): each mapped page is *copied* into a fresh confidential page
     (aliases become two copies), in guest order, hart 0 starts, the others are stopped, no vCPU
@@ -50,21 +51,39 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     entries no guest page uses (a mark as the map's: VM_MALFORMED, or a page outside NC, is
     refused after every guest page, as ACE visits those entries last) and the pages it takes
     for them (`abi.off_path_pages`), which the CVM owns as table pages, taken last as ACE takes
-    them: the first free pages left once the tables and the data have theirs. Returns the new
-    CVM id."""
+    them: the first free pages left once the tables and the data have theirs. ACE takes pages
+    as it reads the tables, so it answers FAILED where it runs out of them before the entry it
+    refuses (`abi.runs_out`): `reach` is the pages its copy takes along the guest's path before
+    a refusal there, or in all if there is none (the tables decide it: a bad root takes none, a
+    bad entry lower down the root and the tables above it); `extra` counts the pages off the path
+    up to a refusal there. A VM that maps no page is refused once all of it is copied. Returns the
+    new CVM id."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if (mode != abi.GSTAGE_SV48X4) & (mode != abi.GSTAGE_SV57X4):
         return s, (abi.INVALID_PARAM, 0)
-    refused = abi.vm_refused(vm + (off,))
-    if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
-        return s, (refused, 0)
-    if refused != abi.SUCCESS:
-        return s, (refused, 0)
+    code, off_code = abi.vm_refused(vm), abi.vm_refused((off,))  # the guest's entries, then the others
     mapped = abi.vm_mapped(vm)
     n = sum(keep(1, m) for m in mapped)
-    if n == 0:
-        return s, (abi.INVALID_PARAM, 0)
+    root = free_block(s.owner, ROOT_PAGES)
+    rest = tuple((o == FREE) & lnot(r) for o, r in zip(s.owner, root))
+    rank, free = ranks_of(rest)
+    more, reach = abi.off_path_pages(extra), keep(reach, reach > 0)
+    stopped, empty = code != abi.SUCCESS, (code == abi.SUCCESS) & (n == 0)
+    if stopped | empty:
+        # ACE's copy stops at the entry it refuses on the guest's path, or copies a path that
+        # maps no page and the entries off it and then finds no device tree: FAILED if it ran
+        # out of pages before (`reach`, then `more` off the path), else its refusal. Branch-free,
+        # then a path per answer.
+        before = reach + keep(more, empty)
+        early = abi.runs_out(before, any_of(root), free >= before - ROOT_PAGES)
+        last = keep(abi.INVALID_ADDRESS, off_code == abi.INVALID_ADDRESS) + keep(abi.INVALID_PARAM, off_code != abi.INVALID_ADDRESS)
+        answer = keep(abi.FAILED, early) + keep(keep(code, stopped) + keep(last, empty), lnot(early))
+        if answer == abi.INVALID_PARAM:
+            return s, (answer, 0)
+        if answer == abi.FAILED:
+            return s, (answer, 0)
+        return s, (answer, 0)
     k = _free_slot(s)
     hg = huge & all_of(mapped)  # a leaf maps every page of its span
     # Which pages it takes, as flags over the C pages, in ACE's depth-first order: the root's
@@ -76,18 +95,22 @@ def promote_to_tvm(s: SpecState, vm: Tuple[int, ...], ndigests: int = 0,
     # time limit. Under a huge leaf the last table is not needed (the leaf stands in its place)
     # and the data is one block of G pages on its boundary, taken after the tables (ACE's leaf
     # is one page of its span).
-    root = free_block(s.owner, ROOT_PAGES)
-    rest = tuple((o == FREE) & lnot(r) for o, r in zip(s.owner, root))
-    rank, free = ranks_of(rest)
     path = LEVELS - 1 - keep(1, hg)
     table = tuple(r | (f & (q < path)) for r, f, q in zip(root, rest, rank))
     block = free_block(tuple(o + keep(TABLE_BASE - o, t) for o, t in zip(s.owner, table)), G)
     data = tuple((f & (q >= path) & (q < path + n) & lnot(hg)) | (b & hg) for f, q, b in zip(rest, rank, block))
     left = tuple(f & lnot(t) & lnot(d) for f, t, d in zip(rest, table, data))
     lrank, lfree = ranks_of(left)
-    more = abi.off_path_pages(extra)
     off_path = tuple(f & (q < more) for f, q in zip(left, lrank))
-    if (k < 0) | lnot(any_of(root)) | (lnot(hg) & (free < path + n)) | (hg & lnot(any_of(block))) | (lfree < more):
+    # A path that maps pages is copied whole, then the entries off it up to a refusal there:
+    # FAILED if the pages above do not fit, else that refusal.
+    if lnot(any_of(root)) | (lnot(hg) & (free < path + n)) | (hg & lnot(any_of(block))) | (lfree < more):
+        return s, (abi.FAILED, 0)
+    if off_code == abi.INVALID_PARAM:  # refused off the path, with the pages to get there
+        return s, (off_code, 0)
+    if off_code != abi.SUCCESS:
+        return s, (off_code, 0)
+    if k < 0:  # the model's K slots, filled once the copy is done (ACE has no such bound)
         return s, (abi.FAILED, 0)
     # The r-th mapped guest page's copy is in the r-th data page.
     slot = ranks_of(mapped)[0]

@@ -58,44 +58,48 @@ def root_outside(root: int) -> bool:
     return (root < 0) | (root + ROOT_PAGES > NC)
 
 
-def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...], bool]:
+def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...], bool, int]:
     """ACE's copy over these entries, in its order: the root, then each table's entry 0 from
     the root down (a pointer leads on, its table in NC; a leaf maps the guest's pages, all in
     NC; nothing mapped ends it), then the last table's entries in guest order (a pointer there
     is PageTableCorrupted). The first failure's code, guest page g's NC page or
-    `abi.VM_UNMAPPED`, and whether a leaf above the last level maps them all (a huge page).
-    Branch-free, as `pagetable.copy_tables`."""
+    `abi.VM_UNMAPPED`, whether a leaf above the last level maps them all (a huge page), and the
+    pages the copy takes before the first failure, or in all if there is none: each entry's
+    acquired as its checks pass (`entry_refused`'s count; a huge leaf's span checked once its
+    pages are taken), the root's once its first page is found in NC (ACE checks the address,
+    acquires the 16 KiB, then copies it). Branch-free, as `pagetable.copy_tables`."""
     root, v, rwx, ppn = vm
     code = keep(abi.INVALID_ADDRESS, root_outside(root))
+    reach = keep(ROOT_PAGES, (0 <= root) & (root < NC))
     going, huge, huge_ppn = code == abi.SUCCESS, False, 0
     for j in range(CHAIN):
         kind = ace_kind(v[j], rwx[j])
-        err, _ = pagetable.entry_refused(kind, ppn[j], False, leaf_span(j), NC)
-        code = code + keep(err, going)
+        err, need = pagetable.entry_refused(kind, ppn[j], False, leaf_span(j), NC)
+        code, reach = code + keep(err, going), reach + keep(need, going)
         here = going & (kind == LEAF) & (err == abi.SUCCESS)
         huge, huge_ppn = huge | here, huge_ppn + keep(ppn[j], here)
         going = going & (err == abi.SUCCESS) & (kind == POINTER)
     pages = []
     for g in range(G):
         kind, p = ace_kind(v[CHAIN + g], rwx[CHAIN + g]), ppn[CHAIN + g]
-        err, _ = pagetable.copy_entry(kind, p, True, 1, NC)
-        code = code + keep(err, going & (code == abi.SUCCESS))
+        err, need = pagetable.copy_entry(kind, p, True, 1, NC)
+        live = going & (code == abi.SUCCESS)
+        code, reach = code + keep(err, live), reach + keep(need, live)
         leaf = going & (kind == LEAF)
         pages.append(keep(huge_ppn + g, huge) + keep(p, leaf) + keep(abi.VM_UNMAPPED, lnot(huge | leaf)))
-    return code, tuple(pages), huge
+    return code, tuple(pages), huge, reach
 
 
-def read_off_path(code: int, off_code: int, off_pages: int) -> Tuple[int, int]:
-    """PROMOTE's answer once ACE's copy has also run over the entries no guest page uses, which
-    it visits after every entry the guest's pages use (depth first, entry 0 first at every
-    level), and the pages it takes for them: the guest's entries' `code` if they refused, else
-    the first refusal among the others, `off_code` (ACE's codes there: INVALID_PARAM for
-    PageTableCorrupted, any other refusal an address); `off_pages` pages, none if negative.
-    `pagetable.off_path` computes both inputs, and `riscv/pt_off_path/simulation` proves them,
-    with `read_vm`, the whole-tree copy's answer and pages."""
+def read_off_path(off_code: int, off_pages: int) -> Tuple[int, int]:
+    """What ACE's copy finds in the entries no guest page uses, which it visits after every
+    entry the guest's pages use (depth first, entry 0 first at every level): the first refusal
+    among them, `off_code` in ACE's codes there (INVALID_PARAM for PageTableCorrupted, any other
+    refusal an address), and `off_pages`, the pages it takes for them up to that refusal (all of
+    them if there is none), none if negative. `pagetable.off_path` computes both inputs, and
+    `riscv/pt_off_path/simulation` proves them, with `read_vm`, the whole-tree copy's answer."""
     refused = off_code != abi.SUCCESS
     off = keep(abi.INVALID_PARAM, off_code == abi.INVALID_PARAM) + keep(abi.INVALID_ADDRESS, refused & (off_code != abi.INVALID_PARAM))
-    return code + keep(off, code == abi.SUCCESS), keep(off_pages, off_pages >= 0)
+    return off, keep(off_pages, off_pages >= 0)
 
 
 def vm_of(vm: Vm) -> Tuple[int, ...]:
@@ -126,6 +130,30 @@ def vm_of(vm: Vm) -> Tuple[int, ...]:
                    + keep(abi.VM_MALFORMED, lnot(outside) & (outcome == CORRUPT))
                    + keep(abi.VM_UNMAPPED, lnot(outside) & (outcome == UNMAPPED)))
     return tuple(out)
+
+
+def path_pages(vm: Vm) -> int:
+    """The pages ACE's copy takes along the guest's path before it refuses an entry there, or
+    in all if it refuses none. Said apart from `read_vm`, which the PROMOTE row's lift compares
+    it with, by the walk of the path (`walk_level`): the root's ROOT_PAGES once its first page
+    is in NC, then from the root down a page for each table a pointer leads to in NC, a leaf's
+    whole span once its first page is in NC (ACE takes them before it checks the span's end),
+    then a page for each guest page's leaf in NC; it stops at the first address outside NC,
+    the root's end, a huge leaf's span or a pointer at the last level."""
+    root, v, rwx, ppn = vm
+    inside = tuple((0 <= p) & (p < NC) for p in ppn)
+    count = keep(ROOT_PAGES, (0 <= root) & (root < NC))
+    on = (0 <= root) & (root + ROOT_PAGES - 1 < NC)
+    for j in range(CHAIN):
+        step, _ = pagetable.walk_level(ace_kind(v[j], rwx[j]), ppn[j], False, 0)
+        span = leaf_span(j)
+        count = count + keep(1, on & (step == DESCEND) & inside[j]) + keep(span, on & (step == MAPPED) & inside[j])
+        on = on & (step == DESCEND) & inside[j]
+    for g in range(G):
+        step, _ = pagetable.walk_level(ace_kind(v[CHAIN + g], rwx[CHAIN + g]), ppn[CHAIN + g], True, 0)
+        count = count + keep(1, on & (step == MAPPED) & inside[CHAIN + g])
+        on = on & (step != CORRUPT) & lnot((step == MAPPED) & lnot(inside[CHAIN + g]))
+    return count
 
 
 def leaf_above_last(vm: Vm) -> bool:

@@ -75,14 +75,12 @@ class RiscvMachine(SoftwareAllocator):
     def isolation_allows(self, hw: RvHw, page: int) -> bool:
         return pmp.grants_rw(hw.pmp_mode, hw.pmp_addr, hw.pmp_r, hw.pmp_w, page)
 
-    def vm_read(self, vm: Tuple[hv_tables.Vm, int, int]) -> Tuple[int, Tuple[int, ...], bool, int]:
+    def vm_read(self, vm: Tuple[hv_tables.Vm, int, int]) -> Tuple[int, Tuple[int, ...], bool, int, int, int]:
         """The hypervisor's G-stage tables read as ACE's PROMOTE copies them: the entries the
         guest's pages use (`hv_tables.read_vm`), then what the copy finds in the others, its
         code and the pages it takes for them (`hv_tables.read_off_path`)."""
         tables, off_code, off_pages = vm
-        code, pages, huge = hv_tables.read_vm(tables)
-        code, extra = hv_tables.read_off_path(code, off_code, off_pages)
-        return code, pages, huge, extra
+        return hv_tables.read_vm(tables) + hv_tables.read_off_path(off_code, off_pages)
 
     def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...], huge: bool = False) -> RvHw:

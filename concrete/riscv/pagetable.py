@@ -252,9 +252,10 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
 
 
 def _entry_summary(src: Tables, kind: int, ppn: int, level: int, nc: int) -> Tuple[int, int]:
-    """(code, pages) of ACE's copy of one entry at `level` with everything under it: its checks
-    (`entry_refused`), and under a pointer the next table's (`_table_summary`
-    at the page it names, which counts that table's own page)."""
+    """(code, pages) of ACE's copy of one entry at `level` with everything under it, the pages
+    up to its first refusal: its checks (`entry_refused`, whose count is a refused leaf's span
+    when its span's end is what is refused: ACE takes the pages first), and under a pointer the
+    next table's (`_table_summary` at the page it names, which counts that table's own page)."""
     err, need = entry_refused(kind, ppn, level == 1, span_of(level, src.width), nc)
     if level > 1:
         pointer = (err == abi.SUCCESS) & (kind == POINTER)
@@ -266,19 +267,20 @@ def _entry_summary(src: Tables, kind: int, ppn: int, level: int, nc: int) -> Tup
 def _table_summary(src: Tables, page: int, level: int, nc: int) -> Tuple[int, int]:
     """(code, pages) of ACE's copy of the table below the root at NC page `page`, its own page
     and everything under it: the first refusal in the copy's order (SUCCESS: none) and the
-    pages it takes (meaningful when it refuses nothing). Recursed along the tree as the copy
-    walks it, so that the two compare entry by entry."""
+    pages it takes up to that refusal (all of them if there is none). Recursed along the tree
+    as the copy walks it, so that the two compare entry by entry."""
     code, pages = abi.SUCCESS, 1
     for j in range(src.width):
         c, p = _entry_summary(src, *src.entry(page, j), level, nc)
-        code, pages = code + keep(c, code == abi.SUCCESS), pages + p
+        code, pages = code + keep(c, code == abi.SUCCESS), pages + keep(p, code == abi.SUCCESS)
     return code, pages
 
 
 def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
     """What ACE's depth-first copy finds in the entries no guest page uses, once the guest's
     path is copied: the code of the first it refuses (SUCCESS: none) and the pages it takes for
-    them. The guest's `guest` pages lie under entry 0 of every table above the last and the last
+    them up to that refusal (all of them if there is none), so that PROMOTE answers FAILED where
+    the copy would run out of pages before it (ACE's error precedence). The guest's `guest` pages lie under entry 0 of every table above the last and the last
     table's first `guest` entries, which the copy visits first; on the way back up it visits the
     rest of each table on the path, the lowest table first, each entry with its subtree
     (`_entry_summary`). PROMOTE's row takes both as inputs (`hv_tables.read_off_path`), and
@@ -295,7 +297,8 @@ def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[
         level = levels - i
         for j in range(guest if level == 1 else 1, entries_at(level, levels, w)):
             c, p = _entry_summary(src, *src.entry(tables[i] + j // w, j % w), level, nc)
-            code, pages = code + keep(c, reached[i] & (code == abi.SUCCESS)), pages + keep(p, reached[i])
+            first = reached[i] & (code == abi.SUCCESS)   # no refusal yet: this entry is copied
+            code, pages = code + keep(c, first), pages + keep(p, first)
     return code, pages
 
 

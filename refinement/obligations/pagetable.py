@@ -403,7 +403,7 @@ def _copy_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, out:
     for the entries off the guest's path come after the data, where the row takes them."""
     if out.error != abi.SUCCESS:
         return True
-    _, pages, huge = hv_tables.read_vm(path_entries(kinds, ppns, root))
+    _, pages, huge, _ = hv_tables.read_vm(path_entries(kinds, ppns, root))
     place = NC + _pages_before_data(huge)  # under a huge leaf every page is mapped
     for g in range(G):
         outcome, found = pagetable.walk(out.tables, out.root, PT_LEVELS, g)
@@ -426,32 +426,37 @@ def promote_reading_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, 
 
 def _outcome_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, free: int,
                      out: Tuple[int, int]) -> bool:
-    """ACE's copy answers the row's code, its guest's entries' and then `off_path`'s, but that it
-    may run out of pages first (FAILED); where the row accepts a VM that maps a page, the copy
-    succeeds exactly when the pages the row takes fit (its root, its tables, its data and
-    `off_path`'s pages), and then takes that many."""
+    """ACE's copy, from a free run of `free` pages, answers what the row answers but for the
+    device tree: FAILED exactly when the pages it takes before the first refusal (all of them if
+    there is none) do not fit, else the guest's entries' code, then `off_path`'s; and when it
+    succeeds it takes those pages. Before a refusal on the guest's path, or along a path that
+    maps no page, those are `read_vm`'s count; along one that maps a page, the row's own (its
+    root, its tables and its data), then `off_path`'s up to its refusal."""
     vm = path_entries(kinds, ppns, root)
-    code, pages, huge = hv_tables.read_vm(vm)
-    off_code, off_pages = pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G)
-    (answer, taken), (error, used) = hv_tables.read_off_path(code, off_code, off_pages), out
+    code, pages, huge, reach = hv_tables.read_vm(vm)
+    off, taken = hv_tables.read_off_path(*pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root,
+                                                              PT_LEVELS, NC, G))
+    error, used = out
     mapped = sum(keep(1, p != abi.VM_UNMAPPED) for p in pages)
-    need = _pages_before_data(huge) + mapped + taken
-    # Branches on the answers first, as `_failed_or_walks_agree` does.
-    if not implies(error != abi.FAILED, error == answer):
-        return False
-    if (answer != abi.SUCCESS) | (mapped == 0):
-        return True
-    if error == abi.SUCCESS:
-        return (used == need) & (need <= free)
-    return need > free
+    accepted = code == abi.SUCCESS
+    own = accepted & (mapped > 0)
+    need = keep(reach, lnot(own)) + keep(_pages_before_data(huge) + mapped, own) + keep(taken, accepted)
+    # Branches on where the copy stops, then on its answer, as `_failed_or_walks_agree` does.
+    if not accepted:
+        if error == abi.FAILED:
+            return free < reach
+        return (free >= reach) & (error == code)
+    if error == abi.FAILED:
+        return free < need
+    return (free >= need) & (error == off) & implies(error == abi.SUCCESS, used == need)
 
 
 @obligation(Layers.RISCV, "pt_off_path", Kind.SIMULATION, levels=BRIDGE_LEVELS)
 @icontract.require(lambda kinds, free: _decoded(kinds) & (0 <= free) & (free <= BRIDGE_FREE))
 @icontract.ensure(lambda kinds, ppns, root, free, result: _outcome_as_read(kinds, ppns, root, free, result),
-                  "ACE's whole-tree copy answers the row's code, the guest's entries' and then off_path's (or FAILED first), and succeeds exactly when the row's pages fit, taking that many")
+                  "ACE's whole-tree copy answers FAILED exactly when the pages it takes before the row's refusal do not fit, else the row's code, the guest's entries' and then off_path's, taking the row's pages when it succeeds")
 def off_path_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, free: int) -> Tuple[int, int]:
-    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), ACE's whole-tree copy (`pagetable.copy_outcome`, from a free run of up to the pages the largest tree on the guest's path takes) answers what PROMOTE's row answers from the entries along the guest's path (`hv_tables.read_vm`) and the two inputs it takes for the others, their code and their pages (`pagetable.off_path`, `hv_tables.read_off_path`): the guest's entries' code, else the first refusal off the path, but that the copy may run out of pages first (FAILED, ACE's error precedence); where the row accepts a VM that maps a page, the copy finds room exactly when the row's pages fit (root, tables, data and the pages off the path) and takes that many."""
+    """On any tables the hypervisor's NC pages hold (malformed, cyclic, overlapping, pointing into C), ACE's whole-tree copy (`pagetable.copy_outcome`, from a free run of up to the pages the largest tree on the guest's path takes) answers what PROMOTE's row answers from the entries along the guest's path (`hv_tables.read_vm`) and the two inputs it takes for the others, their code and their pages (`pagetable.off_path`, `hv_tables.read_off_path`), the device tree aside: FAILED exactly when the pages the copy takes before the first refusal do not fit (ACE's error precedence: the row's count along the path, and off it `off_path`'s up to its refusal), else the guest's entries' code, else the first refusal off the path; where it succeeds it takes the row's pages (root, tables, data and the pages off the path)."""
     # `free`, not `capacity` as in `pt_promote_copy`: the same inputs would make the two one
     # CrossHair run, which took longer than the two apart (19 s wall time against 14 s, with one job).
     return pagetable.copy_outcome(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), NC, root, PT_LEVELS, free)

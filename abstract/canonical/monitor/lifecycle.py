@@ -25,20 +25,31 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     the data one block of G pages on its boundary, `allocate_block`, as ACE copies the leaf
     whole; last, the pages `vm_read` says the entries off the guest's path take) and
     start hart 0 at `entry_pc` with the exit area's registers, a0 = 0 and a1 = `fdt` (the VM's
-    translation mode must be Sv48x4 or Sv57x4)."""
+    translation mode must be Sv48x4 or Sv57x4). An entry refused is answered FAILED if ACE's
+    copy, which takes pages as it reads, runs out of them first (`abi.runs_out`: `vm_read` says
+    how many it takes before it gets there); a VM that maps no page once all of it is copied."""
     if s.run_cvm != HYPERVISOR:
         return s, (abi.INVALID_PARAM, 0)
     if lnot((mode == abi.GSTAGE_SV48X4) | (mode == abi.GSTAGE_SV57X4)):  # one branch, not two
         return s, (abi.INVALID_PARAM, 0)
-    refused, src, huge, extra = hwp.vm_read(vm)
-    if refused == abi.INVALID_PARAM:  # a path per answer (vm_refused has no branch), each reached
-        return s, (refused, 0)
-    if refused != abi.SUCCESS:
-        return s, (refused, 0)
+    code, src, huge, reach, off_code, extra = hwp.vm_read(vm)
     mapped = abi.vm_mapped(src)
     n = sum(keep(1, m) for m in mapped)
-    if n == 0:  # ACE finds no device tree in a VM without memory
-        return s, (abi.INVALID_PARAM, 0)
+    stopped, empty = code != abi.SUCCESS, (code == abi.SUCCESS) & (n == 0)
+    if stopped | empty:
+        # ACE's copy stops at the entry it refuses on the guest's path, or copies a path that
+        # maps no page and the entries off it and then finds no device tree: FAILED if it ran
+        # out of pages before (`reach`, then `extra` off the path; the root's block counts among
+        # the free pages), else its refusal. Branch-free, then a path per answer.
+        before = reach + keep(extra, empty)
+        early = abi.runs_out(before, hwp.allocate_block(s.owner, ROOT_PAGES)[0], hwp.allocate_places(s.owner, before)[0])
+        last = keep(abi.INVALID_PARAM, off_code != abi.INVALID_ADDRESS) + keep(abi.INVALID_ADDRESS, off_code == abi.INVALID_ADDRESS)
+        answer = keep(abi.FAILED, early) + keep(keep(code, stopped) + keep(last, empty), lnot(early))
+        if answer == abi.INVALID_PARAM:
+            return s, (answer, 0)
+        if answer == abi.FAILED:
+            return s, (answer, 0)
+        return s, (answer, 0)
     slot = next((k for k in range(K) if not s.live[k]), -1)
     root = hwp.allocate_run(s.owner, ROOT_PAGES)
     held = hwp.claim(s, root, TABLE_BASE + slot)  # the root's block first: the rest from what is left
@@ -52,7 +63,15 @@ def promote_to_tvm(hwp: Any, s: Any, vm: Any, ndigests: int = 0,
     # the guest's path, the first free ones left.
     room, off_path = hwp.allocate_places(held.owner, extra)
     held = hwp.claim_places(held, off_path, 0, extra, TABLE_BASE + slot)
-    if slot < 0 or len(root) < ROOT_PAGES or lnot(enough) | (huge & lnot(found)) | lnot(room):
+    # A path that maps pages is copied whole, then the entries off it up to a refusal there:
+    # FAILED if the pages above do not fit, else that refusal.
+    if len(root) < ROOT_PAGES or lnot(enough) | (huge & lnot(found)) | lnot(room):
+        return s, (abi.FAILED, 0)
+    if off_code == abi.INVALID_PARAM:  # refused off the path, with the pages to get there
+        return s, (off_code, 0)
+    if off_code != abi.SUCCESS:
+        return s, (off_code, 0)
+    if slot < 0:  # the model's K slots, filled once the copy is done (ACE has no such bound)
         return s, (abi.FAILED, 0)
     # Table i below the root is at place i; under a huge leaf the last one is not there (no
     # page has its place).
