@@ -37,8 +37,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "the row as two inputs, what ACE's copy finds there: its code and the pages it takes (pagetable.off_path, hv_tables.read_off_path); "
      "their refusal is answered after every guest entry's, as ACE visits them last, and their pages are the CVM's, as table pages, on every layer "
      "(the spec's and canonical inputs off and extra). riscv/pt_off_path/simulation proves, on any tables the NC pages hold, that ACE's whole-tree "
-     "copy answers what the row answers from its reading and those two inputs, but that it may run out of pages first (see error precedence), "
-     "and that where the row accepts a VM it succeeds exactly when the row's pages fit and takes that many (stated at 2 levels from a free run "
+     "copy answers what the row answers from its reading and those two inputs, FAILED exactly where it runs out of pages before its first "
+     "refusal (see error precedence), and takes the row's pages when it succeeds (stated at 2 levels from a free run "
      "of up to the largest tree on the guest's path, 8 pages: with room for the largest tree of all it was undecided at the time limit; "
      "tests/test_pagetable.py checks off_path against the copy at 2 to 4 levels); a copy that succeeds maps each guest page to a "
      "fresh copy of the page the row maps, the page after the root, the path's tables and the guest's earlier pages, so that the pages "
@@ -79,12 +79,16 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "pc; the VS CSRs ACE also takes from the NACL area are not modelled, except vsie, which starts at 0",
      ("promote_to_tvm",)),
     ("PROMOTE: error precedence", DELIBERATE,
-     "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page. ACE takes pages "
-     "as it reads the hypervisor's tables, so with a bad entry after a page it could not get it answers FAILED; "
-     "the model reads every entry before it takes a page and answers the entry's code (the codes and their order "
-     "among the entries are ACE's: riscv->canonical/promote_to_tvm/simulation, and off the guest's path "
-     "riscv/pt_off_path/simulation, which also proves that ACE's whole-tree copy of the same tables answers the row's code "
-     "or FAILED, and FAILED where the row accepts the VM exactly when its pages do not fit)", ("promote_to_tvm", "pt_off_path")),
+     "ACE fails on its 2 MiB scratch page before checking the mode; the model has no scratch page (deliberate). The rest "
+     "is ACE's: its copy takes pages as it reads the hypervisor's tables, so every layer answers an entry it refuses "
+     "FAILED where the copy runs out of pages before it (abi.runs_out: the 16 KiB root's block, then single pages), "
+     "counting the pages it takes along the guest's path before the refusal (the spec's and canonical input reach: "
+     "the row's reading counts them, hv_tables.read_vm, and the lift apart, hv_tables.path_pages, which "
+     "riscv->canonical/promote_to_tvm/simulation compares; seeded fault 37) and off it up to its refusal "
+     "(pagetable.off_path); a VM that maps no page is copied before its missing device tree is answered; "
+     "riscv/pt_off_path/simulation proves that ACE's whole-tree copy of the same tables answers FAILED exactly when "
+     "those pages do not fit in its free run, else the row's code. The model's K CVM slots are checked last (ACE has no "
+     "such bound)", ("promote_to_tvm", "pt_off_path")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

@@ -71,8 +71,10 @@ ASSUMPTIONS = (
     "(`huge`), which is what SHARE's answer depends on. From 3 levels the configuration keeps NC below "
     "G^2 pages, so every leaf PROMOTE accepts spans exactly the guest's G pages. Above RISC-V the "
     "VM is its map, one NC page (or none) per guest page; the abstraction is the walk of each guest "
-    "page (`hv_tables.vm_of`). The entries no guest page uses reach the step as two inputs, the code "
-    "and the pages ACE's copy gives them (`pagetable.off_path`); the pages are the CVM's, taken "
+    "page (`hv_tables.vm_of`), and the pages ACE's copy takes along the guest's path before a refusal "
+    "(`hv_tables.path_pages`), on which the answer depends: ACE takes pages as it reads, so a refusal "
+    "it meets after it ran out of them is FAILED. The entries no guest page uses reach the step as two inputs, the code "
+    "and the pages ACE's copy gives them up to its refusal (`pagetable.off_path`); the pages are the CVM's, taken "
     "after its data as ACE's depth-first copy takes them, their contents not held. ACE's whole-tree copy of the hypervisor's tables is proven apart and against "
     "this reading and those inputs (`pt_off_path`, `pt_promote_copy`, at 2 levels), not run by the step.",
     "Only the CVMs' G-stage tables are in the RISC-V state: a hart's walk from any other root (the "

@@ -12,8 +12,9 @@ a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consec
 Not run by any step: the PROMOTE row reads the entries its guest pages use (`hv_tables.read_vm`)
 and takes what the copy finds in the others as two inputs, computed here by `off_path`;
 `riscv/pt_off_path/simulation` proves the two together this copy's answer and pages on any
-tables in NC, but for running out of pages first (ACE's error precedence), and
-`riscv/pt_promote_copy/simulation` that a copy that succeeds translates as the row maps. The
+tables in NC, FAILED where it runs out of pages before a refusal included (ACE's error
+precedence), and `riscv/pt_promote_copy/simulation` that a copy that succeeds translates as
+the row maps. The
 per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
 whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
 """
@@ -280,8 +281,9 @@ def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[
     """What ACE's depth-first copy finds in the entries no guest page uses, once the guest's
     path is copied: the code of the first it refuses (SUCCESS: none) and the pages it takes for
     them up to that refusal (all of them if there is none), so that PROMOTE answers FAILED where
-    the copy would run out of pages before it (ACE's error precedence). The guest's `guest` pages lie under entry 0 of every table above the last and the last
-    table's first `guest` entries, which the copy visits first; on the way back up it visits the
+    the copy would run out of pages before it (ACE's error precedence). The guest's `guest`
+    pages lie under entry 0 of every table above the last and the last table's first `guest`
+    entries, which the copy visits first; on the way back up it visits the
     rest of each table on the path, the lowest table first, each entry with its subtree
     (`_entry_summary`). PROMOTE's row takes both as inputs (`hv_tables.read_off_path`), and
     `riscv/pt_off_path/simulation` proves them, with the row's reading of the path, the copy's."""

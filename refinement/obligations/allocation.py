@@ -7,7 +7,9 @@ order, or none when fewer are free. PROMOTE's canonical step takes its pages by 
 (`allocate_places`); its lemma says those are the pages `allocate` gives, in the same order.
 `free_block` (a CVM's 16 KiB root, a huge leaf's data) picks a block with `abstract.logic.first_run`;
 its lemma says it is the lowest free block on its boundary, at both sizes. Simulation then ties the canonical allocator to the
-spec's, and this to the meaning of "the first n free pages".
+spec's, and this to the meaning of "the first n free pages". `abi.runs_out`, PROMOTE's rule for
+when ACE's copy runs out of pages before an entry it refuses, is the allocator asked in ACE's
+order: its lemma says so.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from typing import Tuple
 
 import icontract
 
+from abstract import abi
 from abstract.canonical import allocator
 from abstract.config import C, G, NC, ROOT_PAGES
-from abstract.domain import FREE
-from abstract.logic import all_of, any_of, implies, keep, read_at
+from abstract.domain import FREE, TABLE_BASE
+from abstract.logic import all_of, any_of, implies, keep, lnot, read_at
 from abstract.shapes import Owners
 from abstract.spec.state import free_block, free_pages
 from refinement.registry import Kind, Layers, obligation
@@ -84,3 +87,28 @@ def _same_pages(owner: Tuple[int, ...], n: int, enough: bool, places: Tuple[int,
 def allocate_places_allocation(owner: Owners, n: int) -> Tuple[bool, Tuple[int, ...]]:
     """PROMOTE's tables below the root and its data pages, taken by place, are the first free C pages, lowest first, as the allocator hands them out: page p is at place i exactly when it is the i-th page `allocate` gives, and at no place when it gives none."""
     return allocator.allocate_places(owner, n)
+
+
+def _acquired(owner: Tuple[int, ...], pages: int) -> bool:
+    """ACE's copy acquires `pages` pages in its order from the model's allocator: none for no
+    page; else the root's block first (`free_block`), then one page at a time from what is left
+    (`free_pages`), until `pages` are taken."""
+    if pages <= 0:
+        return True
+    root = free_block(owner, ROOT_PAGES)
+    if not any(root):
+        return False
+    left = tuple(o + keep(TABLE_BASE - o, r) for o, r in zip(owner, root))
+    more = max(pages - ROOT_PAGES, 0)
+    return len(free_pages(left, more)) == more
+
+
+@obligation(Layers.SPEC, "runs_out", Kind.ALLOCATION)
+@icontract.require(lambda owner, pages: len(owner) == C and 0 <= pages <= ROOT_PAGES + C)
+@icontract.ensure(lambda owner, pages, result: result == (not _acquired(owner, pages)),
+                  "runs out exactly when the allocator cannot give the pages in ACE's order")
+def runs_out_allocation(owner: Owners, pages: int) -> bool:
+    """PROMOTE answers FAILED for an entry ACE's copy would refuse (`abi.runs_out`, as the spec asks it: the lowest free 16 KiB block on its boundary, then the free pages besides it) exactly when the model's allocator, asked in ACE's order, cannot give the pages the copy takes before it: the 16 KiB root's block first, then one page at a time."""
+    root = free_block(owner, ROOT_PAGES)
+    free = sum(keep(1, (o == FREE) & lnot(r)) for o, r in zip(owner, root))
+    return abi.runs_out(pages, any_of(root), free >= pages - ROOT_PAGES)
