@@ -13,7 +13,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
      "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
      "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_off_path", "pt_promote_copy"),
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_off_path", "pt_promote_copy", "pt_path_pages", "runs_out"),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
      "unmasked id, finding ace-vmid-unmasked); vCPU 0 boots at the entry pc with the NACL area's registers, a0 = 0 and a1 = the device tree's address, all measured; the new id is the largest live id + 1, 0 when none is live (ACE's unique_id); "
@@ -22,7 +22,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "guest pages use, then what ACE's copy finds in the others (two inputs: its code, answered after every guest entry's, and the pages it "
      "takes up to its refusal, the CVM's as table pages taken after its data as ACE takes them, their contents not held); "
      "a refusal is answered FAILED where ACE's copy, which takes pages as it reads, runs out of them before it (the pages it takes "
-     "along the guest's path before the refusal, counted by the row's reading and apart by the lift), and a VM that maps no page "
+     "along the guest's path before the refusal, counted by the row's reading, pt_path_pages: the walk's count), and a VM that maps no page "
      "once it is copied (pt_off_path: ACE's whole-tree copy answers FAILED exactly when the pages before its first refusal do not fit, "
      "else the row's code, and takes the row's pages when it succeeds; "
      "pt_promote_copy: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "

@@ -83,12 +83,12 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "is ACE's: its copy takes pages as it reads the hypervisor's tables, so every layer answers an entry it refuses "
      "FAILED where the copy runs out of pages before it (abi.runs_out: the 16 KiB root's block, then single pages), "
      "counting the pages it takes along the guest's path before the refusal (the spec's and canonical input reach: "
-     "the row's reading counts them, hv_tables.read_vm, and the lift apart, hv_tables.path_pages, which "
-     "riscv->canonical/promote_to_tvm/simulation compares; seeded fault 37) and off it up to its refusal "
+     "the row's reading counts them, hv_tables.read_vm, and riscv/pt_path_pages/simulation proves that count the one "
+     "said apart by the walk, hv_tables.path_pages; seeded fault 37) and off it up to its refusal "
      "(pagetable.off_path); a VM that maps no page is copied before its missing device tree is answered; "
      "riscv/pt_off_path/simulation proves that ACE's whole-tree copy of the same tables answers FAILED exactly when "
      "those pages do not fit in its free run, else the row's code. The model's K CVM slots are checked last (ACE has no "
-     "such bound)", ("promote_to_tvm", "pt_off_path")),
+     "such bound)", ("promote_to_tvm", "pt_off_path", "pt_path_pages", "runs_out")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

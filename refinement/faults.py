@@ -485,7 +485,7 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
     Fault(37, "refusal-before-its-pages",
           "PROMOTE answers an entry it refuses on the guest's path even when ACE's copy, which takes pages as it reads, ran out of them before it.",
           "concrete.riscv.hv_tables", "read_vm", _refusal_before_its_pages,
-          ("riscv->canonical/promote_to_tvm/simulation",)),
+          ("riscv/pt_path_pages/simulation",)),
 ), key=lambda f: f.number)}
 
 

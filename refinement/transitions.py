@@ -217,11 +217,12 @@ def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], 
     whether a huge leaf maps it (`hv_tables.leaf_above_last`), the copy's finding off the
     guest's path as a mark of the map's (a pointer at the last level malformed, any other
     refusal an address outside NC) with its pages, and the pages the copy takes along the
-    guest's path (`hv_tables.path_pages`)."""
+    guest's path: the reading's count, which `riscv/pt_path_pages/simulation` proves the walk's
+    (`hv_tables.path_pages`) on every table, so that the square does not compare the two."""
     vm, payload, (off_code, off_pages) = (root, v, rwx, ppn), rest[:-2], rest[-2:]
     off = keep(abi.VM_MALFORMED, off_code == abi.INVALID_PARAM) + keep(abi.VM_UNMAPPED, off_code == abi.SUCCESS) \
         + keep(NC, (off_code != abi.SUCCESS) & (off_code != abi.INVALID_PARAM))
-    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm), off, off_pages, hv_tables.path_pages(vm))
+    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm), off, off_pages, hv_tables.read_vm(vm)[3])
 
 
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"
