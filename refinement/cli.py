@@ -294,7 +294,7 @@ def mutate_cmd(
     under: Optional[List[str]] = typer.Option(None, "--under",
                                               help="Folder or .py file to mutate; repeatable (default: concrete/riscv and abstract/canonical)."),
     operator: Optional[List[str]] = typer.Option(None, "--operator", help="Only this operator; repeatable."),
-    mutant: Optional[List[str]] = typer.Option(None, "--mutant", help="Only the mutant with this id (see --list); repeatable."),
+    mutant: Optional[List[str]] = typer.Option(None, "--mutant", help="Only the mutant with this id (see --list), or the hash that ends it; repeatable."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Obligations proven at once per mutant."),
     timeout: float = typer.Option(90.0, "--per-obligation-timeout", min=1.0,
                                   help="CPU seconds CrossHair may spend on each postcondition."),
@@ -321,11 +321,7 @@ def mutate_cmd(
             from refinement.mutants import sample as draw
             found = list(mutate.pick(root, folders, operator or []))
             if mutant:
-                missing = sorted(set(mutant) - {m.id for m in found})
-                if missing:
-                    raise UsageProblem(f"no mutant {missing[0]!r} under {', '.join(folders)}; "
-                                       "`refine mutate --list` prints the ids")
-                found = [m for m in found if m.id in mutant]
+                found = _mutants_named(found, mutant, folders)
             chosen = draw(found, sample, seed)
         except mutate.MutateError as exc:
             raise UsageProblem(str(exc)) from None
@@ -338,6 +334,20 @@ def mutate_cmd(
         return _mutate(mutate, root, chosen, cache_dir, jobs, timeout,
                        {"json": json_path, "markdown": markdown_path}, (seed, sample, folders))
     raise typer.Exit(_guard(body))
+
+
+def _mutants_named(found: list, names: List[str], folders: List[str]) -> list:
+    """The mutants `--mutant` names, each by its whole id or by the hash that ends it (what a
+    user copies from a report line), which must then name one mutant only."""
+    chosen = []
+    for name in names:
+        hits = [m for m in found if m.id == name or m.id.rsplit(":", 1)[-1] == name]
+        if len(hits) != 1:
+            what = "no mutant" if not hits else f"{len(hits)} mutants match"
+            raise UsageProblem(f"{what} {name!r} under {', '.join(folders)}; "
+                               "`refine mutate --list` prints the ids")
+        chosen += [m for m in hits if m not in chosen]
+    return [m for m in found if m in chosen]
 
 
 def _mutate(mutate, root, chosen, cache_dir, jobs, timeout, paths, drawn) -> int:

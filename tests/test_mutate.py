@@ -109,6 +109,15 @@ def _tree(tmp_path: Path) -> Path:
     return tree
 
 
+def test_a_mutant_is_named_by_its_id_or_by_the_hash_that_ends_it(tmp_path):
+    """`--mutant` takes the whole id `--list` prints or just its hash, as a report line shows it."""
+    tree = _tree(tmp_path)
+    some = mutants.find(tree, ("concrete/riscv/pmp.py",))[0]
+    for name in (some.id, some.id.rsplit(":", 1)[-1]):
+        proc = _mutate(tree, "--under", "concrete/riscv/pmp.py", "--mutant", name, "--list")
+        assert proc.returncode == 0 and proc.stdout.splitlines()[0] == some.id, (name, proc.stderr)
+
+
 def _mutate(tree: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "refinement", "mutate", "--cache", str(tree / "cache"), *args],
                           cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
