@@ -821,7 +821,7 @@ def test_a_refusal_off_the_guests_path_after_the_pages_ran_out_is_failed():
     """Off the guest's path too: ACE's copy answers the refusal it finds there only if the pages
     it takes before it (the guest's, then the others' up to it) were there."""
     s = riscv_initial()
-    spare = C - ROOT_PAGES - LEVELS + 1 - 1   # every page a one-page VM's root, tables and data leave
+    spare = C - ROOT_PAGES - (LEVELS - 1) - 1   # every page a one-page VM's root, tables and data leave
     _, (err, _) = step_checked(s, ("promote_off", 1, (0,), abi.INVALID_ADDRESS, spare))
     assert err == abi.INVALID_ADDRESS
     _, (err, _) = step_checked(s, ("promote_off", 1, (0,), abi.INVALID_ADDRESS, spare + 1))

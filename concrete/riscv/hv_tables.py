@@ -134,8 +134,8 @@ def vm_of(vm: Vm) -> Tuple[int, ...]:
 
 def path_pages(vm: Vm) -> int:
     """The pages ACE's copy takes along the guest's path before it refuses an entry there, or
-    in all if it refuses none. Said apart from `read_vm`, which the PROMOTE row's lift compares
-    it with, by the walk of the path (`walk_level`): the root's ROOT_PAGES once its first page
+    in all if it refuses none. Said apart from `read_vm`, which `riscv/pt_path_pages/simulation`
+    proves it equal to, by the walk of the path (`walk_level`): the root's ROOT_PAGES once its first page
     is in NC, then from the root down a page for each table a pointer leads to in NC, a leaf's
     whole span once its first page is in NC (ACE takes them before it checks the span's end),
     then a page for each guest page's leaf in NC; it stops at the first address outside NC,
