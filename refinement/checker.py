@@ -181,8 +181,17 @@ def check_together(obs: Sequence[Obligation], options: CheckOptions,
             verdict, evidence, cex = _covered(ob, _judge(ob, outcomes, options, shared), member.get("witnesses"))
         except WorkerFailed as exc:
             verdict, evidence, cex = _worker_failed(ob, exc, started)
+        if not answer["together"] and not evidence.note:
+            evidence.note = _alone_after_joint(ob, obs, answer.get("joint_seconds", 0.0))
         results.append(_result(ob, options, verdict, evidence, cex))
     return results
+
+
+def _alone_after_joint(ob: Obligation, obs: Sequence[Obligation], seconds: float) -> str:
+    """Why a proof of a group's member took more time than its own figures show: the group's
+    joint run came first and did not prove every member (one refuted, or a path undecided)."""
+    others = ", ".join(o.id for o in obs if o is not ob)
+    return f"proven on its own after a joint run with {others} did not prove them all ({seconds:.1f} s)"
 
 
 def shared_runs(obligations: Sequence[Obligation]) -> List[List[Obligation]]:

@@ -253,6 +253,9 @@ def test_a_joint_run_that_fails_falls_back_to_one_run_each(fixtures):
     step, wrong = checker.check_together(_joint(fixtures, "simulation", "totality"), CheckOptions(timeout=20))
     assert step.verdict is Verdict.PROVEN and step.evidence.shared_with == []
     assert wrong.verdict is Verdict.REFUTED and "99" in wrong.counterexample["call"]
+    # The proven one says the joint run came first, so its time does not hide in the run's wall time.
+    assert step.evidence.note.startswith(f"proven on its own after a joint run with {wrong.id} did not prove them all (")
+    assert "joint run" not in wrong.evidence.note
 
 
 def _proven():
