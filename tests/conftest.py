@@ -73,37 +73,28 @@ def vmid_replay_in_background(request):
         yield child
 
 
+SECOND_TEST = "test_every_obligation_is_proven_at_the_second_configuration"
+
+
 @pytest.fixture(autouse=True, scope="session")
-def proofs_in_background(request, tmp_path_factory):
-    """The proofs at other sizes that tests/test_proof.py asks for (`tests.proof_runs.RUNS`),
-    each run as a user would (`refine prove` with its options) in a child process that starts
-    with the session, one job each and at a lower priority: they fill the core the
-    single-threaded tests leave idle, and give way to the tests in front, instead of taking
-    both cores on their own near the end (about six minutes of the suite). CrossHair's limit is
-    CPU time, so waiting for a core cannot turn a proof BOUNDED. Yields {test name: (child,
-    JSON report path, log path)} for the runs whose test was collected; empty in an xdist
-    worker (each test then proves in process, `tests.proof_runs.rows_of`)."""
-    from tests.proof_runs import RUNS
-    wanted = [name for name in RUNS if any(item.name == name for item in request.session.items)]
-    if hasattr(request.config, "workerinput"):
-        wanted = []
-    with contextlib.ExitStack() as stack:
-        started = {}
-        for name in wanted:
-            folder = tmp_path_factory.mktemp("background")
-            report, log = folder / "report.json", folder / "prove.log"
-            args = [sys.executable, "-m", "refinement", "prove", "--no-cache", "--jobs", "1",
-                    "--json", str(report), *RUNS[name].cli_args()]
-            out = stack.enter_context(open(log, "w"))
-            child = stack.enter_context(in_background(args, stdout=out, stderr=subprocess.STDOUT,
-                                                      preexec_fn=_lower_priority))
-            started[name] = (child, report, log)
-        yield started
-
-
-def _lower_priority() -> None:
-    """In a background child before it runs: give way to the tests in front (its workers inherit it)."""
-    os.nice(10)
+def second_proof_in_background(request, tmp_path_factory):
+    """The whole proof at the second configuration (`abstract.config.SECOND`), run as a user
+    would (`refine prove --second`) in a child process that starts with the session with one
+    job, so that it fills the core the single-threaded tests leave idle instead of taking both
+    cores on its own later (about four minutes of the suite). `--only '*'` selects every
+    obligation and leaves out the findings check, which `tests/test_findings.py` covers. Yields
+    (child, JSON report path, log path), or None when the second-configuration test will not run
+    or when this is an xdist worker (the test then proves in process)."""
+    wanted = any(item.name == SECOND_TEST for item in request.session.items)
+    if not wanted or hasattr(request.config, "workerinput"):
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("second")
+    report, log = folder / "report.json", folder / "prove.log"
+    args = [sys.executable, "-m", "refinement", "prove", "--second", "--no-cache", "--jobs", "1",
+            "--only", "*", "--json", str(report)]
+    with open(log, "w") as out, in_background(args, stdout=out, stderr=subprocess.STDOUT) as child:
+        yield child, report, log
 
 
 @pytest.fixture
