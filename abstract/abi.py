@@ -195,6 +195,14 @@ def vm_mapped(vm: Tuple[int, ...]) -> Tuple[bool, ...]:
     return tuple(page != VM_UNMAPPED for page in vm)
 
 
+def vm_decoded(vm: Tuple[int, ...], huge: bool, reach: int) -> Tuple[int, Tuple[int, ...], bool, int]:
+    """How a machine that receives the hypervisor's VM as a map reads it for PROMOTE: the
+    answer to the map (`vm_refused`), the map, whether one huge leaf maps the VM (a leaf maps
+    every page of its span: a VM with an unmapped page lies under none), and the pages the copy
+    takes along the guest's path (a count: a negative one is none)."""
+    return vm_refused(vm), vm, huge & all_of(vm_mapped(vm)), keep(reach, reach > 0)
+
+
 def vm_image(mapped: Tuple[bool, ...], copies: Tuple[int, ...], boot: Tuple[int, ...], pc: int) -> Tuple[int, ...]:
     """What PROMOTE measures of the VM it copied: which guest pages are mapped, each one's
     contents in guest order (0 for an unmapped page), then the boot hart's registers and pc

@@ -31,8 +31,8 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
      "ACE's decoding of V and R/W/X (riscv/hv_entry/encoding: every flag byte), a pointer's address checked before its level, PageTableCorrupted for a pointer "
      "at the last level, a huge leaf's whole span in NC, the tables read G entries wide), over the entries the model's guest pages use (entry 0 "
-     "above the last level, the last table's first G), and riscv->canonical/promote_to_tvm/simulation proves that "
-     "reading equal to the walk of each guest page (hv_tables.vm_of, the row's input abstraction), itself the whole-tree "
+     "above the last level, the last table's first G), and riscv/pt_read_vm/simulation proves that "
+     "reading, as the map the row's input abstraction hands the canonical layer (hv_tables.as_map), the walk of each guest page (hv_tables.vm_of), itself the whole-tree "
      "walk of any tables in NC pages holding those entries (pt_hv_reading, at any depth). The entries no guest page uses reach "
      "the row as two inputs, what ACE's copy finds there: its code and the pages it takes (pagetable.off_path, hv_tables.read_off_path); "
      "their refusal is answered after every guest entry's, as ACE visits them last, and their pages are the CVM's, as table pages, on every layer "
@@ -59,7 +59,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
      "trees (issue 17)",
-     ("promote_to_tvm", "hv_entry", "pt_hv_reading", "pt_off_path", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
+     ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_off_path", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
       "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "

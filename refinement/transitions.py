@@ -213,16 +213,19 @@ PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(
 
 def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], ppn: Tuple[int, ...],
                  *rest: Any) -> Tuple:
-    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe (`hv_tables.vm_of`),
-    whether a huge leaf maps it (`hv_tables.leaf_above_last`), the copy's finding off the
-    guest's path as a mark of the map's (a pointer at the last level malformed, any other
-    refusal an address outside NC) with its pages, and the pages the copy takes along the
-    guest's path: the reading's count, which `riscv/pt_path_pages/simulation` proves the walk's
-    (`hv_tables.path_pages`) on every table, so that the square does not compare the two."""
+    """PROMOTE's canonical inputs: the VM the hypervisor's tables describe, whether a huge leaf
+    maps it and the pages the copy takes along the guest's path, as the RISC-V machine reads
+    them (`hv_tables.as_map`), then the copy's finding off the guest's path as a mark of the
+    map's (a pointer at the last level malformed, any other refusal an address outside NC) with
+    its pages. That the canonical machine reads that VM as the walk of each guest page
+    (`hv_tables.vm_of`, `hv_tables.leaf_above_last`) is `riscv/pt_read_vm/simulation`, and the
+    count the walk's (`hv_tables.path_pages`) `riscv/pt_path_pages/simulation`, on every table:
+    the square does not compare the two, which made it ten times slower."""
     vm, payload, (off_code, off_pages) = (root, v, rwx, ppn), rest[:-2], rest[-2:]
     off = keep(abi.VM_MALFORMED, off_code == abi.INVALID_PARAM) + keep(abi.VM_UNMAPPED, off_code == abi.SUCCESS) \
         + keep(NC, (off_code != abi.SUCCESS) & (off_code != abi.INVALID_PARAM))
-    return (hv_tables.vm_of(vm),) + payload + (hv_tables.leaf_above_last(vm), off, off_pages, hv_tables.read_vm(vm)[3])
+    pages, huge, reach = hv_tables.as_map(hv_tables.read_vm(vm))
+    return (pages,) + payload + (huge, off, off_pages, reach)
 
 
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"

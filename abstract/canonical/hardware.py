@@ -8,7 +8,7 @@ from abstract import abi
 from abstract.config import G, H, NC, NFREGS, NREGS, PAGES
 from abstract.canonical.allocator import SoftwareAllocator
 from abstract.canonical.state import CanonHw, canonical_initial
-from abstract.logic import all_of, flag_at, flag_put, keep, put_at, read_at, set_at
+from abstract.logic import flag_at, flag_put, keep, put_at, read_at, set_at
 
 
 def isolation_decides(is_open: bool, page: int, nc: int, pages: int) -> bool:
@@ -40,13 +40,11 @@ class CanonicalHardware(SoftwareAllocator):
 
     def vm_read(self, vm: Tuple[Tuple[int, ...], bool, int, int, int]) -> Tuple[int, Tuple[int, ...], bool, int, int, int]:
         """This machine receives the hypervisor's VM decoded: its guest pages, whether they lie
-        under one huge leaf, the pages the copy takes along the guest's path, and for the
-        entries no guest page uses a mark as the pages' and the pages they take; it checks the
-        marks as the ABI says. A leaf maps every page of its span: a VM with an unmapped page
-        lies under none. Counts are pages, so a negative one is none."""
+        under one huge leaf, the pages the copy takes along the guest's path (`abi.vm_decoded`),
+        and for the entries no guest page uses a mark as the pages' and the pages they take; it
+        checks the marks as the ABI says. Counts are pages, so a negative one is none."""
         pages, huge, off, extra, reach = vm
-        return (abi.vm_refused(pages), pages, huge & all_of(abi.vm_mapped(pages)), keep(reach, reach > 0),
-                abi.vm_refused((off,)), abi.off_path_pages(extra))
+        return abi.vm_decoded(pages, huge, reach) + (abi.vm_refused((off,)), abi.off_path_pages(extra))
 
     def translation_load(self, hw: CanonHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...], huge: bool = False) -> CanonHw:

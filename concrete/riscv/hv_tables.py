@@ -11,13 +11,16 @@ is entry 0 of the table at level LEVELS - j, entry CHAIN + g the last table's en
 
 `read_vm` is the RISC-V monitor's reading, in ACE's order and with ACE's checks
 (`pagetable.entry_refused`, `copy_entry`); `vm_of` is what the tables describe, the walk of each guest page
-(`pagetable.walk_level`), and is the PROMOTE row's input abstraction to the canonical layer
-(`refinement/transitions.py`), so `riscv->canonical/promote_to_tvm/simulation` proves the two
-agree on every table the hypervisor can write. A leaf above the last level (a huge page) maps
+(`pagetable.walk_level`). The RISC-V machine and the PROMOTE row's input abstraction to the
+canonical layer (`refinement/transitions.py`) both give the monitor the reading as a map
+(`as_map`), the machine with the reading's own code, which
+`riscv->canonical/promote_to_tvm/simulation` compares with the map's answer;
+`riscv/pt_read_vm/simulation` proves that map read as `vm_of` is on every table the hypervisor
+can write. A leaf above the last level (a huge page) maps
 guest page g to its page + g, and its whole span (`leaf_span`, at the model's table width) must
 lie in NC, as ACE checks; the CVM's copy is one leaf too, to one block of G C pages on its
 boundary (`cvm_tables`; from 3 levels the configuration keeps every accepted leaf the guest's G
-pages wide). The CVM records that it was one (`huge`, from `read_vm`; the lift's
+pages wide). The CVM records that it was one (`huge`, from `read_vm`; the walk's
 `leaf_above_last`), so SHARE's completion refuses to map into it as ACE's `map_page` does.
 """
 from __future__ import annotations
@@ -90,6 +93,22 @@ def read_vm(vm: Vm) -> Tuple[int, Tuple[int, ...], bool, int]:
     return code, tuple(pages), huge, reach
 
 
+def as_map(reading: Tuple[int, Tuple[int, ...], bool, int]) -> Tuple[Tuple[int, ...], bool, int]:
+    """A reading (`read_vm`) as the map a machine above receives (`abi.vm_decoded`): guest
+    page g's NC page or `abi.VM_UNMAPPED`, or, where the reading refuses an entry, every page
+    marked with its refusal (`abi.VM_MALFORMED` for a corrupted table, NC for an address outside
+    NC); whether a huge leaf maps them; the pages taken along the guest's path. The RISC-V
+    machine and the PROMOTE row's lift both give the monitor this value (the machine with the
+    reading's own code), so that the square compares the two layers' steps on one map (given
+    apart, the solver had to prove the two maps equal on every path: the square at three CVMs
+    took ten times as long);
+    `riscv/pt_read_vm/simulation` proves that a machine above reads it as the walk of each guest
+    page (`vm_of`, `leaf_above_last`) and `riscv/pt_path_pages/simulation` its count."""
+    code, pages, huge, reach = reading
+    mark = keep(abi.VM_MALFORMED, code == abi.INVALID_PARAM) + keep(NC, code == abi.INVALID_ADDRESS)
+    return tuple(p + keep(mark - p, code != abi.SUCCESS) for p in pages), huge, reach
+
+
 def read_off_path(off_code: int, off_pages: int) -> Tuple[int, int]:
     """What ACE's copy finds in the entries no guest page uses, which it visits after every
     entry the guest's pages use (depth first, entry 0 first at every level): the first refusal
@@ -99,7 +118,7 @@ def read_off_path(off_code: int, off_pages: int) -> Tuple[int, int]:
     `riscv/pt_off_path/simulation` proves them, with `read_vm`, the whole-tree copy's answer."""
     refused = off_code != abi.SUCCESS
     off = keep(abi.INVALID_PARAM, off_code == abi.INVALID_PARAM) + keep(abi.INVALID_ADDRESS, refused & (off_code != abi.INVALID_PARAM))
-    return off, keep(off_pages, off_pages >= 0)
+    return off, keep(off_pages, off_pages > 0)
 
 
 def vm_of(vm: Vm) -> Tuple[int, ...]:
@@ -159,7 +178,7 @@ def path_pages(vm: Vm) -> int:
 def leaf_above_last(vm: Vm) -> bool:
     """Do the tables map the guest's pages with a huge leaf: a walk from the root meets a leaf
     above the last level (every guest page's walk reads the same entries there)? Said apart from
-    `read_vm`, which the PROMOTE row's lift compares it with."""
+    `read_vm`, which `riscv/pt_read_vm/simulation` compares it with."""
     _, v, rwx, _ = vm
     reached, found = True, False
     for j in range(CHAIN):

@@ -77,10 +77,13 @@ class RiscvMachine(SoftwareAllocator):
 
     def vm_read(self, vm: Tuple[hv_tables.Vm, int, int]) -> Tuple[int, Tuple[int, ...], bool, int, int, int]:
         """The hypervisor's G-stage tables read as ACE's PROMOTE copies them: the entries the
-        guest's pages use (`hv_tables.read_vm`), then what the copy finds in the others, its
-        code and the pages it takes for them (`hv_tables.read_off_path`)."""
+        guest's pages use (`hv_tables.read_vm`): its code, ACE's, and the map it describes as
+        any map is read (`abi.vm_decoded` of `hv_tables.as_map`), then what the copy finds in
+        the others, its code and the pages it takes for them (`hv_tables.read_off_path`)."""
         tables, off_code, off_pages = vm
-        return hv_tables.read_vm(tables) + hv_tables.read_off_path(off_code, off_pages)
+        reading = hv_tables.read_vm(tables)
+        _, pages, huge, reach = abi.vm_decoded(*hv_tables.as_map(reading))
+        return (reading[0], pages, huge, reach) + hv_tables.read_off_path(off_code, off_pages)
 
     def translation_load(self, hw: RvHw, k: int, cvm_id: int, pages: Tuple[int, ...],
                          tables: Tuple[int, ...], huge: bool = False) -> RvHw:

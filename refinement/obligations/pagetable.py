@@ -368,7 +368,7 @@ def _reads_as_walked(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, r
 @icontract.ensure(lambda kinds, ppns, root, result: _reads_as_walked(kinds, ppns, root, result),
                   "each guest page reads as the whole-tree walk of the tables in memory finds it")
 def hv_reading_walks(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, ...]:
-    """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, the row's lift, which the monitor's reading is proven equal to), of the entries along the guest's path in any tables the NC pages hold (cyclic, overlapping the root, a table on a leaf's page), is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of those tables, wherever their addresses lie in NC: the reading's depth, its digits and its decoding are the walk's."""
+    """PROMOTE's reading of the hypervisor's tables (`hv_tables.vm_of`, which the monitor's reading, as the row's lift hands it on, is proven equal to: `riscv/pt_read_vm/simulation`), of the entries along the guest's path in any tables the NC pages hold (cyclic, overlapping the root, a table on a leaf's page), is the whole-tree walk (`pagetable.walk`, `levels` levels from the 16 KiB root) of those tables, wherever their addresses lie in NC: the reading's depth, its digits and its decoding are the walk's."""
     return hv_tables.vm_of(path_entries(kinds, ppns, root))
 
 
@@ -379,6 +379,22 @@ def path_pages_are_the_walks(root: int, v: bools(hv_tables.ENTRIES), rwx: bools(
                              ppn: ints(hv_tables.ENTRIES)) -> int:
     """On every table the hypervisor can write, the pages PROMOTE's reading counts as ACE's copy takes them along the guest's path before a refusal there, or in all (`hv_tables.read_vm`, which the row's answer and its lift both use), are the count said apart by the walk of the path (`hv_tables.path_pages`): the root's four once its first page is in NC, a table per pointer followed, a leaf's span once its first page is in NC, a page per guest leaf, up to the first address outside NC, the root's end, a huge leaf's span or a pointer at the last level. Split from `riscv->canonical/promote_to_tvm/simulation`, where comparing the two counts there took that square at three CVMs from 80 s to 130 s of CrossHair time."""
     return hv_tables.read_vm((root, v, rwx, ppn))[3]
+
+
+def _read_as_walked(vm: hv_tables.Vm, result: Tuple) -> bool:
+    """The map the reading hands the monitor is read as the walk's map would be: the same
+    answer, and where it accepts the VM, the same pages and the same huge leaf."""
+    walked = abi.vm_decoded(hv_tables.vm_of(vm), hv_tables.leaf_above_last(vm), result[3])
+    return (result[0] == walked[0]) & ((result[0] != abi.SUCCESS) | same(result, walked))
+
+
+@obligation(Layers.RISCV, "pt_read_vm", Kind.SIMULATION)
+@icontract.ensure(lambda root, v, rwx, ppn, result: _read_as_walked((root, v, rwx, ppn), result),
+                  "the reading's map is read as the walk's: its answer, and if it accepts, its pages and huge leaf")
+def read_vm_is_the_walk(root: int, v: bools(hv_tables.ENTRIES), rwx: bools(hv_tables.ENTRIES),
+                        ppn: ints(hv_tables.ENTRIES)) -> Tuple:
+    """On every table the hypervisor can write, the VM PROMOTE's reading hands the monitor (`hv_tables.as_map` of `hv_tables.read_vm`, which the RISC-V machine and the row's lift both give it, the machine with the reading's own code, which the square compares with the map's) is read by a machine above (`abi.vm_decoded`, the canonical machine's reading of its input) as the VM the walk of each guest page describes (`hv_tables.vm_of`, whether a huge leaf maps it `hv_tables.leaf_above_last`): the same answer, ACE's code for the first entry it refuses in its order, and where it accepts the VM the same guest pages and huge leaf (where it refuses, PROMOTE reads nothing else). `riscv/pt_hv_reading/simulation` proves that walk the whole-tree walk of the tables in NC. Split from `riscv->canonical/promote_to_tvm/simulation`, where comparing the two readings on every path took that square at three CVMs to 68 s of its 90 s (7 s without)."""
+    return abi.vm_decoded(*hv_tables.as_map(hv_tables.read_vm((root, v, rwx, ppn))))
 
 
 # PROMOTE's row reads the entries its guest pages use and takes its own pages (`hv_tables.read_vm`),
