@@ -147,11 +147,14 @@ def faults(timeout, baseline_budget, names=None):
 
 
 def commit() -> str:
-    """The commit measured (with "+changes" when the work tree differs from it)."""
+    """The commit measured (with "+changes" when the work tree differs from it). The results
+    files this script writes are not the code measured: a fault run after a proof run in the
+    same tree measured the commit, not "+changes"."""
     def git(*a: str) -> str:
         return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    return rev + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    own = [f":(exclude)benchmarks/{name}" for name in ("results.json", "results.md")]
+    return rev + ("+changes" if git("status", "--porcelain", "--untracked-files=no", "--", ".", *own) else "")
 
 
 EARLIER = "an earlier commit"

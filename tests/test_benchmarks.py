@@ -60,3 +60,25 @@ def test_the_work_profile_counts_a_joint_run_once_and_lists_the_longest_first(re
     assert "explored 20 paths in 3 CrossHair runs" in text and "| `a/x/invariant`, `a/x/simulation` | 10 | 2.0 |" in text
     assert profile_lines(None) == [], "results measured before the profile render as before"
 
+
+
+def test_a_tree_that_differs_only_in_the_results_is_the_commit_and_any_other_change_is_not(tmp_path, monkeypatch):
+    """A fault run after a proof run in one tree measured the commit: the results files the
+    script wrote are not the code it measured. A changed source file is "+changes"."""
+    import subprocess
+    import benchmarks.run as run
+
+    def git(*a):
+        subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "benchmarks").mkdir()
+    for name in ("results.json", "results.md", "model.py"):
+        (tmp_path / ("benchmarks" if name.startswith("results") else ".") / name).write_text("0\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    (tmp_path / "benchmarks" / "results.json").write_text("1\n")
+    (tmp_path / "benchmarks" / "results.md").write_text("1\n")
+    assert not run.commit().endswith("+changes")
+    (tmp_path / "model.py").write_text("1\n")
+    assert run.commit().endswith("+changes")
