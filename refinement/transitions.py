@@ -21,9 +21,9 @@ from typing import Any, Callable, Optional, Tuple
 import concrete.riscv as rv
 from concrete.riscv import hv_tables
 from abstract import abi, canonical, spec
-from abstract.config import G, H, NC, P
+from abstract.config import G, H, P
 from abstract.domain import HYPERVISOR
-from abstract.logic import any_of, implies, keep, lnot, read_at, same
+from abstract.logic import any_of, implies, lnot, read_at, same
 from abstract.shapes import Digests, bools, ints
 from abstract.spec.mmio import in_mmio_region
 from abstract.spec.security import answer_only, cvm_state_kept
@@ -222,10 +222,8 @@ def vm_described(s: Any, root: int, v: Tuple[bool, ...], rwx: Tuple[bool, ...], 
     count the walk's (`hv_tables.path_pages`) `riscv/pt_path_pages/simulation`, on every table:
     the square does not compare the two, which made it ten times slower."""
     vm, payload, (off_code, off_pages) = (root, v, rwx, ppn), rest[:-2], rest[-2:]
-    off = keep(abi.VM_MALFORMED, off_code == abi.INVALID_PARAM) + keep(abi.VM_UNMAPPED, off_code == abi.SUCCESS) \
-        + keep(NC, (off_code != abi.SUCCESS) & (off_code != abi.INVALID_PARAM))
     pages, huge, reach = hv_tables.as_map(hv_tables.read_vm(vm))
-    return (pages,) + payload + (huge, off, off_pages, reach)
+    return (pages,) + payload + (huge, hv_tables.map_mark(off_code), off_pages, reach)
 
 
 CALL_SHOWS = "the call itself: the caller's a7, a6 and a0..a5"

@@ -105,8 +105,16 @@ def as_map(reading: Tuple[int, Tuple[int, ...], bool, int]) -> Tuple[Tuple[int, 
     `riscv/pt_read_vm/simulation` proves that a machine above reads it as the walk of each guest
     page (`vm_of`, `leaf_above_last`) and `riscv/pt_path_pages/simulation` its count."""
     code, pages, huge, reach = reading
-    mark = keep(abi.VM_MALFORMED, code == abi.INVALID_PARAM) + keep(NC, code == abi.INVALID_ADDRESS)
+    mark = map_mark(code)
     return tuple(p + keep(mark - p, code != abi.SUCCESS) for p in pages), huge, reach
+
+
+def map_mark(code: int) -> int:
+    """A page of the canonical map that answers `code` (`abi.vm_refused`): a corrupted table
+    (INVALID_PARAM) malformed, any other refusal an address outside NC, none unmapped. The
+    guest's map (`as_map`) and the PROMOTE row's mark for the entries off its path use it."""
+    return keep(abi.VM_MALFORMED, code == abi.INVALID_PARAM) + keep(abi.VM_UNMAPPED, code == abi.SUCCESS) \
+        + keep(NC, (code != abi.SUCCESS) & (code != abi.INVALID_PARAM))
 
 
 def read_off_path(off_code: int, off_pages: int) -> Tuple[int, int]:
