@@ -206,7 +206,7 @@ PAYLOAD_INPUTS = (("ndigests", int), ("digests", Digests), ("secret", int), ("mo
 PROMOTE_INPUTS = (("vm", ints(G)),) + PAYLOAD_INPUTS + (("huge", bool), ("off", int), ("extra", int), ("reach", int))
 # RISC-V: the hypervisor's G-stage tables, its root and the entries its guest pages use
 # (`hv_tables`), then what ACE's copy finds in the others: its code and the pages it takes
-# (`pagetable.off_path`, which `riscv/pt_off_path/simulation` proves the whole-tree copy's).
+# (`pagetable.off_path`, which `riscv/pt_path_copy/simulation` proves, with the reading, the whole-tree copy's).
 PROMOTE_TABLES = (("root", int), ("v", bools(hv_tables.ENTRIES)), ("rwx", bools(hv_tables.ENTRIES)),
                   ("ppn", ints(hv_tables.ENTRIES))) + PAYLOAD_INPUTS + (("off_code", int), ("off_pages", int))
 

@@ -94,7 +94,8 @@ def test_every_obligation_is_proven_at_the_second_configuration(second_proof_in_
 @pytest.mark.parametrize("levels", [3, 4, 5])
 def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(levels):
     """`refine prove --levels 4` (Sv48x4) and 5 (Sv57x4): the per-level lemmas, the walk's lift and the whole copy
-    (one entry wide below the root at these depths, `pt_width`) are proven, not only searched; so are the CVMs'
+    (one entry wide below the root at these depths, `pt_width`) are proven, not only searched; so is ACE's copy
+    answering what PROMOTE's row answers, from any free run (`pt_path_copy`, `pt_copy_then`); so are the CVMs'
     tables at that depth: the hart's walk, the TLB fill and the steps that write the tables, and at 3 and 4
     levels PROMOTE's obligations on every layer."""
     from dataclasses import replace
@@ -111,6 +112,7 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
     chosen = [ob for ob in load_all().values() if ob.id.startswith(("riscv/pt_",) + cvm_tables + promote) and ob.stated_at(sizes)]
     assert {ob.id for ob in chosen} >= {"riscv/pt_copy/isolation", "riscv/pt_copy/simulation", "riscv/pt_copy/allocation",
                                         "riscv/pt_hv_reading/simulation", "riscv/pt_walk_level/entry",
+                                        "riscv/pt_path_copy/simulation", "riscv/pt_copy_then/entry",
                                         "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
                                         "riscv->canonical/cvm_walk/simulation"}
     assert not promote or {ob.id for ob in chosen} >= {"canonical->spec/promote_to_tvm/simulation", "spec/promote_to_tvm/integrity"}

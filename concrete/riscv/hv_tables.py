@@ -123,10 +123,43 @@ def read_off_path(off_code: int, off_pages: int) -> Tuple[int, int]:
     among them, `off_code` in ACE's codes there (INVALID_PARAM for PageTableCorrupted, any other
     refusal an address), and `off_pages`, the pages it takes for them up to that refusal (all of
     them if there is none), none if negative. `pagetable.off_path` computes both inputs, and
-    `riscv/pt_off_path/simulation` proves them, with `read_vm`, the whole-tree copy's answer."""
+    `riscv/pt_path_copy/simulation` proves them, with `read_vm`, the whole-tree copy's answer
+    (`path_copy`)."""
     refused = off_code != abi.SUCCESS
     off = keep(abi.INVALID_PARAM, off_code == abi.INVALID_PARAM) + keep(abi.INVALID_ADDRESS, refused & (off_code != abi.INVALID_PARAM))
     return off, keep(off_pages, off_pages > 0)
+
+
+def path_copy(vm: Vm, offs: Tuple[Tuple[int, int], ...]) -> Tuple[int, int]:
+    """ACE's whole-tree copy of the hypervisor's tables as one part (`pagetable.copy_summary`),
+    told along the guest's path: each of the path's tables entered (the root's 16 KiB first),
+    then its entry 0 with the table its pointer leads to, or in the last table the guest's G
+    leaves, then its entries off the path, whose part is given (`offs[i]` for the path's table
+    i, the root's first; `pagetable.off_entries`). `riscv/pt_path_copy/simulation` proves it,
+    at any depth, what PROMOTE's row answers from its reading and `off_path`'s inputs."""
+    root, v, rwx, ppn = vm
+    page = (root,) + tuple(ppn[:CHAIN])
+    last = pagetable.entered(page[CHAIN], 1, NC, False)
+    for g in range(G):
+        last = pagetable.then(last, pagetable.entry_part(ace_kind(v[CHAIN + g], rwx[CHAIN + g]), ppn[CHAIN + g], True, 1, NC))
+    out = pagetable.then(last, offs[CHAIN])
+    for j in reversed(range(CHAIN)):
+        kind = ace_kind(v[j], rwx[j])
+        entry = pagetable.then(pagetable.entry_part(kind, ppn[j], False, leaf_span(j), NC),
+                               pagetable.only_if(out, kind == POINTER))
+        out = pagetable.then(pagetable.then(pagetable.entered(page[j], ROOT_PAGES if j == 0 else 1, NC, j == 0), entry),
+                             offs[j])
+    return out
+
+
+def path_reached(vm: Vm) -> Tuple[bool, ...]:
+    """Whether ACE's copy reaches each of the path's tables, the root's first: through a
+    pointer in NC in entry 0 of each table above (`pagetable.path_tables` on tables in NC)."""
+    _, v, rwx, ppn = vm
+    reached = [True]
+    for j in range(CHAIN):
+        reached.append(reached[-1] & (ace_kind(v[j], rwx[j]) == POINTER) & (0 <= ppn[j]) & (ppn[j] < NC))
+    return tuple(reached)
 
 
 def vm_of(vm: Vm) -> Tuple[int, ...]:

@@ -10,11 +10,13 @@ slots of pages p .. p + ROOT_PAGES - 1 in order. Levels are ACE's: the root is l
 a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consecutive pages.
 
 Not run by any step: the PROMOTE row reads the entries its guest pages use (`hv_tables.read_vm`)
-and takes what the copy finds in the others as two inputs, computed here by `off_path`;
-`riscv/pt_off_path/simulation` proves the two together this copy's answer and pages on any
-tables in NC, FAILED where it runs out of pages before a refusal included (ACE's error
-precedence), and `riscv/pt_promote_copy/simulation` that a copy that succeeds translates as
-the row maps. The
+and takes what the copy finds in the others as two inputs, computed here by `off_path`. The
+copy's answer and pages, from any free run, are the row's on any tables in NC, FAILED where it
+runs out of pages before a refusal included (ACE's error precedence): the copy is run as parts,
+each summarised by (code, pages), whose `then` the copy answers as (`riscv/pt_copy_then/entry`,
+`riscv/pt_copy_run/lift`), and that summary regrouped along the guest's path is the row's
+(`riscv/pt_path_copy/simulation`). `riscv/pt_promote_copy/simulation` proves that a copy that
+succeeds translates as the row maps. The
 per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
 whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
 """
@@ -193,39 +195,42 @@ class _Run:
 
 
 def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int) -> _Run:
-    """ACE's depth-first copy, step by step (`copy_tables`), without building what it wrote."""
-    w, failed, error, cursor = src.width, False, abi.SUCCESS, 0
+    """ACE's depth-first copy, step by step (`copy_tables`), without building what it wrote:
+    each step is a part (`entered`, `entry_part`) run from the state so far (`advance`)."""
+    w, state = src.width, (abi.SUCCESS, False, 0)
     table_page: Dict[int, int] = {}
     table_src: Dict[int, int] = {}
     live: Dict[int, bool] = {}
     entry_at: Dict[Tuple[int, int], Tuple[int, int, int]] = {}   # (node, j) -> (kind, ppn, its fresh page)
     writes: List[Tuple[bool, int, int, int]] = []   # a leaf's data: (copied, first C page, first NC page, pages)
     for e in events(levels, w):
+        cursor = state[2]
         if e.entry < 0:
-            pages = entries_at(e.level, levels, w) // w
             source = root if e.node == 0 else entry_at[e.parent][1]
-            go = (True if e.node == 0 else live[e.parent[0]] & (entry_at[e.parent][0] == POINTER)) & lnot(failed)
-            # The root's address is checked before anything is acquired (`mmu/mod.rs`); a lower
-            # table's was checked as its parent's pointer.
-            start_bad = (e.node == 0) & ((source < 0) | (source >= nc))
-            oom = lnot(start_bad) & (cursor + pages > capacity)
-            code = keep(abi.INVALID_ADDRESS, start_bad | (lnot(oom) & (source + pages > nc))) + keep(abi.FAILED, oom)
+            reached = True if e.node == 0 else live[e.parent[0]] & (entry_at[e.parent][0] == POINTER)
+            state, code = advance(state, entered(source, entries_at(e.level, levels, w) // w, nc, e.node == 0),
+                                  capacity, reached)
             table_page[e.node], table_src[e.node] = base + cursor, source
-            cursor = cursor + keep(pages, go & lnot(oom) & lnot(start_bad))
-            live[e.node] = go & (code == abi.SUCCESS)
+            live[e.node] = reached & lnot(state[1])
         else:
-            go = live[e.node] & lnot(failed)
             kind, ppn = src.entry(table_src[e.node] + e.entry // w, e.entry % w)
-            err, need = copy_entry(kind, ppn, e.level == 1, span_of(e.level, w), nc)
-            leaf = (err == abi.SUCCESS) & (kind == LEAF)
-            oom = leaf & (cursor + need > capacity)
-            code = err + keep(abi.FAILED, oom) + keep(abi.INVALID_ADDRESS, leaf & lnot(oom) & lnot(leaf_in_nc(ppn, need, nc)))
+            state, code = advance(state, entry_part(kind, ppn, e.level == 1, span_of(e.level, w), nc), capacity,
+                                  live[e.node])
             entry_at[(e.node, e.entry)] = (kind, ppn, base + cursor)
-            writes.append((go & leaf & (code == abi.SUCCESS), base + cursor, ppn, span_of(e.level, w)))
-            cursor = cursor + keep(need, go & leaf & lnot(oom))
-        fails = go & (code != abi.SUCCESS)
-        error, failed = error + keep(code, fails), failed | fails
-    return _Run(error, failed, cursor, table_page, live, entry_at, writes)
+            writes.append((live[e.node] & lnot(state[1]) & (kind == LEAF), base + cursor, ppn, span_of(e.level, w)))
+    return _Run(state[0], state[1], state[2], table_page, live, entry_at, writes)
+
+
+def advance(state: Tuple[int, bool, int], part: Tuple[int, int], capacity: int,
+            reached: bool = True) -> Tuple[Tuple[int, bool, int], int]:
+    """Run one part of the copy (`taking`) from `state`, (code so far, whether it failed, pages
+    taken), where its table was `reached` and nothing failed yet; the new state and the part's
+    own code there."""
+    error, failed, cursor = state
+    code, taken = taking(*part, cursor, capacity)
+    go = reached & lnot(failed)
+    fails = go & (code != abi.SUCCESS)
+    return (error + keep(code, fails), failed | fails, cursor + keep(taken, go)), code
 
 
 def copy_outcome(src: Tables, nc: int, root: int, levels: int, capacity: int) -> Tuple[int, int]:
@@ -252,56 +257,118 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
     return Copy(run.error, keep(run.cursor, kept), tables, _copied_data(mem, nc, origin), run.table_page[0], origin)
 
 
+# ACE's copy as parts, each summarised by (code, pages): the first refusal in the copy's order
+# (SUCCESS: none) and the pages it takes up to that refusal (all of them if there is none).
+# `_run` runs every step as `taking` of its own part; a table's summary is its parts' `then`,
+# each entry's with its subtree's (`_table_summary`), as the copy visits them depth first. So
+# the copy's answer from any free run is `taking` of the root's summary: one part at a time by
+# `riscv/pt_copy_then/entry` (running two parts in turn answers as running their `then`, and
+# `then` is associative), at any depth and width.
+
+
+def then(first: Tuple[int, int], second: Tuple[int, int]) -> Tuple[int, int]:
+    """The summary of two parts of the copy, one after the other: the second is copied only
+    if the first refuses nothing."""
+    going = first[0] == abi.SUCCESS
+    return first[0] + keep(second[0], going), first[1] + keep(second[1], going)
+
+
+def only_if(part: Tuple[int, int], flag: bool) -> Tuple[int, int]:
+    """A part copied only where `flag` holds (nothing, SUCCESS, elsewhere)."""
+    return keep(part[0], flag), keep(part[1], flag)
+
+
+def taking(code: int, pages: int, cursor: int, capacity: int) -> Tuple[int, int]:
+    """What a part of the copy does from page `cursor` of a free run of `capacity` pages: FAILED,
+    taking none, when its pages do not fit, else its code and its pages. ACE acquires a leaf's
+    pages, and the root's, before it checks their span, so a part that runs out of pages answers
+    FAILED whatever it would have refused after."""
+    short = cursor + pages > capacity
+    return code + keep(abi.FAILED - code, short), keep(pages, lnot(short))
+
+
+def entered(source: int, pages: int, nc: int, root: bool) -> Tuple[int, int]:
+    """The part that enters a table of `pages` pages at NC page `source`: the root's address is
+    checked before anything is taken (`mmu/mod.rs`), then its pages are taken and its end
+    checked; a lower table's address was checked as its parent's pointer."""
+    start_bad = root & ((source < 0) | (source >= nc))
+    return keep(abi.INVALID_ADDRESS, start_bad | (source + pages > nc)), keep(pages, lnot(start_bad))
+
+
+def entry_part(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[int, int]:
+    """The part that copies one entry, without the table its pointer leads to: its checks
+    (`entry_refused`), and a leaf's pages (a pointer's page is its table's, taken on entering)."""
+    err, need = entry_refused(kind, ppn, bottom, span, nc)
+    return err, keep(need, kind != POINTER)
+
+
 def _entry_summary(src: Tables, kind: int, ppn: int, level: int, nc: int) -> Tuple[int, int]:
-    """(code, pages) of ACE's copy of one entry at `level` with everything under it, the pages
-    up to its first refusal: its checks (`entry_refused`, whose count is a refused leaf's span
-    when its span's end is what is refused: ACE takes the pages first), and under a pointer the
-    next table's (`_table_summary` at the page it names, which counts that table's own page)."""
-    err, need = entry_refused(kind, ppn, level == 1, span_of(level, src.width), nc)
-    if level > 1:
-        pointer = (err == abi.SUCCESS) & (kind == POINTER)
-        code, pages = _table_summary(src, ppn, level - 1, nc)
-        err, need = err + keep(code, pointer), keep(need, lnot(pointer)) + keep(pages, pointer)
-    return err, need
+    """One entry at `level` with everything under it: its own part, then under a pointer the
+    next table (`_table_summary` at the page it names)."""
+    own = entry_part(kind, ppn, level == 1, span_of(level, src.width), nc)
+    if level == 1:
+        return own
+    return then(own, only_if(_table_summary(src, ppn, level - 1, nc), kind == POINTER))
 
 
-def _table_summary(src: Tables, page: int, level: int, nc: int) -> Tuple[int, int]:
-    """(code, pages) of ACE's copy of the table below the root at NC page `page`, its own page
-    and everything under it: the first refusal in the copy's order (SUCCESS: none) and the
-    pages it takes up to that refusal (all of them if there is none). Recursed along the tree
-    as the copy walks it, so that the two compare entry by entry."""
-    code, pages = abi.SUCCESS, 1
-    for j in range(src.width):
-        c, p = _entry_summary(src, *src.entry(page, j), level, nc)
-        code, pages = code + keep(c, code == abi.SUCCESS), pages + keep(p, code == abi.SUCCESS)
-    return code, pages
+def _table_summary(src: Tables, page: int, level: int, nc: int, levels: int = 0) -> Tuple[int, int]:
+    """The table at NC page `page` with everything under it (the root's ROOT_PAGES pages when
+    `level` is `levels`): entering it, then each entry with its subtree, in order. Recursed
+    along the tree as the copy walks it."""
+    w, root = src.width, level == levels
+    out = entered(page, entries_at(level, levels, w) // w, nc, root)
+    for j in range(entries_at(level, levels, w)):
+        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, nc))
+    return out
+
+
+def copy_summary(src: Tables, root: int, levels: int, nc: int) -> Tuple[int, int]:
+    """ACE's whole-tree copy from the root at NC page `root` as one part: its code from a free
+    run large enough, and the pages it takes up to its first refusal (`taking` gives its answer
+    from any free run)."""
+    return _table_summary(src, root, levels, nc, levels)
+
+
+def path_tables(src: Tables, root: int, levels: int, nc: int) -> Tuple[Tuple[int, ...], Tuple[bool, ...]]:
+    """The pages of the tables along the guest's path, the root's first, and whether the copy
+    reaches each: a table below is reached through a pointer in NC in entry 0 of the one above."""
+    tables, reached = [root], [True]
+    for _ in range(levels - 1):
+        kind, ppn = src.entry(tables[-1], 0)
+        reached.append(reached[-1] & (kind == POINTER) & (0 <= ppn) & (ppn < nc))
+        tables.append(ppn)
+    return tuple(tables), tuple(reached)
+
+
+def off_entries(src: Tables, page: int, level: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+    """The entries of the path's table at NC page `page` that no guest page uses, each with its
+    subtree, in order: all but entry 0 above the last level, all but the first `guest` in the
+    last table."""
+    out, w = (abi.SUCCESS, 0), src.width
+    for j in range(guest if level == 1 else 1, entries_at(level, levels, w)):
+        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, nc))
+    return out
+
+
+def off_fold(reached: Tuple[bool, ...], offs: Tuple[Tuple[int, int], ...]) -> Tuple[int, int]:
+    """The entries off the guest's path in the order ACE's copy visits them once the path is
+    copied: each reached table's (`offs[i]` for the path's table i, the root's first), the
+    lowest table first, as the copy returns up the path."""
+    out = (abi.SUCCESS, 0)
+    for i in reversed(range(len(offs))):
+        out = then(out, only_if(offs[i], reached[i]))
+    return out
 
 
 def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
     """What ACE's depth-first copy finds in the entries no guest page uses, once the guest's
-    path is copied: the code of the first it refuses (SUCCESS: none) and the pages it takes for
-    them up to that refusal (all of them if there is none), so that PROMOTE answers FAILED where
-    the copy would run out of pages before it (ACE's error precedence). The guest's `guest`
-    pages lie under entry 0 of every table above the last and the last table's first `guest`
-    entries, which the copy visits first; on the way back up it visits the
-    rest of each table on the path, the lowest table first, each entry with its subtree
-    (`_entry_summary`). PROMOTE's row takes both as inputs (`hv_tables.read_off_path`), and
-    `riscv/pt_off_path/simulation` proves them, with the row's reading of the path, the copy's."""
-    w = src.width
-    tables, reached = [root], [True]   # the path's tables, the root's first, and whether each is reached
-    for _ in range(levels - 1):
-        kind, ppn = src.entry(tables[-1], 0)
-        err, _ = copy_entry(kind, ppn, False, 1, nc)   # a pointer ACE follows: its table in NC
-        reached.append(reached[-1] & (kind == POINTER) & (err == abi.SUCCESS))
-        tables.append(ppn)
-    code, pages = abi.SUCCESS, 0
-    for i in reversed(range(levels)):
-        level = levels - i
-        for j in range(guest if level == 1 else 1, entries_at(level, levels, w)):
-            c, p = _entry_summary(src, *src.entry(tables[i] + j // w, j % w), level, nc)
-            first = reached[i] & (code == abi.SUCCESS)   # no refusal yet: this entry is copied
-            code, pages = code + keep(c, first), pages + keep(p, first)
-    return code, pages
+    path is copied: the summary of those entries with their subtrees (`off_fold` of each path
+    table's `off_entries`), so that PROMOTE answers FAILED where the copy would run out of pages
+    before their first refusal (ACE's error precedence). PROMOTE's row takes both as inputs
+    (`hv_tables.read_off_path`), and `riscv/pt_path_copy/simulation` proves them, with the row's
+    reading of the path, the copy's summary (`hv_tables.path_copy`)."""
+    tables, reached = path_tables(src, root, levels, nc)
+    return off_fold(reached, tuple(off_entries(src, tables[i], levels - i, levels, nc, guest) for i in range(levels)))
 
 
 def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,

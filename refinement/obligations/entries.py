@@ -59,10 +59,17 @@ MAPPED_IN = {
     ),
     "riscv/pt_walk_level/entry": (
         ("concrete.riscv.pagetable", "walk", "concrete.riscv.pagetable.walk_level"),
-        ("concrete.riscv.pagetable", "_run", "concrete.riscv.pagetable.copy_entry"),
+        ("concrete.riscv.pagetable", "_run", "concrete.riscv.pagetable.entry_part"),
+        ("concrete.riscv.pagetable", "_entry_summary", "concrete.riscv.pagetable.entry_part"),
+        ("concrete.riscv.pagetable", "entry_part", "concrete.riscv.pagetable.entry_refused"),
         ("concrete.riscv.pagetable", "entry_refused", "concrete.riscv.pagetable.copy_entry"),
-        ("concrete.riscv.pagetable", "off_path", "concrete.riscv.pagetable.copy_entry"),
         ("concrete.riscv.pagetable", "_copied_tables", "concrete.riscv.pagetable.copied_entry"),
+    ),
+    "riscv/pt_copy_then/entry": (
+        ("concrete.riscv.pagetable", "_run", "concrete.riscv.pagetable.advance"),
+        ("concrete.riscv.pagetable", "_table_summary", "concrete.riscv.pagetable.then"),
+        ("concrete.riscv.pagetable", "off_fold", "concrete.riscv.pagetable.then"),
+        ("concrete.riscv.hv_tables", "path_copy", "concrete.riscv.pagetable.then"),
     ),
     "riscv/hypervisor_reach/entry": (
         ("refinement.riscv_to_canonical", "hypervisor_confined", "concrete.riscv.pmp.grants_r_or_w"),

@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, Tuple
 
 import icontract
 
+from abstract import abi
 from abstract.canonical import allocator
 from abstract.canonical.hardware import CANONICAL
 from abstract.canonical.monitor import physical as canonical_physical
@@ -32,7 +33,9 @@ from abstract.spec.state import SpecState, shapes_ok
 from concrete.riscv import pagetable
 from concrete.riscv.machine import RISCV
 from concrete.riscv.state import RvHw
-from refinement.obligations.pagetable import PT_LEVELS, PT_WIDTH, WalkInput, walk_by_digits, walk_input_ok
+from refinement.obligations.pagetable import (
+    PT_LEVELS, PT_WIDTH, CopyInput, WalkInput, answered, copy_input_ok, walk_by_digits, walk_input_ok,
+)
 from refinement.canonical_to_spec import abs_entry, abs_private, abs_shared, canonical_shapes_ok
 from refinement.registry import Kind, Layers, obligation
 from refinement.riscv_to_canonical import abs_hw, pmp_layout_ok, riscv_shapes_ok
@@ -113,8 +116,16 @@ PT_WALK_LIFT = Lift(
     lambda t, k: walk_by_digits(t),  # no CVM slot: the hypervisor's tables
     "the walk of any guest page from any root is `walk_level` at each level on the entry its address's digit "
     "selects, down while it says DESCEND")
+PT_COPY_LIFT = Lift(
+    Layers.RISCV, "pt_copy_run", "riscv/pt_copy_then/entry", CopyInput, copy_input_ok,
+    lambda t, k: answered(*pagetable.copy_outcome(pagetable.Tables(t.kinds, t.ppns, PT_WIDTH), NC, t.root, PT_LEVELS, t.free)),
+    lambda t, k: answered(*pagetable.advance((abi.SUCCESS, False, 0),
+                                             pagetable.copy_summary(pagetable.Tables(t.kinds, t.ppns, PT_WIDTH), t.root,
+                                                                    PT_LEVELS, NC), t.free)[0][::2]),
+    "ACE's copy of any tables from any root and free run, its parts run one at a time depth first, answers as its "
+    "whole-tree summary (the `then` of the same parts) run once")
 LIFTS = (DESTROY_CANONICAL_LIFT, DESTROY_SPEC_LIFT, SRST_CANONICAL_LIFT, SRST_SPEC_LIFT, SHARE_LIFT, UNSHARE_LIFT,
-         ISOLATION_LIFT, PT_WALK_LIFT)
+         ISOLATION_LIFT, PT_WALK_LIFT, PT_COPY_LIFT)
 
 
 def lift(row: Lift) -> Callable:

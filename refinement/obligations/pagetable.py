@@ -9,7 +9,10 @@ table width at once. The whole copy (`pt_copy`) is proven at `levels` (2 by defa
 from tables of `pt_width(levels)` entries per page in the NC pages, into a free run of up to
 PT_FREE C pages.
 Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
-(`hv_tables.read_vm`); `pt_promote_copy` compares that reading with this copy. The tables are
+(`hv_tables.read_vm`) and takes what the copy finds off their path as inputs (`off_path`). The
+copy's answer is compared with the row's at any depth and free run through the copy's parts
+(`pt_copy_then`, `pt_copy_run`, `pt_path_copy`), and whole at 2 levels (`pt_copy_summary`,
+`pt_off_path`, and `pt_promote_copy` for what it maps). The tables are
 entries of NC pages only, so a table read from C cannot be expressed: that the copy never reads
 one rests on its checks (the per-level lemma for pointers, a test for a root spanning into C).
 """
@@ -130,6 +133,26 @@ class WalkInput:
 def _decoded(kinds: Tuple[int, ...]) -> bool:
     """Every entry is one of ACE's three decoded kinds."""
     return all_of((0 <= k) & (k <= LEAF) for k in kinds)
+
+
+@dataclass(frozen=True)
+class CopyInput:
+    """What the whole copy reads: the hypervisor's tables in the NC pages, the root's page, and
+    the free run it takes pages from (the state of the copy's lift, `riscv/pt_copy_run/lift`)."""
+    kinds: SrcInts
+    ppns: SrcInts
+    root: int
+    free: int
+
+
+def copy_input_ok(t: CopyInput) -> bool:
+    return _decoded(t.kinds) & (0 <= t.free) & (t.free <= PT_FREE)
+
+
+def answered(code: int, pages: int) -> Tuple[int, int]:
+    """A copy's answer as it is read: its code, and the pages it took unless it ran out of them
+    (a copy that ran out stops wherever it ran out)."""
+    return code, keep(pages, code != abi.FAILED)
 
 
 def walk_input_ok(t: WalkInput) -> bool:
@@ -404,13 +427,17 @@ def read_vm_is_the_walk(root: int, v: bools(hv_tables.ENTRIES), rwx: bools(hv_ta
 # of up to BRIDGE_FREE pages: the largest tree with no entry off that path (the 16 KiB root, a
 # table per level below, and G leaves or one huge leaf's span), so trees off the path are covered
 # as far as they fit beside it. Not beyond: with a run as large as the largest tree with entries
-# off the path (52 pages at 2 levels) `pt_off_path` was undecided at the time limit.
+# off the path (52 pages at 2 levels), or any fixed run of 12 pages or more, `pt_off_path` was
+# undecided at the time limit. Any free run at any depth is the parts' business (`pt_copy_then`,
+# `pt_copy_run`, `pt_path_copy`, below): compared part by part, the two sides share the parts
+# off the path as terms, and the run's size is one scalar of the lemma.
 BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CHAIN)
 # Stated at 2 levels, the default, only: at 3 it is proven in about 80 s (45 s at the second
 # configuration), too close to the per-obligation limit on CI's machine, and at Sv48x4's 4 the
 # tree G wide unrolls to 637 steps; from 3 levels on NC's pages cannot hold a 16 KiB root and
 # two tables beside it, so such copies succeed there only through a huge leaf. Depth is
-# `pt_hv_reading`'s (the row against the walk) and `pt_copy`'s (the copy against the walk).
+# `pt_hv_reading`'s (the row against the walk), `pt_copy`'s (the copy against the walk) and
+# `pt_path_copy`'s (the copy's answer against the row's).
 BRIDGE_LEVELS = (2,)
 
 
@@ -449,31 +476,36 @@ def promote_reading_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, 
                                  PT_LEVELS, NC, capacity)
 
 
-def _outcome_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, free: int,
-                     out: Tuple[int, int]) -> bool:
-    """ACE's copy, from a free run of `free` pages, answers what the row answers but for the
-    device tree: FAILED exactly when the pages it takes before the first refusal (all of them if
-    there is none) do not fit, else the guest's entries' code, then `off_path`'s; and when it
-    succeeds it takes those pages. Before a refusal on the guest's path, or along a path that
-    maps no page, those are `read_vm`'s count; along one that maps a page, the row's own (its
-    root, its tables and its data), then `off_path`'s up to its refusal."""
-    vm = path_entries(kinds, ppns, root)
+def row_part(vm: hv_tables.Vm, off_code: int, off_pages: int) -> Tuple[int, int]:
+    """What PROMOTE's row answers from its reading of the guest's path (`hv_tables.read_vm`)
+    and the two inputs for the entries off it (`hv_tables.read_off_path`), as a part of the copy
+    (`pagetable.taking` gives its answer from a free run), the device tree aside: the code of
+    the first refusal, the guest's entries' first and then the entries off the path; and the
+    pages taken up to it: before a refusal on the path, or along a path that maps no page,
+    the reading's count; along one that maps a page, the row's own (its root, its tables and
+    its data), then the pages off the path."""
     code, pages, huge, reach = hv_tables.read_vm(vm)
-    off, taken = hv_tables.read_off_path(*pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root,
-                                                              PT_LEVELS, NC, G))
-    error, used = out
+    off, taken = hv_tables.read_off_path(off_code, off_pages)
     mapped = sum(keep(1, p != abi.VM_UNMAPPED) for p in pages)
     accepted = code == abi.SUCCESS
     own = accepted & (mapped > 0)
     need = keep(reach, lnot(own)) + keep(_pages_before_data(huge) + mapped, own) + keep(taken, accepted)
-    # Branches on where the copy stops, then on its answer, as `_failed_or_walks_agree` does.
-    if not accepted:
-        if error == abi.FAILED:
-            return free < reach
-        return (free >= reach) & (error == code)
-    if error == abi.FAILED:
-        return free < need
-    return (free >= need) & (error == off) & implies(error == abi.SUCCESS, used == need)
+    return code + keep(off, accepted), need
+
+
+def _answers_as(out: Tuple[int, int], part: Tuple[int, int], free: int) -> bool:
+    """The copy's (code, pages taken) from a free run of `free` pages is the part's: FAILED
+    exactly when the part's pages do not fit, else its code and its pages."""
+    short = free < part[1]
+    return (out[0] == keep(abi.FAILED, short) + keep(part[0], lnot(short))) & (short | (out[1] == part[1]))
+
+
+def _outcome_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, free: int,
+                     out: Tuple[int, int]) -> bool:
+    """ACE's copy, from a free run of `free` pages, answers what the row answers (`row_part`)."""
+    src = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH)
+    return _answers_as(out, row_part(path_entries(kinds, ppns, root), *pagetable.off_path(src, root, PT_LEVELS, NC, G)),
+                       free)
 
 
 @obligation(Layers.RISCV, "pt_off_path", Kind.SIMULATION, levels=BRIDGE_LEVELS)
@@ -485,3 +517,80 @@ def off_path_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, free: i
     # `free`, not `capacity` as in `pt_promote_copy`: the same inputs would make the two one
     # CrossHair run, which took longer than the two apart (19 s wall time against 14 s, with one job).
     return pagetable.copy_outcome(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), NC, root, PT_LEVELS, free)
+
+
+
+@obligation(Layers.RISCV, "pt_copy_summary", Kind.SIMULATION, levels=BRIDGE_LEVELS)
+@icontract.require(lambda kinds: _decoded(kinds))
+@icontract.ensure(lambda kinds, ppns, root, result:
+                  same(result, row_part(path_entries(kinds, ppns, root),
+                                        *pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G))),
+                  "the whole-tree copy, as one part, is the row's reading and off_path's inputs")
+def copy_summary_is_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, int]:
+    """On any tables the hypervisor's NC pages hold, ACE's whole-tree copy as one part (`pagetable.copy_summary`: its code from a free run large enough and the pages it takes up to its first refusal, from which `pagetable.taking` gives its answer from any free run) is what PROMOTE's row answers from its reading of the guest's path and `off_path`'s two inputs for the other entries. Stated whole at 2 levels; at any depth it is `riscv/pt_path_copy/simulation` (the same part regrouped along the path) with `riscv/pt_copy_then/entry`."""
+    return pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
+
+
+def _codes(codes: Tuple[int, ...], pages: Tuple[int, ...]) -> bool:
+    """Parts as the copy's checks give them: a code of ACE's (SUCCESS, or a refusal) and no
+    negative count."""
+    return all_of(((c == abi.SUCCESS) | (c == abi.INVALID_PARAM) | (c == abi.INVALID_ADDRESS)) & (p >= 0)
+                  for c, p in zip(codes, pages))
+
+
+@obligation(Layers.RISCV, "pt_path_copy", Kind.SIMULATION)
+@icontract.require(lambda off_code, off_pages: _codes(off_code, off_pages))
+@icontract.ensure(lambda root, v, rwx, ppn, off_code, off_pages, result:
+                  same(result, row_part((root, v, rwx, ppn),
+                                        *pagetable.off_fold(hv_tables.path_reached((root, v, rwx, ppn)),
+                                                            tuple(zip(off_code, off_pages))))),
+                  "the copy along the guest's path, each table's entries off it given, is the row's answer")
+def path_copy_is_read(root: int, v: bools(hv_tables.ENTRIES), rwx: bools(hv_tables.ENTRIES),
+                      ppn: ints(hv_tables.ENTRIES), off_code: ints(PT_LEVELS), off_pages: ints(PT_LEVELS)) -> Tuple[int, int]:
+    """At any depth, on every table the hypervisor can write: ACE's whole-tree copy as one part, told along the guest's path (`hv_tables.path_copy`: each of the path's tables entered, its entry 0 with the table below or the last table's G leaves, then its entries off the path, whose parts are free here), is what PROMOTE's row answers from its reading (`hv_tables.read_vm`) and the two inputs `off_path` gives it for the entries off the path (the same parts in the copy's order, `pagetable.off_fold`). With `riscv/pt_copy_then/entry` it makes the copy's answer the row's from any free run at every depth; `riscv/pt_copy_summary/simulation` and `riscv/pt_off_path/simulation` check the whole chain at 2 levels."""
+    return hv_tables.path_copy((root, v, rwx, ppn), tuple(zip(off_code, off_pages)))
+
+
+def _state_ok(state: Tuple[int, bool, int], capacity: int) -> bool:
+    """A state of the copy's run: no more pages taken than the free run has, and failed exactly
+    when its code is a refusal."""
+    error, failed, cursor = state
+    return (0 <= cursor) & (cursor <= capacity) & (failed == (error != abi.SUCCESS))
+
+
+def _alike(s: Tuple[int, bool, int], t: Tuple[int, bool, int]) -> bool:
+    """Two states answer alike: the same code and failure, and the same pages unless the
+    answer is FAILED (a copy that ran out of pages stops wherever it ran out)."""
+    return (s[0] == t[0]) & (s[1] == t[1]) & ((s[0] == abi.FAILED) | (s[2] == t[2]))
+
+
+def _then_holds(capacity: int, s: Tuple, s2: Tuple, a: Tuple[int, int], b: Tuple[int, int], c: Tuple[int, int],
+                result: Tuple) -> bool:
+    in_turn, at_once, again, grouped, unreached, skipped, first = result
+    return (_alike(in_turn, at_once) & _state_ok(in_turn, capacity) & implies(_alike(s, s2), _alike(again, at_once))
+            & same(grouped[0], grouped[1]) & same(unreached, s) & same(skipped, s)
+            & implies(capacity >= 0, _answers_as(first[::2], a, capacity) & (first[1] == (first[0] != abi.SUCCESS))))
+
+
+@obligation(Layers.RISCV, "pt_copy_then", Kind.ENTRY)
+@icontract.require(lambda error, failed, cursor, error2, failed2, cursor2, capacity, a_pages, b_pages, c_pages:
+                   _state_ok((error, failed, cursor), capacity) & _state_ok((error2, failed2, cursor2), capacity)
+                   & (a_pages >= 0) & (b_pages >= 0) & (c_pages >= 0))
+@icontract.ensure(lambda error, failed, cursor, error2, failed2, cursor2, capacity, a_code, a_pages, b_code, b_pages,
+                  c_code, c_pages, result:
+                  _then_holds(capacity, (error, failed, cursor), (error2, failed2, cursor2), (a_code, a_pages),
+                              (b_code, b_pages), (c_code, c_pages), result),
+                  "two parts run in turn answer as their `then` run once, from any state, alike states stay alike, "
+                  "`then` is associative, a part not reached, or skipped, changes nothing, and from the start a part "
+                  "answers FAILED exactly when its pages do not fit, else its code with its pages")
+def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool, cursor2: int, capacity: int,
+              a_code: int, a_pages: int, b_code: int, b_pages: int, c_code: int, c_pages: int) -> Tuple:
+    """At any depth, table width and free run: running two parts of ACE's copy in turn (`pagetable.advance`, each step of `pagetable._run`) answers as running their summary one after the other (`pagetable.then`) once, from any state of the run; states that answer alike stay alike; `then` is associative; a part whose table is not reached, or that is copied only under a pointer that is not there (`pagetable.only_if`), changes nothing; and from the start a part answers FAILED exactly when its pages do not fit in the free run, else its code, taking its pages. So the copy, the run of its steps depth first, answers as its whole-tree summary (`pagetable.copy_summary`, the `then` of its parts in the same order) from any free run: FAILED exactly when the pages up to its first refusal do not fit (`pagetable.taking`)."""
+    s, a, b = (error, failed, cursor), (a_code, a_pages), (b_code, b_pages)
+    in_turn = pagetable.advance(pagetable.advance(s, a, capacity)[0], b, capacity)[0]
+    at_once = pagetable.advance(s, pagetable.then(a, b), capacity)[0]
+    again = pagetable.advance(pagetable.advance((error2, failed2, cursor2), a, capacity)[0], b, capacity)[0]
+    grouped = (pagetable.then(pagetable.then(a, b), (c_code, c_pages)), pagetable.then(a, pagetable.then(b, (c_code, c_pages))))
+    return (in_turn, at_once, again, grouped, pagetable.advance(s, a, capacity, False)[0],
+            pagetable.advance(s, pagetable.only_if(a, False), capacity)[0],
+            pagetable.advance((abi.SUCCESS, False, 0), a, capacity)[0])
