@@ -25,6 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console(stderr=True)
 out = Console()
 
+_ROOT = Path(__file__).resolve().parent.parent   # the project: its files are what a proof reads
 VERDICT_STYLE = {"PROVEN": "green", "BOUNDED": "yellow", "REFUTED": "bold red", "VACUOUS": "magenta", "ERROR": "red"}
 
 
@@ -434,9 +435,8 @@ def _executor(kind: str, scheduler: Optional[str], connect_timeout: float = 20.0
 
 
 def _cache(folder: Path):
-    import refinement
     from refinement.cache import ResultCache
-    return ResultCache(folder, Path(refinement.__file__).resolve().parent.parent)
+    return ResultCache(folder, _ROOT)
 
 
 class _FirstFailure(Exception):
@@ -445,6 +445,7 @@ class _FirstFailure(Exception):
 
 def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=None, fail_fast=False,
            with_findings=False) -> int:
+    from refinement import deps
     from refinement.checker import CheckOptions, check_all
     from refinement.report import Report
     from refinement.results import all_proven
@@ -452,7 +453,7 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     options = CheckOptions(sizes=sizes, timeout=timeout, faults=faults)
     chosen, not_stated = _stated(chosen, sizes)
     done = []
-    started = time.monotonic()
+    started, sources = time.monotonic(), deps.stamp(_ROOT)
     console.print(f"proving {len(chosen)} obligations at {sizes.as_dict()} with {jobs} job(s)", highlight=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -482,7 +483,11 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     _write_reports(report, paths)
     # A report on standard output (`--json -`) keeps stdout clean: the summary goes to stderr.
     _print_summary(report, console if any(str(p) == "-" for p in paths.values() if p) else out)
-    return 0 if len(done) == len(chosen) and all_proven(done) else 1
+    edited = deps.changed_since(_ROOT, sources)
+    if edited:
+        console.print(f"[red]error:[/red] {', '.join(edited)} changed while the proof ran: its verdicts may mix two "
+                      "versions of the model, and none was cached after the change; run it again", highlight=False)
+    return 0 if len(done) == len(chosen) and all_proven(done) and not edited else 1
 
 
 def _check_findings(sizes, timeout, jobs, cache, executor) -> list:

@@ -69,6 +69,22 @@ def project_files(root: Path) -> List[Path]:
     return sorted(p for pkg in PACKAGES for p in (root / pkg).rglob("*.py"))
 
 
+def stamp(root: Path) -> Dict[str, Tuple[int, int]]:
+    """When each project file was last written, and its size: cheap enough to take before every
+    verdict is cached, so that a file saved while a proof runs is noticed (`changed_since`)."""
+    out = {}
+    for p in project_files(root):
+        st = p.stat()
+        out[p.relative_to(root).as_posix()] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def changed_since(root: Path, before: Dict[str, Tuple[int, int]]) -> List[str]:
+    """The project files written, added or removed since `before` was taken."""
+    now = stamp(root)
+    return sorted(f for f in set(now) | set(before) if now.get(f) != before.get(f))
+
+
 def model_files(root: Path) -> List[Path]:
     """The files whose definitions a proof can reach by name: the model, the abstractions,
     the obligations and the seeded faults."""
