@@ -42,8 +42,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "levels in CI): the copy is run as parts, each summarised by its code and the pages it takes up to that code, and two parts run "
      "in turn answer as their summary run once (riscv/pt_copy_then/entry, at any depth, width and free run); the copy run step by "
      "step is the summary of its parts in the same order (riscv/pt_copy_run/lift, from a free run of up to 8 pages); and that "
-     "summary, regrouped along the guest's path with each path table's entries off the path given (pt_copy_then: the summary is "
-     "associative), is the row's answer (riscv/pt_path_copy/simulation). At 2 levels the whole is proven at once too "
+     "summary, told along the guest's path with each path table's entries off the path given (grouped so term for term; the "
+     "tables off_path folds are the reading's, riscv/pt_path_tables/simulation), is the row's answer "
+     "(riscv/pt_path_copy/simulation). At 2 levels the whole is proven at once too "
      "(pt_copy_summary, and pt_off_path for the run itself from up to 8 pages); tests/test_pagetable.py runs the copy against its "
      "summary at 2 to 4 levels. A copy that succeeds maps each guest page to a "
      "fresh copy of the page the row maps, the page after the root, the path's tables and the guest's earlier pages, so that the pages "
@@ -65,7 +66,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
      "trees (issue 17)",
      ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_off_path", "pt_copy_then", "pt_copy_run", "pt_path_copy",
-      "pt_copy_summary", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
+      "pt_copy_summary", "pt_path_tables", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
       "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "

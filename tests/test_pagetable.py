@@ -230,11 +230,11 @@ def test_the_copy_answers_what_it_finds_off_the_guests_path_after_the_path_and_t
 @st.composite
 def any_tables(draw):
     """Any tables at 2 to 4 levels (any kind and address in every entry, the root anywhere near
-    NC) and any free run."""
+    NC), any free run, and the guest pages the summary groups first (which change nothing)."""
     levels, n = draw(st.integers(2, 4)), NC * W
     kinds = draw(st.lists(st.sampled_from((NOT_MAPPED, NOT_MAPPED, LEAF, POINTER, POINTER)), min_size=n, max_size=n))
     ppns = draw(st.lists(st.integers(-1, NC + 1), min_size=n, max_size=n))
-    return _tables(kinds, ppns), levels, draw(st.integers(-1, NC)), draw(st.integers(0, 80))
+    return _tables(kinds, ppns), levels, draw(st.integers(-1, NC)), draw(st.integers(0, 80)), draw(st.integers(1, 3))
 
 
 @settings(max_examples=400, deadline=None)
@@ -245,8 +245,8 @@ def test_the_copy_answers_as_its_summary_from_any_free_run_at_every_depth(case):
     (`copy_summary`, the `then` of the same parts) run once from the start, FAILED exactly when
     the summary's pages do not fit (`riscv/pt_copy_then/entry` proves one part at a time, at any
     depth; `riscv/pt_off_path/simulation` the whole at 2 levels)."""
-    src, levels, root, free = case
-    code, pages = pagetable.copy_summary(src, root, levels, NC)
+    src, levels, root, free, guest = case
+    code, pages = pagetable.copy_summary(src, root, levels, NC, guest)
     error, used = pagetable.copy_outcome(src, NC, root, levels, free)
     assert error == (abi.FAILED if pages > free else code), (code, pages, free)
     assert error == abi.FAILED or used == pages

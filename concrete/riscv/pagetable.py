@@ -302,31 +302,39 @@ def entry_part(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[i
     return err, keep(need, kind != POINTER)
 
 
-def _entry_summary(src: Tables, kind: int, ppn: int, level: int, nc: int) -> Tuple[int, int]:
+def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
     """One entry at `level` with everything under it: its own part, then under a pointer the
     next table (`_table_summary` at the page it names)."""
     own = entry_part(kind, ppn, level == 1, span_of(level, src.width), nc)
     if level == 1:
         return own
-    return then(own, only_if(_table_summary(src, ppn, level - 1, nc), kind == POINTER))
+    return then(own, only_if(_table_summary(src, ppn, level - 1, levels, nc, guest), kind == POINTER))
 
 
-def _table_summary(src: Tables, page: int, level: int, nc: int, levels: int = 0) -> Tuple[int, int]:
-    """The table at NC page `page` with everything under it (the root's ROOT_PAGES pages when
-    `level` is `levels`): entering it, then each entry with its subtree, in order. Recursed
-    along the tree as the copy walks it."""
-    w, root = src.width, level == levels
-    out = entered(page, entries_at(level, levels, w) // w, nc, root)
-    for j in range(entries_at(level, levels, w)):
-        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, nc))
-    return out
+def _heads(level: int, levels: int, width: int, guest: int) -> int:
+    """How many of a table's first entries a guest page's walk can use: entry 0 above the last
+    level, the first `guest` in a table at the last."""
+    return min(guest, entries_at(level, levels, width)) if level == 1 else 1
 
 
-def copy_summary(src: Tables, root: int, levels: int, nc: int) -> Tuple[int, int]:
+def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+    """The table at NC page `page` with everything under it (the root's ROOT_PAGES pages at
+    `levels`): entering it, then each entry with its subtree, in order, the entries a guest
+    page's walk can use first and then the others (`off_entries`). Recursed along the tree as
+    the copy walks it; grouped so that along the guest's path it is `hv_tables.path_copy`
+    term for term."""
+    w = src.width
+    out = entered(page, entries_at(level, levels, w) // w, nc, level == levels)
+    for j in range(_heads(level, levels, w, guest)):   # all on the table's first page
+        out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest))
+    return then(out, off_entries(src, page, level, levels, nc, guest))
+
+
+def copy_summary(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
     """ACE's whole-tree copy from the root at NC page `root` as one part: its code from a free
     run large enough, and the pages it takes up to its first refusal (`taking` gives its answer
-    from any free run)."""
-    return _table_summary(src, root, levels, nc, levels)
+    from any free run). `guest` only groups the parts (`_table_summary`)."""
+    return _table_summary(src, root, levels, levels, nc, guest)
 
 
 def path_tables(src: Tables, root: int, levels: int, nc: int) -> Tuple[Tuple[int, ...], Tuple[bool, ...]]:
@@ -345,8 +353,8 @@ def off_entries(src: Tables, page: int, level: int, levels: int, nc: int, guest:
     subtree, in order: all but entry 0 above the last level, all but the first `guest` in the
     last table."""
     out, w = (abi.SUCCESS, 0), src.width
-    for j in range(guest if level == 1 else 1, entries_at(level, levels, w)):
-        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, nc))
+    for j in range(_heads(level, levels, w, guest), entries_at(level, levels, w)):
+        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, levels, nc, guest))
     return out
 
 

@@ -121,7 +121,7 @@ PT_COPY_LIFT = Lift(
     lambda t, k: answered(*pagetable.copy_outcome(pagetable.Tables(t.kinds, t.ppns, PT_WIDTH), NC, t.root, PT_LEVELS, t.free)),
     lambda t, k: answered(*pagetable.advance((abi.SUCCESS, False, 0),
                                              pagetable.copy_summary(pagetable.Tables(t.kinds, t.ppns, PT_WIDTH), t.root,
-                                                                    PT_LEVELS, NC), t.free)[0][::2]),
+                                                                    PT_LEVELS, NC, G), t.free)[0][::2]),
     "ACE's copy of any tables from any root and free run, its parts run one at a time depth first, answers as its "
     "whole-tree summary (the `then` of the same parts) run once")
 LIFTS = (DESTROY_CANONICAL_LIFT, DESTROY_SPEC_LIFT, SRST_CANONICAL_LIFT, SRST_SPEC_LIFT, SHARE_LIFT, UNSHARE_LIFT,

@@ -528,7 +528,7 @@ def off_path_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, free: i
                   "the whole-tree copy, as one part, is the row's reading and off_path's inputs")
 def copy_summary_is_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, int]:
     """On any tables the hypervisor's NC pages hold, ACE's whole-tree copy as one part (`pagetable.copy_summary`: its code from a free run large enough and the pages it takes up to its first refusal, from which `pagetable.taking` gives its answer from any free run) is what PROMOTE's row answers from its reading of the guest's path and `off_path`'s two inputs for the other entries. Stated whole at 2 levels; at any depth it is `riscv/pt_path_copy/simulation` (the same part regrouped along the path) with `riscv/pt_copy_then/entry`."""
-    return pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
+    return pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G)
 
 
 def _codes(codes: Tuple[int, ...], pages: Tuple[int, ...]) -> bool:
@@ -594,3 +594,14 @@ def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool,
     return (in_turn, at_once, again, grouped, pagetable.advance(s, a, capacity, False)[0],
             pagetable.advance(s, pagetable.only_if(a, False), capacity)[0],
             pagetable.advance((abi.SUCCESS, False, 0), a, capacity)[0])
+
+
+@obligation(Layers.RISCV, "pt_path_tables", Kind.SIMULATION)
+@icontract.require(lambda kinds: _decoded(kinds))
+@icontract.ensure(lambda kinds, ppns, root, result:
+                  same(result, ((root,) + path_entries(kinds, ppns, root)[3][:hv_tables.CHAIN],
+                                hv_tables.path_reached(path_entries(kinds, ppns, root)))),
+                  "off_path's tables along the guest's path, and whether the copy reaches each, are the row's reading's")
+def path_tables_are_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple:
+    """At any depth, on any tables the NC pages hold: the tables along the guest's path whose other entries `pagetable.off_path` gives the row (`pagetable.path_tables`: the root, then the page each entry 0 names), and whether ACE's copy reaches each (through a pointer in NC), are those of the row's reading of the path (`path_entries`, `hv_tables.path_reached`), which `riscv/pt_path_copy/simulation` takes. With it, and `off_path` being `off_fold` of each such table's `off_entries` by construction, `pt_path_copy` speaks for the inputs the row is given."""
+    return pagetable.path_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
