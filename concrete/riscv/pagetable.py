@@ -14,8 +14,8 @@ and takes what the copy finds in the others as two inputs, computed here by `off
 copy's answer and pages, from any free run, are the row's on any tables in NC, FAILED where it
 runs out of pages before a refusal included (ACE's error precedence): the copy is run as parts,
 each summarised by (code, pages), whose `then` the copy answers as (`riscv/pt_copy_then/entry`,
-`riscv/pt_copy_run/lift`), and that summary regrouped along the guest's path is the row's
-(`riscv/pt_path_copy/simulation`). `riscv/pt_promote_copy/simulation` proves that a copy that
+`riscv/pt_copy_run/lift`), and that summary, told along the guest's path, is the row's
+(`riscv/pt_path_copy/simulation`, `riscv/pt_path_tables/simulation`). `riscv/pt_promote_copy/simulation` proves that a copy that
 succeeds translates as the row maps. The
 per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
 whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
