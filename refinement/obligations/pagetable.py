@@ -503,9 +503,14 @@ def _answers_as(out: Tuple[int, int], part: Tuple[int, int], free: int) -> bool:
 def _outcome_as_read(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, free: int,
                      out: Tuple[int, int]) -> bool:
     """ACE's copy, from a free run of `free` pages, answers what the row answers (`row_part`)."""
+    return _answers_as(out, _row_on(kinds, ppns, root), free)
+
+
+def _row_on(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> Tuple[int, int]:
+    """What the row answers (`row_part`) on tables held in NC pages: its reading of the guest's
+    path and `off_path`'s two inputs for the other entries."""
     src = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH)
-    return _answers_as(out, row_part(path_entries(kinds, ppns, root), *pagetable.off_path(src, root, PT_LEVELS, NC, G)),
-                       free)
+    return row_part(path_entries(kinds, ppns, root), *pagetable.off_path(src, root, PT_LEVELS, NC, G))
 
 
 @obligation(Layers.RISCV, "pt_off_path", Kind.SIMULATION, levels=BRIDGE_LEVELS)
@@ -523,8 +528,7 @@ def off_path_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, free: i
 @obligation(Layers.RISCV, "pt_copy_summary", Kind.SIMULATION, levels=BRIDGE_LEVELS)
 @icontract.require(lambda kinds: _decoded(kinds))
 @icontract.ensure(lambda kinds, ppns, root, result:
-                  same(result, row_part(path_entries(kinds, ppns, root),
-                                        *pagetable.off_path(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G))),
+                  same(result, _row_on(kinds, ppns, root)),
                   "the whole-tree copy, as one part, is the row's reading and off_path's inputs")
 def copy_summary_is_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, int]:
     """On any tables the hypervisor's NC pages hold, ACE's whole-tree copy as one part (`pagetable.copy_summary`: its code from a free run large enough and the pages it takes up to its first refusal, from which `pagetable.taking` gives its answer from any free run) is what PROMOTE's row answers from its reading of the guest's path and `off_path`'s two inputs for the other entries. Stated whole at 2 levels; at any depth it is `riscv/pt_path_copy/simulation` (the same part regrouped along the path) with `riscv/pt_copy_then/entry`."""
