@@ -13,7 +13,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
      "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
      "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_read_vm", "pt_path_copy", "pt_copy_then", "pt_copy_run", "pt_off_path", "pt_promote_copy",
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_read_vm", "pt_path_copy", "pt_copy_then", "pt_copy_run", "pt_promote_copy",
                                       "pt_path_pages", "runs_out"),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
@@ -25,8 +25,8 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "a refusal is answered FAILED where ACE's copy, which takes pages as it reads, runs out of them before it (the pages it takes "
      "along the guest's path before the refusal, counted by the row's reading, pt_path_pages: the walk's count), and a VM that maps no page "
      "once it is copied (pt_path_copy, pt_copy_then, pt_copy_run: ACE's whole-tree copy answers FAILED exactly when the pages before its "
-     "first refusal do not fit, else the row's code, and takes the row's pages when it succeeds, from any free run at every depth proven; "
-     "pt_off_path: the run itself at 2 levels; "
+     "first refusal do not fit, else the row's code, and takes the row's pages when it succeeds, from any free run at every depth proven, "
+     "the run step by step against its parts proven on tables 2 entries wide at 2 levels and 1 deeper, tested at the row's width; "
      "pt_promote_copy: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "
      "a huge leaf, its whole span checked in NC at the model's width of G entries (ACE: 512), copied whole as ACE's: one leaf to a block of G "
      "C pages on its boundary, no table below it, FAILED when no such block is free (spec/free_block/allocation), and recorded as the CVM's "

@@ -41,12 +41,12 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "refusal (see error precedence), and takes the row's pages when it succeeds, from any free run, at every depth proven (2 to 5 "
      "levels in CI): the copy is run as parts, each summarised by its code and the pages it takes up to that code, and two parts run "
      "in turn answer as their summary run once (riscv/pt_copy_then/entry, at any depth, width and free run); the copy run step by "
-     "step is the summary of its parts in the same order (riscv/pt_copy_run/lift, from a free run of up to 8 pages); and that "
+     "step is the summary of its parts in the same order (riscv/pt_copy_run/lift, from a free run of up to 8 pages, on tables "
+     "2 entries wide at 2 levels and 1 deeper; at the row's width of G entries tests/test_pagetable.py runs it at 2 to 4 levels); and that "
      "summary, told along the guest's path with each path table's entries off the path given (grouped so term for term; the "
      "tables off_path folds are the reading's, riscv/pt_path_tables/simulation), is the row's answer "
      "(riscv/pt_path_copy/simulation). At 2 levels the whole is proven at once too "
-     "(pt_copy_summary, and pt_off_path for the run itself from up to 8 pages); tests/test_pagetable.py runs the copy against its "
-     "summary at 2 to 4 levels. A copy that succeeds maps each guest page to a "
+     "(pt_copy_summary). A copy that succeeds maps each guest page to a "
      "fresh copy of the page the row maps, the page after the root, the path's tables and the guest's earlier pages, so that the pages "
      "off the path come after the data, where the row takes them (pt_promote_copy, at 2 levels). Differences kept: the copies of the tables and leaves off the guest's path "
      "take their pages but their contents are not held (no guest page of the model reaches them; ACE writes the copied entries and data there), "
@@ -65,7 +65,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
      "trees (issue 17)",
-     ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_off_path", "pt_copy_then", "pt_copy_run", "pt_path_copy",
+     ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_copy_then", "pt_copy_run", "pt_path_copy",
       "pt_copy_summary", "pt_path_tables", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
       "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
@@ -94,9 +94,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "said apart by the walk, hv_tables.path_pages; seeded fault 37) and off it up to its refusal "
      "(pagetable.off_path); a VM that maps no page is copied before its missing device tree is answered; "
      "ACE's whole-tree copy of the same tables answers FAILED exactly when those pages do not fit in its free run, else "
-     "the row's code, from any free run at every depth proven (riscv/pt_path_copy/simulation with pt_copy_then and pt_copy_run; "
-     "at 2 levels riscv/pt_off_path/simulation, the run itself). The model's K CVM slots are checked last (ACE has no "
-     "such bound)", ("promote_to_tvm", "pt_off_path", "pt_path_copy", "pt_copy_then", "pt_copy_run", "pt_path_pages", "runs_out")),
+     "the row's code, from any free run at every depth proven (riscv/pt_path_copy/simulation with pt_copy_then and "
+     "pt_copy_run). The model's K CVM slots are checked last (ACE has no "
+     "such bound)", ("promote_to_tvm", "pt_path_copy", "pt_copy_then", "pt_copy_run", "pt_path_pages", "runs_out")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

@@ -92,7 +92,7 @@ def test_a_promoted_vm_with_a_gap_gets_fresh_copies_of_its_mapped_pages_only():
 
 
 def test_aces_whole_tree_copy_of_the_rows_tables_answers_failed_first_or_fails_off_the_guests_path():
-    """`riscv/pt_off_path/simulation` and `riscv/pt_promote_copy/simulation` on chosen tables: the
+    """ACE's whole-tree copy (`riscv/pt_promote_copy/simulation`) against the row on chosen tables: the
     16 KiB root on NC pages 0..3, its entry 0 a pointer to page 4, whose first G entries are the
     guest's leaves. ACE's copy takes pages as it reads, so with room for the root and the table
     but no leaf it answers FAILED where the row names the bad entry; with room it answers the
@@ -150,14 +150,16 @@ def test_aces_whole_tree_copy_of_the_rows_tables_answers_failed_first_or_fails_o
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_the_copy_and_the_rows_reading_agree_on_random_tables_with_contracts_on(data):
-    """`riscv/pt_promote_copy/simulation` and `riscv/pt_off_path/simulation` run as contract-checked
-    calls on random tables in NC (icontract checks their postconditions on every call, so a
-    disagreement raises here)."""
+    """`riscv/pt_promote_copy/simulation` runs as a contract-checked call on random tables in NC
+    (icontract checks its postcondition on every call, so a disagreement raises here), and the
+    copy run step by step at the row's width answers what the row answers (`row_part`), FAILED
+    exactly when its pages do not fit: the chain `pt_copy_run`, `pt_copy_then` and
+    `pt_copy_summary` proves at narrower tables."""
     import pytest
     from typeguard import suppress_type_checks
     from concrete.riscv import pagetable
     from refinement.obligations.pagetable import (
-        BRIDGE_FREE, BRIDGE_LEVELS, BRIDGE_WIDTH, off_path_is_the_copy, promote_reading_is_the_copy,
+        BRIDGE_FREE, BRIDGE_LEVELS, BRIDGE_WIDTH, PT_LEVELS, _answers_as, _row_on, promote_reading_is_the_copy,
     )
     if LEVELS not in BRIDGE_LEVELS:
         pytest.skip("the comparison is stated at other depths")
@@ -169,5 +171,7 @@ def test_the_copy_and_the_rows_reading_agree_on_random_tables_with_contracts_on(
     capacity = data.draw(st.one_of(st.just(BRIDGE_FREE), st.integers(0, BRIDGE_FREE)))
     with suppress_type_checks():   # the copy is branch-free: typeguard on each small call is slow
         copy = promote_reading_is_the_copy(tuple(kinds), tuple(ppns), root, capacity)
-        error, used = off_path_is_the_copy(tuple(kinds), tuple(ppns), root, capacity)
+        error, used = pagetable.copy_outcome(pagetable.Tables(tuple(kinds), tuple(ppns), BRIDGE_WIDTH), NC, root,
+                                             PT_LEVELS, capacity)
+    assert _answers_as((error, used), _row_on(tuple(kinds), tuple(ppns), root), capacity)
     assert copy.used <= capacity and error == copy.error and (error != abi.SUCCESS or used == copy.used)

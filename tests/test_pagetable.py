@@ -209,8 +209,8 @@ def guest_paths(draw):
 @given(guest_paths())
 def test_the_copy_answers_what_it_finds_off_the_guests_path_after_the_path_and_takes_its_pages(case):
     """`pagetable.off_path`, which PROMOTE's row takes as inputs, at every depth (the proof,
-    `riscv/pt_off_path/simulation`, is at 2 levels, where the last table has no entry off the
-    path): on tables whose guest's path is good or cut short, ACE's whole-tree copy answers
+    `riscv/pt_path_copy/simulation` with `pt_copy_then` and `pt_copy_run`, is on the parts): on
+    tables whose guest's path is good or cut short, ACE's whole-tree copy answers
     off_path's code, and a copy that succeeds takes the path's pages and off_path's. off_path's
     pages are those the copy takes up to its refusal: from a run too small for the path's and
     those, the copy answers FAILED, refusal or not (ACE's error precedence), and from one that
@@ -229,22 +229,26 @@ def test_the_copy_answers_what_it_finds_off_the_guests_path_after_the_path_and_t
 
 @st.composite
 def any_tables(draw):
-    """Any tables at 2 to 4 levels (any kind and address in every entry, the root anywhere near
-    NC), any free run, and the guest pages the summary groups first (which change nothing)."""
-    levels, n = draw(st.integers(2, 4)), NC * W
+    """Any tables at 2 to 4 levels, 1 to 3 entries per page (the proofs' widths and the row's
+    G), any kind and address in every entry, the root anywhere near NC, any free run, and the
+    guest pages the summary groups first (which change nothing)."""
+    levels, width = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    n = NC * width
     kinds = draw(st.lists(st.sampled_from((NOT_MAPPED, NOT_MAPPED, LEAF, POINTER, POINTER)), min_size=n, max_size=n))
     ppns = draw(st.lists(st.integers(-1, NC + 1), min_size=n, max_size=n))
-    return _tables(kinds, ppns), levels, draw(st.integers(-1, NC)), draw(st.integers(0, 80)), draw(st.integers(1, 3))
+    src = Tables(tuple(kinds), tuple(ppns), width)
+    return src, levels, draw(st.integers(-1, NC)), draw(st.integers(0, 80)), draw(st.integers(1, 3))
 
 
 @settings(max_examples=400, deadline=None)
 @given(any_tables())
 def test_the_copy_answers_as_its_summary_from_any_free_run_at_every_depth(case):
-    """The step the proofs leave to construction, run at 2 to 4 levels: ACE's copy, its parts
+    """The step the proofs leave to construction, run at 2 to 4 levels and widths 1 to 3: ACE's copy, its parts
     run one at a time depth first (`copy_outcome`), answers as its whole-tree summary
     (`copy_summary`, the `then` of the same parts) run once from the start, FAILED exactly when
     the summary's pages do not fit (`riscv/pt_copy_then/entry` proves one part at a time, at any
-    depth; `riscv/pt_off_path/simulation` the whole at 2 levels)."""
+    depth; `riscv/pt_copy_run/lift` the whole on tables 2 entries wide at 2 levels and 1 deeper,
+    not at the row's width of G entries, 3 at the defaults)."""
     src, levels, root, free, guest = case
     code, pages = pagetable.copy_summary(src, root, levels, NC, guest)
     error, used = pagetable.copy_outcome(src, NC, root, levels, free)
