@@ -294,7 +294,8 @@ def _judge(ob: Obligation, outcomes: List[ConditionOutcome], options: CheckOptio
     exhausted = bool(outcomes) and all(o.exhausted for o in outcomes)
 
     def evidence(note: str = "", exhaustive: bool = exhausted) -> Evidence:
-        return Evidence(ob.method.value, exhaustive, paths, round(seconds, 3), len(outcomes), note, list(shared))
+        return Evidence(ob.method.value, exhaustive, paths, round(seconds, 3), len(outcomes), note, list(shared),
+                        slowest_query=max((o.slowest_query for o in outcomes), default=0.0))
 
     if not outcomes:
         return Verdict.ERROR, evidence("the obligation has no postcondition to prove"), None

@@ -490,6 +490,17 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     return 0 if len(done) == len(chosen) and all_proven(done) and not edited else 1
 
 
+def _warn_without_margin(results, timeout: float, to) -> None:
+    """Proofs decided here that a slower or busier machine (CI's) may leave undecided."""
+    from refinement.results import SOLVER_MARGIN, without_margin
+    tight = sorted((r for r in results if without_margin(r, timeout)), key=lambda r: -r.evidence.slowest_query)
+    for r in tight:
+        to.print(f"[yellow]warning:[/yellow] {r.id}: one solver check took {r.evidence.slowest_query:.1f} s of "
+                      f"the {timeout / 2:g} s z3 is given (more than {SOLVER_MARGIN:.0%}): a machine three times "
+                      "slower may leave it undecided; split the obligation or change the model's representation",
+                      highlight=False, soft_wrap=True)
+
+
 def _check_findings(sizes, timeout, jobs, cache, executor) -> list:
     """Each finding's refuting obligations, proven with the finding applied (cached like any
     proof), as report rows; a finding whose obligations stop refuting it shows as not reproduced."""
@@ -558,6 +569,7 @@ def _print_summary(report, to=None) -> None:
         to.print(f"{any_size} per-entry lemma(s) hold at any size; the other obligations at the sizes above",
                  highlight=False)
     _print_longest(report.results, to)
+    _warn_without_margin(report.results, report.timeout, to)
     to.print(f"wall time {report.wall_seconds:.1f} s", highlight=False)
 
 

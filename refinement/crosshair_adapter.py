@@ -66,6 +66,7 @@ def analyze(fn: Callable, timeout: float) -> List[ConditionOutcome]:
         started, undecided = time.monotonic(), _UNDECIDED[0]
         _new_analysis()
         messages = list(checkable.analyze())
+        slowest = round(_SLOWEST[0], 3)
         seconds, undecided = time.monotonic() - started, _UNDECIDED[0] - undecided
         for m in messages:
             outcomes.append(ConditionOutcome(
@@ -78,6 +79,7 @@ def analyze(fn: Callable, timeout: float) -> List[ConditionOutcome]:
                 seconds=seconds,
                 traceback=m.traceback or "",
                 undecided=undecided,
+                slowest_query=slowest,
             ))
     return outcomes
 
@@ -152,6 +154,23 @@ if hasattr(crosshair.core, "_SIMPLE_PROXIES"):
     crosshair.core._SIMPLE_PROXIES[bool] = _symbolic(SymbolicBool)
 
 
+# The slowest z3 check of the analysis under way, in wall seconds. CrossHair gives z3 half the
+# per-path budget (`model_check_timeout`), and z3 answers unknown when a check outlives it: the
+# path ends undecided and the obligation falls to BOUNDED. A check that takes most of that budget
+# here has no margin on a slower or busier machine (CI runs the proof beside other tests), so the
+# checker says so (`results.SOLVER_MARGIN`) before it happens.
+_SLOWEST = [0.0]
+
+
+class _TimedSolver(statespace.VersionedSolver):
+    def check(self, *assumptions: Any) -> Any:
+        started = time.monotonic()
+        try:
+            return super().check(*assumptions)
+        finally:
+            _SLOWEST[0] = max(_SLOWEST[0], time.monotonic() - started)
+
+
 def _incremental_solver() -> statespace.VersionedSolver:
     """z3's default solver, with CrossHair's settings, in place of the one CrossHair builds from
     the "smt" tactic. z3 solves every check of a solver made from a tactic from scratch
@@ -163,7 +182,7 @@ def _incremental_solver() -> statespace.VersionedSolver:
     the same paths and verdicts, and a fifth less CrossHair time over the whole proof, most of it
     in the runs whose terms are sums of selected values (the copy of the hypervisor's tables,
     TVM_VCPU_RUN, the guest page faults)."""
-    solver = statespace.VersionedSolver()
+    solver = _TimedSolver()
     solver.set("mbqi", True)
     solver.set("random-seed", 42)
     solver.set("smt.random-seed", 42)
@@ -207,6 +226,7 @@ def _new_analysis() -> None:
     the model marked `logic.reused` since the last analysis gets its patch."""
     _ACROSS.clear()
     _CONSTANTS.clear()
+    _SLOWEST[0] = 0.0
     while len(_REUSING) < len(logic.REUSED):
         fn = logic.REUSED[len(_REUSING)]
         _REUSING.append(fn)
@@ -266,14 +286,14 @@ def analyze_together(fns: Sequence[Callable], timeout: float, answers: Sequence[
     started = time.monotonic()
     _new_analysis()
     messages = list(checkable.analyze())
-    seconds = time.monotonic() - started
+    seconds, slowest = time.monotonic() - started, round(_SLOWEST[0], 3)
     exhausted = stats.get("exhaustion", 0) > 0
     if not exhausted or [m.state for m in messages] != [MessageType.CONFIRMED]:
         return None
     share = seconds / sum(len(c.post) for c in conditions)
     return [
         [ConditionOutcome(Status.CONFIRMED, post.expr_source, "Confirmed over all paths (explored together).",
-                          post.line, stats.get("num_paths", 0), True, share)
+                          post.line, stats.get("num_paths", 0), True, share, slowest_query=slowest)
          for post in c.post]
         for c in conditions
     ]

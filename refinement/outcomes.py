@@ -26,6 +26,7 @@ class ConditionOutcome:
     seconds: float
     traceback: str = ""
     undecided: int = 0   # paths that ended unknown (solver gave up, path timed out), not decided
+    slowest_query: float = 0.0   # the longest single z3 check, wall seconds
 
     def to_json(self) -> dict:
         d = asdict(self)

@@ -11,7 +11,7 @@ from abstract.config import Sizes
 from refinement import __version__
 from refinement.coverage import coverage_rows, coverage_status
 from refinement.divergences import divergence_counts, divergence_rows
-from refinement.results import ObligationResult, Verdict, summary
+from refinement.results import ObligationResult, Verdict, summary, without_margin
 
 ASSUMPTIONS = (
     "Hardware behaves as the RISC-V model says (PMP priority scan, G-stage leaf PTEs, GPR file).",
@@ -259,7 +259,7 @@ def render_json(report: Report) -> str:
     return json.dumps(to_json(report), indent=2) + "\n"
 
 
-def _evidence(r: ObligationResult) -> str:
+def _evidence(r: ObligationResult, timeout: float) -> str:
     e = r.evidence
     if e.method == "enumeration":
         how = f"enumerated {e.paths} values" + (" (complete)" if e.exhaustive else "")
@@ -270,7 +270,14 @@ def _evidence(r: ObligationResult) -> str:
         if e.shared_with:
             how += f" (one run with {len(e.shared_with)} more)"
     return (f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
-            + (f"; {outcomes_text(e.outcomes)}" if e.outcomes else ""))
+            + (f"; {outcomes_text(e.outcomes)}" if e.outcomes else "") + _margin_text(r, timeout))
+
+
+def _margin_text(r: ObligationResult, timeout: float) -> str:
+    if not without_margin(r, timeout):
+        return ""
+    return (f"; **no solver margin**: one check took {r.evidence.slowest_query:.1f} s of the "
+            f"{timeout / 2:g} s z3 is given, so a machine three times slower may not decide it")
 
 
 def outcomes_text(outcomes: List[Dict[str, Any]]) -> str:
@@ -335,7 +342,7 @@ def render_markdown(report: Report) -> str:
                   "|---|---|---|---|---|"]
         for r in (r for r in report.results if r.layers == layers):
             short = r.id[len(layers) + 1:]
-            lines.append(f"| [`{short}`]({_link(r.source)}) | **{r.verdict.value}** | {_evidence(r)} "
+            lines.append(f"| [`{short}`]({_link(r.source)}) | **{r.verdict.value}** | {_evidence(r, report.timeout)} "
                          f"| {proven_at(r)} | {r.statement} |")
         lines.append("")
     failures = [r for r in report.results if r.counterexample and r.verdict is not Verdict.PROVEN]

@@ -25,6 +25,7 @@ class Evidence:
     shared_with: List[str] = field(default_factory=list)  # obligations explored in the same CrossHair run
     # each outcome the step may answer: {"outcome", "reached", "witness"}, a replayed input reaching it
     outcomes: List[Dict[str, Any]] = field(default_factory=list)
+    slowest_query: float = 0.0   # CrossHair: the longest single solver check, wall seconds
 
 
 @dataclass
@@ -94,3 +95,13 @@ def runs(results: List[ObligationResult]) -> List[Run]:
     return sorted((Run(ids, paths, round(seconds, 3)) for ids, (paths, seconds) in found.items()),
                   key=lambda run: -run.seconds)
 
+
+# CrossHair gives z3 half the per-path timeout for one check, and a check that outlives it ends
+# its path undecided (BOUNDED). A proof whose slowest check took more than this share of that
+# budget has no margin: a machine three times slower, or as busy, would not decide it.
+SOLVER_MARGIN = 1 / 3
+
+
+def without_margin(result: ObligationResult, timeout: float) -> bool:
+    """A proof decided here, with a solver check too close to z3's budget to be decided elsewhere."""
+    return result.verdict is Verdict.PROVEN and result.evidence.slowest_query > SOLVER_MARGIN * timeout / 2

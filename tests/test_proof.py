@@ -30,6 +30,16 @@ def test_crosshair_proofs_exhausted_every_path(full_proof):
             assert r.evidence.paths >= 1, r.id
 
 
+def test_each_crosshair_proof_says_how_long_its_slowest_solver_check_took(full_proof):
+    """The solver margin (`results.without_margin`) is measured, not left at its default: every
+    CrossHair run records its longest z3 check, and none outlived z3's budget (half the
+    per-obligation timeout; a check that did would have ended its path undecided)."""
+    results, _ = full_proof
+    measured = [r.evidence.slowest_query for r in results if r.evidence.method == "crosshair" and not r.cached]
+    assert measured and max(measured) > 0
+    assert all(0 <= q <= 90.0 / 2 + 1 for q in measured)
+
+
 def test_every_proof_has_a_replayed_witness_for_its_success_outcome(full_proof):
     """Branch coverage: the first outcome (success, or "holds" for a lemma) of every obligation
     was reached by one of its own paths (an enumerated value, a replayed witness state),

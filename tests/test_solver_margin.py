@@ -1,0 +1,42 @@
+"""A proof decided here with a solver check close to z3's budget is flagged: on the CLI, in the
+Markdown report and in the JSON evidence (`slowest_query`), before a slower machine turns it
+BOUNDED (as CI's did to the former `riscv/pt_off_path/simulation`, one 31.6 s check of 45 s)."""
+from __future__ import annotations
+
+import dataclasses
+
+from rich.console import Console
+
+from refinement.results import SOLVER_MARGIN, Verdict, without_margin
+
+
+def _with_check(result, seconds, verdict=Verdict.PROVEN):
+    return dataclasses.replace(result, verdict=verdict,
+                               evidence=dataclasses.replace(result.evidence, slowest_query=seconds))
+
+
+def test_a_check_over_a_third_of_z3s_budget_has_no_margin(result_of):
+    base = result_of("riscv/big/simulation", [], 2, 40.0)
+    budget = 90.0 / 2                       # z3 gets half the per-path timeout
+    assert SOLVER_MARGIN == 1 / 3
+    assert without_margin(_with_check(base, 31.6), 90.0)
+    assert without_margin(_with_check(base, budget / 3 + 0.1), 90.0)
+    assert not without_margin(_with_check(base, budget / 3 - 0.1), 90.0)
+    assert not without_margin(_with_check(base, 31.6), 200.0), "a larger budget leaves room"
+    assert not without_margin(_with_check(base, 31.6, Verdict.BOUNDED), 90.0), "only a proof decided here"
+
+
+def test_the_cli_and_the_report_name_the_obligations_without_margin(result_of):
+    from abstract.config import Sizes
+    from refinement.cli import _warn_without_margin
+    from refinement.report import Report, render_markdown
+    tight = _with_check(result_of("riscv/big/simulation", [], 2, 40.0), 31.6)
+    roomy = _with_check(result_of("riscv/small/simulation", [], 2, 3.0), 2.5)
+    console = Console(record=True, width=300)
+    _warn_without_margin([roomy, tight], 90.0, console)
+    lines = console.export_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: riscv/big/simulation: one solver check took 31.6 s of the 45 s")
+    md = render_markdown(Report([tight, roomy], Sizes(), 90.0, 2, 50.0, [], [], []))
+    rows = {line.split("`")[1]: line for line in md.splitlines() if line.startswith("| [`")}
+    assert "no solver margin" in rows["big/simulation"] and "31.6 s of the 45 s" in rows["big/simulation"]
+    assert "no solver margin" not in rows["small/simulation"]
