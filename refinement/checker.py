@@ -59,7 +59,10 @@ def run_worker(job: Dict[str, Any], options: CheckOptions, wall_limit: float) ->
     if proc.returncode != 0 or not stdout.strip():
         tail = (stderr or "").strip().splitlines()[-3:]
         raise WorkerFailed(f"worker exited with status {proc.returncode}: {' | '.join(tail)}")
-    answer = json.loads(stdout)
+    try:
+        answer = json.loads(stdout)
+    except json.JSONDecodeError:  # something in the child wrote to stdout before its answer
+        raise WorkerFailed(f"worker answered no JSON; its output began {stdout.strip()[:160]!r}") from None
     if not answer.get("ok"):
         raise WorkerFailed(answer.get("error", "worker failed"))
     return answer

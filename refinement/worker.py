@@ -149,7 +149,9 @@ def run(job: Dict[str, Any]) -> Dict[str, Any]:
 def main() -> int:
     if sys.argv[1:] == ["--serve"]:
         return serve()
-    json.dump(answer_for(json.load(sys.stdin)), sys.stdout)
+    answers = sys.stdout
+    sys.stdout = sys.stderr  # what the model or CrossHair prints must not corrupt the answer
+    json.dump(answer_for(json.load(sys.stdin)), answers)
     return 0
 
 

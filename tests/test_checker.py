@@ -323,3 +323,24 @@ def test_an_obligation_stated_only_at_depths_no_run_asks_for_is_refused_when_dec
     from refinement.registry import Kind, Layers, obligation
     with pytest.raises(ValueError, match="stated at table depths"):
         obligation(Layers.RISCV, "nowhere", Kind.ENCODING, levels=levels)(lambda: None)
+
+
+def test_a_worker_that_prints_before_its_answer_fails_with_a_message_not_a_traceback(tmp_path, monkeypatch):
+    """Anything a child writes to stdout ahead of its JSON (CrossHair's debug output did, once)
+    is reported as the worker's failure, naming what it wrote; and the real worker sends such
+    output to stderr, so its answer stays readable."""
+    import json
+    import subprocess
+    import sys
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\ncat > /dev/null\necho '*** Begin Not Deterministic Debug ***'\n")
+    fake.chmod(0o755)
+    real = sys.executable
+    monkeypatch.setattr(sys, "executable", str(fake))
+    with pytest.raises(checker.WorkerFailed, match="answered no JSON.*Not Deterministic"):
+        checker.run_worker({"id": "x", "action": "enumerate"}, CheckOptions(), wall_limit=30)
+    noisy = ("import sys; from refinement import worker; answer = worker.answer_for; "
+             "worker.answer_for = lambda job: (print('noise'), answer(job))[1]; sys.exit(worker.main())")
+    job = json.dumps({"id": "riscv/pmpcfg/encoding", "action": "enumerate", "faults": []})
+    proc = subprocess.run([real, "-c", noisy], input=job, capture_output=True, text=True, timeout=120)
+    assert json.loads(proc.stdout)["ok"] and "noise" in proc.stderr, proc.stdout
