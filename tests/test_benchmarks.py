@@ -82,3 +82,22 @@ def test_a_tree_that_differs_only_in_the_results_is_the_commit_and_any_other_cha
     assert not run.commit().endswith("+changes")
     (tmp_path / "model.py").write_text("1\n")
     assert run.commit().endswith("+changes")
+
+
+def test_the_slowest_solver_checks_are_listed_and_judged_against_a_third_of_z3s_budget(result_of):
+    import dataclasses
+    from benchmarks.run import profile_lines, work_profile
+
+    def checked(r, q):
+        return dataclasses.replace(r, evidence=dataclasses.replace(r.evidence, slowest_query=q))
+    profile = work_profile([checked(result_of("a/x/simulation", [], 2, 30.0), 14.0),
+                            checked(result_of("b/y/simulation", [], 9, 3.0), 0.4),
+                            checked(result_of("e/flags/encoding", [], 256, 0.1, method="enumeration"), 0.0)])
+    assert profile["slowest_checks"] == [{"obligation": "a/x/simulation", "seconds": 14.0},
+                                         {"obligation": "b/y/simulation", "seconds": 0.4}], "no enumeration"
+    assert "| `a/x/simulation` | 14.0 |" in "\n".join(profile_lines(profile))
+    data = json.loads(RESULTS.read_text())
+    data["cold_profile"], data["timeout"] = profile, 90.0
+    assert _met(data)["slowest single solver check (1 job)"] == "yes"
+    data["cold_profile"]["slowest_checks"][0]["seconds"] = 15.5   # past 90 / 2 / 3
+    assert _met(data)["slowest single solver check (1 job)"] == "**no**"
