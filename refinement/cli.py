@@ -479,15 +479,28 @@ def _prove(chosen, sizes, timeout, jobs, faults, paths, cache=None, executor=Non
     order = {ob.id: i for i, ob in enumerate(chosen)}
     done.sort(key=lambda r: order[r.id])
     findings = _check_findings(sizes, timeout, jobs, cache, executor) if with_findings else []
+    edited = deps.changed_since(_ROOT, sources)
+    done = [_read_while_edited(r, edited) for r in done]
     report = Report(done, sizes, timeout, jobs, time.monotonic() - started, faults, findings, not_stated)
     _write_reports(report, paths)
     # A report on standard output (`--json -`) keeps stdout clean: the summary goes to stderr.
     _print_summary(report, console if any(str(p) == "-" for p in paths.values() if p) else out)
-    edited = deps.changed_since(_ROOT, sources)
     if edited:
         console.print(f"[red]error:[/red] {', '.join(edited)} changed while the proof ran: its verdicts may mix two "
                       "versions of the model, and none was cached after the change; run it again", highlight=False)
     return 0 if len(done) == len(chosen) and all_proven(done) and not edited else 1
+
+
+def _read_while_edited(result, edited):
+    """An ERROR from a run during which project files changed says so first: a worker that
+    reads a contract's source after the edit fails in icontract's words ("expected the decorator
+    at line N"), which name neither the edit nor the fix."""
+    from dataclasses import replace
+    if not edited or result.verdict.value != "ERROR":
+        return result
+    note = (f"{', '.join(edited)} changed while the proof ran, and this obligation may have been read from "
+            f"the changed source: run it again. The worker said: {result.evidence.note}")
+    return replace(result, evidence=replace(result.evidence, note=note))
 
 
 def _warn_without_margin(results, timeout: float, to) -> None:

@@ -69,3 +69,31 @@ def test_a_run_during_which_the_model_changed_says_so_and_does_not_pass(tmp_path
     assert "concrete/riscv/pmp.py changed while the proof ran" in (said.out + said.err).replace("\n", "")
     monkeypatch.setattr(checker, "check_all", proving(saving=False))
     assert cli._prove(chosen, Sizes(), 1.0, 1, [], {}) == 0, "the same run with nothing saved passes"
+
+
+def test_an_error_from_a_run_during_which_files_changed_names_them_in_its_note(tmp_path, monkeypatch):
+    """The ERROR a worker gives for a contract read after its file moved is icontract's
+    ("expected the decorator at line N"); the report's note names the edit and the fix first."""
+    import dataclasses
+    import json
+    from abstract.config import Sizes
+    from refinement import checker, cli
+    from refinement.registry import load_all
+    tree, chosen = _tree(tmp_path), [load_all()["spec/state/nonvacuity"], load_all()["spec/halt/erasure"]]
+    monkeypatch.setattr(cli, "_ROOT", tree)
+    icontracts = "expected the decorator at line 12"
+
+    def check_all(obligations, options, on_done=None, **_):
+        _save(tree / "concrete" / "riscv" / "pmp.py")
+        first, second = (_result(ob.id) for ob in obligations)
+        on_done(dataclasses.replace(first, verdict=Verdict.ERROR,
+                                    evidence=dataclasses.replace(first.evidence, note=icontracts)))
+        on_done(second)
+
+    monkeypatch.setattr(checker, "check_all", check_all)
+    report = tmp_path / "r.json"
+    assert cli._prove(chosen, Sizes(), 1.0, 1, [], {"json": report}) == 1
+    notes = {o["id"]: o["evidence"]["note"] for o in json.loads(report.read_text())["obligations"]}
+    assert notes["spec/state/nonvacuity"].startswith("concrete/riscv/pmp.py changed while the proof ran")
+    assert notes["spec/state/nonvacuity"].endswith(icontracts)
+    assert notes["spec/halt/erasure"] == "", "a PROVEN result is left as it is"
