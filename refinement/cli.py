@@ -509,9 +509,9 @@ def _warn_without_margin(results, timeout: float, to) -> None:
     tight = sorted((r for r in results if without_margin(r, timeout)), key=lambda r: -r.evidence.slowest_query)
     for r in tight:
         to.print(f"[yellow]warning:[/yellow] {r.id}: one solver check took {r.evidence.slowest_query:.1f} s of "
-                      f"the {timeout / 2:g} s z3 is given (more than {SOLVER_MARGIN:.0%}): a machine three times "
-                      "slower may leave it undecided; split the obligation or change the model's representation",
-                      highlight=False, soft_wrap=True)
+                 f"the {timeout / 2:g} s z3 is given (more than {SOLVER_MARGIN:.0%}): a machine three times "
+                 "slower may leave it undecided; split the obligation or change the model's representation",
+                 highlight=False, soft_wrap=True)
 
 
 def _check_findings(sizes, timeout, jobs, cache, executor) -> list:

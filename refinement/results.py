@@ -98,7 +98,8 @@ def runs(results: List[ObligationResult]) -> List[Run]:
 
 # CrossHair gives z3 half the per-path timeout for one check, and a check that outlives it ends
 # its path undecided (BOUNDED). A proof whose slowest check took more than this share of that
-# budget has no margin: a machine three times slower, or as busy, would not decide it.
+# budget has no margin: a machine three times slower, or sharing its cores three ways, would not
+# decide it (z3's budget is wall time).
 SOLVER_MARGIN = 1 / 3
 
 
