@@ -1,7 +1,8 @@
 """pytest plugin (top-level on purpose: see pyproject.toml): `pytest --refinement` collects every proof obligation as a test item.
 
 Selection works as for any test (`-k share_memory`, `-x`, pytest-xdist's `-n`). An item
-passes only when the obligation is PROVEN; BOUNDED fails unless `--allow-bounded`. Each proof
+passes only when the obligation is PROVEN (with a warning when it has no solver margin);
+BOUNDED fails unless `--allow-bounded`. Each proof
 runs in its own child process, so this process never imports CrossHair. Sizes come from the
 REFINE_* environment variables, as for `refine prove`.
 """
@@ -27,10 +28,31 @@ class BoundedProofWarning(UserWarning):
     """An obligation passed under --allow-bounded without being proven."""
 
 
+class SolverMarginWarning(UserWarning):
+    """An obligation PROVEN here with a solver check too close to z3's budget to be decided on a
+    machine three times slower (`refinement.results.without_margin`)."""
+
+
 class ObligationFailed(Exception):
     def __init__(self, result: Any) -> None:
         super().__init__(result.id)
         self.result = result
+
+
+def judge(result: Any, timeout: float, allow_bounded: bool) -> None:
+    """Pass a PROVEN result (warning when it has no solver margin), and a BOUNDED one under
+    --allow-bounded with a warning; raise ObligationFailed for anything else."""
+    from refinement.results import Verdict, without_margin
+    if result.verdict is Verdict.PROVEN:
+        if without_margin(result, timeout):
+            warnings.warn(SolverMarginWarning(
+                f"{result.id}: one solver check took {result.evidence.slowest_query:.1f} s of the {timeout / 2:g} s "
+                "z3 is given: a machine three times slower may leave it undecided"))
+        return
+    if result.verdict is Verdict.BOUNDED and allow_bounded:
+        warnings.warn(BoundedProofWarning(f"{result.id} is only BOUNDED: {result.evidence.note}"))
+        return
+    raise ObligationFailed(result)
 
 
 class ObligationItem(pytest.Item):
@@ -43,18 +65,13 @@ class ObligationItem(pytest.Item):
         from abstract.config import from_env
         from refinement.checker import CheckOptions, check
         from refinement.registry import load_all
-        from refinement.results import Verdict
         ob, sizes = load_all()[self.obligation_id], from_env()
         if not ob.stated_at(sizes):
             pytest.skip(f"not stated at {sizes.levels} table levels")
-        result = check(ob, CheckOptions(sizes=sizes, timeout=self.config.getoption("refinement_timeout")))
+        timeout = self.config.getoption("refinement_timeout")
+        result = check(ob, CheckOptions(sizes=sizes, timeout=timeout))
         self.user_properties.append(("verdict", result.verdict.value))
-        if result.verdict is Verdict.PROVEN:
-            return
-        if result.verdict is Verdict.BOUNDED and self.config.getoption("allow_bounded"):
-            warnings.warn(BoundedProofWarning(f"{self.obligation_id} is only BOUNDED: {result.evidence.note}"))
-            return
-        raise ObligationFailed(result)
+        judge(result, timeout, self.config.getoption("allow_bounded"))
 
     def repr_failure(self, excinfo: Any, style: Optional[str] = None) -> str:
         if not isinstance(excinfo.value, ObligationFailed):

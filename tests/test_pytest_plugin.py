@@ -58,3 +58,24 @@ def test_refuted_obligation_fails_with_the_differing_fields(tmp_path):
     proc = run_pytest(tmp_path, "--refinement", "-k", "fixture_refuted", "-q", env=env)
     assert proc.returncode == 1
     assert "REFUTED" in proc.stdout and "refuted(1234)" in proc.stdout
+
+
+def test_a_proof_without_solver_margin_passes_with_a_warning_and_bounded_only_when_allowed(result_of):
+    import dataclasses
+    import warnings
+    from pytest_refinement import BoundedProofWarning, ObligationFailed, SolverMarginWarning, judge
+    from refinement.results import Verdict
+    proven = result_of("riscv/big/simulation", [], 2, 40.0)
+    tight = dataclasses.replace(proven, evidence=dataclasses.replace(proven.evidence, slowest_query=31.6))
+    bounded = dataclasses.replace(proven, verdict=Verdict.BOUNDED)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        judge(proven, 90.0, False)
+        assert seen == [], "a proof with room passes silently"
+        judge(tight, 90.0, False)
+        assert [type(w.message) for w in seen] == [SolverMarginWarning]
+        assert "31.6 s of the 45 s" in str(seen[0].message)
+        judge(bounded, 90.0, True)
+        assert type(seen[-1].message) is BoundedProofWarning
+    with pytest.raises(ObligationFailed):
+        judge(bounded, 90.0, False)
