@@ -273,11 +273,17 @@ def _evidence(r: ObligationResult, timeout: float) -> str:
             + (f"; {outcomes_text(e.outcomes)}" if e.outcomes else "") + _margin_text(r, timeout))
 
 
-def _margin_text(r: ObligationResult, timeout: float) -> str:
+def margin_note(r: ObligationResult, timeout: float) -> str:
+    """For a proof without solver margin (`results.without_margin`), what to say; else ""."""
     if not without_margin(r, timeout):
         return ""
-    return (f"; **no solver margin**: one check took {r.evidence.slowest_query:.1f} s of the "
-            f"{timeout / 2:g} s z3 is given, so a machine three times slower may not decide it")
+    return (f"no solver margin: one check took {r.evidence.slowest_query:.1f} s of the {timeout / 2:g} s z3 "
+            "is given, so a machine three times slower may not decide it")
+
+
+def _margin_text(r: ObligationResult, timeout: float) -> str:
+    note = margin_note(r, timeout)
+    return "; " + note.replace("no solver margin", "**no solver margin**", 1) if note else ""
 
 
 def outcomes_text(outcomes: List[Dict[str, Any]]) -> str:

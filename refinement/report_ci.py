@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 
 from refinement import __version__
 from refinement.registry import Kind
-from refinement.report import Report
+from refinement.report import Report, margin_note
 from refinement.results import ObligationResult, Verdict
 
 KIND_HELP = {
@@ -81,14 +81,15 @@ def render_sarif(report: Report) -> str:
               "defaultConfiguration": {"level": "error"}} for kind, text in KIND_HELP.items()]
     results: List[Dict[str, Any]] = []
     for r in report.results:
-        if r.verdict is Verdict.PROVEN:
+        margin = margin_note(r, report.timeout)   # a proof without margin is a note, the others nothing
+        if r.verdict is Verdict.PROVEN and not margin:
             continue
         path, line = _path_line(r)
         results.append({
             "ruleId": r.kind,
             "ruleIndex": list(KIND_HELP).index(r.kind),
-            "level": "warning" if r.verdict is Verdict.BOUNDED else "error",
-            "message": {"text": _message(r)},
+            "level": "note" if margin else "warning" if r.verdict is Verdict.BOUNDED else "error",
+            "message": {"text": f"PROVEN, with {margin}: {r.statement}" if margin else _message(r)},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": path, "uriBaseId": "SRCROOT"},
                 "region": {"startLine": line},

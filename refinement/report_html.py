@@ -8,7 +8,7 @@ from typing import List
 from refinement.coverage import coverage_rows, coverage_status
 from refinement.divergences import divergence_counts, divergence_rows
 from refinement.report import (
-    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, outcomes_text, proven_at, security_rows,
+    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, margin_note, outcomes_text, proven_at, security_rows,
 )
 from refinement.results import ObligationResult, Verdict, summary
 from refinement.snippets import pytest_snippet
@@ -104,6 +104,7 @@ def _table(report: Report, link_base: str) -> List[str]:
             f'<td class="num">{e.seconds:.2f}</td><td>{_e(proven_at(r))}</td>'
             f'<td><a href="{_e(link_base + path)}#L{_e(line)}">{_e(r.source)}</a></td>'
             f"<td>{_e(r.statement)}{'<br><span class=muted>' + _e(e.note) + '</span>' if e.note else ''}"
+            f"{'<br><strong>' + _e(margin) + '</strong>' if (margin := margin_note(r, report.timeout)) else ''}"
             f"{'<br><span class=muted>' + _e(outcomes_text(e.outcomes)) + '</span>' if e.outcomes else ''}</td></tr>")
     return out + ["</tbody></table>"]
 

@@ -40,3 +40,21 @@ def test_the_cli_and_the_report_name_the_obligations_without_margin(result_of):
     rows = {line.split("`")[1]: line for line in md.splitlines() if line.startswith("| [`")}
     assert "no solver margin" in rows["big/simulation"] and "31.6 s of the 45 s" in rows["big/simulation"]
     assert "no solver margin" not in rows["small/simulation"]
+
+
+def test_html_and_sarif_carry_the_margin_too(result_of):
+    """The HTML report says it beside the statement; SARIF gives a proof without margin as a
+    `note` at its source line (code scanning shows it), and no result for a proof with room."""
+    import json
+    from abstract.config import Sizes
+    from refinement.report import Report
+    from refinement.report_ci import render_sarif
+    from refinement.report_html import render_html
+    tight = _with_check(result_of("riscv/big/simulation", [], 2, 40.0), 31.6)
+    roomy = _with_check(result_of("riscv/small/simulation", [], 2, 3.0), 2.5)
+    tight.source = roomy.source = "refinement/obligations/pagetable.py:10"
+    report = Report([tight, roomy], Sizes(), 90.0, 2, 50.0, [], [], [])
+    assert render_html(report).count("no solver margin: one check took 31.6 s of the 45 s") == 1
+    results = json.loads(render_sarif(report))["runs"][0]["results"]
+    assert [(r["properties"]["obligation"], r["level"]) for r in results] == [("riscv/big/simulation", "note")]
+    assert results[0]["message"]["text"].startswith("PROVEN, with no solver margin")
