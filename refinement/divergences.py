@@ -39,7 +39,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(the spec's and canonical inputs off and extra). On any tables the NC pages hold, ACE's whole-tree "
      "copy answers what the row answers from its reading and those two inputs, FAILED exactly where it runs out of pages before its first "
      "refusal (see error precedence), and takes the row's pages when it succeeds, from any free run, at every depth proven (2 to 5 "
-     "levels in CI): the copy is run as parts, each summarised by its code and the pages it takes up to that code, and two parts run "
+     "levels in CI; one link tested rather than proven at the row's width, below): the copy is run as parts, each summarised by its code and the pages it takes up to that code, and two parts run "
      "in turn answer as their summary run once (riscv/pt_copy_then/entry, at any depth, width and free run); the copy run step by "
      "step is the summary of its parts in the same order (riscv/pt_copy_run/lift, from a free run of up to 8 pages, on tables "
      "2 entries wide at 2 levels and 1 deeper; at the row's width of G entries tests/test_pagetable.py runs it at 2 to 4 levels); and that "
