@@ -14,6 +14,7 @@ from typing import Callable, Dict, List
 from refinement import deps
 from refinement.checker import CheckOptions, check_all
 from refinement.registry import Obligation
+from refinement.report import margin_note
 from refinement.results import ObligationResult
 
 
@@ -45,6 +46,9 @@ class Watcher:
                          + (f" {r.evidence.note}" if r.evidence.note else ""))
             else:
                 self.say(f"same     {r.id}: {r.verdict.value} ({r.evidence.seconds:.1f} s)")
+            margin = margin_note(r, self.options.timeout)
+            if margin:  # proven here, but an edit that slows it further leaves it BOUNDED elsewhere first
+                self.say(f"warning  {r.id}: {margin}")
         check_all(chosen, self.options, jobs=self.jobs, on_done=done)
 
     def start(self) -> Dict[Path, float]:

@@ -1,13 +1,16 @@
-"""A proof decided here with a solver check close to z3's budget is flagged: on the CLI, in the
-Markdown report and in the JSON evidence (`slowest_query`), before a slower machine turns it
-BOUNDED (as CI's did to the former `riscv/pt_off_path/simulation`, one 31.6 s check of 45 s)."""
+"""A proof decided here with a solver check close to z3's budget is flagged (by `refine prove`,
+`refine watch`, the Markdown, HTML and SARIF reports, and `slowest_query` in the JSON evidence),
+before a slower machine turns it BOUNDED (as CI's did to the former `riscv/pt_off_path/simulation`, one 31.6 s check of 45 s)."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from rich.console import Console
 
 from refinement.results import SOLVER_MARGIN, Verdict, without_margin
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _with_check(result, seconds, verdict=Verdict.PROVEN):
@@ -58,3 +61,20 @@ def test_html_and_sarif_carry_the_margin_too(result_of):
     results = json.loads(render_sarif(report))["runs"][0]["results"]
     assert [(r["properties"]["obligation"], r["level"]) for r in results] == [("riscv/big/simulation", "note")]
     assert results[0]["message"]["text"].startswith("PROVEN, with no solver margin")
+
+
+def test_refine_watch_says_when_a_proof_it_reran_has_no_margin(result_of, monkeypatch):
+    from refinement import watch
+    from refinement.checker import CheckOptions
+    tight = _with_check(result_of("riscv/big/simulation", [], 2, 40.0), 31.6)
+    roomy = _with_check(result_of("riscv/small/simulation", [], 2, 3.0), 2.5)
+
+    def check_all(chosen, options, jobs, on_done):
+        on_done(tight)
+        on_done(roomy)
+    monkeypatch.setattr(watch, "check_all", check_all)
+    said = []
+    watch.Watcher(ROOT, [], CheckOptions(timeout=90.0), 1, said.append).prove([])
+    assert said[1] == "warning  riscv/big/simulation: no solver margin: one check took 31.6 s of the 45 s z3 is " \
+                      "given, so a machine three times slower may not decide it"
+    assert len(said) == 3 and not said[2].startswith("warning"), said
