@@ -42,12 +42,11 @@ class ObligationFailed(Exception):
 def judge(result: Any, timeout: float, allow_bounded: bool) -> None:
     """Pass a PROVEN result (warning when it has no solver margin), and a BOUNDED one under
     --allow-bounded with a warning; raise ObligationFailed for anything else."""
-    from refinement.results import Verdict, without_margin
+    from refinement.results import Verdict, margin_note
     if result.verdict is Verdict.PROVEN:
-        if without_margin(result, timeout):
-            warnings.warn(SolverMarginWarning(
-                f"{result.id}: one solver check took {result.evidence.slowest_query:.1f} s of the {timeout / 2:g} s "
-                "z3 is given: a machine three times slower may leave it undecided"))
+        margin = margin_note(result, timeout)
+        if margin:
+            warnings.warn(SolverMarginWarning(f"{result.id}: {margin}"))
         return
     if result.verdict is Verdict.BOUNDED and allow_bounded:
         warnings.warn(BoundedProofWarning(f"{result.id} is only BOUNDED: {result.evidence.note}"))

@@ -505,13 +505,11 @@ def _read_while_edited(result, edited):
 
 def _warn_without_margin(results, timeout: float, to) -> None:
     """Proofs decided here that a slower or busier machine (CI's) may leave undecided."""
-    from refinement.results import SOLVER_MARGIN, without_margin
+    from refinement.results import margin_note, without_margin
     tight = sorted((r for r in results if without_margin(r, timeout)), key=lambda r: -r.evidence.slowest_query)
     for r in tight:
-        to.print(f"[yellow]warning:[/yellow] {r.id}: one solver check took {r.evidence.slowest_query:.1f} s of "
-                 f"the {timeout / 2:g} s z3 is given (more than {SOLVER_MARGIN:.0%}): a machine three times "
-                 "slower may leave it undecided; split the obligation or change the model's representation",
-                 highlight=False, soft_wrap=True)
+        to.print(f"[yellow]warning:[/yellow] {r.id}: {margin_note(r, timeout)}; split the obligation or change the "
+                 "model's representation", highlight=False, soft_wrap=True)
 
 
 def _check_findings(sizes, timeout, jobs, cache, executor) -> list:

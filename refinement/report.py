@@ -11,7 +11,7 @@ from abstract.config import Sizes
 from refinement import __version__
 from refinement.coverage import coverage_rows, coverage_status
 from refinement.divergences import divergence_counts, divergence_rows
-from refinement.results import ObligationResult, Verdict, summary, without_margin
+from refinement.results import ObligationResult, Verdict, margin_note, summary
 
 ASSUMPTIONS = (
     "Hardware behaves as the RISC-V model says (PMP priority scan, G-stage leaf PTEs, GPR file).",
@@ -271,14 +271,6 @@ def _evidence(r: ObligationResult, timeout: float) -> str:
             how += f" (one run with {len(e.shared_with)} more)"
     return (f"{how}, {e.seconds:.1f} s" + (" (cached: no dependency changed)" if r.cached else "")
             + (f"; {outcomes_text(e.outcomes)}" if e.outcomes else "") + _margin_text(r, timeout))
-
-
-def margin_note(r: ObligationResult, timeout: float) -> str:
-    """For a proof without solver margin (`results.without_margin`), what to say; else ""."""
-    if not without_margin(r, timeout):
-        return ""
-    return (f"no solver margin: one check took {r.evidence.slowest_query:.1f} s of the {timeout / 2:g} s z3 "
-            "is given, so a machine three times slower may not decide it")
 
 
 def _margin_text(r: ObligationResult, timeout: float) -> str:

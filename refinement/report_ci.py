@@ -8,8 +8,8 @@ from typing import Any, Dict, List
 
 from refinement import __version__
 from refinement.registry import Kind
-from refinement.report import Report, margin_note
-from refinement.results import ObligationResult, Verdict
+from refinement.report import Report
+from refinement.results import ObligationResult, Verdict, margin_note
 
 KIND_HELP = {
     Kind.SIMULATION.value: "The commuting square: abstraction of the lower step equals the upper step.",

@@ -8,9 +8,9 @@ from typing import List
 from refinement.coverage import coverage_rows, coverage_status
 from refinement.divergences import divergence_counts, divergence_rows
 from refinement.report import (
-    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, margin_note, outcomes_text, proven_at, security_rows,
+    ASSUMPTIONS, SECURITY_ASSUMPTIONS, Report, _crosshair_version, outcomes_text, proven_at, security_rows,
 )
-from refinement.results import ObligationResult, Verdict, summary
+from refinement.results import ObligationResult, Verdict, margin_note, summary
 from refinement.snippets import pytest_snippet
 
 COLORS = {"PROVEN": "#1a7f37", "BOUNDED": "#9a6700", "REFUTED": "#cf222e", "VACUOUS": "#8250df", "ERROR": "#d1242f"}

@@ -106,3 +106,11 @@ SOLVER_MARGIN = 1 / 3
 def without_margin(result: ObligationResult, timeout: float) -> bool:
     """A proof decided here, with a solver check too close to z3's budget to be decided elsewhere."""
     return result.verdict is Verdict.PROVEN and result.evidence.slowest_query > SOLVER_MARGIN * timeout / 2
+
+
+def margin_note(result: ObligationResult, timeout: float) -> str:
+    """What every report and warning says of a proof without solver margin; "" for any other."""
+    if not without_margin(result, timeout):
+        return ""
+    return (f"no solver margin: one check took {result.evidence.slowest_query:.1f} s of the {timeout / 2:g} s z3 "
+            "is given, so a machine three times slower may not decide it")

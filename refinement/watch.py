@@ -14,8 +14,7 @@ from typing import Callable, Dict, List
 from refinement import deps
 from refinement.checker import CheckOptions, check_all
 from refinement.registry import Obligation
-from refinement.report import margin_note
-from refinement.results import ObligationResult
+from refinement.results import ObligationResult, margin_note
 
 
 @dataclass
