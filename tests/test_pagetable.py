@@ -243,15 +243,57 @@ def any_tables(draw):
 @settings(max_examples=400, deadline=None)
 @given(any_tables())
 def test_the_copy_answers_as_its_summary_from_any_free_run_at_every_depth(case):
-    """The step the proofs leave to construction, run at 2 to 4 levels and widths 1 to 3: ACE's copy, its parts
+    """The induction's conclusion, run at 2 to 4 levels and widths 1 to 3: ACE's copy, its parts
     run one at a time depth first (`copy_outcome`), answers as its whole-tree summary
     (`copy_summary`, the `then` of the same parts) run once from the start, FAILED exactly when
-    the summary's pages do not fit (`riscv/pt_copy_then/entry` proves one part at a time, at any
-    depth; `riscv/pt_copy_run/lift` the whole on tables 2 entries wide at 2 levels and 1 deeper,
-    not at the row's width of G entries, 3 at the defaults)."""
+    the summary's pages do not fit. Proven by induction on the tree, each case
+    `riscv/pt_copy_then/entry`'s, at any depth and width; `riscv/pt_copy_run/lift` checks it
+    whole on tables 2 entries wide at 2 levels and 1 deeper."""
     src, levels, root, free, guest = case
     code, pages = pagetable.copy_summary(src, root, levels, NC, guest)
     error, used = pagetable.copy_outcome(src, NC, root, levels, free)
     assert error == (abi.FAILED if pages > free else code), (code, pages, free)
     assert error == abi.FAILED or used == pages
     assert pagetable.copy_outcome(src, NC, root, levels, pages) == (code, pages), "a run that holds it"
+
+
+def _depth_first(levels, width):
+    """ACE's order, written apart: a table entered, then each of its entries, each followed by
+    the table its pointer would lead to; (node, level, entry, parent), entry -1 for entering."""
+    out = []
+
+    def visit(node, level, parent):
+        out.append((node, level, -1, parent))
+        for j in range(pagetable.entries_at(level, levels, width)):
+            out.append((node, level, j, (-1, -1)))
+            if level > 1:
+                visit(sum(e[2] < 0 for e in out), level - 1, (node, j))
+    visit(0, levels, (-1, -1))
+    return out
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3, 4])
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_the_steps_the_summary_logs_are_the_copys_order(levels, width):
+    """What the induction takes from construction: the steps the summary's recursion logs
+    (`copy_steps`, which the run folds) are ACE's depth-first order, one per table and entry."""
+    src = Tables((0,) * (NC * width), (0,) * (NC * width), width)
+    steps = pagetable.copy_steps(src, NC, 0, levels)
+    assert [(s.event.node, s.event.level, s.event.entry, s.event.parent) for s in steps] == _depth_first(levels, width)
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_tables())
+def test_each_step_is_gated_by_every_pointer_above_it(case):
+    """A step's table is reached exactly when every entry on the way down to it is a pointer:
+    the gate the run applies (`copy_steps`), against the entries the steps read."""
+    src, levels, root, _, _ = case
+    steps = pagetable.copy_steps(src, NC, root, levels)
+    reached, kind_at = {}, {}
+    for s in steps:
+        e = s.event
+        if e.entry < 0:
+            reached[e.node] = e.node == 0 or (reached[e.parent[0]] and kind_at[e.parent] == POINTER)
+        else:
+            kind_at[(e.node, e.entry)] = s.kind
+        assert bool(s.reached) == reached[e.node], e

@@ -22,9 +22,8 @@ whole copy at the configured number of levels; `tests/test_pagetable.py` runs it
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from abstract import abi
 from abstract.config import ROOT_PAGES      # a 16 KiB root: the x4 of Sv48x4 and Sv57x4
@@ -164,21 +163,36 @@ class Event:
     parent: Tuple[int, int] = (-1, -1)
 
 
-@functools.lru_cache(maxsize=None)  # the same few shapes, asked for by every copy
-def events(levels: int, width: int) -> Tuple[Event, ...]:
-    """Every step the copy of a full tree would take, depth first: a node's enter, then each of
-    its entries, each followed by the subtree its pointer would lead to."""
-    out: List[Event] = []
+@dataclass(frozen=True)
+class Step:
+    """One step of ACE's copy as a part of it (`entered`, `entry_part`), with what the step
+    reads: whether its table is `reached` (the root, or a table every pointer above names;
+    the run's own failure aside, which `advance` accounts for), and for an entry its kind and
+    page, for a table the NC page it is copied from (`source`)."""
+    event: Event
+    part: Tuple[int, int]
+    reached: bool
+    kind: int = NOT_MAPPED
+    ppn: int = 0
+    source: int = 0
 
-    def visit(node: int, level: int, parent: Tuple[int, int]) -> None:
-        out.append(Event(node, level, -1, parent))
-        for j in range(entries_at(level, levels, width)):
-            out.append(Event(node, level, j))
-            if level > 1:
-                visit(sum(e.entry < 0 for e in out), level - 1, (node, j))
 
-    visit(0, levels, (-1, -1))
-    return tuple(out)
+class _Log:
+    """The steps the summary's recursion meets, in the order it meets them (`copy_steps`)."""
+    def __init__(self) -> None:
+        self.steps: List[Step] = []
+        self.nodes = 0
+
+
+def copy_steps(src: Tables, nc: int, root: int, levels: int) -> Tuple[Step, ...]:
+    """Every step of ACE's depth-first copy as its part, in the copy's order: a table entered,
+    then each of its entries followed by the subtree its pointer would lead to. They are the
+    parts the whole-tree summary (`copy_summary`) is built from, logged by the same recursion,
+    so the run (`advance` folded over them, `_run`) and the summary share every part's term.
+    Nothing here depends on the free run or on what an earlier step answered."""
+    log = _Log()
+    _table_summary(src, root, levels, levels, nc, 0, log)
+    return tuple(log.steps)
 
 
 @dataclass(frozen=True)
@@ -188,6 +202,7 @@ class _Run:
     error: int
     failed: bool
     cursor: int
+    steps: Tuple[Event, ...]
     table_page: Dict[int, int]
     live: Dict[int, bool]
     entry_at: Dict[Tuple[int, int], Tuple[int, int, int]]
@@ -196,29 +211,27 @@ class _Run:
 
 def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int) -> _Run:
     """ACE's depth-first copy, step by step (`copy_tables`), without building what it wrote:
-    each step is a part (`entered`, `entry_part`) run from the state so far (`advance`)."""
-    w, state = src.width, (abi.SUCCESS, False, 0)
+    `advance` folded over the copy's parts (`copy_steps`), recording where each step took its
+    pages. The state changes nowhere else: so the run answers as the parts' `then` run once,
+    by induction on the steps (each case `riscv/pt_copy_then/entry`'s), and that `then` is the
+    summary (`riscv/pt_copy_parts/simulation`)."""
+    state = (abi.SUCCESS, False, 0)
     table_page: Dict[int, int] = {}
-    table_src: Dict[int, int] = {}
     live: Dict[int, bool] = {}
     entry_at: Dict[Tuple[int, int], Tuple[int, int, int]] = {}   # (node, j) -> (kind, ppn, its fresh page)
     writes: List[Tuple[bool, int, int, int]] = []   # a leaf's data: (copied, first C page, first NC page, pages)
-    for e in events(levels, w):
-        cursor = state[2]
+    steps = copy_steps(src, nc, root, levels)
+    for step in steps:
+        e, cursor = step.event, state[2]
+        state, _ = advance(state, step.part, capacity, step.reached)
         if e.entry < 0:
-            source = root if e.node == 0 else entry_at[e.parent][1]
-            reached = True if e.node == 0 else live[e.parent[0]] & (entry_at[e.parent][0] == POINTER)
-            state, code = advance(state, entered(source, entries_at(e.level, levels, w) // w, nc, e.node == 0),
-                                  capacity, reached)
-            table_page[e.node], table_src[e.node] = base + cursor, source
-            live[e.node] = reached & lnot(state[1])
+            table_page[e.node] = base + cursor
+            live[e.node] = step.reached & lnot(state[1])
         else:
-            kind, ppn = src.entry(table_src[e.node] + e.entry // w, e.entry % w)
-            state, code = advance(state, entry_part(kind, ppn, e.level == 1, span_of(e.level, w), nc), capacity,
-                                  live[e.node])
-            entry_at[(e.node, e.entry)] = (kind, ppn, base + cursor)
-            writes.append((live[e.node] & lnot(state[1]) & (kind == LEAF), base + cursor, ppn, span_of(e.level, w)))
-    return _Run(state[0], state[1], state[2], table_page, live, entry_at, writes)
+            entry_at[(e.node, e.entry)] = (step.kind, step.ppn, base + cursor)
+            writes.append((live[e.node] & lnot(state[1]) & (step.kind == LEAF), base + cursor, step.ppn,
+                           span_of(e.level, src.width)))
+    return _Run(state[0], state[1], state[2], tuple(st.event for st in steps), table_page, live, entry_at, writes)
 
 
 def advance(state: Tuple[int, bool, int], part: Tuple[int, int], capacity: int,
@@ -251,7 +264,7 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
     (memory as before), where ACE keeps them: `free_on_error=False`."""
     run = _run(src, nc, root, levels, base, capacity)
     kept = lnot(run.failed) | lnot(free_on_error)
-    tables = _copied_tables(events(levels, src.width), run.entry_at, run.table_page, run.live, nc, len(mem) - nc,
+    tables = _copied_tables(run.steps, run.entry_at, run.table_page, run.live, nc, len(mem) - nc,
                             src.width, kept)
     origin = _origins(len(mem) - nc, nc, run.writes, kept)
     return Copy(run.error, keep(run.cursor, kept), tables, _copied_data(mem, nc, origin), run.table_page[0], origin)
@@ -302,13 +315,18 @@ def entry_part(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[i
     return err, keep(need, kind != POINTER)
 
 
-def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc: int, guest: int,
+                   log: Optional[_Log] = None, at: Tuple[int, int] = (0, 0), reached: bool = True) -> Tuple[int, int]:
     """One entry at `level` with everything under it: its own part, then under a pointer the
-    next table (`_table_summary` at the page it names)."""
+    next table (`_table_summary` at the page it names). `log`: the copy's steps, entry `at`
+    (node, index) of a table `reached` (`copy_steps`)."""
     own = entry_part(kind, ppn, level == 1, span_of(level, src.width), nc)
+    if log is not None:
+        log.steps.append(Step(Event(at[0], level, at[1]), own, reached, kind, ppn))
     if level == 1:
         return own
-    return then(own, only_if(_table_summary(src, ppn, level - 1, levels, nc, guest), kind == POINTER))
+    below = _table_summary(src, ppn, level - 1, levels, nc, guest, log, at, reached & (kind == POINTER))
+    return then(own, only_if(below, kind == POINTER))
 
 
 def _heads(level: int, levels: int, width: int, guest: int) -> int:
@@ -317,17 +335,22 @@ def _heads(level: int, levels: int, width: int, guest: int) -> int:
     return min(guest, entries_at(level, levels, width)) if level == 1 else 1
 
 
-def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, guest: int,
+                   log: Optional[_Log] = None, parent: Tuple[int, int] = (-1, -1), reached: bool = True) -> Tuple[int, int]:
     """The table at NC page `page` with everything under it (the root's ROOT_PAGES pages at
     `levels`): entering it, then each entry with its subtree, in order, the entries a guest
     page's walk can use first and then the others (`off_entries`). Recursed along the tree as
     the copy walks it; grouped so that along the guest's path it is `hv_tables.path_copy`
-    term for term."""
+    term for term. `log` records each step met, in the copy's order (`copy_steps`)."""
     w = src.width
     out = entered(page, entries_at(level, levels, w) // w, nc, level == levels)
+    node = -1
+    if log is not None:
+        node, log.nodes = log.nodes, log.nodes + 1
+        log.steps.append(Step(Event(node, level, -1, parent), out, reached, source=page))
     for j in range(_heads(level, levels, w, guest)):   # all on the table's first page
-        out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest))
-    return then(out, off_entries(src, page, level, levels, nc, guest))
+        out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest, log, (node, j), reached))
+    return then(out, off_entries(src, page, level, levels, nc, guest, log, node, reached))
 
 
 def copy_summary(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
@@ -348,13 +371,15 @@ def path_tables(src: Tables, root: int, levels: int, nc: int) -> Tuple[Tuple[int
     return tuple(tables), tuple(reached)
 
 
-def off_entries(src: Tables, page: int, level: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+def off_entries(src: Tables, page: int, level: int, levels: int, nc: int, guest: int,
+                log: Optional[_Log] = None, node: int = -1, reached: bool = True) -> Tuple[int, int]:
     """The entries of the path's table at NC page `page` that no guest page uses, each with its
     subtree, in order: all but entry 0 above the last level, all but the first `guest` in the
     last table."""
     out, w = (abi.SUCCESS, 0), src.width
     for j in range(_heads(level, levels, w, guest), entries_at(level, levels, w)):
-        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, levels, nc, guest))
+        out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, levels, nc, guest, log, (node, j),
+                                       reached))
     return out
 
 

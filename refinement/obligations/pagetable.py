@@ -552,16 +552,24 @@ def _alike(s: Tuple[int, bool, int], t: Tuple[int, bool, int]) -> bool:
 
 def _then_holds(capacity: int, s: Tuple, s2: Tuple, a: Tuple[int, int], b: Tuple[int, int], c: Tuple[int, int],
                 result: Tuple) -> bool:
-    in_turn, at_once, again, grouped, unreached, skipped, first = result
-    return (_alike(in_turn, at_once) & _state_ok(in_turn, capacity) & implies(_alike(s, s2), _alike(again, at_once))
+    in_turn, at_once, again, grouped, unreached, skipped, first, once = result[:8]
+    return (_alike(in_turn, at_once) & _state_ok(in_turn, capacity) & _state_ok(once, capacity)
+            & implies(_alike(s, s2), _alike(again, at_once))
             & same(grouped[0], grouped[1]) & same(unreached, s) & same(skipped, s)
             & implies(capacity >= 0, _answers_as(first[::2], a, capacity) & (first[1] == (first[0] != abi.SUCCESS))))
 
 
+def _gates_hold(a: Tuple[int, int], result: Tuple) -> bool:
+    """The gates of the copy's parts: a table reached under a pointer is gated by both, the
+    ungated part is itself, and the parts and their `then` take no negative count of pages."""
+    gated, regated, ungated, joined, own_pages = result[8:]
+    return same(gated, regated) & same(ungated, a) & (joined[1] >= 0) & all_of(p >= 0 for p in own_pages)
+
+
 @obligation(Layers.RISCV, "pt_copy_then", Kind.ENTRY)
-@icontract.require(lambda error, failed, cursor, error2, failed2, cursor2, capacity, a_pages, b_pages, c_pages:
+@icontract.require(lambda error, failed, cursor, error2, failed2, cursor2, capacity, a_pages, b_pages, c_pages, span, pages:
                    _state_ok((error, failed, cursor), capacity) & _state_ok((error2, failed2, cursor2), capacity)
-                   & (a_pages >= 0) & (b_pages >= 0) & (c_pages >= 0))
+                   & (a_pages >= 0) & (b_pages >= 0) & (c_pages >= 0) & (span >= 1) & (pages >= 1))
 @icontract.ensure(lambda error, failed, cursor, error2, failed2, cursor2, capacity, a_code, a_pages, b_code, b_pages,
                   c_code, c_pages, result:
                   _then_holds(capacity, (error, failed, cursor), (error2, failed2, cursor2), (a_code, a_pages),
@@ -569,17 +577,25 @@ def _then_holds(capacity: int, s: Tuple, s2: Tuple, a: Tuple[int, int], b: Tuple
                   "two parts run in turn answer as their `then` run once, from any state, alike states stay alike, "
                   "`then` is associative, a part not reached, or skipped, changes nothing, and from the start a part "
                   "answers FAILED exactly when its pages do not fit, else its code with its pages")
+@icontract.ensure(lambda a_code, a_pages, result: _gates_hold((a_code, a_pages), result),
+                  "a part under a pointer in a reached table is gated by both; parts take no negative count of pages")
 def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool, cursor2: int, capacity: int,
-              a_code: int, a_pages: int, b_code: int, b_pages: int, c_code: int, c_pages: int) -> Tuple:
-    """At any depth, table width and free run: running two parts of ACE's copy in turn (`pagetable.advance`, each step of `pagetable._run`) answers as running their summary one after the other (`pagetable.then`) once, from any state of the run; states that answer alike stay alike; `then` is associative; a part whose table is not reached, or that is copied only under a pointer that is not there (`pagetable.only_if`), changes nothing; and from the start a part answers FAILED exactly when its pages do not fit in the free run, else its code, taking its pages. So the copy, the run of its steps depth first, answers as its whole-tree summary (`pagetable.copy_summary`, the `then` of its parts in the same order) from any free run: FAILED exactly when the pages up to its first refusal do not fit (`pagetable.taking`)."""
+              a_code: int, a_pages: int, b_code: int, b_pages: int, c_code: int, c_pages: int,
+              reached: bool, under: bool, kind: int, ppn: int, bottom: bool, span: int, nc: int, source: int,
+              pages: int, root: bool) -> Tuple:
+    """At any depth, table width and free run, the cases of the induction that makes the copy's run its whole-tree summary. Running two parts of ACE's copy in turn (`pagetable.advance`, each step of `pagetable._run`) answers as running their summary one after the other (`pagetable.then`) once, from any state of the run, and one part leaves a state of the run; states that answer alike stay alike; `then` is associative; a part whose table is not reached, or that is copied only under a pointer that is not there (`pagetable.only_if`), changes nothing; from the start a part answers FAILED exactly when its pages do not fit in the free run, else its code, taking its pages; an entry's part with the table under its pointer (`under`), gated as a whole by its table being `reached`, is the two gated apart, the table below by both (as `pagetable.copy_steps` gates each step); and no part (`entered`, `entry_part`) takes a negative count of pages. So the copy, `advance` folded over its steps depth first (`pagetable.copy_steps`, logged by the summary's own recursion, so both hold the same parts), answers as its whole-tree summary (`pagetable.copy_summary`) from any free run, at any width and depth, by induction on the tree: FAILED exactly when the pages up to its first refusal do not fit (`pagetable.taking`). `riscv/pt_copy_run/lift` checks that conclusion whole at the configured depth on narrower tables."""
     s, a, b = (error, failed, cursor), (a_code, a_pages), (b_code, b_pages)
     in_turn = pagetable.advance(pagetable.advance(s, a, capacity)[0], b, capacity)[0]
     at_once = pagetable.advance(s, pagetable.then(a, b), capacity)[0]
     again = pagetable.advance(pagetable.advance((error2, failed2, cursor2), a, capacity)[0], b, capacity)[0]
     grouped = (pagetable.then(pagetable.then(a, b), (c_code, c_pages)), pagetable.then(a, pagetable.then(b, (c_code, c_pages))))
+    gated = pagetable.only_if(pagetable.then(a, pagetable.only_if(b, under)), reached)
+    regated = pagetable.then(pagetable.only_if(a, reached), pagetable.only_if(b, reached & under))
+    own_pages = (pagetable.entered(source, pages, nc, root)[1], pagetable.entry_part(kind, ppn, bottom, span, nc)[1])
     return (in_turn, at_once, again, grouped, pagetable.advance(s, a, capacity, False)[0],
             pagetable.advance(s, pagetable.only_if(a, False), capacity)[0],
-            pagetable.advance((abi.SUCCESS, False, 0), a, capacity)[0])
+            pagetable.advance((abi.SUCCESS, False, 0), a, capacity)[0], pagetable.advance(s, a, capacity)[0],
+            gated, regated, pagetable.only_if(a, True), pagetable.then(a, b), own_pages)
 
 
 @obligation(Layers.RISCV, "pt_path_tables", Kind.SIMULATION)
@@ -591,3 +607,4 @@ def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool,
 def path_tables_are_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple:
     """At any depth, on any tables the NC pages hold: the tables along the guest's path whose other entries `pagetable.off_path` gives the row (`pagetable.path_tables`: the root, then the page each entry 0 names), and whether ACE's copy reaches each (through a pointer in NC), are those of the row's reading of the path (`path_entries`, `hv_tables.path_reached`), which `riscv/pt_path_copy/simulation` takes. With it, and `off_path` being `off_fold` of each such table's `off_entries` by construction, `pt_path_copy` speaks for the inputs the row is given."""
     return pagetable.path_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
+
