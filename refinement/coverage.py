@@ -26,7 +26,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "along the guest's path before the refusal, counted by the row's reading, pt_path_pages: the walk's count), and a VM that maps no page "
      "once it is copied (pt_path_copy, pt_copy_then, pt_copy_run: ACE's whole-tree copy answers FAILED exactly when the pages before its "
      "first refusal do not fit, else the row's code, and takes the row's pages when it succeeds, from any free run at every depth proven, "
-     "the run step by step against its parts proven on tables 2 entries wide at 2 levels and 1 deeper, tested at the row's width; "
+     "the run step by step is the summary of its parts by induction on the copy's tree, its cases pt_copy_then's, checked whole by pt_copy_run on tables 2 entries wide at 2 levels and 1 deeper; "
      "pt_promote_copy: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "
      "a huge leaf, its whole span checked in NC at the model's width of G entries (ACE: 512), copied whole as ACE's: one leaf to a block of G "
      "C pages on its boundary, no table below it, FAILED when no such block is free (spec/free_block/allocation), and recorded as the CVM's "

@@ -153,8 +153,8 @@ def test_the_copy_and_the_rows_reading_agree_on_random_tables_with_contracts_on(
     """`riscv/pt_promote_copy/simulation` runs as a contract-checked call on random tables in NC
     (icontract checks its postcondition on every call, so a disagreement raises here), and the
     copy run step by step at the row's width answers what the row answers (`row_part`), FAILED
-    exactly when its pages do not fit: the chain `pt_copy_run`, `pt_copy_then` and
-    `pt_copy_summary` proves at narrower tables."""
+    exactly when its pages do not fit: what `pt_copy_then` (by induction on the copy's tree) and
+    `pt_copy_summary` prove, and `pt_copy_run` checks whole at narrower tables."""
     import pytest
     from typeguard import suppress_type_checks
     from concrete.riscv import pagetable

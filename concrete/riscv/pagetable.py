@@ -13,8 +13,9 @@ Not run by any step: the PROMOTE row reads the entries its guest pages use (`hv_
 and takes what the copy finds in the others as two inputs, computed here by `off_path`. The
 copy's answer and pages, from any free run, are the row's on any tables in NC, FAILED where it
 runs out of pages before a refusal included (ACE's error precedence): the copy is run as parts,
-each summarised by (code, pages), whose `then` the copy answers as (`riscv/pt_copy_then/entry`,
-`riscv/pt_copy_run/lift`), and that summary, told along the guest's path, is the row's
+each summarised by (code, pages), whose `then` the copy answers as (by induction on the tree,
+each case `riscv/pt_copy_then/entry`'s: the run folds the very steps the summary's recursion logs,
+`copy_steps`; `riscv/pt_copy_run/lift` checks it whole on narrower tables), and that summary, told along the guest's path, is the row's
 (`riscv/pt_path_copy/simulation`, `riscv/pt_path_tables/simulation`). `riscv/pt_promote_copy/simulation` proves that a copy that
 succeeds translates as the row maps. The
 per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
@@ -23,7 +24,7 @@ whole copy at the configured number of levels; `tests/test_pagetable.py` runs it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from abstract import abi
 from abstract.config import ROOT_PAGES      # a 16 KiB root: the x4 of Sv48x4 and Sv57x4
@@ -177,22 +178,15 @@ class Step:
     source: int = 0
 
 
-class _Log:
-    """The steps the summary's recursion meets, in the order it meets them (`copy_steps`)."""
-    def __init__(self) -> None:
-        self.steps: List[Step] = []
-        self.nodes = 0
-
-
 def copy_steps(src: Tables, nc: int, root: int, levels: int) -> Tuple[Step, ...]:
     """Every step of ACE's depth-first copy as its part, in the copy's order: a table entered,
     then each of its entries followed by the subtree its pointer would lead to. They are the
     parts the whole-tree summary (`copy_summary`) is built from, logged by the same recursion,
     so the run (`advance` folded over them, `_run`) and the summary share every part's term.
     Nothing here depends on the free run or on what an earlier step answered."""
-    log = _Log()
+    log: List[Step] = []
     _table_summary(src, root, levels, levels, nc, 0, log)
-    return tuple(log.steps)
+    return tuple(log)
 
 
 @dataclass(frozen=True)
@@ -212,9 +206,9 @@ class _Run:
 def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int) -> _Run:
     """ACE's depth-first copy, step by step (`copy_tables`), without building what it wrote:
     `advance` folded over the copy's parts (`copy_steps`), recording where each step took its
-    pages. The state changes nowhere else: so the run answers as the parts' `then` run once,
-    by induction on the steps (each case `riscv/pt_copy_then/entry`'s), and that `then` is the
-    summary (`riscv/pt_copy_parts/simulation`)."""
+    pages. The state changes nowhere else: so the run answers as the summary, the same parts'
+    `then`, run once, by induction on the tree (each case `riscv/pt_copy_then/entry`'s; the
+    argument is in docs/design-notes.md, "The copy's run is its summary, by induction")."""
     state = (abi.SUCCESS, False, 0)
     table_page: Dict[int, int] = {}
     live: Dict[int, bool] = {}
@@ -316,13 +310,12 @@ def entry_part(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[i
 
 
 def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc: int, guest: int,
-                   log: Optional[_Log] = None, at: Tuple[int, int] = (0, 0), reached: bool = True) -> Tuple[int, int]:
+                   log: List[Step], at: Tuple[int, int], reached: bool) -> Tuple[int, int]:
     """One entry at `level` with everything under it: its own part, then under a pointer the
     next table (`_table_summary` at the page it names). `log`: the copy's steps, entry `at`
     (node, index) of a table `reached` (`copy_steps`)."""
     own = entry_part(kind, ppn, level == 1, span_of(level, src.width), nc)
-    if log is not None:
-        log.steps.append(Step(Event(at[0], level, at[1]), own, reached, kind, ppn))
+    log.append(Step(Event(at[0], level, at[1]), own, reached, kind, ppn))
     if level == 1:
         return own
     below = _table_summary(src, ppn, level - 1, levels, nc, guest, log, at, reached & (kind == POINTER))
@@ -336,7 +329,7 @@ def _heads(level: int, levels: int, width: int, guest: int) -> int:
 
 
 def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, guest: int,
-                   log: Optional[_Log] = None, parent: Tuple[int, int] = (-1, -1), reached: bool = True) -> Tuple[int, int]:
+                   log: List[Step], parent: Tuple[int, int] = (-1, -1), reached: bool = True) -> Tuple[int, int]:
     """The table at NC page `page` with everything under it (the root's ROOT_PAGES pages at
     `levels`): entering it, then each entry with its subtree, in order, the entries a guest
     page's walk can use first and then the others (`off_entries`). Recursed along the tree as
@@ -344,10 +337,8 @@ def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, gue
     term for term. `log` records each step met, in the copy's order (`copy_steps`)."""
     w = src.width
     out = entered(page, entries_at(level, levels, w) // w, nc, level == levels)
-    node = -1
-    if log is not None:
-        node, log.nodes = log.nodes, log.nodes + 1
-        log.steps.append(Step(Event(node, level, -1, parent), out, reached, source=page))
+    node = sum(step.event.entry < 0 for step in log)   # tables are numbered as the copy enters them
+    log.append(Step(Event(node, level, -1, parent), out, reached, source=page))
     for j in range(_heads(level, levels, w, guest)):   # all on the table's first page
         out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest, log, (node, j), reached))
     return then(out, off_entries(src, page, level, levels, nc, guest, log, node, reached))
@@ -357,7 +348,7 @@ def copy_summary(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tu
     """ACE's whole-tree copy from the root at NC page `root` as one part: its code from a free
     run large enough, and the pages it takes up to its first refusal (`taking` gives its answer
     from any free run). `guest` only groups the parts (`_table_summary`)."""
-    return _table_summary(src, root, levels, levels, nc, guest)
+    return _table_summary(src, root, levels, levels, nc, guest, [])
 
 
 def path_tables(src: Tables, root: int, levels: int, nc: int) -> Tuple[Tuple[int, ...], Tuple[bool, ...]]:
@@ -372,7 +363,7 @@ def path_tables(src: Tables, root: int, levels: int, nc: int) -> Tuple[Tuple[int
 
 
 def off_entries(src: Tables, page: int, level: int, levels: int, nc: int, guest: int,
-                log: Optional[_Log] = None, node: int = -1, reached: bool = True) -> Tuple[int, int]:
+                log: List[Step], node: int = 0, reached: bool = True) -> Tuple[int, int]:
     """The entries of the path's table at NC page `page` that no guest page uses, each with its
     subtree, in order: all but entry 0 above the last level, all but the first `guest` in the
     last table."""
@@ -401,7 +392,7 @@ def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[
     (`hv_tables.read_off_path`), and `riscv/pt_path_copy/simulation` proves them, with the row's
     reading of the path, the copy's summary (`hv_tables.path_copy`)."""
     tables, reached = path_tables(src, root, levels, nc)
-    return off_fold(reached, tuple(off_entries(src, tables[i], levels - i, levels, nc, guest) for i in range(levels)))
+    return off_fold(reached, tuple(off_entries(src, tables[i], levels - i, levels, nc, guest, []) for i in range(levels)))
 
 
 def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,

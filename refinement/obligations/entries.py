@@ -59,7 +59,6 @@ MAPPED_IN = {
     ),
     "riscv/pt_walk_level/entry": (
         ("concrete.riscv.pagetable", "walk", "concrete.riscv.pagetable.walk_level"),
-        ("concrete.riscv.pagetable", "_run", "concrete.riscv.pagetable.entry_part"),
         ("concrete.riscv.pagetable", "_entry_summary", "concrete.riscv.pagetable.entry_part"),
         ("concrete.riscv.pagetable", "entry_part", "concrete.riscv.pagetable.entry_refused"),
         ("concrete.riscv.pagetable", "entry_refused", "concrete.riscv.pagetable.copy_entry"),
@@ -68,6 +67,7 @@ MAPPED_IN = {
     "riscv/pt_copy_then/entry": (
         ("concrete.riscv.pagetable", "_run", "concrete.riscv.pagetable.advance"),
         ("concrete.riscv.pagetable", "_table_summary", "concrete.riscv.pagetable.then"),
+        ("concrete.riscv.pagetable", "_entry_summary", "concrete.riscv.pagetable.only_if"),
         ("concrete.riscv.pagetable", "off_fold", "concrete.riscv.pagetable.then"),
         ("concrete.riscv.hv_tables", "path_copy", "concrete.riscv.pagetable.then"),
     ),
