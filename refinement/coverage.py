@@ -13,7 +13,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
      "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
      "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_read_vm", "pt_path_copy", "pt_copy_then", "pt_copy_run", "pt_promote_copy",
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_read_vm", "pt_path_copy", "pt_summary_path", "pt_copy_then", "pt_copy_run", "pt_promote_copy",
                                       "pt_path_pages", "runs_out"),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
@@ -24,7 +24,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "takes up to its refusal, the CVM's as table pages taken after its data as ACE takes them, their contents not held); "
      "a refusal is answered FAILED where ACE's copy, which takes pages as it reads, runs out of them before it (the pages it takes "
      "along the guest's path before the refusal, counted by the row's reading, pt_path_pages: the walk's count), and a VM that maps no page "
-     "once it is copied (pt_path_copy, pt_copy_then, pt_copy_run: ACE's whole-tree copy answers FAILED exactly when the pages before its "
+     "once it is copied (pt_path_copy, pt_summary_path, pt_copy_then, pt_copy_run: ACE's whole-tree copy answers FAILED exactly when the pages before its "
      "first refusal do not fit, else the row's code, and takes the row's pages when it succeeds, from any free run at every depth proven, "
      "the run step by step is the summary of its parts by induction on the copy's tree, its cases pt_copy_then's, checked whole by pt_copy_run on tables 2 entries wide at 2 levels and 1 deeper; "
      "pt_promote_copy: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "

@@ -45,9 +45,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "steps the summary's own recursion logs (pagetable.copy_steps), and every case is pt_copy_then's (two parts in turn, a part gated "
      "under a pointer as its table is, a part not reached); riscv/pt_copy_run/lift checks it whole from a free run of up to 8 pages, on "
      "tables 2 entries wide at 2 levels and 1 deeper, and tests/test_pagetable.py at the row's width of G entries; and that "
-     "summary, told along the guest's path with each path table's entries off the path given (grouped so term for term; the "
-     "tables off_path folds are the reading's, riscv/pt_path_tables/simulation), is the row's answer "
-     "(riscv/pt_path_copy/simulation). At 2 levels the whole is proven at once too "
+     "summary, told along the guest's path with each path table's entries off the path given (riscv/pt_summary_path/simulation at 2 to "
+     "4 levels; at 5 written to group alike; the tables off_path folds are the reading's, riscv/pt_path_tables/simulation), is the "
+     "row's answer (riscv/pt_path_copy/simulation). At 2 levels the whole is proven at once too "
      "(pt_copy_summary). A copy that succeeds maps each guest page to a "
      "fresh copy of the page the row maps, the page after the root, the path's tables and the guest's earlier pages, so that the pages "
      "off the path come after the data, where the row takes them (pt_promote_copy, at 2 levels). Differences kept: the copies of the tables and leaves off the guest's path "
@@ -68,7 +68,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
      "trees (issue 17)",
      ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_copy_then", "pt_copy_run", "pt_path_copy",
-      "pt_copy_summary", "pt_path_tables", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
+      "pt_copy_summary", "pt_summary_path", "pt_path_tables", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
       "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
@@ -96,9 +96,10 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "said apart by the walk, hv_tables.path_pages; seeded fault 37) and off it up to its refusal "
      "(pagetable.off_path); a VM that maps no page is copied before its missing device tree is answered; "
      "ACE's whole-tree copy of the same tables answers FAILED exactly when those pages do not fit in its free run, else "
-     "the row's code, from any free run at every depth proven (riscv/pt_path_copy/simulation with pt_copy_then and "
-     "pt_copy_run). The model's K CVM slots are checked last (ACE has no "
-     "such bound)", ("promote_to_tvm", "pt_path_copy", "pt_copy_then", "pt_copy_run", "pt_path_pages", "runs_out")),
+     "the row's code, from any free run at every depth proven (riscv/pt_path_copy/simulation with pt_summary_path, "
+     "pt_copy_then and pt_copy_run). The model's K CVM slots are checked last (ACE has no "
+     "such bound)", ("promote_to_tvm", "pt_path_copy", "pt_summary_path", "pt_copy_then", "pt_copy_run", "pt_path_pages",
+                     "runs_out")),
     ("CVM ids", GONE, "from 0, the largest live id + 1; K slots, a full table FAILED (a configuration bound)",
      ("promote_to_tvm",)),
     ("COVH DESTROY_TVM", DELIBERATE,

@@ -126,6 +126,7 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
                                         "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
                                         "riscv->canonical/cvm_walk/simulation"}
     assert not promote or {ob.id for ob in chosen} >= {"canonical->spec/promote_to_tvm/simulation", "spec/promote_to_tvm/integrity"}
+    assert levels == 5 or "riscv/pt_summary_path/simulation" in {ob.id for ob in chosen}
     _all_proven_at(chosen, sizes)
 
 

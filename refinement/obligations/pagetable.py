@@ -598,6 +598,31 @@ def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool,
             gated, regated, pagetable.only_if(a, True), pagetable.then(a, b), own_pages)
 
 
+def told_along_path(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> Tuple[int, int]:
+    """The copy's summary as `hv_tables.path_copy` tells it: from the row's reading of the
+    guest's path (`path_entries`), with each path table's entries off the path (`off_entries` of
+    the tables `pagetable.path_tables` finds, the parts `off_path` folds for the row)."""
+    src = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH)
+    tables, _ = pagetable.path_tables(src, root, PT_LEVELS, NC)
+    offs = tuple(pagetable.off_entries(src, tables[i], PT_LEVELS - i, PT_LEVELS, NC, G, []) for i in range(PT_LEVELS))
+    return hv_tables.path_copy(path_entries(kinds, ppns, root), offs)
+
+
+# Stated up to Sv48x4's 4 levels: at 5 the summary G wide is 1,452 entries and its one check took
+# 17 s, beyond the solver margin (`results.SOLVER_MARGIN`); there the step rests on the two being
+# written alike (`_table_summary` and `path_copy` group the parts the same way).
+PATH_SUMMARY_LEVELS = (2, 3, 4)
+
+
+@obligation(Layers.RISCV, "pt_summary_path", Kind.SIMULATION, levels=PATH_SUMMARY_LEVELS)
+@icontract.require(lambda kinds: _decoded(kinds))
+@icontract.ensure(lambda kinds, ppns, root, result: same(result, told_along_path(kinds, ppns, root)),
+                  "the whole-tree summary is the path's telling of it, term for term")
+def summary_is_told_along_the_path(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, int]:
+    """On any tables the NC pages hold, at the row's width: ACE's whole-tree copy as one part (`pagetable.copy_summary`) is that part told along the guest's path (`hv_tables.path_copy` of the row's reading of the path, each path table's entries off the path given as `off_path` gives them), the step that joins the summary to `riscv/pt_path_copy/simulation` and `riscv/pt_path_tables/simulation` at every depth stated. The two are written to group the parts alike; this proves they do, and that the reading's decoding of each path entry (V, and R/W/X) gives the summary's part."""
+    return pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G)
+
+
 @obligation(Layers.RISCV, "pt_path_tables", Kind.SIMULATION)
 @icontract.require(lambda kinds: _decoded(kinds))
 @icontract.ensure(lambda kinds, ppns, root, result:
@@ -607,4 +632,5 @@ def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool,
 def path_tables_are_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple:
     """At any depth, on any tables the NC pages hold: the tables along the guest's path whose other entries `pagetable.off_path` gives the row (`pagetable.path_tables`: the root, then the page each entry 0 names), and whether ACE's copy reaches each (through a pointer in NC), are those of the row's reading of the path (`path_entries`, `hv_tables.path_reached`), which `riscv/pt_path_copy/simulation` takes. With it, and `off_path` being `off_fold` of each such table's `off_entries` by construction, `pt_path_copy` speaks for the inputs the row is given."""
     return pagetable.path_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
+
 
