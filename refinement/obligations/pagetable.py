@@ -11,7 +11,7 @@ PT_FREE C pages.
 Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
 (`hv_tables.read_vm`) and takes what the copy finds off their path as inputs (`off_path`). The
 copy's answer is compared with the row's at any depth and free run through the copy's parts
-(`pt_copy_then`, `pt_copy_run`, `pt_path_copy`), and whole at 2 levels (`pt_copy_summary`,
+(`pt_copy_then`, `pt_copy_run`, `pt_summary_path`, `pt_path_copy`), and whole at 2 levels (`pt_copy_summary`,
 and `pt_promote_copy` for what it maps). The tables are
 entries of NC pages only, so a table read from C cannot be expressed: that the copy never reads
 one rests on its checks (the per-level lemma for pointers, a test for a root spanning into C).
@@ -632,5 +632,3 @@ def summary_is_told_along_the_path(kinds: BridgeInts, ppns: BridgeInts, root: in
 def path_tables_are_read(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple:
     """At any depth, on any tables the NC pages hold: the tables along the guest's path whose other entries `pagetable.off_path` gives the row (`pagetable.path_tables`: the root, then the page each entry 0 names), and whether ACE's copy reaches each (through a pointer in NC), are those of the row's reading of the path (`path_entries`, `hv_tables.path_reached`), which `riscv/pt_path_copy/simulation` takes. With it, and `off_path` being `off_fold` of each such table's `off_entries` by construction, `pt_path_copy` speaks for the inputs the row is given."""
     return pagetable.path_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
-
-
