@@ -324,6 +324,24 @@ _REAL_COPY_ENTRY = _real("concrete.riscv.pagetable", "copy_entry")
 _REAL_SHARE_COMPLETE = _real("abstract.canonical.monitor.memory", "share_complete")
 _REAL_READ_VM = _real("concrete.riscv.hv_tables", "read_vm")
 _REAL_CVM_ENTRY = _real("concrete.riscv.cvm_tables", "_entry")
+_REAL_COPY_STEPS = _real("concrete.riscv.pagetable", "copy_steps")
+
+
+def _leaf_entered_as_table(src: Any, nc: int, root: int, levels: int) -> Any:
+    """ACE's copy run with its gate reading any mapped entry as a pointer: the page a leaf maps
+    is entered and copied as the next table."""
+    from concrete.riscv import pagetable
+    gate: Dict[int, bool] = {}
+    kind_at: Dict[Tuple[int, int], int] = {}
+    out = []
+    for step in _REAL_COPY_STEPS(src, nc, root, levels):
+        e = step.event
+        if e.entry < 0:
+            gate[e.node] = True if e.node == 0 else gate[e.parent[0]] & (kind_at[e.parent] != pagetable.NOT_MAPPED)
+        else:
+            kind_at[(e.node, e.entry)] = step.kind
+        out.append(replace(step, reached=gate[e.node]))
+    return tuple(out)
 
 
 def _off_path_refusal_ignored(off_code: int, off_pages: int) -> Any:
@@ -486,6 +504,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "PROMOTE answers an entry it refuses on the guest's path even when ACE's copy, which takes pages as it reads, ran out of them before it.",
           "concrete.riscv.hv_tables", "read_vm", _refusal_before_its_pages,
           ("riscv/pt_path_pages/simulation",)),
+    Fault(38, "copy-enters-leaf-page",
+          "ACE's copy, run step by step, enters the page a leaf maps as the next table, as if every mapped entry were a pointer.",
+          "concrete.riscv.pagetable", "copy_steps", _leaf_entered_as_table,
+          ("riscv/pt_copy_run/lift",)),
 ), key=lambda f: f.number)}
 
 
