@@ -12,14 +12,15 @@ a leaf at level 1 maps one 4 KiB page, and a leaf at level l maps W^(l-1) consec
 Not run by any step: the PROMOTE row reads the entries its guest pages use (`hv_tables.read_vm`)
 and takes what the copy finds in the others as two inputs, computed here by `off_path`. The
 copy's answer and pages, from any free run, are the row's on any tables in NC, FAILED where it
-runs out of pages before a refusal included (ACE's error precedence): the copy is run as parts,
-each summarised by (code, pages), whose `then` the copy answers as (by induction on the tree,
-each case `riscv/pt_copy_then/entry`'s: the run folds the very steps the summary's recursion logs,
-`copy_steps`; `riscv/pt_copy_run/lift` checks it whole on narrower tables), and that summary, told along the guest's path, is the row's
-(`riscv/pt_path_copy/simulation`, `riscv/pt_path_tables/simulation`). `riscv/pt_promote_copy/simulation` proves that a copy that
-succeeds translates as the row maps. The
-per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width, the
-whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
+runs out of pages before a refusal included (ACE's error precedence). The copy is run as parts,
+each summarised by (code, pages), and it answers as their `then`: by induction on the tree, each
+case `riscv/pt_copy_then/entry`'s, since the run folds the very steps the summary's recursion
+logs (`copy_steps`); `riscv/pt_copy_run/lift` checks that whole on narrower tables. The summary
+is its telling along the guest's path (`riscv/pt_summary_path/simulation`), which is the row's
+(`riscv/pt_path_copy/simulation`, `riscv/pt_path_tables/simulation`); and
+`riscv/pt_promote_copy/simulation` proves that a copy that succeeds translates as the row maps.
+The per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width,
+the whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
 """
 from __future__ import annotations
 
@@ -392,7 +393,8 @@ def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[
     (`hv_tables.read_off_path`), and `riscv/pt_path_copy/simulation` proves them, with the row's
     reading of the path, the copy's summary (`hv_tables.path_copy`)."""
     tables, reached = path_tables(src, root, levels, nc)
-    return off_fold(reached, tuple(off_entries(src, tables[i], levels - i, levels, nc, guest, []) for i in range(levels)))
+    offs = tuple(off_entries(src, tables[i], levels - i, levels, nc, guest, []) for i in range(levels))
+    return off_fold(reached, offs)
 
 
 def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,
