@@ -25,7 +25,7 @@ the whole copy at the configured number of levels; `tests/test_pagetable.py` run
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from abstract import abi
 from abstract.config import ROOT_PAGES      # a 16 KiB root: the x4 of Sv48x4 and Sv57x4
@@ -310,8 +310,13 @@ def entry_part(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[i
     return err, keep(need, kind != POINTER)
 
 
+# What stands for a table's entries off the guest's path (`off_entries`'s signature): the whole
+# summary calls `off_entries`; its telling along the path is proven with a stand-in (`copy_summary`).
+OffParts = Callable[[Tables, int, int, int, int, int, List[Step], int, bool], Tuple[int, int]]
+
+
 def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc: int, guest: int,
-                   log: List[Step], at: Tuple[int, int], reached: bool) -> Tuple[int, int]:
+                   log: List[Step], at: Tuple[int, int], reached: bool, off: Optional[OffParts]) -> Tuple[int, int]:
     """One entry at `level` with everything under it: its own part, then under a pointer the
     next table (`_table_summary` at the page it names). `log`: the copy's steps, entry `at`
     (node, index) of a table `reached` (`copy_steps`)."""
@@ -319,7 +324,7 @@ def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc
     log.append(Step(Event(at[0], level, at[1]), own, reached, kind, ppn))
     if level == 1:
         return own
-    below = _table_summary(src, ppn, level - 1, levels, nc, guest, log, at, reached & (kind == POINTER))
+    below = _table_summary(src, ppn, level - 1, levels, nc, guest, log, at, reached & (kind == POINTER), off)
     return then(own, only_if(below, kind == POINTER))
 
 
@@ -329,27 +334,34 @@ def _heads(level: int, levels: int, width: int, guest: int) -> int:
     return min(guest, entries_at(level, levels, width)) if level == 1 else 1
 
 
-def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, guest: int,
-                   log: List[Step], parent: Tuple[int, int] = (-1, -1), reached: bool = True) -> Tuple[int, int]:
+def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, guest: int, log: List[Step],
+                   parent: Tuple[int, int] = (-1, -1), reached: bool = True,
+                   off: Optional[OffParts] = None) -> Tuple[int, int]:
     """The table at NC page `page` with everything under it (the root's ROOT_PAGES pages at
     `levels`): entering it, then each entry with its subtree, in order, the entries a guest
-    page's walk can use first and then the others (`off_entries`). Recursed along the tree as
-    the copy walks it; grouped so that along the guest's path it is `hv_tables.path_copy`
-    term for term. `log` records each step met, in the copy's order (`copy_steps`)."""
+    page's walk can use first and then the others (`off_entries`, or `off` in its place).
+    Recursed along the tree as the copy walks it; grouped so that along the guest's path it is
+    `hv_tables.path_copy` term for term. `log` records each step met, in the copy's order
+    (`copy_steps`)."""
     w = src.width
     out = entered(page, entries_at(level, levels, w) // w, nc, level == levels)
     node = sum(step.event.entry < 0 for step in log)   # tables are numbered as the copy enters them
     log.append(Step(Event(node, level, -1, parent), out, reached, source=page))
     for j in range(_heads(level, levels, w, guest)):   # all on the table's first page
-        out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest, log, (node, j), reached))
-    return then(out, off_entries(src, page, level, levels, nc, guest, log, node, reached))
+        out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest, log, (node, j), reached,
+                                       off))
+    return then(out, (off or off_entries)(src, page, level, levels, nc, guest, log, node, reached))
 
 
-def copy_summary(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
+def copy_summary(src: Tables, root: int, levels: int, nc: int, guest: int,
+                 off: Optional[OffParts] = None) -> Tuple[int, int]:
     """ACE's whole-tree copy from the root at NC page `root` as one part: its code from a free
     run large enough, and the pages it takes up to its first refusal (`taking` gives its answer
-    from any free run). `guest` only groups the parts (`_table_summary`)."""
-    return _table_summary(src, root, levels, levels, nc, guest, [])
+    from any free run). `guest` only groups the parts (`_table_summary`). `off`, called as
+    `off_entries` would be, stands for each table's entries off the guest's path: only the
+    path's tables are then visited, so the summary's telling along the path can be proven at
+    any depth with those parts free (`riscv/pt_summary_path/simulation`)."""
+    return _table_summary(src, root, levels, levels, nc, guest, [], off=off)
 
 
 def path_tables(src: Tables, root: int, levels: int, nc: int) -> Tuple[Tuple[int, ...], Tuple[bool, ...]]:
@@ -371,7 +383,7 @@ def off_entries(src: Tables, page: int, level: int, levels: int, nc: int, guest:
     out, w = (abi.SUCCESS, 0), src.width
     for j in range(_heads(level, levels, w, guest), entries_at(level, levels, w)):
         out = then(out, _entry_summary(src, *src.entry(page + j // w, j % w), level, levels, nc, guest, log, (node, j),
-                                       reached))
+                                       reached, None))
     return out
 
 

@@ -598,29 +598,42 @@ def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool,
             gated, regated, pagetable.only_if(a, True), pagetable.then(a, b), own_pages)
 
 
-def told_along_path(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int) -> Tuple[int, int]:
-    """The copy's summary as `hv_tables.path_copy` tells it: from the row's reading of the
-    guest's path (`path_entries`), with each path table's entries off the path (`off_entries` of
-    the tables `pagetable.path_tables` finds, the parts `off_path` folds for the row)."""
-    src = pagetable.Tables(kinds, ppns, BRIDGE_WIDTH)
-    tables, _ = pagetable.path_tables(src, root, PT_LEVELS, NC)
-    offs = tuple(pagetable.off_entries(src, tables[i], PT_LEVELS - i, PT_LEVELS, NC, G, []) for i in range(PT_LEVELS))
-    return hv_tables.path_copy(path_entries(kinds, ppns, root), offs)
+def _summary_with_offs_given(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int,
+                             offs: Tuple[Tuple[int, int], ...]) -> Tuple[Tuple[int, int], Tuple]:
+    """The whole-tree summary with `offs` standing for the entries off the guest's path of the
+    tables it visits there (`copy_summary`'s `off`), the root's first, and what each stand-in
+    was asked for (its table's page and level, the depth, NC and the guest's pages): so only
+    the path's tables are visited, at any depth. The summary asks once it has its table's
+    heads, so the last table first: the stand-ins are handed out from the end."""
+    asked = []
+
+    def given(src, page, level, levels, nc, guest, *_):
+        asked.append((page, level, levels, nc, guest))
+        return offs[len(offs) - len(asked)]
+    part = pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G, off=given)
+    return part, tuple(asked)
 
 
-# Stated up to Sv48x4's 4 levels: at 5 the summary G wide is 1,452 entries and its one check took
-# 17 s, beyond the solver margin (`results.SOLVER_MARGIN`); there the step rests on the two being
-# written alike (`_table_summary` and `path_copy` group the parts the same way).
-PATH_SUMMARY_LEVELS = (2, 3, 4)
+def _asked_as_off_path_asks(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int, asked: Tuple) -> bool:
+    """The stand-ins were asked, the last table first, for what `pagetable.off_path` asks
+    `off_entries` (the tables `path_tables` finds, the root's first, at their levels), so with
+    `off_entries` in their place the summary is the copy's and `offs` are `off_path`'s parts."""
+    tables, _ = pagetable.path_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC)
+    return (len(asked) == PT_LEVELS) & all_of(same(a, (tables[i], PT_LEVELS - i, PT_LEVELS, NC, G))
+                                              for i, a in enumerate(reversed(asked)))
 
 
-@obligation(Layers.RISCV, "pt_summary_path", Kind.SIMULATION, levels=PATH_SUMMARY_LEVELS)
+@obligation(Layers.RISCV, "pt_summary_path", Kind.SIMULATION)
 @icontract.require(lambda kinds: _decoded(kinds))
-@icontract.ensure(lambda kinds, ppns, root, result: same(result, told_along_path(kinds, ppns, root)),
-                  "the whole-tree summary is the path's telling of it, term for term")
-def summary_is_told_along_the_path(kinds: BridgeInts, ppns: BridgeInts, root: int) -> Tuple[int, int]:
-    """On any tables the NC pages hold, at the row's width: ACE's whole-tree copy as one part (`pagetable.copy_summary`) is that part told along the guest's path (`hv_tables.path_copy` of the row's reading of the path, each path table's entries off the path given as `off_path` gives them), the step that joins the summary to `riscv/pt_path_copy/simulation` and `riscv/pt_path_tables/simulation` at every depth stated. The two are written to group the parts alike; this proves they do, and that the reading's decoding of each path entry (V, and R/W/X) gives the summary's part."""
-    return pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G)
+@icontract.ensure(lambda kinds, ppns, root, off_code, off_pages, result:
+                  same(result[0], hv_tables.path_copy(path_entries(kinds, ppns, root), tuple(zip(off_code, off_pages)))),
+                  "the whole-tree summary is the path's telling of it, term for term, the parts off the path given")
+@icontract.ensure(lambda kinds, ppns, root, result: _asked_as_off_path_asks(kinds, ppns, root, result[1]),
+                  "the parts off the path stand for off_entries of the path's tables, at their levels")
+def summary_is_told_along_the_path(kinds: BridgeInts, ppns: BridgeInts, root: int,
+                                   off_code: ints(PT_LEVELS), off_pages: ints(PT_LEVELS)) -> Tuple:
+    """At any depth, on any tables the NC pages hold, at the row's width: ACE's whole-tree copy as one part (`pagetable.copy_summary`) is that part told along the guest's path (`hv_tables.path_copy` of the row's reading of the path), each path table's entries off the path given as free parts that stand, in the summary, for `off_entries` of the very tables `pagetable.off_path` folds (asked for in the path's order, at their levels). With `off_entries` in their place, which is the summary's own code, this is the step that joins the summary to `riscv/pt_path_copy/simulation` and `riscv/pt_path_tables/simulation`: the two are written to group the parts alike, this proves they do, and that the reading's decoding of each path entry (V, and R/W/X) gives the summary's part."""
+    return _summary_with_offs_given(kinds, ppns, root, tuple(zip(off_code, off_pages)))
 
 
 @obligation(Layers.RISCV, "pt_path_tables", Kind.SIMULATION)
