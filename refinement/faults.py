@@ -327,17 +327,19 @@ _REAL_CVM_ENTRY = _real("concrete.riscv.cvm_tables", "_entry")
 _REAL_COPY_STEPS = _real("concrete.riscv.pagetable", "copy_steps")
 
 
-def _leaf_entered_as_table(src: Any, nc: int, root: int, levels: int) -> Any:
+def _leaf_entered_as_table(src: Any, nc: int, root: int, levels: int, *how: Any) -> Any:
     """ACE's copy run with its gate reading any mapped entry as a pointer: the page a leaf maps
-    is entered and copied as the next table."""
+    is entered and copied as the next table. (A step standing for entries off the guest's path,
+    `copy_steps`'s `off`, has no entry above it and keeps its gate.)"""
     from concrete.riscv import pagetable
     gate: Dict[int, bool] = {}
     kind_at: Dict[Tuple[int, int], int] = {}
     out = []
-    for step in _REAL_COPY_STEPS(src, nc, root, levels):
+    for step in _REAL_COPY_STEPS(src, nc, root, levels, *how):
         e = step.event
         if e.entry < 0:
-            gate[e.node] = True if e.node == 0 else gate[e.parent[0]] & (kind_at[e.parent] != pagetable.NOT_MAPPED)
+            gate[e.node] = step.reached if e.parent not in kind_at else \
+                gate[e.parent[0]] & (kind_at[e.parent] != pagetable.NOT_MAPPED)
         else:
             kind_at[(e.node, e.entry)] = step.kind
         out.append(replace(step, reached=gate[e.node]))

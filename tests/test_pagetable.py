@@ -4,7 +4,7 @@ not proven; the per-level lemmas are the proofs (`refinement/obligations/pagetab
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from typeguard import suppress_type_checks
 
@@ -297,3 +297,47 @@ def test_each_step_is_gated_by_every_pointer_above_it(case):
         else:
             kind_at[(e.node, e.entry)] = s.kind
         assert bool(s.reached) == reached[e.node], e
+
+
+def _off_path_changes_nothing_on_it(src, levels, root, free, guest):
+    """ACE's whole copy, and the copy with each path table's entries off the guest's path run as
+    one part that writes nothing (`riscv/pt_promote_path/simulation`'s stand-ins, given the parts
+    the whole copy's own `off_entries` gives), answer alike from the same free run, and where they
+    succeed translate each guest page on the path to the same page holding the same data; whether
+    one was translated, for the caller to count."""
+    from refinement.obligations.pagetable import _stand_ins
+    mem = tuple(range(1, NC + 1)) + (0,) * C                  # each NC page's data its own
+    tables, _ = pagetable.path_tables(src, root, levels, NC)
+    offs = tuple(pagetable.off_entries(src, tables[i], levels - i, levels, NC, guest, []) for i in range(levels))
+    stand_in, asked = _stand_ins(offs)
+    whole = copy_tables(src, mem, NC, root, levels, NC, free)
+    path = copy_tables(src, mem, NC, root, levels, NC, free, guest=guest, off=stand_in)
+    assert [a[:2] for a in reversed(asked)] == [(tables[i], levels - i) for i in range(levels)]
+    assert (whole.error, whole.used) == (path.error, path.used)
+    mapped = False
+    for g in range(min(guest, src.width) if whole.error == abi.SUCCESS else 0):   # under every table's heads
+        found = walk(whole.tables, whole.root, levels, g)
+        assert found == walk(path.tables, path.root, levels, g), g
+        assert found[0] != MAPPED or whole.mem[found[1]] == path.mem[found[1]] == mem[whole.origin[found[1] - NC]]
+        mapped |= found[0] == MAPPED
+    return mapped
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_tables())
+def test_the_entries_off_the_guests_path_change_nothing_the_path_maps(case):
+    """What `riscv/pt_promote_path/simulation` takes from construction, run on any tables at 2 to
+    4 levels and widths 1 to 3: the entries off the guest's path write only on their own tables'
+    slots past the path's and on pages taken after the data."""
+    src, levels, root, free, guest = case
+    _off_path_changes_nothing_on_it(src, levels, root, min(free, C), guest)
+
+
+@settings(max_examples=300, deadline=None)
+@given(guest_paths())
+def test_the_entries_off_a_good_path_change_nothing_it_maps(case):
+    """The same on tables whose guest's path is good (or cut short) at 2 to 4 levels, entries
+    off it random: copies that succeed and map guest pages, a third of the draws or more."""
+    src, levels, guest, _, free = case
+    translated = _off_path_changes_nothing_on_it(src, levels, 0, min(free, C), guest)
+    event(f"a guest page translated: {translated}")

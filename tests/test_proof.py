@@ -123,7 +123,7 @@ def test_the_walk_and_copy_obligations_are_proven_at_sv48x4_and_sv57x4_depth(lev
     assert {ob.id for ob in chosen} >= {"riscv/pt_copy/isolation", "riscv/pt_copy/simulation", "riscv/pt_copy/allocation",
                                         "riscv/pt_hv_reading/simulation", "riscv/pt_walk_level/entry",
                                         "riscv/pt_path_copy/simulation", "riscv/pt_copy_then/entry", "riscv/pt_path_tables/simulation",
-                                        "riscv/pt_summary_path/simulation", "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
+                                        "riscv/pt_summary_path/simulation", "riscv/pt_promote_path/simulation", "riscv/pt_walk/lift", "riscv->canonical/walk/simulation",
                                         "riscv->canonical/cvm_walk/simulation"}
     assert not promote or {ob.id for ob in chosen} >= {"canonical->spec/promote_to_tvm/simulation", "spec/promote_to_tvm/integrity"}
     _all_proven_at(chosen, sizes)

@@ -179,14 +179,23 @@ class Step:
     source: int = 0
 
 
-def copy_steps(src: Tables, nc: int, root: int, levels: int) -> Tuple[Step, ...]:
+# What stands for a table's entries off the guest's path (`off_entries`'s signature): the copy
+# and its summary call `off_entries`; their telling along the path is proven with a stand-in
+# (`copy_summary`, `copy_steps`), so that only the path's tables are visited, at any depth.
+OffParts = Callable[[Tables, int, int, int, int, int, List[Step], int, bool], Tuple[int, int]]
+
+
+def copy_steps(src: Tables, nc: int, root: int, levels: int, guest: int = 0,
+               off: Optional[OffParts] = None) -> Tuple[Step, ...]:
     """Every step of ACE's depth-first copy as its part, in the copy's order: a table entered,
     then each of its entries followed by the subtree its pointer would lead to. They are the
     parts the whole-tree summary (`copy_summary`) is built from, logged by the same recursion,
     so the run (`advance` folded over them, `_run`) and the summary share every part's term.
-    Nothing here depends on the free run or on what an earlier step answered."""
+    Nothing here depends on the free run or on what an earlier step answered. `guest` and `off`
+    are `copy_summary`'s: with a stand-in for the entries off the guest's path (which logs its
+    own step), only the path's tables are copied (`riscv/pt_promote_path/simulation`)."""
     log: List[Step] = []
-    _table_summary(src, root, levels, levels, nc, 0, log)
+    _table_summary(src, root, levels, levels, nc, guest, log, off=off)
     return tuple(log)
 
 
@@ -204,7 +213,8 @@ class _Run:
     writes: List[Tuple[bool, int, int, int]]
 
 
-def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int) -> _Run:
+def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int, guest: int = 0,
+         off: Optional[OffParts] = None) -> _Run:
     """ACE's depth-first copy, step by step (`copy_tables`), without building what it wrote:
     `advance` folded over the copy's parts (`copy_steps`), recording where each step took its
     pages. The state changes nowhere else: so the run answers as the summary, the same parts'
@@ -215,7 +225,7 @@ def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int)
     live: Dict[int, bool] = {}
     entry_at: Dict[Tuple[int, int], Tuple[int, int, int]] = {}   # (node, j) -> (kind, ppn, its fresh page)
     writes: List[Tuple[bool, int, int, int]] = []   # a leaf's data: (copied, first C page, first NC page, pages)
-    steps = copy_steps(src, nc, root, levels)
+    steps = copy_steps(src, nc, root, levels, guest, off)
     for step in steps:
         e, cursor = step.event, state[2]
         state, _ = advance(state, step.part, capacity, step.reached)
@@ -249,15 +259,16 @@ def copy_outcome(src: Tables, nc: int, root: int, levels: int, capacity: int) ->
 
 
 def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: int, base: int, capacity: int,
-                free_on_error: bool = True) -> Copy:
+                free_on_error: bool = True, guest: int = 0, off: Optional[OffParts] = None) -> Copy:
     """ACE's copy of the hypervisor's tables rooted at NC page `root`: depth first, each table's
     pages acquired before its entries are read, every entry through `copy_entry`, a leaf's data
     pages acquired and then checked to lie in NC. Pages come in order from the free run [base,
-    base + capacity) of C memory. Unrolled over `events` and written without a branch on
+    base + capacity) of C memory. Unrolled over `copy_steps` and written without a branch on
     anything symbolic, so CrossHair explores it as one path: a step acts when its table was
     reached and no earlier step failed. On an error the model gives back every page it took
-    (memory as before), where ACE keeps them: `free_on_error=False`."""
-    run = _run(src, nc, root, levels, base, capacity)
+    (memory as before), where ACE keeps them: `free_on_error=False`. `guest` and `off`:
+    `copy_steps`'s."""
+    run = _run(src, nc, root, levels, base, capacity, guest, off)
     kept = lnot(run.failed) | lnot(free_on_error)
     tables = _copied_tables(run.steps, run.entry_at, run.table_page, run.live, nc, len(mem) - nc,
                             src.width, kept)
@@ -308,11 +319,6 @@ def entry_part(kind: int, ppn: int, bottom: bool, span: int, nc: int) -> Tuple[i
     (`entry_refused`), and a leaf's pages (a pointer's page is its table's, taken on entering)."""
     err, need = entry_refused(kind, ppn, bottom, span, nc)
     return err, keep(need, kind != POINTER)
-
-
-# What stands for a table's entries off the guest's path (`off_entries`'s signature): the whole
-# summary calls `off_entries`; its telling along the path is proven with a stand-in (`copy_summary`).
-OffParts = Callable[[Tables, int, int, int, int, int, List[Step], int, bool], Tuple[int, int]]
 
 
 def _entry_summary(src: Tables, kind: int, ppn: int, level: int, levels: int, nc: int, guest: int,

@@ -19,7 +19,7 @@ one rests on its checks (the per-level lemma for pointers, a test for a root spa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 import icontract
 
@@ -476,6 +476,28 @@ def promote_reading_is_the_copy(kinds: BridgeInts, ppns: BridgeInts, root: int, 
                                  PT_LEVELS, NC, capacity)
 
 
+# The copy along the guest's path alone, the entries off it stand-ins (`_stand_ins`): the
+# 16 KiB root, a table per level below, and G leaves or one huge leaf's span (which lies in NC),
+# and NC pages more for the parts off the path.
+PATH_FREE = ROOT_PAGES + hv_tables.CHAIN + G + NC
+
+
+@obligation(Layers.RISCV, "pt_promote_path", Kind.SIMULATION)
+@icontract.require(lambda kinds, capacity, off_code, off_pages:
+                   _decoded(kinds) & (0 <= capacity) & (capacity <= PATH_FREE) & _codes(off_code, off_pages))
+@icontract.ensure(lambda kinds, ppns, root, result: _copy_as_read(kinds, ppns, root, result[0]),
+                  "a copy that succeeds translates each guest page as the row maps it, in the row's order")
+@icontract.ensure(lambda kinds, ppns, root, result: _asked_as_off_path_asks(kinds, ppns, root, result[1]),
+                  "the parts off the path stand for off_entries of the path's tables, at their levels")
+def path_copy_maps_as_read(kinds: BridgeInts, ppns: BridgeInts, root: int, capacity: int,
+                           off_code: ints(PT_LEVELS), off_pages: ints(PT_LEVELS)) -> Tuple:
+    """At any depth, on any tables the hypervisor's NC pages hold, at the row's width: ACE's copy (`pagetable.copy_tables`), with each path table's entries off the guest's path run as one part that takes its pages or refuses and writes nothing (a stand-in, asked for the very tables `pagetable.off_path` folds, at their levels), that succeeds maps each guest page to a fresh page recorded as the copy of the NC page PROMOTE's row reads for it, the page after the root, the path's tables and the guest's earlier mapped pages, and leaves the row's unmapped pages unmapped: `riscv/pt_promote_copy/simulation` at every depth, but for what the entries off the path write, which lands only on their own tables' slots past the path's and on pages taken after the data (docs/design-notes.md, "What the copy maps, at every depth"; checked whole at 2 levels by `pt_promote_copy`, and by `tests/test_pagetable.py` at 2 to 4)."""
+    given, asked = _stand_ins(tuple(zip(off_code, off_pages)))
+    out = pagetable.copy_tables(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), (0,) * (NC + PATH_FREE), NC, root,
+                                PT_LEVELS, NC, capacity, guest=G, off=given)
+    return out, tuple(asked)
+
+
 def row_part(vm: hv_tables.Vm, off_code: int, off_pages: int) -> Tuple[int, int]:
     """What PROMOTE's row answers from its reading of the guest's path (`hv_tables.read_vm`)
     and the two inputs for the entries off it (`hv_tables.read_off_path`), as a part of the copy
@@ -598,18 +620,30 @@ def copy_then(error: int, failed: bool, cursor: int, error2: int, failed2: bool,
             gated, regated, pagetable.only_if(a, True), pagetable.then(a, b), own_pages)
 
 
+def _stand_ins(offs: Tuple[Tuple[int, int], ...]) -> Tuple[pagetable.OffParts, List[Tuple]]:
+    """Stand-ins for `off_entries` (`copy_summary`'s and `copy_steps`' `off`): the parts `offs`,
+    the root table's first, for the entries off the guest's path of the tables visited there,
+    so only the path's tables are visited, at any depth; and what each stand-in was asked for
+    (its table's page and level, the depth, NC and the guest's pages). Each logs one step for the
+    copy's run: its part, gated by its table, a table of its own that nothing points to and
+    that holds no entry (so it takes the part's pages, or refuses, and writes nothing). The
+    copy asks once it has its table's heads, so the last table first: they are handed out from
+    the end."""
+    asked: List[Tuple] = []
+
+    def given(src, page, level, levels, nc, guest, log, node, reached):
+        asked.append((page, level, levels, nc, guest))
+        part = offs[len(offs) - len(asked)]
+        log.append(pagetable.Step(pagetable.Event(-len(asked), level, -1, (node, -1)), part, reached))
+        return part
+    return given, asked
+
+
 def _summary_with_offs_given(kinds: Tuple[int, ...], ppns: Tuple[int, ...], root: int,
                              offs: Tuple[Tuple[int, int], ...]) -> Tuple[Tuple[int, int], Tuple]:
-    """The whole-tree summary with `offs` standing for the entries off the guest's path of the
-    tables it visits there (`copy_summary`'s `off`), the root's first, and what each stand-in
-    was asked for (its table's page and level, the depth, NC and the guest's pages): so only
-    the path's tables are visited, at any depth. The summary asks once it has its table's
-    heads, so the last table first: the stand-ins are handed out from the end."""
-    asked = []
-
-    def given(src, page, level, levels, nc, guest, *_):
-        asked.append((page, level, levels, nc, guest))
-        return offs[len(offs) - len(asked)]
+    """The whole-tree summary with `offs` standing for the entries off the guest's path
+    (`_stand_ins`), and what each stand-in was asked for."""
+    given, asked = _stand_ins(offs)
     part = pagetable.copy_summary(pagetable.Tables(kinds, ppns, BRIDGE_WIDTH), root, PT_LEVELS, NC, G, off=given)
     return part, tuple(asked)
 
