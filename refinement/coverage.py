@@ -13,7 +13,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "ACE's checks in ACE's order: the buffer's start and end NC addresses (the NC end itself refused), else "
      "INVALID_ADDRESS, then a length under 48 INVALID_PARAM; the end is the true sum (ACE's overflow panics: "
      "finding ace-tsm-info-overflow-panic); the record is one abstract value per NC page it touches"),
-    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_read_vm", "pt_path_copy", "pt_summary_path", "pt_copy_then", "pt_copy_run", "pt_promote_copy",
+    ("COVH PROMOTE_TO_TVM (FID 7)", ("promote_to_tvm", "pt_read_vm", "pt_path_copy", "pt_summary_path", "pt_copy_then", "pt_copy_run", "pt_promote_path", "pt_promote_copy",
                                       "pt_path_pages", "runs_out"),
      "pages copied, then measured; the payload's secret released only if every digest matches (abstract digest, not SHA3); "
      "hgatp.MODE Sv48x4 or Sv57x4, else INVALID_PARAM; the CVM's hgatp word is Sv48x4 with VMID slot + 1 (ACE: the "
@@ -27,7 +27,7 @@ ABI_ITEMS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
      "once it is copied (pt_path_copy, pt_summary_path, pt_copy_then, pt_copy_run: ACE's whole-tree copy answers FAILED exactly when the pages before its "
      "first refusal do not fit, else the row's code, and takes the row's pages when it succeeds, from any free run at every depth proven, "
      "the run step by step is the summary of its parts by induction on the copy's tree, its cases pt_copy_then's, checked whole by pt_copy_run on tables 2 entries wide at 2 levels and 1 deeper; "
-     "pt_promote_copy: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "
+     "pt_promote_path at every depth, pt_promote_copy whole at 2 levels: it maps the same pages, each after the root, the path's tables and the guest's earlier pages); "
      "a huge leaf, its whole span checked in NC at the model's width of G entries (ACE: 512), copied whole as ACE's: one leaf to a block of G "
      "C pages on its boundary, no table below it, FAILED when no such block is free (spec/free_block/allocation), and recorded as the CVM's "
      "(huge: SHARE cannot then map into it, as ACE's); a VM that maps no page INVALID_PARAM (ACE: no device tree)"),

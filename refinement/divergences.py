@@ -50,7 +50,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "row's answer (riscv/pt_path_copy/simulation). At 2 levels the whole is proven at once too "
      "(pt_copy_summary). A copy that succeeds maps each guest page to a "
      "fresh copy of the page the row maps, the page after the root, the path's tables and the guest's earlier pages, so that the pages "
-     "off the path come after the data, where the row takes them (pt_promote_copy, at 2 levels). Differences kept: the copies of the tables and leaves off the guest's path "
+     "off the path come after the data, where the row takes them (riscv/pt_promote_path/simulation at every depth, the entries off "
+     "the path as parts that write nothing, what they write tested to change nothing on the path, and pt_promote_copy whole at 2 "
+     "levels). Differences kept: the copies of the tables and leaves off the guest's path "
      "take their pages but their contents are not held (no guest page of the model reaches them; ACE writes the copied entries and data there), "
      "and they are taken last, after the data and a huge leaf's block, as ACE's depth-first copy takes them (which free pages is the "
      "model's choice, as for the root); ACE's tables are 512 entries wide, so a "
@@ -68,7 +70,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
      "trees (issue 17)",
      ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_copy_then", "pt_copy_run", "pt_path_copy",
-      "pt_copy_summary", "pt_summary_path", "pt_path_tables", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
+      "pt_copy_summary", "pt_summary_path", "pt_path_tables", "pt_promote_path", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
       "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "

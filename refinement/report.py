@@ -77,7 +77,7 @@ ASSUMPTIONS = (
     "and the pages ACE's copy gives them up to its refusal (`pagetable.off_path`); the pages are the CVM's, taken "
     "after its data as ACE's depth-first copy takes them, their contents not held. ACE's whole-tree copy of the hypervisor's tables is proven apart and against "
     "this reading and those inputs, not run by the step: its answer and its pages from any free run at every depth proven "
-    "(`pt_path_copy`, `pt_summary_path`, `pt_copy_then`, `pt_copy_run`), its map at 2 levels (`pt_promote_copy`).",
+    "(`pt_path_copy`, `pt_summary_path`, `pt_copy_then`, `pt_copy_run`), its map at every depth with the entries off the guest's path as parts that write nothing (`pt_promote_path`) and whole at 2 levels (`pt_promote_copy`).",
     "Only the CVMs' G-stage tables are in the RISC-V state: a hart's walk from any other root (the "
     "hypervisor's own tables) finds no leaf.",
     "NACL shared memory is a recorded page range (checked wholly in NC); the exit area inside it is "

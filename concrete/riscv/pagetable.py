@@ -18,7 +18,9 @@ case `riscv/pt_copy_then/entry`'s, since the run folds the very steps the summar
 logs (`copy_steps`); `riscv/pt_copy_run/lift` checks that whole on narrower tables. The summary
 is its telling along the guest's path (`riscv/pt_summary_path/simulation`), which is the row's
 (`riscv/pt_path_copy/simulation`, `riscv/pt_path_tables/simulation`); and
-`riscv/pt_promote_copy/simulation` proves that a copy that succeeds translates as the row maps.
+`riscv/pt_promote_path/simulation` proves at every depth that a copy that succeeds translates as the
+row maps, the entries off the path run as parts that write nothing (`copy_steps`' `off`), and
+`riscv/pt_promote_copy/simulation` the whole copy at 2 levels.
 The per-level lemma (`refinement/obligations/pagetable.py`) is proven at any level and width,
 the whole copy at the configured number of levels; `tests/test_pagetable.py` runs it at 2 to 4.
 """

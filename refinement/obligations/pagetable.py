@@ -11,8 +11,9 @@ PT_FREE C pages.
 Not yet run by any step: the PROMOTE row reads only the entries its guest pages use
 (`hv_tables.read_vm`) and takes what the copy finds off their path as inputs (`off_path`). The
 copy's answer is compared with the row's at any depth and free run through the copy's parts
-(`pt_copy_then`, `pt_copy_run`, `pt_summary_path`, `pt_path_copy`), and whole at 2 levels (`pt_copy_summary`,
-and `pt_promote_copy` for what it maps). The tables are
+(`pt_copy_then`, `pt_copy_run`, `pt_summary_path`, `pt_path_copy`), and whole at 2 levels
+(`pt_copy_summary`); what it maps at any depth along the guest's path (`pt_promote_path`), and whole
+at 2 levels (`pt_promote_copy`). The tables are
 entries of NC pages only, so a table read from C cannot be expressed: that the copy never reads
 one rests on its checks (the per-level lemma for pointers, a test for a root spanning into C).
 """
@@ -432,12 +433,12 @@ def read_vm_is_the_walk(root: int, v: bools(hv_tables.ENTRIES), rwx: bools(hv_ta
 # this width (`pt_off_path`, removed) was one solver query of about 30 s at a free run of 8 pages
 # (2 s at 4 pages, 11 s at 7): under CI's load it came back unknown.
 BRIDGE_FREE = ROOT_PAGES + max(hv_tables.CHAIN + G, BRIDGE_WIDTH ** hv_tables.CHAIN)
-# Stated at 2 levels, the default, only: at 3 it is proven in about 80 s (45 s at the second
-# configuration), too close to the per-obligation limit on CI's machine, and at Sv48x4's 4 the
-# tree G wide unrolls to 637 steps; from 3 levels on NC's pages cannot hold a 16 KiB root and
-# two tables beside it, so such copies succeed there only through a huge leaf. Depth is
-# `pt_hv_reading`'s (the row against the walk), `pt_copy`'s (the copy against the walk) and
-# `pt_path_copy`'s (the copy's answer against the row's).
+# Stated at 2 levels, the default, only: at 3 it is proven in 69 s of CrossHair time, one solver
+# check of 19 s (2026-12-07), beyond the margin, and at Sv48x4's 4 the tree G wide unrolls to 637
+# steps; from 3 levels on NC's pages cannot hold a 16 KiB root and two tables beside it, so such
+# copies succeed there only through a huge leaf. Depth is `pt_hv_reading`'s (the row against the
+# walk), `pt_copy`'s (the copy against the walk), `pt_path_copy`'s (the copy's answer against the
+# row's) and `pt_promote_path`'s (what the copy maps along the guest's path).
 BRIDGE_LEVELS = (2,)
 
 
