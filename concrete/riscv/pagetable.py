@@ -208,7 +208,6 @@ class _Run:
     error: int
     failed: bool
     cursor: int
-    steps: Tuple[Event, ...]
     table_page: Dict[int, int]
     live: Dict[int, bool]
     entry_at: Dict[Tuple[int, int], Tuple[int, int, int]]
@@ -238,7 +237,7 @@ def _run(src: Tables, nc: int, root: int, levels: int, base: int, capacity: int,
             entry_at[(e.node, e.entry)] = (step.kind, step.ppn, base + cursor)
             writes.append((live[e.node] & lnot(state[1]) & (step.kind == LEAF), base + cursor, step.ppn,
                            span_of(e.level, src.width)))
-    return _Run(state[0], state[1], state[2], tuple(st.event for st in steps), table_page, live, entry_at, writes)
+    return _Run(state[0], state[1], state[2], table_page, live, entry_at, writes)
 
 
 def advance(state: Tuple[int, bool, int], part: Tuple[int, int], capacity: int,
@@ -272,8 +271,7 @@ def copy_tables(src: Tables, mem: Tuple[int, ...], nc: int, root: int, levels: i
     `copy_steps`'s."""
     run = _run(src, nc, root, levels, base, capacity, guest, off)
     kept = lnot(run.failed) | lnot(free_on_error)
-    tables = _copied_tables(run.steps, run.entry_at, run.table_page, run.live, nc, len(mem) - nc,
-                            src.width, kept)
+    tables = _copied_tables(run.entry_at, run.table_page, run.live, nc, len(mem) - nc, src.width, kept)
     origin = _origins(len(mem) - nc, nc, run.writes, kept)
     return Copy(run.error, keep(run.cursor, kept), tables, _copied_data(mem, nc, origin), run.table_page[0], origin)
 
@@ -417,15 +415,15 @@ def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[
     return off_fold(reached, offs)
 
 
-def _copied_tables(steps: Tuple[Event, ...], entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int,
-                   w: int, kept: bool) -> Tables:
-    """The copied entries on the C pages their tables took: a pointer leads to its child's table
-    page, a leaf to its data's first page (`copied_entry`); nothing if the copy is not kept."""
-    child = {e.parent: e.node for e in steps if e.entry < 0 and e.node != 0}
+def _copied_tables(entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int, w: int,
+                   kept: bool) -> Tables:
+    """The copied entries on the C pages their tables took, each leading to the fresh page the
+    run was at when it copied the entry (`copied_entry`): a leaf's data's first page, or a
+    pointer's table, which takes no page of its own and is entered next, at that same page
+    (`copy_steps`' order); nothing if the copy is not kept."""
     kind, ppn = [0] * (c_pages * w), [0] * (c_pages * w)
     for (node, j), (k, _, fresh) in entry_at.items():
-        below = table_page[child[(node, j)]] if (node, j) in child else fresh  # a pointer's: the next table's page
-        ck, cp = copied_entry(k, fresh + keep(below - fresh, k == POINTER))
+        ck, cp = copied_entry(k, fresh)
         slot = (table_page[node] - nc) * w + j
         for i in range(c_pages * w):
             hit = kept & live[node] & (slot == i)
