@@ -179,17 +179,13 @@ def work_profile(results) -> dict:
     different days, CrossHair's seconds, the longest runs, where a speed-up must come from, and
     the slowest single solver checks, where a slower machine would first turn a proof BOUNDED."""
     done = runs(results)
-    slowest: dict = {}   # per CrossHair run: its members share one solver, so one slowest check
-    for r in results:
-        if r.evidence.method == "crosshair":
-            key = tuple(sorted([r.id, *r.evidence.shared_with]))
-            slowest[key] = max(slowest.get(key, 0.0), r.evidence.slowest_query)
-    checks = sorted(((q, ids) for ids, q in slowest.items()), key=lambda c: -c[0])
+    checks = sorted(done, key=lambda run: -run.slowest_query)
     return {"runs": len(done), "paths": sum(run.paths for run in done),
             "crosshair_seconds": round(sum(run.seconds for run in done), 1),
             "longest": [{"obligations": list(run.obligations), "paths": run.paths, "seconds": round(run.seconds, 1)}
                         for run in done[:LONGEST]],
-            "slowest_checks": [{"obligations": list(ids), "seconds": round(q, 2)} for q, ids in checks[:LONGEST]]}
+            "slowest_checks": [{"obligations": list(run.obligations), "seconds": round(run.slowest_query, 2)}
+                               for run in checks[:LONGEST]]}
 
 
 def proof_phases(obligations, jobs, timeout, repeat) -> dict:

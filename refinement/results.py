@@ -75,10 +75,12 @@ def all_proven(results: List[ObligationResult]) -> bool:
 @dataclass(frozen=True)
 class Run:
     """One CrossHair run or enumeration: the obligations it decided together, its paths (or
-    domain values) and its seconds."""
+    domain values), its seconds and its slowest single solver check (its members share one
+    solver)."""
     obligations: Tuple[str, ...]
     paths: int
     seconds: float
+    slowest_query: float = 0.0
 
 
 def runs(results: List[ObligationResult]) -> List[Run]:
@@ -86,13 +88,14 @@ def runs(results: List[ObligationResult]) -> List[Run]:
     cache and those proven otherwise (an enumeration's count is of values checked, not paths). A
     joint run's members each hold all its paths and their share of its seconds
     (`crosshair_adapter.analyze_together`), so the shares are summed."""
-    found: Dict[Tuple[str, ...], Tuple[int, float]] = {}
+    found: Dict[Tuple[str, ...], Tuple[int, float, float]] = {}
     for r in results:
         if r.cached or r.evidence.method != "crosshair":
             continue
         key = tuple(sorted([r.id, *r.evidence.shared_with]))
-        found[key] = (r.evidence.paths, found.get(key, (0, 0.0))[1] + r.evidence.seconds)
-    return sorted((Run(ids, paths, round(seconds, 3)) for ids, (paths, seconds) in found.items()),
+        _, seconds, slowest = found.get(key, (0, 0.0, 0.0))
+        found[key] = (r.evidence.paths, seconds + r.evidence.seconds, max(slowest, r.evidence.slowest_query))
+    return sorted((Run(ids, paths, round(seconds, 3), slowest) for ids, (paths, seconds, slowest) in found.items()),
                   key=lambda run: -run.seconds)
 
 

@@ -337,7 +337,7 @@ def test_the_entries_off_the_guests_path_change_nothing_the_path_maps(case):
 @given(guest_paths())
 def test_the_entries_off_a_good_path_change_nothing_it_maps(case):
     """The same on tables whose guest's path is good (or cut short) at 2 to 4 levels, entries
-    off it random: copies that succeed and map guest pages, a third of the draws or more."""
+    off it random: copies that succeed and map guest pages, about one draw in six."""
     src, levels, guest, _, free = case
     translated = _off_path_changes_nothing_on_it(src, levels, 0, min(free, C), guest)
     event(f"a guest page translated: {translated}")
