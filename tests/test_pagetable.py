@@ -259,7 +259,8 @@ def test_the_copy_answers_as_its_summary_from_any_free_run_at_every_depth(case):
 
 def _depth_first(levels, width):
     """ACE's order, written apart: a table entered, then each of its entries, each followed by
-    the table its pointer would lead to; (node, level, entry, parent), entry -1 for entering."""
+    the table its pointer would lead to; (node, level, entry, parent), entry -1 for entering,
+    a table numbered by its entering's place in the order."""
     out = []
 
     def visit(node, level, parent):
@@ -267,7 +268,7 @@ def _depth_first(levels, width):
         for j in range(pagetable.entries_at(level, levels, width)):
             out.append((node, level, j, (-1, -1)))
             if level > 1:
-                visit(sum(e[2] < 0 for e in out), level - 1, (node, j))
+                visit(len(out), level - 1, (node, j))
     visit(0, levels, (-1, -1))
     return out
 
@@ -308,8 +309,7 @@ def _off_path_changes_nothing_on_it(src, levels, root, free, guest):
     from refinement.obligations.pagetable import _stand_ins
     mem = tuple(range(1, NC + 1)) + (0,) * C                  # each NC page's data its own
     tables, _ = pagetable.path_tables(src, root, levels, NC)
-    offs = tuple(pagetable.off_entries(src, tables[i], levels - i, levels, NC, guest, []) for i in range(levels))
-    stand_in, asked = _stand_ins(offs)
+    stand_in, asked = _stand_ins(pagetable.path_offs(src, root, levels, NC, guest)[1])
     whole = copy_tables(src, mem, NC, root, levels, NC, free)
     path = copy_tables(src, mem, NC, root, levels, NC, free, guest=guest, off=stand_in)
     assert [a[:2] for a in reversed(asked)] == [(tables[i], levels - i) for i in range(levels)]

@@ -351,7 +351,7 @@ def _table_summary(src: Tables, page: int, level: int, levels: int, nc: int, gue
     (`copy_steps`)."""
     w = src.width
     out = entered(page, entries_at(level, levels, w) // w, nc, level == levels)
-    node = sum(step.event.entry < 0 for step in log)   # tables are numbered as the copy enters them
+    node = len(log)   # a table is numbered by its enter step's place in the copy's order
     log.append(Step(Event(node, level, -1, parent), out, reached, source=page))
     for j in range(_heads(level, levels, w, guest)):   # all on the table's first page
         out = then(out, _entry_summary(src, *src.entry(page, j), level, levels, nc, guest, log, (node, j), reached,
@@ -403,16 +403,21 @@ def off_fold(reached: Tuple[bool, ...], offs: Tuple[Tuple[int, int], ...]) -> Tu
     return out
 
 
+def path_offs(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[Tuple[bool, ...], Tuple[Tuple[int, int], ...]]:
+    """Whether the copy reaches each of the path's tables (`path_tables`), the root's first, and
+    the part its entries off the guest's path are (`off_entries`, each with its subtrees)."""
+    tables, reached = path_tables(src, root, levels, nc)
+    return reached, tuple(off_entries(src, tables[i], levels - i, levels, nc, guest, []) for i in range(levels))
+
+
 def off_path(src: Tables, root: int, levels: int, nc: int, guest: int) -> Tuple[int, int]:
     """What ACE's depth-first copy finds in the entries no guest page uses, once the guest's
-    path is copied: the summary of those entries with their subtrees (`off_fold` of each path
-    table's `off_entries`), so that PROMOTE answers FAILED where the copy would run out of pages
-    before their first refusal (ACE's error precedence). PROMOTE's row takes both as inputs
+    path is copied: the summary of those entries with their subtrees (`off_fold` of the path's
+    tables' parts, `path_offs`), so that PROMOTE answers FAILED where the copy would run out of
+    pages before their first refusal (ACE's error precedence). PROMOTE's row takes both as inputs
     (`hv_tables.read_off_path`), and `riscv/pt_path_copy/simulation` proves them, with the row's
     reading of the path, the copy's summary (`hv_tables.path_copy`)."""
-    tables, reached = path_tables(src, root, levels, nc)
-    offs = tuple(off_entries(src, tables[i], levels - i, levels, nc, guest, []) for i in range(levels))
-    return off_fold(reached, offs)
+    return off_fold(*path_offs(src, root, levels, nc, guest))
 
 
 def _copied_tables(entry_at: Dict, table_page: Dict, live: Dict, nc: int, c_pages: int, w: int,
