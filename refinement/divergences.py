@@ -27,7 +27,7 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "hart's a1), the TAP address is unread (the payload is the step's input), and a VM that maps no page stands "
      "in for ACE's missing device tree (INVALID_PARAM)",
      ("promote_to_tvm",)),
-    ("PROMOTE: copying the hypervisor's tables", OPEN,
+    ("PROMOTE: copying the hypervisor's tables", DELIBERATE,
      "the RISC-V row reads the hypervisor's tables as ACE's copy does (hv_tables.read_vm: the 16 KiB root in NC, "
      "ACE's decoding of V and R/W/X (riscv/hv_entry/encoding: every flag byte), a pointer's address checked before its level, PageTableCorrupted for a pointer "
      "at the last level, a huge leaf's whole span in NC, the tables read G entries wide), over the entries the model's guest pages use (entry 0 "
@@ -53,7 +53,9 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "off the path come after the data, where the row takes them (riscv/pt_promote_path/simulation at every depth, the entries off "
      "the path as parts that write nothing, what they write tested to change nothing on the path, and pt_promote_copy whole at 2 "
      "levels). Differences kept: the copies of the tables and leaves off the guest's path "
-     "take their pages but their contents are not held (no guest page of the model reaches them; ACE writes the copied entries and data there), "
+     "take their pages but their contents are not held, and no obligation could see them if they were: no walk of the model's guest "
+     "pages reads an entry off their path (pt_hv_reading: on any tables, the whole-tree walk is the path's reading), and no step reads "
+     "what a CVM's table pages hold (spec/<row>/unread, every row, and through the squares every layer; seeded fault 39), "
      "and they are taken last, after the data and a huge leaf's block, as ACE's depth-first copy takes them (which free pages is the "
      "model's choice, as for the root); ACE's tables are 512 entries wide, so a "
      "huge leaf's span is 512^(l-1) pages where the model's is G^(l-1), and from 3 levels the configuration keeps NC below G^2 "
@@ -67,15 +69,17 @@ DIVERGENCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
      "Which free block the allocator picks is the model's choice (the lowest), as for the root. ACE's "
      "whole-tree copy is written apart (concrete/riscv/pagetable.py) and proven per level at any level and width "
      "(pt_walk_level) and whole for confinement and translation (pt_copy); ACE keeps a partial copy on error "
-     "(finding ace-promote-leaks-partial-copy). Running that copy in the row itself needs the CVMs' tables as general "
-     "trees (issue 17)",
+     "(finding ace-promote-leaks-partial-copy). The row runs the copy as that proven summary, not step by step: the whole "
+     "copy unrolled at the row's width was one solver query of about 30 s at 2 levels (the former pt_off_path; "
+     "docs/design-notes.md), and the CVM's tables as general trees in the RISC-V state made the squares that read them "
+     "2.3 times slower on the chain alone, with nothing more for an obligation to see",
      ("promote_to_tvm", "hv_entry", "pt_read_vm", "pt_hv_reading", "pt_copy_then", "pt_copy_run", "pt_path_copy",
       "pt_copy_summary", "pt_summary_path", "pt_path_tables", "pt_promote_path", "pt_promote_copy", "pt_walk_level", "pt_entry", "pt_copy", "cvm_walk",
       "walk", "ace-promote-leaks-partial-copy")),
     ("PROMOTE: hgatp / VMID", FINDING,
      "the CVM's word is Sv48x4 with a bounded VMID (slot + 1); ACE's unmasked id reaches MODE (ace-vmid-unmasked); "
      "the hypervisor's mode is not kept, and the CVM's walk reads `levels` levels whatever MODE says "
-     "(Sv48x4's four with --levels 4; issue 17)",
+     "(Sv48x4's four with --levels 4)",
      ("ace-vmid-unmasked", "hgatp_word")),
     ("PROMOTE: measurement / attestation", DELIBERATE,
      "an abstract digest of the map, the copied pages in guest order and the boot hart's registers and pc stands "

@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 from abstract import abi
 from abstract.config import C, H, K, LEVELS, NC, NREGS
-from abstract.domain import CVM_BASE, FREE, HYPERVISOR, owned_by
+from abstract.domain import CVM_BASE, FREE, HYPERVISOR, TABLE_BASE, owned_by
 from abstract.logic import keep, lnot, put_at, read_at, set_at
 from abstract.spec.memory import _guest_access as _model_guest_access
 from concrete.riscv.cvm_tables import CHAIN
@@ -188,6 +188,15 @@ def _monitor_fault_leaks(hwp: Any, s: Any, gpa: int) -> Any:
     for j in range(NREGS):
         hw = hwp.exit_area_write(hw, j, regs[j])
     return replace(s2, hw=hw), result
+
+
+def _secret_answer_reads_table_page(s: Any, gpa: int, size: int) -> Any:
+    """Fault 39: RETRIEVE_SECRET's answer adds what the first C page holds when it is a table
+    page (a read of the wrong page): only the guest sees it, so no hypervisor-facing statement
+    can, and the contents of a table page become observable."""
+    from abstract.spec import attestation
+    after, (code, value) = attestation.retrieve_secret(s, gpa, size)
+    return after, (code, value + keep(s.mem[NC], s.owner[0] >= TABLE_BASE))
 
 
 def _spec_stop_shows_arguments(s: Any, state: int) -> Any:
@@ -510,6 +519,10 @@ FAULTS: Dict[str, Fault] = {f.name: f for f in sorted((
           "ACE's copy, run step by step, enters the page a leaf maps as the next table, as if every mapped entry were a pointer.",
           "concrete.riscv.pagetable", "copy_steps", _leaf_entered_as_table,
           ("riscv/pt_copy_run/lift",)),
+    Fault(39, "secret-answer-reads-table-page",
+          "RETRIEVE_SECRET's answer to the guest carries what one of the CVMs' table pages holds (spec only).",
+          "abstract.spec.ecall", "retrieve_secret", _secret_answer_reads_table_page,
+          ("spec/retrieve_secret/unread",)),
 ), key=lambda f: f.number)}
 
 

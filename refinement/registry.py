@@ -54,6 +54,7 @@ class Kind(str, Enum):
     ENTRY = "entry"             # a per-entry lemma over scalars, the sizes free: holds at every size
     LIFT = "lift"               # a step is its per-entry function mapped over the right entries
     ERASURE = "erasure"         # nothing of a CVM survives the step: its result is the same whatever the secrets were
+    UNREAD = "unread"           # no step reads a table page's memory: its answers and the rest of its state are the same whatever those pages hold
     ALLOCATION = "allocation"   # the allocator hands out exactly the first n free pages, or none if fewer are free
 
 

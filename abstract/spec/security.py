@@ -18,7 +18,7 @@ from abstract.classes import CVM, PAGES, SPEC_FIELDS, field_value
 from abstract.config import C, G, H, K, NC, NIRQ, NREGS
 from abstract.shapes import ints
 from abstract import abi
-from abstract.domain import FREE, HYPERVISOR, SUSPENDED, owned_by
+from abstract.domain import FREE, HYPERVISOR, SUSPENDED, TABLE_BASE, owned_by
 from abstract.logic import all_of, any_of, flag_at, immutable, implies, keep, lnot, read_at, same, set_at
 from abstract.spec.state import SpecState
 from abstract.spec.switch import declassified
@@ -55,6 +55,21 @@ def secrets_of(s: SpecState) -> "SpecSecrets":
 def with_secrets(s: SpecState, secrets: "SpecSecrets") -> SpecState:
     """`s` with everything the hypervisor cannot see taken from `secrets`."""
     return replace(s, mem=s.mem[:NC] + secrets.c_mem, **{name: getattr(secrets, name) for name in HIDDEN})
+
+
+CMem = ints(C)
+
+
+def with_table_contents(s: SpecState, held: CMem) -> SpecState:
+    """`s` with C page p holding `held[p]` wherever p is a CVM's table page (its owner
+    TABLE_BASE + k, above every data tag)."""
+    return replace(s, mem=s.mem[:NC] + tuple(m + keep(h - m, o >= TABLE_BASE)
+                                             for m, h, o in zip(s.mem[NC:], held, s.owner)))
+
+
+def without_table_contents(s: SpecState) -> SpecState:
+    """`s` with every table page holding 0: all a step leaves but what its table pages hold."""
+    return with_table_contents(s, (0,) * C)
 
 
 def low_equal(s1: SpecState, s2: SpecState) -> bool:

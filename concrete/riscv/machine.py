@@ -178,7 +178,7 @@ class RiscvMachine(SoftwareAllocator):
     def walk_word(self, hw: RvHw, word: int, g: int) -> Tuple[bool, int]:
         """(valid, PPN) of guest page g's leaf, walking from the hgatp word `word` through the
         tables its root names (`cvm_tables.walk`), under Sv48x4 or Sv57x4. Only the CVMs' tables
-        are modelled (the hypervisor's are PROMOTE's input, issue 17): a walk from any other
+        are modelled (the hypervisor's are PROMOTE's input): a walk from any other
         root finds nothing."""
         mode, _, root = gstage.decode_hgatp(word)
         return cvm_tables.walk(hw, (mode == gstage.MODE_SV48X4) | (mode == gstage.MODE_SV57X4), root, g)

@@ -1,4 +1,4 @@
-"""The hypervisor's G-stage tables as ACE's PROMOTE reads and copies them (issue 17, in part).
+"""The hypervisor's G-stage tables as ACE's PROMOTE reads and copies them.
 
 ACE (`core/architecture/riscv/mmu/page_table.rs` `PageTable::copy_from_non_confidential_memory`)
 copies the hypervisor's tables into confidential memory depth first: a fresh C page for every

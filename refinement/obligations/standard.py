@@ -37,7 +37,9 @@ import icontract
 from abstract.canonical.state import CanonHw, CanonState  # noqa: F401  (counterexample reprs)
 from abstract.config import H
 from abstract.domain import HYPERVISOR
-from abstract.spec.security import SpecSecrets, integrity, low_equal, with_secrets
+from abstract.spec.security import (
+    SpecSecrets, integrity, low_equal, with_secrets, without_table_contents,
+)
 from abstract.logic import same
 from abstract.shapes import Regs
 from abstract.spec.state import SpecState, spec_invariant
@@ -255,6 +257,19 @@ def confidentiality_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable
     return ob
 
 
+def table_pages_unread(row: Transition, pre: Dict[str, Callable]) -> Callable:
+    """`s` against `s` with every table page holding 0: as `s` is any state, any two states that
+    differ only in what their table pages hold step alike (each as that one). Inputs and
+    precondition are totality's and integrity's, so the three are explored in one run."""
+    @icontract.require(pre["spec"])
+    @icontract.ensure(lambda result: same(result[0][1], result[1][1])
+                      and same(without_table_contents(result[0][0]), without_table_contents(result[1][0])),
+                      "the answers are the same, and so is all the state leaves but its table pages' contents")
+    def ob(s: SpecState, x: Any) -> Tuple:
+        return row.spec(s, *args(x)), row.spec(without_table_contents(s), *args(x))
+    return ob
+
+
 # (layers, kind, function suffix, statement builder, what it says: the report's statement)
 KINDS: Tuple[Tuple[Layers, Kind, str, Callable, str], ...] = (
     (Layers.CANONICAL_SPEC, Kind.SIMULATION, "simulation_canonical_spec", simulation_canonical_spec,
@@ -275,6 +290,8 @@ KINDS: Tuple[Tuple[Layers, Kind, str, Callable, str], ...] = (
      "every live CVM not party to the step keeps everything it owns"),
     (Layers.SPEC, Kind.CONFIDENTIALITY, "confidentiality", confidentiality,
      "noninterference: states the hypervisor cannot tell apart stay so"),
+    (Layers.SPEC, Kind.UNREAD, "unread", table_pages_unread,
+     "no step reads what the CVMs' table pages hold: its answers, to any party, and all the state it leaves but those contents are the same whatever they hold"),
 )
 RISCV_CONFIDENTIALITY = (Layers.RISCV, Kind.CONFIDENTIALITY, "confidentiality_riscv", confidentiality_riscv,
                          "noninterference on the RISC-V machine itself")
