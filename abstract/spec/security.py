@@ -57,19 +57,10 @@ def with_secrets(s: SpecState, secrets: "SpecSecrets") -> SpecState:
     return replace(s, mem=s.mem[:NC] + secrets.c_mem, **{name: getattr(secrets, name) for name in HIDDEN})
 
 
-CMem = ints(C)
-
-
-def with_table_contents(s: SpecState, held: CMem) -> SpecState:
-    """`s` with C page p holding `held[p]` wherever p is a CVM's table page (its owner
-    TABLE_BASE + k, above every data tag)."""
-    return replace(s, mem=s.mem[:NC] + tuple(m + keep(h - m, o >= TABLE_BASE)
-                                             for m, h, o in zip(s.mem[NC:], held, s.owner)))
-
-
 def without_table_contents(s: SpecState) -> SpecState:
-    """`s` with every table page holding 0: all a step leaves but what its table pages hold."""
-    return with_table_contents(s, (0,) * C)
+    """`s` with every CVM's table page (owner TABLE_BASE + k, above every data tag) holding 0:
+    all it holds but what its table pages hold."""
+    return replace(s, mem=s.mem[:NC] + tuple(keep(m, o < TABLE_BASE) for m, o in zip(s.mem[NC:], s.owner)))
 
 
 def low_equal(s1: SpecState, s2: SpecState) -> bool:
