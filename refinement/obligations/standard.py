@@ -258,9 +258,10 @@ def confidentiality_riscv(row: Transition, pre: Dict[str, Callable]) -> Callable
 
 
 def table_pages_unread(row: Transition, pre: Dict[str, Callable]) -> Callable:
-    """`s` against `s` with every table page holding 0: as `s` is any state, any two states that
-    differ only in what their table pages hold step alike (each as that one). Inputs and
-    precondition are totality's and integrity's, so the three are explored in one run."""
+    """`s` against `s` with every table page holding 0: as `s` is any state the invariant allows,
+    any two it allows that differ only in what their table pages hold step alike (each as the
+    one with those pages zeroed, which is the same state). Inputs and precondition are
+    totality's and integrity's, so the three are explored in one run."""
     @icontract.require(pre["spec"])
     @icontract.ensure(lambda result: same(result[0][1], result[1][1])
                       and same(without_table_contents(result[0][0]), without_table_contents(result[1][0])),
