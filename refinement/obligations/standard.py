@@ -40,7 +40,7 @@ from abstract.domain import HYPERVISOR
 from abstract.spec.security import (
     SpecSecrets, integrity, low_equal, with_secrets, without_table_contents,
 )
-from abstract.logic import same
+from abstract.logic import reused, same
 from abstract.shapes import Regs
 from abstract.spec.state import SpecState, spec_invariant
 from concrete.riscv.security import riscv_integrity
@@ -73,6 +73,13 @@ def live_regs(s: Any) -> Tuple[int, ...]:
 def args(x: Any) -> Tuple:
     """The row's inputs: `x` is None for a row that has none (see `Transition.input_type`)."""
     return () if x is None else x
+
+
+@reused
+def spec_run(step: Callable, s: SpecState, x: Any) -> Tuple:
+    """The row's spec step on `s`: one value per path for the spec's one-run kinds and for
+    `unread`, whose bodies differ and so would each run it (`crosshair_adapter._distinct_bodies`)."""
+    return step(s, *args(x))
 
 
 def chosen(row: Transition, regs: Callable, s: Any, x: Optional[Tuple]) -> bool:
@@ -221,7 +228,7 @@ def totality(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.ensure(lambda result: result[1][0] in row.codes and spec_invariant(result[0]),
                       "answers one of the row's declared codes and preserves the spec invariant")
     def ob(s: SpecState, x: Any) -> Tuple:
-        return row.spec(s, *args(x))
+        return spec_run(row.spec, s, x)
     return ob
 
 
@@ -230,7 +237,7 @@ def integrity_statement(row: Transition, pre: Dict[str, Callable]) -> Callable:
     @icontract.ensure(lambda s, x, result: party_kept(row, s, result[0], x),
                       "every CVM not party to the step keeps all it owns; the party keeps what the row says")
     def ob(s: SpecState, x: Any) -> Tuple:
-        return row.spec(s, *args(x))
+        return spec_run(row.spec, s, x)
     return ob
 
 
@@ -267,7 +274,7 @@ def table_pages_unread(row: Transition, pre: Dict[str, Callable]) -> Callable:
                       and same(without_table_contents(result[0][0]), without_table_contents(result[1][0])),
                       "the answers are the same, and so is all the state leaves but its table pages' contents")
     def ob(s: SpecState, x: Any) -> Tuple:
-        return row.spec(s, *args(x)), row.spec(without_table_contents(s), *args(x))
+        return spec_run(row.spec, s, x), row.spec(without_table_contents(s), *args(x))
     return ob
 
 
